@@ -1,0 +1,3 @@
+from .session import AsyncChattzOAuth, AsyncTokenHolder
+
+__all__ = ["AsyncChattzOAuth", "AsyncTokenHolder"]

@@ -1,0 +1,209 @@
+"""What the async session and its sync twin share around httpx, written once.
+
+- :class:`RetryPolicy` and :func:`retry_delay`: when and how long to wait.
+- :class:`BodyLimiter`: stops reading a body at the size cap, decoding gzip
+  and deflate itself so a compressed bomb cannot inflate past the cap.
+- :class:`HttpxErrors`: the exception classes of the HTTP library behind the
+  session's client (httpx, or httpx2 when the caller passes an httpx2 client).
+
+Nothing here performs I/O.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import importlib
+import math
+import random
+import zlib
+from typing import Final
+
+import attrs
+
+from .errors import ProviderError, ResponseTooLargeError
+
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_TOTAL_TIMEOUT",
+    "BodyLimiter",
+    "HttpxErrors",
+    "RetryPolicy",
+    "retry_delay",
+]
+
+#: Default cap on a response body (decoded), in bytes.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 1024 * 1024
+#: Default per-operation timeouts of the client the session creates (seconds).
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 10.0
+#: Default bound on one whole call, retries and waits included (seconds).
+DEFAULT_TOTAL_TIMEOUT: Final = 30.0
+#: Statuses of an idempotent request that are worth another try.
+RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How the session retries requests that are safe to repeat.
+
+    ``GET /oauth/userinfo`` is retried on connection failures and on 429,
+    502, 503 and 504. The code exchange and refresh are retried only when the
+    connection could not be made at all, since a code is single use.
+    Everything stays inside the session's total deadline.
+
+    Attributes:
+        attempts: Tries in all, the first included (1 switches retries off).
+        base_delay: The first backoff, in seconds; doubled on each retry.
+        max_delay: The longest single wait, ``Retry-After`` included.
+    """
+
+    attempts: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+    def __attrs_post_init__(self) -> None:
+        from .errors import ConfigurationError
+
+        if self.attempts < 1 or not (0 <= self.base_delay <= self.max_delay):
+            raise ConfigurationError("RetryPolicy needs attempts >= 1 and 0 <= base_delay <= max_delay")
+
+
+#: Retries switched off.
+NO_RETRY: Final = RetryPolicy(attempts=1)
+
+
+def _retry_after_seconds(value: str | None, now: float) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def retry_delay(
+    policy: RetryPolicy,
+    attempt: int,
+    retry_after: str | None = None,
+    *,
+    now: float = 0.0,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds to wait before try number ``attempt + 1``.
+
+    Full-jitter exponential backoff, or the server's ``Retry-After`` (seconds
+    or an HTTP date) when it sent one; never more than ``policy.max_delay``.
+    """
+    server = _retry_after_seconds(retry_after, now)
+    if server is not None and math.isfinite(server):
+        return min(server, policy.max_delay)
+    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    return (rng or random).uniform(ceiling / 2, ceiling)
+
+
+class BodyLimiter:
+    """Collects a response body and stops at ``limit`` decoded bytes.
+
+    Feed it the raw (still encoded) chunks. gzip and deflate are inflated here
+    with an output bound, so a compression bomb never grows past the cap.
+
+    Raises:
+        ResponseTooLargeError: The body (or its declared length) exceeds the cap.
+        ProviderError: An unsupported or corrupt content encoding.
+    """
+
+    __slots__ = ("_chunks", "_decoder", "_limit", "_size", "_status")
+
+    def __init__(
+        self,
+        limit: int,
+        status_code: int,
+        content_length: str | None = None,
+        content_encoding: str | None = None,
+    ) -> None:
+        self._limit = limit
+        self._status = status_code
+        self._size = 0
+        self._chunks: list[bytes] = []
+        encoding = (content_encoding or "identity").strip().lower()
+        if encoding in ("identity", ""):
+            self._decoder = None
+            if content_length and content_length.isdigit() and int(content_length) > limit:
+                raise self._too_large()
+        elif encoding in ("gzip", "x-gzip"):
+            self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._decoder = zlib.decompressobj()
+        else:
+            raise ProviderError(f"unsupported response encoding {encoding[:20]!r}", status_code)
+
+    def _too_large(self) -> ResponseTooLargeError:
+        return ResponseTooLargeError(
+            f"response body is larger than the {self._limit} byte cap", self._status
+        )
+
+    def _add(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise self._too_large()
+        self._chunks.append(data)
+
+    def feed(self, chunk: bytes) -> None:
+        """Add a raw chunk of the body."""
+        if self._decoder is None:
+            self._add(chunk)
+            return
+        try:
+            # Ask for at most one byte past the cap: enough to know it is exceeded.
+            data = self._decoder.decompress(chunk, self._limit - self._size + 1)
+        except zlib.error:
+            raise ProviderError("response body is not validly compressed", self._status) from None
+        self._add(data)
+        if self._decoder.unconsumed_tail:
+            raise self._too_large()
+
+    def result(self) -> bytes:
+        """The whole decoded body."""
+        if self._decoder is not None:
+            try:
+                self._add(self._decoder.flush())
+            except zlib.error:
+                raise ProviderError("response body is not validly compressed", self._status) from None
+        return b"".join(self._chunks)
+
+
+@attrs.frozen
+class HttpxErrors:
+    """The exception classes of the HTTP library a client object comes from.
+
+    httpx2 (the maintained continuation of httpx) has its own exception
+    classes; a session given an httpx2 client must catch those.
+    """
+
+    transport: tuple[type[Exception], ...]
+    timeout: type[Exception]
+    not_sent: tuple[type[Exception], ...]
+
+    @classmethod
+    def for_client(cls, client: object) -> HttpxErrors:
+        """Find the exceptions of the library (httpx or httpx2) behind ``client``."""
+        name = "httpx"
+        for klass in type(client).__mro__:
+            root = klass.__module__.partition(".")[0]
+            if root in ("httpx", "httpx2"):
+                name = root
+                break
+        module = importlib.import_module(name)
+        return cls(
+            transport=(module.HTTPError, module.StreamError, module.InvalidURL),
+            timeout=module.TimeoutException,
+            not_sent=(module.ConnectError, module.ConnectTimeout, module.PoolTimeout),
+        )

@@ -1,0 +1,175 @@
+"""The errors this library raises.
+
+Every failure that reaches a caller is a :class:`ChattzOAuthError`. None of them
+carries a client secret, an authorization code, a PKCE verifier or a token in
+its message, its ``args`` or its ``repr()``: only the facts a caller needs to
+act (an HTTP status, the OAuth ``error`` code, the provider's description,
+capped in length and stripped of control characters).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthorizationDenied",
+    "ChattzOAuthError",
+    "ConfigurationError",
+    "InsecureTransportError",
+    "InsufficientScopeError",
+    "InvalidTokenError",
+    "LoginStateError",
+    "OAuthError",
+    "ProviderError",
+    "ResponseTooLargeError",
+    "StateMismatchError",
+    "TokenExpiredError",
+    "TransportError",
+    "TransportTimeout",
+    "UnsafeRedirectError",
+]
+
+#: The longest provider-supplied text (error descriptions) we keep.
+MAX_DESCRIPTION_LENGTH = 300
+
+
+def clean_text(value: object, limit: int = MAX_DESCRIPTION_LENGTH) -> str | None:
+    """Make provider-controlled text safe to log and display.
+
+    Returns None for anything that is not a non-empty string; otherwise the
+    string with control characters replaced and cut to ``limit`` characters.
+    """
+    if not isinstance(value, str) or not value:
+        return None
+    text = "".join(ch if ch.isprintable() else "?" for ch in value[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ChattzOAuthError(Exception):
+    """Base class of every error raised by chattz_oauth_async."""
+
+
+class ConfigurationError(ChattzOAuthError):
+    """The session was configured or called with values that cannot work."""
+
+
+class InsecureTransportError(ConfigurationError):
+    """A URL uses plain ``http://`` for a host that is not loopback."""
+
+
+class UnsafeRedirectError(ChattzOAuthError):
+    """A post-login target is not a same-origin relative path."""
+
+
+class StateMismatchError(ChattzOAuthError):
+    """The callback's ``state`` is missing, empty, duplicated or not the expected one.
+
+    This is what a cross-site request forgery looks like: the login must not
+    continue, and no request is sent to the provider.
+    """
+
+
+class LoginStateError(ChattzOAuthError):
+    """A sealed login state (cookie) is tampered, expired, or not readable."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+class _DescribedError(ChattzOAuthError):
+    """An error that carries an OAuth error code and the provider's description."""
+
+    def __init__(
+        self,
+        error: str,
+        error_description: str | None = None,
+        error_uri: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        self.error = clean_text(error, 80) or "unknown_error"
+        self.error_description = clean_text(error_description)
+        self.error_uri = clean_text(error_uri)
+        self.status_code = status_code
+        super().__init__(self.error, self.error_description, self.error_uri, status_code)
+
+    def __str__(self) -> str:
+        text = self.error
+        if self.error_description:
+            text += f": {self.error_description}"
+        if self.status_code is not None:
+            text += f" (HTTP {self.status_code})"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(error={self.error!r}, "
+            f"error_description={self.error_description!r}, "
+            f"status_code={self.status_code!r})"
+        )
+
+
+class AuthorizationDenied(_DescribedError):
+    """The user (or the provider) refused the authorization request.
+
+    Raised for a callback that carries ``error=access_denied`` (or any other
+    RFC 6749 section 4.1.2.1 error) together with the right ``state``.
+    """
+
+
+class OAuthError(_DescribedError):
+    """The provider answered with an RFC 6749 section 5.2 error body.
+
+    Attributes:
+        error: The OAuth error code, for example ``invalid_grant``.
+        error_description: The provider's explanation, if any (capped).
+        error_uri: A link to more information, if any.
+        status_code: The HTTP status of the response.
+    """
+
+
+class InvalidTokenError(OAuthError):
+    """The provider rejected the access token (HTTP 401 from userinfo)."""
+
+
+class InsufficientScopeError(OAuthError):
+    """The token is valid but lacks the scope this call needs (HTTP 403)."""
+
+
+class TokenExpiredError(ChattzOAuthError):
+    """The access token has expired; nothing was sent to the provider."""
+
+
+class ProviderError(ChattzOAuthError):
+    """The provider's answer could not be understood.
+
+    For example an HTML page where JSON was expected, a body of the wrong
+    shape, a missing ``access_token`` or ``id``, or an unexpected status.
+
+    Attributes:
+        status_code: The HTTP status of the response, or None when no response
+            was involved (a malformed callback).
+    """
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        self.status_code = status_code
+        self.message = message
+        super().__init__(message, status_code)
+
+    def __str__(self) -> str:
+        if self.status_code is None:
+            return self.message
+        return f"{self.message} (HTTP {self.status_code})"
+
+
+class ResponseTooLargeError(ProviderError):
+    """The response body went over the configured size cap; reading stopped there."""
+
+
+class TransportError(ChattzOAuthError):
+    """The request did not complete: connection refused or reset, TLS failure, timeout.
+
+    The original httpx (or httpx2) exception is kept as ``__cause__``.
+    """
+
+
+class TransportTimeout(TransportError):
+    """The request ran out of time (a connect, read or total deadline)."""

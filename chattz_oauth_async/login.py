@@ -1,0 +1,218 @@
+"""Login state that travels with the browser: :class:`LoginRequest` and its sealed form.
+
+A web app started with several workers cannot keep the CSRF ``state`` (and the
+PKCE verifier) in one process's memory: the callback may land on another
+worker. :meth:`LoginRequest.seal` turns the login into a compact, signed,
+expiring string to put in a cookie; :meth:`LoginRequest.unseal` checks and
+reads it back on whichever worker receives the callback. Because the cookie
+lives only in the browser that started the login, the state is bound to that
+browser: a state minted for another browser does not match.
+
+Only the standard library is used: HMAC-SHA256 over a versioned payload.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import math
+import time
+from collections.abc import Sequence
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from .errors import ConfigurationError, LoginStateError, UnsafeRedirectError
+
+__all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url"]
+
+#: How long (seconds) a started login may take before its sealed state expires.
+DEFAULT_LOGIN_MAX_AGE: Final = 600
+_VERSION: Final = "c1"
+_CONTEXT: Final = b"chattz_oauth_async login state v1\x00"
+_MAX_SEALED: Final = 4096
+_MIN_KEY_BYTES: Final = 16
+#: A sealed login made this far in the future is refused (clock skew allowance).
+_FUTURE_SKEW: Final = 60.0
+
+SecretKey = str | bytes
+
+
+def safe_next_url(next_url: str | None) -> str | None:
+    """Accept a post-login target only if it is a same-origin relative path.
+
+    Args:
+        next_url: For example ``"/account?tab=1"``; None means no target.
+
+    Returns:
+        The path unchanged, or None.
+
+    Raises:
+        UnsafeRedirectError: Anything that could leave the site:
+            ``//evil``, ``/\\evil``, ``https://evil``, ``javascript:...``,
+            control characters, or a value that is not a string.
+    """
+    if next_url is None:
+        return None
+    if not isinstance(next_url, str) or not next_url or len(next_url) > 2048:
+        raise UnsafeRedirectError("the post-login target must be a short relative path")
+    if (
+        not next_url.startswith("/")
+        or next_url.startswith("//")
+        or "\\" in next_url
+        or any(not ch.isprintable() or ch.isspace() for ch in next_url)
+    ):
+        raise UnsafeRedirectError(
+            "the post-login target must be a same-origin path such as '/account'"
+        )
+    parts = urlsplit(next_url)
+    if parts.scheme or parts.netloc:
+        raise UnsafeRedirectError("the post-login target must not name another site")
+    return next_url
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
+    candidates = (
+        [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
+    )
+    keys = []
+    for key in candidates:
+        raw = key.encode() if isinstance(key, str) else key
+        if not isinstance(raw, bytes) or len(raw) < _MIN_KEY_BYTES:
+            raise ConfigurationError(
+                f"a login-state secret key must be at least {_MIN_KEY_BYTES} bytes"
+            )
+        keys.append(raw)
+    if not keys:
+        raise ConfigurationError("at least one login-state secret key is needed")
+    return keys
+
+
+def _sign(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, _CONTEXT + payload.encode("ascii"), hashlib.sha256).digest()
+
+
+@attrs.frozen(repr=False)
+class LoginRequest:
+    """One login in progress: where to send the browser and what to check on return.
+
+    Attributes:
+        url: The authorize URL to redirect the browser to (empty once unsealed:
+            the cookie does not carry it).
+        state: The CSRF state in the URL, checked at the callback.
+        code_verifier: The PKCE verifier, or None when PKCE is off.
+        next_url: Where to send the user after login (a safe relative path).
+        created_at: When the login started (epoch seconds).
+    """
+
+    url: str
+    state: str
+    code_verifier: str | None
+    next_url: str | None
+    created_at: float
+
+    def seal(self, secret_key: SecretKey) -> str:
+        """Encode this login into a signed, cookie-safe string.
+
+        The string is signed (HMAC-SHA256) but not encrypted: it holds nothing
+        an attacker who can read the user's cookies could not already use.
+
+        Args:
+            secret_key: The application's secret (at least 16 bytes).
+        """
+        body: dict[str, Any] = {"s": self.state, "t": self.created_at}
+        if self.code_verifier is not None:
+            body["v"] = self.code_verifier
+        if self.next_url is not None:
+            body["n"] = self.next_url
+        payload = _b64encode(json.dumps(body, separators=(",", ":")).encode())
+        signed = f"{_VERSION}.{payload}"
+        return f"{signed}.{_b64encode(_sign(_keys(secret_key)[0], signed))}"
+
+    @classmethod
+    def unseal(
+        cls,
+        value: str,
+        secret_key: SecretKey | Sequence[SecretKey],
+        max_age: float = DEFAULT_LOGIN_MAX_AGE,
+        *,
+        now: float | None = None,
+    ) -> LoginRequest:
+        """Check and decode a string made by :meth:`seal`.
+
+        Args:
+            value: The sealed string (the cookie's value).
+            secret_key: The current key, or a list of accepted keys for
+                rotation (the first one is the one :meth:`seal` should use).
+            max_age: Seconds after ``created_at`` at which the login expires.
+            now: The current time; ``time.time()`` when None.
+
+        Raises:
+            LoginStateError: The value is garbage, tampered, signed with an
+                unknown key, or expired (then ``expired`` is True).
+        """
+        keys = _keys(secret_key)
+        if not isinstance(value, str) or not value or len(value) > _MAX_SEALED:
+            raise LoginStateError("the login state is missing or malformed")
+        version, _, rest = value.partition(".")
+        payload, _, signature = rest.partition(".")
+        if version != _VERSION or not payload or not signature or not value.isascii():
+            raise LoginStateError("the login state is malformed")
+        signed = f"{version}.{payload}"
+        try:
+            given = _b64decode(signature)
+        except (binascii.Error, ValueError):
+            raise LoginStateError("the login state is malformed") from None
+        if not any(hmac.compare_digest(_sign(key, signed), given) for key in keys):
+            raise LoginStateError("the login state's signature is not valid")
+        try:
+            body = json.loads(_b64decode(payload))
+        except (binascii.Error, ValueError, RecursionError):
+            raise LoginStateError("the login state is malformed") from None
+        state, created_at = (
+            (body.get("s"), body.get("t")) if isinstance(body, dict) else (None, None)
+        )
+        verifier, next_url = body.get("v"), body.get("n")
+        if (
+            not isinstance(state, str)
+            or not state
+            or type(created_at) not in (int, float)
+            or not math.isfinite(created_at)
+            or not isinstance(verifier, (str, type(None)))
+            or not isinstance(next_url, (str, type(None)))
+        ):
+            raise LoginStateError("the login state is malformed")
+        current = time.time() if now is None else now
+        if created_at > current + _FUTURE_SKEW:
+            raise LoginStateError("the login state is dated in the future")
+        if current - created_at > max_age:
+            raise LoginStateError(
+                "the login took too long; please start again", expired=True
+            )
+        return cls(
+            url="",
+            state=state,
+            code_verifier=verifier,
+            next_url=next_url,
+            created_at=float(created_at),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"LoginRequest(next_url={self.next_url!r}, created_at={self.created_at!r}, "
+            f"pkce={self.code_verifier is not None}, state=<redacted>)"
+        )
+
+    __str__ = __repr__

@@ -1,0 +1,142 @@
+#!/usr/bin/env python
+"""Generate the sync twin from the async code, or check that it is up to date.
+
+    python scripts/gen_sync.py          # regenerate chattz_oauth_async/_sync and tests/_sync
+    python scripts/gen_sync.py --check  # fail if anything generated is stale, edited or orphaned
+
+Token rewriting is done by the ``unasync`` package; a few textual rules then
+fix prose (docstrings, comments) and test markers. The check regenerates into
+a temporary folder and compares whole files and the file lists, so an edited,
+truncated, appended or orphaned generated file fails it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import unasync
+
+ROOT = Path(__file__).resolve().parent.parent
+PAIRS = [
+    ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
+    ("tests/_async", "tests/_sync"),
+]
+HEADER = (
+    "# GENERATED from {source} by scripts/gen_sync.py -- do not edit.\n"
+    "# Edit the async original, then run: python scripts/gen_sync.py\n"
+)
+RENAMES = {
+    "AsyncChattzOAuth": "ChattzOAuth",
+    "AsyncTokenHolder": "TokenHolder",
+    "AsyncClient": "Client",
+    "AsyncByteStream": "SyncByteStream",
+    "AsyncMockTransport": "MockTransport",
+    "aiter_raw": "iter_raw",
+    "aiter_bytes": "iter_bytes",
+    "aread": "read",
+    "aclose": "close",
+    "async_sleep": "sync_sleep",
+    "async_deadline": "sync_deadline",
+    "async_call_hook": "sync_call_hook",
+    "async_transport": "sync_transport",
+    "async_session": "sync_session",
+    "anyio_backend": "anyio_backend",
+}
+# Applied to the whole text after unasync: prose and markers it does not touch.
+TEXT_RULES = [
+    (re.compile(r"^pytestmark = pytest\.mark\.anyio\n", re.M), ""),
+    (re.compile(r"^\s*@pytest\.mark\.anyio\n", re.M), ""),
+    (re.compile(r"\bAsyncChattzOAuth\b"), "ChattzOAuth"),
+    (re.compile(r"\bAsyncTokenHolder\b"), "TokenHolder"),
+    (re.compile(r"\bhttpx\.AsyncClient\b"), "httpx.Client"),
+    (re.compile(r"\bhttpx2\.AsyncClient\b"), "httpx2.Client"),
+    (re.compile(r"\bawait "), ""),
+    (re.compile(r"\basync with\b"), "with"),
+    (re.compile(r"\baclose\(\)"), "close()"),
+    (re.compile(r"\bThe async session\b"), "The sync session"),
+    (re.compile(r"\b(a plain or async function|plain or async function)\b"), "plain function"),
+    (re.compile(r"\btasks\b"), "threads"),
+]
+
+
+def _rules(dest_root: Path) -> list[unasync.Rule]:
+    return [
+        unasync.Rule(
+            fromdir=str(ROOT / src) + "/",
+            todir=str(dest_root / dst) + "/",
+            additional_replacements=RENAMES,
+        )
+        for src, dst in PAIRS
+    ]
+
+
+def generate(dest_root: Path) -> None:
+    """Write the sync files for every async source under ``dest_root``."""
+    for src, dst in PAIRS:
+        out_dir = dest_root / dst
+        if out_dir.exists():
+            for old in out_dir.rglob("*.py"):
+                old.unlink()
+    sources = [str(path) for src, _ in PAIRS for path in sorted((ROOT / src).rglob("*.py"))]
+    unasync.unasync_files(sources, _rules(dest_root))
+    for src, dst in PAIRS:
+        for path in sorted((dest_root / dst).rglob("*.py")):
+            text = path.read_text()
+            for pattern, replacement in TEXT_RULES:
+                text = pattern.sub(replacement, text)
+            relative = path.relative_to(dest_root / dst)
+            path.write_text(HEADER.format(source=f"{src}/{relative}") + text)
+
+
+def _listing(folder: Path) -> set[str]:
+    if not folder.exists():
+        return set()
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def check() -> list[str]:
+    """Return the differences between the committed and a fresh generation."""
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh_root = Path(tmp)
+        generate(fresh_root)
+        for _, dst in PAIRS:
+            fresh, current = fresh_root / dst, ROOT / dst
+            want, have = _listing(fresh), _listing(current)
+            problems += [f"missing: {dst}/{name}" for name in sorted(want - have)]
+            problems += [f"orphaned (no async source): {dst}/{name}" for name in sorted(have - want)]
+            for name in sorted(want & have):
+                if not filecmp.cmp(fresh / name, current / name, shallow=False):
+                    problems.append(f"stale or edited: {dst}/{name}")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="verify instead of writing")
+    args = parser.parse_args()
+    if args.check:
+        problems = check()
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            print("run: python scripts/gen_sync.py", file=sys.stderr)
+            return 1
+        print("sync code is up to date")
+        return 0
+    generate(ROOT)
+    print("regenerated " + ", ".join(dst for _, dst in PAIRS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
