@@ -67,7 +67,9 @@ class RetryPolicy:
         from .errors import ConfigurationError
 
         if self.attempts < 1 or not (0 <= self.base_delay <= self.max_delay):
-            raise ConfigurationError("RetryPolicy needs attempts >= 1 and 0 <= base_delay <= max_delay")
+            raise ConfigurationError(
+                "RetryPolicy needs attempts >= 1 and 0 <= base_delay <= max_delay"
+            )
 
 
 #: Retries switched off.
@@ -150,6 +152,9 @@ class BodyLimiter:
             f"response body is larger than the {self._limit} byte cap", self._status
         )
 
+    def _corrupt(self) -> ProviderError:
+        return ProviderError("response body is not validly compressed", self._status)
+
     def _add(self, data: bytes) -> None:
         self._size += len(data)
         if self._size > self._limit:
@@ -165,7 +170,7 @@ class BodyLimiter:
             # Ask for at most one byte past the cap: enough to know it is exceeded.
             data = self._decoder.decompress(chunk, self._limit - self._size + 1)
         except zlib.error:
-            raise ProviderError("response body is not validly compressed", self._status) from None
+            raise self._corrupt() from None
         self._add(data)
         if self._decoder.unconsumed_tail:
             raise self._too_large()
@@ -176,7 +181,7 @@ class BodyLimiter:
             try:
                 self._add(self._decoder.flush())
             except zlib.error:
-                raise ProviderError("response body is not validly compressed", self._status) from None
+                raise self._corrupt() from None
         return b"".join(self._chunks)
 
 

@@ -84,9 +84,7 @@ def _b64decode(text: str) -> bytes:
 
 
 def _keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
-    candidates = (
-        [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
-    )
+    candidates = [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
     keys = []
     for key in candidates:
         raw = key.encode() if isinstance(key, str) else key
@@ -181,14 +179,15 @@ class LoginRequest:
             body = json.loads(_b64decode(payload))
         except (binascii.Error, ValueError, RecursionError):
             raise LoginStateError("the login state is malformed") from None
-        state, created_at = (
-            (body.get("s"), body.get("t")) if isinstance(body, dict) else (None, None)
-        )
+        if not isinstance(body, dict):
+            raise LoginStateError("the login state is malformed")
+        state, created_at = body.get("s"), body.get("t")
         verifier, next_url = body.get("v"), body.get("n")
         if (
             not isinstance(state, str)
             or not state
-            or type(created_at) not in (int, float)
+            or not isinstance(created_at, (int, float))
+            or isinstance(created_at, bool)
             or not math.isfinite(created_at)
             or not isinstance(verifier, (str, type(None)))
             or not isinstance(next_url, (str, type(None)))
@@ -198,9 +197,7 @@ class LoginRequest:
         if created_at > current + _FUTURE_SKEW:
             raise LoginStateError("the login state is dated in the future")
         if current - created_at > max_age:
-            raise LoginStateError(
-                "the login took too long; please start again", expired=True
-            )
+            raise LoginStateError("the login took too long; please start again", expired=True)
         return cls(
             url="",
             state=state,

@@ -50,9 +50,7 @@ class Token:
     expires_at: float | None = None
     refresh_token: str | None = attrs.field(default=None, hash=False)
     scope: str | None = None
-    extra: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False
-    )
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
     leeway: float = DEFAULT_LEEWAY
 
     def effective_leeway(self) -> float:

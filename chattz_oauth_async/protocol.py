@@ -172,9 +172,7 @@ class ClientConfig:
         if urlsplit(base).query:
             raise ConfigurationError("base_url must not contain a query")
         authorize_endpoint = base + AUTHORIZE_PATH
-        common = (
-            f"&client_id={_form(client_id)}&client_secret={_form(client_secret)}"
-        )
+        common = f"&client_id={_form(client_id)}&client_secret={_form(client_secret)}"
         return cls(
             client_id=client_id,
             client_secret=client_secret,
@@ -188,8 +186,7 @@ class ClientConfig:
                 f"&redirect_uri={_q(redirect_uri)}"
             ),
             token_form_prefix=(
-                f"grant_type=authorization_code{common}"
-                f"&redirect_uri={_form(redirect_uri)}"
+                f"grant_type=authorization_code{common}&redirect_uri={_form(redirect_uri)}"
             ),
             refresh_form_prefix=f"grant_type=refresh_token{common}",
         )
@@ -348,7 +345,7 @@ def _load_json(body: bytes) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
-def _json_object(body: bytes, status_code: int, what: str) -> dict[str, Any] | None:
+def _json_object(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None if it is not one."""
     try:
         data = _load_json(body)
@@ -425,12 +422,12 @@ def parse_token_response(
             access_token, a token_type other than Bearer, a malformed
             expires_in, or an unexpected status.
     """
-    data = _json_object(body, status_code, "token response")
+    data = _json_object(body)
     if data is not None and isinstance(data.get("error"), str) and data["error"]:
         raise _oauth_error(data, status_code)
     if not 200 <= status_code < 300:
         raise ProviderError(
-            f"token endpoint answered with an unexpected status and no OAuth error",
+            "token endpoint answered with an unexpected status and no OAuth error",
             status_code,
         )
     if data is None:
@@ -446,8 +443,7 @@ def parse_token_response(
     token_type = data.get("token_type")
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise ProviderError(
-            "token response's token_type is not Bearer; this library only uses "
-            "bearer tokens",
+            "token response's token_type is not Bearer; this library only uses bearer tokens",
             status_code,
         )
     expires_in = _expires_in(data.get("expires_in"), status_code)
@@ -503,17 +499,24 @@ def parse_userinfo_response(
     """
     if status_code in (401, 403):
         params = _www_authenticate(headers)
-        data = _json_object(body, status_code, "userinfo response") or {}
-        cls: type[OAuthError] = InvalidTokenError if status_code == 401 else InsufficientScopeError
-        default = "invalid_token" if status_code == 401 else "insufficient_scope"
-        return_error = cls(
-            params.get("error") or (data.get("error") if isinstance(data.get("error"), str) else None) or default,
-            params.get("error_description") or data.get("error_description"),
-            params.get("error_uri") or data.get("error_uri"),
+        details = _json_object(body) or {}
+        for key in ("error", "error_description", "error_uri"):
+            if key not in params and isinstance(details.get(key), str):
+                params[key] = details[key]
+        if status_code == 401:
+            raise InvalidTokenError(
+                params.get("error") or "invalid_token",
+                params.get("error_description"),
+                params.get("error_uri"),
+                status_code,
+            )
+        raise InsufficientScopeError(
+            params.get("error") or "insufficient_scope",
+            params.get("error_description"),
+            params.get("error_uri"),
             status_code,
         )
-        raise return_error
-    data = _json_object(body, status_code, "userinfo response")
+    data = _json_object(body)
     if not 200 <= status_code < 300:
         if data is not None and isinstance(data.get("error"), str) and data["error"]:
             raise _oauth_error(data, status_code)
@@ -622,10 +625,12 @@ def parse_callback(
             f"the callback's issuer {clean_text(values['iss'][0])!r} is not {issuer!r}"
         )
     if "error" in values:
+        description = values.get("error_description")
+        uri = values.get("error_uri")
         raise AuthorizationDenied(
             values["error"][0] or "unknown_error",
-            (values.get("error_description") or [None])[0],
-            (values.get("error_uri") or [None])[0],
+            description[0] if description else None,
+            uri[0] if uri else None,
         )
     codes = values.get("code", [])
     if not codes or not codes[0]:

@@ -77,7 +77,7 @@ def _rules(dest_root: Path) -> list[unasync.Rule]:
 
 def generate(dest_root: Path) -> None:
     """Write the sync files for every async source under ``dest_root``."""
-    for src, dst in PAIRS:
+    for _, dst in PAIRS:
         out_dir = dest_root / dst
         if out_dir.exists():
             for old in out_dir.rglob("*.py"):
@@ -113,7 +113,8 @@ def check() -> list[str]:
             fresh, current = fresh_root / dst, ROOT / dst
             want, have = _listing(fresh), _listing(current)
             problems += [f"missing: {dst}/{name}" for name in sorted(want - have)]
-            problems += [f"orphaned (no async source): {dst}/{name}" for name in sorted(have - want)]
+            orphans = sorted(have - want)
+            problems += [f"orphaned (no async source): {dst}/{name}" for name in orphans]
             for name in sorted(want & have):
                 if not filecmp.cmp(fresh / name, current / name, shallow=False):
                     problems.append(f"stale or edited: {dst}/{name}")

@@ -236,9 +236,7 @@ class ChattzOAuth:
             ProviderError, TransportError: As for :meth:`exchange_code`.
         """
         if not isinstance(token, Token) or not token.refresh_token:
-            raise TokenExpiredError(
-                "this token has no refresh token: the user must log in again"
-            )
+            raise TokenExpiredError("this token has no refresh token: the user must log in again")
         request = protocol.refresh_request(self.config, token.refresh_token)
         status, body, _ = self._send(request, idempotent=False, what="token refresh")
         new = protocol.parse_token_response(
@@ -375,9 +373,7 @@ class ChattzOAuth:
                 failure: Exception | _Response = exc
             else:
                 status, _, headers = response
-                if not (
-                    idempotent and status in RETRY_STATUSES and attempt < self.retry.attempts
-                ):
+                if not (idempotent and status in RETRY_STATUSES and attempt < self.retry.attempts):
                     return response
                 retry_after = headers.get("retry-after")
                 failure = response
