@@ -1,0 +1,440 @@
+"""The sealed login state (LoginRequest.seal/unseal) and the post-login target check.
+
+Covers checklist lines 2 (state bound to the browser through a signed cookie
+no one else can mint), 5 (signature checks do not depend on ``assert``), 9
+(post-login targets), 12 (the PKCE verifier survives the cookie) and 33 (no
+secrets in ``repr``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+import pytest
+
+from chattz_oauth_async import (
+    ChattzOAuthError,
+    ConfigurationError,
+    LoginRequest,
+    LoginStateError,
+    UnsafeRedirectError,
+    safe_next_url,
+)
+from chattz_oauth_async.protocol import new_code_verifier, new_state
+
+KEY = "k" * 32
+OTHER_KEY = "o" * 32
+NOW = 1_700_000_000.0
+
+
+def make_login(
+    *, verifier: str | None = None, next_url: str | None = "/account?tab=1", at: float = NOW
+) -> LoginRequest:
+    """Build a login as start_login() would, with a fixed clock."""
+    return LoginRequest(
+        url="https://chattz.test/oauth/authorize?state=x",
+        state=new_state(),
+        code_verifier=verifier,
+        next_url=next_url,
+        created_at=at,
+    )
+
+
+def b64(data: bytes) -> str:
+    """Unpadded URL-safe base64, as the sealed format uses."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def forge(body: Any, key: str = KEY) -> str:
+    """Seal an arbitrary JSON body with a known key (what only the key holder can do)."""
+    payload = b64(json.dumps(body).encode())
+    signed = f"c1.{payload}"
+    context = b"chattz_oauth_async login state v1\x00"
+    mac = hmac.new(key.encode(), context + signed.encode(), hashlib.sha256).digest()
+    return f"{signed}.{b64(mac)}"
+
+
+# --- Round trip ----------------------------------------------------------------
+
+
+def test_checklist_2_sealed_login_round_trips() -> None:
+    """seal() then unseal() with the same key gives back state, next_url and time."""
+    login = make_login()
+    back = LoginRequest.unseal(login.seal(KEY), KEY, now=NOW + 5)
+    expected = (login.state, None, "/account?tab=1", NOW, "")
+    assert expected == (back.state, back.code_verifier, back.next_url, back.created_at, back.url)
+
+
+def test_checklist_12_sealed_login_keeps_the_pkce_verifier() -> None:
+    """The PKCE verifier travels in the sealed value and comes back unchanged."""
+    verifier = new_code_verifier()
+    login = make_login(verifier=verifier, next_url=None)
+    back = LoginRequest.unseal(login.seal(KEY), KEY, now=NOW)
+    assert (verifier, None) == (back.code_verifier, back.next_url)
+
+
+def test_checklist_2_sealed_value_is_cookie_safe() -> None:
+    """The sealed value is short ASCII with no characters a cookie value must escape."""
+    sealed = make_login(verifier=new_code_verifier()).seal(KEY)
+    allowed = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+    expected = (True, True)
+    assert expected == (set(sealed) <= allowed, len(sealed) < 600)
+
+
+def test_checklist_2_bytes_key_works_like_str_key() -> None:
+    """A bytes key and the same str key seal and unseal interchangeably."""
+    login = make_login()
+    back = LoginRequest.unseal(login.seal(KEY.encode()), KEY, now=NOW)
+    assert login.state == back.state
+
+
+# --- Refusals ------------------------------------------------------------------
+
+
+def flip(text: str, index: int) -> str:
+    """Change one character of ``text`` to another base64url character."""
+    replacement = "B" if text[index] == "A" else "A"
+    return text[:index] + replacement + text[index + 1 :]
+
+
+def test_checklist_2_tampered_payload_refused() -> None:
+    """Changing one character of the payload breaks the signature."""
+    sealed = make_login().seal(KEY)
+    with pytest.raises(LoginStateError) as info:
+        LoginRequest.unseal(flip(sealed, 5), KEY, now=NOW)
+    assert False is info.value.expired
+
+
+def test_checklist_2_payload_swapped_from_another_login_refused() -> None:
+    """A signature cannot be reused for another login's payload."""
+    first, second = make_login().seal(KEY), make_login().seal(KEY)
+    mixed = first.rsplit(".", 1)[0] + "." + second.rsplit(".", 1)[1]
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(mixed, KEY, now=NOW)
+
+
+@pytest.mark.parametrize("index", [-1, -2, 3])
+def test_checklist_2_tampered_signature_refused(index: int) -> None:
+    """Changing any character of the signature is refused (also its last one)."""
+    sealed = make_login().seal(KEY)
+    signature_start = sealed.rindex(".") + 1
+    position = index if index < 0 else signature_start + index
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(flip(sealed, position), KEY, now=NOW)
+
+
+def test_checklist_2_signature_with_other_trailing_bits_refused() -> None:
+    """A signature spelled with different unused trailing bits (same bytes) is refused."""
+    sealed = make_login().seal(KEY)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # 32 bytes need 43 characters: the last one carries 2 unused low bits.
+    twin = alphabet[alphabet.index(sealed[-1]) ^ 1]
+    assert base64.urlsafe_b64decode(sealed[-43:] + "=") == base64.urlsafe_b64decode(
+        sealed[-43:-1] + twin + "="
+    )
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed[:-1] + twin, KEY, now=NOW)
+
+
+@pytest.mark.parametrize("junk", ["!", "=", "==", "*", ".x", "\n"])
+def test_checklist_2_signature_with_junk_appended_refused(junk: str) -> None:
+    """Characters base64 would skip over do not leave the signature valid."""
+    sealed = make_login().seal(KEY)
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed + junk, KEY, now=NOW)
+
+
+def test_checklist_2_forged_state_for_other_browser_refused() -> None:
+    """A value sealed with another app's key (an attacker's) is refused."""
+    sealed = make_login().seal(OTHER_KEY)
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed, KEY, now=NOW)
+
+
+def test_checklist_2_expired_login_refused() -> None:
+    """A login older than max_age is refused with expired=True."""
+    sealed = make_login().seal(KEY)
+    with pytest.raises(LoginStateError) as info:
+        LoginRequest.unseal(sealed, KEY, max_age=600, now=NOW + 601)
+    assert True is info.value.expired
+
+
+def test_checklist_2_login_just_inside_max_age_accepted() -> None:
+    """A login exactly max_age old is still accepted."""
+    login = make_login()
+    back = LoginRequest.unseal(login.seal(KEY), KEY, max_age=600, now=NOW + 600)
+    assert login.state == back.state
+
+
+def test_checklist_2_default_max_age_uses_the_real_clock() -> None:
+    """Without ``now``, unseal checks expiry against time.time() (600 s by default)."""
+    fresh, stale = make_login(at=time.time()), make_login(at=time.time() - 3600)
+    assert fresh.state == LoginRequest.unseal(fresh.seal(KEY), KEY).state
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(stale.seal(KEY), KEY)
+
+
+def test_checklist_2_login_dated_in_the_future_refused() -> None:
+    """A login created well after 'now' (beyond clock skew) is refused."""
+    sealed = make_login(at=NOW + 3600).seal(KEY)
+    with pytest.raises(LoginStateError) as info:
+        LoginRequest.unseal(sealed, KEY, now=NOW)
+    assert False is info.value.expired
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "c1",
+        "c1.",
+        "c1..",
+        "c1.abc",
+        "c2.abc.def",
+        "not a cookie",
+        "....",
+        "c1.!!!!.????",
+        "c1.%%%.%%%",
+        "deleted",
+        "null",
+    ],
+)
+def test_checklist_2_garbage_refused(value: str) -> None:
+    """Garbage gives LoginStateError, never a base64, json or unicode error."""
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(value, KEY, now=NOW)
+
+
+@pytest.mark.parametrize("value", [None, 123, b"c1.abc.def", ["c1"]])
+def test_checklist_2_non_string_refused(value: Any) -> None:
+    """A value that is not a string gives LoginStateError."""
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(value, KEY, now=NOW)
+
+
+@pytest.mark.parametrize("cut", [1, 10, 43, 44])
+def test_checklist_2_truncated_refused(cut: int) -> None:
+    """A sealed value cut short (a cookie truncated by a proxy) is refused."""
+    sealed = make_login().seal(KEY)
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed[:-cut], KEY, now=NOW)
+
+
+@pytest.mark.parametrize("where", ["start", "payload", "signature"])
+def test_checklist_2_non_ascii_refused(where: str) -> None:
+    """Non-ASCII characters anywhere give LoginStateError (no UnicodeError, no TypeError)."""
+    sealed = make_login().seal(KEY)
+    cut = {"start": 0, "payload": 4, "signature": len(sealed) - 2}[where]
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed[:cut] + "é☃" + sealed[cut:], KEY, now=NOW)
+
+
+def test_checklist_2_oversized_refused() -> None:
+    """A huge value is refused before any decoding."""
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal("c1." + "A" * 100_000 + ".sig", KEY, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "state",
+        123,
+        None,
+        {},
+        {"s": "", "t": NOW},
+        {"s": 5, "t": NOW},
+        {"s": "abc"},
+        {"s": "abc", "t": "1700000000"},
+        {"s": "abc", "t": True},
+        {"s": "abc", "t": NOW, "v": 7},
+        {"s": "abc", "t": NOW, "n": ["/x"]},
+    ],
+)
+def test_checklist_2_validly_signed_but_malformed_body_refused(body: Any) -> None:
+    """Even a correctly signed body of the wrong shape gives LoginStateError."""
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(forge(body), KEY, now=NOW)
+
+
+def test_checklist_2_validly_signed_non_finite_time_refused() -> None:
+    """A signed body whose time is Infinity or NaN gives LoginStateError."""
+    for raw in ("Infinity", "NaN", "-Infinity"):
+        payload = b64(f'{{"s":"abc","t":{raw}}}'.encode())
+        signed = f"c1.{payload}"
+        context = b"chattz_oauth_async login state v1\x00"
+        mac = hmac.new(KEY.encode(), context + signed.encode(), hashlib.sha256).digest()
+        with pytest.raises(LoginStateError):
+            LoginRequest.unseal(f"{signed}.{b64(mac)}", KEY, now=NOW)
+
+
+def test_checklist_2_deeply_nested_signed_body_refused() -> None:
+    """A signed, deeply nested body is refused with LoginStateError, not RecursionError."""
+    payload = b64(b"[" * 100_000 + b"]" * 100_000)
+    # Too long for a cookie: the size cap refuses it before decoding.
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(f"c1.{payload}.sig", KEY, now=NOW)
+
+
+def test_checklist_2_login_state_errors_are_library_errors() -> None:
+    """LoginStateError is a ChattzOAuthError, so one except clause catches all."""
+    assert issubclass(LoginStateError, ChattzOAuthError)
+
+
+# --- Key rotation --------------------------------------------------------------
+
+
+def test_checklist_2_key_rotation_accepts_old_key_in_list() -> None:
+    """After rotation, cookies sealed with the previous key still unseal."""
+    login = make_login()
+    sealed_before_rotation = login.seal(OTHER_KEY)
+    back = LoginRequest.unseal(sealed_before_rotation, [KEY, OTHER_KEY], now=NOW)
+    assert login.state == back.state
+
+
+def test_checklist_2_key_rotation_accepts_new_key_in_list() -> None:
+    """The current (first) key of the list unseals new cookies."""
+    login = make_login()
+    back = LoginRequest.unseal(login.seal(KEY), (KEY, OTHER_KEY), now=NOW)
+    assert login.state == back.state
+
+
+def test_checklist_2_key_rotation_retired_key_refused() -> None:
+    """A cookie sealed with a key no longer in the list is refused."""
+    sealed = make_login().seal("r" * 32)
+    with pytest.raises(LoginStateError):
+        LoginRequest.unseal(sealed, [KEY, OTHER_KEY], now=NOW)
+
+
+@pytest.mark.parametrize("keys", [[], "short", b"short", ["k" * 32, "short"], [123]])
+def test_checklist_2_weak_or_missing_key_is_a_configuration_error(keys: Any) -> None:
+    """An empty key list, a key under 16 bytes or a non-key is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        LoginRequest.unseal("c1.abc.def", keys, now=NOW)
+
+
+def test_checklist_2_seal_refuses_a_short_key() -> None:
+    """seal() refuses a key under 16 bytes."""
+    with pytest.raises(ConfigurationError):
+        make_login().seal("short")
+
+
+# --- Secrets in repr -----------------------------------------------------------
+
+
+def test_checklist_33_repr_hides_state_and_verifier() -> None:
+    """repr/str of a LoginRequest shows neither the state nor the verifier."""
+    verifier = new_code_verifier()
+    login = make_login(verifier=verifier)
+    text = repr(login) + str(login)
+    expected = (False, False, True)
+    assert expected == (login.state in text, verifier in text, "/account" in text)
+
+
+def test_checklist_33_errors_do_not_echo_the_sealed_value() -> None:
+    """A LoginStateError message does not repeat the cookie it refused."""
+    sealed = make_login(verifier=new_code_verifier()).seal(OTHER_KEY)
+    with pytest.raises(LoginStateError) as info:
+        LoginRequest.unseal(sealed, KEY, now=NOW)
+    assert False is (sealed in repr(info.value) or sealed.split(".")[1] in str(info.value))
+
+
+# --- The post-login target -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target", ["/", "/account", "/account?tab=1&x=%2F", "/a/b/c#frag", "/~user/", "/é"]
+)
+def test_checklist_9_next_url_same_origin_path_accepted(target: str) -> None:
+    """Plain same-origin paths (query and fragment included) are kept as they are."""
+    assert target == safe_next_url(target)
+
+
+def test_checklist_9_next_url_none_means_no_target() -> None:
+    """None stays None: no post-login target."""
+    assert None is safe_next_url(None)
+
+
+def test_checklist_9_next_url_scheme_relative_refused() -> None:
+    """``//evil`` (scheme-relative: another host) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url("//evil.example/path")
+
+
+def test_checklist_9_next_url_triple_slash_refused() -> None:
+    """``///evil`` (browsers read it as a host too) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url("///evil.example")
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "\\\\evil.example", "/a\\b"])
+def test_checklist_9_next_url_backslash_refused(target: str) -> None:
+    """``/\\evil`` (browsers turn the backslash into a slash) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example", "http://evil.example/", "HTTPS://evil.example"]
+)
+def test_checklist_9_next_url_absolute_url_refused(target: str) -> None:
+    """``https://evil`` (an absolute URL, even to our own host) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x"],
+)
+def test_checklist_9_next_url_javascript_scheme_refused(target: str) -> None:
+    """``javascript:alert(1)`` and other scheme URLs are refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil"])
+def test_checklist_9_next_url_tab_or_newline_refused(target: str) -> None:
+    """``/\\t/evil`` (browsers strip tabs and newlines, leaving ``//evil``) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+@pytest.mark.parametrize(
+    "target", ["/a\x00b", "/\x7f", "/a\x1bb", "/\u200b/evil", "/\u2028", "/ /evil", "/a b"]
+)
+def test_checklist_9_next_url_control_characters_refused(target: str) -> None:
+    """Control, invisible and whitespace characters (header injection, tricks) are refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+@pytest.mark.parametrize("target", ["", "account", "evil.example", "?next=/x", "#x", " /x"])
+def test_checklist_9_next_url_not_starting_with_slash_refused(target: str) -> None:
+    """Relative references that do not start with ``/`` are refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+def test_checklist_9_next_url_too_long_refused() -> None:
+    """A target over 2048 characters is refused (it would not fit the cookie)."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url("/" + "a" * 2048)
+
+
+@pytest.mark.parametrize("target", [b"/account", 5, ["/"]])
+def test_checklist_9_next_url_non_string_refused(target: Any) -> None:
+    """A target that is not a str is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)
+
+
+def test_checklist_9_unsafe_redirect_is_a_library_error() -> None:
+    """UnsafeRedirectError is a ChattzOAuthError."""
+    assert issubclass(UnsafeRedirectError, ChattzOAuthError)
