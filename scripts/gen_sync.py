@@ -45,6 +45,7 @@ RENAMES = {
     "async_call_hook": "sync_call_hook",
     "async_transport": "sync_transport",
     "async_session": "sync_session",
+    "async_gather": "sync_gather",
     "anyio_backend": "anyio_backend",
 }
 # Applied to the whole text after unasync: prose and markers it does not touch.

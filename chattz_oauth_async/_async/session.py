@@ -391,18 +391,24 @@ class AsyncChattzOAuth:
         response = await client.send(http_request, stream=True, follow_redirects=False)
         try:
             headers = response.headers
+            # In-memory transports (httpx.MockTransport) hand over a body that
+            # is already read and decoded; real ones stream it raw.
+            preloaded = response.is_stream_consumed
             limiter = BodyLimiter(
                 self.max_response_bytes,
                 response.status_code,
                 headers.get("content-length"),
-                headers.get("content-encoding"),
+                None if preloaded else headers.get("content-encoding"),
             )
-            async for chunk in response.aiter_raw():
-                limiter.feed(chunk)
-                if time.monotonic() > deadline:
-                    raise TransportTimeout(
-                        f"{what} did not complete within {self.total_timeout:g}s"
-                    )
+            if preloaded:
+                limiter.feed(response.content)
+            else:
+                async for chunk in response.aiter_raw():
+                    limiter.feed(chunk)
+                    if time.monotonic() > deadline:
+                        raise TransportTimeout(
+                            f"{what} did not complete within {self.total_timeout:g}s"
+                        )
             body = limiter.result()
         finally:
             await response.aclose()

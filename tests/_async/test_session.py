@@ -1,0 +1,668 @@
+"""The session over HTTP: exact requests, parsed results, typed errors, client lifecycle.
+
+Written once for AsyncChattzOAuth; scripts/gen_sync.py generates the same tests
+for ChattzOAuth in tests/_sync/.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from chattz_oauth_async import (
+    AsyncChattzOAuth,
+    AsyncTokenHolder,
+    ChattzUser,
+    ConfigurationError,
+    InsecureTransportError,
+    InsufficientScopeError,
+    InvalidTokenError,
+    OAuthError,
+    ProviderError,
+    RetryPolicy,
+    StateMismatchError,
+    Token,
+    TokenExpiredError,
+    TransportError,
+    TransportTimeout,
+)
+from tests.helpers import async_gather
+
+pytestmark = pytest.mark.anyio
+
+CLIENT_ID = "abc123"
+CLIENT_SECRET = "s3cr3t-client-secret"
+REDIRECT_URI = "https://example.com/chattz-callback"
+BASE = "https://chattz.net"
+ACCESS_TOKEN = "abcdef1234567890"
+USER = {
+    "id": 123,
+    "username": "johndoe",
+    "email": "johndoe@example.com",
+    "first_name": "John",
+    "last_name": "Doe",
+    "avatar": "https://chattz.net/avatars/123.png",
+}
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+class FakeClock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A frozen clock."""
+    return FakeClock()
+
+
+@pytest.fixture
+def provider() -> Iterator[respx.MockRouter]:
+    """The Chattz endpoints, mocked; no request leaves the process."""
+    with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+async def chattz(clock: FakeClock) -> AsyncIterator[AsyncChattzOAuth]:
+    """A session with a frozen clock and retries switched off."""
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, clock=clock, retry=NO_RETRY
+    ) as session:
+        yield session
+
+
+def token_body(**fields: object) -> dict[str, object]:
+    """The documented token response, with overrides."""
+    body: dict[str, object] = {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }
+    body.update(fields)
+    return body
+
+
+async def test_authorize_url_matches_the_documented_example(chattz: AsyncChattzOAuth) -> None:
+    """The doc's example URL (client_id=abc123, state=xyz) is reproduced exactly."""
+    expected = (
+        "https://chattz.net/oauth/authorize?response_type=code&client_id=abc123"
+        "&redirect_uri=https://example.com/chattz-callback&state=xyz"
+    )
+    assert expected == chattz.authorize_url(state="xyz")
+
+
+async def test_authorize_url_encodes_values_and_extras(chattz: AsyncChattzOAuth) -> None:
+    """State and extra parameters are percent-encoded; nothing can inject a parameter."""
+    url = chattz.authorize_url(state="a&b=c d", scope="profile email")
+    query = parse_qs(httpx.URL(url).query.decode())
+    assert ["a&b=c d"] == query["state"]
+    assert ["profile email"] == query["scope"]
+    assert ["code"] == query["response_type"]
+
+
+async def test_authorize_url_refuses_overriding_core_parameters(
+    chattz: AsyncChattzOAuth,
+) -> None:
+    """Extras cannot replace redirect_uri, client_id, response_type or state."""
+    with pytest.raises(ConfigurationError):
+        chattz.authorize_url(state="xyz", redirect_uri="https://evil.example/")
+
+
+async def test_exchange_code_posts_the_documented_form(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """The exchange is a urlencoded POST with the five documented fields and Accept JSON."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    token = await chattz.exchange_code("the-code")
+    request = route.calls.last.request
+    form = parse_qs(request.content.decode())
+    expected_form = {
+        "grant_type": ["authorization_code"],
+        "code": ["the-code"],
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+        "redirect_uri": [REDIRECT_URI],
+    }
+    assert expected_form == form
+    assert "application/x-www-form-urlencoded" == request.headers["content-type"]
+    assert "application/json" == request.headers["accept"]
+    assert "authorization" not in request.headers
+    assert "the-code" not in str(request.url)
+    assert ACCESS_TOKEN == token.access_token
+    assert clock.now + 3600 == token.expires_at
+
+
+async def test_exchange_code_does_not_follow_redirects(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A 302 from the token endpoint is an error, and the secret is not re-sent."""
+    provider.post("/oauth/token").respond(302, headers={"Location": "https://evil.example/t"})
+    evil = respx.post("https://evil.example/t").respond(json=token_body())
+    with pytest.raises(ProviderError) as caught:
+        await chattz.exchange_code("the-code")
+    assert 302 == caught.value.status_code
+    assert 0 == evil.call_count
+
+
+async def test_exchange_code_oauth_error_body(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """An RFC 6749 section 5.2 body becomes OAuthError with its fields and the status."""
+    provider.post("/oauth/token").respond(
+        400,
+        json={"error": "invalid_grant", "error_description": "code already used"},
+    )
+    with pytest.raises(OAuthError) as caught:
+        await chattz.exchange_code("used-code")
+    assert ("invalid_grant", "code already used", 400) == (
+        caught.value.error,
+        caught.value.error_description,
+        caught.value.status_code,
+    )
+
+
+async def test_exchange_code_html_page_is_a_provider_error(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """An HTML page where JSON was expected becomes ProviderError with the status."""
+    provider.post("/oauth/token").respond(
+        502, text="<html>Bad gateway</html>", headers={"content-type": "text/html"}
+    )
+    with pytest.raises(ProviderError) as caught:
+        await chattz.exchange_code("the-code")
+    assert 502 == caught.value.status_code
+
+
+async def test_transport_failure_is_wrapped(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A connection error becomes TransportError with the httpx error as its cause."""
+    provider.post("/oauth/token").mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(TransportError) as caught:
+        await chattz.exchange_code("the-code")
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+
+
+async def test_read_timeout_is_a_transport_timeout(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A read timeout after the POST was sent is not retried and becomes TransportTimeout."""
+    route = provider.post("/oauth/token").mock(side_effect=httpx.ReadTimeout("slow"))
+    with pytest.raises(TransportTimeout):
+        await chattz.exchange_code("the-code")
+    assert 1 == route.call_count
+
+
+async def test_userinfo_sends_bearer_and_parses_the_documented_user(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """userinfo() sends Authorization: Bearer and returns the documented fields."""
+    route = provider.get("/oauth/userinfo").respond(json={**USER, "locale": "en"})
+    user = await chattz.userinfo(ACCESS_TOKEN)
+    request = route.calls.last.request
+    assert f"Bearer {ACCESS_TOKEN}" == request.headers["authorization"]
+    assert ACCESS_TOKEN not in str(request.url)
+    expected = ChattzUser(
+        id=123,
+        username="johndoe",
+        email="johndoe@example.com",
+        first_name="John",
+        last_name="Doe",
+        avatar="https://chattz.net/avatars/123.png",
+        raw={**USER, "locale": "en"},
+    )
+    assert expected == user
+    assert "en" == user.raw["locale"]
+
+
+async def test_userinfo_accepts_a_token_object(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A Token from exchange_code() can be passed straight to userinfo()."""
+    provider.post("/oauth/token").respond(json=token_body())
+    route = provider.get("/oauth/userinfo").respond(json=USER)
+    token = await chattz.exchange_code("the-code")
+    user = await chattz.userinfo(token)
+    assert 123 == user.id
+    assert f"Bearer {ACCESS_TOKEN}" == route.calls.last.request.headers["authorization"]
+
+
+async def test_userinfo_401_is_invalid_token(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """401 with WWW-Authenticate: Bearer error="invalid_token" becomes InvalidTokenError."""
+    provider.get("/oauth/userinfo").respond(
+        401,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'},
+    )
+    with pytest.raises(InvalidTokenError) as caught:
+        await chattz.userinfo(ACCESS_TOKEN)
+    assert ("invalid_token", "expired", 401) == (
+        caught.value.error,
+        caught.value.error_description,
+        caught.value.status_code,
+    )
+
+
+async def test_userinfo_403_is_insufficient_scope(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """403 becomes InsufficientScopeError."""
+    provider.get("/oauth/userinfo").respond(403)
+    with pytest.raises(InsufficientScopeError) as caught:
+        await chattz.userinfo(ACCESS_TOKEN)
+    assert 403 == caught.value.status_code
+
+
+async def test_userinfo_without_id_is_a_provider_error(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A user object with no id is refused: accounts are keyed on it."""
+    provider.get("/oauth/userinfo").respond(json={"username": "johndoe"})
+    with pytest.raises(ProviderError) as caught:
+        await chattz.userinfo(ACCESS_TOKEN)
+    assert 200 == caught.value.status_code
+
+
+async def test_expired_token_raises_without_sending(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """userinfo() on a token the session knows has expired sends nothing."""
+    provider.post("/oauth/token").respond(json=token_body(expires_in=3600))
+    route = provider.get("/oauth/userinfo").respond(json=USER)
+    token = await chattz.exchange_code("the-code")
+    clock.now += 3600 - chattz.leeway  # the leeway's edge
+    with pytest.raises(TokenExpiredError):
+        await chattz.userinfo(token)
+    assert 0 == route.call_count
+
+
+async def test_token_is_valid_until_the_leeway(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """A token is usable until expires_at minus the leeway."""
+    provider.post("/oauth/token").respond(json=token_body(expires_in=3600))
+    provider.get("/oauth/userinfo").respond(json=USER)
+    token = await chattz.exchange_code("the-code")
+    clock.now += 3600 - chattz.leeway - 1
+    assert 123 == (await chattz.userinfo(token)).id
+
+
+async def test_short_lived_token_is_not_born_expired(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """With a 10 s token and a 30 s leeway, the token is usable right after receipt."""
+    provider.post("/oauth/token").respond(json=token_body(expires_in=10))
+    token = await chattz.exchange_code("the-code")
+    assert (False, True) == (token.is_expired(clock.now), token.is_expired(clock.now + 5))
+
+
+async def test_owned_client_is_closed_by_the_session(clock: FakeClock) -> None:
+    """A session that created its client closes it on exit."""
+    async with AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI) as session:
+        client = session.http_client
+        assert not client.is_closed
+    assert client.is_closed
+
+
+async def test_passed_in_client_is_left_open() -> None:
+    """A client the app passed in belongs to the app: the session never closes it."""
+    async with httpx.AsyncClient() as client:
+        async with AsyncChattzOAuth(
+            CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client
+        ) as session:
+            assert client is session.http_client
+        assert not client.is_closed
+
+
+async def test_passed_in_client_is_used_for_requests() -> None:
+    """Requests go through the client the app passed in (its transport, its pool)."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json=USER)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        session = AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client)
+        await session.userinfo(ACCESS_TOKEN)
+    assert ["/oauth/userinfo"] == seen
+
+
+async def test_base_url_points_at_another_provider() -> None:
+    """base_url moves all three endpoints."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json=USER)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        session = AsyncChattzOAuth(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            "http://127.0.0.1:8000/callback",
+            base_url="https://staging.chattz.example/",
+            http_client=client,
+        )
+        await session.userinfo(ACCESS_TOKEN)
+        url = session.authorize_url(state="s")
+    assert ["https://staging.chattz.example/oauth/userinfo"] == seen
+    assert url.startswith("https://staging.chattz.example/oauth/authorize?")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "redirect_uri"),
+    [
+        ("http://chattz.net", REDIRECT_URI),
+        (BASE, "http://example.com/callback"),
+        ("http://10.0.0.1", REDIRECT_URI),
+    ],
+)
+async def test_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
+    """http:// for a non-loopback host raises InsecureTransportError at construction."""
+    with pytest.raises(InsecureTransportError):
+        AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, redirect_uri, base_url=base_url)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"]
+)
+async def test_plain_http_allowed_on_loopback(base_url: str) -> None:
+    """http:// is fine for 127.0.0.0/8, ::1 and localhost (local fakes, the login command)."""
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, "http://localhost:8000/cb", base_url=base_url
+    ) as session:
+        assert session.config.base_url == base_url
+
+
+async def test_from_env_reads_the_variables() -> None:
+    """from_env() reads the CHATTZ_* variables, CHATTZ_BASE_URL included."""
+    env = {
+        "CHATTZ_CLIENT_ID": CLIENT_ID,
+        "CHATTZ_CLIENT_SECRET": CLIENT_SECRET,
+        "CHATTZ_REDIRECT_URI": REDIRECT_URI,
+        "CHATTZ_BASE_URL": "https://staging.chattz.example",
+    }
+    async with AsyncChattzOAuth.from_env(environ=env) as session:
+        assert (CLIENT_ID, "https://staging.chattz.example") == (
+            session.config.client_id,
+            session.config.base_url,
+        )
+
+
+async def test_from_env_names_the_missing_variable() -> None:
+    """A missing variable gives a ConfigurationError that names it."""
+    env = {"CHATTZ_CLIENT_ID": CLIENT_ID, "CHATTZ_REDIRECT_URI": REDIRECT_URI}
+    with pytest.raises(ConfigurationError, match="CHATTZ_CLIENT_SECRET"):
+        AsyncChattzOAuth.from_env(environ=env)
+
+
+async def test_from_env_uses_os_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without an explicit mapping, from_env() reads the process environment."""
+    monkeypatch.setenv("CHATTZ_CLIENT_ID", "env-client")
+    monkeypatch.setenv("CHATTZ_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("CHATTZ_REDIRECT_URI", REDIRECT_URI)
+    monkeypatch.delenv("CHATTZ_BASE_URL", raising=False)
+    async with AsyncChattzOAuth.from_env() as session:
+        assert ("env-client", BASE) == (session.config.client_id, session.config.base_url)
+
+
+async def test_100_concurrent_userinfo_calls_share_one_session() -> None:
+    """100 tasks share one session and its pool; each gets its own user back."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        token = request.headers["authorization"].removeprefix("Bearer ")
+        calls.append(token)
+        return httpx.Response(200, json={**USER, "id": int(token.removeprefix("t"))})
+
+    results: dict[int, int] = {}
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        session = AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client)
+
+        async def one(n: int) -> None:
+            results[n] = (await session.userinfo(f"t{n}")).id
+
+        await async_gather([functools.partial(one, n) for n in range(100)])
+    assert {n: n for n in range(100)} == results
+    assert 100 == len(calls)
+
+
+async def test_complete_login_checks_state_then_exchanges(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """start_login() + complete_login() run the whole flow with the state checked."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    login = chattz.start_login(next_url="/account")
+    callback = f"{REDIRECT_URI}?code=abc&state={login.state}"
+    token = await chattz.complete_login(callback, login)
+    assert ACCESS_TOKEN == token.access_token
+    assert ["abc"] == parse_qs(route.calls.last.request.content.decode())["code"]
+
+
+async def test_complete_login_wrong_state_sends_nothing(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A callback with another state is refused before any request."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    login = chattz.start_login()
+    with pytest.raises(StateMismatchError):
+        await chattz.complete_login("?code=abc&state=forged", login)
+    assert 0 == route.call_count
+
+
+async def test_complete_login_replay_is_refused(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """The same callback delivered twice leads to one code exchange at most."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    login = chattz.start_login()
+    callback = f"?code=abc&state={login.state}"
+    await chattz.complete_login(callback, login)
+    with pytest.raises(StateMismatchError):
+        await chattz.complete_login(callback, login)
+    assert 1 == route.call_count
+
+
+async def test_pkce_sends_challenge_and_verifier(
+    clock: FakeClock, provider: respx.MockRouter
+) -> None:
+    """With pkce=True the authorize URL has an S256 challenge and the exchange the verifier."""
+    from chattz_oauth_async import code_challenge
+
+    route = provider.post("/oauth/token").respond(json=token_body())
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, pkce=True, clock=clock
+    ) as session:
+        login = session.start_login()
+        query = parse_qs(httpx.URL(login.url).query.decode())
+        await session.complete_login(f"?code=abc&state={login.state}", login)
+    form = parse_qs(route.calls.last.request.content.decode())
+    assert login.code_verifier is not None
+    assert (["S256"], [code_challenge(login.code_verifier)]) == (
+        query["code_challenge_method"],
+        query["code_challenge"],
+    )
+    assert [login.code_verifier] == form["code_verifier"]
+
+
+async def test_pkce_exchange_without_verifier_is_refused(
+    clock: FakeClock, provider: respx.MockRouter
+) -> None:
+    """With PKCE on, exchanging a code without its verifier fails before sending."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    async with AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, pkce=True) as session:
+        with pytest.raises(ConfigurationError):
+            await session.exchange_code("abc")
+    assert 0 == route.call_count
+
+
+# --- refresh (RFC 6749 section 6) --------------------------------------------
+
+
+async def test_refresh_posts_the_refresh_grant_and_keeps_the_refresh_token(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """refresh() sends grant_type=refresh_token and keeps the old refresh token if not rotated."""
+    route = provider.post("/oauth/token").respond(json=token_body(access_token="new-access"))
+    old = Token(access_token="old-access", expires_in=3600, refresh_token="r1")
+    new = await chattz.refresh(old)
+    form = parse_qs(route.calls.last.request.content.decode())
+    assert {
+        "grant_type": ["refresh_token"],
+        "refresh_token": ["r1"],
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+    } == form
+    assert ("new-access", "r1") == (new.access_token, new.refresh_token)
+
+
+async def test_refresh_takes_a_rotated_refresh_token(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A new refresh_token in the response replaces the old one."""
+    provider.post("/oauth/token").respond(json=token_body(refresh_token="r2"))
+    new = await chattz.refresh(Token(access_token="a", refresh_token="r1"))
+    assert "r2" == new.refresh_token
+
+
+async def test_refresh_revoked_is_invalid_grant(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter
+) -> None:
+    """A revoked or expired refresh token gives OAuthError(invalid_grant)."""
+    provider.post("/oauth/token").respond(400, json={"error": "invalid_grant"})
+    with pytest.raises(OAuthError) as caught:
+        await chattz.refresh(Token(access_token="a", refresh_token="r1"))
+    assert "invalid_grant" == caught.value.error
+
+
+async def test_refresh_without_refresh_token_says_log_in_again(
+    chattz: AsyncChattzOAuth,
+) -> None:
+    """Without a refresh token there is nothing to refresh: a new login is needed."""
+    with pytest.raises(TokenExpiredError, match="log in again"):
+        await chattz.refresh(Token(access_token="a"))
+
+
+async def test_token_holder_refreshes_once_for_many_callers(
+    clock: FakeClock, provider: respx.MockRouter
+) -> None:
+    """10 concurrent callers of an expired token cause exactly one refresh."""
+    route = provider.post("/oauth/token").respond(
+        json=token_body(access_token="fresh", refresh_token="r2")
+    )
+    updates: list[Token] = []
+
+    async def persist(token: Token) -> None:
+        updates.append(token)
+
+    async with AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, clock=clock) as session:
+        expired = Token(
+            access_token="stale", expires_in=60, expires_at=clock.now - 1, refresh_token="r1"
+        )
+        holder = AsyncTokenHolder(session, expired, on_update=persist)
+        got: list[str] = []
+
+        async def caller() -> None:
+            got.append((await holder.get()).access_token)
+
+        await async_gather([caller] * 10)
+    assert 1 == route.call_count
+    assert ["fresh"] * 10 == got
+    assert ["r2"] == [token.refresh_token for token in updates]
+
+
+async def test_token_holder_without_refresh_token_raises(
+    chattz: AsyncChattzOAuth, clock: FakeClock
+) -> None:
+    """An expired token with no refresh token raises TokenExpiredError from the holder."""
+    holder = AsyncTokenHolder(
+        chattz, Token(access_token="a", expires_in=60, expires_at=clock.now - 100)
+    )
+    with pytest.raises(TokenExpiredError, match="log in again"):
+        await holder.get()
+
+
+async def test_token_holder_returns_a_valid_token_without_refreshing(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """A token far from expiry is returned as is."""
+    route = provider.post("/oauth/token").respond(json=token_body())
+    token = Token(access_token="a", expires_in=3600, expires_at=clock.now + 3600)
+    assert token == await AsyncTokenHolder(chattz, token).get()
+    assert 0 == route.call_count
+
+
+# --- retries --------------------------------------------------------------------
+
+
+async def test_userinfo_retries_503_then_succeeds(
+    clock: FakeClock, provider: respx.MockRouter
+) -> None:
+    """userinfo (an idempotent GET) retries a 503 and then returns the user."""
+    route = provider.get("/oauth/userinfo")
+    route.side_effect = [httpx.Response(503), httpx.Response(200, json=USER)]
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, retry=RetryPolicy(base_delay=0, max_delay=0)
+    ) as session:
+        user = await session.userinfo(ACCESS_TOKEN)
+    assert (123, 2) == (user.id, route.call_count)
+
+
+async def test_exchange_is_not_retried_after_a_5xx(provider: respx.MockRouter) -> None:
+    """A 503 from the token endpoint is not retried: the code may have been used."""
+    route = provider.post("/oauth/token").respond(503)
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, retry=RetryPolicy(base_delay=0, max_delay=0)
+    ) as session:
+        with pytest.raises(ProviderError):
+            await session.exchange_code("abc")
+    assert 1 == route.call_count
+
+
+async def test_exchange_is_retried_when_the_connection_never_opened(
+    provider: respx.MockRouter,
+) -> None:
+    """A connect failure means the code never reached the server: retrying is safe."""
+    route = provider.post("/oauth/token")
+    route.side_effect = [httpx.ConnectError("refused"), httpx.Response(200, json=token_body())]
+    async with AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, retry=RetryPolicy(base_delay=0, max_delay=0)
+    ) as session:
+        token = await session.exchange_code("abc")
+    assert (ACCESS_TOKEN, 2) == (token.access_token, route.call_count)
+
+
+async def test_repr_shows_no_secret(chattz: AsyncChattzOAuth) -> None:
+    """The session's repr names the client but never the secret."""
+    text = repr(chattz) + str(chattz) + repr(chattz.config)
+    assert CLIENT_ID in text
+    assert CLIENT_SECRET not in text
+
+
+async def test_token_json_round_trip_keeps_expiry(
+    chattz: AsyncChattzOAuth, provider: respx.MockRouter, clock: FakeClock
+) -> None:
+    """A token saved with to_dict() and read back with from_dict() knows when it expires."""
+    provider.post("/oauth/token").respond(json=token_body(refresh_token="r", scope="profile"))
+    token = await chattz.exchange_code("abc")
+    restored = Token.from_dict(json.loads(json.dumps(token.to_dict())))
+    assert token == restored
+    assert (False, True) == (
+        restored.is_expired(clock.now + 100),
+        restored.is_expired(clock.now + 3600),
+    )
