@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import anyio
 
 
-async def async_gather(calls: list[Callable[[], Awaitable[None]]]) -> None:
+async def async_gather(calls: list[Callable[[], Coroutine[Any, Any, None]]]) -> None:
     """Run the calls concurrently as tasks and wait for all of them."""
     async with anyio.create_task_group() as tg:
         for call in calls:
