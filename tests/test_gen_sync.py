@@ -1,0 +1,75 @@
+"""The sync twin's drift check catches stale, edited, appended and orphaned files."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def gen_sync(tmp_path: Path) -> Iterator[ModuleType]:
+    """scripts/gen_sync.py pointed at a copy of the repository's sources."""
+    for folder in (
+        "chattz_oauth_async/_async",
+        "chattz_oauth_async/_sync",
+        "tests/_async",
+        "tests/_sync",
+    ):
+        shutil.copytree(
+            ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    spec = importlib.util.spec_from_file_location(
+        "gen_sync_under_test", ROOT / "scripts/gen_sync.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.ROOT = tmp_path
+    yield module
+    del sys.modules[spec.name]
+
+
+def test_committed_sync_code_is_up_to_date() -> None:
+    """The repository's generated files match a fresh generation."""
+    spec = importlib.util.spec_from_file_location("gen_sync_repo", ROOT / "scripts/gen_sync.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert [] == module.check()
+
+
+def test_edited_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
+    """A hand edit inside a generated file is reported."""
+    target = gen_sync.ROOT / "chattz_oauth_async/_sync/session.py"
+    target.write_text(target.read_text().replace("def userinfo", "def userinfo_edited"))
+    assert ["stale or edited: chattz_oauth_async/_sync/session.py"] == gen_sync.check()
+
+
+def test_appended_line_fails_the_check(gen_sync: ModuleType) -> None:
+    """An extra line at the end of a generated file is reported (httpcore's zip check misses it)."""
+    target = gen_sync.ROOT / "tests/_sync/test_session.py"
+    target.write_text(target.read_text() + "\nEXTRA = 1\n")
+    assert ["stale or edited: tests/_sync/test_session.py"] == gen_sync.check()
+
+
+def test_orphaned_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
+    """A generated-folder file with no async source is reported."""
+    (gen_sync.ROOT / "chattz_oauth_async/_sync/leftover.py").write_text("x = 1\n")
+    assert ["orphaned (no async source): chattz_oauth_async/_sync/leftover.py"] == gen_sync.check()
+
+
+def test_missing_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
+    """A deleted generated file is reported."""
+    (gen_sync.ROOT / "chattz_oauth_async/_sync/__init__.py").unlink()
+    assert ["missing: chattz_oauth_async/_sync/__init__.py"] == gen_sync.check()

@@ -1,0 +1,33 @@
+"""Packaging facts users rely on."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+import sys
+from pathlib import Path
+
+import chattz_oauth_async
+
+
+def test_version_comes_from_the_package_metadata() -> None:
+    """__version__ is the installed distribution's version."""
+    assert importlib.metadata.version("chattz_oauth_async") == chattz_oauth_async.__version__
+
+
+def test_py_typed_marker_ships() -> None:
+    """The package is marked as typed (PEP 561)."""
+    assert (Path(chattz_oauth_async.__file__).parent / "py.typed").is_file()
+
+
+def test_import_does_not_pull_optional_modules() -> None:
+    """import chattz_oauth_async loads neither the testing module, the CLI, nor web frameworks."""
+    code = (
+        "import sys, chattz_oauth_async; "
+        "heavy = ['chattz_oauth_async.testing', 'chattz_oauth_async.cli', "
+        "'chattz_oauth_async.integrations', 'uvicorn', 'starlette', 'respx', "
+        "'importlib.metadata']; "
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "[]" == out.stdout.strip()
