@@ -34,7 +34,7 @@ def gen_sync(tmp_path: Path) -> Iterator[ModuleType]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    module.ROOT = tmp_path
+    module.ROOT = tmp_path  # type: ignore[attr-defined]
     yield module
     del sys.modules[spec.name]
 
