@@ -1,0 +1,44 @@
+"""A fake Chattz provider for testing code that signs users in with Chattz.
+
+Example::
+
+    from chattz_oauth_async.testing import FakeChattz
+
+    async def test_login() -> None:
+        fake = FakeChattz()
+        async with fake.session() as chattz:
+            login = chattz.start_login()
+            callback = fake.authorize(login.url)   # the user clicks "Allow"
+            token = await chattz.complete_login(callback, login)
+            assert "johndoe" == (await chattz.userinfo(token)).username
+
+With the package installed, pytest also gets the ``fake_chattz``,
+``chattz_session`` and ``sync_chattz_session`` fixtures (see
+:mod:`chattz_oauth_async.testing.pytest_plugin`).
+
+Importing :mod:`chattz_oauth_async` does not import this module.
+"""
+
+from __future__ import annotations
+
+from ._fake import (
+    ErrorPage,
+    FakeChattz,
+    FakeClient,
+    FakeResponse,
+    FakeUser,
+    RecordedRequest,
+    parse_form,
+)
+from ._server import FakeServer
+
+__all__ = [
+    "ErrorPage",
+    "FakeChattz",
+    "FakeClient",
+    "FakeResponse",
+    "FakeServer",
+    "FakeUser",
+    "RecordedRequest",
+    "parse_form",
+]
