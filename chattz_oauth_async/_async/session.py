@@ -11,7 +11,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -40,6 +40,9 @@ from ..errors import (
 from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import DEFAULT_BASE_URL, CallbackInput, ClientConfig, HTTPRequest
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["AsyncChattzOAuth", "AsyncTokenHolder"]
 
@@ -96,7 +99,7 @@ class AsyncChattzOAuth:
         redirect_uri: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: httpx.AsyncClient | httpx2.AsyncClient | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         leeway: float = DEFAULT_LEEWAY,
@@ -131,7 +134,9 @@ class AsyncChattzOAuth:
                 "timeout applies to the client the session creates; set it on "
                 "the http_client you pass instead"
             )
-        self.http_client = http_client
+        # httpx2's client has the same API as httpx's; only its exception
+        # classes differ, and HttpxErrors picks the right ones.
+        self.http_client = cast("httpx.AsyncClient", http_client)
         self._errors = HttpxErrors.for_client(http_client)
         self._completed: dict[str, tuple[float, object]] = {}
 

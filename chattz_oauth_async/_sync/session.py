@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -42,6 +42,9 @@ from ..errors import (
 from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import DEFAULT_BASE_URL, CallbackInput, ClientConfig, HTTPRequest
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["ChattzOAuth", "TokenHolder"]
 
@@ -98,7 +101,7 @@ class ChattzOAuth:
         redirect_uri: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        http_client: httpx.Client | None = None,
+        http_client: httpx.Client | httpx2.Client | None = None,
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         leeway: float = DEFAULT_LEEWAY,
@@ -133,7 +136,9 @@ class ChattzOAuth:
                 "timeout applies to the client the session creates; set it on "
                 "the http_client you pass instead"
             )
-        self.http_client = http_client
+        # httpx2's client has the same API as httpx's; only its exception
+        # classes differ, and HttpxErrors picks the right ones.
+        self.http_client = cast("httpx.Client", http_client)
         self._errors = HttpxErrors.for_client(http_client)
         self._completed: dict[str, tuple[float, object]] = {}
 

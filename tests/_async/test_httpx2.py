@@ -1,0 +1,128 @@
+"""An httpx2 client passed in behaves exactly like an httpx one.
+
+httpx2 is the maintained continuation of httpx, with its own import and its own
+exception classes. These tests use httpx2's own MockTransport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from chattz_oauth_async import (
+    AsyncChattzOAuth,
+    InvalidTokenError,
+    OAuthError,
+    RetryPolicy,
+    TransportError,
+    TransportTimeout,
+)
+
+httpx2 = pytest.importorskip("httpx2")
+
+pytestmark = pytest.mark.anyio
+
+CLIENT_ID = "abc123"
+CLIENT_SECRET = "s3cr3t-client-secret"
+REDIRECT_URI = "https://example.com/chattz-callback"
+USER = {"id": 123, "username": "johndoe", "email": None}
+TOKEN = {"access_token": "tok-123", "token_type": "Bearer", "expires_in": 3600}
+
+
+def session_over(
+    handler: Callable[[Any], Any], retry: RetryPolicy | None = None
+) -> AsyncChattzOAuth:
+    """A session whose client is an httpx2.AsyncClient over httpx2.MockTransport(handler)."""
+    client = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+    return AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
+
+
+async def test_httpx2_flow_sends_the_same_requests() -> None:
+    """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
+    seen: list[Any] = []
+
+    def handler(request: Any) -> Any:
+        seen.append(request)
+        if request.url.path == "/oauth/token":
+            return httpx2.Response(200, json=TOKEN)
+        return httpx2.Response(200, json=USER)
+
+    session = session_over(handler)
+    token = await session.exchange_code("the-code")
+    user = await session.userinfo(token)
+    await session.http_client.aclose()
+    token_request, userinfo_request = seen
+    form = parse_qs(token_request.content.decode())
+    assert {
+        "grant_type": ["authorization_code"],
+        "code": ["the-code"],
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+        "redirect_uri": [REDIRECT_URI],
+    } == form
+    assert "Bearer tok-123" == userinfo_request.headers["authorization"]
+    assert (123, "johndoe") == (user.id, user.username)
+
+
+async def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
+    """httpx2's own ConnectError becomes TransportError, keeping it as the cause."""
+
+    def handler(request: Any) -> Any:
+        raise httpx2.ConnectError("refused")
+
+    session = session_over(handler, retry=RetryPolicy(attempts=1))
+    with pytest.raises(TransportError) as caught:
+        await session.userinfo("tok-123")
+    await session.http_client.aclose()
+    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+
+
+async def test_httpx2_timeout_is_a_transport_timeout() -> None:
+    """httpx2's ReadTimeout becomes TransportTimeout and the exchange is not retried."""
+    calls: list[int] = []
+
+    def handler(request: Any) -> Any:
+        calls.append(1)
+        raise httpx2.ReadTimeout("slow")
+
+    session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
+    with pytest.raises(TransportTimeout):
+        await session.exchange_code("the-code")
+    await session.http_client.aclose()
+    assert [1] == calls
+
+
+async def test_httpx2_connect_error_before_sending_is_retried() -> None:
+    """A connection that never opened is retried for the exchange, as with httpx."""
+    answers = [httpx2.ConnectError("refused"), httpx2.Response(200, json=TOKEN)]
+
+    def handler(request: Any) -> Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
+    token = await session.exchange_code("the-code")
+    await session.http_client.aclose()
+    assert ("tok-123", []) == (token.access_token, answers)
+
+
+async def test_httpx2_error_responses_are_typed() -> None:
+    """OAuth error bodies and 401s map to the same typed errors over httpx2."""
+
+    def handler(request: Any) -> Any:
+        if request.url.path == "/oauth/token":
+            return httpx2.Response(400, json={"error": "invalid_grant"})
+        return httpx2.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    session = session_over(handler)
+    with pytest.raises(OAuthError) as exchange_error:
+        await session.exchange_code("used")
+    with pytest.raises(InvalidTokenError) as userinfo_error:
+        await session.userinfo("tok-123")
+    await session.http_client.aclose()
+    assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)

@@ -1,0 +1,129 @@
+# GENERATED from tests/_async/test_httpx2.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""An httpx2 client passed in behaves exactly like an httpx one.
+
+httpx2 is the maintained continuation of httpx, with its own import and its own
+exception classes. These tests use httpx2's own MockTransport.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from chattz_oauth_async import (
+    ChattzOAuth,
+    InvalidTokenError,
+    OAuthError,
+    RetryPolicy,
+    TransportError,
+    TransportTimeout,
+)
+
+httpx2 = pytest.importorskip("httpx2")
+
+
+CLIENT_ID = "abc123"
+CLIENT_SECRET = "s3cr3t-client-secret"
+REDIRECT_URI = "https://example.com/chattz-callback"
+USER = {"id": 123, "username": "johndoe", "email": None}
+TOKEN = {"access_token": "tok-123", "token_type": "Bearer", "expires_in": 3600}
+
+
+def session_over(
+    handler: Callable[[Any], Any], retry: RetryPolicy | None = None
+) -> ChattzOAuth:
+    """A session whose client is an httpx2.Client over httpx2.MockTransport(handler)."""
+    client = httpx2.Client(transport=httpx2.MockTransport(handler))
+    return ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
+
+
+def test_httpx2_flow_sends_the_same_requests() -> None:
+    """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
+    seen: list[Any] = []
+
+    def handler(request: Any) -> Any:
+        seen.append(request)
+        if request.url.path == "/oauth/token":
+            return httpx2.Response(200, json=TOKEN)
+        return httpx2.Response(200, json=USER)
+
+    session = session_over(handler)
+    token = session.exchange_code("the-code")
+    user = session.userinfo(token)
+    session.http_client.close()
+    token_request, userinfo_request = seen
+    form = parse_qs(token_request.content.decode())
+    assert {
+        "grant_type": ["authorization_code"],
+        "code": ["the-code"],
+        "client_id": [CLIENT_ID],
+        "client_secret": [CLIENT_SECRET],
+        "redirect_uri": [REDIRECT_URI],
+    } == form
+    assert "Bearer tok-123" == userinfo_request.headers["authorization"]
+    assert (123, "johndoe") == (user.id, user.username)
+
+
+def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
+    """httpx2's own ConnectError becomes TransportError, keeping it as the cause."""
+
+    def handler(request: Any) -> Any:
+        raise httpx2.ConnectError("refused")
+
+    session = session_over(handler, retry=RetryPolicy(attempts=1))
+    with pytest.raises(TransportError) as caught:
+        session.userinfo("tok-123")
+    session.http_client.close()
+    assert isinstance(caught.value.__cause__, httpx2.ConnectError)
+
+
+def test_httpx2_timeout_is_a_transport_timeout() -> None:
+    """httpx2's ReadTimeout becomes TransportTimeout and the exchange is not retried."""
+    calls: list[int] = []
+
+    def handler(request: Any) -> Any:
+        calls.append(1)
+        raise httpx2.ReadTimeout("slow")
+
+    session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
+    with pytest.raises(TransportTimeout):
+        session.exchange_code("the-code")
+    session.http_client.close()
+    assert [1] == calls
+
+
+def test_httpx2_connect_error_before_sending_is_retried() -> None:
+    """A connection that never opened is retried for the exchange, as with httpx."""
+    answers = [httpx2.ConnectError("refused"), httpx2.Response(200, json=TOKEN)]
+
+    def handler(request: Any) -> Any:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
+    token = session.exchange_code("the-code")
+    session.http_client.close()
+    assert ("tok-123", []) == (token.access_token, answers)
+
+
+def test_httpx2_error_responses_are_typed() -> None:
+    """OAuth error bodies and 401s map to the same typed errors over httpx2."""
+
+    def handler(request: Any) -> Any:
+        if request.url.path == "/oauth/token":
+            return httpx2.Response(400, json={"error": "invalid_grant"})
+        return httpx2.Response(401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+    session = session_over(handler)
+    with pytest.raises(OAuthError) as exchange_error:
+        session.exchange_code("used")
+    with pytest.raises(InvalidTokenError) as userinfo_error:
+        session.userinfo("tok-123")
+    session.http_client.close()
+    assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
