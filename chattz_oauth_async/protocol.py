@@ -566,10 +566,19 @@ def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
         else:
             pairs = list(callback.items())
     else:
-        pairs = list(callback)
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in pairs):
-        raise ProviderError("callback parameters must be strings")
-    return pairs
+        try:
+            pairs = list(callback)
+        except TypeError:
+            raise ProviderError("the callback must be a query string or its parameters") from None
+    if not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], str)
+        for pair in pairs
+    ):
+        raise ProviderError("callback parameters must be (name, value) pairs of strings")
+    return [(name, value) for name, value in pairs]
 
 
 def parse_callback(
@@ -612,7 +621,10 @@ def parse_callback(
         or len(states) != 1
         or not states[0]
         or len(states[0]) > _MAX_CALLBACK_VALUE
-        or not hmac.compare_digest(states[0].encode(), expected_state.encode())
+        or not hmac.compare_digest(
+            states[0].encode("utf-8", "surrogatepass"),
+            expected_state.encode("utf-8", "surrogatepass"),
+        )
     ):
         raise StateMismatchError(
             "the callback's state does not match the login this browser started"
