@@ -1,0 +1,75 @@
+"""The pytest11 plugin: a user's test file gets the fixtures with no conftest."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+USER_TESTS = '''
+import pytest
+
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth
+from chattz_oauth_async.testing import FakeChattz
+
+
+async def my_app_login(chattz: AsyncChattzOAuth, fake: FakeChattz) -> str:
+    login = chattz.start_login()
+    token = await chattz.complete_login(fake.authorize(login.url), login)
+    return (await chattz.userinfo(token)).username
+
+
+@pytest.mark.anyio
+async def test_async_login(fake_chattz: FakeChattz, chattz_session: AsyncChattzOAuth) -> None:
+    assert "johndoe" == await my_app_login(chattz_session, fake_chattz)
+    assert "/oauth/token" == fake_chattz.requests[2].path
+
+
+def test_sync_login(fake_chattz: FakeChattz, sync_chattz_session: ChattzOAuth) -> None:
+    login = sync_chattz_session.start_login()
+    token = sync_chattz_session.complete_login(fake_chattz.authorize(login.url), login)
+    assert "johndoe" == sync_chattz_session.userinfo(token).username
+
+
+def test_each_test_gets_a_fresh_fake(fake_chattz: FakeChattz) -> None:
+    assert [] == fake_chattz.requests
+'''
+
+
+def test_fixtures_work_without_a_conftest(pytester: pytest.Pytester) -> None:
+    """A user's test file using fake_chattz, chattz_session and sync_chattz_session passes."""
+    pytester.makepyfile(test_user_app=USER_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", "-v")
+    result.stdout.fnmatch_lines(["*test_async_login?asyncio? PASSED*"])
+    result.assert_outcomes(passed=4)  # anyio runs the async test on asyncio and trio
+
+
+def test_chattz_session_is_closed_after_the_test(pytester: pytest.Pytester) -> None:
+    """chattz_session's HTTP client is closed once the test is over."""
+    pytester.makepyfile(
+        test_closing="""
+import pytest
+
+seen = []
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+
+@pytest.mark.anyio
+async def test_uses_session(chattz_session):
+    seen.append(chattz_session)
+    assert not chattz_session.http_client.is_closed
+
+def test_afterwards():
+    assert [True] == [s.http_client.is_closed for s in seen]
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
+
+
+def test_fixtures_are_listed(pytester: pytest.Pytester) -> None:
+    """pytest --fixtures shows the plugin's fixtures."""
+    result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*fake_chattz*", "*chattz_session*", "*sync_chattz_session*"])
