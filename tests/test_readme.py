@@ -1,4 +1,4 @@
-"""The README's code works as pasted: every Python block parses, and the FastAPI quickstart logs in."""
+"""The README's code works as pasted: its Python parses and the FastAPI quickstart logs in."""
 
 from __future__ import annotations
 
