@@ -62,6 +62,8 @@ TEXT_RULES = [
     (re.compile(r"\bThe async session\b"), "The sync session"),
     (re.compile(r"\b(a plain or async function|plain or async function)\b"), "plain function"),
     (re.compile(r"\btasks\b"), "threads"),
+    # FakeChattz.session() gives an async session; its sync partner is sync_session().
+    (re.compile(r"(\bfake\w*)\.session\("), r"\1.sync_session("),
 ]
 
 

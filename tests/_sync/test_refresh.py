@@ -1,0 +1,89 @@
+# GENERATED from tests/_async/test_refresh.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""Refresh tokens end to end against the fake provider (RFC 6749 section 6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from chattz_oauth_async import TokenHolder, OAuthError, Token, TokenExpiredError
+from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import sync_gather
+
+
+
+class Clock:
+    """One clock shared by the fake provider and the session."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_refresh_rotates_and_the_old_refresh_token_dies() -> None:
+    """A rotating provider returns a new refresh token; the old one gives invalid_grant."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=True)
+    with fake.sync_session(clock=clock) as chattz:
+        login = chattz.start_login()
+        first = chattz.complete_login(fake.authorize(login.url), login)
+        second = chattz.refresh(first)
+        with pytest.raises(OAuthError) as caught:
+            chattz.refresh(first)
+        user = chattz.userinfo(second)
+    assert (True, True) == (
+        second.refresh_token != first.refresh_token,
+        second.access_token != first.access_token,
+    )
+    assert ("invalid_grant", 123) == (caught.value.error, user.id)
+
+
+def test_refresh_keeps_the_refresh_token_when_not_rotated() -> None:
+    """Without rotation the provider sends no new refresh token and the old one is kept."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=False)
+    with fake.sync_session(clock=clock) as chattz:
+        login = chattz.start_login()
+        first = chattz.complete_login(fake.authorize(login.url), login)
+        second = chattz.refresh(first)
+    assert first.refresh_token == second.refresh_token
+
+
+def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> None:
+    """Ten callers after expiry cause one refresh; the hook sees the rotated token."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    saved: list[Token] = []
+
+    def save(token: Token) -> None:
+        saved.append(token)
+
+    with fake.sync_session(clock=clock) as chattz:
+        login = chattz.start_login()
+        first = chattz.complete_login(fake.authorize(login.url), login)
+        holder = TokenHolder(chattz, first, on_update=save)
+        clock.now += 601
+        seen: list[str] = []
+
+        def use() -> None:
+            seen.append((holder.userinfo()).username)
+
+        sync_gather([use] * 10)
+    refreshes = [r for r in fake.requests if r.form.get("grant_type") == "refresh_token"]
+    assert (1, ["johndoe"] * 10) == (len(refreshes), seen)
+    assert [holder.token] == saved
+    assert first.refresh_token != holder.token.refresh_token
+
+
+def test_expired_token_without_refresh_token_needs_a_new_login() -> None:
+    """A provider that issues no refresh token: the expired token says to log in again."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, token_lifetime=600)
+    with fake.sync_session(clock=clock) as chattz:
+        login = chattz.start_login()
+        token = chattz.complete_login(fake.authorize(login.url), login)
+        clock.now += 601
+        with pytest.raises(TokenExpiredError, match="log in again"):
+            TokenHolder(chattz, token).get()
