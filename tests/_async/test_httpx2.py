@@ -126,3 +126,21 @@ async def test_httpx2_error_responses_are_typed() -> None:
         await session.userinfo("tok-123")
     await session.http_client.aclose()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
+
+
+async def test_httpx2_full_login_against_the_fake_provider() -> None:
+    """The whole flow over an httpx2 client and FakeChattz's httpx2 transport."""
+    from chattz_oauth_async.testing import FakeChattz
+
+    fake = FakeChattz()
+    client = httpx2.AsyncClient(transport=fake.transport(httpx2))
+    async with fake.session(http_client=client) as chattz:
+        login = chattz.start_login()
+        token = await chattz.complete_login(fake.authorize(login.url), login)
+        user = await chattz.userinfo(token)
+        fake.revoke(token.access_token)
+        with pytest.raises(InvalidTokenError):
+            await chattz.userinfo(token)
+    closed_by_session = client.is_closed
+    await client.aclose()
+    assert ("johndoe", False) == (user.username, closed_by_session)

@@ -127,3 +127,21 @@ def test_httpx2_error_responses_are_typed() -> None:
         session.userinfo("tok-123")
     session.http_client.close()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
+
+
+def test_httpx2_full_login_against_the_fake_provider() -> None:
+    """The whole flow over an httpx2 client and FakeChattz's httpx2 transport."""
+    from chattz_oauth_async.testing import FakeChattz
+
+    fake = FakeChattz()
+    client = httpx2.Client(transport=fake.transport(httpx2))
+    with fake.sync_session(http_client=client) as chattz:
+        login = chattz.start_login()
+        token = chattz.complete_login(fake.authorize(login.url), login)
+        user = chattz.userinfo(token)
+        fake.revoke(token.access_token)
+        with pytest.raises(InvalidTokenError):
+            chattz.userinfo(token)
+    closed_by_session = client.is_closed
+    client.close()
+    assert ("johndoe", False) == (user.username, closed_by_session)
