@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-USER_TESTS = '''
+USER_TESTS = """
 import pytest
 
 from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth
@@ -33,7 +33,7 @@ def test_sync_login(fake_chattz: FakeChattz, sync_chattz_session: ChattzOAuth) -
 
 def test_each_test_gets_a_fresh_fake(fake_chattz: FakeChattz) -> None:
     assert [] == fake_chattz.requests
-'''
+"""
 
 
 def test_fixtures_work_without_a_conftest(pytester: pytest.Pytester) -> None:

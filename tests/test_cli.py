@@ -1,0 +1,286 @@
+"""``python -m chattz_oauth_async demo`` and ``login``, run in subprocesses on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx
+import pytest
+
+from chattz_oauth_async import Token
+from chattz_oauth_async.testing import FakeChattz, parse_form
+
+pytestmark = pytest.mark.network
+
+TIMEOUT = 30.0
+
+
+class Running:
+    """A CLI subprocess whose stdout is read line by line without blocking."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "chattz_oauth_async", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.errors: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(stream, sink), daemon=True)
+            for stream, sink in ((self.proc.stdout, self.lines), (self.proc.stderr, self.errors))
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    @staticmethod
+    def _read(stream: Iterator[str] | None, sink: queue.Queue[str]) -> None:
+        for line in stream or ():
+            sink.put(line)
+
+    def wait_for(self, predicate: Callable[[str], bool]) -> str:
+        """The first stdout line matching ``predicate`` (bounded by TIMEOUT)."""
+        while True:
+            line = self.lines.get(timeout=TIMEOUT)
+            self.seen.append(line)
+            if predicate(line):
+                return line
+
+    def finish(self) -> tuple[int, str, str]:
+        """Wait for exit; return (status, all stdout, stderr)."""
+        try:
+            self.proc.wait(timeout=TIMEOUT)
+        finally:
+            for reader in self._readers:
+                reader.join(timeout=5)
+            self.kill()
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        errors = []
+        while not self.errors.empty():
+            errors.append(self.errors.get())
+        return self.proc.returncode, "".join(self.seen), "".join(errors)
+
+    def kill(self) -> None:
+        """Stop the process if it still runs and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=TIMEOUT)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_import_does_not_load_testing_cli_or_uvicorn() -> None:
+    """import chattz_oauth_async loads neither the testing module, the CLI nor uvicorn."""
+    code = (
+        "import sys, chattz_oauth_async; "
+        "print(sorted(m for m in sys.modules if m.startswith(('chattz_oauth_async.testing', "
+        "'chattz_oauth_async.cli', 'uvicorn'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=True
+    )
+    assert "[]" == result.stdout.strip()
+
+
+# --- demo -------------------------------------------------------------------------
+
+
+def test_demo_runs_the_flow_and_redacts_the_token() -> None:
+    """The demo exits 0, shows the user and never prints the token or the code."""
+    run = Running("demo")
+    status, out, err = run.finish()
+    assert (0, "") == (status, err)
+    assert "username johndoe" in out
+    assert [f"{n}." for n in range(1, 6)] == re.findall(r"^(\d\.)", out, re.M)
+    assert "access token <redacted>" in out
+    assert re.search(r"code=(?!<redacted>)", out) is None
+    assert re.search(r"[A-Za-z0-9_-]{40,}", out) is None  # no token-sized value at all
+    assert "test-secret" not in out
+
+
+def test_demo_browser_mode_driven_by_an_http_client() -> None:
+    """demo --browser serves a login button; an HTTP client clicks through to the result."""
+    run = Running("demo", "--browser", "--no-open", "--timeout", str(TIMEOUT))
+    try:
+        line = run.wait_for(lambda text: "Demo site: open" in text)
+        site = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+        assert site is not None
+        with httpx.Client(timeout=TIMEOUT) as browser:
+            home = browser.get(site.group(1))
+            assert "Log in with Chattz" in home.text
+            action, _, fields, _ = parse_form(home.text)
+            to_provider = browser.get(urljoin(site.group(1), action), params=fields)
+            assert 302 == to_provider.status_code
+            consent = browser.get(to_provider.headers["location"])
+            action, _, fields, _ = parse_form(consent.text)
+            allowed = browser.post(
+                urljoin(str(consent.url), action), data={**fields, "decision": "allow"}
+            )
+            result = browser.get(allowed.headers["location"])
+        assert 200 == result.status_code
+        assert "Welcome, John Doe!" in result.text
+    finally:
+        status, out, err = run.finish()
+    assert (0, "") == (status, err)
+    assert "username johndoe" in out
+
+
+# --- login ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served() -> Iterator[FakeChattz]:
+    """A fake provider served on loopback."""
+    fake = FakeChattz()
+    with fake.serve():
+        yield fake
+
+
+def start_login(fake: FakeChattz, *extra: str, port: int | None = None) -> Running:
+    """Run ``login`` against the served fake with a freshly registered loopback client."""
+    redirect_uri = f"http://127.0.0.1:{port or free_port()}/callback"
+    fake.add_client("cli-client", "cli-secret-value", redirect_uri)
+    return Running(
+        "login",
+        "--client-id",
+        "cli-client",
+        "--redirect-uri",
+        redirect_uri,
+        "--base-url",
+        fake.base_url,
+        "--no-browser",
+        *extra,
+        env={"CHATTZ_CLIENT_SECRET": "cli-secret-value"},
+    )
+
+
+def browse(fake: FakeChattz, run: Running, *, decision: str) -> httpx.Response:
+    """Play the browser: open the printed URL, click ``decision``, follow to the CLI."""
+    url = run.wait_for(lambda text: "/oauth/authorize?" in text).strip()
+    with httpx.Client(timeout=TIMEOUT) as browser:
+        consent = browser.get(url)
+        action, _, fields, _ = parse_form(consent.text)
+        answer = browser.post(urljoin(url, action), data={**fields, "decision": decision})
+        run.wait_for(lambda text: "Waiting for the callback" in text)
+        return browser.get(answer.headers["location"])
+
+
+def test_login_end_to_end_saves_the_token_0600(served: FakeChattz, tmp_path: Path) -> None:
+    """login prints the user and writes a 0600 token file that round-trips via Token.from_dict."""
+    target = tmp_path / "token.json"
+    run = start_login(served, "--save", str(target), "--pkce")
+    try:
+        page = browse(served, run, decision="allow")
+    finally:
+        status, out, err = run.finish()
+    assert (0, "") == (status, err)
+    assert "Logged in as John Doe." in page.text
+    assert "username johndoe" in out
+    assert 0o600 == stat.S_IMODE(target.stat().st_mode)
+    token = Token.from_dict(json.loads(target.read_text()))
+    assert token.access_token not in out
+    assert "cli-secret-value" not in out
+    userinfo = served.handle(
+        "GET", "/oauth/userinfo", {"Authorization": f"Bearer {token.access_token}"}
+    )
+    assert 200 == userinfo.status
+
+
+def test_login_denied(served: FakeChattz) -> None:
+    """Clicking Deny ends with a one-line 'authorization denied' and exit 1."""
+    run = start_login(served)
+    try:
+        page = browse(served, run, decision="deny")
+    finally:
+        status, _, err = run.finish()
+    assert 1 == status
+    assert "authorization denied" in err
+    assert 1 == len(err.strip().splitlines())
+    assert "Login failed" in page.text
+
+
+def test_login_state_mismatch(served: FakeChattz) -> None:
+    """A callback with another state is refused as a state mismatch, nothing exchanged."""
+    run = start_login(served)
+    try:
+        url = run.wait_for(lambda text: "Waiting for the callback on" in text)
+        callback = re.search(r"(http://\S+/callback)", url)
+        assert callback is not None
+        with httpx.Client(timeout=TIMEOUT) as browser:
+            browser.get(callback.group(1), params={"code": "stolen", "state": "attacker"})
+    finally:
+        status, _, err = run.finish()
+    assert (1, True) == (status, "state mismatch" in err)
+    assert [] == [r for r in served.requests if r.path == "/oauth/token"]
+
+
+def test_login_timeout(served: FakeChattz) -> None:
+    """No callback within --timeout gives exit 1 and a 'timed out' line."""
+    status, _, err = start_login(served, "--timeout", "0.5").finish()
+    assert (1, True) == (status, "timed out" in err)
+
+
+def test_login_port_in_use(served: FakeChattz) -> None:
+    """A redirect URI port that is already taken gives exit 1 and says so."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        status, _, err = start_login(served, port=busy.getsockname()[1]).finish()
+    assert (1, True) == (status, "port is in use" in err)
+
+
+@pytest.mark.parametrize(
+    "redirect_uri", ["https://127.0.0.1:8765/callback", "http://example.com:8765/callback"]
+)
+def test_login_needs_a_loopback_http_redirect_uri(redirect_uri: str) -> None:
+    """A redirect URI that is not loopback http:// is a usage error (exit 2)."""
+    run = Running(
+        "login",
+        "--client-id",
+        "x",
+        "--redirect-uri",
+        redirect_uri,
+        env={"CHATTZ_CLIENT_SECRET": "s"},
+    )
+    status, _, err = run.finish()
+    assert (2, True) == (status, "loopback http://" in err)
+
+
+def test_login_missing_client_id_names_the_variable() -> None:
+    """A missing client id names the flag and the environment variable."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHATTZ_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "chattz_oauth_async", "login"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env=env,
+        check=False,
+    )
+    assert (2, "error: missing --client-id (or the CHATTZ_CLIENT_ID environment variable)") == (
+        result.returncode,
+        result.stderr.strip(),
+    )
