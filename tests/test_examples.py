@@ -1,0 +1,320 @@
+"""The runnable examples in examples/, each driven against the fake provider."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import stat
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+import httpx
+import pytest
+
+from chattz_oauth_async import AsyncChattzOAuth, Token
+from chattz_oauth_async.testing import FakeChattz
+
+pytestmark = pytest.mark.anyio
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+SECRET = "example-secret-key-" * 2
+APP_URL = "http://127.0.0.1:8000"
+
+
+def load_example(name: str) -> ModuleType:
+    """Import examples/<name>.py by path (examples/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def path_of(url: str) -> str:
+    """The path and query of a URL (to replay a callback on a test client)."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+@pytest.fixture
+def fake() -> FakeChattz:
+    """A fake provider that shows its consent page."""
+    return FakeChattz()
+
+
+@pytest.fixture
+async def chattz(fake: FakeChattz) -> AsyncIterator[AsyncChattzOAuth]:
+    """An async session wired to the fake in-process."""
+    async with fake.session() as session:
+        yield session
+
+
+# --- FastAPI ---------------------------------------------------------------------
+
+
+@pytest.fixture
+async def fastapi_browser(chattz: AsyncChattzOAuth) -> AsyncIterator[httpx.AsyncClient]:
+    """A cookie-keeping client for the FastAPI example app."""
+    app = load_example("fastapi_app").create_app(chattz, SECRET)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=APP_URL) as client:
+        yield client
+
+
+async def test_fastapi_example_logged_out_shows_login_link(
+    fastapi_browser: httpx.AsyncClient,
+) -> None:
+    """The home page offers "Log in with Chattz" to a visitor."""
+    response = await fastapi_browser.get("/")
+    assert (200, True) == (response.status_code, "Log in with Chattz" in response.text)
+
+
+async def test_fastapi_example_login_then_hello_john(
+    fake: FakeChattz, fastapi_browser: httpx.AsyncClient
+) -> None:
+    """Login, Allow, back on / with "Hello, John Doe"; logout forgets the user."""
+    login = await fastapi_browser.get("/login")
+    back = await fastapi_browser.get(fake.authorize(login.headers["location"]))
+    assert (303, "/") == (back.status_code, back.headers["location"])
+    home = await fastapi_browser.get("/")
+    assert (True, True) == ("Hello, John Doe" in home.text, "123" in home.text)
+    await fastapi_browser.post("/logout")
+    assert "Log in with Chattz" in (await fastapi_browser.get("/")).text
+
+
+async def test_fastapi_example_escapes_the_users_name(
+    fake: FakeChattz, fastapi_browser: httpx.AsyncClient
+) -> None:
+    """A provider-supplied name with HTML in it is shown escaped."""
+    evil = fake.add_user(id=7, username="x", first_name="<script>alert(1)</script>")
+    login = await fastapi_browser.get("/login")
+    await fastapi_browser.get(fake.authorize(login.headers["location"], user=evil))
+    home = await fastapi_browser.get("/")
+    assert (False, True) == ("<script>" in home.text, "&lt;script&gt;" in home.text)
+
+
+async def test_fastapi_example_deny_shows_friendly_error(
+    fake: FakeChattz, fastapi_browser: httpx.AsyncClient
+) -> None:
+    """Deny on the consent page gives the app's 400 error page with a retry link."""
+    login = await fastapi_browser.get("/login")
+    response = await fastapi_browser.get(fake.authorize(login.headers["location"], approve=False))
+    assert (400, True, True) == (
+        response.status_code,
+        "Login cancelled" in response.text,
+        'href="/login"' in response.text,
+    )
+
+
+async def test_fastapi_example_forged_session_cookie_ignored(
+    fastapi_browser: httpx.AsyncClient,
+) -> None:
+    """A session cookie not signed by the app does not log anyone in."""
+    fastapi_browser.cookies.set("session", "eyJpZCI6MSwibmFtZSI6ImV2ZSJ9.AAAA", domain="127.0.0.1")
+    response = await fastapi_browser.get("/")
+    assert True is ("Log in with Chattz" in response.text)
+
+
+def test_fastapi_example_session_cookie_round_trip() -> None:
+    """sign_session/read_session: round trip, tamper and wrong key refused."""
+    module = load_example("fastapi_app")
+    value = module.sign_session({"id": 5, "name": "Ann"}, SECRET)
+    tampered = value[:-2] + ("AA" if not value.endswith("AA") else "BB")
+    assert ({"id": 5, "name": "Ann"}, None, None, None) == (
+        {k: v for k, v in module.read_session(value, SECRET).items() if k != "exp"},
+        module.read_session(tampered, SECRET),
+        module.read_session(value, "another-secret-key-" * 2),
+        module.read_session("garbage", SECRET),
+    )
+
+
+def test_fastapi_example_lifespan_builds_session_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a session argument, the lifespan builds one from CHATTZ_* variables."""
+    from starlette.testclient import TestClient
+
+    fake = FakeChattz()
+    with fake.serve(host="127.0.0.1", port=0) as server:
+        for name, value in {
+            "CHATTZ_CLIENT_ID": "test-client",
+            "CHATTZ_CLIENT_SECRET": "test-secret",
+            "CHATTZ_REDIRECT_URI": "http://127.0.0.1:8000/callback",
+            "CHATTZ_BASE_URL": server.base_url,
+            "APP_SECRET_KEY": SECRET,
+        }.items():
+            monkeypatch.setenv(name, value)
+        app = load_example("fastapi_app").create_app()
+        with TestClient(app, base_url=APP_URL, follow_redirects=False) as client:
+            login = client.get("/login")
+            back = client.get(path_of(fake.authorize(login.headers["location"])))
+            home = client.get("/")
+    assert (303, True) == (back.status_code, "Hello, John Doe" in home.text)
+
+
+# --- aiohttp (asyncio only) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_aiohttp_example_login_and_parallel_tabs(
+    fake: FakeChattz, chattz: AsyncChattzOAuth
+) -> None:
+    """Two logins started in one browser both complete; a foreign state is refused."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    app = load_example("aiohttp_app").create_app(chattz, SECRET)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        first = await client.get("/login", allow_redirects=False)
+        second = await client.get("/login", allow_redirects=False)
+        callbacks = [fake.authorize(r.headers["location"]) for r in (second, first)]
+        answers = []
+        for callback in callbacks:
+            response = await client.get(path_of(callback))
+            answers.append((response.status, await response.text()))
+        forged = await client.get("/callback?code=abc&state=someone-elses")
+        assert [(200, "Hello, John Doe!")] * 2 == answers
+        assert 400 == forged.status
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_aiohttp_example_denied_and_replayed(
+    fake: FakeChattz, chattz: AsyncChattzOAuth
+) -> None:
+    """Deny gives 400; replaying a used callback gives 400."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    app = load_example("aiohttp_app").create_app(chattz, SECRET)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        denied = await client.get("/login", allow_redirects=False)
+        refusal = await client.get(
+            path_of(fake.authorize(denied.headers["location"], approve=False))
+        )
+        login = await client.get("/login", allow_redirects=False)
+        callback = path_of(fake.authorize(login.headers["location"]))
+        first, again = await client.get(callback), await client.get(callback)
+        assert (400, 200, 400) == (refusal.status, first.status, again.status)
+
+
+# --- Flask (sync) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def flask_client(fake: FakeChattz) -> Any:
+    """Flask's test client for the example, on a sync session wired to the fake."""
+    chattz = fake.sync_session()
+    app = load_example("flask_app").create_app(chattz, SECRET)
+    with app.test_client() as client:
+        yield client
+    chattz.close()
+
+
+def test_flask_example_login_then_hello(fake: FakeChattz, flask_client: Any) -> None:
+    """Login with the sync client lands on ?next with the user in Flask's session."""
+    login = flask_client.get("/login?next=/account")
+    back = flask_client.get(path_of(fake.authorize(login.headers["location"])))
+    home = flask_client.get("/")
+    assert (303, "/account", True) == (
+        back.status_code,
+        back.headers["location"],
+        "Hello, John Doe" in home.text,
+    )
+
+
+def test_flask_example_forged_state_refused(fake: FakeChattz, flask_client: Any) -> None:
+    """A callback for another browser's login is refused with 400."""
+    other = fake.sync_session()
+    try:
+        started = other.start_login()
+    finally:
+        other.close()
+    flask_client.get("/login")
+    response = flask_client.get(path_of(fake.authorize(started.url)))
+    assert 400 == response.status_code
+
+
+def test_checklist_7_flask_example_repeated_code_refused(
+    fake: FakeChattz, flask_client: Any
+) -> None:
+    """A callback with the code parameter twice is refused, not last-wins."""
+    login = flask_client.get("/login")
+    callback = fake.authorize(login.headers["location"])
+    response = flask_client.get(path_of(callback) + "&code=second")
+    assert (400, True) == (response.status_code, "ProviderError" in response.text)
+
+
+def test_checklist_9_flask_example_unsafe_next_dropped(fake: FakeChattz, flask_client: Any) -> None:
+    """?next=//evil is dropped: the user lands on /."""
+    login = flask_client.get("/login?next=//evil.example")
+    back = flask_client.get(path_of(fake.authorize(login.headers["location"])))
+    assert "/" == back.headers["location"]
+
+
+# --- worker ------------------------------------------------------------------------
+
+
+async def saved_token(fake: FakeChattz, chattz: AsyncChattzOAuth, path: Path) -> Token:
+    """Log in through the fake and save the token as the worker expects."""
+    started = chattz.start_login()
+    token = await chattz.complete_login(fake.authorize(started.url), started)
+    await anyio.Path(path).write_text(json.dumps(token.to_dict()))
+    return token
+
+
+async def test_worker_example_valid_token(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """A saved, unexpired token fetches its user."""
+    path = tmp_path / "token.json"
+    await saved_token(fake, chattz, path)
+    user = await load_example("worker").run(chattz, path)
+    assert ("johndoe", 123) == (user.username, user.id)
+
+
+async def test_worker_example_expired_without_refresh_asks_for_login(
+    fake: FakeChattz, tmp_path: Path
+) -> None:
+    """An expired token without a refresh token raises LoginNeeded; nothing is sent."""
+    worker = load_example("worker")
+    path = tmp_path / "token.json"
+    async with fake.session() as chattz:
+        await saved_token(fake, chattz, path)
+    sent = len(fake.requests)
+    async with fake.session(clock=lambda: time.time() + 7200) as later:
+        with pytest.raises(worker.LoginNeeded):
+            await worker.run(later, path)
+    assert sent == len(fake.requests)
+
+
+async def test_worker_example_refreshes_and_saves_the_new_token(tmp_path: Path) -> None:
+    """With a refresh token, an expired token is refreshed and written back (mode 600)."""
+    fake = FakeChattz(issue_refresh_tokens=True)
+    path = tmp_path / "token.json"
+    async with fake.session() as chattz:
+        old = await saved_token(fake, chattz, path)
+    async with fake.session(clock=lambda: time.time() + 7200) as later:
+        user = await load_example("worker").run(later, path)
+    new = Token.from_dict(json.loads(path.read_text()))
+    assert (123, True, 0o600) == (
+        user.id,
+        new.access_token != old.access_token,
+        stat.S_IMODE(path.stat().st_mode),
+    )
+
+
+def test_examples_share_the_cookie_naming() -> None:
+    """aiohttp and Flask examples name login cookies like the Starlette helper."""
+    from chattz_oauth_async.integrations.starlette import ChattzLogin
+
+    helper = ChattzLogin(lambda: None, secret_key=SECRET)  # type: ignore[arg-type, return-value]
+    expected = helper.cookie_name_for_state("abc", secure=False)
+    actual = {
+        load_example("aiohttp_app").cookie_name("abc"),
+        load_example("flask_app").cookie_name("abc"),
+    }
+    assert {expected} == actual
