@@ -1,0 +1,264 @@
+"""End to end in headless Chromium: the FastAPI example against FakeChattz over real HTTP.
+
+The app is served by uvicorn on ``http://localhost:PORT`` and the fake provider
+on ``http://127.0.0.1:PORT2``: two different sites, so the browser applies
+SameSite to the login cookie for real on the provider's redirect back.
+
+Needs Debian's chromium (``apt-get install chromium``; path overridable with
+CHATTZ_CHROMIUM) and the ``playwright`` package; never ``playwright install``.
+Run with ``pytest -m browser tests/browser``. When either is missing the tests
+skip, except when CI is set, where they fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chattz_oauth_async.testing import FakeChattz, FakeServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHATTZ_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+SCREENSHOT = Path(tempfile.gettempdir()) / "chattz_browser_logged_in.png"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fastapi_app.py"
+
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if importlib.util.find_spec("playwright") is None:
+        return "the playwright package is not installed (pip install playwright)"
+    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
+        return f"no chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium through playwright (skipped outside CI if missing)."""
+    reason = _missing()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"browser tests must run in CI: {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=LAUNCH_ARGS, timeout=TIMEOUT_MS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Sites:
+    """The app's and the provider's base URLs, and the fake itself."""
+
+    def __init__(self, app_url: str, fake: FakeChattz, provider: FakeServer) -> None:
+        self.app_url = app_url
+        self.fake = fake
+        self.provider_url = provider.base_url
+
+
+def _load_example() -> Any:
+    spec = importlib.util.spec_from_file_location("example_fastapi_app_browser", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def sites(browser: Any) -> Iterator[Sites]:
+    """FakeChattz on 127.0.0.1 and the FastAPI example under uvicorn on localhost.
+
+    Asks for ``browser`` first so nothing is served when the tests skip.
+    """
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    app_url = f"http://localhost:{port}"
+    fake = FakeChattz()
+    fake.add_client("browser-client", "browser-secret", f"{app_url}/callback")
+    with fake.serve(host="127.0.0.1", port=0) as provider, pytest.MonkeyPatch.context() as env:
+        # The example's lifespan builds (and closes) its session from these.
+        env.setenv("CHATTZ_CLIENT_ID", "browser-client")
+        env.setenv("CHATTZ_CLIENT_SECRET", "browser-secret")
+        env.setenv("CHATTZ_REDIRECT_URI", f"{app_url}/callback")
+        env.setenv("CHATTZ_BASE_URL", provider.base_url)
+        app = _load_example().create_app(secret_key="browser-test-secret-" * 2)
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True
+        )
+        thread.start()
+        try:
+            deadline = time.monotonic() + 15
+            while not server.started:
+                if time.monotonic() > deadline or not thread.is_alive():
+                    raise RuntimeError("uvicorn did not start within 15 s")
+                time.sleep(0.05)
+            yield Sites(app_url, fake, provider)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=15)
+            sock.close()
+    assert not thread.is_alive(), "uvicorn did not stop within 15 s"
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    """A fresh browser profile (its own cookies) with bounded waits."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+def _pending_login_cookies(ctx: Any) -> list[str]:
+    return [c["name"] for c in ctx.cookies() if c["name"].startswith("chattz_login_")]
+
+
+def test_browser_login_allow_lands_logged_in(sites: Sites, context: Any) -> None:
+    """Click "Log in with Chattz", Allow on Chattz, and land on / greeted as John."""
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/")
+    page.get_by_text("Log in with Chattz").click()
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    with page.expect_response(lambda r: "/callback" in r.url) as callback:
+        page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{sites.app_url}/")
+    hello = page.locator("#hello").inner_text()
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert (303, "Hello, John Doe", []) == (
+        callback.value.status,
+        hello,
+        _pending_login_cookies(context),
+    )
+
+
+def test_browser_login_cookie_attributes(sites: Sites, context: Any) -> None:
+    """While the login is pending the browser holds one HttpOnly, SameSite=Lax cookie."""
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/login")
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    [cookie] = [c for c in context.cookies() if c["name"].startswith("chattz_login_")]
+    assert ("localhost", "/", True, "Lax") == (
+        cookie["domain"],
+        cookie["path"],
+        cookie["httpOnly"],
+        cookie["sameSite"],
+    )
+
+
+def test_browser_deny_shows_friendly_error_page(sites: Sites, context: Any) -> None:
+    """Deny on the consent page leads to the app's friendly 400 page."""
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/")
+    page.get_by_text("Log in with Chattz").click()
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    with page.expect_response(lambda r: "/callback" in r.url) as callback:
+        page.get_by_role("button", name="Deny").click()
+    page.wait_for_load_state()
+    assert (400, "Login cancelled", True) == (
+        callback.value.status,
+        page.locator("#error").inner_text(),
+        page.get_by_role("link", name="Try again").is_visible(),
+    )
+
+
+def test_browser_two_tabs_started_before_either_completes_both_log_in(
+    sites: Sites, context: Any
+) -> None:
+    """Two tabs open the consent page, then Allow in tab 2 and tab 1: both succeed."""
+    first, second = context.new_page(), context.new_page()
+    for page in (first, second):
+        page.goto(f"{sites.app_url}/login")
+        page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    assert 2 == len(_pending_login_cookies(context))
+    statuses = []
+    for page in (second, first):
+        with page.expect_response(lambda r: "/callback" in r.url) as callback:
+            page.get_by_role("button", name="Allow").click()
+        page.wait_for_url(f"{sites.app_url}/")
+        statuses.append((callback.value.status, page.locator("#hello").inner_text()))
+    assert [(303, "Hello, John Doe")] * 2 == statuses
+    assert [] == _pending_login_cookies(context)
+
+
+def test_browser_forged_callback_with_another_browsers_state_refused(
+    sites: Sites, browser: Any, context: Any
+) -> None:
+    """An attacker's valid callback URL opened in the victim's browser gives 400."""
+    mallory = sites.fake.add_user(id=666, username="mallory", first_name="Mallory")
+    attacker = browser.new_context()
+    attacker.set_default_timeout(TIMEOUT_MS)
+    captured: list[str] = []
+
+    def capture(route: Any) -> None:
+        # Submit the consent form for the attacker, but keep the redirect back
+        # (the callback URL with the attacker's code and state) unfollowed.
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answer = route.fetch(max_redirects=0)
+        captured.append(answer.headers["location"])
+        route.fulfill(status=200, body="captured")
+
+    try:
+        attacker.route(lambda url: url.startswith(f"{sites.provider_url}/oauth/authorize"), capture)
+        page = attacker.new_page()
+        page.goto(f"{sites.app_url}/login")
+        page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+        page.evaluate(
+            "id => { document.querySelector('input[name=user]').value = id }", str(mallory.id)
+        )
+        with page.expect_response(lambda r: r.request.method == "POST"):
+            page.get_by_role("button", name="Allow").click()
+    finally:
+        attacker.close()
+    [forged] = captured
+    exchanges = sum(1 for r in sites.fake.requests if r.path == "/oauth/token")
+    victim = context.new_page()
+    victim.goto(f"{sites.app_url}/login")  # the victim has a login of their own going
+    response = victim.goto(forged)
+    assert (True, 400, "Login link not valid", exchanges) == (
+        forged.startswith(f"{sites.app_url}/callback?"),
+        response.status,
+        victim.locator("#error").inner_text(),
+        sum(1 for r in sites.fake.requests if r.path == "/oauth/token"),
+    )
+    victim.goto(f"{sites.app_url}/")
+    assert True is victim.get_by_text("Log in with Chattz").is_visible()
