@@ -1,0 +1,157 @@
+"""Microseconds per flow on the mock transport, one flow at a time: the library's
+hot path against the hand-written floor, and against candidate changes applied
+by monkeypatching this process only (nothing in the package is edited).
+
+Usage: ``python benchmarks/hotpath.py [--flows 2000] [--rounds 9]``.
+
+Each variant runs its batch once per round, interleaved; the table gives the
+median µs per flow (CPU time of this process, so that other load on the
+machine moves the numbers less) and the extra over the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import anyio
+from bench import (
+    MOCK_BASE_URL,
+    Target,
+    floor_async,
+    floor_sync,
+    library_async,
+    library_sync,
+)
+
+from chattz_oauth_async._async import session as async_session
+from chattz_oauth_async._sync import session as sync_session
+
+
+class ScopeDeadline:
+    """Candidate for ``_synchronization.async_deadline``: one anyio CancelScope,
+    no generator-based context managers (the shipped one stacks three:
+    ``async_deadline`` -> ``anyio.fail_after`` -> ``anyio.fail_at``)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, seconds: float) -> None:
+        self._scope = anyio.move_on_after(seconds)
+
+    def __enter__(self) -> None:
+        self._scope.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> bool:
+        swallowed = self._scope.__exit__(*exc_info)
+        if self._scope.cancelled_caught and anyio.current_time() >= self._scope.deadline:
+            raise TimeoutError
+        return bool(swallowed)
+
+
+class NoDeadline:
+    """The lower bound: no total deadline at all (not a proposal)."""
+
+    __slots__ = ()
+
+    def __init__(self, seconds: float) -> None:
+        pass
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def patched(module: Any, name: str, value: Any) -> Iterator[None]:
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, saved)
+
+
+ASYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "floor (httpx by hand)": (floor_async, None),
+    "library as shipped": (library_async, None),
+    "library, async_deadline = one CancelScope": (library_async, ScopeDeadline),
+    "library, no deadline (lower bound)": (library_async, NoDeadline),
+}
+SYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {
+    "floor (httpx by hand)": (floor_sync, None),
+    "library as shipped": (library_sync, None),
+    "library, sync_deadline = no-op class": (library_sync, NoDeadline),
+}
+
+
+async def run_async(flows: int, rounds: int) -> dict[str, list[float]]:
+    target = Target("mock", MOCK_BASE_URL)
+    times: dict[str, list[float]] = {name: [] for name in ASYNC_VARIANTS}
+    async with contextlib.AsyncExitStack() as stack:
+        made = {name: await make(target, stack) for name, (make, _) in ASYNC_VARIANTS.items()}
+        for round_no in range(rounds + 1):
+            for name, (_, deadline) in ASYNC_VARIANTS.items():
+                flow = made[name]
+                with contextlib.ExitStack() as patches:
+                    if deadline is not None:
+                        patches.enter_context(patched(async_session, "async_deadline", deadline))
+                    gc.collect()
+                    start = time.process_time()
+                    for _ in range(flows):
+                        await flow()
+                    elapsed = time.process_time() - start
+                if round_no:
+                    times[name].append(elapsed / flows * 1e6)
+    return times
+
+
+def run_sync(flows: int, rounds: int) -> dict[str, list[float]]:
+    target = Target("mock", MOCK_BASE_URL)
+    times: dict[str, list[float]] = {name: [] for name in SYNC_VARIANTS}
+    with contextlib.ExitStack() as stack:
+        made = {name: make(target, stack) for name, (make, _) in SYNC_VARIANTS.items()}
+        for round_no in range(rounds + 1):
+            for name, (_, deadline) in SYNC_VARIANTS.items():
+                flow = made[name]
+                with contextlib.ExitStack() as patches:
+                    if deadline is not None:
+                        patches.enter_context(patched(sync_session, "sync_deadline", deadline))
+                    gc.collect()
+                    start = time.process_time()
+                    for _ in range(flows):
+                        flow()
+                    elapsed = time.process_time() - start
+                if round_no:
+                    times[name].append(elapsed / flows * 1e6)
+    return times
+
+
+def table(title: str, times: dict[str, list[float]]) -> None:
+    floor = statistics.median(next(iter(times.values())))
+    print(f"\n### {title}: µs per flow, one at a time (median of rounds)\n")
+    print("| variant | µs/flow | extra over floor | flows/s ratio to floor |")
+    print("|---|---:|---:|---:|")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"| {name} | {median:.0f} | {median - floor:+.0f} | {floor / median:.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=9)
+    args = parser.parse_args()
+    table("async (asyncio)", asyncio.run(run_async(args.flows, args.rounds)))
+    table("sync", run_sync(args.flows, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
