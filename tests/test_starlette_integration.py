@@ -659,3 +659,24 @@ def test_error_pages_map_errors_to_statuses() -> None:
     ]
     expected = [400, 400, 400, 400, 400, 502, 502, 502, 500]
     assert expected == [ChattzLogin.describe_error(e)[0] for e in errors]
+
+
+async def test_checklist_32_debug_log_of_a_login_holds_no_secrets(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With DEBUG logging, a login and a refused callback log no secret, code, state or token."""
+    caplog.set_level("DEBUG")
+    async with site.browser() as browser:
+        authorize = await start(browser)
+        callback = site.fake.authorize(authorize)
+        await browser.get(callback)
+        await browser.get(callback)  # refused: logged as a failure
+        cookies = [c.value for c in browser.cookies.jar]
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    secrets_seen = [SECRET, "test-secret", code, state_of(authorize), *cookies]
+    secrets_seen.append(site.results[0].token.access_token)
+    # Only the library's loggers: the test's own "browser" (httpx) logs the URLs it opens.
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if r.name.startswith("chattz_oauth_async")
+    )
+    assert (True, []) == ("refused" in logged, [s for s in secrets_seen if s and s in logged])
