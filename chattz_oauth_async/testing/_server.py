@@ -89,6 +89,23 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         super().__init__((host.strip("[]"), port), handler)
         self._thread: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._busy = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Count the request as in flight, then handle it on its own thread."""
+        with self._idle:
+            self._busy += 1
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Handle one request, then count it as done."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
 
     @property
     def base_url(self) -> str:
@@ -105,12 +122,15 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         )
         self._thread.start()
 
-    def stop_thread(self) -> None:
-        """Stop serving, close the socket and wait (briefly) for the thread."""
+    def stop_thread(self, grace: float = 5.0) -> None:
+        """Stop serving, let requests in flight finish (up to ``grace`` seconds), close."""
         if self._thread is not None:
             self.shutdown()
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=grace)
             self._thread = None
+        with self._idle:
+            # Daemon handler threads die with the process: let them answer first.
+            self._idle.wait_for(lambda: self._busy == 0, timeout=grace)
         self.server_close()
 
 
