@@ -560,7 +560,9 @@ def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
     if callable(multi_items):
         pairs = list(multi_items())
     elif isinstance(callback, Mapping):
-        getall = getattr(callback, "getall", None)  # multidict (aiohttp)
+        # Every value of a repeated name must be seen, to refuse it: multidict
+        # (aiohttp) has getall(), Werkzeug (Flask) and Django's QueryDict getlist().
+        getall = getattr(callback, "getall", None) or getattr(callback, "getlist", None)
         if callable(getall):
             pairs = [(k, v) for k in set(callback) for v in getall(k)]
         else:

@@ -304,3 +304,12 @@ def test_zero_lifetime_token_is_already_expired() -> None:
         200, body({"access_token": "a", "token_type": "Bearer", "expires_in": 0}), now=NOW
     )
     assert token.is_expired(NOW)
+
+
+def test_parse_callback_sees_repeats_in_flask_and_django_multidicts() -> None:
+    """A repeated code in a Werkzeug MultiDict (Flask's request.args) is refused, not first-wins."""
+    from werkzeug.datastructures import MultiDict
+
+    args = MultiDict([("state", "s"), ("code", "c1"), ("code", "c2")])
+    with pytest.raises(ProviderError):
+        parse_callback(args, "s")
