@@ -42,7 +42,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package and the tests."""
-    session.install("-e", ".[typing,tests,httpx2]")
+    session.install("-e", ".[typing,tests,httpx2,browser]")
     session.run("mypy")
 
 
