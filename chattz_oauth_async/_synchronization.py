@@ -10,7 +10,7 @@ import contextlib
 import inspect
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -22,9 +22,11 @@ __all__ = [
     "SyncLock",
     "async_call_hook",
     "async_deadline",
+    "async_raw_chunks",
     "async_sleep",
     "sync_call_hook",
     "sync_deadline",
+    "sync_raw_chunks",
     "sync_sleep",
 ]
 
@@ -54,6 +56,39 @@ def sync_deadline(seconds: float) -> Iterator[None]:
     """Blocking I/O cannot be interrupted: the session checks its deadline
     between body chunks and relies on httpx's per-operation timeouts."""
     yield
+
+
+@contextlib.asynccontextmanager
+async def async_raw_chunks(response: Any) -> AsyncIterator[AsyncIterator[bytes]]:
+    """A streamed response's raw chunks, every layer finished even when reading stops early.
+
+    httpx and httpcore stream through nested async generators. Leaving the
+    loop early (a size cap, a deadline) leaves them suspended, and trio warns
+    when the garbage collector finds them. So the connection is closed first,
+    which makes the innermost read fail at once, and that failure ends every
+    layer. The loop is bounded in case a custom transport ignores the close.
+    """
+    chunks = response.aiter_raw()
+    try:
+        yield chunks
+    finally:
+        await response.aclose()
+        for _ in range(8):
+            try:
+                await chunks.__anext__()
+            except Exception:  # StopAsyncIteration, or the closed stream's error
+                break
+        else:
+            await chunks.aclose()
+
+
+@contextlib.contextmanager
+def sync_raw_chunks(response: Any) -> Iterator[Iterator[bytes]]:
+    chunks = response.iter_raw()
+    try:
+        yield chunks
+    finally:
+        chunks.close()
 
 
 async def async_call_hook(hook: Callable[..., Any], *args: Any) -> None:

@@ -42,6 +42,7 @@ RENAMES = {
     "aclose": "close",
     "async_sleep": "sync_sleep",
     "async_deadline": "sync_deadline",
+    "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",
     "async_transport": "sync_transport",
     "async_session": "sync_session",

@@ -27,7 +27,13 @@ from .._http import (
     RetryPolicy,
     retry_delay,
 )
-from .._synchronization import AsyncLock, async_call_hook, async_deadline, async_sleep
+from .._synchronization import (
+    AsyncLock,
+    async_call_hook,
+    async_deadline,
+    async_raw_chunks,
+    async_sleep,
+)
 from ..errors import (
     ConfigurationError,
     LoginStateError,
@@ -395,6 +401,10 @@ class AsyncChattzOAuth:
         )
         response = await client.send(http_request, stream=True, follow_redirects=False)
         try:
+            # The sync twin cannot interrupt a blocking read: at least do not
+            # accept an answer that arrived after the deadline.
+            if time.monotonic() > deadline:
+                raise TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
             headers = response.headers
             # In-memory transports (httpx.MockTransport) hand over a body that
             # is already read and decoded; real ones stream it raw.
@@ -408,12 +418,13 @@ class AsyncChattzOAuth:
             if preloaded:
                 limiter.feed(response.content)
             else:
-                async for chunk in response.aiter_raw():
-                    limiter.feed(chunk)
-                    if time.monotonic() > deadline:
-                        raise TransportTimeout(
-                            f"{what} did not complete within {self.total_timeout:g}s"
-                        )
+                async with async_raw_chunks(response) as chunks:
+                    async for chunk in chunks:
+                        limiter.feed(chunk)
+                        if time.monotonic() > deadline:
+                            raise TransportTimeout(
+                                f"{what} did not complete within {self.total_timeout:g}s"
+                            )
             body = limiter.result()
         finally:
             await response.aclose()

@@ -29,7 +29,13 @@ from .._http import (
     RetryPolicy,
     retry_delay,
 )
-from .._synchronization import SyncLock, sync_call_hook, sync_deadline, sync_sleep
+from .._synchronization import (
+    SyncLock,
+    sync_call_hook,
+    sync_deadline,
+    sync_raw_chunks,
+    sync_sleep,
+)
 from ..errors import (
     ConfigurationError,
     LoginStateError,
@@ -397,6 +403,10 @@ class ChattzOAuth:
         )
         response = client.send(http_request, stream=True, follow_redirects=False)
         try:
+            # The sync twin cannot interrupt a blocking read: at least do not
+            # accept an answer that arrived after the deadline.
+            if time.monotonic() > deadline:
+                raise TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
             headers = response.headers
             # In-memory transports (httpx.MockTransport) hand over a body that
             # is already read and decoded; real ones stream it raw.
@@ -410,12 +420,13 @@ class ChattzOAuth:
             if preloaded:
                 limiter.feed(response.content)
             else:
-                for chunk in response.iter_raw():
-                    limiter.feed(chunk)
-                    if time.monotonic() > deadline:
-                        raise TransportTimeout(
-                            f"{what} did not complete within {self.total_timeout:g}s"
-                        )
+                with sync_raw_chunks(response) as chunks:
+                    for chunk in chunks:
+                        limiter.feed(chunk)
+                        if time.monotonic() > deadline:
+                            raise TransportTimeout(
+                                f"{what} did not complete within {self.total_timeout:g}s"
+                            )
             body = limiter.result()
         finally:
             response.close()
