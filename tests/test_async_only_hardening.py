@@ -1,0 +1,192 @@
+"""Checklist lines 34 and 35 for the async session: cancellation and 1,000 concurrent flows.
+
+Not generated into a sync twin: cancel scopes and task groups have no sync
+equivalent. The sync twin's concurrency test is in test_sync_only_hardening.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import anyio.lowlevel
+import httpx
+import pytest
+
+from chattz_oauth_async import (
+    AsyncChattzOAuth,
+    AsyncTokenHolder,
+    RetryPolicy,
+    Token,
+    TransportTimeout,
+)
+from chattz_oauth_async.testing import FakeChattz
+from tests.rawserver import RawServer, raw_server, response
+
+pytestmark = pytest.mark.anyio
+
+ACCESS = "AT-access-token-value-5678"
+USER = {"id": 123, "username": "johndoe"}
+
+
+def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
+    """The pooled connections of the session's client that are neither idle nor closed."""
+    pool = session.http_client._transport._pool  # type: ignore[attr-defined]
+    return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
+
+
+def stall_session(server: RawServer) -> AsyncChattzOAuth:
+    """A session on a real loopback socket with generous deadlines of its own."""
+    return AsyncChattzOAuth(
+        "client",
+        "s3cr3t",
+        "http://127.0.0.1/cb",
+        base_url=server.base_url,
+        total_timeout=30,
+        retry=RetryPolicy(attempts=1),
+    )
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        RawServer.stall(),
+        RawServer.trickle(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{", interval=0.02),
+        RawServer.trickle(b"HTTP/1.1 200 OK\r\n", byte=b"X", interval=0.02),
+    ],
+    ids=["stall", "trickled-body", "trickled-headers"],
+)
+async def test_checklist_34_fail_after_propagates_and_returns_connection(handler: object) -> None:
+    """Line 34: fail_after around userinfo raises TimeoutError; no connection stays in use."""
+    with raw_server(handler) as server:  # type: ignore[arg-type]
+        async with stall_session(server) as chattz:
+            with pytest.raises(TimeoutError), anyio.fail_after(0.3):
+                await chattz.userinfo(ACCESS)
+            assert [] == connections_in_use(chattz)
+
+
+async def test_checklist_34_cancel_scope_in_task_group_propagates() -> None:
+    """Line 34: cancelling a task group mid-request cancels the call and frees the pool."""
+    finished: list[str] = []
+    with raw_server(RawServer.stall()) as server:
+        async with stall_session(server) as chattz:
+
+            async def call() -> None:
+                await chattz.userinfo(ACCESS)
+                finished.append("returned")
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(call)
+                await anyio.sleep(0.2)
+                tg.cancel_scope.cancel()
+            assert ([], []) == (finished, connections_in_use(chattz))
+
+
+async def test_checklist_34_session_still_works_after_cancellation() -> None:
+    """Line 34: after a cancelled call, the same session serves the next one."""
+    answers = [RawServer.stall(), RawServer.send(response(200, json.dumps(USER).encode()))]
+
+    def handler(server: RawServer, conn: object, request: object) -> None:
+        answers[min(len(server.requests) - 1, 1)](server, conn, request)  # type: ignore[arg-type]
+
+    with raw_server(handler) as server:
+        async with stall_session(server) as chattz:
+            with anyio.move_on_after(0.2) as scope:
+                await chattz.userinfo(ACCESS)
+            user = await chattz.userinfo(ACCESS)
+    assert (True, 123) == (scope.cancelled_caught, user.id)
+
+
+async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> None:
+    """Line 34: a refresh cancelled inside the holder's lock leaves the lock free."""
+    release = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if not release.is_set():
+            await anyio.sleep(10)
+        body = {"access_token": "new-token", "token_type": "Bearer", "expires_in": 3600}
+        return httpx.Response(200, json=body)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    try:
+        chattz = AsyncChattzOAuth(
+            "client", "s3cr3t", "https://app.example/cb", http_client=client, clock=lambda: 1e9
+        )
+        expired = Token(access_token="old", expires_in=60, expires_at=1.0, refresh_token="rt")
+        holder = AsyncTokenHolder(chattz, expired)
+        with anyio.move_on_after(0.2):
+            await holder.get()
+        locked = holder._lock.locked()
+        release.set()
+        token = await holder.get()
+    finally:
+        await client.aclose()
+    assert (False, "new-token") == (locked, token.access_token)
+
+
+async def test_checklist_37_async_total_deadline_bounds_trickled_headers() -> None:
+    """Line 37: the async total deadline also bounds a server that trickles its headers."""
+    head = b"HTTP/1.1 200 OK\r\n"
+    with raw_server(RawServer.trickle(head, byte=b"X", interval=0.02)) as server:
+        async with AsyncChattzOAuth(
+            "client",
+            "s3cr3t",
+            "http://127.0.0.1/cb",
+            base_url=server.base_url,
+            total_timeout=0.4,
+            retry=RetryPolicy(attempts=1),
+        ) as chattz:
+            with pytest.raises(TransportTimeout):
+                await chattz.userinfo(ACCESS)
+            assert [] == connections_in_use(chattz)
+
+
+@pytest.fixture
+def crowd() -> tuple[FakeChattz, AsyncChattzOAuth]:
+    """A fake with 1,000 users and a session built outside any event loop."""
+    fake = FakeChattz()
+    for index in range(1000):
+        fake.add_user(id=10_000 + index, username=f"user{index}")
+    session = fake.session(retry=RetryPolicy(attempts=1))
+    return fake, session
+
+
+async def test_checklist_35_thousand_concurrent_flows_one_session(
+    crowd: tuple[FakeChattz, AsyncChattzOAuth],
+) -> None:
+    """Line 35: 1,000 concurrent logins over one session each get their own user."""
+    fake, chattz = crowd
+    results: dict[int, int] = {}
+
+    async def flow(index: int) -> None:
+        login = chattz.start_login(next_url=f"/n/{index}")
+        user_obj = fake._users[10_000 + index]
+        callback = fake.authorize(login.url, user=user_obj)
+        await anyio.lowlevel.checkpoint()
+        token = await chattz.complete_login(callback, login)
+        user = await chattz.userinfo(token)
+        results[index] = user.id
+
+    async with chattz:
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tg:
+                for index in range(1000):
+                    tg.start_soon(flow, index)
+    assert {i: 10_000 + i for i in range(1000)} == results
+
+
+async def test_checklist_35_concurrent_calls_over_real_sockets_free_the_pool() -> None:
+    """Line 35: 100 concurrent userinfo calls over real loopback sockets leave none in use."""
+    ids: list[int] = []
+    with raw_server(RawServer.send(response(200, json.dumps(USER).encode()))) as server:
+        async with stall_session(server) as chattz:
+
+            async def call() -> None:
+                ids.append((await chattz.userinfo(ACCESS)).id)
+
+            with anyio.fail_after(60):
+                async with anyio.create_task_group() as tg:
+                    for _ in range(100):
+                        tg.start_soon(call)
+            in_use = connections_in_use(chattz)
+    assert ([123] * 100, []) == (ids, in_use)
