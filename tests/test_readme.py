@@ -11,6 +11,8 @@ import pytest
 
 from chattz_oauth_async.testing import FakeChattz
 
+pytest_plugins = ["pytester"]
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
 
@@ -53,3 +55,12 @@ def test_fastapi_quickstart_logs_a_user_in(monkeypatch: pytest.MonkeyPatch) -> N
             callback = fake.authorize(start.headers["location"])
             done = browser.get(callback.removeprefix("https://testserver"), follow_redirects=False)
     assert (303, "/") == (start.status_code, done.headers["location"])
+
+
+def test_readme_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    """The README's example tests for users' apps pass with only the package installed."""
+    (block,) = [b for b in BLOCKS if "def test_my_login_code" in b]
+    pytester.makepyfile(test_users_app=block)
+    result = pytester.runpytest_subprocess("-p", "anyio", "-q")
+    outcomes = result.parseoutcomes()
+    assert (0, 0, True) == (result.ret, outcomes.get("failed", 0), outcomes["passed"] >= 2)
