@@ -13,6 +13,7 @@ meet real sockets as well as mocked transports.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import socket
 import ssl
@@ -35,7 +36,7 @@ __all__ = [
 
 #: Longest request head or body the server reads (it serves tests, not clients).
 _MAX_REQUEST: Final = 64 * 1024
-_IO_TIMEOUT: Final = 0.2
+_IO_TIMEOUT: Final = 0.02
 
 
 @attrs.frozen
@@ -69,6 +70,7 @@ def response(
     return head.encode("latin-1") + b"\r\n" + body
 
 
+@functools.cache
 def gzip_bomb(decoded_size: int) -> bytes:
     """``decoded_size`` zero bytes, gzip-compressed (about a thousandth of the size)."""
     return gzip.compress(b"\0" * decoded_size, compresslevel=9)

@@ -7,6 +7,7 @@ equivalent. The sync twin's concurrency test is in test_sync_only_hardening.py.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anyio
 import anyio.lowlevel
@@ -35,15 +36,16 @@ def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
     return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 
-def stall_session(server: RawServer) -> AsyncChattzOAuth:
+def stall_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
     """A session on a real loopback socket with generous deadlines of its own."""
+    kwargs.setdefault("total_timeout", 30)
     return AsyncChattzOAuth(
         "client",
         "s3cr3t",
         "http://127.0.0.1/cb",
         base_url=server.base_url,
-        total_timeout=30,
         retry=RetryPolicy(attempts=1),
+        **kwargs,
     )
 
 
@@ -128,14 +130,7 @@ async def test_checklist_37_async_total_deadline_bounds_trickled_headers() -> No
     """Line 37: the async total deadline also bounds a server that trickles its headers."""
     head = b"HTTP/1.1 200 OK\r\n"
     with raw_server(RawServer.trickle(head, byte=b"X", interval=0.02)) as server:
-        async with AsyncChattzOAuth(
-            "client",
-            "s3cr3t",
-            "http://127.0.0.1/cb",
-            base_url=server.base_url,
-            total_timeout=0.4,
-            retry=RetryPolicy(attempts=1),
-        ) as chattz:
+        async with stall_session(server, total_timeout=0.4) as chattz:
             with pytest.raises(TransportTimeout):
                 await chattz.userinfo(ACCESS)
             assert [] == connections_in_use(chattz)
