@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import anyio
 from bench import (
     MOCK_BASE_URL,
     Target,
@@ -32,26 +31,7 @@ from bench import (
 
 from chattz_oauth_async._async import session as async_session
 from chattz_oauth_async._sync import session as sync_session
-
-
-class ScopeDeadline:
-    """Candidate for ``_synchronization.async_deadline``: one anyio CancelScope,
-    no generator-based context managers (the shipped one stacks three:
-    ``async_deadline`` -> ``anyio.fail_after`` -> ``anyio.fail_at``)."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, seconds: float) -> None:
-        self._scope = anyio.move_on_after(seconds)
-
-    def __enter__(self) -> None:
-        self._scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> bool:
-        swallowed = self._scope.__exit__(*exc_info)
-        if self._scope.cancelled_caught and anyio.current_time() >= self._scope.deadline:
-            raise TimeoutError
-        return bool(swallowed)
+from chattz_oauth_async._synchronization import _AnyioDeadline
 
 
 class NoDeadline:
@@ -68,6 +48,12 @@ class NoDeadline:
     def __exit__(self, *exc_info: Any) -> None:
         pass
 
+    async def __aenter__(self) -> None:
+        pass
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        pass
+
 
 @contextlib.contextmanager
 def patched(module: Any, name: str, value: Any) -> Iterator[None]:
@@ -82,13 +68,13 @@ def patched(module: Any, name: str, value: Any) -> Iterator[None]:
 ASYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {
     "floor (httpx by hand)": (floor_async, None),
     "library as shipped": (library_async, None),
-    "library, async_deadline = one CancelScope": (library_async, ScopeDeadline),
+    "library, async_deadline = anyio.fail_after (before)": (library_async, _AnyioDeadline),
     "library, no deadline (lower bound)": (library_async, NoDeadline),
 }
 SYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {
     "floor (httpx by hand)": (floor_sync, None),
     "library as shipped": (library_sync, None),
-    "library, sync_deadline = no-op class": (library_sync, NoDeadline),
+    "library, no deadline (lower bound)": (library_sync, NoDeadline),
 }
 
 

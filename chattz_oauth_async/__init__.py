@@ -13,11 +13,10 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._async.session import AsyncChattzOAuth, AsyncTokenHolder
 from ._http import NO_RETRY, RetryPolicy
-from ._sync.session import ChattzOAuth, TokenHolder
 from .errors import (
     AuthorizationDenied,
     ChattzOAuthError,
@@ -38,6 +37,9 @@ from .errors import (
 from .login import LoginRequest, safe_next_url
 from .models import ChattzUser, Token
 from .protocol import code_challenge, new_code_verifier, new_state, parse_callback
+
+if TYPE_CHECKING:
+    from ._sync.session import ChattzOAuth, TokenHolder
 
 __all__ = [
     "NO_RETRY",
@@ -74,7 +76,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Read lazily: importlib.metadata costs milliseconds at import time.
+    # Loaded on first use, to keep `import chattz_oauth_async` cheap: the sync
+    # twin (for apps that only use the async session) and the version
+    # (importlib.metadata costs milliseconds).
+    if name in ("ChattzOAuth", "TokenHolder"):
+        from ._sync import session
+
+        return getattr(session, name)
     if name == "__version__":
         from importlib.metadata import version
 

@@ -11,16 +11,17 @@ Nothing here performs I/O.
 
 from __future__ import annotations
 
-import email.utils
-import importlib
 import math
-import random
+import sys
 import zlib
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from .errors import ProviderError, ResponseTooLargeError
+
+if TYPE_CHECKING:
+    import random
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
@@ -83,7 +84,9 @@ def _retry_after_seconds(value: str | None, now: float) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        from email.utils import parsedate_to_datetime  # only on a retry: slow to import
+
+        when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when is None or when.tzinfo is None:
@@ -108,7 +111,11 @@ def retry_delay(
     if server is not None and math.isfinite(server):
         return min(server, policy.max_delay)
     ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-    return (rng or random).uniform(ceiling / 2, ceiling)
+    if rng is None:
+        import random  # only on a retry: slow to import
+
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311  (jitter, not a secret)
+    return rng.uniform(ceiling / 2, ceiling)
 
 
 class BodyLimiter:
@@ -185,17 +192,25 @@ class BodyLimiter:
         return b"".join(self._chunks)
 
 
-@attrs.frozen
 class HttpxErrors:
     """The exception classes of the HTTP library a client object comes from.
 
     httpx2 (the maintained continuation of httpx) has its own exception
-    classes; a session given an httpx2 client must catch those.
+    classes; a session given an httpx2 client must catch those. (A plain
+    class, not attrs: it is internal, and attrs classes cost import time.)
     """
 
-    transport: tuple[type[Exception], ...]
-    timeout: type[Exception]
-    not_sent: tuple[type[Exception], ...]
+    __slots__ = ("not_sent", "timeout", "transport")
+
+    def __init__(
+        self,
+        transport: tuple[type[Exception], ...],
+        timeout: type[Exception],
+        not_sent: tuple[type[Exception], ...],
+    ) -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.not_sent = not_sent
 
     @classmethod
     def for_client(cls, client: object) -> HttpxErrors:
@@ -206,7 +221,8 @@ class HttpxErrors:
             if root in ("httpx", "httpx2"):
                 name = root
                 break
-        module = importlib.import_module(name)
+        __import__(name)
+        module = sys.modules[name]
         return cls(
             transport=(module.HTTPError, module.StreamError, module.InvalidURL),
             timeout=module.TimeoutException,

@@ -7,11 +7,11 @@ their ``sync_*``/``Sync*`` partners defined here, side by side.
 from __future__ import annotations
 
 import contextlib
-import inspect
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import anyio
 
@@ -32,7 +32,13 @@ __all__ = [
 
 # anyio.Lock binds to no event loop when created, so a session may be built
 # at import time and used from any loop on asyncio or trio.
-AsyncLock = anyio.Lock
+
+
+def AsyncLock() -> anyio.Lock:
+    """A new anyio.Lock (looked up on first use: it costs import time)."""
+    return anyio.Lock()
+
+
 SyncLock = threading.Lock
 
 
@@ -44,18 +50,49 @@ def sync_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-@contextlib.contextmanager
-def async_deadline(seconds: float) -> Iterator[None]:
-    """Cancel whatever runs inside after ``seconds``, raising TimeoutError."""
-    with anyio.fail_after(seconds):
-        yield
+class _AnyioDeadline:
+    """``anyio.fail_after`` as an async context manager (trio, and any non-asyncio loop)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, seconds: float) -> None:
+        self._scope = anyio.fail_after(seconds)
+
+    async def __aenter__(self) -> None:
+        self._scope.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return self._scope.__exit__(*exc_info)
 
 
-@contextlib.contextmanager
-def sync_deadline(seconds: float) -> Iterator[None]:
-    """Blocking I/O cannot be interrupted: the session checks its deadline
-    between body chunks and relies on httpx's per-operation timeouts."""
-    yield
+def async_deadline(seconds: float) -> contextlib.AbstractAsyncContextManager[None]:
+    """Cancel whatever runs inside after ``seconds``, raising TimeoutError.
+
+    On asyncio, one shared periodic check per loop
+    (:mod:`chattz_oauth_async._asyncio_deadline`: a few microseconds a
+    request where a cancel scope costs twenty); elsewhere (trio), anyio's.
+    """
+    asyncio = sys.modules.get("asyncio")  # never imported here: it is slow to import
+    if asyncio is not None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            from ._asyncio_deadline import AsyncioDeadline
+
+            return AsyncioDeadline(loop, seconds)
+    return _AnyioDeadline(seconds)
+
+
+_NO_DEADLINE: Final = contextlib.nullcontext(None)
+
+
+def sync_deadline(seconds: float) -> contextlib.AbstractContextManager[None]:
+    """Blocking I/O cannot be interrupted: the session checks its deadline when
+    headers arrive and between body chunks, and relies on httpx's per-operation
+    timeouts in between."""
+    return _NO_DEADLINE
 
 
 @contextlib.asynccontextmanager
@@ -94,13 +131,13 @@ def sync_raw_chunks(response: Any) -> Iterator[Iterator[bytes]]:
 async def async_call_hook(hook: Callable[..., Any], *args: Any) -> None:
     """Call a user hook that may be a plain function or a coroutine function."""
     result = hook(*args)
-    if inspect.isawaitable(result):
+    if isinstance(result, Awaitable):
         await result
 
 
 def sync_call_hook(hook: Callable[..., Any], *args: Any) -> None:
     result: Awaitable[Any] | None = hook(*args)
-    if inspect.isawaitable(result):
+    if isinstance(result, Awaitable):
         close = getattr(result, "close", None)
         if callable(close):
             close()  # don't leave a never-awaited coroutine behind

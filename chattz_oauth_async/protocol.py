@@ -337,10 +337,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every call: json.loads() with options builds a new one each time.
+_JSON: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _load_json(body: bytes) -> Any:
-    """Decode a JSON body; raise ValueError for anything that is not strict JSON."""
+    """Decode a UTF-8 JSON body (RFC 8259); raise ValueError for anything that is
+    not strict JSON (NaN and Infinity included)."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        return _JSON.decode(body.decode("utf-8"))
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 

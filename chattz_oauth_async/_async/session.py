@@ -368,7 +368,7 @@ class AsyncChattzOAuth:
         while True:
             attempt += 1
             try:
-                with async_deadline(max(deadline - time.monotonic(), 0.0)):
+                async with async_deadline(max(deadline - time.monotonic(), 0.0)):
                     response = await self._send_once(request, deadline, what)
             except TimeoutError as exc:
                 raise TransportTimeout(
@@ -406,18 +406,19 @@ class AsyncChattzOAuth:
             if time.monotonic() > deadline:
                 raise TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
             headers = response.headers
-            # In-memory transports (httpx.MockTransport) hand over a body that
-            # is already read and decoded; real ones stream it raw.
-            preloaded = response.is_stream_consumed
-            limiter = BodyLimiter(
-                self.max_response_bytes,
-                response.status_code,
-                headers.get("content-length"),
-                None if preloaded else headers.get("content-encoding"),
-            )
-            if preloaded:
+            if response.is_stream_consumed:
+                # In-memory transports (httpx.MockTransport) hand over a body
+                # that is already read and decoded.
+                limiter = BodyLimiter(self.max_response_bytes, response.status_code)
                 limiter.feed(response.content)
             else:
+                # Real transports stream it raw; the limiter decodes with a bound.
+                limiter = BodyLimiter(
+                    self.max_response_bytes,
+                    response.status_code,
+                    headers.get("content-length"),
+                    headers.get("content-encoding"),
+                )
                 async with async_raw_chunks(response) as chunks:
                     async for chunk in chunks:
                         limiter.feed(chunk)
