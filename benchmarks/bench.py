@@ -623,14 +623,46 @@ def _importtime_modules(stmt: str) -> dict[str, tuple[int, int]]:
     return modules
 
 
+_IMPORT_PAIR_PROBE = (
+    "import time; t0 = time.perf_counter(); import httpx, attrs, anyio; "
+    "t1 = time.perf_counter(); import chattz_oauth_async; t2 = time.perf_counter(); "
+    "print(t1 - t0, t2 - t1)"
+)
+
+
+def _import_pair() -> tuple[float, float]:
+    """One fresh interpreter: the floor's import time, then what the library adds on top."""
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PAIR_PROBE],
+        cwd=ROOT,
+        env=_import_env(),
+        capture_output=True,
+        check=True,
+        timeout=30,
+        text=True,
+    )
+    floor_s, extra_s = out.stdout.split()
+    return float(floor_s) * 1000, float(extra_s) * 1000
+
+
 def bench_import(runs: int) -> dict[str, Any]:
+    """Import time of the library against ``import httpx, attrs, anyio``.
+
+    The headline is measured in one interpreter at a time: the floor's imports,
+    then ``import chattz_oauth_async`` on top; the median over fresh
+    interpreters of that second part is what the library adds. Start-up noise
+    (tens of ms between interpreters on a shared machine) cancels out, which
+    it does not when two separate medians are subtracted (kept for reference).
+    """
     library, floor = "import chattz_oauth_async", "import httpx, attrs, anyio"
     for stmt in (library, floor):
         _import_once(stmt)  # write the bytecode caches
     times: dict[str, list[float]] = {library: [], floor: []}
+    added: list[float] = []
     for _ in range(runs):
         for stmt in (library, floor):
             times[stmt].append(_import_once(stmt))
+        added.append(_import_pair()[1])
     floor_modules = _importtime_modules(floor)
     extra = sorted(
         (
@@ -644,7 +676,8 @@ def bench_import(runs: int) -> dict[str, Any]:
     return {
         "library_ms": library_ms,
         "floor_ms": floor_ms,
-        "delta_ms": library_ms - floor_ms,
+        "delta_ms": statistics.median(added),
+        "delta_of_medians_ms": library_ms - floor_ms,
         "runs": runs,
         "extra_modules_self_ms_total": sum(self_us for self_us, _ in extra) / 1000,
         "extra_modules_self_us": [[name, self_us] for self_us, name in extra[:12]],
@@ -993,8 +1026,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"- import time (median of {imp['runs']} fresh interpreters): "
             f"`import chattz_oauth_async` {imp['library_ms']:.1f} ms vs "
-            f"`import httpx, attrs, anyio` {imp['floor_ms']:.1f} ms: "
-            f"{imp['delta_ms']:+.1f} ms (target <= +{targets['import_delta_ms']:g} ms)"
+            f"`import httpx, attrs, anyio` {imp['floor_ms']:.1f} ms; the library adds "
+            f"{imp['delta_ms']:+.1f} ms on top of the floor in the same interpreter "
+            f"(target <= +{targets['import_delta_ms']:g} ms; difference of the two medians "
+            f"{imp['delta_of_medians_ms']:+.1f} ms)"
         )
         modules = ", ".join(f"{name} {us} µs" for name, us in imp["extra_modules_self_us"][:8])
         print(

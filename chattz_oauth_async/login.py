@@ -27,11 +27,10 @@ from urllib.parse import urlsplit
 import attrs
 
 from .errors import ConfigurationError, LoginStateError, UnsafeRedirectError
+from .protocol import DEFAULT_LOGIN_MAX_AGE
 
 __all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url"]
 
-#: How long (seconds) a started login may take before its sealed state expires.
-DEFAULT_LOGIN_MAX_AGE: Final = 600
 _VERSION: Final = "c1"
 _CONTEXT: Final = b"chattz_oauth_async login state v1\x00"
 _MAX_SEALED: Final = 4096

@@ -21,10 +21,6 @@ __all__ = ["DEFAULT_LEEWAY", "ChattzUser", "Token"]
 DEFAULT_LEEWAY = 30.0
 
 
-def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return dict(value or {})
-
-
 @attrs.frozen(repr=False)
 class Token:
     """An access token, with what is known of its expiry.
@@ -50,7 +46,7 @@ class Token:
     expires_at: float | None = None
     refresh_token: str | None = attrs.field(default=None, hash=False)
     scope: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping, hash=False)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     leeway: float = DEFAULT_LEEWAY
 
     def effective_leeway(self) -> float:
@@ -180,9 +176,7 @@ class ChattzUser:
     first_name: str | None = None
     last_name: str | None = None
     avatar: str | None = None
-    raw: Mapping[str, Any] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False, repr=False
-    )
+    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
 
     @property
     def display_name(self) -> str:

@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import ipaddress
 import json
 import math
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -63,6 +61,8 @@ AUTHORIZE_PATH: Final = "/oauth/authorize"
 TOKEN_PATH: Final = "/oauth/token"
 USERINFO_PATH: Final = "/oauth/userinfo"
 
+#: How long (seconds) a started login may take before its state expires.
+DEFAULT_LOGIN_MAX_AGE: Final = 600
 #: Parameters that authorize_url() sets itself and that extras may not override.
 _RESERVED_AUTHORIZE_PARAMS: Final = frozenset(
     {"response_type", "client_id", "redirect_uri", "state"}
@@ -219,11 +219,15 @@ class HTTPRequest:
 
 def new_state() -> str:
     """Return a fresh, unguessable ``state`` value (256 bits from :mod:`secrets`)."""
+    import secrets  # here, not at the top: it costs import time
+
     return secrets.token_urlsafe(32)
 
 
 def new_code_verifier() -> str:
     """Return a fresh PKCE code verifier: 64 unreserved characters, 384 bits."""
+    import secrets
+
     return secrets.token_urlsafe(48)
 
 
@@ -617,6 +621,8 @@ def parse_callback(
             ``access_denied``) with the right state.
         ProviderError: No code, a repeated code, or ``iss`` that does not match.
     """
+    import hmac  # here, not at the top: it costs import time
+
     pairs = _callback_pairs(callback)
     values: dict[str, list[str]] = {}
     for key, value in pairs:

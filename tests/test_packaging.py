@@ -21,12 +21,13 @@ def test_py_typed_marker_ships() -> None:
 
 
 def test_import_does_not_pull_optional_modules() -> None:
-    """import chattz_oauth_async loads neither the testing module, the CLI, nor web frameworks."""
+    """import chattz_oauth_async loads no optional part: testing, CLI, web frameworks, sync twin."""
     code = (
         "import sys, chattz_oauth_async; "
         "heavy = ['chattz_oauth_async.testing', 'chattz_oauth_async.cli', "
         "'chattz_oauth_async.integrations', 'uvicorn', 'starlette', 'respx', "
-        "'importlib.metadata']; "
+        "'importlib.metadata', 'chattz_oauth_async._sync', 'chattz_oauth_async.login', "
+        "'asyncio']; "
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -43,12 +43,19 @@ from ..errors import (
     TransportTimeout,
     clean_text,
 )
-from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
-from ..protocol import DEFAULT_BASE_URL, CallbackInput, ClientConfig, HTTPRequest
+from ..protocol import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LOGIN_MAX_AGE,
+    CallbackInput,
+    ClientConfig,
+    HTTPRequest,
+)
 
 if TYPE_CHECKING:
     import httpx2
+
+    from ..login import LoginRequest
 
 __all__ = ["AsyncChattzOAuth", "AsyncTokenHolder"]
 
@@ -299,6 +306,8 @@ class AsyncChattzOAuth:
         Raises:
             UnsafeRedirectError: ``next_url`` is not a same-origin path.
         """
+        from ..login import LoginRequest, safe_next_url  # loaded on first use
+
         next_url = safe_next_url(next_url)
         state = protocol.new_state()
         verifier = protocol.new_code_verifier() if self.pkce else None
@@ -338,6 +347,8 @@ class AsyncChattzOAuth:
             AuthorizationDenied: The user refused.
             OAuthError, ProviderError, TransportError: From the code exchange.
         """
+        from ..login import LoginRequest
+
         if not isinstance(login, LoginRequest):
             raise StateMismatchError("this browser has no login in progress")
         code = protocol.parse_callback(callback, login.state, issuer=self.config.base_url)
@@ -371,9 +382,7 @@ class AsyncChattzOAuth:
                 async with async_deadline(max(deadline - time.monotonic(), 0.0)):
                     response = await self._send_once(request, deadline, what)
             except TimeoutError as exc:
-                raise TransportTimeout(
-                    f"{what} did not complete within {self.total_timeout:g}s"
-                ) from exc
+                raise self._deadline_error(what) from exc
             except self._errors.transport as exc:
                 retryable = idempotent or isinstance(exc, self._errors.not_sent)
                 if not retryable or attempt >= self.retry.attempts:
@@ -404,7 +413,7 @@ class AsyncChattzOAuth:
             # The sync twin cannot interrupt a blocking read: at least do not
             # accept an answer that arrived after the deadline.
             if time.monotonic() > deadline:
-                raise TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
+                raise self._deadline_error(what)
             headers = response.headers
             if response.is_stream_consumed:
                 # In-memory transports (httpx.MockTransport) hand over a body
@@ -423,14 +432,15 @@ class AsyncChattzOAuth:
                     async for chunk in chunks:
                         limiter.feed(chunk)
                         if time.monotonic() > deadline:
-                            raise TransportTimeout(
-                                f"{what} did not complete within {self.total_timeout:g}s"
-                            )
+                            raise self._deadline_error(what)
             body = limiter.result()
         finally:
             await response.aclose()
         logger.debug("%s: HTTP %d, %d bytes", what, response.status_code, len(body))
         return response.status_code, body, headers
+
+    def _deadline_error(self, what: str) -> TransportTimeout:
+        return TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
 
     def _transport_error(self, exc: Exception, what: str) -> TransportError:
         name = type(exc).__name__
