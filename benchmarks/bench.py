@@ -591,17 +591,21 @@ def _import_env() -> dict[str, str]:
     return env
 
 
-def _import_once(stmt: str) -> float:
-    out = subprocess.run(
-        [sys.executable, "-c", _IMPORT_PROBE.format(stmt=stmt)],
+def _probe(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (cached bytecode) and return its stdout."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=_import_env(),
         capture_output=True,
         check=True,
         timeout=30,
         text=True,
-    )
-    return float(out.stdout.strip()) * 1000
+    ).stdout
+
+
+def _import_once(stmt: str) -> float:
+    return float(_probe(_IMPORT_PROBE.format(stmt=stmt)).strip()) * 1000
 
 
 def _importtime_modules(stmt: str) -> dict[str, tuple[int, int]]:
@@ -632,16 +636,7 @@ _IMPORT_PAIR_PROBE = (
 
 def _import_pair() -> tuple[float, float]:
     """One fresh interpreter: the floor's import time, then what the library adds on top."""
-    out = subprocess.run(
-        [sys.executable, "-c", _IMPORT_PAIR_PROBE],
-        cwd=ROOT,
-        env=_import_env(),
-        capture_output=True,
-        check=True,
-        timeout=30,
-        text=True,
-    )
-    floor_s, extra_s = out.stdout.split()
+    floor_s, extra_s = _probe(_IMPORT_PAIR_PROBE).split()
     return float(floor_s) * 1000, float(extra_s) * 1000
 
 
