@@ -55,6 +55,21 @@ _WATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _DeadlineWatch] =
 )
 
 
+_last: tuple[weakref.ref[asyncio.AbstractEventLoop], _DeadlineWatch] | None = None
+
+
+def _watch_for(loop: asyncio.AbstractEventLoop) -> _DeadlineWatch:
+    """The loop's watch; the last one used is cached (most processes run one loop)."""
+    global _last
+    if _last is not None and _last[0]() is loop:
+        return _last[1]
+    watch = _WATCHES.get(loop)
+    if watch is None:
+        watch = _WATCHES[loop] = _DeadlineWatch()
+    _last = (weakref.ref(loop), watch)
+    return watch
+
+
 class AsyncioDeadline:
     """Like ``asyncio.timeout()``: cancel the task at the deadline, raise TimeoutError."""
 
@@ -63,10 +78,7 @@ class AsyncioDeadline:
     def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
         self.when = loop.time() + seconds
         self._expired = False
-        watch = _WATCHES.get(loop)
-        if watch is None:
-            watch = _WATCHES[loop] = _DeadlineWatch()
-        self._watch = watch
+        self._watch = _watch_for(loop)
 
     async def __aenter__(self) -> None:
         task = asyncio.current_task()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import random
 
 __all__ = [
+    "BOUNDED_ENCODINGS",
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_READ_TIMEOUT",
@@ -41,6 +42,8 @@ DEFAULT_CONNECT_TIMEOUT: Final = 5.0
 DEFAULT_READ_TIMEOUT: Final = 10.0
 #: Default bound on one whole call, retries and waits included (seconds).
 DEFAULT_TOTAL_TIMEOUT: Final = 30.0
+#: Content encodings BodyLimiter inflates with a bound (what the session may accept).
+BOUNDED_ENCODINGS: Final = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
 #: Statuses of an idempotent request that are worth another try.
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 
@@ -81,7 +84,7 @@ def _retry_after_seconds(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         from email.utils import parsedate_to_datetime  # only on a retry: slow to import
@@ -145,7 +148,12 @@ class BodyLimiter:
         encoding = (content_encoding or "identity").strip().lower()
         if encoding in ("identity", ""):
             self._decoder = None
-            if content_length and content_length.isdigit() and int(content_length) > limit:
+            if (
+                content_length
+                and content_length.isascii()
+                and content_length.isdigit()
+                and int(content_length) > limit
+            ):
                 raise self._too_large()
         elif encoding in ("gzip", "x-gzip"):
             self._decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)

@@ -79,10 +79,20 @@ def async_deadline(seconds: float) -> contextlib.AbstractAsyncContextManager[Non
         except RuntimeError:
             pass
         else:
-            from ._asyncio_deadline import AsyncioDeadline
-
-            return AsyncioDeadline(loop, seconds)
+            return (_asyncio_deadline or _load_asyncio_deadline())(loop, seconds)
     return _AnyioDeadline(seconds)
+
+
+_DeadlineFactory = Callable[[Any, float], contextlib.AbstractAsyncContextManager[None]]
+_asyncio_deadline: _DeadlineFactory | None = None
+
+
+def _load_asyncio_deadline() -> _DeadlineFactory:
+    global _asyncio_deadline
+    from ._asyncio_deadline import AsyncioDeadline
+
+    _asyncio_deadline = AsyncioDeadline
+    return AsyncioDeadline
 
 
 _NO_DEADLINE: Final = contextlib.nullcontext(None)

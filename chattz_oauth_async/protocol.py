@@ -73,11 +73,9 @@ _MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
 _MAX_CALLBACK_VALUE: Final = 4096
 _VISIBLE_ASCII: Final = re.compile(r"[\x21-\x7e]+")
 _PKCE_VERIFIER: Final = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-# Bodies are small JSON: identity avoids decompression (and gzip bombs) entirely.
 _FORM_HEADERS: Final = (
     ("Content-Type", "application/x-www-form-urlencoded"),
     ("Accept", "application/json"),
-    ("Accept-Encoding", "identity"),
 )
 
 
@@ -326,11 +324,7 @@ def userinfo_request(config: ClientConfig, access_token: str) -> HTTPRequest:
     """
     if not isinstance(access_token, str) or not _VISIBLE_ASCII.fullmatch(access_token):
         raise ConfigurationError("the access token must be a non-empty printable string")
-    headers = (
-        ("Authorization", f"Bearer {access_token}"),
-        ("Accept", "application/json"),
-        ("Accept-Encoding", "identity"),
-    )
+    headers = (("Authorization", f"Bearer {access_token}"), ("Accept", "application/json"))
     return HTTPRequest("GET", config.userinfo_endpoint, headers)
 
 

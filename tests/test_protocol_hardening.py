@@ -984,3 +984,14 @@ def test_property_request_builders_any_input_only_typed_errors(
     _only_typed_errors(
         lambda: retry_delay(RetryPolicy(), 1, token if isinstance(token, str) else None)
     )
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1²"])
+def test_checklist_36_unicode_digits_in_length_and_retry_after_are_not_numbers(value: str) -> None:
+    """Unicode digits that str.isdigit() accepts but int() refuses are ignored, not crashes."""
+    from chattz_oauth_async._http import BodyLimiter, RetryPolicy, retry_delay
+
+    limiter = BodyLimiter(10, 200, content_length=value)
+    limiter.feed(b"{}")
+    policy = RetryPolicy(base_delay=1, max_delay=1)
+    assert (b"{}", True) == (limiter.result(), 0.5 <= retry_delay(policy, 1, value) <= 1)

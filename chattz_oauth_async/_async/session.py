@@ -17,6 +17,7 @@ import httpx
 
 from .. import protocol
 from .._http import (
+    BOUNDED_ENCODINGS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT,
@@ -151,6 +152,13 @@ class AsyncChattzOAuth:
         # classes differ, and HttpxErrors picks the right ones.
         self.http_client = cast("httpx.AsyncClient", http_client)
         self._errors = HttpxErrors.for_client(http_client)
+        # Accept only encodings the body limiter inflates with a bound: httpx
+        # also offers br and zstd when their packages are installed.
+        offered = http_client.headers.get("accept-encoding", "")
+        codings = {part.strip().lower() for part in offered.split(",")}
+        self._extra_headers: tuple[tuple[str, str], ...] = (
+            () if codings <= BOUNDED_ENCODINGS else (("Accept-Encoding", "gzip, deflate"),)
+        )
         self._completed: dict[str, tuple[float, object]] = {}
 
     @classmethod
@@ -406,7 +414,10 @@ class AsyncChattzOAuth:
     async def _send_once(self, request: HTTPRequest, deadline: float, what: str) -> _Response:
         client = self.http_client
         http_request = client.build_request(
-            request.method, request.url, headers=request.headers, content=request.body or None
+            request.method,
+            request.url,
+            headers=request.headers + self._extra_headers,
+            content=request.body or None,
         )
         response = await client.send(http_request, stream=True, follow_redirects=False)
         try:

@@ -146,7 +146,7 @@ class QuietHandler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         """The request body, by Content-Length (capped at 1 MiB)."""
         length = self.headers.get("content-length", "0")
-        size = int(length) if length.isdigit() else 0
+        size = int(length) if length.isascii() and length.isdigit() else 0
         return self.rfile.read(min(size, 1024 * 1024)) if size else b""
 
     def answer(self, status: int, headers: Any, body: bytes) -> None:
