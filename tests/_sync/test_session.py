@@ -667,3 +667,29 @@ def test_token_json_round_trip_keeps_expiry(
         restored.is_expired(clock.now + 100),
         restored.is_expired(clock.now + 3600),
     )
+
+
+def test_only_boundable_encodings_are_accepted(provider: respx.MockRouter) -> None:
+    """A client that would offer br or zstd is overridden to gzip, deflate (inflated with a cap)."""
+    route = provider.get("/oauth/userinfo").respond(json=USER)
+    with httpx.Client(headers={"Accept-Encoding": "gzip, br, zstd"}) as client:
+        session = ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client)
+        session.userinfo(ACCESS_TOKEN)
+    with httpx.Client(headers={"Accept-Encoding": "gzip"}) as client:
+        session = ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client)
+        session.userinfo(ACCESS_TOKEN)
+    sent = [call.request.headers["accept-encoding"] for call in route.calls]
+    assert ["gzip, deflate", "gzip"] == sent
+
+
+def test_gzip_response_is_inflated(provider: respx.MockRouter) -> None:
+    """A gzip-encoded userinfo body (as a real server may send) is inflated and parsed."""
+    import gzip
+
+    provider.get("/oauth/userinfo").respond(
+        content=gzip.compress(json.dumps(USER).encode()),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+    )
+    with ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI) as session:
+        user = session.userinfo(ACCESS_TOKEN)
+    assert 123 == user.id
