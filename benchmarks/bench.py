@@ -1057,7 +1057,11 @@ def main(argv: list[str] | None = None) -> int:
 
     report["missed_targets"] = missed
     report["elapsed_s"] = time.perf_counter() - began
-    print(f"\nTargets missed: {'; '.join(missed) if missed else 'none'}")
+    verdict = "; ".join(missed) if missed else "none"
+    if args.quick:
+        # Three short rounds keep the script working in CI; they cannot judge a 5% target.
+        verdict += " (quick mode: too few rounds to judge the targets; run without --quick)"
+    print(f"\nTargets missed: {verdict}")
     print(f"Elapsed: {report['elapsed_s']:.1f} s")
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
