@@ -19,9 +19,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-import unasync
-
 ROOT = Path(__file__).resolve().parent.parent
+
+try:
+    import unasync
+except ImportError:  # run by an interpreter without the dev extra (a bare `python`)
+    _VENV = ROOT / ".venv"
+    _VENV_PYTHON = _VENV / "bin" / "python"
+    if _VENV_PYTHON.exists() and Path(sys.prefix).resolve() != _VENV.resolve():
+        import os
+
+        os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), __file__, *sys.argv[1:]])  # noqa: S606
+    sys.exit("scripts/gen_sync.py needs unasync: pip install -e '.[dev]' (or use nox -s gen_sync)")
 PAIRS = [
     ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
     ("tests/_async", "tests/_sync"),
