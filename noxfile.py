@@ -20,7 +20,7 @@ PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the test suite (browser tests included when Chromium is installed)."""
-    session.install("-e", ".[tests,browser]")
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "tests"))
     session.run("pytest", *session.posargs)
 
 

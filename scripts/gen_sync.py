@@ -14,23 +14,29 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import os
 import re
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
 try:
     import unasync
-except ImportError:  # run by an interpreter without the dev extra (a bare `python`)
-    _VENV = ROOT / ".venv"
-    _VENV_PYTHON = _VENV / "bin" / "python"
-    if _VENV_PYTHON.exists() and Path(sys.prefix).resolve() != _VENV.resolve():
-        import os
+except ImportError:  # importing never exits: main() says what to install
+    unasync = None
 
-        os.execv(_VENV_PYTHON, [str(_VENV_PYTHON), __file__, *sys.argv[1:]])  # noqa: S606
-    sys.exit("scripts/gen_sync.py needs unasync: pip install -e '.[dev]' (or use nox -s gen_sync)")
+MISSING_UNASYNC = (
+    "scripts/gen_sync.py needs unasync: pip install -e . --group tests (or: nox -s gen_sync)"
+)
+
+
+class MissingUnasyncError(RuntimeError):
+    """The generator was run by an interpreter without the ``unasync`` package."""
+
+
 PAIRS = [
     ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
     ("tests/_async", "tests/_sync"),
@@ -77,7 +83,7 @@ TEXT_RULES = [
 ]
 
 
-def _rules(dest_root: Path) -> list[unasync.Rule]:
+def _rules(dest_root: Path) -> list[Any]:
     return [
         unasync.Rule(
             fromdir=str(ROOT / src) + "/",
@@ -89,7 +95,13 @@ def _rules(dest_root: Path) -> list[unasync.Rule]:
 
 
 def generate(dest_root: Path) -> None:
-    """Write the sync files for every async source under ``dest_root``."""
+    """Write the sync files for every async source under ``dest_root``.
+
+    Raises:
+        MissingUnasyncError: the running interpreter has no ``unasync``.
+    """
+    if unasync is None:
+        raise MissingUnasyncError(MISSING_UNASYNC)
     for _, dst in PAIRS:
         out_dir = dest_root / dst
         if out_dir.exists():
@@ -152,5 +164,15 @@ def main() -> int:
     return 0
 
 
+def _relaunch_under_project_venv() -> None:
+    """Started by a bare interpreter without unasync: re-run under ./.venv if it has it."""
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    if venv_python.exists() and Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        os.execv(venv_python, [str(venv_python), __file__, *sys.argv[1:]])  # noqa: S606
+    sys.exit(MISSING_UNASYNC)
+
+
 if __name__ == "__main__":
+    if unasync is None:
+        _relaunch_under_project_venv()
     sys.exit(main())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,3 +74,26 @@ def test_missing_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
     """A deleted generated file is reported."""
     (gen_sync.ROOT / "chattz_oauth_async/_sync/__init__.py").unlink()
     assert ["missing: chattz_oauth_async/_sync/__init__.py"] == gen_sync.check()
+
+
+def test_importing_without_unasync_neither_exits_nor_replaces_the_process() -> None:
+    """Without unasync, importing the script works; generating raises a catchable error."""
+    script = str(ROOT / "scripts/gen_sync.py")
+    code = (
+        "import importlib.util, sys\n"
+        "sys.modules['unasync'] = None  # as if it were not installed\n"
+        f"spec = importlib.util.spec_from_file_location('g', {script!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "sys.modules['g'] = module\n"
+        "spec.loader.exec_module(module)\n"
+        "try:\n"
+        "    module.check()\n"
+        "except module.MissingUnasyncError as exc:\n"
+        "    print('caught:', exc)\n"
+        "print('still here')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "still here" == out.stdout.splitlines()[-1]
+    assert out.stdout.startswith("caught: scripts/gen_sync.py needs unasync")

@@ -39,7 +39,9 @@ def test_each_test_gets_a_fresh_fake(fake_chattz: FakeChattz) -> None:
 def test_fixtures_work_without_a_conftest(pytester: pytest.Pytester) -> None:
     """A user's test file using fake_chattz, chattz_session and sync_chattz_session passes."""
     pytester.makepyfile(test_user_app=USER_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error", "-v")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error", "-v"
+    )
     result.stdout.fnmatch_lines(["*test_async_login?asyncio? PASSED*"])
     result.assert_outcomes(passed=4)  # anyio runs the async test on asyncio and trio
 
@@ -65,7 +67,9 @@ def test_afterwards():
     assert [True] == [s.http_client.is_closed for s in seen]
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error"
+    )
     result.assert_outcomes(passed=2)
 
 
