@@ -58,6 +58,7 @@ def stall_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
     ],
     ids=["stall", "trickled-body", "trickled-headers"],
 )
+@pytest.mark.checklist(34)
 async def test_checklist_34_fail_after_propagates_and_returns_connection(handler: object) -> None:
     """Line 34: fail_after around userinfo raises TimeoutError; no connection stays in use."""
     with raw_server(handler) as server:  # type: ignore[arg-type]
@@ -67,6 +68,7 @@ async def test_checklist_34_fail_after_propagates_and_returns_connection(handler
             assert [] == connections_in_use(chattz)
 
 
+@pytest.mark.checklist(34)
 async def test_checklist_34_cancel_scope_in_task_group_propagates() -> None:
     """Line 34: cancelling a task group mid-request cancels the call and frees the pool."""
     finished: list[str] = []
@@ -84,6 +86,7 @@ async def test_checklist_34_cancel_scope_in_task_group_propagates() -> None:
             assert ([], []) == (finished, connections_in_use(chattz))
 
 
+@pytest.mark.checklist(34)
 async def test_checklist_34_session_still_works_after_cancellation() -> None:
     """Line 34: after a cancelled call, the same session serves the next one."""
     answers = [RawServer.stall(), RawServer.send(response(200, json.dumps(USER).encode()))]
@@ -99,6 +102,7 @@ async def test_checklist_34_session_still_works_after_cancellation() -> None:
     assert (True, 123) == (scope.cancelled_caught, user.id)
 
 
+@pytest.mark.checklist(34)
 async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> None:
     """Line 34: a refresh cancelled inside the holder's lock leaves the lock free."""
     release = anyio.Event()
@@ -126,6 +130,7 @@ async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> No
     assert (False, "new-token") == (locked, token.access_token)
 
 
+@pytest.mark.checklist(37)
 async def test_checklist_37_async_total_deadline_bounds_trickled_headers() -> None:
     """Line 37: the async total deadline also bounds a server that trickles its headers."""
     head = b"HTTP/1.1 200 OK\r\n"
@@ -146,6 +151,7 @@ def crowd() -> tuple[FakeChattz, AsyncChattzOAuth]:
     return fake, session
 
 
+@pytest.mark.checklist(35)
 async def test_checklist_35_thousand_concurrent_flows_one_session(
     crowd: tuple[FakeChattz, AsyncChattzOAuth],
 ) -> None:
@@ -170,6 +176,7 @@ async def test_checklist_35_thousand_concurrent_flows_one_session(
     assert {i: 10_000 + i for i in range(1000)} == results
 
 
+@pytest.mark.checklist(35)
 async def test_checklist_35_concurrent_calls_over_real_sockets_free_the_pool() -> None:
     """Line 35: 100 concurrent userinfo calls over real loopback sockets leave none in use."""
     ids: list[int] = []

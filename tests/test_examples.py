@@ -238,6 +238,7 @@ def test_flask_example_forged_state_refused(fake: FakeChattz, flask_client: Any)
     assert 400 == response.status_code
 
 
+@pytest.mark.checklist(7)
 def test_checklist_7_flask_example_repeated_code_refused(
     fake: FakeChattz, flask_client: Any
 ) -> None:
@@ -248,6 +249,7 @@ def test_checklist_7_flask_example_repeated_code_refused(
     assert (400, True) == (response.status_code, "ProviderError" in response.text)
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_flask_example_unsafe_next_dropped(fake: FakeChattz, flask_client: Any) -> None:
     """?next=//evil is dropped: the user lands on /."""
     login = flask_client.get("/login?next=//evil.example")

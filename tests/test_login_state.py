@@ -62,6 +62,7 @@ def forge(body: Any, key: str = KEY) -> str:
 # --- Round trip ----------------------------------------------------------------
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_sealed_login_round_trips() -> None:
     """seal() then unseal() with the same key gives back state, next_url and time."""
     login = make_login()
@@ -70,6 +71,7 @@ def test_checklist_2_sealed_login_round_trips() -> None:
     assert expected == (back.state, back.code_verifier, back.next_url, back.created_at, back.url)
 
 
+@pytest.mark.checklist(12)
 def test_checklist_12_sealed_login_keeps_the_pkce_verifier() -> None:
     """The PKCE verifier travels in the sealed value and comes back unchanged."""
     verifier = new_code_verifier()
@@ -78,6 +80,7 @@ def test_checklist_12_sealed_login_keeps_the_pkce_verifier() -> None:
     assert (verifier, None) == (back.code_verifier, back.next_url)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_sealed_value_is_cookie_safe() -> None:
     """The sealed value is short ASCII with no characters a cookie value must escape."""
     sealed = make_login(verifier=new_code_verifier()).seal(KEY)
@@ -86,6 +89,7 @@ def test_checklist_2_sealed_value_is_cookie_safe() -> None:
     assert expected == (set(sealed) <= allowed, len(sealed) < 600)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_bytes_key_works_like_str_key() -> None:
     """A bytes key and the same str key seal and unseal interchangeably."""
     login = make_login()
@@ -102,6 +106,7 @@ def flip(text: str, index: int) -> str:
     return text[:index] + replacement + text[index + 1 :]
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_tampered_payload_refused() -> None:
     """Changing one character of the payload breaks the signature."""
     sealed = make_login().seal(KEY)
@@ -110,6 +115,7 @@ def test_checklist_2_tampered_payload_refused() -> None:
     assert False is info.value.expired
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_payload_swapped_from_another_login_refused() -> None:
     """A signature cannot be reused for another login's payload."""
     first, second = make_login().seal(KEY), make_login().seal(KEY)
@@ -119,6 +125,7 @@ def test_checklist_2_payload_swapped_from_another_login_refused() -> None:
 
 
 @pytest.mark.parametrize("index", [-1, -2, 3])
+@pytest.mark.checklist(2)
 def test_checklist_2_tampered_signature_refused(index: int) -> None:
     """Changing any character of the signature is refused (also its last one)."""
     sealed = make_login().seal(KEY)
@@ -128,6 +135,7 @@ def test_checklist_2_tampered_signature_refused(index: int) -> None:
         LoginRequest.unseal(flip(sealed, position), KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_signature_with_other_trailing_bits_refused() -> None:
     """A signature spelled with different unused trailing bits (same bytes) is refused."""
     sealed = make_login().seal(KEY)
@@ -142,6 +150,7 @@ def test_checklist_2_signature_with_other_trailing_bits_refused() -> None:
 
 
 @pytest.mark.parametrize("junk", ["!", "=", "==", "*", ".x", "\n"])
+@pytest.mark.checklist(2)
 def test_checklist_2_signature_with_junk_appended_refused(junk: str) -> None:
     """Characters base64 would skip over do not leave the signature valid."""
     sealed = make_login().seal(KEY)
@@ -149,6 +158,7 @@ def test_checklist_2_signature_with_junk_appended_refused(junk: str) -> None:
         LoginRequest.unseal(sealed + junk, KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_forged_state_for_other_browser_refused() -> None:
     """A value sealed with another app's key (an attacker's) is refused."""
     sealed = make_login().seal(OTHER_KEY)
@@ -156,6 +166,7 @@ def test_checklist_2_forged_state_for_other_browser_refused() -> None:
         LoginRequest.unseal(sealed, KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_expired_login_refused() -> None:
     """A login older than max_age is refused with expired=True."""
     sealed = make_login().seal(KEY)
@@ -164,6 +175,7 @@ def test_checklist_2_expired_login_refused() -> None:
     assert True is info.value.expired
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_login_just_inside_max_age_accepted() -> None:
     """A login exactly max_age old is still accepted."""
     login = make_login()
@@ -171,6 +183,7 @@ def test_checklist_2_login_just_inside_max_age_accepted() -> None:
     assert login.state == back.state
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_default_max_age_uses_the_real_clock() -> None:
     """Without ``now``, unseal checks expiry against time.time() (600 s by default)."""
     fresh, stale = make_login(at=time.time()), make_login(at=time.time() - 3600)
@@ -179,6 +192,7 @@ def test_checklist_2_default_max_age_uses_the_real_clock() -> None:
         LoginRequest.unseal(stale.seal(KEY), KEY)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_login_dated_in_the_future_refused() -> None:
     """A login created well after 'now' (beyond clock skew) is refused."""
     sealed = make_login(at=NOW + 3600).seal(KEY)
@@ -204,6 +218,7 @@ def test_checklist_2_login_dated_in_the_future_refused() -> None:
         "null",
     ],
 )
+@pytest.mark.checklist(2)
 def test_checklist_2_garbage_refused(value: str) -> None:
     """Garbage gives LoginStateError, never a base64, json or unicode error."""
     with pytest.raises(LoginStateError):
@@ -211,6 +226,7 @@ def test_checklist_2_garbage_refused(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", [None, 123, b"c1.abc.def", ["c1"]])
+@pytest.mark.checklist(2)
 def test_checklist_2_non_string_refused(value: Any) -> None:
     """A value that is not a string gives LoginStateError."""
     with pytest.raises(LoginStateError):
@@ -218,6 +234,7 @@ def test_checklist_2_non_string_refused(value: Any) -> None:
 
 
 @pytest.mark.parametrize("cut", [1, 10, 43, 44])
+@pytest.mark.checklist(2)
 def test_checklist_2_truncated_refused(cut: int) -> None:
     """A sealed value cut short (a cookie truncated by a proxy) is refused."""
     sealed = make_login().seal(KEY)
@@ -226,6 +243,7 @@ def test_checklist_2_truncated_refused(cut: int) -> None:
 
 
 @pytest.mark.parametrize("where", ["start", "payload", "signature"])
+@pytest.mark.checklist(2)
 def test_checklist_2_non_ascii_refused(where: str) -> None:
     """Non-ASCII characters anywhere give LoginStateError (no UnicodeError, no TypeError)."""
     sealed = make_login().seal(KEY)
@@ -234,6 +252,7 @@ def test_checklist_2_non_ascii_refused(where: str) -> None:
         LoginRequest.unseal(sealed[:cut] + "é☃" + sealed[cut:], KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_oversized_refused() -> None:
     """A huge value is refused before any decoding."""
     with pytest.raises(LoginStateError):
@@ -257,12 +276,14 @@ def test_checklist_2_oversized_refused() -> None:
         {"s": "abc", "t": NOW, "n": ["/x"]},
     ],
 )
+@pytest.mark.checklist(2)
 def test_checklist_2_validly_signed_but_malformed_body_refused(body: Any) -> None:
     """Even a correctly signed body of the wrong shape gives LoginStateError."""
     with pytest.raises(LoginStateError):
         LoginRequest.unseal(forge(body), KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_validly_signed_non_finite_time_refused() -> None:
     """A signed body whose time is Infinity or NaN gives LoginStateError."""
     for raw in ("Infinity", "NaN", "-Infinity"):
@@ -274,6 +295,7 @@ def test_checklist_2_validly_signed_non_finite_time_refused() -> None:
             LoginRequest.unseal(f"{signed}.{b64(mac)}", KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_deeply_nested_signed_body_refused() -> None:
     """A signed, deeply nested body is refused with LoginStateError, not RecursionError."""
     payload = b64(b"[" * 100_000 + b"]" * 100_000)
@@ -282,6 +304,7 @@ def test_checklist_2_deeply_nested_signed_body_refused() -> None:
         LoginRequest.unseal(f"c1.{payload}.sig", KEY, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_login_state_errors_are_library_errors() -> None:
     """LoginStateError is a ChattzOAuthError, so one except clause catches all."""
     assert issubclass(LoginStateError, ChattzOAuthError)
@@ -290,6 +313,7 @@ def test_checklist_2_login_state_errors_are_library_errors() -> None:
 # --- Key rotation --------------------------------------------------------------
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_key_rotation_accepts_old_key_in_list() -> None:
     """After rotation, cookies sealed with the previous key still unseal."""
     login = make_login()
@@ -298,6 +322,7 @@ def test_checklist_2_key_rotation_accepts_old_key_in_list() -> None:
     assert login.state == back.state
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_key_rotation_accepts_new_key_in_list() -> None:
     """The current (first) key of the list unseals new cookies."""
     login = make_login()
@@ -305,6 +330,7 @@ def test_checklist_2_key_rotation_accepts_new_key_in_list() -> None:
     assert login.state == back.state
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_key_rotation_retired_key_refused() -> None:
     """A cookie sealed with a key no longer in the list is refused."""
     sealed = make_login().seal("r" * 32)
@@ -313,12 +339,14 @@ def test_checklist_2_key_rotation_retired_key_refused() -> None:
 
 
 @pytest.mark.parametrize("keys", [[], "short", b"short", ["k" * 32, "short"], [123]])
+@pytest.mark.checklist(2)
 def test_checklist_2_weak_or_missing_key_is_a_configuration_error(keys: Any) -> None:
     """An empty key list, a key under 16 bytes or a non-key is a ConfigurationError."""
     with pytest.raises(ConfigurationError):
         LoginRequest.unseal("c1.abc.def", keys, now=NOW)
 
 
+@pytest.mark.checklist(2)
 def test_checklist_2_seal_refuses_a_short_key() -> None:
     """seal() refuses a key under 16 bytes."""
     with pytest.raises(ConfigurationError):
@@ -328,6 +356,7 @@ def test_checklist_2_seal_refuses_a_short_key() -> None:
 # --- Secrets in repr -----------------------------------------------------------
 
 
+@pytest.mark.checklist(33)
 def test_checklist_33_repr_hides_state_and_verifier() -> None:
     """repr/str of a LoginRequest shows neither the state nor the verifier."""
     verifier = new_code_verifier()
@@ -337,6 +366,7 @@ def test_checklist_33_repr_hides_state_and_verifier() -> None:
     assert expected == (login.state in text, verifier in text, "/account" in text)
 
 
+@pytest.mark.checklist(33)
 def test_checklist_33_errors_do_not_echo_the_sealed_value() -> None:
     """A LoginStateError message does not repeat the cookie it refused."""
     sealed = make_login(verifier=new_code_verifier()).seal(OTHER_KEY)
@@ -351,22 +381,26 @@ def test_checklist_33_errors_do_not_echo_the_sealed_value() -> None:
 @pytest.mark.parametrize(
     "target", ["/", "/account", "/account?tab=1&x=%2F", "/a/b/c#frag", "/~user/", "/é"]
 )
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_same_origin_path_accepted(target: str) -> None:
     """Plain same-origin paths (query and fragment included) are kept as they are."""
     assert target == safe_next_url(target)
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_none_means_no_target() -> None:
     """None stays None: no post-login target."""
     assert None is safe_next_url(None)
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_scheme_relative_refused() -> None:
     """``//evil`` (scheme-relative: another host) is refused."""
     with pytest.raises(UnsafeRedirectError):
         safe_next_url("//evil.example/path")
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_triple_slash_refused() -> None:
     """``///evil`` (browsers read it as a host too) is refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -374,6 +408,7 @@ def test_checklist_9_next_url_triple_slash_refused() -> None:
 
 
 @pytest.mark.parametrize("target", ["/\\evil.example", "\\\\evil.example", "/a\\b"])
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_backslash_refused(target: str) -> None:
     """``/\\evil`` (browsers turn the backslash into a slash) is refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -383,6 +418,7 @@ def test_checklist_9_next_url_backslash_refused(target: str) -> None:
 @pytest.mark.parametrize(
     "target", ["https://evil.example", "http://evil.example/", "HTTPS://evil.example"]
 )
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_absolute_url_refused(target: str) -> None:
     """``https://evil`` (an absolute URL, even to our own host) is refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -393,6 +429,7 @@ def test_checklist_9_next_url_absolute_url_refused(target: str) -> None:
     "target",
     ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "vbscript:x"],
 )
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_javascript_scheme_refused(target: str) -> None:
     """``javascript:alert(1)`` and other scheme URLs are refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -400,6 +437,7 @@ def test_checklist_9_next_url_javascript_scheme_refused(target: str) -> None:
 
 
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/\r\n/evil"])
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_tab_or_newline_refused(target: str) -> None:
     """``/\\t/evil`` (browsers strip tabs and newlines, leaving ``//evil``) is refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -409,6 +447,7 @@ def test_checklist_9_next_url_tab_or_newline_refused(target: str) -> None:
 @pytest.mark.parametrize(
     "target", ["/a\x00b", "/\x7f", "/a\x1bb", "/\u200b/evil", "/\u2028", "/ /evil", "/a b"]
 )
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_control_characters_refused(target: str) -> None:
     """Control, invisible and whitespace characters (header injection, tricks) are refused."""
     with pytest.raises(UnsafeRedirectError):
@@ -416,12 +455,14 @@ def test_checklist_9_next_url_control_characters_refused(target: str) -> None:
 
 
 @pytest.mark.parametrize("target", ["", "account", "evil.example", "?next=/x", "#x", " /x"])
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_not_starting_with_slash_refused(target: str) -> None:
     """Relative references that do not start with ``/`` are refused."""
     with pytest.raises(UnsafeRedirectError):
         safe_next_url(target)
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_too_long_refused() -> None:
     """A target over 2048 characters is refused (it would not fit the cookie)."""
     with pytest.raises(UnsafeRedirectError):
@@ -429,12 +470,14 @@ def test_checklist_9_next_url_too_long_refused() -> None:
 
 
 @pytest.mark.parametrize("target", [b"/account", 5, ["/"]])
+@pytest.mark.checklist(9)
 def test_checklist_9_next_url_non_string_refused(target: Any) -> None:
     """A target that is not a str is refused."""
     with pytest.raises(UnsafeRedirectError):
         safe_next_url(target)
 
 
+@pytest.mark.checklist(9)
 def test_checklist_9_unsafe_redirect_is_a_library_error() -> None:
     """UnsafeRedirectError is a ChattzOAuthError."""
     assert issubclass(UnsafeRedirectError, ChattzOAuthError)

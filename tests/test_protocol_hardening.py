@@ -132,6 +132,7 @@ def parse_token(status: int, body: bytes) -> Token:
         ("code=abc&state=good-statee", "good-state"),
     ],
 )
+@pytest.mark.checklist(1)
 def test_checklist_01_state_missing_empty_or_different_rejected(
     query: str, expected_state: str | None
 ) -> None:
@@ -140,6 +141,7 @@ def test_checklist_01_state_missing_empty_or_different_rejected(
         parse_callback(query, expected_state)
 
 
+@pytest.mark.checklist(1)
 def test_checklist_01_state_with_lone_surrogate_rejected() -> None:
     """Line 1: a state that cannot be encoded is a mismatch, not a UnicodeEncodeError."""
     with pytest.raises(StateMismatchError):
@@ -152,12 +154,14 @@ def test_checklist_01_state_with_lone_surrogate_rejected() -> None:
     "callback",
     [None, 5, [None], [[]], [("a",)], [("a", "b", "c")], [("code", 1)], {"code": None}, object()],
 )
+@pytest.mark.checklist(1)
 def test_checklist_01_malformed_callback_input_is_typed_error(callback: object) -> None:
     """Line 1: a callback of the wrong shape is a typed error, not a TypeError."""
     with pytest.raises(ChattzOAuthError):
         parse_callback(callback, "good")  # type: ignore[arg-type]
 
 
+@pytest.mark.checklist(1)
 def test_checklist_01_state_rejected_for_every_callback_form() -> None:
     """Line 1: URL, mapping and pair forms of a callback all check the state."""
     for callback in (
@@ -169,6 +173,7 @@ def test_checklist_01_state_rejected_for_every_callback_form() -> None:
             parse_callback(callback, "good-state")
 
 
+@pytest.mark.checklist(4)
 def test_checklist_04_states_random_long_unique_and_free_of_user_data() -> None:
     """Line 4: 10k states are unique, >= 128 bits, URL-safe and made by ``secrets``."""
     states = [new_state() for _ in range(10_000)]
@@ -179,6 +184,7 @@ def test_checklist_04_states_random_long_unique_and_free_of_user_data() -> None:
     assert "import random" not in source
 
 
+@pytest.mark.checklist(5)
 def test_checklist_05_no_assert_in_library_and_compare_digest_used() -> None:
     """Line 5: the library has no assert statements and compares state with compare_digest."""
     asserts = []
@@ -189,6 +195,7 @@ def test_checklist_05_no_assert_in_library_and_compare_digest_used() -> None:
     assert "hmac.compare_digest" in Path(protocol.__file__).read_text()
 
 
+@pytest.mark.checklist(5)
 def test_checklist_05_state_checks_hold_under_python_O() -> None:
     """Line 5: under ``python -O`` a wrong or missing state is still rejected."""
     script = (
@@ -207,12 +214,14 @@ def test_checklist_05_state_checks_hold_under_python_O() -> None:
     assert ("ok\n", 0) == (result.stdout, result.returncode)
 
 
+@pytest.mark.checklist(6)
 def test_checklist_06_error_with_wrong_state_is_a_state_mismatch() -> None:
     """Line 6: error=access_denied with a wrong state is a state mismatch."""
     with pytest.raises(StateMismatchError):
         parse_callback("error=access_denied&state=evil", "good")
 
 
+@pytest.mark.checklist(6)
 def test_checklist_06_error_with_right_state_is_capped_authorization_denied() -> None:
     """Line 6: with the right state, AuthorizationDenied carries a capped, clean description."""
     description = "x" * 5000 + "\r\nInjected: header"
@@ -236,12 +245,14 @@ def test_checklist_06_error_with_right_state_is_capped_authorization_denied() ->
         "error=x&error=y&state=good",
     ],
 )
+@pytest.mark.checklist(7)
 def test_checklist_07_duplicate_state_or_code_rejected(query: str) -> None:
     """Line 7: a repeated state or code is rejected, not last-wins."""
     with pytest.raises((StateMismatchError, ProviderError)):
         parse_callback(query, "good")
 
 
+@pytest.mark.checklist(7)
 def test_checklist_07_duplicate_parameters_rejected_from_pairs() -> None:
     """Line 7: duplicates given as (name, value) pairs are rejected too."""
     with pytest.raises(ProviderError):
@@ -251,12 +262,14 @@ def test_checklist_07_duplicate_parameters_rejected_from_pairs() -> None:
 @pytest.mark.parametrize(
     "iss", ["https://evil.example", "https://chattz.net/", "HTTPS://CHATTZ.NET", ""]
 )
+@pytest.mark.checklist(8)
 def test_checklist_08_issuer_must_match_exactly(iss: str) -> None:
     """Line 8: an ``iss`` other than the configured issuer is rejected."""
     with pytest.raises(ProviderError):
         parse_callback({"code": "a", "state": "s", "iss": iss}, "s", issuer="https://chattz.net")
 
 
+@pytest.mark.checklist(8)
 def test_checklist_08_matching_or_absent_issuer_accepted() -> None:
     """Line 8: the exact issuer, or none at all, is accepted."""
     expected = ["a", "a"]
@@ -274,12 +287,14 @@ def test_checklist_08_matching_or_absent_issuer_accepted() -> None:
 # --- 10-12: PKCE ----------------------------------------------------------------
 
 
+@pytest.mark.checklist(10)
 def test_checklist_10_pkce_rfc7636_appendix_b_vector() -> None:
     """Line 10: the RFC 7636 Appendix B verifier gives the published S256 challenge."""
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
     assert "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" == code_challenge(verifier)
 
 
+@pytest.mark.checklist(10)
 def test_checklist_10_pkce_verifier_shape_entropy_and_freshness() -> None:
     """Line 10: verifiers are 43-128 unreserved characters, >= 256 bits, new each time."""
     verifiers = [new_code_verifier() for _ in range(1000)]
@@ -289,12 +304,14 @@ def test_checklist_10_pkce_verifier_shape_entropy_and_freshness() -> None:
 
 
 @pytest.mark.parametrize("bad", ["short", "a" * 129, "a" * 42 + "!", "", None, 42])
+@pytest.mark.checklist(10)
 def test_checklist_10_malformed_verifier_rejected(bad: object) -> None:
     """Line 10: a verifier that is not 43-128 unreserved characters is refused."""
     with pytest.raises(ConfigurationError):
         code_challenge(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.checklist(11)
 def test_checklist_11_never_plain_pkce(config: ClientConfig) -> None:
     """Line 11: the method is always S256 and ``plain`` cannot be asked for."""
     url = authorize_url(config, "st", code_challenge=code_challenge(new_code_verifier()))
@@ -318,12 +335,14 @@ def test_checklist_11_never_plain_pkce(config: ClientConfig) -> None:
         ("https://chattz.net", "http://10.0.0.1/cb"),
     ],
 )
+@pytest.mark.checklist(13)
 def test_checklist_13_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
     """Line 13: http:// is refused for a non-loopback host."""
     with pytest.raises(InsecureTransportError):
         ClientConfig.create("id", SECRET, redirect_uri, base_url)
 
 
+@pytest.mark.checklist(13)
 def test_checklist_13_loopback_http_allowed_and_no_env_bypass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -341,6 +360,7 @@ def test_checklist_13_loopback_http_allowed_and_no_env_bypass(
         ClientConfig.create("id", SECRET, "https://app.example/cb", "http://chattz.net")
 
 
+@pytest.mark.checklist(16)
 def test_checklist_16_redirect_uri_identical_in_authorize_and_token_requests(
     config: ClientConfig,
 ) -> None:
@@ -350,6 +370,7 @@ def test_checklist_16_redirect_uri_identical_in_authorize_and_token_requests(
     assert authorize["redirect_uri"] == token["redirect_uri"] == ["https://app.example/cb"]
 
 
+@pytest.mark.checklist(17)
 def test_checklist_17_secrets_only_in_post_body_token_only_in_header(config: ClientConfig) -> None:
     """Line 17: secret and code travel in the POST body, the token in Authorization only."""
     request = token_request(config, CODE, code_verifier=new_code_verifier())
@@ -365,6 +386,7 @@ def test_checklist_17_secrets_only_in_post_body_token_only_in_header(config: Cli
 
 
 @pytest.mark.parametrize("bad", ["", "a b", "a\r\nX-Evil: 1", "tök", None, 7, b"AT"])
+@pytest.mark.checklist(17)
 def test_checklist_17_userinfo_request_refuses_unsafe_token(
     config: ClientConfig, bad: object
 ) -> None:
@@ -374,6 +396,7 @@ def test_checklist_17_userinfo_request_refuses_unsafe_token(
 
 
 @pytest.mark.parametrize("bad", ["", None, 7, b"code", ["a"]])
+@pytest.mark.checklist(17)
 def test_checklist_17_token_request_refuses_non_string_code(
     config: ClientConfig, bad: object
 ) -> None:
@@ -386,6 +409,7 @@ def test_checklist_17_token_request_refuses_non_string_code(
 
 
 @pytest.mark.parametrize("token_type", ["Bearer", "bearer", "BEARER", "bEaReR"])
+@pytest.mark.checklist(18)
 def test_checklist_18_bearer_in_any_case_accepted_and_normalised(token_type: str) -> None:
     """Line 18: bearer in any case is accepted and stored as ``Bearer``."""
     token = parse_token(200, token_body(token_type=token_type))
@@ -396,6 +420,7 @@ def test_checklist_18_bearer_in_any_case_accepted_and_normalised(token_type: str
     "token_type",
     ["mac", "MAC", "DPoP", "dpop", "", None, ..., 1, ["Bearer"], "Bearer ", "Bearer\n"],
 )
+@pytest.mark.checklist(19)
 def test_checklist_19_token_type_other_than_bearer_rejected(token_type: object) -> None:
     """Line 19: mac, DPoP, absent or malformed token_type is a typed error with the status."""
     with pytest.raises(ProviderError) as info:
@@ -407,6 +432,7 @@ def test_checklist_19_token_type_other_than_bearer_rejected(token_type: object) 
     "access_token",
     [..., None, "", 0, 1.5, True, [], {}, ["AT"], "AT\r\nX-Injected: 1", "AT\n", "A T", "\u00e9AT"],
 )
+@pytest.mark.checklist(20)
 def test_checklist_20_bad_access_token_rejected(access_token: object) -> None:
     """Line 20: a missing, empty, non-string or CR/LF access_token is a typed error."""
     with pytest.raises(ProviderError) as info:
@@ -430,6 +456,7 @@ def test_checklist_20_bad_access_token_rejected(access_token: object) -> None:
         b"{}",
     ],
 )
+@pytest.mark.checklist(21)
 def test_checklist_21_non_object_body_with_200_rejected_with_status(body: bytes) -> None:
     """Line 21: [], null, a number or an HTML page with status 200 is a typed error."""
     with pytest.raises(ProviderError) as info:
@@ -440,6 +467,7 @@ def test_checklist_21_non_object_body_with_200_rejected_with_status(body: bytes)
 @pytest.mark.parametrize(
     ("value", "expected"), [(3600, 3600), ("3600", 3600), (0, 0), (3600.0, 3600)]
 )
+@pytest.mark.checklist(22)
 def test_checklist_22_expires_in_accepted_forms(value: object, expected: int) -> None:
     """Line 22: 3600 and "3600" are accepted; 0 is accepted and already expired."""
     token = parse_token(200, token_body(expires_in=value))
@@ -447,12 +475,14 @@ def test_checklist_22_expires_in_accepted_forms(value: object, expected: int) ->
     assert (expected == 0) == token.is_expired(NOW)
 
 
+@pytest.mark.checklist(22)
 def test_checklist_22_expires_in_absent_means_unknown_expiry() -> None:
     """Line 22: no expires_in gives an unknown expiry that never expires locally."""
     token = parse_token(200, token_body(expires_in=...))
     assert (None, None, False) == (token.expires_in, token.expires_at, token.is_expired(NOW + 1e9))
 
 
+@pytest.mark.checklist(22)
 def test_checklist_22_expires_in_null_means_unknown_expiry() -> None:
     """Line 22: expires_in null is treated like absent."""
     assert None is parse_token(200, token_body(expires_in=None)).expires_at
@@ -483,6 +513,7 @@ def test_checklist_22_expires_in_null_means_unknown_expiry() -> None:
         "9" * 5000,
     ],
 )
+@pytest.mark.checklist(22)
 def test_checklist_22_expires_in_malformed_rejected(raw: str) -> None:
     """Line 22: negative, true, NaN, 1e400, "3600.5" and huge values are typed errors."""
     body = b'{"access_token": "AT", "token_type": "Bearer", "expires_in": ' + raw.encode() + b"}"
@@ -491,6 +522,7 @@ def test_checklist_22_expires_in_malformed_rejected(raw: str) -> None:
     assert 200 == info.value.status_code
 
 
+@pytest.mark.checklist(23)
 def test_checklist_23_expires_at_is_receipt_time_plus_expires_in_and_leeway_clamped() -> None:
     """Line 23: expires_at = now + expires_in; the leeway is at most half the lifetime."""
     token = parse_token_response(200, token_body(expires_in=20), now=NOW, leeway=30)
@@ -505,6 +537,7 @@ def test_checklist_23_expires_at_is_receipt_time_plus_expires_in_and_leeway_clam
 
 
 @pytest.mark.parametrize("status", [200, 400, 500])
+@pytest.mark.checklist(24)
 def test_checklist_24_error_wins_over_access_token(status: int) -> None:
     """Line 24: a body with both error and access_token is an OAuthError."""
     body = token_body(error="invalid_grant", error_description="code used")
@@ -517,6 +550,7 @@ def test_checklist_24_error_wins_over_access_token(status: int) -> None:
     )
 
 
+@pytest.mark.checklist(24)
 def test_checklist_24_unknown_fields_kept_aside() -> None:
     """Line 24: unknown fields are kept in ``extra``, not rejected or mixed in."""
     token = parse_token(200, token_body(id_token="x", nested={"a": [1]}, scope="read write"))
@@ -524,6 +558,7 @@ def test_checklist_24_unknown_fields_kept_aside() -> None:
 
 
 @pytest.mark.parametrize("refresh", [1, [], {}, True])
+@pytest.mark.checklist(24)
 def test_checklist_24_malformed_known_field_rejected(refresh: object) -> None:
     """Line 24: a known optional field of the wrong type is a typed error."""
     with pytest.raises(ProviderError):
@@ -534,6 +569,7 @@ def test_checklist_24_malformed_known_field_rejected(refresh: object) -> None:
 
 
 @pytest.mark.parametrize("user_id", [..., None, "123", 1.0, 12.5, True, [], {}, "abc"])
+@pytest.mark.checklist(25)
 def test_checklist_25_id_missing_or_wrong_type_rejected(user_id: object) -> None:
     """Line 25: an id that is missing or not an integer is a typed error."""
     with pytest.raises(ProviderError) as info:
@@ -541,6 +577,7 @@ def test_checklist_25_id_missing_or_wrong_type_rejected(user_id: object) -> None
     assert 200 == info.value.status_code
 
 
+@pytest.mark.checklist(25)
 def test_checklist_25_docs_say_key_on_id_not_email() -> None:
     """Line 25: ChattzUser's documentation tells users to key accounts on id, not email."""
     doc = ChattzUser.__doc__ or ""
@@ -548,6 +585,7 @@ def test_checklist_25_docs_say_key_on_id_not_email() -> None:
 
 
 @pytest.mark.parametrize("missing", ["avatar", "first_name", "last_name", "email"])
+@pytest.mark.checklist(26)
 def test_checklist_26_optional_fields_null_or_absent_are_none(missing: str) -> None:
     """Line 26: a null or absent optional field is None."""
     for value in (None, ...):
@@ -555,6 +593,7 @@ def test_checklist_26_optional_fields_null_or_absent_are_none(missing: str) -> N
         assert None is getattr(user, missing)
 
 
+@pytest.mark.checklist(26)
 def test_checklist_26_extra_fields_kept_in_raw() -> None:
     """Line 26: unknown fields stay available in ``raw``."""
     user = parse_userinfo_response(200, user_body(badge="gold", links={"x": 1}))
@@ -562,12 +601,14 @@ def test_checklist_26_extra_fields_kept_in_raw() -> None:
 
 
 @pytest.mark.parametrize("field", ["avatar", "email", "first_name", "last_name", "username"])
+@pytest.mark.checklist(26)
 def test_checklist_26_wrong_type_optional_field_rejected(field: str) -> None:
     """Line 26: a field of the wrong type is a typed error, not a silently odd user."""
     with pytest.raises(ProviderError):
         parse_userinfo_response(200, user_body(**{field: 5}))
 
 
+@pytest.mark.checklist(27)
 def test_checklist_27_library_never_fetches_the_avatar() -> None:
     """Line 27: the avatar URL is only stored; no library code requests it."""
     user = parse_userinfo_response(200, user_body(avatar="http://169.254.169.254/latest"))
@@ -576,6 +617,7 @@ def test_checklist_27_library_never_fetches_the_avatar() -> None:
     assert [] == re.findall(r"\.avatar\b[^\n]*(?:get|send|request|stream)\(", sources)
 
 
+@pytest.mark.checklist(28)
 def test_checklist_28_401_www_authenticate_is_invalid_token() -> None:
     """Line 28: 401 with WWW-Authenticate Bearer error=invalid_token is InvalidTokenError."""
     headers = {
@@ -591,6 +633,7 @@ def test_checklist_28_401_www_authenticate_is_invalid_token() -> None:
     )
 
 
+@pytest.mark.checklist(28)
 def test_checklist_28_403_is_insufficient_scope() -> None:
     """Line 28: 403 is a typed insufficient-scope error, with or without a header."""
     for headers in (None, {"WWW-Authenticate": 'Bearer error="insufficient_scope"'}):
@@ -602,6 +645,7 @@ def test_checklist_28_403_is_insufficient_scope() -> None:
 @pytest.mark.parametrize(
     "body", [b'{"error": 5, "error_description": {"a": 1}}', b"[1]", b"\xff", b'{"error": null}']
 )
+@pytest.mark.checklist(28)
 def test_checklist_28_401_with_odd_body_still_invalid_token(body: bytes) -> None:
     """Line 28: a 401 with a malformed body is still an InvalidTokenError."""
     with pytest.raises(InvalidTokenError) as info:
@@ -613,6 +657,7 @@ def test_checklist_28_401_with_odd_body_still_invalid_token(body: bytes) -> None
 
 
 @pytest.mark.parametrize("status", [400, 401])
+@pytest.mark.checklist(29)
 def test_checklist_29_rfc6749_error_body_is_oauth_error(status: int) -> None:
     """Line 29: a section 5.2 JSON error becomes OAuthError with all four fields."""
     body = json.dumps(
@@ -641,6 +686,7 @@ def test_checklist_29_rfc6749_error_body_is_oauth_error(status: int) -> None:
         b'{"error": "x\\r\\nInjected", "error_description": "a\\u0000b"}',
     ],
 )
+@pytest.mark.checklist(29)
 def test_checklist_29_odd_error_fields_are_cleaned(body: bytes) -> None:
     """Line 29: non-string or control-character error fields are dropped or cleaned."""
     with pytest.raises(OAuthError) as info:
@@ -652,6 +698,7 @@ def test_checklist_29_odd_error_fields_are_cleaned(body: bytes) -> None:
 @pytest.mark.parametrize(
     "body", [b"<html><h1>Bad Gateway</h1></html>", b"Too Many Requests", b"", b"{}", b"[]", b"null"]
 )
+@pytest.mark.checklist(30)
 def test_checklist_30_text_or_html_error_is_typed_with_status(status: int, body: bytes) -> None:
     """Line 30: an HTML or text error body is a typed error with the status, never JSON noise."""
     for parse in (parse_token, parse_userinfo_response):
@@ -663,6 +710,7 @@ def test_checklist_30_text_or_html_error_is_typed_with_status(status: int, body:
 # --- 33: secrets in repr/str ---------------------------------------------------------
 
 
+@pytest.mark.checklist(33)
 def test_checklist_33_repr_and_str_of_values_free_of_secrets(config: ClientConfig) -> None:
     """Line 33: config, requests, tokens, login state and errors never show secrets."""
     verifier = new_code_verifier()
@@ -693,6 +741,7 @@ def test_checklist_33_repr_and_str_of_values_free_of_secrets(config: ClientConfi
 # --- 36, 38: resource limits ----------------------------------------------------------
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_body_limiter_cuts_off_at_cap_while_streaming() -> None:
     """Line 36: feeding past the cap raises as soon as the cap is crossed."""
     fed: list[int] = []
@@ -701,6 +750,7 @@ def test_checklist_36_body_limiter_cuts_off_at_cap_while_streaming() -> None:
     assert (900, 200) == (sum(fed), info.value.status_code)
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_declared_length_over_cap_rejected_before_reading() -> None:
     """Line 36: a Content-Length over the cap is refused before any byte is read."""
     with pytest.raises(ResponseTooLargeError):
@@ -708,6 +758,7 @@ def test_checklist_36_declared_length_over_cap_rejected_before_reading() -> None
 
 
 @pytest.mark.parametrize("declared", ["10", "0", "-5", "abc", "", "99999999999999999999999"])
+@pytest.mark.checklist(36)
 def test_checklist_36_lying_content_length_does_not_lift_cap(declared: str) -> None:
     """Line 36: a small or nonsense Content-Length does not let more than the cap through."""
     with pytest.raises(ResponseTooLargeError):
@@ -723,6 +774,7 @@ def test_checklist_36_lying_content_length_does_not_lift_cap(declared: str) -> N
         ("GZIP", lambda d: gzip.compress(d, 9)),
     ],
 )
+@pytest.mark.checklist(36)
 def test_checklist_36_gzip_bomb_stops_at_cap(encoding: str, compress: Any) -> None:
     """Line 36: 16 MiB of zeros compressed to ~16 KiB stops at the 1 MiB cap."""
     bomb = compress(b"\0" * (16 * 1024 * 1024))
@@ -732,6 +784,7 @@ def test_checklist_36_gzip_bomb_stops_at_cap(encoding: str, compress: Any) -> No
         read_body(limiter, chunks)
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_small_compressed_body_decoded() -> None:
     """Line 36: a small gzip body under the cap decodes normally."""
     limiter = BodyLimiter(1000, 200, None, "gzip")
@@ -742,18 +795,21 @@ def test_checklist_36_small_compressed_body_decoded() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, gzip", "x" * 500])
+@pytest.mark.checklist(36)
 def test_checklist_36_unknown_encoding_is_typed_error(encoding: str) -> None:
     """Line 36: an encoding the client did not ask for is a typed error."""
     with pytest.raises(ProviderError):
         BodyLimiter(1000, 200, None, encoding)
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_corrupt_gzip_is_typed_error() -> None:
     """Line 36: a corrupt gzip stream is a ProviderError, not a zlib.error."""
     with pytest.raises(ProviderError):
         read_body(BodyLimiter(1000, 200, None, "gzip"), [b"\x1f\x8b\x08\x00garbage-garbage"])
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_truncated_gzip_is_typed_error_or_partial() -> None:
     """Line 36: a truncated gzip body gives bytes or a ProviderError, nothing raw."""
     limiter = BodyLimiter(1000, 200, None, "gzip")
@@ -765,6 +821,7 @@ def test_checklist_36_truncated_gzip_is_typed_error_or_partial() -> None:
 
 
 @pytest.mark.parametrize("depth", [50, 10_000, 100_000])
+@pytest.mark.checklist(38)
 def test_checklist_38_deeply_nested_json_is_typed_error(depth: int) -> None:
     """Line 38: deeply nested JSON is a typed error or parsed, never a RecursionError."""
     for opener, closer in (("[", "]"), ('{"a":', "}")):
@@ -780,6 +837,7 @@ def test_checklist_38_deeply_nested_json_is_typed_error(depth: int) -> None:
 # --- retry delays ------------------------------------------------------------------------
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_retry_delay_bounded_exponential_with_jitter() -> None:
     """Line 31 (retry policy): full-jitter backoff grows, and never passes max_delay."""
     policy = RetryPolicy(attempts=10, base_delay=0.5, max_delay=4.0)
@@ -802,6 +860,7 @@ def test_checklist_31_retry_delay_bounded_exponential_with_jitter() -> None:
         ("Thu, 01 Jan 1970 01:00:00 GMT", 4.0),
     ],
 )
+@pytest.mark.checklist(31)
 def test_checklist_31_retry_after_honoured_and_capped(retry_after: str, expected: float) -> None:
     """Line 31 (retry policy): Retry-After seconds or dates are honoured up to max_delay."""
     policy = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
@@ -822,6 +881,7 @@ def test_checklist_31_retry_after_honoured_and_capped(retry_after: str, expected
         "x" * 5000,
     ],
 )
+@pytest.mark.checklist(31)
 def test_checklist_31_malformed_retry_after_falls_back_to_backoff(retry_after: str) -> None:
     """Line 31 (retry policy): a malformed Retry-After falls back to bounded backoff."""
     policy = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
@@ -832,6 +892,7 @@ def test_checklist_31_malformed_retry_after_falls_back_to_backoff(retry_after: s
 @pytest.mark.parametrize(
     "kwargs", [{"attempts": 0}, {"base_delay": -1}, {"base_delay": 9, "max_delay": 1}]
 )
+@pytest.mark.checklist(31)
 def test_checklist_31_retry_policy_validated(kwargs: dict[str, Any]) -> None:
     """Line 31 (retry policy): impossible policies are refused with a typed error."""
     with pytest.raises(ConfigurationError):
@@ -987,6 +1048,7 @@ def test_property_request_builders_any_input_only_typed_errors(
 
 
 @pytest.mark.parametrize("value", ["²", "٣", "1²"])
+@pytest.mark.checklist(36)
 def test_checklist_36_unicode_digits_in_length_and_retry_after_are_not_numbers(value: str) -> None:
     """Unicode digits that str.isdigit() accepts but int() refuses are ignored, not crashes."""
     from chattz_oauth_async._http import BodyLimiter, RetryPolicy, retry_delay

@@ -163,6 +163,7 @@ async def test_login_redirects_to_the_configured_authorize_url(site: Site) -> No
     assert "no-store" == response.headers["cache-control"]
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_login_cookie_attributes_on_loopback_http(site: Site) -> None:
     """The cookie is HttpOnly, SameSite=Lax, Path=/, Max-Age=600; not Secure on http loopback."""
     async with site.browser() as browser:
@@ -180,6 +181,7 @@ async def test_checklist_2_login_cookie_attributes_on_loopback_http(site: Site) 
     assert False is cookie["secure"]
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_cookie_name_does_not_reveal_the_state(site: Site) -> None:
     """The cookie name carries a 16-hex-digit hash of the state, not the state."""
     async with site.browser() as browser:
@@ -190,6 +192,7 @@ async def test_checklist_2_cookie_name_does_not_reveal_the_state(site: Site) -> 
     assert (16, False) == (len(suffix), state in name)
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_cookie_is_secure_with_host_prefix_on_https(site: Site) -> None:
     """Over https the cookie is Secure and named __Host-... (no subdomain can plant it)."""
     async with site.browser("https://app.example") as browser:
@@ -202,6 +205,7 @@ async def test_checklist_2_cookie_is_secure_with_host_prefix_on_https(site: Site
     )
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_cookie_is_secure_on_plain_http_to_a_public_host(site: Site) -> None:
     """Plain http to a non-loopback host (a TLS proxy in front) still gets Secure."""
     async with site.browser("http://app.example") as browser:
@@ -242,6 +246,7 @@ async def test_https_site_full_login_with_host_prefixed_cookie() -> None:
     assert (303, 1) == (response.status_code, len(https_site.results))
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_forged_callback_with_another_browsers_state_refused(
     site: Site,
 ) -> None:
@@ -255,6 +260,7 @@ async def test_checklist_2_forged_callback_with_another_browsers_state_refused(
         assert "not valid" in response.text
 
 
+@pytest.mark.checklist(2)
 async def test_checklist_2_forged_callback_with_planted_cookie_of_wrong_state_refused(
     site: Site,
 ) -> None:
@@ -313,6 +319,7 @@ async def test_unreadable_pending_cookie_is_deleted_at_next_login(site: Site) ->
     "query",
     ["code=abc", "code=abc&state=", "code=abc&state=x&state=y", ""],
 )
+@pytest.mark.checklist(1)
 async def test_checklist_1_callback_without_a_single_state_refused(site: Site, query: str) -> None:
     """No state, an empty one or a repeated one gives 400 before any request to Chattz."""
     async with site.browser() as browser:
@@ -321,6 +328,7 @@ async def test_checklist_1_callback_without_a_single_state_refused(site: Site, q
     assert (400, 0) == (response.status_code, site.token_requests())
 
 
+@pytest.mark.checklist(1)
 async def test_checklist_1_callback_with_a_different_state_refused(site: Site) -> None:
     """A state that is not the browser's gives 400, and the pending login survives."""
     async with site.browser() as browser:
@@ -334,6 +342,7 @@ async def test_checklist_1_callback_with_a_different_state_refused(site: Site) -
         )
 
 
+@pytest.mark.checklist(6)
 async def test_checklist_6_denied_with_right_state_gives_friendly_400(site: Site) -> None:
     """Deny on the consent page gives a 400 'Login cancelled' page and clears the cookie."""
     async with site.browser() as browser:
@@ -347,6 +356,7 @@ async def test_checklist_6_denied_with_right_state_gives_friendly_400(site: Site
     assert "text/html; charset=utf-8" == response.headers["content-type"]
 
 
+@pytest.mark.checklist(6)
 async def test_checklist_6_denied_with_wrong_state_is_a_state_mismatch(site: Site) -> None:
     """error=access_denied with a foreign state is treated as a forgery, not a denial."""
     async with site.browser() as browser:
@@ -359,6 +369,7 @@ async def test_checklist_6_denied_with_wrong_state_is_a_state_mismatch(site: Sit
     )
 
 
+@pytest.mark.checklist(6)
 async def test_checklist_6_provider_description_is_not_echoed(site: Site) -> None:
     """The provider's error_description (attacker-controllable text) is not put in the page."""
     async with site.browser() as browser:
@@ -374,6 +385,7 @@ async def test_checklist_6_provider_description_is_not_echoed(site: Site) -> Non
     assert (400, False) == (response.status_code, "<script>" in response.text)
 
 
+@pytest.mark.checklist(3)
 async def test_checklist_3_replayed_callback_refused(site: Site) -> None:
     """Opening the same callback twice: the second attempt is refused with 400."""
     async with site.browser() as browser:
@@ -383,6 +395,7 @@ async def test_checklist_3_replayed_callback_refused(site: Site) -> None:
     assert (303, 400, 1) == (first.status_code, second.status_code, site.token_requests())
 
 
+@pytest.mark.checklist(3)
 async def test_checklist_3_replay_with_a_captured_cookie_refused(site: Site) -> None:
     """Even with the used cookie put back, the session refuses a completed login."""
     async with site.browser() as browser:
@@ -492,6 +505,7 @@ async def test_pkce_login_completes_with_verifier_from_cookie() -> None:
 @pytest.mark.parametrize(
     "target", ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)"]
 )
+@pytest.mark.checklist(9)
 async def test_checklist_9_unsafe_next_is_dropped_not_followed(site: Site, target: str) -> None:
     """An unsafe ?next= is dropped at /login: after login the user lands on '/'."""
     async with site.browser() as browser:
@@ -500,6 +514,7 @@ async def test_checklist_9_unsafe_next_is_dropped_not_followed(site: Site, targe
     assert (303, "/") == (back.status_code, back.headers["location"])
 
 
+@pytest.mark.checklist(16)
 async def test_checklist_16_redirect_uri_is_configuration_not_host_header(site: Site) -> None:
     """A spoofed Host header does not change the redirect_uri sent to Chattz."""
     async with site.browser() as browser:
@@ -613,6 +628,7 @@ async def test_bad_configuration_refused(site: Site, options: dict[str, Any]) ->
         ChattzLogin(site.chattz, **kwargs)
 
 
+@pytest.mark.checklist(33)
 async def test_checklist_33_repr_free_of_secrets(site: Site) -> None:
     """repr of the helper and of a LoginResult shows no key, token or secret."""
     async with site.browser() as browser:
@@ -661,6 +677,7 @@ def test_error_pages_map_errors_to_statuses() -> None:
     assert expected == [ChattzLogin.describe_error(e)[0] for e in errors]
 
 
+@pytest.mark.checklist(32)
 async def test_checklist_32_debug_log_of_a_login_holds_no_secrets(
     site: Site, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -19,6 +19,7 @@ def connections_in_use(session: ChattzOAuth) -> list[object]:
     return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 
+@pytest.mark.checklist(35)
 def test_checklist_35_sync_32_threads_in_process() -> None:
     """Line 35: 32 threads running 320 logins over one sync session each get their own user."""
     fake = FakeChattz()
@@ -40,6 +41,7 @@ def test_checklist_35_sync_32_threads_in_process() -> None:
     assert {i: 20_000 + i for i in range(320)} == results
 
 
+@pytest.mark.checklist(35)
 def test_checklist_35_sync_32_threads_real_sockets_free_the_pool() -> None:
     """Line 35: 32 threads over real loopback sockets finish with no connection in use."""
     ids: list[int] = []

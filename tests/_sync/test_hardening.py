@@ -116,6 +116,7 @@ def userinfo_requests(fake: FakeChattz) -> int:
 # --- 3, 12: the flow --------------------------------------------------------------
 
 
+@pytest.mark.checklist(3)
 def test_checklist_03_replayed_callback_exchanges_at_most_once(fake: FakeChattz) -> None:
     """Line 3: a replayed callback is refused without a second code exchange."""
     with fake.sync_session() as chattz:
@@ -127,6 +128,7 @@ def test_checklist_03_replayed_callback_exchanges_at_most_once(fake: FakeChattz)
     assert 1 == token_requests(fake)
 
 
+@pytest.mark.checklist(3)
 def test_checklist_03_callback_delivered_twice_at_once(fake: FakeChattz) -> None:
     """Line 3: the same callback delivered twice concurrently succeeds at most once."""
     outcomes: list[str] = []
@@ -146,6 +148,7 @@ def test_checklist_03_callback_delivered_twice_at_once(fake: FakeChattz) -> None
     assert 1 == token_requests(fake)
 
 
+@pytest.mark.checklist(12)
 def test_checklist_12_pkce_verifier_missing_at_callback_fails_before_exchange(
     fake: FakeChattz,
 ) -> None:
@@ -167,6 +170,7 @@ def test_checklist_12_pkce_verifier_missing_at_callback_fails_before_exchange(
     assert 0 == token_requests(fake)
 
 
+@pytest.mark.checklist(12)
 def test_checklist_12_pkce_flow_sends_verifier(fake: FakeChattz) -> None:
     """Line 12: with PKCE on, the exchange carries the login's verifier."""
     with fake.sync_session(pkce=True) as chattz:
@@ -188,6 +192,7 @@ def tls_server(cert_for: str = "127.0.0.1", **cert_kwargs: Any) -> tuple[Any, ss
     return ca, context
 
 
+@pytest.mark.checklist(14)
 def test_checklist_14_untrusted_certificate_is_transport_error() -> None:
     """Line 14: a certificate from a CA the client does not trust is a TransportError."""
     _, context = tls_server()
@@ -211,6 +216,7 @@ def test_checklist_14_untrusted_certificate_is_transport_error() -> None:
     ],
     ids=["wrong-host", "expired"],
 )
+@pytest.mark.checklist(14)
 def test_checklist_14_wrong_host_or_expired_certificate_is_transport_error(
     cert_kwargs: dict[str, Any],
 ) -> None:
@@ -229,6 +235,7 @@ def test_checklist_14_wrong_host_or_expired_certificate_is_transport_error(
     assert [] == server.requests
 
 
+@pytest.mark.checklist(14)
 def test_checklist_14_trusted_certificate_works() -> None:
     """Line 14 (control): the same server with a trusted, valid certificate answers."""
     ca, context = tls_server()
@@ -243,6 +250,7 @@ def test_checklist_14_trusted_certificate_works() -> None:
     assert ACCESS == token.access_token
 
 
+@pytest.mark.checklist(14)
 def test_checklist_14_verification_on_by_default() -> None:
     """Line 14: the client the session makes verifies certificates."""
     chattz = ChattzOAuth(CLIENT_ID, SECRET, "https://app.example/cb")
@@ -257,6 +265,7 @@ def test_checklist_14_verification_on_by_default() -> None:
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@pytest.mark.checklist(15)
 def test_checklist_15_redirect_not_followed_and_secrets_stay_home(status: int) -> None:
     """Line 15: a 30x from token or userinfo is a typed error; the other host gets nothing."""
     with raw_server(RawServer.send(ok_json(TOKEN))) as elsewhere:
@@ -272,6 +281,7 @@ def test_checklist_15_redirect_not_followed_and_secrets_stay_home(status: int) -
     assert (2, 0, 0) == (len(server.requests), len(elsewhere.requests), elsewhere.connections)
 
 
+@pytest.mark.checklist(15)
 def test_checklist_15_fake_provider_redirect_not_followed(fake: FakeChattz) -> None:
     """Line 15: the fake's 302 to another host is reported, not followed."""
     fake.fail_next("userinfo", status=302, headers={"Location": "https://evil.example/steal"})
@@ -284,6 +294,7 @@ def test_checklist_15_fake_provider_redirect_not_followed(fake: FakeChattz) -> N
     assert [] == [r for r in fake.requests if "evil" in r.path]
 
 
+@pytest.mark.checklist(17)
 def test_checklist_17_secret_and_code_only_in_post_body_on_the_wire() -> None:
     """Line 17: on the wire, secret and code are in the POST body and the token in the header."""
     handler = RawServer.send(ok_json(TOKEN))
@@ -302,6 +313,7 @@ def test_checklist_17_secret_and_code_only_in_post_body_on_the_wire() -> None:
     assert (False, False) == (SECRET in head, CODE in head)
 
 
+@pytest.mark.checklist(18)
 def test_checklist_18_lowercase_bearer_accepted_header_sent_as_bearer() -> None:
     """Line 18: token_type "bearer" is accepted and the header is sent as "Bearer"."""
     seen: list[str] = []
@@ -369,6 +381,7 @@ TOKEN_CASES: list[tuple[str, int, bytes, type[ChattzOAuthError]]] = [
     [case[1:] for case in TOKEN_CASES],
     ids=[case[0] for case in TOKEN_CASES],
 )
+@pytest.mark.checklist(19)
 def test_checklist_19_to_30_malformed_token_response_is_typed_error_with_status(
     status: int, body: bytes, expected: type[ChattzOAuthError]
 ) -> None:
@@ -383,6 +396,7 @@ def test_checklist_19_to_30_malformed_token_response_is_typed_error_with_status(
 
 
 @pytest.mark.parametrize(("value", "expected"), [("3600", 3600), (0, 0), (None, None)])
+@pytest.mark.checklist(22)
 def test_checklist_22_expires_in_forms_through_session(
     value: object, expected: int | None
 ) -> None:
@@ -428,6 +442,7 @@ USERINFO_CASES: list[tuple[str, int, bytes, dict[str, str], type[ChattzOAuthErro
     [case[1:] for case in USERINFO_CASES],
     ids=[case[0] for case in USERINFO_CASES],
 )
+@pytest.mark.checklist(25)
 def test_checklist_25_to_30_malformed_userinfo_is_typed_error_with_status(
     status: int, body: bytes, headers: dict[str, str], expected: type[ChattzOAuthError]
 ) -> None:
@@ -443,6 +458,7 @@ def test_checklist_25_to_30_malformed_userinfo_is_typed_error_with_status(
     assert status == info.value.status_code  # type: ignore[attr-defined]
 
 
+@pytest.mark.checklist(26)
 def test_checklist_26_null_optional_fields_and_extras_through_session() -> None:
     """Line 26: null optional fields are None and extra fields stay in ``raw``."""
     body = {"id": 7, "username": "u", "email": None, "avatar": None, "badge": [1]}
@@ -461,6 +477,7 @@ def test_checklist_26_null_optional_fields_and_extras_through_session() -> None:
 
 
 @pytest.mark.parametrize("bad", [None, 123, b"code", "", ["x"], {"a": 1}, 1.5])
+@pytest.mark.checklist(20)
 def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
     """Line 20: a non-string code or token from the caller is a typed error, nothing is sent."""
     sent: list[httpx.Request] = []
@@ -489,6 +506,7 @@ def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
 @pytest.mark.parametrize(
     "callback", [None, 5, [None], [("code",)], {"code": 1, "state": "s"}, object(), b"code=x"]
 )
+@pytest.mark.checklist(1)
 def test_checklist_01_malformed_callback_to_complete_login_is_typed_error(
     fake: FakeChattz, callback: Any
 ) -> None:
@@ -515,6 +533,7 @@ def test_checklist_01_malformed_callback_to_complete_login_is_typed_error(
     ],
     ids=["reset", "close", "garbage", "truncated", "truncated-chunked", "bad-status"],
 )
+@pytest.mark.checklist(31)
 def test_checklist_31_broken_connection_is_transport_error_and_exchange_not_retried(
     handler: Any,
 ) -> None:
@@ -526,6 +545,7 @@ def test_checklist_31_broken_connection_is_transport_error_and_exchange_not_retr
     assert 1 == len(server.requests)
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_read_timeout_after_token_post_not_retried() -> None:
     """Line 31: a timeout after the token POST was sent is not retried."""
     with raw_server(RawServer.stall()) as server:
@@ -537,6 +557,7 @@ def test_checklist_31_read_timeout_after_token_post_not_retried() -> None:
     assert 1 == len(server.requests)
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_token_503_not_retried(fake: FakeChattz) -> None:
     """Line 31: a 503 from the token endpoint is reported, never retried."""
     fake.fail_next("token", times=2, status=503)
@@ -547,6 +568,7 @@ def test_checklist_31_token_503_not_retried(fake: FakeChattz) -> None:
     assert (503, 1) == (info.value.status_code, token_requests(fake))
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_dropped_token_connection_not_retried(fake: FakeChattz) -> None:
     """Line 31: a token request whose connection drops is not retried."""
     fake.fail_next("token", times=2, drop=True)
@@ -557,6 +579,7 @@ def test_checklist_31_dropped_token_connection_not_retried(fake: FakeChattz) -> 
     assert 1 == token_requests(fake)
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_connect_failure_may_be_retried(closed_port: int) -> None:
     """Line 31: a token request that could not connect at all is retried, then reported."""
     attempts: list[str] = []
@@ -604,6 +627,7 @@ def flaky(failures: list[bytes], final: bytes) -> Any:
     ],
     ids=["503-retry-after", "502", "504", "429", "dropped"],
 )
+@pytest.mark.checklist(31)
 def test_checklist_31_userinfo_retries_idempotent_failures(failure: bytes) -> None:
     """Line 31 (retries): userinfo retries 429, 502-504 and dropped connections."""
     with raw_server(flaky([failure, failure], ok_json(USER))) as server:
@@ -612,6 +636,7 @@ def test_checklist_31_userinfo_retries_idempotent_failures(failure: bytes) -> No
     assert (123, 3) == (user.id, len(server.requests))
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_userinfo_retries_switched_off() -> None:
     """Line 31 (retries): with attempts=1 the first 503 is reported."""
     with raw_server(flaky([response(503, b"busy")], ok_json(USER))) as server:
@@ -621,6 +646,7 @@ def test_checklist_31_userinfo_retries_switched_off() -> None:
     assert (503, 1) == (info.value.status_code, len(server.requests))
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_retry_after_beyond_deadline_gives_up_at_once() -> None:
     """Line 31 (retries): a Retry-After that would pass the total deadline is not waited."""
     busy = response(503, b"busy", {"Retry-After": "3600"})
@@ -633,6 +659,7 @@ def test_checklist_31_retry_after_beyond_deadline_gives_up_at_once() -> None:
     assert (503, 1) == (info.value.status_code, len(server.requests))
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_userinfo_retries_through_fake_faults(fake: FakeChattz) -> None:
     """Line 31 (retries): FakeChattz's 503s and a dropped connection are retried for userinfo."""
     with fake.sync_session(
@@ -646,6 +673,7 @@ def test_checklist_31_userinfo_retries_through_fake_faults(fake: FakeChattz) -> 
     assert (fake.user.id, 4) == (user.id, userinfo_requests(fake))
 
 
+@pytest.mark.checklist(31)
 def test_checklist_31_userinfo_gives_up_after_attempts(fake: FakeChattz) -> None:
     """Line 31 (retries): after the policy's attempts the last failure is reported."""
     with fake.sync_session(retry=FAST_RETRY) as chattz:
@@ -660,6 +688,7 @@ def test_checklist_31_userinfo_gives_up_after_attempts(fake: FakeChattz) -> None
 # --- 36, 37: resource limits on real sockets ------------------------------------------------
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_streamed_body_over_cap_cut_off() -> None:
     """Line 36: a 4 MiB close-delimited body stops at the 1 MiB default cap."""
     head = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
@@ -670,6 +699,7 @@ def test_checklist_36_streamed_body_over_cap_cut_off() -> None:
     assert 200 == info.value.status_code
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_declared_length_over_cap_refused_without_reading() -> None:
     """Line 36: a Content-Length over the cap is refused before the (never sent) body."""
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 999999999\r\n\r\n"
@@ -679,6 +709,7 @@ def test_checklist_36_declared_length_over_cap_refused_without_reading() -> None
                 chattz.userinfo(ACCESS)
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_lying_short_content_length_is_typed_error() -> None:
     """Line 36: a Content-Length smaller than the body gives a typed error, not the rest."""
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n"
@@ -689,6 +720,7 @@ def test_checklist_36_lying_short_content_length_is_typed_error() -> None:
     assert 200 == info.value.status_code
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_configured_cap_applies() -> None:
     """Line 36: max_response_bytes is honoured for a body that would otherwise be valid."""
     with raw_server(RawServer.send(ok_json({**USER, "pad": "x" * 500}))) as server:
@@ -698,6 +730,7 @@ def test_checklist_36_configured_cap_applies() -> None:
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "x-gzip"])
+@pytest.mark.checklist(36)
 def test_checklist_36_gzip_bomb_stopped_at_cap(encoding: str) -> None:
     """Line 36: a gzip bomb (16 MiB of zeros) stops at the cap, even though never asked for."""
     bomb = gzip_bomb(16 * 1024 * 1024)
@@ -708,6 +741,7 @@ def test_checklist_36_gzip_bomb_stopped_at_cap(encoding: str) -> None:
                 chattz.userinfo(ACCESS)
 
 
+@pytest.mark.checklist(36)
 def test_checklist_36_unknown_content_encoding_is_typed_error() -> None:
     """Line 36: an encoding the client cannot bound (br) is a typed error."""
     with raw_server(RawServer.send(response(200, b"xx", {"Content-Encoding": "br"}))) as server:
@@ -716,6 +750,7 @@ def test_checklist_36_unknown_content_encoding_is_typed_error() -> None:
                 chattz.userinfo(ACCESS)
 
 
+@pytest.mark.checklist(37)
 def test_checklist_37_trickling_body_hits_total_deadline() -> None:
     """Line 37: a server that trickles body bytes hits the finite total deadline.
 
@@ -730,6 +765,7 @@ def test_checklist_37_trickling_body_hits_total_deadline() -> None:
                 chattz.userinfo(ACCESS)
 
 
+@pytest.mark.checklist(37)
 def test_checklist_37_stalled_server_times_out() -> None:
     """Line 37: a server that accepts and never answers ends in TransportTimeout."""
     with raw_server(RawServer.stall()) as server:
@@ -738,6 +774,7 @@ def test_checklist_37_stalled_server_times_out() -> None:
                 chattz.userinfo(ACCESS)
 
 
+@pytest.mark.checklist(37)
 def test_checklist_37_delay_from_fake_hits_total_deadline(fake: FakeChattz) -> None:
     """Line 37: a late FakeChattz answer past total_timeout is a TransportTimeout."""
     fake.delay_next("userinfo", 1.0)
@@ -749,6 +786,7 @@ def test_checklist_37_delay_from_fake_hits_total_deadline(fake: FakeChattz) -> N
 # --- 32, 33: secrets in logs, reprs and exceptions ----------------------------------------
 
 
+@pytest.mark.checklist(32)
 def test_checklist_32_33_whole_flows_leak_no_secret(
     fake: FakeChattz, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -791,6 +829,7 @@ def test_checklist_32_33_whole_flows_leak_no_secret(
     assert any(r.name == "chattz_oauth_async" for r in caplog.records)
 
 
+@pytest.mark.checklist(33)
 def test_checklist_33_transport_error_free_of_secrets(closed_port: int) -> None:
     """Line 33: a TransportError's message and cause chain show no secret."""
     chattz = ChattzOAuth(
