@@ -6,6 +6,8 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from chattz_oauth_async import ChattzOAuth, RetryPolicy
 from chattz_oauth_async.testing import FakeChattz
 from tests.rawserver import RawServer, raw_server, response
