@@ -29,7 +29,7 @@ import attrs
 from .errors import ConfigurationError, LoginStateError, UnsafeRedirectError
 from .protocol import DEFAULT_LOGIN_MAX_AGE
 
-__all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url"]
+__all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url", "signing_keys"]
 
 _VERSION: Final = "c1"
 _CONTEXT: Final = b"chattz_oauth_async login state v1\x00"
@@ -82,7 +82,14 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
+def signing_keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
+    """The login-state keys as bytes, newest first, each checked for length.
+
+    Web helpers call it once at start-up so a short key fails then, not at the first login.
+
+    Raises:
+        ConfigurationError: no key, or a key shorter than 16 bytes.
+    """
     candidates = [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
     keys = []
     for key in candidates:
@@ -136,7 +143,7 @@ class LoginRequest:
             body["n"] = self.next_url
         payload = _b64encode(json.dumps(body, separators=(",", ":")).encode())
         signed = f"{_VERSION}.{payload}"
-        return f"{signed}.{_b64encode(_sign(_keys(secret_key)[0], signed))}"
+        return f"{signed}.{_b64encode(_sign(signing_keys(secret_key)[0], signed))}"
 
     @classmethod
     def unseal(
@@ -160,7 +167,7 @@ class LoginRequest:
             LoginStateError: The value is garbage, tampered, signed with an
                 unknown key, or expired (then ``expired`` is True).
         """
-        keys = _keys(secret_key)
+        keys = signing_keys(secret_key)
         if not isinstance(value, str) or not value or len(value) > _MAX_SEALED:
             raise LoginStateError("the login state is missing or malformed")
         version, _, rest = value.partition(".")

@@ -90,7 +90,7 @@ from ..errors import (
     TransportError,
     UnsafeRedirectError,
 )
-from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey, _keys, safe_next_url
+from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey, safe_next_url, signing_keys
 from ..models import ChattzUser, Token
 from ..protocol import is_loopback_host
 
@@ -158,7 +158,7 @@ class ChattzLogin:
         secure: bool | None = None,
         max_pending: int = 5,
     ) -> None:
-        keys = _keys(secret_key)  # fail now, not at the first login, on a short key
+        keys = signing_keys(secret_key)
         if not cookie_name or not all(ch.isalnum() or ch in "_-" for ch in cookie_name):
             raise ConfigurationError("cookie_name must be letters, digits, '_' or '-'")
         if not cookie_path.startswith("/") or any(ch in cookie_path for ch in ";, \t\r\n"):
