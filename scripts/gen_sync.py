@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,53 +46,64 @@ HEADER = (
     "# GENERATED from {source} by scripts/gen_sync.py -- do not edit.\n"
     "# Edit the async original, then run: python scripts/gen_sync.py\n"
 )
+# Token renames, applied by unasync to names only (never inside string literals).
+# Each must match something: a rename that matches nothing fails the run.
 RENAMES = {
     "AsyncChattzOAuth": "ChattzOAuth",
     "AsyncTokenHolder": "TokenHolder",
     "AsyncClient": "Client",
-    "AsyncByteStream": "SyncByteStream",
-    "AsyncMockTransport": "MockTransport",
-    "aiter_raw": "iter_raw",
-    "aiter_bytes": "iter_bytes",
-    "aread": "read",
+    "AsyncLock": "SyncLock",
     "aclose": "close",
     "async_sleep": "sync_sleep",
     "async_deadline": "sync_deadline",
     "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",
-    "async_transport": "sync_transport",
-    "async_session": "sync_session",
     "async_gather": "sync_gather",
-    "anyio_backend": "anyio_backend",
 }
-# Applied to the whole text after unasync: prose and markers it does not touch.
+# Applied to the whole text after unasync: prose, strings and markers it does not touch.
+# Each must change something in at least one file, or the run fails.
 TEXT_RULES = [
     (re.compile(r"^pytestmark = pytest\.mark\.anyio\n", re.M), ""),
-    (re.compile(r"^\s*@pytest\.mark\.anyio\n", re.M), ""),
     (re.compile(r"\bAsyncChattzOAuth\b"), "ChattzOAuth"),
     (re.compile(r"\bAsyncTokenHolder\b"), "TokenHolder"),
     (re.compile(r"\bhttpx\.AsyncClient\b"), "httpx.Client"),
     (re.compile(r"\bhttpx2\.AsyncClient\b"), "httpx2.Client"),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basync with\b"), "with"),
-    (re.compile(r"\baclose\(\)"), "close()"),
     (re.compile(r"\bThe async session\b"), "The sync session"),
-    (re.compile(r"\b(a plain or async function|plain or async function)\b"), "plain function"),
     (re.compile(r"\btasks\b"), "threads"),
     # FakeChattz.session() gives an async session; its sync partner is sync_session().
     (re.compile(r"(\bfake\w*)\.session\("), r"\1.sync_session("),
 ]
 
 
-def _rules(dest_root: Path) -> list[Any]:
-    return [
-        unasync.Rule(
-            fromdir=str(ROOT / src) + "/",
-            todir=str(dest_root / dst) + "/",
-            additional_replacements=RENAMES,
-        )
-        for src, dst in PAIRS
-    ]
+class DeadRuleError(RuntimeError):
+    """A rename or text rule matched nothing: it is dead, or a source stopped using it."""
+
+
+class _Rule(unasync.Rule if unasync is not None else object):  # type: ignore[misc]
+    """unasync's rule, made strict.
+
+    Only names are renamed, never string literals (unasync would turn the message
+    "AsyncTokenHolder needs a Token" into one naming a class that does not exist;
+    prose is the job of TEXT_RULES), and only by the explicit RENAMES (no blanket
+    ``Async*`` -> ``Sync*``). Every rename used is recorded in ``used``.
+    """
+
+    def __init__(self, fromdir: str, todir: str, used: set[str]) -> None:
+        super().__init__(fromdir=fromdir, todir=todir, additional_replacements=RENAMES)
+        self.used = used
+
+    def _unasync_tokens(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        # unasync renames tokens named NAME or STRING: hide the strings from it.
+        hidden = (t._replace(name="KEPT_STRING") if t.name == "STRING" else t for t in tokens)
+        yield from super()._unasync_tokens(hidden)
+
+    def _unasync_name(self, name: str) -> str:
+        if name in RENAMES:
+            self.used.add(name)
+        replacement: str = self.token_replacements.get(name, name)
+        return replacement
 
 
 def generate(dest_root: Path) -> None:
@@ -99,6 +111,7 @@ def generate(dest_root: Path) -> None:
 
     Raises:
         MissingUnasyncError: the running interpreter has no ``unasync``.
+        DeadRuleError: a rename or text rule changed nothing in any file.
     """
     if unasync is None:
         raise MissingUnasyncError(MISSING_UNASYNC)
@@ -107,15 +120,30 @@ def generate(dest_root: Path) -> None:
         if out_dir.exists():
             for old in out_dir.rglob("*.py"):
                 old.unlink()
+    used_renames: set[str] = set()
+    used_text_rules: set[int] = set()
     sources = [str(path) for src, _ in PAIRS for path in sorted((ROOT / src).rglob("*.py"))]
-    unasync.unasync_files(sources, _rules(dest_root))
+    rules = [
+        _Rule(str(ROOT / src) + "/", str(dest_root / dst) + "/", used_renames) for src, dst in PAIRS
+    ]
+    unasync.unasync_files(sources, rules)
     for src, dst in PAIRS:
         for path in sorted((dest_root / dst).rglob("*.py")):
             text = path.read_text()
-            for pattern, replacement in TEXT_RULES:
-                text = pattern.sub(replacement, text)
+            for number, (pattern, replacement) in enumerate(TEXT_RULES):
+                text, count = pattern.subn(replacement, text)
+                if count:
+                    used_text_rules.add(number)
             relative = path.relative_to(dest_root / dst)
             path.write_text(HEADER.format(source=f"{src}/{relative}") + text)
+    dead = [f"rename {name!r}" for name in RENAMES if name not in used_renames]
+    dead += [
+        f"text rule {pattern.pattern!r}"
+        for number, (pattern, _) in enumerate(TEXT_RULES)
+        if number not in used_text_rules
+    ]
+    if dead:
+        raise DeadRuleError("These patterns were not used: " + "; ".join(dead))
 
 
 def _listing(folder: Path) -> set[str]:
@@ -150,15 +178,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="verify instead of writing")
     args = parser.parse_args()
-    if args.check:
-        problems = check()
-        for line in problems:
-            print(line, file=sys.stderr)
-        if problems:
-            print("run: python scripts/gen_sync.py", file=sys.stderr)
-            return 1
-        print("sync code is up to date")
-        return 0
+    try:
+        return _check() if args.check else _generate()
+    except DeadRuleError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def _check() -> int:
+    problems = check()
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print("run: python scripts/gen_sync.py", file=sys.stderr)
+        return 1
+    print("sync code is up to date")
+    return 0
+
+
+def _generate() -> int:
     generate(ROOT)
     print("regenerated " + ", ".join(dst for _, dst in PAIRS))
     return 0

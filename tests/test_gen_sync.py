@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,57 @@ def test_importing_without_unasync_neither_exits_nor_replaces_the_process() -> N
     )
     assert "still here" == out.stdout.splitlines()[-1]
     assert out.stdout.startswith("caught: scripts/gen_sync.py needs unasync")
+
+
+def test_a_rename_that_matches_nothing_fails_the_run(gen_sync: ModuleType) -> None:
+    """A dead rename is reported, as httpcore's "These patterns were not used"."""
+    gen_sync.RENAMES["never_used_anywhere"] = "x"
+    with pytest.raises(gen_sync.DeadRuleError, match="never_used_anywhere"):
+        gen_sync.check()
+
+
+def test_a_text_rule_that_changes_nothing_fails_the_run(gen_sync: ModuleType) -> None:
+    """A dead text rule is reported."""
+    gen_sync.TEXT_RULES.append((re.compile("no such text anywhere"), "x"))
+    with pytest.raises(gen_sync.DeadRuleError, match="no such text anywhere"):
+        gen_sync.check()
+
+
+def test_string_literals_are_not_renamed(gen_sync: ModuleType) -> None:
+    """unasync's blanket Async* -> Sync* never reaches a string: no message names a ghost class."""
+    source = gen_sync.ROOT / "chattz_oauth_async/_async/extra.py"
+    source.write_text('MESSAGE = "AsyncThing needs a Token"\nNAME = "aclose"\n')
+    gen_sync.generate(gen_sync.ROOT)
+    generated = (gen_sync.ROOT / "chattz_oauth_async/_sync/extra.py").read_text()
+    assert generated.endswith('MESSAGE = "AsyncThing needs a Token"\nNAME = "aclose"\n')
+
+
+def _capitalised_words(text: str) -> set[str]:
+    return set(re.findall(r"\b[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*\b", text))
+
+
+def test_generated_code_names_no_class_that_does_not_exist() -> None:
+    """Every capitalised name the generator introduces exists in the package, httpx or the tests."""
+    import httpx
+
+    import chattz_oauth_async
+    import chattz_oauth_async._sync.session
+    import tests.helpers
+
+    homes = [chattz_oauth_async, chattz_oauth_async._sync.session, httpx, tests.helpers]
+    introduced: dict[str, str] = {}
+    for source_dir, generated_dir in (
+        ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
+        ("tests/_async", "tests/_sync"),
+    ):
+        for source in sorted((ROOT / source_dir).rglob("*.py")):
+            generated = ROOT / generated_dir / source.relative_to(ROOT / source_dir)
+            new = _capitalised_words(generated.read_text()) - _capitalised_words(source.read_text())
+            introduced.update(dict.fromkeys(new - {"GENERATED", "Edit"}, generated.name))
+    assert introduced, "the generator introduces names (so this test checks something)"
+    missing = {
+        name: where
+        for name, where in introduced.items()
+        if not any(hasattr(home, name) for home in homes)
+    }
+    assert {} == missing

@@ -486,7 +486,7 @@ class TokenHolder:
         on_update: Callable[[Token], Any] | None = None,
     ) -> None:
         if not isinstance(token, Token):
-            raise ConfigurationError("SyncTokenHolder needs a Token")
+            raise ConfigurationError("TokenHolder needs a Token")
         self.session = session
         self._token = token
         self._on_update = on_update
