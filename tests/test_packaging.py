@@ -32,3 +32,20 @@ def test_import_does_not_pull_optional_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "[]" == out.stdout.strip()
+
+
+def test_console_script_runs_the_command_line() -> None:
+    """`chattz-oauth` is installed and runs the same main() as `python -m chattz_oauth_async`."""
+    (script,) = [
+        entry
+        for entry in importlib.metadata.entry_points(group="console_scripts")
+        if entry.name == "chattz-oauth"
+    ]
+    assert "chattz_oauth_async.cli:main" == script.value
+
+
+def test_project_urls_name_source_and_issues() -> None:
+    """The package index page links to the source and the issue tracker."""
+    urls = importlib.metadata.metadata("chattz_oauth_async").get_all("Project-URL") or []
+    labels = {entry.split(",", 1)[0].strip() for entry in urls}
+    assert {"Source", "Issues"} <= labels
