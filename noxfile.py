@@ -67,14 +67,14 @@ def typecheck(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def gen_sync(session: nox.Session) -> None:
     """Regenerate the sync twin (chattz_oauth_async/_sync, tests/_sync) from the async code."""
-    install(session, "tests")
+    session.install(*nox.project.dependency_groups(PYPROJECT, "sync"))
     session.run("python", "scripts/gen_sync.py")
 
 
 @nox.session(python=PYTHON)
 def sync_check(session: nox.Session) -> None:
-    """Fail if the generated sync code is stale, edited or orphaned."""
-    install(session, "tests")
+    """Fail if the generated sync code is stale, edited or orphaned (or a rule is dead)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "sync"))
     session.run("python", "scripts/gen_sync.py", "--check")
 
 
