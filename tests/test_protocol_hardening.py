@@ -77,7 +77,7 @@ def protocol_source() -> str:
 @pytest.fixture
 def config() -> ClientConfig:
     """A client registered for https://app.example/cb."""
-    return ClientConfig.create("client-id", SECRET, "https://app.example/cb")
+    return ClientConfig("client-id", SECRET, "https://app.example/cb")
 
 
 def token_body(**fields: Any) -> bytes:
@@ -345,7 +345,7 @@ def test_checklist_11_never_plain_pkce(config: ClientConfig) -> None:
 def test_checklist_13_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
     """Line 13: http:// is refused for a non-loopback host."""
     with pytest.raises(InsecureTransportError):
-        ClientConfig.create("id", SECRET, redirect_uri, base_url)
+        ClientConfig("id", SECRET, redirect_uri, base_url)
 
 
 @pytest.mark.checklist(13)
@@ -361,9 +361,9 @@ def test_checklist_13_loopback_http_allowed_and_no_env_bypass(
     ):
         monkeypatch.setenv(name, "1")
     for host in ("127.0.0.1:8000", "localhost", "[::1]:9"):
-        ClientConfig.create("id", SECRET, f"http://{host}/cb", f"http://{host}")
+        ClientConfig("id", SECRET, f"http://{host}/cb", f"http://{host}")
     with pytest.raises(InsecureTransportError):
-        ClientConfig.create("id", SECRET, "https://app.example/cb", "http://chattz.net")
+        ClientConfig("id", SECRET, "https://app.example/cb", "http://chattz.net")
 
 
 @pytest.mark.checklist(16)
@@ -1043,7 +1043,7 @@ def test_property_request_builders_any_input_only_typed_errors(
     state: Any, extra: dict[str, Any], code: Any, verifier: Any, token: Any
 ) -> None:
     """Lines 10, 17, 20: request builders refuse any malformed caller input with a typed error."""
-    config = ClientConfig.create("client-id", SECRET, "https://app.example/cb")
+    config = ClientConfig("client-id", SECRET, "https://app.example/cb")
     _only_typed_errors(lambda: authorize_url(config, state, **extra))
     _only_typed_errors(lambda: token_request(config, code, code_verifier=verifier))
     _only_typed_errors(lambda: userinfo_request(config, token))

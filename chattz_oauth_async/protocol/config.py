@@ -46,6 +46,8 @@ def is_loopback_host(host: str | None) -> bool:
 def _check_url(name: str, url: object) -> str:
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{name} must be a non-empty URL string")
+    if not _encodable(url):
+        raise ConfigurationError(f"{name} is not a valid URL: it cannot be encoded as UTF-8")
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -66,69 +68,110 @@ def _check_url(name: str, url: object) -> str:
     return url
 
 
+def _encodable(value: str) -> bool:
+    """Tell whether ``value`` can be sent: UTF-8 has no lone surrogates (``"\\udcff"``)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_client_id(_: object, __: object, value: str) -> None:
+    if not isinstance(value, str) or not VISIBLE_ASCII.fullmatch(value):
+        raise ConfigurationError("client_id must be a non-empty string of printable ASCII")
+
+
+def _check_client_secret(_: object, __: object, value: str) -> None:
+    # The messages never quote the value: it is a secret.
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError("client_secret must be a non-empty string")
+    if not _encodable(value):
+        raise ConfigurationError(
+            "client_secret cannot be encoded as UTF-8 (it holds a lone surrogate: "
+            "was it read from undecodable bytes?)"
+        )
+
+
+def _check_redirect_uri(_: object, __: object, value: str) -> None:
+    _check_url("redirect_uri", value)
+
+
+def _check_base_url(_: object, __: object, value: object) -> None:
+    if urlsplit(_check_url("base_url", value)).query:
+        raise ConfigurationError("base_url must not contain a query")
+
+
+def _strip_slash(value: str) -> str:
+    # Anything but a string passes through to the validator, which names the mistake.
+    return value.rstrip("/") if isinstance(value, str) else value
+
+
 @attrs.frozen(repr=False)
 class ClientConfig:
-    """A registered Chattz client and the provider it talks to.
+    """A registered Chattz client and the provider it talks to, valid once built.
 
-    Build it with :meth:`create`, which validates every value. The client
-    secret never appears in ``repr()``.
+    ``ClientConfig(client_id, client_secret, redirect_uri, base_url)`` checks
+    every value and derives the endpoints from ``base_url`` (a trailing slash
+    is dropped). The client secret never appears in ``repr()``.
+
+    Attributes:
+        client_id: The client id Chattz gave you (printable ASCII).
+        client_secret: The client secret.
+        redirect_uri: Your callback URL, exactly as registered.
+        base_url: The provider, ``https://chattz.net`` unless you test against a fake.
+        authorize_endpoint: ``base_url`` + ``/oauth/authorize`` (derived).
+        token_endpoint: ``base_url`` + ``/oauth/token`` (derived).
+        userinfo_endpoint: ``base_url`` + ``/oauth/userinfo`` (derived).
+        authorize_prefix: The authorize URL up to the per-login parameters (derived).
+        token_form_prefix: The code exchange's form without the code (derived;
+            it holds the secret).
+        refresh_form_prefix: The refresh form without the refresh token
+            (derived; it holds the secret).
+
+    Raises:
+        ConfigurationError: A value is empty, not a string, cannot be encoded,
+            or is not a valid URL.
+        InsecureTransportError: ``base_url`` or ``redirect_uri`` uses
+            ``http://`` for a host that is not loopback.
     """
 
-    client_id: str
-    client_secret: str
-    redirect_uri: str
-    base_url: str = DEFAULT_BASE_URL
-    authorize_endpoint: str = ""
-    token_endpoint: str = ""
-    userinfo_endpoint: str = ""
+    client_id: str = attrs.field(validator=_check_client_id)
+    client_secret: str = attrs.field(validator=_check_client_secret)
+    redirect_uri: str = attrs.field(validator=_check_redirect_uri)
+    base_url: str = attrs.field(
+        default=DEFAULT_BASE_URL, converter=_strip_slash, validator=_check_base_url
+    )
+    authorize_endpoint: str = attrs.field(init=False)
+    token_endpoint: str = attrs.field(init=False)
+    userinfo_endpoint: str = attrs.field(init=False)
     # Precomputed so that the hot paths only append the per-call values.
-    _authorize_prefix: str = ""
-    _token_form_prefix: str = ""
-    _refresh_form_prefix: str = ""
+    authorize_prefix: str = attrs.field(init=False)
+    token_form_prefix: str = attrs.field(init=False)
+    refresh_form_prefix: str = attrs.field(init=False)
 
-    @classmethod
-    def create(
-        cls,
-        client_id: str,
-        client_secret: str,
-        redirect_uri: str,
-        base_url: str = DEFAULT_BASE_URL,
-    ) -> ClientConfig:
-        """Validate the client's settings.
-
-        Raises:
-            ConfigurationError: A value is empty or not a valid URL.
-            InsecureTransportError: ``base_url`` or ``redirect_uri`` uses
-                ``http://`` for a host that is not loopback.
-        """
-        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-            if not isinstance(value, str) or not value:
-                raise ConfigurationError(f"{name} must be a non-empty string")
-            if not VISIBLE_ASCII.fullmatch(value) and name == "client_id":
-                raise ConfigurationError("client_id must be printable ASCII")
-        _check_url("redirect_uri", redirect_uri)
-        base = _check_url("base_url", base_url).rstrip("/")
-        if urlsplit(base).query:
-            raise ConfigurationError("base_url must not contain a query")
-        authorize_endpoint = base + AUTHORIZE_PATH
-        common = f"&client_id={form_quote(client_id)}&client_secret={form_quote(client_secret)}"
-        return cls(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
-            base_url=base,
-            authorize_endpoint=authorize_endpoint,
-            token_endpoint=base + TOKEN_PATH,
-            userinfo_endpoint=base + USERINFO_PATH,
-            authorize_prefix=(
-                f"{authorize_endpoint}?response_type=code&client_id={query_quote(client_id)}"
-                f"&redirect_uri={query_quote(redirect_uri)}"
+    def __attrs_post_init__(self) -> None:
+        # Runs after the validators, so every value here is known to be good.
+        base = self.base_url
+        secret = form_quote(self.client_secret)
+        common = f"&client_id={form_quote(self.client_id)}&client_secret={secret}"
+        derived = {
+            "authorize_endpoint": base + AUTHORIZE_PATH,
+            "token_endpoint": base + TOKEN_PATH,
+            "userinfo_endpoint": base + USERINFO_PATH,
+            "authorize_prefix": (
+                f"{base}{AUTHORIZE_PATH}?response_type=code"
+                f"&client_id={query_quote(self.client_id)}"
+                f"&redirect_uri={query_quote(self.redirect_uri)}"
             ),
-            token_form_prefix=(
-                f"grant_type=authorization_code{common}&redirect_uri={form_quote(redirect_uri)}"
+            "token_form_prefix": (
+                f"grant_type=authorization_code{common}"
+                f"&redirect_uri={form_quote(self.redirect_uri)}"
             ),
-            refresh_form_prefix=f"grant_type=refresh_token{common}",
-        )
+            "refresh_form_prefix": f"grant_type=refresh_token{common}",
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # the attrs idiom for a frozen class
 
     def __repr__(self) -> str:
         return (

@@ -65,7 +65,7 @@ def authorize_url(
     """
     if not isinstance(state, str) or not state:
         raise ConfigurationError("state must be a non-empty string (use new_state())")
-    url = f"{config._authorize_prefix}&state={query_quote(state)}"
+    url = f"{config.authorize_prefix}&state={query_quote(state)}"
     if code_challenge is not None:
         url += f"&code_challenge={query_quote(code_challenge)}&code_challenge_method=S256"
     if extra:
@@ -100,7 +100,7 @@ def token_request(
     Raises:
         ConfigurationError: ``code`` or ``code_verifier`` is empty or malformed.
     """
-    body = f"{config._token_form_prefix}&code={form_quote(_check_secret_value('code', code))}"
+    body = f"{config.token_form_prefix}&code={form_quote(_check_secret_value('code', code))}"
     if code_verifier is not None:
         _s256_challenge(code_verifier)  # validates the verifier's form
         body += f"&code_verifier={code_verifier}"
@@ -110,7 +110,7 @@ def token_request(
 def refresh_request(config: ClientConfig, refresh_token: str) -> HTTPRequest:
     """Build the ``POST /oauth/token`` request that refreshes a token (RFC 6749 section 6)."""
     value = form_quote(_check_secret_value("refresh_token", refresh_token))
-    body = f"{config._refresh_form_prefix}&refresh_token={value}"
+    body = f"{config.refresh_form_prefix}&refresh_token={value}"
     return HTTPRequest("POST", config.token_endpoint, _FORM_HEADERS, body.encode())
 
 
