@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from chattz_oauth_async.errors import ConfigurationError
+from chattz_oauth_async.errors import ChattzOAuthError, ConfigurationError
 from chattz_oauth_async.protocol import ClientConfig, authorize_url
+from tests.helpers import assert_not_leaked, lone_surrogate_texts
 
 
 def test_plain_constructor_derives_the_documented_endpoints() -> None:
@@ -73,3 +78,34 @@ def test_base_url_with_query_or_wrong_type_refused(base_url: object) -> None:
 def test_create_is_gone() -> None:
     """There is one way to build a config: the constructor."""
     assert False is hasattr(ClientConfig, "create")
+
+
+@settings(max_examples=100, deadline=None)
+@given(secret=lone_surrogate_texts())
+def test_property_unencodable_client_secret_is_a_configuration_error_without_it(
+    secret: str,
+) -> None:
+    """A client secret with a lone surrogate is a ConfigurationError that never shows it."""
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig("id", secret, "https://example.com/cb")
+    assert_not_leaked(secret, caught.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(client_id=st.text(), redirect_uri=st.text(), base_url=st.text())
+def test_property_any_text_gives_a_config_or_a_typed_error(
+    client_id: str, redirect_uri: str, base_url: str
+) -> None:
+    """Any strings give a ClientConfig or a ChattzOAuthError, nothing raw."""
+    with contextlib.suppress(ChattzOAuthError):
+        ClientConfig(client_id, "secret", redirect_uri, base_url)
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "base_url"),
+    [("https://example.com/\udcff", "https://chattz.net"), ("https://x/cb", "https://\udcff")],
+)
+def test_unencodable_urls_are_configuration_errors(redirect_uri: str, base_url: str) -> None:
+    """A URL with a lone surrogate is a ConfigurationError, not a UnicodeEncodeError."""
+    with pytest.raises(ConfigurationError):
+        ClientConfig("id", "secret", redirect_uri, base_url)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from ..errors import ConfigurationError, InsecureTransportError
-from ._text import VISIBLE_ASCII, form_quote, query_quote
+from ._text import VISIBLE_ASCII, encodable, form_quote, query_quote
 
 __all__ = [
     "AUTHORIZE_PATH",
@@ -46,7 +46,7 @@ def is_loopback_host(host: str | None) -> bool:
 def _check_url(name: str, url: object) -> str:
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{name} must be a non-empty URL string")
-    if not _encodable(url):
+    if not encodable(url):
         raise ConfigurationError(f"{name} is not a valid URL: it cannot be encoded as UTF-8")
     try:
         parts = urlsplit(url)
@@ -68,15 +68,6 @@ def _check_url(name: str, url: object) -> str:
     return url
 
 
-def _encodable(value: str) -> bool:
-    """Tell whether ``value`` can be sent: UTF-8 has no lone surrogates (``"\\udcff"``)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _check_client_id(_: object, __: object, value: str) -> None:
     if not isinstance(value, str) or not VISIBLE_ASCII.fullmatch(value):
         raise ConfigurationError("client_id must be a non-empty string of printable ASCII")
@@ -86,7 +77,7 @@ def _check_client_secret(_: object, __: object, value: str) -> None:
     # The messages never quote the value: it is a secret.
     if not isinstance(value, str) or not value:
         raise ConfigurationError("client_secret must be a non-empty string")
-    if not _encodable(value):
+    if not encodable(value):
         raise ConfigurationError(
             "client_secret cannot be encoded as UTF-8 (it holds a lone surrogate: "
             "was it read from undecodable bytes?)"
@@ -153,20 +144,21 @@ class ClientConfig:
     def __attrs_post_init__(self) -> None:
         # Runs after the validators, so every value here is known to be good.
         base = self.base_url
-        secret = form_quote(self.client_secret)
-        common = f"&client_id={form_quote(self.client_id)}&client_secret={secret}"
+        secret = form_quote(self.client_secret, "client_secret")
+        client_id = form_quote(self.client_id, "client_id")
+        common = f"&client_id={client_id}&client_secret={secret}"
         derived = {
             "authorize_endpoint": base + AUTHORIZE_PATH,
             "token_endpoint": base + TOKEN_PATH,
             "userinfo_endpoint": base + USERINFO_PATH,
             "authorize_prefix": (
                 f"{base}{AUTHORIZE_PATH}?response_type=code"
-                f"&client_id={query_quote(self.client_id)}"
-                f"&redirect_uri={query_quote(self.redirect_uri)}"
+                f"&client_id={query_quote(self.client_id, 'client_id')}"
+                f"&redirect_uri={query_quote(self.redirect_uri, 'redirect_uri')}"
             ),
             "token_form_prefix": (
                 f"grant_type=authorization_code{common}"
-                f"&redirect_uri={form_quote(self.redirect_uri)}"
+                f"&redirect_uri={form_quote(self.redirect_uri, 'redirect_uri')}"
             ),
             "refresh_form_prefix": f"grant_type=refresh_token{common}",
         }

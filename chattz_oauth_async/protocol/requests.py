@@ -12,6 +12,7 @@ from .config import ClientConfig
 from .pkce import code_challenge as _s256_challenge
 
 __all__ = [
+    "RESERVED_AUTHORIZE_PARAMS",
     "HTTPRequest",
     "authorize_url",
     "refresh_request",
@@ -20,8 +21,15 @@ __all__ = [
 ]
 
 #: Parameters that authorize_url() sets itself and that extras may not override.
-_RESERVED_AUTHORIZE_PARAMS: Final = frozenset(
-    {"response_type", "client_id", "redirect_uri", "state"}
+RESERVED_AUTHORIZE_PARAMS: Final = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    }
 )
 _FORM_HEADERS: Final = (
     ("Content-Type", "application/x-www-form-urlencoded"),
@@ -47,6 +55,7 @@ class HTTPRequest:
 def authorize_url(
     config: ClientConfig,
     state: str,
+    /,
     *,
     code_challenge: str | None = None,
     **extra: str,
@@ -60,25 +69,31 @@ def authorize_url(
         **extra: Further query parameters (``scope``, ``prompt``...).
 
     Raises:
-        ConfigurationError: ``state`` is empty, an extra overrides a parameter
-            the library sets, or asks for the ``plain`` PKCE method.
+        ConfigurationError: ``state`` is empty or cannot be encoded, an extra
+            is not a string or names a parameter the library sets
+            (``response_type``, ``client_id``, ``redirect_uri``, ``state``,
+            ``code_challenge``, ``code_challenge_method``).
     """
     if not isinstance(state, str) or not state:
         raise ConfigurationError("state must be a non-empty string (use new_state())")
-    url = f"{config.authorize_prefix}&state={query_quote(state)}"
+    url = f"{config.authorize_prefix}&state={query_quote(state, 'state')}"
     if code_challenge is not None:
-        url += f"&code_challenge={query_quote(code_challenge)}&code_challenge_method=S256"
-    if extra:
-        for key, value in extra.items():
-            if key in _RESERVED_AUTHORIZE_PARAMS:
-                raise ConfigurationError(f"authorize_url() sets {key!r} itself")
-            if key in ("code_challenge", "code_challenge_method"):
-                raise ConfigurationError(
-                    "use the code_challenge argument (S256 only), not a raw parameter"
-                )
-            if not isinstance(value, str):
-                raise ConfigurationError(f"query parameter {key!r} must be a string")
-            url += f"&{query_quote(key)}={query_quote(value)}"
+        if not isinstance(code_challenge, str) or not VISIBLE_ASCII.fullmatch(code_challenge):
+            raise ConfigurationError("code_challenge must be a non-empty printable string")
+        url += f"&code_challenge={query_quote(code_challenge, 'code_challenge')}"
+        url += "&code_challenge_method=S256"
+    for key, value in extra.items():
+        if key in RESERVED_AUTHORIZE_PARAMS:
+            raise ConfigurationError(
+                f"authorize_url() sets {key!r} itself (PKCE: use the code_challenge "
+                "argument, S256 only)"
+            )
+        if not key or not isinstance(value, str):
+            raise ConfigurationError(
+                f"query parameter {key!r} must be a non-empty name and a string"
+            )
+        what = f"query parameter {key!r}"
+        url += f"&{query_quote(key, what)}={query_quote(value, what)}"
     return url
 
 
@@ -100,7 +115,8 @@ def token_request(
     Raises:
         ConfigurationError: ``code`` or ``code_verifier`` is empty or malformed.
     """
-    body = f"{config.token_form_prefix}&code={form_quote(_check_secret_value('code', code))}"
+    code = form_quote(_check_secret_value("code", code), "the code")
+    body = f"{config.token_form_prefix}&code={code}"
     if code_verifier is not None:
         _s256_challenge(code_verifier)  # validates the verifier's form
         body += f"&code_verifier={code_verifier}"
@@ -108,8 +124,13 @@ def token_request(
 
 
 def refresh_request(config: ClientConfig, refresh_token: str) -> HTTPRequest:
-    """Build the ``POST /oauth/token`` request that refreshes a token (RFC 6749 section 6)."""
-    value = form_quote(_check_secret_value("refresh_token", refresh_token))
+    """Build the ``POST /oauth/token`` request that refreshes a token (RFC 6749 section 6).
+
+    Raises:
+        ConfigurationError: The refresh token is empty or cannot be encoded
+            (the message never shows it).
+    """
+    value = form_quote(_check_secret_value("refresh_token", refresh_token), "the refresh token")
     body = f"{config.refresh_form_prefix}&refresh_token={value}"
     return HTTPRequest("POST", config.token_endpoint, _FORM_HEADERS, body.encode())
 

@@ -20,6 +20,8 @@ from ._text import VISIBLE_ASCII
 
 __all__ = ["parse_token_response", "parse_userinfo_response"]
 
+#: What RFC 6749 (appendix A.17) allows in a refresh token: printable ASCII and space.
+_VSCHARS: Final = re.compile(r"[\x20-\x7e]+")
 #: The longest lifetime we believe (100 years); anything above is malformed.
 _MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
 
@@ -114,13 +116,19 @@ def parse_token_response(
         OAuthError: The body is an RFC 6749 section 5.2 error (whatever the
             status, and even when it also carries an access_token).
         ProviderError: Anything else that is not a valid bearer token
-            response: non-JSON, not an object, a missing, empty or non-string
-            access_token, a token_type other than Bearer, a malformed
+            response: an ``error`` member that is not a non-empty string
+            (null, ``""``, a number: never a token, even next to an
+            access_token), non-JSON, not an object, a missing, empty or
+            non-string access_token, a refresh_token with characters RFC 6749
+            does not allow, a token_type other than Bearer, a malformed
             expires_in, or an unexpected status.
     """
     data = _json_object(body)
-    if data is not None and isinstance(data.get("error"), str) and data["error"]:
-        raise _oauth_error(data, status_code)
+    if data is not None and "error" in data:
+        # Present is enough: {"error": null, "access_token": ...} is not a token.
+        if isinstance(data["error"], str) and data["error"]:
+            raise _oauth_error(data, status_code)
+        raise ProviderError("token response carries a malformed 'error' member", status_code)
     if not 200 <= status_code < 300:
         raise ProviderError(
             "token endpoint answered with an unexpected status and no OAuth error",
@@ -144,6 +152,12 @@ def parse_token_response(
         )
     expires_in = _expires_in(data.get("expires_in"), status_code)
     refresh_token = _optional_str(data, "refresh_token", status_code, "token response")
+    if refresh_token and not _VSCHARS.fullmatch(refresh_token):
+        # It goes back to the provider in a form: RFC 6749 A.17 allows VSCHAR only.
+        raise ProviderError(
+            "token response's refresh_token has characters RFC 6749 does not allow",
+            status_code,
+        )
     scope = data.get("scope")
     if isinstance(scope, list) and all(isinstance(item, str) for item in scope):
         scope = " ".join(scope)
