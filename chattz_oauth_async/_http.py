@@ -12,16 +12,15 @@ Nothing here performs I/O.
 from __future__ import annotations
 
 import math
+import random
 import sys
 import zlib
-from typing import TYPE_CHECKING, Final
+from email.utils import parsedate_to_datetime
+from typing import Final
 
 import attrs
 
-from .errors import ProviderError, ResponseTooLargeError
-
-if TYPE_CHECKING:
-    import random
+from .errors import ConfigurationError, ProviderError, ResponseTooLargeError
 
 __all__ = [
     "BOUNDED_ENCODINGS",
@@ -44,6 +43,10 @@ DEFAULT_READ_TIMEOUT: Final = 10.0
 DEFAULT_TOTAL_TIMEOUT: Final = 30.0
 #: Content encodings BodyLimiter inflates with a bound (what the session may accept).
 BOUNDED_ENCODINGS: Final = frozenset({"", "identity", "gzip", "x-gzip", "deflate"})
+#: The jitter's source (not a secret: it only spreads retries out).
+_JITTER: Final = random.Random()  # noqa: S311
+#: Compressed input allowed beyond the decoded cap: gzip headers, block framing.
+_RAW_SLACK: Final = 64 * 1024
 #: Statuses of an idempotent request that are worth another try.
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
 
@@ -68,11 +71,15 @@ class RetryPolicy:
     max_delay: float = 5.0
 
     def __attrs_post_init__(self) -> None:
-        from .errors import ConfigurationError
-
-        if self.attempts < 1 or not (0 <= self.base_delay <= self.max_delay):
+        numbers = (self.attempts, self.base_delay, self.max_delay)
+        if (
+            any(type(n) not in (int, float) or not math.isfinite(n) for n in numbers)
+            or type(self.attempts) is not int
+            or self.attempts < 1
+            or not 0 <= self.base_delay <= self.max_delay
+        ):
             raise ConfigurationError(
-                "RetryPolicy needs attempts >= 1 and 0 <= base_delay <= max_delay"
+                "RetryPolicy needs a whole attempts >= 1 and finite 0 <= base_delay <= max_delay"
             )
 
 
@@ -81,20 +88,24 @@ NO_RETRY: Final = RetryPolicy(attempts=1)
 
 
 def _retry_after_seconds(value: str | None, now: float) -> float | None:
-    if not value:
+    """Seconds the server asked us to wait, or None when it did not say so readably.
+
+    The value is the provider's: a date whose year or UTC offset overflows,
+    or anything else unreadable, is ignored rather than raised.
+    """
+    if not value or not isinstance(value, str):
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
         return float(value)
     try:
-        from email.utils import parsedate_to_datetime  # only on a retry: slow to import
-
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        seconds = when.timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when is None or when.tzinfo is None:
+    if when.tzinfo is None:
         return None
-    return max(0.0, when.timestamp() - now)
+    return max(0.0, seconds)
 
 
 def retry_delay(
@@ -113,26 +124,28 @@ def retry_delay(
     server = _retry_after_seconds(retry_after, now)
     if server is not None and math.isfinite(server):
         return min(server, policy.max_delay)
-    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-    if rng is None:
-        import random  # only on a retry: slow to import
-
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311  (jitter, not a secret)
-    return rng.uniform(ceiling / 2, ceiling)
+    # The exponent is capped: 2.0 ** 1024 overflows a float, and 2**64 is past any max_delay.
+    ceiling = min(policy.max_delay, policy.base_delay * 2.0 ** min(max(attempt - 1, 0), 64))
+    return (rng or _JITTER).uniform(ceiling / 2, ceiling)
 
 
 class BodyLimiter:
     """Collects a response body and stops at ``limit`` decoded bytes.
 
     Feed it the raw (still encoded) chunks. gzip and deflate are inflated here
-    with an output bound, so a compression bomb never grows past the cap.
+    with an output bound, so a compression bomb never grows past the cap; the
+    raw input is bounded too (``limit`` plus 64 KiB of headers and framing),
+    and any byte after the end of the compressed stream is refused. One call
+    to :meth:`feed` inflates at most ``limit`` bytes, so the caller can yield
+    to other tasks between chunks.
 
     Raises:
         ResponseTooLargeError: The body (or its declared length) exceeds the cap.
-        ProviderError: An unsupported or corrupt content encoding.
+        ProviderError: An unsupported or corrupt content encoding, or data
+            after the end of the compressed stream.
     """
 
-    __slots__ = ("_chunks", "_decoder", "_limit", "_size", "_status")
+    __slots__ = ("_chunks", "_decoder", "_limit", "_raw", "_size", "_status")
 
     def __init__(
         self,
@@ -144,6 +157,7 @@ class BodyLimiter:
         self._limit = limit
         self._status = status_code
         self._size = 0
+        self._raw = 0
         self._chunks: list[bytes] = []
         encoding = (content_encoding or "identity").strip().lower()
         if encoding in ("identity", ""):
@@ -176,17 +190,30 @@ class BodyLimiter:
             raise self._too_large()
         self._chunks.append(data)
 
+    def _trailing(self) -> ProviderError:
+        return ProviderError("response body has data after its compressed stream", self._status)
+
     def feed(self, chunk: bytes) -> None:
         """Add a raw chunk of the body."""
         if self._decoder is None:
             self._add(chunk)
             return
+        if not chunk:
+            return
+        if self._decoder.eof:
+            # zlib would append it to unused_data, unbounded and quadratically.
+            raise self._trailing()
+        self._raw += len(chunk)
+        if self._raw > self._limit + _RAW_SLACK:
+            raise self._too_large()
         try:
             # Ask for at most one byte past the cap: enough to know it is exceeded.
             data = self._decoder.decompress(chunk, self._limit - self._size + 1)
         except zlib.error:
             raise self._corrupt() from None
         self._add(data)
+        if self._decoder.unused_data:
+            raise self._trailing()
         if self._decoder.unconsumed_tail:
             raise self._too_large()
 

@@ -33,7 +33,10 @@ __all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url", "signing_ke
 
 _VERSION: Final = "c1"
 _CONTEXT: Final = b"chattz_oauth_async login state v1\x00"
+#: Browsers drop cookies over about 4 KB (name, value and attributes together).
 _MAX_SEALED: Final = 4096
+#: Longest post-login target, in characters of its JSON form (ASCII: the path itself).
+_MAX_NEXT_URL: Final = 2048
 _MIN_KEY_BYTES: Final = 16
 #: A sealed login made this far in the future is refused (clock skew allowance).
 _FUTURE_SKEW: Final = 60.0
@@ -53,11 +56,13 @@ def safe_next_url(next_url: str | None) -> str | None:
     Raises:
         UnsafeRedirectError: Anything that could leave the site:
             ``//evil``, ``/\\evil``, ``https://evil``, ``javascript:...``,
-            control characters, or a value that is not a string.
+            control characters, or a value that is not a string; and a path
+            too long to travel in the login cookie (2,048 characters of
+            ASCII, fewer when it is not ASCII: percent-encode it).
     """
     if next_url is None:
         return None
-    if not isinstance(next_url, str) or not next_url or len(next_url) > 2048:
+    if not isinstance(next_url, str) or not next_url or len(next_url) > _MAX_NEXT_URL:
         raise UnsafeRedirectError("the post-login target must be a short relative path")
     if (
         not next_url.startswith("/")
@@ -71,6 +76,13 @@ def safe_next_url(next_url: str | None) -> str | None:
     parts = urlsplit(next_url)
     if parts.scheme or parts.netloc:
         raise UnsafeRedirectError("the post-login target must not name another site")
+    # Sealed, each non-ASCII character costs 6 to 12 bytes of JSON, then a third
+    # more in base64: bound the JSON so the cookie stays under what browsers keep.
+    if len(json.dumps(next_url)) > _MAX_NEXT_URL + 2:
+        raise UnsafeRedirectError(
+            "the post-login target is too long to keep in the login cookie "
+            "(percent-encode non-ASCII characters, or shorten it)"
+        )
     return next_url
 
 
@@ -88,13 +100,24 @@ def signing_keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
     Web helpers call it once at start-up so a short key fails then, not at the first login.
 
     Raises:
-        ConfigurationError: no key, or a key shorter than 16 bytes.
+        ConfigurationError: no key, a key shorter than 16 bytes, a key that is
+            not str or bytes (or a list of them), or a str key that cannot be
+            encoded as UTF-8. The message never shows a key.
     """
-    candidates = [secret_key] if isinstance(secret_key, (str, bytes)) else list(secret_key)
+    if isinstance(secret_key, (str, bytes)):
+        candidates: list[object] = [secret_key]
+    elif isinstance(secret_key, Sequence):
+        candidates = list(secret_key)
+    else:
+        raise ConfigurationError("a login-state secret key must be str or bytes, or a list of them")
     keys = []
     for key in candidates:
-        raw = key.encode() if isinstance(key, str) else key
-        if not isinstance(raw, bytes) or len(raw) < _MIN_KEY_BYTES:
+        raw = _utf8(key) if isinstance(key, str) else key
+        if not isinstance(raw, bytes):
+            raise ConfigurationError(
+                "a login-state secret key must be str (encodable as UTF-8) or bytes"
+            )
+        if len(raw) < _MIN_KEY_BYTES:
             raise ConfigurationError(
                 f"a login-state secret key must be at least {_MIN_KEY_BYTES} bytes"
             )
@@ -102,6 +125,29 @@ def signing_keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
     if not keys:
         raise ConfigurationError("at least one login-state secret key is needed")
     return keys
+
+
+def _finite(value: object) -> float | None:
+    """``value`` as a float if it is a finite int or float (not a bool), else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _check_clock(max_age: object, now: object) -> None:
+    # A NaN would make every "too old" comparison False: expiry switched off.
+    age = _finite(max_age)
+    if age is None or age < 0:
+        raise ConfigurationError("max_age must be a finite number of seconds >= 0")
+    if now is not None and _finite(now) is None:
+        raise ConfigurationError("now must be a finite number of epoch seconds, or None")
+
+
+def _utf8(key: str) -> bytes | None:
+    try:
+        return key.encode("utf-8")
+    except UnicodeEncodeError:
+        return None  # raised outside: the error's args would hold the key
 
 
 def _sign(key: bytes, payload: str) -> bytes:
@@ -135,15 +181,37 @@ class LoginRequest:
 
         Args:
             secret_key: The application's secret (at least 16 bytes).
+
+        Returns:
+            A value of at most 4,096 ASCII characters, which :meth:`unseal`
+            accepts (within ``max_age``) and browsers keep.
+
+        Raises:
+            ConfigurationError: A bad key, or a field that could not be read
+                back (an empty state, a non-finite time).
+            UnsafeRedirectError: ``next_url`` is not a safe, short path.
         """
+        keys = signing_keys(secret_key)
+        if (
+            not isinstance(self.state, str)
+            or not self.state
+            or _finite(self.created_at) is None
+            or not isinstance(self.code_verifier, (str, type(None)))
+        ):
+            raise ConfigurationError("this LoginRequest cannot be sealed: a field is malformed")
         body: dict[str, Any] = {"s": self.state, "t": self.created_at}
         if self.code_verifier is not None:
             body["v"] = self.code_verifier
         if self.next_url is not None:
-            body["n"] = self.next_url
+            body["n"] = safe_next_url(self.next_url)
         payload = _b64encode(json.dumps(body, separators=(",", ":")).encode())
         signed = f"{_VERSION}.{payload}"
-        return f"{signed}.{_b64encode(_sign(signing_keys(secret_key)[0], signed))}"
+        sealed = f"{signed}.{_b64encode(_sign(keys[0], signed))}"
+        if len(sealed) > _MAX_SEALED:
+            raise ConfigurationError(
+                "this login is too large to keep in a cookie (is its state that long?)"
+            )
+        return sealed
 
     @classmethod
     def unseal(
@@ -166,8 +234,11 @@ class LoginRequest:
         Raises:
             LoginStateError: The value is garbage, tampered, signed with an
                 unknown key, or expired (then ``expired`` is True).
+            ConfigurationError: A bad key, or ``max_age`` or ``now`` that is
+                not a finite number (NaN never switches expiry off).
         """
         keys = signing_keys(secret_key)
+        _check_clock(max_age, now)
         if not isinstance(value, str) or not value or len(value) > _MAX_SEALED:
             raise LoginStateError("the login state is missing or malformed")
         version, _, rest = value.partition(".")
@@ -197,18 +268,42 @@ class LoginRequest:
             or not isinstance(next_url, (str, type(None)))
         ):
             raise LoginStateError("the login state is malformed")
-        current = time.time() if now is None else now
-        if created_at > current + _FUTURE_SKEW:
-            raise LoginStateError("the login state is dated in the future")
-        if current - created_at > max_age:
-            raise LoginStateError("the login took too long; please start again", expired=True)
-        return cls(
+        login = cls(
             url="",
             state=state,
             code_verifier=verifier,
             next_url=next_url,
             created_at=float(created_at),
         )
+        login.check_age(max_age, now=now)
+        return login
+
+    def check_age(
+        self, max_age: float = DEFAULT_LOGIN_MAX_AGE, *, now: float | None = None
+    ) -> None:
+        """Refuse a login that is too old, or dated in the future.
+
+        :meth:`unseal` calls it; a session that keeps logins another way calls
+        it before the code exchange.
+
+        Args:
+            max_age: Seconds after ``created_at`` at which the login expires.
+            now: The current time; ``time.time()`` when None.
+
+        Raises:
+            LoginStateError: The login expired (``expired`` is True) or is
+                dated more than a minute in the future.
+            ConfigurationError: ``max_age`` or ``now`` is not a finite number
+                (a NaN or infinite ``max_age`` never switches expiry off).
+        """
+        _check_clock(max_age, now)
+        if _finite(self.created_at) is None:
+            raise LoginStateError("the login's start time is not a finite number")
+        current = time.time() if now is None else now
+        if self.created_at > current + _FUTURE_SKEW:
+            raise LoginStateError("the login state is dated in the future")
+        if current - self.created_at > max_age:
+            raise LoginStateError("the login took too long; please start again", expired=True)
 
     def __repr__(self) -> str:
         return (

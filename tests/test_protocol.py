@@ -30,7 +30,7 @@ from chattz_oauth_async.protocol import (
     userinfo_request,
 )
 
-CONFIG = ClientConfig.create("abc123", "s3cret", "https://example.com/chattz-callback")
+CONFIG = ClientConfig("abc123", "s3cret", "https://example.com/chattz-callback")
 NOW = 1_700_000_000.0
 
 
@@ -50,7 +50,7 @@ def test_authorize_url_is_the_documented_example() -> None:
 
 def test_authorize_url_encodes_a_redirect_uri_with_a_query() -> None:
     """A redirect_uri with its own query is encoded so it stays one parameter."""
-    config = ClientConfig.create("abc123", "s", "https://example.com/cb?a=1&b=2")
+    config = ClientConfig("abc123", "s", "https://example.com/cb?a=1&b=2")
     url = authorize_url(config, "xyz")
     assert ["https://example.com/cb?a=1&b=2"] == parse_qs(url.split("?", 1)[1])["redirect_uri"]
 
@@ -276,7 +276,7 @@ def test_config_repr_hides_the_secret() -> None:
 def test_config_refuses_malformed_urls(url: str) -> None:
     """A base URL that is not an absolute https URL is a ConfigurationError."""
     with pytest.raises(ConfigurationError):
-        ClientConfig.create("id", "secret", "https://example.com/cb", url)
+        ClientConfig("id", "secret", "https://example.com/cb", url)
 
 
 def test_token_repr_and_str_hide_secrets() -> None:

@@ -122,7 +122,7 @@ class AsyncChattzOAuth:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self.config = ClientConfig.create(client_id, client_secret, redirect_uri, base_url)
+        self.config = ClientConfig(client_id, client_secret, redirect_uri, base_url)
         if not (isinstance(leeway, (int, float)) and 0 <= leeway < float("inf")):
             raise ConfigurationError("leeway must be a finite number of seconds >= 0")
         if not (isinstance(total_timeout, (int, float)) and 0 < total_timeout < float("inf")):

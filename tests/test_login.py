@@ -12,10 +12,14 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chattz_oauth_async import (
     ChattzOAuthError,
@@ -26,10 +30,9 @@ from chattz_oauth_async import (
     safe_next_url,
 )
 from chattz_oauth_async.protocol import new_code_verifier, new_state
-
-KEY = "k" * 32
-OTHER_KEY = "o" * 32
-NOW = 1_700_000_000.0
+from tests.helpers import LOGIN_KEY as KEY
+from tests.helpers import NOW, assert_not_leaked, lone_surrogate_texts
+from tests.helpers import OTHER_LOGIN_KEY as OTHER_KEY
 
 
 def make_login(
@@ -481,3 +484,106 @@ def test_checklist_9_next_url_non_string_refused(target: Any) -> None:
 def test_checklist_9_unsafe_redirect_is_a_library_error() -> None:
     """UnsafeRedirectError is a ChattzOAuthError."""
     assert issubclass(UnsafeRedirectError, ChattzOAuthError)
+
+
+# --- The error contract: wrong keyword values, keys, sizes ------------------------
+
+
+@pytest.mark.checklist(2)
+@pytest.mark.parametrize("max_age", ["600", None, math.nan, math.inf, -math.inf, -1, True, [600]])
+def test_checklist_2_bad_max_age_is_a_configuration_error(max_age: Any) -> None:
+    """max_age that is not a finite number >= 0 is a ConfigurationError (NaN never disables it)."""
+    sealed = make_login(at=NOW - 10**9).seal(KEY)
+    with pytest.raises(ConfigurationError):
+        LoginRequest.unseal(sealed, KEY, max_age, now=NOW)
+
+
+@pytest.mark.checklist(2)
+@pytest.mark.parametrize("now", ["now", math.nan, math.inf])
+def test_checklist_2_bad_now_is_a_configuration_error(now: Any) -> None:
+    """A 'now' that is not a finite number is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        LoginRequest.unseal(make_login().seal(KEY), KEY, now=now)
+
+
+@pytest.mark.checklist(2)
+def test_checklist_2_check_age_refuses_an_old_login() -> None:
+    """check_age() is the one expiry check: an old login is an expired LoginStateError."""
+    with pytest.raises(LoginStateError) as caught:
+        make_login(at=NOW - 601).check_age(600, now=NOW)
+    assert True is caught.value.expired
+
+
+@pytest.mark.checklist(2)
+@pytest.mark.parametrize("created_at", [math.nan, math.inf, -math.inf])
+def test_checklist_2_check_age_refuses_a_non_finite_start(created_at: float) -> None:
+    """A login whose start time is NaN or infinite never passes the age check."""
+    with pytest.raises(LoginStateError):
+        make_login(at=created_at).check_age(600, now=NOW)
+
+
+@pytest.mark.checklist(2)
+@pytest.mark.parametrize(
+    "keys", [None, 123, 1.5, [1], [KEY, None], {"k": KEY}, object(), [bytearray(32)]]
+)
+def test_checklist_2_keys_of_the_wrong_type_are_configuration_errors(keys: Any) -> None:
+    """Keys that are not str or bytes, or a list of them, are a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        LoginRequest.unseal("c1.x.y", keys)
+
+
+@pytest.mark.checklist(33)
+@settings(max_examples=100, deadline=None)
+@given(key=lone_surrogate_texts().map(lambda text: text * 4))
+def test_checklist_33_unencodable_key_is_a_configuration_error_without_it(key: str) -> None:
+    """A str key with a lone surrogate is a ConfigurationError that never shows the key."""
+    with pytest.raises(ConfigurationError) as caught:
+        make_login().seal(key)
+    assert_not_leaked(key, caught.value)
+
+
+@pytest.mark.checklist(9)
+def test_checklist_9_long_non_ascii_next_url_refused_before_sealing() -> None:
+    """A non-ASCII target that would seal past what a cookie holds is refused up front."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url("/" + "é" * 2000)
+
+
+@pytest.mark.checklist(9)
+def test_checklist_9_longest_ascii_next_url_still_seals_under_4096() -> None:
+    """The longest accepted ASCII target seals to at most 4,096 characters, and unseals."""
+    target = "/" + "a" * 2047
+    sealed = make_login(verifier=new_code_verifier(), next_url=safe_next_url(target)).seal(KEY)
+    assert (True, target) == (
+        len(sealed) <= 4096,
+        LoginRequest.unseal(sealed, KEY, now=NOW).next_url,
+    )
+
+
+@pytest.mark.checklist(9)
+@settings(max_examples=300, deadline=None)
+@given(
+    target=st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=2100).map(
+        lambda text: "/" + text
+    )
+)
+def test_checklist_9_property_every_accepted_next_url_seals_and_unseals(target: str) -> None:
+    """Whatever safe_next_url accepts seals to a cookie-sized value that unseals to it."""
+    try:
+        accepted = safe_next_url(target)
+    except UnsafeRedirectError:
+        return
+    sealed = make_login(verifier=new_code_verifier(), next_url=accepted).seal(KEY)
+    unsealed = LoginRequest.unseal(sealed, KEY, now=NOW)
+    assert (True, True, accepted) == (len(sealed) <= 4096, sealed.isascii(), unsealed.next_url)
+
+
+@pytest.mark.checklist(2)
+@pytest.mark.parametrize(
+    "fields", [{"state": ""}, {"state": None}, {"created_at": math.nan}, {"code_verifier": 3}]
+)
+def test_checklist_2_seal_refuses_what_unseal_would_refuse(fields: dict[str, Any]) -> None:
+    """seal() refuses a LoginRequest that unseal() could not read back."""
+    login = attrs.evolve(make_login(), **fields)
+    with pytest.raises(ConfigurationError):
+        login.seal(KEY)

@@ -1,0 +1,61 @@
+"""Encoding rules the protocol modules share: what may travel in a URL, a form or a header.
+
+Internal to :mod:`chattz_oauth_async.protocol`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import quote
+
+from ..errors import ConfigurationError
+
+__all__ = ["VISIBLE_ASCII", "encodable", "form_quote", "query_quote"]
+
+#: Printable ASCII without space: what a code or token may be made of to travel in a header.
+VISIBLE_ASCII: Final = re.compile(r"[\x21-\x7e]+")
+
+
+def encodable(value: str) -> bool:
+    """Tell whether ``value`` can be sent: UTF-8 refuses lone surrogates (``"\\udcff"``).
+
+    ``os.environ`` holds such strings for bytes it could not decode.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_encodable(what: str) -> ConfigurationError:
+    # Raised outside the ``except`` block, so that no UnicodeEncodeError (whose
+    # args hold the whole string, perhaps a secret) hangs on as __context__.
+    return ConfigurationError(
+        f"{what} cannot be encoded as UTF-8 (it holds a lone surrogate: "
+        "was it read from undecodable bytes?)"
+    )
+
+
+def query_quote(value: str, what: str) -> str:
+    """Percent-encode a query value (``:`` and ``/`` may stay, RFC 3986 3.4).
+
+    Raises:
+        ConfigurationError: ``value`` cannot be encoded; the message names
+            ``what``, never the value.
+    """
+    if not encodable(value):
+        raise _not_encodable(what)
+    return quote(value, safe=":/")
+
+
+def form_quote(value: str, what: str) -> str:
+    """Percent-encode a value for an application/x-www-form-urlencoded body.
+
+    Raises:
+        ConfigurationError: As :func:`query_quote`.
+    """
+    if not encodable(value):
+        raise _not_encodable(what)
+    return quote(value, safe="")

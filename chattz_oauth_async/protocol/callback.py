@@ -1,0 +1,128 @@
+"""Reading the authorization callback: parse_callback() checks ``state``, returns the code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Final
+from urllib.parse import parse_qsl
+
+from ..errors import AuthorizationDenied, ProviderError, StateMismatchError, clean_text
+from ._text import VISIBLE_ASCII
+
+__all__ = ["CallbackInput", "parse_callback"]
+
+#: Longest code or state we accept in a callback.
+_MAX_CALLBACK_VALUE: Final = 4096
+
+CallbackInput = str | Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
+    if isinstance(callback, str):
+        query = callback
+        if "?" in query:
+            query = query.split("?", 1)[1]
+        query = query.split("#", 1)[0]
+        try:
+            return parse_qsl(query, keep_blank_values=True, max_num_fields=50)
+        except ValueError:
+            raise ProviderError("the callback has too many or malformed parameters") from None
+    multi_items = getattr(callback, "multi_items", None)  # Starlette, Werkzeug-like
+    if callable(multi_items):
+        pairs = list(multi_items())
+    elif isinstance(callback, Mapping):
+        # Every value of a repeated name must be seen, to refuse it: multidict
+        # (aiohttp) has getall(), Werkzeug (Flask) and Django's QueryDict getlist().
+        getall = getattr(callback, "getall", None) or getattr(callback, "getlist", None)
+        if callable(getall):
+            pairs = [(k, v) for k in set(callback) for v in getall(k)]
+        else:
+            pairs = list(callback.items())
+    else:
+        try:
+            pairs = list(callback)
+        except TypeError:
+            raise ProviderError("the callback must be a query string or its parameters") from None
+    if not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], str)
+        for pair in pairs
+    ):
+        raise ProviderError("callback parameters must be (name, value) pairs of strings")
+    return [(name, value) for name, value in pairs]
+
+
+def parse_callback(
+    callback: CallbackInput,
+    expected_state: str | None,
+    *,
+    issuer: str | None = None,
+) -> str:
+    """Check an authorization callback and return its code.
+
+    The state is checked first, in constant time, so that nothing else (not
+    even an ``error``) is believed from a callback that was not meant for this
+    browser.
+
+    Args:
+        callback: The callback URL, its query string, or its parameters (a
+            mapping, a Starlette ``QueryParams``, or ``(name, value)`` pairs).
+        expected_state: The state this browser's login was started with.
+        issuer: When given, an ``iss`` parameter must equal it exactly
+            (RFC 9207); a callback without ``iss`` is accepted.
+
+    Returns:
+        The authorization code.
+
+    Raises:
+        StateMismatchError: ``state`` is missing, empty, repeated or wrong, or
+            no state was expected.
+        AuthorizationDenied: The provider sent ``error=...`` (for example
+            ``access_denied``) with the right state.
+        ProviderError: No code, a repeated code, or ``iss`` that does not match.
+    """
+    import hmac  # here, not at the top: it costs import time
+
+    pairs = _callback_pairs(callback)
+    values: dict[str, list[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, []).append(value)
+    states = values.get("state", [])
+    if (
+        not isinstance(expected_state, str)
+        or not expected_state
+        or len(states) != 1
+        or not states[0]
+        or len(states[0]) > _MAX_CALLBACK_VALUE
+        or not hmac.compare_digest(
+            states[0].encode("utf-8", "surrogatepass"),
+            expected_state.encode("utf-8", "surrogatepass"),
+        )
+    ):
+        raise StateMismatchError(
+            "the callback's state does not match the login this browser started"
+        )
+    for key in ("code", "error", "iss"):
+        if len(values.get(key, ())) > 1:
+            raise ProviderError(f"the callback repeats the {key!r} parameter")
+    if issuer is not None and "iss" in values and values["iss"][0] != issuer:
+        raise ProviderError(
+            f"the callback's issuer {clean_text(values['iss'][0])!r} is not {issuer!r}"
+        )
+    if "error" in values:
+        description = values.get("error_description")
+        uri = values.get("error_uri")
+        raise AuthorizationDenied(
+            values["error"][0] or "unknown_error",
+            description[0] if description else None,
+            uri[0] if uri else None,
+        )
+    codes = values.get("code", [])
+    if not codes or not codes[0]:
+        raise ProviderError("the callback carries no authorization code")
+    code = codes[0]
+    if len(code) > _MAX_CALLBACK_VALUE or not VISIBLE_ASCII.fullmatch(code):
+        raise ProviderError("the callback's authorization code is malformed")
+    return code

@@ -1,0 +1,173 @@
+"""The client's configuration: :class:`ClientConfig`, the provider's endpoints, URL checks."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from ..errors import ConfigurationError, InsecureTransportError
+from ._text import VISIBLE_ASCII, encodable, form_quote, query_quote
+
+__all__ = [
+    "AUTHORIZE_PATH",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_LOGIN_MAX_AGE",
+    "TOKEN_PATH",
+    "USERINFO_PATH",
+    "ClientConfig",
+    "is_loopback_host",
+]
+
+DEFAULT_BASE_URL: Final = "https://chattz.net"
+AUTHORIZE_PATH: Final = "/oauth/authorize"
+TOKEN_PATH: Final = "/oauth/token"
+USERINFO_PATH: Final = "/oauth/userinfo"
+
+#: How long (seconds) a started login may take before its state expires.
+DEFAULT_LOGIN_MAX_AGE: Final = 600
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Tell whether ``host`` names this machine: localhost, 127.0.0.0/8 or ::1."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(name: str, url: object) -> str:
+    if not isinstance(url, str) or not url:
+        raise ConfigurationError(f"{name} must be a non-empty URL string")
+    if not encodable(url):
+        raise ConfigurationError(f"{name} is not a valid URL: it cannot be encoded as UTF-8")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018  (raises ValueError for a malformed port)
+    except ValueError:
+        raise ConfigurationError(f"{name} is not a valid URL: {url!r}") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigurationError(f"{name} must be an absolute https:// URL: {url!r}")
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise InsecureTransportError(
+            f"{name} must use https:// (plain http:// is only allowed for "
+            f"loopback hosts such as 127.0.0.1 or localhost): {url!r}"
+        )
+    if parts.fragment or "#" in url:
+        raise ConfigurationError(f"{name} must not contain a fragment: {url!r}")
+    if parts.username or parts.password:
+        raise ConfigurationError(f"{name} must not contain credentials")
+    return url
+
+
+def _check_client_id(_: object, __: object, value: str) -> None:
+    if not isinstance(value, str) or not VISIBLE_ASCII.fullmatch(value):
+        raise ConfigurationError("client_id must be a non-empty string of printable ASCII")
+
+
+def _check_client_secret(_: object, __: object, value: str) -> None:
+    # The messages never quote the value: it is a secret.
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError("client_secret must be a non-empty string")
+    if not encodable(value):
+        raise ConfigurationError(
+            "client_secret cannot be encoded as UTF-8 (it holds a lone surrogate: "
+            "was it read from undecodable bytes?)"
+        )
+
+
+def _check_redirect_uri(_: object, __: object, value: str) -> None:
+    _check_url("redirect_uri", value)
+
+
+def _check_base_url(_: object, __: object, value: object) -> None:
+    if urlsplit(_check_url("base_url", value)).query:
+        raise ConfigurationError("base_url must not contain a query")
+
+
+def _strip_slash(value: str) -> str:
+    # Anything but a string passes through to the validator, which names the mistake.
+    return value.rstrip("/") if isinstance(value, str) else value
+
+
+@attrs.frozen(repr=False)
+class ClientConfig:
+    """A registered Chattz client and the provider it talks to, valid once built.
+
+    ``ClientConfig(client_id, client_secret, redirect_uri, base_url)`` checks
+    every value and derives the endpoints from ``base_url`` (a trailing slash
+    is dropped). The client secret never appears in ``repr()``.
+
+    Attributes:
+        client_id: The client id Chattz gave you (printable ASCII).
+        client_secret: The client secret.
+        redirect_uri: Your callback URL, exactly as registered.
+        base_url: The provider, ``https://chattz.net`` unless you test against a fake.
+        authorize_endpoint: ``base_url`` + ``/oauth/authorize`` (derived).
+        token_endpoint: ``base_url`` + ``/oauth/token`` (derived).
+        userinfo_endpoint: ``base_url`` + ``/oauth/userinfo`` (derived).
+        authorize_prefix: The authorize URL up to the per-login parameters (derived).
+        token_form_prefix: The code exchange's form without the code (derived;
+            it holds the secret).
+        refresh_form_prefix: The refresh form without the refresh token
+            (derived; it holds the secret).
+
+    Raises:
+        ConfigurationError: A value is empty, not a string, cannot be encoded,
+            or is not a valid URL.
+        InsecureTransportError: ``base_url`` or ``redirect_uri`` uses
+            ``http://`` for a host that is not loopback.
+    """
+
+    client_id: str = attrs.field(validator=_check_client_id)
+    client_secret: str = attrs.field(validator=_check_client_secret)
+    redirect_uri: str = attrs.field(validator=_check_redirect_uri)
+    base_url: str = attrs.field(
+        default=DEFAULT_BASE_URL, converter=_strip_slash, validator=_check_base_url
+    )
+    authorize_endpoint: str = attrs.field(init=False)
+    token_endpoint: str = attrs.field(init=False)
+    userinfo_endpoint: str = attrs.field(init=False)
+    # Precomputed so that the hot paths only append the per-call values.
+    authorize_prefix: str = attrs.field(init=False)
+    token_form_prefix: str = attrs.field(init=False)
+    refresh_form_prefix: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        # Runs after the validators, so every value here is known to be good.
+        base = self.base_url
+        secret = form_quote(self.client_secret, "client_secret")
+        client_id = form_quote(self.client_id, "client_id")
+        common = f"&client_id={client_id}&client_secret={secret}"
+        derived = {
+            "authorize_endpoint": base + AUTHORIZE_PATH,
+            "token_endpoint": base + TOKEN_PATH,
+            "userinfo_endpoint": base + USERINFO_PATH,
+            "authorize_prefix": (
+                f"{base}{AUTHORIZE_PATH}?response_type=code"
+                f"&client_id={query_quote(self.client_id, 'client_id')}"
+                f"&redirect_uri={query_quote(self.redirect_uri, 'redirect_uri')}"
+            ),
+            "token_form_prefix": (
+                f"grant_type=authorization_code{common}"
+                f"&redirect_uri={form_quote(self.redirect_uri, 'redirect_uri')}"
+            ),
+            "refresh_form_prefix": f"grant_type=refresh_token{common}",
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # the attrs idiom for a frozen class
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientConfig(client_id={self.client_id!r}, "
+            f"redirect_uri={self.redirect_uri!r}, base_url={self.base_url!r}, "
+            "client_secret=<redacted>)"
+        )

@@ -1,0 +1,251 @@
+"""Reading the provider's answers: the token response and the userinfo response.
+
+:func:`parse_token_response` turns the token endpoint's answer into a
+:class:`~chattz_oauth_async.models.Token`; :func:`parse_userinfo_response`
+turns userinfo's into a :class:`~chattz_oauth_async.models.ChattzUser`.
+Anything else becomes a typed error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ..errors import InsufficientScopeError, InvalidTokenError, OAuthError, ProviderError
+from ..models import DEFAULT_LEEWAY, ChattzUser, Token
+from ._text import VISIBLE_ASCII
+
+__all__ = ["parse_token_response", "parse_userinfo_response"]
+
+#: What RFC 6749 (appendix A.17) allows in a refresh token: printable ASCII and space.
+_VSCHARS: Final = re.compile(r"[\x20-\x7e]+")
+#: The longest lifetime we believe (100 years); anything above is malformed.
+_MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every call: json.loads() with options builds a new one each time.
+_JSON: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _load_json(body: bytes) -> Any:
+    """Decode a UTF-8 JSON body (RFC 8259); raise ValueError for anything that is
+    not strict JSON (NaN and Infinity included)."""
+    try:
+        return _JSON.decode(body.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or None if it is not one."""
+    try:
+        data = _load_json(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _oauth_error(
+    data: Mapping[str, Any], status_code: int, cls: type[OAuthError] = OAuthError
+) -> OAuthError:
+    return cls(
+        str(data.get("error")),
+        data.get("error_description"),
+        data.get("error_uri"),
+        status_code,
+    )
+
+
+def _expires_in(value: object, status_code: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
+        seconds: object = int(value)
+    elif type(value) is float and math.isfinite(value) and value.is_integer():
+        seconds = int(value)
+    else:
+        seconds = value
+    if type(seconds) is not int or not 0 <= seconds <= _MAX_EXPIRES_IN:
+        raise ProviderError(
+            "token response has an invalid 'expires_in' (want whole seconds >= 0)",
+            status_code,
+        )
+    return seconds
+
+
+def _optional_str(data: Mapping[str, Any], key: str, status_code: int, what: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProviderError(f"{what} has a non-string {key!r}", status_code)
+    return value
+
+
+_TOKEN_FIELDS: Final = frozenset(
+    {"access_token", "token_type", "expires_in", "refresh_token", "scope"}
+)
+
+
+def parse_token_response(
+    status_code: int,
+    body: bytes,
+    *,
+    now: float,
+    leeway: float = DEFAULT_LEEWAY,
+    previous_refresh_token: str | None = None,
+) -> Token:
+    """Turn the token endpoint's answer into a :class:`Token`.
+
+    Args:
+        status_code: The HTTP status.
+        body: The raw response body.
+        now: The time of receipt (epoch seconds), for ``expires_at``.
+        leeway: The leeway to store on the token.
+        previous_refresh_token: For a refresh: kept when the provider does not
+            rotate the refresh token.
+
+    Raises:
+        OAuthError: The body is an RFC 6749 section 5.2 error (whatever the
+            status, and even when it also carries an access_token).
+        ProviderError: Anything else that is not a valid bearer token
+            response: an ``error`` member that is not a non-empty string
+            (null, ``""``, a number: never a token, even next to an
+            access_token), non-JSON, not an object, a missing, empty or
+            non-string access_token, a refresh_token with characters RFC 6749
+            does not allow, a token_type other than Bearer, a malformed
+            expires_in, or an unexpected status.
+    """
+    data = _json_object(body)
+    if data is not None and "error" in data:
+        # Present is enough: {"error": null, "access_token": ...} is not a token.
+        if isinstance(data["error"], str) and data["error"]:
+            raise _oauth_error(data, status_code)
+        raise ProviderError("token response carries a malformed 'error' member", status_code)
+    if not 200 <= status_code < 300:
+        raise ProviderError(
+            "token endpoint answered with an unexpected status and no OAuth error",
+            status_code,
+        )
+    if data is None:
+        raise ProviderError("token response is not a JSON object", status_code)
+    access_token = data.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise ProviderError("token response has no access_token", status_code)
+    if not VISIBLE_ASCII.fullmatch(access_token):
+        raise ProviderError(
+            "token response's access_token has characters not allowed in a header",
+            status_code,
+        )
+    token_type = data.get("token_type")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise ProviderError(
+            "token response's token_type is not Bearer; this library only uses bearer tokens",
+            status_code,
+        )
+    expires_in = _expires_in(data.get("expires_in"), status_code)
+    refresh_token = _optional_str(data, "refresh_token", status_code, "token response")
+    if refresh_token and not _VSCHARS.fullmatch(refresh_token):
+        # It goes back to the provider in a form: RFC 6749 A.17 allows VSCHAR only.
+        raise ProviderError(
+            "token response's refresh_token has characters RFC 6749 does not allow",
+            status_code,
+        )
+    scope = data.get("scope")
+    if isinstance(scope, list) and all(isinstance(item, str) for item in scope):
+        scope = " ".join(scope)
+    elif scope is not None and not isinstance(scope, str):
+        raise ProviderError("token response has a malformed 'scope'", status_code)
+    return Token(
+        access_token=access_token,
+        token_type="Bearer",
+        expires_in=expires_in,
+        expires_at=None if expires_in is None else now + expires_in,
+        refresh_token=refresh_token or previous_refresh_token,
+        scope=scope,
+        extra={k: v for k, v in data.items() if k not in _TOKEN_FIELDS},
+        leeway=leeway,
+    )
+
+
+_AUTH_PARAM: Final = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))')
+
+
+def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The auth-params of a ``WWW-Authenticate: Bearer ...`` header (RFC 6750 section 3)."""
+    if not headers:
+        return {}
+    value = headers.get("www-authenticate") or headers.get("WWW-Authenticate") or ""
+    scheme, _, params = value.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return {}
+    return {m[1].lower(): m[2] or m[3] for m in _AUTH_PARAM.finditer(params[:2000])}
+
+
+def parse_userinfo_response(
+    status_code: int, body: bytes, headers: Mapping[str, str] | None = None
+) -> ChattzUser:
+    """Turn ``GET /oauth/userinfo``'s answer into a :class:`ChattzUser`.
+
+    Args:
+        status_code: The HTTP status.
+        body: The raw response body.
+        headers: Response headers (lower-case keys work), read for
+            ``WWW-Authenticate`` on a 401 or 403.
+
+    Raises:
+        InvalidTokenError: HTTP 401: the token is invalid, expired or revoked.
+        InsufficientScopeError: HTTP 403.
+        OAuthError: Another status with an RFC 6749/6750 error body.
+        ProviderError: Non-JSON, not an object, ``id`` missing or not an
+            integer, ``username`` missing, or a field of the wrong type.
+    """
+    if status_code in (401, 403):
+        params = _www_authenticate(headers)
+        details = _json_object(body) or {}
+        for key in ("error", "error_description", "error_uri"):
+            if key not in params and isinstance(details.get(key), str):
+                params[key] = details[key]
+        if status_code == 401:
+            raise InvalidTokenError(
+                params.get("error") or "invalid_token",
+                params.get("error_description"),
+                params.get("error_uri"),
+                status_code,
+            )
+        raise InsufficientScopeError(
+            params.get("error") or "insufficient_scope",
+            params.get("error_description"),
+            params.get("error_uri"),
+            status_code,
+        )
+    data = _json_object(body)
+    if not 200 <= status_code < 300:
+        if data is not None and isinstance(data.get("error"), str) and data["error"]:
+            raise _oauth_error(data, status_code)
+        raise ProviderError("userinfo endpoint answered with an unexpected status", status_code)
+    if data is None:
+        raise ProviderError("userinfo response is not a JSON object", status_code)
+    user_id = data.get("id")
+    if type(user_id) is not int:
+        raise ProviderError("userinfo response has no integer 'id'", status_code)
+    username = data.get("username")
+    if not isinstance(username, str):
+        raise ProviderError("userinfo response has no string 'username'", status_code)
+    what = "userinfo response"
+    return ChattzUser(
+        id=user_id,
+        username=username,
+        email=_optional_str(data, "email", status_code, what),
+        first_name=_optional_str(data, "first_name", status_code, what),
+        last_name=_optional_str(data, "last_name", status_code, what),
+        avatar=_optional_str(data, "avatar", status_code, what),
+        raw=data,
+    )

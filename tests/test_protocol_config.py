@@ -1,0 +1,111 @@
+"""protocol.config: ClientConfig is valid once constructed, and derives its endpoints."""
+
+from __future__ import annotations
+
+import contextlib
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chattz_oauth_async.errors import ChattzOAuthError, ConfigurationError
+from chattz_oauth_async.protocol import ClientConfig, authorize_url
+from tests.helpers import assert_not_leaked, lone_surrogate_texts
+
+
+def test_plain_constructor_derives_the_documented_endpoints() -> None:
+    """ClientConfig(id, secret, uri) alone builds the documented endpoints (no create())."""
+    config = ClientConfig("abc123", "s3cret", "https://example.com/cb")
+    expected = (
+        "https://chattz.net/oauth/authorize",
+        "https://chattz.net/oauth/token",
+        "https://chattz.net/oauth/userinfo",
+    )
+    actual = (config.authorize_endpoint, config.token_endpoint, config.userinfo_endpoint)
+    assert expected == actual
+
+
+def test_plain_constructor_builds_a_whole_authorize_url() -> None:
+    """The authorize URL of a plainly constructed config is complete, not '&state=st'."""
+    config = ClientConfig("abc123", "s3cret", "https://example.com/cb")
+    expected = (
+        "https://chattz.net/oauth/authorize?response_type=code&client_id=abc123"
+        "&redirect_uri=https://example.com/cb&state=st"
+    )
+    assert expected == authorize_url(config, "st")
+
+
+def test_base_url_trailing_slash_is_dropped() -> None:
+    """A base URL with a trailing slash gives the same endpoints as one without."""
+    config = ClientConfig("id", "secret", "https://example.com/cb", "https://fake.test/")
+    assert ("https://fake.test", "https://fake.test/oauth/token") == (
+        config.base_url,
+        config.token_endpoint,
+    )
+
+
+def test_evolve_recomputes_the_derived_fields() -> None:
+    """attrs.evolve with another base URL derives new endpoints."""
+    config = ClientConfig("id", "secret", "https://example.com/cb")
+    moved = attrs.evolve(config, base_url="https://staging.test")
+    assert "https://staging.test/oauth/userinfo" == moved.userinfo_endpoint
+
+
+def test_derived_fields_are_not_constructor_arguments() -> None:
+    """Endpoints cannot be passed in: they are always derived from base_url."""
+    with pytest.raises(TypeError):
+        ClientConfig("id", "secret", "https://example.com/cb", token_endpoint="x")  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("client_id", "client_secret"),
+    [("", "secret"), ("id", ""), (None, "secret"), ("id", None), ("a b", "secret"), (1, 2)],
+)
+def test_empty_or_wrong_type_credentials_refused(client_id: object, client_secret: object) -> None:
+    """Empty, non-string or non-printable credentials are a ConfigurationError at construction."""
+    with pytest.raises(ConfigurationError):
+        ClientConfig(client_id, client_secret, "https://example.com/cb")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("base_url", ["https://chattz.net?x=1", None, 3])
+def test_base_url_with_query_or_wrong_type_refused(base_url: object) -> None:
+    """A base URL with a query or of the wrong type is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        ClientConfig("id", "secret", "https://example.com/cb", base_url)  # type: ignore[arg-type]
+
+
+def test_create_is_gone() -> None:
+    """There is one way to build a config: the constructor."""
+    assert False is hasattr(ClientConfig, "create")
+
+
+@settings(max_examples=100, deadline=None)
+@given(secret=lone_surrogate_texts())
+def test_property_unencodable_client_secret_is_a_configuration_error_without_it(
+    secret: str,
+) -> None:
+    """A client secret with a lone surrogate is a ConfigurationError that never shows it."""
+    with pytest.raises(ConfigurationError) as caught:
+        ClientConfig("id", secret, "https://example.com/cb")
+    assert_not_leaked(secret, caught.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(client_id=st.text(), redirect_uri=st.text(), base_url=st.text())
+def test_property_any_text_gives_a_config_or_a_typed_error(
+    client_id: str, redirect_uri: str, base_url: str
+) -> None:
+    """Any strings give a ClientConfig or a ChattzOAuthError, nothing raw."""
+    with contextlib.suppress(ChattzOAuthError):
+        ClientConfig(client_id, "secret", redirect_uri, base_url)
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "base_url"),
+    [("https://example.com/\udcff", "https://chattz.net"), ("https://x/cb", "https://\udcff")],
+)
+def test_unencodable_urls_are_configuration_errors(redirect_uri: str, base_url: str) -> None:
+    """A URL with a lone surrogate is a ConfigurationError, not a UnicodeEncodeError."""
+    with pytest.raises(ConfigurationError):
+        ClientConfig("id", "secret", redirect_uri, base_url)
