@@ -36,6 +36,8 @@ autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
+# Attributes: sections become fields of the class, not a second copy of each attribute.
+napoleon_use_ivar = True
 
 html_theme = "furo"
 html_title = f"chattz_oauth_async {release}"
