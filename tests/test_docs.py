@@ -274,6 +274,14 @@ def test_every_public_method_has_a_docstring() -> None:
     assert [] == missing
 
 
+def test_security_page_covers_every_checklist_line() -> None:
+    """docs/security.md has one row per line of docs/security-checklist.md, in order."""
+    checklist = (DOCS / "security-checklist.md").read_text()
+    lines = [int(n) for n in re.findall(r"^(\d+)\. ", checklist, flags=re.M)]
+    rows = [int(n) for n in re.findall(r"^\| (\d+) \|", (DOCS / "security.md").read_text(), re.M)]
+    assert (True, lines) == (len(lines) >= 38, rows)
+
+
 # --- the code blocks that run -----------------------------------------------------
 
 APP_SECRET = "docs-test-secret-key-" * 2
