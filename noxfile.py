@@ -65,6 +65,22 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (Sphinx, warnings are errors) into docs/_build/html."""
+    install(session, "docs")
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "docs",
+        "docs/_build/html",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
 def gen_sync(session: nox.Session) -> None:
     """Regenerate the sync twin (chattz_oauth_async/_sync, tests/_sync) from the async code."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "sync"))

@@ -146,7 +146,7 @@ class RecordedRequest:
         method: ``GET``, ``POST``...
         path: The path, without the query.
         query: The query parameters (the last value wins if one is repeated).
-        headers: The headers, with lower-case names (repeats joined by ``, ``).
+        headers: The headers, with lower-case names (repeats joined by ``", "``).
         form: The parameters of an ``application/x-www-form-urlencoded`` body,
             else empty.
         body: The raw body.

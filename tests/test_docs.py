@@ -1,0 +1,424 @@
+"""The documentation is true: public names are documented, and its code runs.
+
+Conventions (docs/development.md):
+
+- A code block a test runs is preceded by ``<!-- test: NAME -->``; this file
+  runs it (``TESTED`` lists the names).
+- A code block shown on purpose without running it is a fragment: a MyST
+  ``{code-block}`` with ``:class: fragment``, or, in README.md (rendered by
+  GitHub and the package index, which know no MyST), ``<!-- fragment -->``.
+- Whole apps are shown with ``literalinclude`` from examples/, which
+  tests/test_examples.py runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+import pytest
+
+import chattz_oauth_async.integrations
+from chattz_oauth_async.testing import FakeChattz
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+README = ROOT / "README.md"
+PAGES = [*(page for page in sorted(DOCS.rglob("*.md")) if "_build" not in page.parts), README]
+REFERENCE = [p for p in sorted((DOCS / "reference").iterdir()) if p.suffix in (".md", ".rst")]
+
+#: The ``<!-- test: NAME -->`` blocks, each run by a test below (README's in test_readme.py).
+TESTED = {
+    "quickstart-fastapi",
+    "starlette-app",
+    "django-views",
+    "pytest-example",
+    "login-driver",
+    "readme-fastapi",
+}
+#: Languages that are not code: output, diagrams.
+NOT_CODE = {"text", "none"}
+#: MyST directives that show code and so need a marker, like a plain fence.
+CODE_DIRECTIVES = {"{code-block}", "{code}", "{sourcecode}"}
+
+FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+MARKER = re.compile(r"^<!--\s*(?:test:\s*(?P<test>[\w-]+)|(?P<fragment>fragment)\b[^>]*)\s*-->$")
+AUTODOC = re.compile(
+    r"^\s*(?:\.\.\s+|```\{)(?:auto(?:class|function|exception|data|attribute|module|method)|"
+    r"py:(?:class|function|exception|data|attribute|module|method))(?:::|\})\s+(?P<name>[\w.]+)",
+    re.M,
+)
+
+
+@attrs.frozen
+class Block:
+    """One fenced block of a Markdown page."""
+
+    path: Path
+    line: int
+    info: str
+    options: dict[str, str]
+    body: str
+    marker: str | None  # a test name, "fragment", or None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` for failure messages."""
+        return f"{self.path.relative_to(ROOT)}:{self.line}"
+
+    @property
+    def language(self) -> str:
+        """The language: the info string's first word, or a directive's argument."""
+        words = self.info.split()
+        if words and words[0] in CODE_DIRECTIVES:
+            return words[1] if len(words) > 1 else ""
+        return words[0] if words else ""
+
+    @property
+    def is_code(self) -> bool:
+        """Whether the block shows code (and so must run or be marked a fragment)."""
+        words = self.info.split()
+        if words and words[0].startswith("{") and words[0] not in CODE_DIRECTIVES:
+            return False  # toctree, include, literalinclude...
+        return self.language not in NOT_CODE
+
+    @property
+    def is_fragment(self) -> bool:
+        """Marked as a fragment, by a comment or by ``:class: fragment``."""
+        return self.marker == "fragment" or "fragment" in self.options.get("class", "").split()
+
+
+def blocks_of(path: Path) -> Iterator[Block]:
+    """The fenced blocks of a Markdown file (CommonMark fences, MyST directive options)."""
+    lines = path.read_text().splitlines()
+    index = 0
+    while index < len(lines):
+        opener = FENCE.match(lines[index])
+        if opener is None:
+            index += 1
+            continue
+        fence, info, start = opener["fence"], opener["info"].strip(), index
+        marker = None
+        previous = next((text for text in reversed(lines[:start]) if text.strip()), "")
+        found = MARKER.match(previous.strip())
+        if found is not None:
+            marker = found["test"] or "fragment"
+        index += 1
+        options: dict[str, str] = {}
+        while info.startswith("{") and index < len(lines) and lines[index].startswith(":"):
+            key, _, value = lines[index][1:].partition(":")
+            options[key.strip()] = value.strip()
+            index += 1
+        body = []
+        while index < len(lines):
+            closer = lines[index].strip()
+            if closer.startswith(fence[0] * len(fence)) and not closer.strip(fence[0]):
+                break
+            body.append(lines[index])
+            index += 1
+        index += 1
+        text = "\n".join(body).strip("\n") + "\n"
+        yield Block(path, start + 1, info, options, text, marker)
+
+
+ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
+
+
+def block(name: str) -> Block:
+    """The one block marked ``<!-- test: name -->``."""
+    (found,) = [b for b in ALL_BLOCKS if b.marker == name]
+    return found
+
+
+# --- every code block runs or is a fragment ---------------------------------------
+
+
+def test_docs_have_code_blocks() -> None:
+    """The parser finds the pages' blocks (so the checks below check something)."""
+    assert True is (len([b for b in ALL_BLOCKS if b.is_code]) >= 15)
+
+
+def test_every_code_block_runs_or_is_a_fragment() -> None:
+    """No code block is left unmarked: each runs in a test or says it is a fragment."""
+    unmarked = [b.where for b in ALL_BLOCKS if b.is_code and not b.is_fragment and not b.marker]
+    assert [] == unmarked
+
+
+def test_every_test_marker_has_a_test() -> None:
+    """Each ``<!-- test: NAME -->`` is run here, and each name here marks exactly one block."""
+    names = [b.marker for b in ALL_BLOCKS if b.marker not in (None, "fragment")]
+    assert (sorted(TESTED), len(names)) == (sorted(set(names)), len(set(names)))
+
+
+def test_python_fragments_compile() -> None:
+    """Python fragments are valid Python (top-level ``await`` allowed): no typos in them."""
+    import ast
+
+    broken = []
+    for found in ALL_BLOCKS:
+        if found.is_fragment and found.language in ("python", "py"):
+            try:
+                compile(found.body, found.where, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            except SyntaxError as exc:
+                broken.append(f"{found.where}: {exc}")
+    assert [] == broken
+
+
+def test_literalincludes_show_tested_examples() -> None:
+    """Every included file is an example that tests/test_examples.py loads."""
+    tested = (ROOT / "tests" / "test_examples.py").read_text()
+    untested = []
+    for found in ALL_BLOCKS:
+        if found.info.startswith("{literalinclude}"):
+            target = (found.path.parent / found.info.split(maxsplit=1)[1]).resolve()
+            examples = ROOT / "examples"
+            if not target.is_relative_to(examples) or target.stem not in tested:
+                untested.append(found.where)
+    assert [] == untested
+
+
+# --- the reference --------------------------------------------------------------
+
+
+def public_modules() -> list[ModuleType]:
+    """The modules whose ``__all__`` is public API."""
+    modules = [
+        importlib.import_module(name)
+        for name in (
+            "chattz_oauth_async",
+            "chattz_oauth_async.testing",
+            "chattz_oauth_async.testing.pytest_plugin",
+            "chattz_oauth_async.protocol",
+        )
+    ]
+    integrations = chattz_oauth_async.integrations
+    for info in pkgutil.iter_modules(integrations.__path__, integrations.__name__ + "."):
+        if not info.name.rsplit(".", 1)[1].startswith("_"):
+            modules.append(importlib.import_module(info.name))
+    return modules
+
+
+def public_names() -> list[tuple[str, Any]]:
+    """Every public name as ``(module.name, object)``."""
+    return [
+        (f"{module.__name__}.{name}", getattr(module, name))
+        for module in public_modules()
+        for name in module.__all__
+    ]
+
+
+def documented() -> set[str]:
+    """The names that autodoc (or a ``py:`` directive) documents in docs/reference/."""
+    return {m["name"] for page in REFERENCE for m in AUTODOC.finditer(page.read_text())}
+
+
+def test_every_public_name_is_in_the_reference() -> None:
+    """Each name in a public ``__all__`` has an autodoc directive in docs/reference/."""
+    names = documented()
+    assert [] == [name for name, _ in public_names() if name not in names]
+
+
+def test_the_reference_documents_nothing_private() -> None:
+    """No documented name has a private part (``_session``, ``_fake``...)."""
+    private = [
+        name
+        for name in documented()
+        if any(part.startswith("_") and part != "__version__" for part in name.split("."))
+    ]
+    assert [] == private
+
+
+def own_doc(obj: Any) -> str | None:
+    """The object's own docstring (a class's, not one inherited from its base)."""
+    if inspect.isclass(obj):
+        return vars(obj).get("__doc__")
+    return getattr(obj, "__doc__", None)
+
+
+def test_every_public_class_and_function_has_a_docstring() -> None:
+    """Classes, functions and fixtures in a public ``__all__`` say what they are for."""
+    missing = [
+        name
+        for name, obj in public_names()
+        if (inspect.isclass(obj) or callable(obj)) and not (own_doc(obj) or "").strip()
+    ]
+    assert [] == missing
+
+
+def test_every_public_method_has_a_docstring() -> None:
+    """Public methods and properties of public classes have docstrings (autodoc shows them)."""
+    missing = []
+    for name, obj in public_names():
+        if not inspect.isclass(obj):
+            continue
+        for member, value in vars(obj).items():
+            function = value.fget if isinstance(value, property) else value
+            function = getattr(function, "__func__", function)
+            if member.startswith("_") or not callable(function):
+                continue
+            if not (getattr(function, "__doc__", None) or "").strip():
+                missing.append(f"{name}.{member}")
+    assert [] == missing
+
+
+def test_security_page_covers_every_checklist_line() -> None:
+    """docs/security.md has one row per line of docs/security-checklist.md, in order."""
+    checklist = (DOCS / "security-checklist.md").read_text()
+    lines = [int(n) for n in re.findall(r"^(\d+)\. ", checklist, flags=re.M)]
+    rows = [int(n) for n in re.findall(r"^\| (\d+) \|", (DOCS / "security.md").read_text(), re.M)]
+    assert (True, lines) == (len(lines) >= 38, rows)
+
+
+# --- the code blocks that run -----------------------------------------------------
+
+APP_SECRET = "docs-test-secret-key-" * 2
+
+
+@pytest.fixture
+def served_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChattz]:
+    """A fake provider on loopback, with the CHATTZ_* variables an app's from_env() reads."""
+    fake = FakeChattz()
+    client = fake.add_client("docs-app", "docs-app-secret", "https://testserver/callback")
+    with fake.serve() as server:
+        monkeypatch.setenv("CHATTZ_CLIENT_ID", client.client_id)
+        monkeypatch.setenv("CHATTZ_CLIENT_SECRET", client.client_secret)
+        monkeypatch.setenv("CHATTZ_REDIRECT_URI", client.redirect_uri)
+        monkeypatch.setenv("CHATTZ_BASE_URL", server.base_url)
+        monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
+        yield fake
+
+
+def run_block(name: str) -> dict[str, Any]:
+    """Execute a marked Python block as a module; return its namespace."""
+    found = block(name)
+    namespace: dict[str, Any] = {"__name__": f"docs_{name.replace('-', '_')}"}
+    exec(compile(found.body, found.where, "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def log_in(app: Any, fake: FakeChattz, login_path: str) -> tuple[int, str, str]:
+    """Drive a browser through the app's /login, the fake's consent, and the callback.
+
+    Returns the callback's status, its Location, and a login-cookie name it set.
+    """
+    from starlette.testclient import TestClient
+
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as browser:
+        start = browser.get(login_path)
+        cookie = next(iter(browser.cookies.keys()), "")
+        callback = fake.authorize(start.headers["location"])
+        done = browser.get(callback.removeprefix("https://testserver"))
+    return done.status_code, done.headers.get("location", ""), cookie
+
+
+def test_docs_quickstart_fastapi_logs_in(served_fake: FakeChattz) -> None:
+    """Getting started's hand-written FastAPI handlers complete a login against the fake."""
+    app = run_block("quickstart-fastapi")["app"]
+    status, location, cookie = log_in(app, served_fake, "/login")
+    assert (303, "/", "__Host-chattz_login") == (status, location, cookie)
+
+
+def test_docs_starlette_app_logs_in(served_fake: FakeChattz) -> None:
+    """The Starlette page's app logs in, lands on ?next, and uses a __Host- cookie per login."""
+    app = run_block("starlette-app")["app"]
+    status, location, cookie = log_in(app, served_fake, "/login?next=/account")
+    paths = [request.path for request in served_fake.requests]
+    assert (303, "/account", True, ["/oauth/token", "/oauth/userinfo"]) == (
+        status,
+        location,
+        cookie.startswith("__Host-chattz_login_"),
+        paths[-2:],
+    )
+
+
+DJANGO_DRIVER = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from chattz_oauth_async.testing import FakeChattz
+
+fake = FakeChattz()
+app = fake.add_client("django-app", "django-secret", "https://testserver/callback")
+with fake.serve() as server:
+    os.environ.update(
+        CHATTZ_CLIENT_ID=app.client_id, CHATTZ_CLIENT_SECRET=app.client_secret,
+        CHATTZ_REDIRECT_URI=app.redirect_uri, CHATTZ_BASE_URL=server.base_url,
+    )
+    from django.conf import settings
+    settings.configure(
+        SECRET_KEY="django-docs-test-key-" * 3, ROOT_URLCONF="chattz_views",
+        ALLOWED_HOSTS=["testserver"], DEBUG=False,
+    )
+    import django
+    django.setup()
+    from django.test import Client
+
+    browser = Client()
+    start = browser.get("/login", {"next": "/account"}, secure=True)
+    cookie = next(iter(browser.cookies))
+    callback = fake.authorize(start["Location"]).removeprefix("https://testserver")
+    done = browser.get(callback, secure=True)
+    again = browser.get(callback, secure=True)
+    other = fake.sync_session(client_id=app.client_id, client_secret=app.client_secret,
+                              redirect_uri=app.redirect_uri)
+    forged = browser.get(fake.authorize(other.start_login().url)
+                         .removeprefix("https://testserver"), secure=True)
+    other.close()
+    print(json.dumps([done.status_code, done["Location"], cookie.startswith("__Host-"),
+                      again.status_code, forged.status_code]))
+"""
+
+
+def test_docs_django_views_log_in(tmp_path: Path) -> None:
+    """The Django page's views log in with Django's test client; replay and forgery get 400."""
+    (tmp_path / "chattz_views.py").write_text(block("django-views").body)
+    driver = tmp_path / "driver.py"
+    driver.write_text(textwrap.dedent(DJANGO_DRIVER))
+    # A process of its own: Django's settings are global to the interpreter.
+    result = subprocess.run(
+        [sys.executable, str(driver), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ([302, "/account", True, 400, 400], "") == (
+        json.loads(result.stdout or "null"),
+        "" if result.returncode == 0 else result.stderr[-2000:],
+    )
+
+
+def test_docs_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    """The testing page's example tests pass with only the package installed."""
+    pytester.makepyfile(test_users_app=block("pytest-example").body)
+    result = pytester.runpytest_subprocess("-p", "anyio", "-q")
+    outcomes = result.parseoutcomes()
+    assert (0, 0, True) == (result.ret, outcomes.get("failed", 0), outcomes["passed"] >= 4)
+
+
+@pytest.mark.skipif(
+    not hasattr(FakeChattz, "login"), reason="fake_chattz.login() lands with the testing kit"
+)
+def test_docs_login_driver_example_passes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The testing page's login-driver test passes against the FastAPI example as ``myapp``."""
+    monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
+    pytester.makepyfile(
+        myapp=(ROOT / "examples" / "fastapi_app.py").read_text(),
+        test_login_driver=block("login-driver").body,
+    )
+    result = pytester.runpytest_subprocess("-q")
+    assert (0, 1) == (result.ret, result.parseoutcomes().get("passed", 0))
