@@ -10,9 +10,10 @@ import contextlib
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from .errors import ConfigurationError
 
@@ -30,12 +31,16 @@ __all__ = [
     "async_call_hook",
     "async_deadline",
     "async_raw_chunks",
+    "async_shielded",
     "async_sleep",
     "sync_call_hook",
     "sync_deadline",
     "sync_raw_chunks",
+    "sync_shielded",
     "sync_sleep",
 ]
+
+_T = TypeVar("_T")
 
 # anyio.Lock binds to no event loop when created, so a session may be built
 # at import time and used from any loop on asyncio or trio.
@@ -104,6 +109,45 @@ class _AnyioDeadline:
 
     async def __aexit__(self, *exc_info: Any) -> bool | None:
         return self._scope.__exit__(*exc_info)
+
+
+async def async_shielded(call: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+    """Run ``call(*args)`` to its end even if the caller is cancelled meanwhile.
+
+    The cancellation is delivered once it returns, so ``call`` must be bounded
+    (a session call is, by ``total_timeout``). On trio a shielded cancel
+    scope does this. On asyncio a shield does not stop ``task.cancel()``, so
+    the call runs as a task of its own and the caller keeps waiting for it.
+    """
+    with anyio.CancelScope(shield=True):
+        if current_async_library() == "asyncio":
+            result = await _asyncio_to_the_end(call(*args))
+        else:
+            result = await call(*args)
+    await anyio.lowlevel.checkpoint_if_cancelled()  # a cancel scope's, delivered now
+    return result
+
+
+async def _asyncio_to_the_end(awaitable: Awaitable[_T]) -> _T:
+    import asyncio  # loaded already: see async_deadline
+
+    task = asyncio.ensure_future(awaitable)
+    interrupted = False
+    while not task.done():
+        try:
+            await asyncio.wait((task,))
+        except asyncio.CancelledError:
+            interrupted = True
+    if interrupted:
+        if not task.cancelled():
+            task.exception()  # retrieved: the caller's cancellation wins
+        raise asyncio.CancelledError
+    return task.result()
+
+
+def sync_shielded(call: Callable[..., _T], *args: Any) -> _T:
+    """Threads are never cancelled: just call."""
+    return call(*args)
 
 
 _NO_DEADLINE: Final = contextlib.nullcontext(None)

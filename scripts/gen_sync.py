@@ -59,6 +59,7 @@ RENAMES = {
     "async_deadline": "sync_deadline",
     "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",
+    "async_shielded": "sync_shielded",
     "async_transport": "sync_transport",
     "async_session": "sync_session",
     "async_gather": "sync_gather",
