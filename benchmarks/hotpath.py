@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench import (
+import anyio
+from contenders import (
     MOCK_BASE_URL,
     Target,
     floor_async,
@@ -31,7 +32,21 @@ from bench import (
 
 from chattz_oauth_async._async import session as async_session
 from chattz_oauth_async._sync import session as sync_session
-from chattz_oauth_async._synchronization import _AnyioDeadline
+
+
+class AnyioFailAfter:
+    """``anyio.fail_after`` as an async context manager (the deadline before asyncio.timeout)."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, seconds: float) -> None:
+        self._scope = anyio.fail_after(seconds)
+
+    async def __aenter__(self) -> None:
+        self._scope.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return self._scope.__exit__(*exc_info)
 
 
 class NoDeadline:
@@ -67,8 +82,8 @@ def patched(module: Any, name: str, value: Any) -> Iterator[None]:
 
 ASYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {
     "floor (httpx by hand)": (floor_async, None),
-    "library as shipped": (library_async, None),
-    "library, async_deadline = anyio.fail_after (before)": (library_async, _AnyioDeadline),
+    "library as shipped (asyncio.timeout)": (library_async, None),
+    "library, async_deadline = anyio.fail_after": (library_async, AnyioFailAfter),
     "library, no deadline (lower bound)": (library_async, NoDeadline),
 }
 SYNC_VARIANTS: dict[str, tuple[Callable[..., Any], Any]] = {

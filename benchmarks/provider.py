@@ -1,4 +1,4 @@
-"""A minimal, fast fake Chattz provider for the benchmarks: TLS on loopback.
+"""A minimal, fast fake Chattz provider for the benchmarks: plain HTTP or TLS on loopback.
 
 Only what one login flow needs: ``POST /oauth/token`` answers a canned bearer
 token and ``GET /oauth/userinfo`` a canned user (401 without a Bearer header).
@@ -7,7 +7,9 @@ so that the server costs as little as possible and the clients' differences
 show. It is not a general HTTP server: no chunked request bodies, no pipelining
 guarantees beyond in-order answers.
 
-Run as ``python benchmarks/provider.py --cert CERT --key KEY``; it prints
+Every connection is kept alive until the client closes it (or sends
+``Connection: close``), as a real provider does. Run as
+``python benchmarks/provider.py [--cert CERT --key KEY]``; it prints
 ``READY <port>`` once listening and exits on SIGTERM, SIGINT or when its
 standard input closes (so it never outlives the benchmark that started it).
 """
@@ -116,10 +118,15 @@ class ProviderProtocol(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(host: str, port: int, cert: str, key: str) -> None:
-    """Serve until SIGTERM/SIGINT or until standard input reaches end of file."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+async def serve(host: str, port: int, cert: str | None, key: str | None) -> None:
+    """Serve until SIGTERM/SIGINT or until standard input reaches end of file.
+
+    Over TLS when ``cert`` and ``key`` are given, else plain HTTP.
+    """
+    context = None
+    if cert is not None and key is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         ProviderProtocol, host, port, ssl=context, backlog=1024, reuse_address=True
@@ -139,9 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--cert", required=True, help="PEM certificate chain")
-    parser.add_argument("--key", required=True, help="PEM private key")
+    parser.add_argument("--cert", help="PEM certificate chain (TLS; plain HTTP without it)")
+    parser.add_argument("--key", help="PEM private key")
     args = parser.parse_args()
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the benchmark provider listens on loopback only")
     asyncio.run(serve(args.host, args.port, args.cert, args.key))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._async.session import AsyncChattzOAuth, AsyncTokenHolder
+from ._async import AsyncChattzOAuth, AsyncTokenHolder
 from ._http import NO_RETRY, RetryPolicy
 from .errors import (
     AuthorizationDenied,
@@ -38,7 +38,7 @@ from .models import ChattzUser, Token
 from .protocol import code_challenge, new_code_verifier, new_state, parse_callback
 
 if TYPE_CHECKING:
-    from ._sync.session import ChattzOAuth, TokenHolder
+    from ._sync import ChattzOAuth, TokenHolder
     from .login import LoginRequest, safe_next_url
 
 __all__ = [
@@ -81,9 +81,9 @@ def __getattr__(name: str) -> Any:
     # and the version
     # (importlib.metadata costs milliseconds).
     if name in ("ChattzOAuth", "TokenHolder"):
-        from ._sync import session
+        from . import _sync
 
-        return getattr(session, name)
+        return getattr(_sync, name)
     if name in ("LoginRequest", "safe_next_url"):
         from . import login
 

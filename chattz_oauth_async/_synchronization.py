@@ -7,15 +7,23 @@ their ``sync_*``/``Sync*`` partners defined here, side by side.
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import anyio
+import anyio.lowlevel
 
 from .errors import ConfigurationError
+
+try:
+    from sniffio import current_async_library
+except ImportError:  # trio depends on sniffio: without it only asyncio can be running
+
+    def current_async_library() -> str:
+        return "asyncio"
+
 
 __all__ = [
     "AsyncLock",
@@ -23,22 +31,20 @@ __all__ = [
     "async_call_hook",
     "async_deadline",
     "async_raw_chunks",
+    "async_shielded",
     "async_sleep",
     "sync_call_hook",
     "sync_deadline",
     "sync_raw_chunks",
+    "sync_shielded",
     "sync_sleep",
 ]
 
+_T = TypeVar("_T")
+
 # anyio.Lock binds to no event loop when created, so a session may be built
 # at import time and used from any loop on asyncio or trio.
-
-
-def AsyncLock() -> anyio.Lock:
-    """A new anyio.Lock (looked up on first use: it costs import time)."""
-    return anyio.Lock()
-
-
+AsyncLock = anyio.Lock
 SyncLock = threading.Lock
 
 
@@ -50,8 +56,48 @@ def sync_sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
+def async_deadline(seconds: float) -> contextlib.AbstractAsyncContextManager[object]:
+    """Cancel whatever runs inside after ``seconds``, raising TimeoutError.
+
+    The event loop's own primitive: ``asyncio.timeout()`` on asyncio, a
+    ``trio.CancelScope`` on trio (what ``trio.fail_after`` does, without
+    anyio's per-request wrapper), ``anyio.fail_after`` on anything else.
+    """
+    library = current_async_library()
+    if library == "asyncio":
+        # Imported here, not at the top: `import asyncio` costs about 15 ms
+        # (python -X importtime after httpx, attrs and anyio), and code running
+        # on asyncio has always loaded it already.
+        import asyncio
+
+        return asyncio.timeout(seconds)
+    if library == "trio":
+        return _TrioDeadline(seconds)
+    return _AnyioDeadline(seconds)
+
+
+class _TrioDeadline:
+    """``trio.fail_after``, raising TimeoutError instead of trio.TooSlowError."""
+
+    __slots__ = ("_scope",)
+
+    def __init__(self, seconds: float) -> None:
+        import trio  # optional: loaded whenever trio runs this code
+
+        self._scope = trio.CancelScope(deadline=trio.current_time() + seconds)
+
+    async def __aenter__(self) -> None:
+        self._scope.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        handled = self._scope.__exit__(*exc_info)
+        if self._scope.cancelled_caught:
+            raise TimeoutError
+        return handled
+
+
 class _AnyioDeadline:
-    """``anyio.fail_after`` as an async context manager (trio, and any non-asyncio loop)."""
+    """``anyio.fail_after`` as an async context manager."""
 
     __slots__ = ("_scope",)
 
@@ -65,34 +111,43 @@ class _AnyioDeadline:
         return self._scope.__exit__(*exc_info)
 
 
-def async_deadline(seconds: float) -> contextlib.AbstractAsyncContextManager[None]:
-    """Cancel whatever runs inside after ``seconds``, raising TimeoutError.
+async def async_shielded(call: Callable[..., Awaitable[_T]], *args: Any) -> _T:
+    """Run ``call(*args)`` to its end even if the caller is cancelled meanwhile.
 
-    On asyncio, one shared periodic check per loop
-    (:mod:`chattz_oauth_async._asyncio_deadline`: a few microseconds a
-    request where a cancel scope costs twenty); elsewhere (trio), anyio's.
+    The cancellation is delivered once it returns, so ``call`` must be bounded
+    (a session call is, by ``total_timeout``). On trio a shielded cancel
+    scope does this. On asyncio a shield does not stop ``task.cancel()``, so
+    the call runs as a task of its own and the caller keeps waiting for it.
     """
-    asyncio = sys.modules.get("asyncio")  # never imported here: it is slow to import
-    if asyncio is not None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            pass
+    with anyio.CancelScope(shield=True):
+        if current_async_library() == "asyncio":
+            result = await _asyncio_to_the_end(call(*args))
         else:
-            return (_asyncio_deadline or _load_asyncio_deadline())(loop, seconds)
-    return _AnyioDeadline(seconds)
+            result = await call(*args)
+    await anyio.lowlevel.checkpoint_if_cancelled()  # a cancel scope's, delivered now
+    return result
 
 
-_DeadlineFactory = Callable[[Any, float], contextlib.AbstractAsyncContextManager[None]]
-_asyncio_deadline: _DeadlineFactory | None = None
+async def _asyncio_to_the_end(awaitable: Awaitable[_T]) -> _T:
+    import asyncio  # loaded already: see async_deadline
+
+    task = asyncio.ensure_future(awaitable)
+    interrupted = False
+    while not task.done():
+        try:
+            await asyncio.wait((task,))
+        except asyncio.CancelledError:
+            interrupted = True
+    if interrupted:
+        if not task.cancelled():
+            task.exception()  # retrieved: the caller's cancellation wins
+        raise asyncio.CancelledError
+    return task.result()
 
 
-def _load_asyncio_deadline() -> _DeadlineFactory:
-    global _asyncio_deadline
-    from ._asyncio_deadline import AsyncioDeadline
-
-    _asyncio_deadline = AsyncioDeadline
-    return AsyncioDeadline
+def sync_shielded(call: Callable[..., _T], *args: Any) -> _T:
+    """Threads are never cancelled: just call."""
+    return call(*args)
 
 
 _NO_DEADLINE: Final = contextlib.nullcontext(None)

@@ -58,6 +58,7 @@ RENAMES = {
     "async_deadline": "sync_deadline",
     "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",
+    "async_shielded": "sync_shielded",
     "async_gather": "sync_gather",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.

@@ -1,3 +1,4 @@
-from .session import AsyncChattzOAuth, AsyncTokenHolder
+from .holder import AsyncTokenHolder
+from .session import AsyncChattzOAuth
 
 __all__ = ["AsyncChattzOAuth", "AsyncTokenHolder"]

@@ -1,5 +1,6 @@
 # GENERATED from chattz_oauth_async/_async/__init__.py by scripts/gen_sync.py -- do not edit.
 # Edit the async original, then run: python scripts/gen_sync.py
-from .session import ChattzOAuth, TokenHolder
+from .holder import TokenHolder
+from .session import ChattzOAuth
 
 __all__ = ["ChattzOAuth", "TokenHolder"]

@@ -31,8 +31,6 @@ from .._http import (
     retry_delay,
 )
 from .._synchronization import (
-    SyncLock,
-    sync_call_hook,
     sync_deadline,
     sync_raw_chunks,
     sync_sleep,
@@ -60,7 +58,7 @@ if TYPE_CHECKING:
 
     from ..login import LoginRequest
 
-__all__ = ["ChattzOAuth", "TokenHolder"]
+__all__ = ["ChattzOAuth"]
 
 logger = logging.getLogger("chattz_oauth_async")
 
@@ -461,71 +459,3 @@ class ChattzOAuth:
             return TransportTimeout(f"{what} timed out ({name})")
         detail = clean_text(str(exc), 200)
         return TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))
-
-
-class TokenHolder:
-    """Holds a token for long-running code and keeps it valid.
-
-    :meth:`get` returns the token, refreshing it first when it is within the
-    leeway of expiry. However many threads ask at once, one refresh is made;
-    the others wait for it and share the result. ``on_update`` (a plain or
-    async function) is called with every new token, so a rotated refresh
-    token can be persisted.
-
-    Args:
-        session: The session that refreshes.
-        token: The current token (for example ``Token.from_dict(saved)``).
-        on_update: Called as ``on_update(new_token)`` after each refresh.
-    """
-
-    def __init__(
-        self,
-        session: ChattzOAuth,
-        token: Token,
-        *,
-        on_update: Callable[[Token], Any] | None = None,
-    ) -> None:
-        if not isinstance(token, Token):
-            raise ConfigurationError("TokenHolder needs a Token")
-        self.session = session
-        self._token = token
-        self._on_update = on_update
-        self._lock = SyncLock()
-
-    @property
-    def token(self) -> Token:
-        """The token as last seen, without refreshing."""
-        return self._token
-
-    def get(self) -> Token:
-        """Return a valid token, refreshing it (once, for all callers) if needed.
-
-        Raises:
-            TokenExpiredError: Expired and no refresh token: a new login is needed.
-            OAuthError: The refresh was refused (``invalid_grant``).
-            ProviderError, TransportError: The refresh failed.
-        """
-        token = self._token
-        if not token.is_expired(self.session.clock()):
-            return token
-        with self._lock:
-            token = self._token
-            if not token.is_expired(self.session.clock()):
-                return token  # another caller refreshed while we waited
-            if not token.refresh_token:
-                raise TokenExpiredError(
-                    "the access token has expired and there is no refresh token: "
-                    "the user must log in again"
-                )
-            token = self.session.refresh(token)
-            self._token = token
-            if self._on_update is not None:
-                sync_call_hook(self._on_update, token)
-            return token
-
-    def userinfo(self) -> ChattzUser:
-        """Fetch the user with a valid token (see :meth:`get`)."""
-        return self.session.userinfo(self.get())
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._token!r})"

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from chattz_oauth_async import AsyncTokenHolder, OAuthError, Token, TokenExpiredError
+from chattz_oauth_async import (
+    AsyncTokenHolder,
+    ChattzOAuthError,
+    ConfigurationError,
+    OAuthError,
+    Token,
+    TokenExpiredError,
+)
 from chattz_oauth_async.testing import FakeChattz
 from tests.helpers import async_gather
 
@@ -86,3 +93,57 @@ async def test_expired_token_without_refresh_token_needs_a_new_login() -> None:
         clock.now += 601
         with pytest.raises(TokenExpiredError, match="log in again"):
             await AsyncTokenHolder(chattz, token).get()
+
+
+def _refreshes(fake: FakeChattz) -> int:
+    return sum(1 for r in fake.requests if r.form.get("grant_type") == "refresh_token")
+
+
+async def test_waiters_share_a_failed_refresh() -> None:
+    """Six callers and a failing refresh: one POST, and all six get its error."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        login = chattz.start_login()
+        first = await chattz.complete_login(fake.authorize(login.url), login)
+        holder = AsyncTokenHolder(chattz, first)
+        clock.now += 601
+        # The delay keeps the first refresh in flight until the others queue up.
+        fake.fail_next("token", status=503, delay=0.5)
+        errors: list[str] = []
+
+        async def use() -> None:
+            try:
+                await holder.get()
+            except ChattzOAuthError as exc:
+                errors.append(type(exc).__name__)
+
+        await async_gather([use] * 6)
+    assert (1, 6, 1) == (_refreshes(fake), len(errors), len(set(errors)))
+    assert first == holder.token
+
+
+async def test_a_caller_after_a_failed_refresh_tries_again() -> None:
+    """The refresh failed; the next caller sends a new one, which succeeds."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        login = chattz.start_login()
+        first = await chattz.complete_login(fake.authorize(login.url), login)
+        holder = AsyncTokenHolder(chattz, first)
+        clock.now += 601
+        fake.fail_next("token", status=503)
+        with pytest.raises(ChattzOAuthError):
+            await holder.get()
+        second = await holder.get()
+    assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
+
+
+async def test_holder_with_a_non_token_is_a_configuration_error() -> None:
+    """The holder names its own class when given something other than a Token."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock)
+    async with fake.session(clock=clock) as chattz:
+        with pytest.raises(ConfigurationError) as caught:
+            AsyncTokenHolder(chattz, "not-a-token")  # type: ignore[arg-type]
+    assert f"{AsyncTokenHolder.__name__} needs a Token" == str(caught.value)

@@ -1,0 +1,180 @@
+"""The load sweep: logins per second and their latency under concurrency, over loopback.
+
+One flow = ``exchange_code`` + ``userinfo`` against benchmarks/provider.py (a
+fast keep-alive provider in its own process), plain HTTP and TLS. Every
+contender gets a fresh client per cell (one scheme, one concurrency level),
+a short sequential warm-up, then ``concurrency`` workers share a fixed number
+of flows. A cell stops when its flows are done or after ``seconds``, whichever
+comes first; flows still in flight then count as unfinished, and their
+latency as "more than the cap" in the percentiles. Errors are counted, never
+retried.
+
+The client runs in this process and the provider in another: on a 2-core
+machine they take one core each, so the numbers measure the client stack.
+
+Add a contender by writing a factory ``(base_url, stack) -> flow`` and adding
+it to ``LOAD_CONTENDERS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import httpx
+import httpx2
+from contenders import CLIENT_ID, CLIENT_SECRET, CODE, REDIRECT_URI, Flow, check_user, floor_flow
+
+from chattz_oauth_async import AsyncChattzOAuth
+
+LEVELS = (1, 10, 100, 300, 1000)
+LoadMaker = Callable[[str, contextlib.AsyncExitStack], Awaitable[Flow]]
+
+
+async def raw_httpx(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
+    """httpx.AsyncClient() with its defaults but no timeouts, the requests by hand."""
+    client = await stack.enter_async_context(httpx.AsyncClient(timeout=None))  # noqa: S113 - queueing shows as latency
+    return floor_flow(client, base_url + "/oauth/token", base_url + "/oauth/userinfo")
+
+
+async def raw_httpx2(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
+    """httpx2.AsyncClient() with its defaults but no timeouts, the requests by hand."""
+    client = await stack.enter_async_context(httpx2.AsyncClient(timeout=None))
+    return floor_flow(client, base_url + "/oauth/token", base_url + "/oauth/userinfo")
+
+
+def _session_flow(session: AsyncChattzOAuth) -> Flow:
+    async def flow() -> Any:
+        return await session.userinfo(await session.exchange_code(CODE))
+
+    return flow
+
+
+async def library_default(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
+    """AsyncChattzOAuth(...) as documented: the session makes and owns its client."""
+    session = AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url)
+    stack.push_async_callback(session.aclose)
+    return _session_flow(session)
+
+
+async def library_httpx2(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
+    """AsyncChattzOAuth over an httpx2.AsyncClient passed in (no redirects, its timeouts)."""
+    client = await stack.enter_async_context(httpx2.AsyncClient(follow_redirects=False))
+    session = AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url, http_client=client
+    )
+    stack.push_async_callback(session.aclose)
+    return _session_flow(session)
+
+
+LOAD_CONTENDERS: dict[str, LoadMaker] = {
+    "raw httpx": raw_httpx,
+    "AsyncChattzOAuth() default (httpx)": library_default,
+    "raw httpx2": raw_httpx2,
+    "AsyncChattzOAuth(http_client=httpx2.AsyncClient())": library_httpx2,
+}
+
+
+async def run_cell(flow: Flow, concurrency: int, flows: int, seconds: float) -> dict[str, Any]:
+    """``flows`` flows over ``concurrency`` workers, stopped after ``seconds``."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    started = 0
+
+    async def worker() -> None:
+        nonlocal started
+        while started < flows:
+            started += 1
+            began = time.perf_counter()
+            try:
+                check_user(await flow())
+            except Exception as exc:  # counted, the sweep goes on
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            else:
+                latencies.append(time.perf_counter() - began)
+
+    gc.collect()
+    began = time.perf_counter()
+    with anyio.move_on_after(seconds):
+        async with anyio.create_task_group() as tg:
+            for _ in range(concurrency):
+                tg.start_soon(worker)
+    elapsed = time.perf_counter() - began
+    unfinished = started - len(latencies) - sum(errors.values())
+    # Failed and unfinished flows rank above every finished one.
+    ranked = sorted(latencies) + [math.inf] * (started - len(latencies))
+    return {
+        "concurrency": concurrency,
+        "started": started,
+        "ok": len(latencies),
+        "errors": errors,
+        "unfinished": unfinished,
+        "seconds": elapsed,
+        "flows_per_s": len(latencies) / elapsed,
+        "p50_s": _percentile(ranked, 0.50),
+        "p99_s": _percentile(ranked, 0.99),
+    }
+
+
+def _percentile(ranked: list[float], q: float) -> float:
+    if not ranked:
+        return math.inf
+    return ranked[min(len(ranked) - 1, math.ceil(q * len(ranked)) - 1)]
+
+
+async def _sweep_one(base_url: str, levels: list[int], args: Any) -> list[dict[str, Any]]:
+    rows = []
+    for level in levels:
+        flows = max(args.load_min_flows, level * args.load_flows_per_worker)
+        names = list(LOAD_CONTENDERS)
+        for index, name in enumerate(names[level % len(names) :] + names[: level % len(names)]):
+            async with contextlib.AsyncExitStack() as stack:
+                flow = await LOAD_CONTENDERS[name](base_url, stack)
+                for _ in range(args.load_warmup):
+                    check_user(await flow())
+                row = await run_cell(flow, level, flows, args.load_seconds)
+            row["contender"] = name
+            row["order"] = index
+            rows.append(row)
+    return rows
+
+
+def sweep(base_url: str, levels: list[int], args: Any, backend: str = "asyncio") -> list[dict]:
+    """Every contender at every level against the provider at ``base_url``."""
+    return anyio.run(_sweep_one, base_url, levels, args, backend=backend)
+
+
+def _ms(seconds: float, cap: float) -> str:
+    return f"> {cap:g} s" if math.isinf(seconds) else f"{seconds * 1000:,.0f}"
+
+
+def load_table(rows: list[dict[str, Any]], cap: float) -> str:
+    """Markdown: one line per level and contender, with its ratio to the raw client of its stack."""
+    raw = {
+        (row["concurrency"], "httpx2" if "httpx2" in row["contender"] else "httpx"): row
+        for row in rows
+        if row["contender"].startswith("raw ")
+    }
+    lines = [
+        "| concurrency | contender | flows/s | vs raw client of its stack | p50 ms | p99 ms "
+        "| errors / unfinished |",
+        "|---:|---|---:|---:|---:|---:|---|",
+    ]
+    order = list(LOAD_CONTENDERS)
+    for row in sorted(rows, key=lambda r: (r["concurrency"], order.index(r["contender"]))):
+        stack = "httpx2" if "httpx2" in row["contender"] else "httpx"
+        base = raw[(row["concurrency"], stack)]["flows_per_s"]
+        ratio = f"{row['flows_per_s'] / base:.2f}" if base else "n/a"
+        failed = sum(row["errors"].values())
+        detail = ", ".join(f"{name} {count}" for name, count in sorted(row["errors"].items()))
+        lines.append(
+            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} | {ratio} "
+            f"| {_ms(row['p50_s'], cap)} | {_ms(row['p99_s'], cap)} "
+            f"| {failed} ({detail or 'none'}) / {row['unfinished']} |"
+        )
+    return "\n".join(lines)

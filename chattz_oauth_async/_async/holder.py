@@ -1,0 +1,112 @@
+"""A token kept valid for long-running code: refreshed once for all callers.
+
+``chattz_oauth_async/_sync/holder.py`` is generated from this file by
+``scripts/gen_sync.py``: edit here, then regenerate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .._synchronization import AsyncLock, async_call_hook, async_shielded
+from ..errors import ConfigurationError, TokenExpiredError
+from ..models import ChattzUser, Token
+
+if TYPE_CHECKING:
+    from .session import AsyncChattzOAuth
+
+__all__ = ["AsyncTokenHolder"]
+
+
+class AsyncTokenHolder:
+    """Holds a token for long-running code and keeps it valid.
+
+    :meth:`get` returns the token, refreshing it first when it is within the
+    leeway of expiry. However many tasks ask at once, one refresh is made;
+    the others wait for it and share its outcome, a failure included (a
+    caller that arrives after a failure tries again). ``on_update`` (a plain
+    or async function) is called with every new token, so a rotated refresh
+    token can be persisted. A refresh, once sent, runs to its end (within
+    the session's ``total_timeout``) even if its caller is cancelled, so a
+    refresh token the provider has already rotated is never lost; the
+    cancellation is delivered right after.
+
+    Args:
+        session: The session that refreshes.
+        token: The current token (for example ``Token.from_dict(saved)``).
+        on_update: Called as ``on_update(new_token)`` after each refresh.
+    """
+
+    def __init__(
+        self,
+        session: AsyncChattzOAuth,
+        token: Token,
+        *,
+        on_update: Callable[[Token], Any] | None = None,
+    ) -> None:
+        if not isinstance(token, Token):
+            raise ConfigurationError(f"{type(self).__name__} needs a Token")
+        self.session = session
+        self._token = token
+        self._on_update = on_update
+        self._lock = AsyncLock()
+        # How many refreshes have ended, and the last one's failure (None: it
+        # succeeded). A caller that saw fewer ended refreshes before it queued
+        # for the lock waited on one, and shares its outcome.
+        self._ended = 0
+        self._failure: Exception | None = None
+
+    @property
+    def token(self) -> Token:
+        """The token as last seen, without refreshing."""
+        return self._token
+
+    async def get(self) -> Token:
+        """Return a valid token, refreshing it (once, for all callers) if needed.
+
+        Raises:
+            TokenExpiredError: Expired and no refresh token: a new login is needed.
+            OAuthError: The refresh was refused (``invalid_grant``).
+            ProviderError, TransportError: The refresh failed.
+        """
+        token = self._token
+        if not token.is_expired(self.session.clock()):
+            return token
+        ended = self._ended
+        async with self._lock:
+            if self._ended != ended:
+                # A refresh ended while this caller waited for it: share its outcome.
+                if self._failure is not None:
+                    raise self._failure
+                return self._token
+            token = self._token
+            if not token.is_expired(self.session.clock()):
+                return token
+            if not token.refresh_token:
+                raise TokenExpiredError(
+                    "the access token has expired and there is no refresh token: "
+                    "the user must log in again"
+                )
+            return await async_shielded(self._refresh, token)
+
+    async def _refresh(self, token: Token) -> Token:
+        try:
+            new = await self.session.refresh(token)
+        except Exception as exc:
+            self._failure = exc
+            self._ended += 1
+            raise
+        self._token = new
+        self._failure = None
+        self._ended += 1
+        if self._on_update is not None:
+            await async_call_hook(self._on_update, new)
+        return new
+
+    async def userinfo(self) -> ChattzUser:
+        """Fetch the user with a valid token (see :meth:`get`)."""
+        return await self.session.userinfo(await self.get())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._token!r})"

@@ -1,0 +1,73 @@
+"""AsyncTokenHolder under cancellation, which only async code has (threads are never cancelled)."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from chattz_oauth_async import AsyncTokenHolder, Token
+from chattz_oauth_async.testing import FakeChattz
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    """One clock shared by the fake provider and the session."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def _expired_holder(
+    fake: FakeChattz, clock: Clock, saved: list[Token]
+) -> tuple[AsyncTokenHolder, Token]:
+    chattz = fake.session(clock=clock)
+    login = chattz.start_login()
+    first = await chattz.complete_login(fake.authorize(login.url), login)
+    holder = AsyncTokenHolder(chattz, first, on_update=saved.append)
+    clock.now += 601
+    # The provider rotates at once, then answers late: the caller is cancelled
+    # while the rotated refresh token is on its way back.
+    fake.delay_next("token", 0.3)
+    return holder, first
+
+
+@pytest.mark.checklist(34)
+async def test_cancelled_refresh_keeps_the_rotated_refresh_token() -> None:
+    """A caller cancelled mid-refresh: the rotated token is still kept and persisted."""
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    saved: list[Token] = []
+    holder, first = await _expired_holder(fake, clock, saved)
+    with anyio.move_on_after(0.05) as scope:
+        await holder.get()
+    kept = holder.token
+    clock.now += 601
+    again = await holder.get()  # the kept refresh token is the live one
+    await holder.session.aclose()
+    assert (True, [kept, again]) == (scope.cancelled_caught, saved)
+    assert (True, True) == (
+        kept.refresh_token != first.refresh_token,
+        again.refresh_token != kept.refresh_token,
+    )
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_native_asyncio_cancel_keeps_the_rotated_refresh_token(anyio_backend: str) -> None:
+    """task.cancel() on asyncio mid-refresh: the caller is cancelled, the token still kept."""
+    import asyncio
+
+    clock = Clock()
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    saved: list[Token] = []
+    holder, first = await _expired_holder(fake, clock, saved)
+    task = asyncio.ensure_future(holder.get())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await holder.session.aclose()
+    assert ([holder.token], True) == (saved, holder.token.refresh_token != first.refresh_token)
