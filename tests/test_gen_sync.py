@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
 import shutil
@@ -132,10 +133,20 @@ def test_generated_code_names_no_class_that_does_not_exist() -> None:
     import httpx
 
     import chattz_oauth_async
-    import chattz_oauth_async._sync.session
+    import chattz_oauth_async._synchronization
     import tests.helpers
 
-    homes = [chattz_oauth_async, chattz_oauth_async._sync.session, httpx, tests.helpers]
+    generated_modules = [
+        importlib.import_module(f"chattz_oauth_async._sync.{path.stem}")
+        for path in sorted((ROOT / "chattz_oauth_async/_sync").glob("*.py"))
+    ]
+    homes = [
+        chattz_oauth_async,
+        chattz_oauth_async._synchronization,
+        *generated_modules,
+        httpx,
+        tests.helpers,
+    ]
     introduced: dict[str, str] = {}
     for source_dir, generated_dir in (
         ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
