@@ -1003,7 +1003,7 @@ def test_property_parsers_any_bytes_only_typed_errors(
     issuer=st.none() | st.text(max_size=20),
 )
 def test_property_parse_callback_any_input_only_typed_errors(
-    callback: Any, expected: str | None, issuer: str | None
+    callback: Any, expected: str | None, issuer: Any
 ) -> None:
     """Lines 1, 6-8: any callback input gives a code or a typed error."""
     _only_typed_errors(lambda: parse_callback(callback, expected, issuer=issuer))
