@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import parse_qsl
@@ -97,8 +98,6 @@ def parse_callback(
         ProviderError: No code, a repeated code, or ``iss`` that does not match.
         ConfigurationError: ``issuer`` is not a non-empty string.
     """
-    import hmac  # here, not at the top: it costs import time
-
     if not isinstance(issuer, str) or not issuer:
         raise ConfigurationError("issuer must be the provider's URL, such as 'https://chattz.net'")
     pairs = _callback_pairs(callback)
