@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._async.session import AsyncChattzOAuth, AsyncTokenHolder
-from ._http import NO_RETRY, RetryPolicy
+from ._http import RetryPolicy
 from .errors import (
     AuthorizationDenied,
     ChattzOAuthError,
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from ._sync.session import ChattzOAuth, TokenHolder
 
 __all__ = [
-    "NO_RETRY",
     "AsyncChattzOAuth",
     "AsyncTokenHolder",
     "AuthorizationDenied",
