@@ -83,10 +83,6 @@ class RetryPolicy:
             )
 
 
-#: Retries switched off.
-NO_RETRY: Final = RetryPolicy(attempts=1)
-
-
 def _retry_after_seconds(value: str | None, now: float) -> float | None:
     """Seconds the server asked us to wait, or None when it did not say so readably.
 

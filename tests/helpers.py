@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import anyio
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+from chattz_oauth_async import protocol
+from chattz_oauth_async.errors import (
+    ChattzOAuthError,
+    OAuthError,
+    ProviderError,
+    StateMismatchError,
+)
+from chattz_oauth_async.models import Token
+from chattz_oauth_async.protocol import ClientConfig, parse_token_response
 
 #: A fixed "now" for tests with a frozen clock (epoch seconds, November 2023).
 NOW = 1_700_000_000.0
@@ -63,3 +76,77 @@ def assert_not_leaked(secret: str, error: BaseException) -> None:
     texts = [str(error), repr(error), repr(error.args)]
     assert [False, False, False] == [secret in text for text in texts]
     assert (None, None) == (error.__cause__, error.__context__)
+
+
+# --- The pure protocol core: configs, bodies, and the "only typed errors" check ------------
+
+#: A client registered for https://app.example/cb, with a recognisable secret.
+CONFIG = ClientConfig("client-id", CLIENT_SECRET, "https://app.example/cb")
+#: The client of the provider's documentation example (client_id abc123).
+DOCUMENTED_CONFIG = ClientConfig("abc123", "s3cret", "https://example.com/chattz-callback")
+#: Hypothesis settings for the property tests over the core.
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Any JSON value (NaN and infinities included: json.dumps writes them).
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def json_body(data: object) -> bytes:
+    """JSON-encode a response body."""
+    return json.dumps(data).encode()
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON-encode any value, NaN and infinities included (not strict JSON)."""
+    return json.dumps(value, allow_nan=True).encode()
+
+
+def token_body(**fields: Any) -> bytes:
+    """A JSON token response: a valid bearer token, changed by ``fields`` (``...`` removes one)."""
+    data: dict[str, Any] = {
+        "access_token": ACCESS_TOKEN,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }
+    data.update(fields)
+    return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+
+
+def user_body(**fields: Any) -> bytes:
+    """A JSON userinfo response, changed by ``fields`` (``...`` removes one)."""
+    data: dict[str, Any] = {
+        "id": 123,
+        "username": "johndoe",
+        "email": "johndoe@example.com",
+        "first_name": "John",
+        "last_name": "Doe",
+        "avatar": "https://chattz.net/a.png",
+    }
+    data.update(fields)
+    return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+
+
+def parse_token(status: int, body: bytes) -> Token:
+    """parse_token_response at the fixed time NOW."""
+    return parse_token_response(status, body, now=NOW)
+
+
+def protocol_source() -> str:
+    """The source text of every module of the protocol package."""
+    folder = Path(protocol.__file__).parent
+    return "\n".join(path.read_text() for path in sorted(folder.glob("*.py")))
+
+
+def only_typed_errors(call: Callable[[], object]) -> None:
+    """Run ``call``: a ChattzOAuthError is fine (its status an int or None), anything else fails."""
+    try:
+        call()
+    except ChattzOAuthError as exc:
+        if isinstance(exc, ProviderError | OAuthError) and not isinstance(exc, StateMismatchError):
+            status = exc.status_code
+            assert status is None or isinstance(status, int)

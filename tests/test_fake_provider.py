@@ -13,11 +13,11 @@ import httpx2
 import pytest
 
 from chattz_oauth_async import (
-    NO_RETRY,
     AuthorizationDenied,
     InvalidTokenError,
     OAuthError,
     ProviderError,
+    RetryPolicy,
     TokenExpiredError,
     TransportError,
     TransportTimeout,
@@ -436,7 +436,7 @@ async def test_requests_are_recorded(fake: FakeChattz) -> None:
 async def test_fail_next_returns_the_given_status_then_recovers(fake: FakeChattz) -> None:
     """fail_next makes N calls fail with an HTML 500, then the endpoint works again."""
     fake.fail_next("userinfo", times=2, status=503)
-    async with fake.session(retry=NO_RETRY) as chattz:
+    async with fake.session(retry=RetryPolicy(attempts=1)) as chattz:
         token = await chattz.exchange_code(get_code(fake))
         for _ in range(2):
             with pytest.raises(ProviderError) as info:
@@ -457,7 +457,7 @@ async def test_fail_next_malformed_json_body(fake: FakeChattz) -> None:
 async def test_fail_next_drop_raises_a_transport_error(fake: FakeChattz) -> None:
     """drop=True closes the connection: the session raises TransportError."""
     fake.fail_next("userinfo", drop=True)
-    async with fake.session(retry=NO_RETRY) as chattz:
+    async with fake.session(retry=RetryPolicy(attempts=1)) as chattz:
         with pytest.raises(TransportError):
             await chattz.userinfo("some-token")
 
@@ -475,7 +475,7 @@ def test_fail_next_drop_with_httpx2(fake: FakeChattz) -> None:
 async def test_delay_past_the_total_timeout(fake: FakeChattz) -> None:
     """A delayed answer longer than total_timeout raises TransportTimeout."""
     fake.delay_next("userinfo", 5.0)
-    async with fake.session(total_timeout=0.2, retry=NO_RETRY) as chattz:
+    async with fake.session(total_timeout=0.2, retry=RetryPolicy(attempts=1)) as chattz:
         with pytest.raises(TransportTimeout):
             await chattz.userinfo("some-token")
 
@@ -529,7 +529,7 @@ async def test_served_fake_over_real_http(fake: FakeChattz, served: str) -> None
 async def test_served_drop_closes_the_connection(fake: FakeChattz, served: str) -> None:
     """A served drop closes the socket without an answer."""
     fake.fail_next("userinfo", drop=True)
-    async with fake.session(real_http=True, retry=NO_RETRY) as chattz:
+    async with fake.session(real_http=True, retry=RetryPolicy(attempts=1)) as chattz:
         with pytest.raises(TransportError):
             await chattz.userinfo("some-token")
 

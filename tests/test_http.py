@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import gzip
 import math
+import random
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chattz_oauth_async._http import BodyLimiter, RetryPolicy, retry_delay
+from chattz_oauth_async._http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BodyLimiter,
+    RetryPolicy,
+    retry_delay,
+)
 from chattz_oauth_async.errors import (
     ChattzOAuthError,
     ConfigurationError,
     ProviderError,
     ResponseTooLargeError,
 )
+from tests.helpers import (
+    NOW,
+    PROPERTY,
+)
 
-NOW = 1_700_000_000.0
 POLICY = RetryPolicy(attempts=3, base_delay=0.2, max_delay=5.0)
 
 
@@ -153,3 +164,193 @@ def test_property_any_bytes_after_a_valid_stream_are_refused(
     limiter = BodyLimiter(10_000, 200, None, encoding)
     with pytest.raises(ChattzOAuthError):
         read_all(limiter, [data[:cut], data[cut:]])
+
+
+def read_body(
+    limiter: BodyLimiter | Callable[[], BodyLimiter],
+    chunks: list[bytes],
+    fed: list[int] | None = None,
+) -> bytes:
+    """Feed ``chunks`` to a BodyLimiter (or one made now) and return the body."""
+    if not isinstance(limiter, BodyLimiter):
+        limiter = limiter()
+    for chunk in chunks:
+        limiter.feed(chunk)
+        if fed is not None:
+            fed.append(len(chunk))
+    return limiter.result()
+
+
+@pytest.mark.checklist(36)
+def test_checklist_36_body_limiter_cuts_off_at_cap_while_streaming() -> None:
+    """Line 36: feeding past the cap raises as soon as the cap is crossed."""
+    fed: list[int] = []
+    with pytest.raises(ResponseTooLargeError) as info:
+        read_body(BodyLimiter(1000, 200), [b"x" * 300] * 100, fed)
+    assert (900, 200) == (sum(fed), info.value.status_code)
+
+
+@pytest.mark.checklist(36)
+def test_checklist_36_declared_length_over_cap_rejected_before_reading() -> None:
+    """Line 36: a Content-Length over the cap is refused before any byte is read."""
+    with pytest.raises(ResponseTooLargeError):
+        BodyLimiter(DEFAULT_MAX_RESPONSE_BYTES, 200, str(DEFAULT_MAX_RESPONSE_BYTES + 1))
+
+
+@pytest.mark.parametrize("declared", ["10", "0", "-5", "abc", "", "99999999999999999999999"])
+@pytest.mark.checklist(36)
+def test_checklist_36_lying_content_length_does_not_lift_cap(declared: str) -> None:
+    """Line 36: a small or nonsense Content-Length does not let more than the cap through."""
+    with pytest.raises(ResponseTooLargeError):
+        read_body(lambda: BodyLimiter(1000, 200, declared), [b"x" * 1001])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", lambda d: gzip.compress(d, 9)),
+        ("x-gzip", lambda d: gzip.compress(d, 9)),
+        ("deflate", lambda d: zlib.compress(d, 9)),
+        ("GZIP", lambda d: gzip.compress(d, 9)),
+    ],
+)
+@pytest.mark.checklist(36)
+def test_checklist_36_gzip_bomb_stops_at_cap(encoding: str, compress: Any) -> None:
+    """Line 36: 16 MiB of zeros compressed to ~16 KiB stops at the 1 MiB cap."""
+    bomb = compress(b"\0" * (16 * 1024 * 1024))
+    limiter = BodyLimiter(DEFAULT_MAX_RESPONSE_BYTES, 200, str(len(bomb)), encoding)
+    chunks = [bomb[start : start + 4096] for start in range(0, len(bomb), 4096)]
+    with pytest.raises(ResponseTooLargeError):
+        read_body(limiter, chunks)
+
+
+@pytest.mark.checklist(36)
+def test_checklist_36_small_compressed_body_decoded() -> None:
+    """Line 36: a small gzip body under the cap decodes normally."""
+    limiter = BodyLimiter(1000, 200, None, "gzip")
+    data = gzip.compress(b'{"a": 1}')
+    limiter.feed(data[:5])
+    limiter.feed(data[5:])
+    assert b'{"a": 1}' == limiter.result()
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, gzip", "x" * 500])
+@pytest.mark.checklist(36)
+def test_checklist_36_unknown_encoding_is_typed_error(encoding: str) -> None:
+    """Line 36: an encoding the client did not ask for is a typed error."""
+    with pytest.raises(ProviderError):
+        BodyLimiter(1000, 200, None, encoding)
+
+
+@pytest.mark.checklist(36)
+def test_checklist_36_corrupt_gzip_is_typed_error() -> None:
+    """Line 36: a corrupt gzip stream is a ProviderError, not a zlib.error."""
+    with pytest.raises(ProviderError):
+        read_body(BodyLimiter(1000, 200, None, "gzip"), [b"\x1f\x8b\x08\x00garbage-garbage"])
+
+
+@pytest.mark.checklist(36)
+def test_checklist_36_truncated_gzip_is_typed_error_or_partial() -> None:
+    """Line 36: a truncated gzip body gives bytes or a ProviderError, nothing raw."""
+    limiter = BodyLimiter(1000, 200, None, "gzip")
+    try:
+        limiter.feed(gzip.compress(b'{"a": 1}')[:12])
+        limiter.result()
+    except ProviderError:
+        pass
+
+
+@pytest.mark.checklist(31)
+def test_checklist_31_retry_delay_bounded_exponential_with_jitter() -> None:
+    """Line 31 (retry policy): full-jitter backoff grows, and never passes max_delay."""
+    policy = RetryPolicy(attempts=10, base_delay=0.5, max_delay=4.0)
+    rng = random.Random(1)
+    for attempt in range(1, 12):
+        ceiling = min(4.0, 0.5 * 2 ** (attempt - 1))
+        delays = [retry_delay(policy, attempt, rng=rng) for _ in range(50)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        ("2", 2.0),
+        ("0", 0.0),
+        ("99999", 4.0),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+        ("Thu, 01 Jan 1970 00:00:03 GMT", 3.0),
+        ("Thu, 01 Jan 1970 01:00:00 GMT", 4.0),
+    ],
+)
+@pytest.mark.checklist(31)
+def test_checklist_31_retry_after_honoured_and_capped(retry_after: str, expected: float) -> None:
+    """Line 31 (retry policy): Retry-After seconds or dates are honoured up to max_delay."""
+    policy = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
+    assert expected == retry_delay(policy, 1, retry_after, now=0.0)
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        "",
+        "soon",
+        "-1",
+        "1.5",
+        "9" * 400,
+        "\u0663",
+        "Mon, 99 Foo 2015 07:28:00 GMT",
+        "Wed, 21 Oct 2015",
+        "x" * 5000,
+    ],
+)
+@pytest.mark.checklist(31)
+def test_checklist_31_malformed_retry_after_falls_back_to_backoff(retry_after: str) -> None:
+    """Line 31 (retry policy): a malformed Retry-After falls back to bounded backoff."""
+    policy = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0)
+    delay = retry_delay(policy, 1, retry_after, now=0.0)
+    assert True is (0.0 <= delay <= 4.0 and math.isfinite(delay))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"attempts": 0}, {"base_delay": -1}, {"base_delay": 9, "max_delay": 1}]
+)
+@pytest.mark.checklist(31)
+def test_checklist_31_retry_policy_validated(kwargs: dict[str, Any]) -> None:
+    """Line 31 (retry policy): impossible policies are refused with a typed error."""
+    with pytest.raises(ConfigurationError):
+        RetryPolicy(**kwargs)
+
+
+@PROPERTY
+@given(
+    limit=st.integers(1, 5000),
+    chunks=st.lists(st.binary(max_size=2000), max_size=5),
+    length=st.none() | st.text(max_size=25),
+    encoding=st.none()
+    | st.sampled_from(["gzip", "deflate", "identity", "br", ""])
+    | st.text(max_size=10),
+)
+def test_property_body_limiter_any_bytesonly_typed_errors(
+    limit: int, chunks: list[bytes], length: str | None, encoding: str | None
+) -> None:
+    """Line 36: BodyLimiter never lets more than the cap through and raises only typed errors."""
+    try:
+        limiter = BodyLimiter(limit, 200, length, encoding)
+        for chunk in chunks:
+            limiter.feed(chunk)
+        assert len(limiter.result()) <= limit
+    except ProviderError:
+        pass
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1²"])
+@pytest.mark.checklist(36)
+def test_checklist_36_unicode_digits_in_length_and_retry_after_are_not_numbers(value: str) -> None:
+    """Unicode digits that str.isdigit() accepts but int() refuses are ignored, not crashes."""
+    from chattz_oauth_async._http import BodyLimiter, RetryPolicy, retry_delay
+
+    limiter = BodyLimiter(10, 200, content_length=value)
+    limiter.feed(b"{}")
+    policy = RetryPolicy(base_delay=1, max_delay=1)
+    assert (b"{}", True) == (limiter.result(), 0.5 <= retry_delay(policy, 1, value) <= 1)

@@ -587,3 +587,11 @@ def test_checklist_2_seal_refuses_what_unseal_would_refuse(fields: dict[str, Any
     login = attrs.evolve(make_login(), **fields)
     with pytest.raises(ConfigurationError):
         login.seal(KEY)
+
+
+@pytest.mark.checklist(9)
+@pytest.mark.parametrize("target", ["/a\udcff", "/\ud800x"])
+def test_checklist_9_next_url_with_a_lone_surrogate_refused(target: str) -> None:
+    """A target that cannot be encoded (as os.environ or a bad decoder yields) is refused."""
+    with pytest.raises(UnsafeRedirectError):
+        safe_next_url(target)

@@ -26,7 +26,7 @@ def test_import_does_not_pull_optional_modules() -> None:
         "import sys, chattz_oauth_async; "
         "heavy = ['chattz_oauth_async.testing', 'chattz_oauth_async.cli', "
         "'chattz_oauth_async.integrations', 'uvicorn', 'starlette', 'respx', "
-        "'importlib.metadata', 'chattz_oauth_async._sync', 'chattz_oauth_async.login', "
+        "'importlib.metadata', 'chattz_oauth_async._sync', "
         "'asyncio']; "
         "print([m for m in heavy if m in sys.modules])"
     )

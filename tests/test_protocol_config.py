@@ -9,9 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chattz_oauth_async.errors import ChattzOAuthError, ConfigurationError
-from chattz_oauth_async.protocol import ClientConfig, authorize_url
-from tests.helpers import assert_not_leaked, lone_surrogate_texts
+from chattz_oauth_async.errors import (
+    ChattzOAuthError,
+    ConfigurationError,
+    InsecureTransportError,
+)
+from chattz_oauth_async.protocol import (
+    ClientConfig,
+    authorize_url,
+)
+from tests.helpers import (
+    CLIENT_SECRET,
+    DOCUMENTED_CONFIG,
+    assert_not_leaked,
+    lone_surrogate_texts,
+)
 
 
 def test_plain_constructor_derives_the_documented_endpoints() -> None:
@@ -109,3 +121,53 @@ def test_unencodable_urls_are_configuration_errors(redirect_uri: str, base_url: 
     """A URL with a lone surrogate is a ConfigurationError, not a UnicodeEncodeError."""
     with pytest.raises(ConfigurationError):
         ClientConfig("id", "secret", redirect_uri, base_url)
+
+
+def test_config_repr_hides_the_secret() -> None:
+    """ClientConfig's repr never shows the client secret."""
+    assert "s3cret" not in repr(DOCUMENTED_CONFIG)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "chattz.net", "ftp://chattz.net", "https://", "https://chattz.net/#frag", "https://u:p@x"],
+)
+def test_config_refuses_malformed_urls(url: str) -> None:
+    """A base URL that is not an absolute https URL is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        ClientConfig("id", "secret", "https://example.com/cb", url)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "redirect_uri"),
+    [
+        ("http://chattz.net", "https://app.example/cb"),
+        ("https://chattz.net", "http://app.example/cb"),
+        ("http://127.0.0.1.evil.example", "https://app.example/cb"),
+        ("http://localhost.evil.example", "https://app.example/cb"),
+        ("https://chattz.net", "http://10.0.0.1/cb"),
+    ],
+)
+@pytest.mark.checklist(13)
+def test_checklist_13_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
+    """Line 13: http:// is refused for a non-loopback host."""
+    with pytest.raises(InsecureTransportError):
+        ClientConfig("id", CLIENT_SECRET, redirect_uri, base_url)
+
+
+@pytest.mark.checklist(13)
+def test_checklist_13_loopback_http_allowed_and_no_env_bypass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Line 13: loopback http:// works; no environment variable lifts the refusal."""
+    for name in (
+        "OAUTHLIB_INSECURE_TRANSPORT",
+        "AUTHLIB_INSECURE_TRANSPORT",
+        "CHATTZ_INSECURE_TRANSPORT",
+        "CHATTZ_ALLOW_HTTP",
+    ):
+        monkeypatch.setenv(name, "1")
+    for host in ("127.0.0.1:8000", "localhost", "[::1]:9"):
+        ClientConfig("id", CLIENT_SECRET, f"http://{host}/cb", f"http://{host}")
+    with pytest.raises(InsecureTransportError):
+        ClientConfig("id", CLIENT_SECRET, "https://app.example/cb", "http://chattz.net")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable, Mapping
 from typing import Final
 from urllib.parse import parse_qsl
 
-from ..errors import AuthorizationDenied, ProviderError, StateMismatchError, clean_text
+from ..errors import (
+    AuthorizationDenied,
+    ConfigurationError,
+    ProviderError,
+    StateMismatchError,
+    clean_text,
+)
 from ._text import VISIBLE_ASCII
+from .config import DEFAULT_BASE_URL
 
 __all__ = ["CallbackInput", "parse_callback"]
 
@@ -19,10 +27,11 @@ CallbackInput = str | Mapping[str, str] | Iterable[tuple[str, str]]
 
 def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
     if isinstance(callback, str):
-        query = callback
+        # The fragment goes first: it never reaches a server, and a "?" inside
+        # it ("/cb#x?code=..&state=..") must not pass for the query.
+        query = callback.partition("#")[0]
         if "?" in query:
-            query = query.split("?", 1)[1]
-        query = query.split("#", 1)[0]
+            query = query.partition("?")[2]
         try:
             return parse_qsl(query, keep_blank_values=True, max_num_fields=50)
         except ValueError:
@@ -58,7 +67,7 @@ def parse_callback(
     callback: CallbackInput,
     expected_state: str | None,
     *,
-    issuer: str | None = None,
+    issuer: str = DEFAULT_BASE_URL,
 ) -> str:
     """Check an authorization callback and return its code.
 
@@ -69,9 +78,14 @@ def parse_callback(
     Args:
         callback: The callback URL, its query string, or its parameters (a
             mapping, a Starlette ``QueryParams``, or ``(name, value)`` pairs).
+            Only the query is read: parameters in a URL's ``#fragment`` are
+            ignored (a fragment never reaches a server).
         expected_state: The state this browser's login was started with.
-        issuer: When given, an ``iss`` parameter must equal it exactly
-            (RFC 9207); a callback without ``iss`` is accepted.
+        issuer: The provider's issuer identifier, ``https://chattz.net`` unless
+            you use another ``base_url`` (then pass it). A callback's ``iss``
+            parameter, when present, must equal it exactly (RFC 9207); a
+            callback without ``iss`` is accepted, as Chattz sends none. The
+            check cannot be switched off.
 
     Returns:
         The authorization code.
@@ -82,9 +96,10 @@ def parse_callback(
         AuthorizationDenied: The provider sent ``error=...`` (for example
             ``access_denied``) with the right state.
         ProviderError: No code, a repeated code, or ``iss`` that does not match.
+        ConfigurationError: ``issuer`` is not a non-empty string.
     """
-    import hmac  # here, not at the top: it costs import time
-
+    if not isinstance(issuer, str) or not issuer:
+        raise ConfigurationError("issuer must be the provider's URL, such as 'https://chattz.net'")
     pairs = _callback_pairs(callback)
     values: dict[str, list[str]] = {}
     for key, value in pairs:
@@ -107,7 +122,7 @@ def parse_callback(
     for key in ("code", "error", "iss"):
         if len(values.get(key, ())) > 1:
             raise ProviderError(f"the callback repeats the {key!r} parameter")
-    if issuer is not None and "iss" in values and values["iss"][0] != issuer:
+    if "iss" in values and values["iss"][0] != issuer:
         raise ProviderError(
             f"the callback's issuer {clean_text(values['iss'][0])!r} is not {issuer!r}"
         )

@@ -32,7 +32,7 @@ DEFAULT_LOGIN_MAX_AGE: Final = 600
 
 def is_loopback_host(host: str | None) -> bool:
     """Tell whether ``host`` names this machine: localhost, 127.0.0.0/8 or ::1."""
-    if not host:
+    if not isinstance(host, str) or not host:
         return False
     host = host.strip("[]").lower()
     if host == "localhost":

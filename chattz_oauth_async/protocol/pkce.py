@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 from typing import Final
 
 from ..errors import ConfigurationError
@@ -16,15 +17,11 @@ _PKCE_VERIFIER: Final = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 def new_state() -> str:
     """Return a fresh, unguessable ``state`` value (256 bits from :mod:`secrets`)."""
-    import secrets  # here, not at the top: it costs import time
-
     return secrets.token_urlsafe(32)
 
 
 def new_code_verifier() -> str:
     """Return a fresh PKCE code verifier: 64 unreserved characters, 384 bits."""
-    import secrets
-
     return secrets.token_urlsafe(48)
 
 
