@@ -307,16 +307,3 @@ async def test_worker_example_refreshes_and_saves_the_new_token(tmp_path: Path) 
         new.access_token != old.access_token,
         stat.S_IMODE(path.stat().st_mode),
     )
-
-
-def test_examples_share_the_cookie_naming() -> None:
-    """aiohttp and Flask examples name login cookies like the Starlette helper."""
-    from chattz_oauth_async.integrations.starlette import ChattzLogin
-
-    helper = ChattzLogin(lambda: None, secret_key=SECRET)  # type: ignore[arg-type, return-value]
-    expected = helper.cookie_name_for_state("abc", secure=False)
-    actual = {
-        load_example("aiohttp_app").cookie_name("abc"),
-        load_example("flask_app").cookie_name("abc"),
-    }
-    assert {expected} == actual
