@@ -307,3 +307,22 @@ async def test_worker_example_refreshes_and_saves_the_new_token(tmp_path: Path) 
         new.access_token != old.access_token,
         stat.S_IMODE(path.stat().st_mode),
     )
+
+
+# --- the README's FastAPI quickstart ---------------------------------------------
+
+
+def test_fastapi_quickstart_runs_as_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/fastapi_quickstart/test_app.py (the README's test) passes as written."""
+    folder = EXAMPLES / "fastapi_quickstart"
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, "app", raising=False)
+    try:
+        spec = importlib.util.spec_from_file_location("quickstart_test_app", folder / "test_app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.test_login_then_home_knows_the_user(monkeypatch)
+    finally:
+        sys.modules.pop("app", None)

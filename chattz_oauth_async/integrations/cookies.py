@@ -154,7 +154,12 @@ class LoginCookies:
         max_pending: int = 5,
     ) -> None:
         self.keys = signing_keys(secret_key)
-        if not (isinstance(name, str) and name.isascii() and name and all(ch.isalnum() or ch in "_-" for ch in name)):
+        if not (
+            isinstance(name, str)
+            and name.isascii()
+            and name
+            and all(ch.isalnum() or ch in "_-" for ch in name)
+        ):
             raise ConfigurationError("the cookie name must be letters, digits, '_' or '-'")
         if (
             not isinstance(path, str)
