@@ -442,3 +442,47 @@ def test_django_example_settings_pass_django_checks() -> None:
         out.returncode,
         out.stdout.strip(),
     )
+
+
+# --- every cookie the examples set is __Host- when Secure on / --------------------------
+
+
+def test_flask_example_cookies_are_host_prefixed_over_https(fake: FakeChattz) -> None:
+    """Over https the Flask example's login and session cookies are Secure and __Host-."""
+    chattz = fake.sync_session(redirect_uri="https://app.example/callback")
+    fake.add_client("test-client", "test-secret", "https://app.example/callback")
+    try:
+        app = load_example("flask_app").create_app(chattz, SECRET)
+        with app.test_client() as client:
+            base = "https://app.example"
+            login = client.get(f"{base}/login")
+            back = client.get(base + path_of(fake.authorize(login.headers["location"])))
+            names = [h.split("=", 1)[0] for h in back.headers.getlist("Set-Cookie")]
+            secure = ["Secure" in h for h in back.headers.getlist("Set-Cookie")]
+    finally:
+        chattz.close()
+    assert (True, True, True, True) == (
+        all(secure),
+        login.headers["Set-Cookie"].startswith("__Host-chattz_login_"),
+        all(name.startswith("__Host-") for name in names),
+        "__Host-session" in names,
+    )
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_fastapi_example_cookies_are_host_prefixed_over_https(fake: FakeChattz) -> None:
+    """Over https the FastAPI example's login and session cookies are Secure and __Host-."""
+    fake.add_client("test-client", "test-secret", "https://app.example/callback")
+    async with fake.session(redirect_uri="https://app.example/callback") as chattz:
+        app = load_example("fastapi_app").create_app(chattz, SECRET)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://app.example") as c:
+            login = await c.get("/login")
+            back = await c.get(fake.authorize(login.headers["location"]))
+            home = await c.get("/")
+    headers = login.headers.get_list("set-cookie") + back.headers.get_list("set-cookie")
+    assert (True, True, True) == (
+        all(h.startswith("__Host-") and "secure" in h.lower() for h in headers),
+        any(h.startswith("__Host-session=") for h in headers),
+        "Hello, John Doe" in home.text,
+    )
