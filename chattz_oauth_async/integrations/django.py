@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 try:
     from asgiref.sync import sync_to_async
     from django.conf import settings  # type: ignore[import-untyped]
-    from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed  # type: ignore[import-untyped]
+    from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed  # type: ignore[import-untyped]
     from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
@@ -235,7 +235,7 @@ def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 def _checked(response: object) -> HttpResponse:
-    if not isinstance(response, HttpResponse):
+    if not isinstance(response, HttpResponseBase):
         raise TypeError(f"on_success returned {type(response).__name__}, not an HttpResponse")
     return response
 
