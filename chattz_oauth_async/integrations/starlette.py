@@ -317,8 +317,9 @@ class ChattzLogin:
         helper was given one), so ``app.dependency_overrides[get_chattz]``
         replaces it in tests. Needs FastAPI (``chattz_oauth_async[fastapi]``).
         """
-        # FastAPI is an optional dependency, and importing it costs about 0.3 s
-        # (measured with -X importtime): Starlette-only apps never pay for it.
+        # FastAPI is an optional dependency, and importing it after Starlette costs
+        # 0.7-0.9 s (python -X importtime, 3 runs on the shared 2-core box):
+        # Starlette-only apps never pay for it.
         from fastapi import APIRouter, Depends
 
         error_handler: ErrorHandler = on_error or self.error_response
