@@ -11,12 +11,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import httpx
 import pytest
+from fastapi import Depends
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -32,6 +33,9 @@ from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult, 
 from chattz_oauth_async.testing import FakeChattz
 
 pytestmark = pytest.mark.anyio
+
+# The README's form of the session dependency for an app's own routes.
+Chattz = Annotated[AsyncChattzOAuth, Depends(get_chattz)]
 
 SECRET = "s" * 32
 APP_URL = "http://127.0.0.1:8000"
@@ -701,7 +705,7 @@ async def test_checklist_32_debug_log_of_a_login_holds_no_secrets(
 
 def fastapi_app(login: ChattzLogin, **router_options: Any) -> Any:
     """A FastAPI app with login.router() and a page that uses get_chattz."""
-    from fastapi import Depends, FastAPI
+    from fastapi import FastAPI
 
     async def on_success(request: Request, result: LoginResult) -> Response:
         return PlainTextResponse(f"{result.user.id} {result.next_url}")
@@ -710,7 +714,7 @@ def fastapi_app(login: ChattzLogin, **router_options: Any) -> Any:
     app.include_router(login.router(on_success, **router_options))
 
     @app.get("/whoami")
-    async def whoami(chattz: AsyncChattzOAuth = Depends(get_chattz)) -> dict[str, str]:  # noqa: B008
+    async def whoami(chattz: Chattz) -> dict[str, str]:
         return {"session": repr(chattz)}
 
     return app
