@@ -336,3 +336,13 @@ async def test_checklist_9_async_unsafe_next_dropped_and_provider_error_502(
     fake.fail_next("userinfo", status=503, times=10)
     failed = await client.get(callback)
     assert ("/home", 502) == (back["Location"], failed.status_code)
+
+
+def test_async_views_under_wsgi_run_a_loop_per_request(fake: FakeChattz) -> None:
+    """Async views behind the sync test client (WSGI: a loop per request) log in twice."""
+    client = Client()
+    answers = []
+    for target in ("/one", "/two"):
+        login = client.get(f"/async/login?next={target}")
+        answers.append(client.get("/async" + callback_for(fake, login))["Location"])
+    assert ["/one", "/two"] == answers
