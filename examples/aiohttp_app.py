@@ -1,10 +1,11 @@
 """An aiohttp app with "Log in with Chattz", using the framework-free core directly.
 
-No integration module is needed: ``start_login`` + ``seal`` in /login,
-``unseal`` + ``complete_login`` in /callback (about a dozen lines). The sealed
-login goes in a cookie named after a hash of its state, so logins started in
-several tabs all complete, and a callback whose state this browser never
-started finds no cookie and is refused.
+No framework helper is needed: ``start_login`` in /login, ``complete_login``
+in /callback, and the framework-neutral
+:mod:`chattz_oauth_async.integrations.cookies` for the sealed login cookie
+(one per login, so several tabs all complete; a callback whose state this
+browser never started finds no cookie and is refused; Secure with the
+``__Host-`` prefix except on plain-http loopback).
 
 Run::
 
@@ -19,63 +20,65 @@ Tests build the app with ``create_app(chattz, secret_key)``.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from aiohttp import web
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, LoginRequest
-from chattz_oauth_async.protocol import is_loopback_host
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError
+from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
 
 CHATTZ = web.AppKey("chattz", AsyncChattzOAuth)
-SECRET_KEY = web.AppKey("secret_key", str)
-MAX_AGE = 600
+COOKIES = web.AppKey("cookies", LoginCookies)
 
 
-def cookie_name(state: str) -> str:
-    """One cookie per login, named by a short one-way hash of its state."""
-    return "chattz_login_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+def set_cookies(response: web.StreamResponse, cookies: Iterable[SetCookie]) -> None:
+    """Copy the login cookies onto the response."""
+    for cookie in cookies:
+        response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
 
 
 async def login(request: web.Request) -> web.Response:
     """GET /login: redirect to Chattz with the sealed login in a cookie."""
+    cookies = request.app[COOKIES]
     started = request.app[CHATTZ].start_login()
     response = web.Response(status=303, headers={"Location": started.url})
-    response.set_cookie(
-        cookie_name(started.state),
-        started.seal(request.app[SECRET_KEY]),
-        max_age=MAX_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=not (request.scheme == "http" and is_loopback_host(request.url.host)),
-    )
+    secure = cookies.is_secure(str(request.url))
+    set_cookies(response, cookies.start(started, request.cookies, secure=secure))
     return response
 
 
 async def callback(request: web.Request) -> web.Response:
     """GET /callback: check the state against this browser's cookie, exchange the code."""
-    chattz, name = request.app[CHATTZ], cookie_name(request.query.get("state", ""))
+    chattz, cookies = request.app[CHATTZ], request.app[COOKIES]
+    states, secure = request.query.getall("state", []), cookies.is_secure(str(request.url))
     try:
-        started = LoginRequest.unseal(request.cookies.get(name, ""), request.app[SECRET_KEY])
-        token = await chattz.complete_login(request.query, started, max_age=MAX_AGE)
+        started = cookies.read(states, request.cookies, secure=secure)
+        token = await chattz.complete_login(request.query, started, max_age=cookies.max_age)
         user = await chattz.userinfo(token)
     except ChattzOAuthError as exc:
         response = web.Response(status=400, text=f"Login failed: {type(exc).__name__}")
     else:
         # A real app would now put user.id in its session and redirect.
         response = web.Response(text=f"Hello, {html.escape(user.display_name)}!")
-    response.del_cookie(name)
+    set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
     return response
 
 
 def create_app(
-    chattz: AsyncChattzOAuth | None = None, secret_key: str | None = None
+    chattz: AsyncChattzOAuth | None = None,
+    secret_key: str | None = None,
+    *,
+    secure_cookies: bool | None = None,
 ) -> web.Application:
-    """Build the app; with no ``chattz``, one is made from the environment at startup."""
+    """Build the app; with no ``chattz``, one is made from the environment at startup.
+
+    ``secure_cookies=False`` is only for tests over plain http to a non-loopback host.
+    """
     app = web.Application()
-    app[SECRET_KEY] = secret_key or os.environ["APP_SECRET_KEY"]
+    key = secret_key or os.environ["APP_SECRET_KEY"]
+    app[COOKIES] = LoginCookies(key, secure=secure_cookies)
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         if chattz is not None:

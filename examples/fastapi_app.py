@@ -12,10 +12,12 @@ Run against the fake provider (no Chattz account needed)::
 
     python examples/fastapi_app.py --fake      # then open http://127.0.0.1:8000/
 
-Routes: ``/`` (a "Log in with Chattz" link, or "Hello, <name>"), ``/login``,
-``/callback`` (the redirect URI), ``POST /logout``. After login the app keeps
-the user's id and display name in its own signed session cookie (stdlib HMAC);
-it never stores the access token in the browser.
+Routes: ``/`` (a "Log in with Chattz" link, or "Hello, <name>"), ``/login`` and
+``/callback`` (the redirect URI) from ``ChattzLogin.router()``, ``POST /logout``.
+The session is built in the lifespan, never at import. After login the app
+keeps the user's id and display name in its own signed session cookie (stdlib
+HMAC; ``__Host-session`` whenever it is Secure); it never stores the access
+token in the browser.
 
 Tests and the browser test build the app with ``create_app(chattz, secret_key)``.
 """
@@ -41,7 +43,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, ConfigurationError
 from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
 
-SESSION_COOKIE = "session"
 SESSION_MAX_AGE = 7 * 24 * 3600
 
 
@@ -97,7 +98,17 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def create_app(chattz: AsyncChattzOAuth | None = None, secret_key: str | None = None) -> FastAPI:
+def session_cookie(login: ChattzLogin, request: Request) -> str:
+    """The app's session cookie name: ``__Host-`` prefixed whenever it is Secure."""
+    return "__Host-session" if login.is_secure(request) else "session"
+
+
+def create_app(
+    chattz: AsyncChattzOAuth | None = None,
+    secret_key: str | None = None,
+    *,
+    secure_cookies: bool | None = None,
+) -> FastAPI:
     """Build the app.
 
     Args:
@@ -106,6 +117,8 @@ def create_app(chattz: AsyncChattzOAuth | None = None, secret_key: str | None = 
             closes it at shutdown.
         secret_key: Signs the login and session cookies; ``APP_SECRET_KEY``
             from the environment when None.
+        secure_cookies: None: Secure cookies except on plain-http loopback.
+            False only for tests over plain http to a non-loopback host.
 
     Raises:
         ConfigurationError: No secret key.
@@ -120,16 +133,17 @@ def create_app(chattz: AsyncChattzOAuth | None = None, secret_key: str | None = 
             yield
             return
         async with AsyncChattzOAuth.from_env() as session:
-            app.state.chattz = session
+            app.state.chattz = session  # what get_chattz (and so the login router) reads
             yield
 
     app = FastAPI(lifespan=lifespan)
-    app.state.chattz = chattz
-    login = ChattzLogin(lambda: app.state.chattz, secret_key=key)
+    if chattz is not None:
+        app.state.chattz = chattz
+    login = ChattzLogin(secret_key=key, secure=secure_cookies)
 
     @app.get("/")
     async def home(request: Request) -> HTMLResponse:
-        session = read_session(request.cookies.get(SESSION_COOKIE), key)
+        session = read_session(request.cookies.get(session_cookie(login, request)), key)
         if session is None:
             return page(
                 "Chattz login example",
@@ -143,15 +157,11 @@ def create_app(chattz: AsyncChattzOAuth | None = None, secret_key: str | None = 
             '<form method=post action="/logout"><button id=logout>Log out</button></form>',
         )
 
-    @app.get("/login")
-    async def start_login(request: Request) -> Response:
-        return login.login_response(request, next_url=request.query_params.get("next"))
-
     async def on_success(request: Request, result: LoginResult) -> Response:
         # Key accounts on the numeric id, never on the e-mail address.
         response = RedirectResponse(result.next_url or "/", status_code=303)
         response.set_cookie(
-            SESSION_COOKIE,
+            session_cookie(login, request),
             sign_session({"id": result.user.id, "name": result.user.display_name}, key),
             max_age=SESSION_MAX_AGE,
             httponly=True,
@@ -169,12 +179,17 @@ def create_app(chattz: AsyncChattzOAuth | None = None, secret_key: str | None = 
             status,
         )
 
-    app.add_api_route("/callback", login.callback_endpoint(on_success, on_error=on_error))
+    app.include_router(login.router(on_success, on_error=on_error))  # /login and /callback
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+        response.delete_cookie(
+            session_cookie(login, request),
+            httponly=True,
+            samesite="lax",
+            secure=login.is_secure(request),
+        )
         return response
 
     return app

@@ -1,8 +1,10 @@
 """A sync Flask app with "Log in with Chattz", on the sync client ``ChattzOAuth``.
 
-Same flow as the async apps: ``start_login`` + ``seal`` into a per-login
-cookie at /login; ``unseal`` + ``complete_login`` at /callback. The signed-in
-user goes in Flask's own signed session.
+Same flow as the async apps: ``start_login`` at /login and ``complete_login``
+at /callback, with the sealed login in a per-login cookie from the
+framework-neutral :mod:`chattz_oauth_async.integrations.cookies` (Secure with
+the ``__Host-`` prefix except on plain-http loopback). The signed-in user goes
+in Flask's own signed session.
 
 Run::
 
@@ -17,34 +19,54 @@ Tests build the app with ``create_app(chattz, secret_key)``.
 
 from __future__ import annotations
 
-import hashlib
 import os
+from collections.abc import Iterable
 
 from flask import Flask, Response, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
 
-from chattz_oauth_async import ChattzOAuth, ChattzOAuthError, LoginRequest, safe_next_url
+from chattz_oauth_async import ChattzOAuth, ChattzOAuthError, safe_next_url
 from chattz_oauth_async.errors import UnsafeRedirectError
-from chattz_oauth_async.protocol import is_loopback_host
-
-MAX_AGE = 600
+from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
 
 
-def cookie_name(state: str) -> str:
-    """One cookie per login, named by a short one-way hash of its state."""
-    return "chattz_login_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+def set_cookies(response: Response, cookies: Iterable[SetCookie]) -> None:
+    """Copy the login cookies onto the response."""
+    for cookie in cookies:
+        response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
 
 
-def create_app(chattz: ChattzOAuth | None = None, secret_key: str | None = None) -> Flask:
-    """Build the app; with no ``chattz``, one is made from the environment."""
+class SessionCookie(SecureCookieSessionInterface):
+    """Flask's signed session cookie, Secure and ``__Host-`` prefixed like the login cookies."""
+
+    def __init__(self, cookies: LoginCookies) -> None:
+        self.cookies = cookies
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return self.cookies.is_secure(request.url)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        return "__Host-session" if self.get_cookie_secure(app) else "session"
+
+
+def create_app(
+    chattz: ChattzOAuth | None = None,
+    secret_key: str | None = None,
+    *,
+    secure_cookies: bool | None = None,
+) -> Flask:
+    """Build the app; with no ``chattz``, one is made from the environment.
+
+    ``secure_cookies=False`` is only for tests over plain http to a non-loopback host.
+    """
     app = Flask(__name__)
     app.secret_key = secret_key or os.environ["APP_SECRET_KEY"]
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    cookies = LoginCookies(app.secret_key, secure=secure_cookies)
     client = chattz if chattz is not None else ChattzOAuth.from_env()
-    key = app.secret_key
 
-    def secure() -> bool:
-        return not (request.scheme == "http" and is_loopback_host(request.host.rsplit(":", 1)[0]))
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.session_interface = SessionCookie(cookies)
 
     @app.get("/")
     def home() -> str:
@@ -60,30 +82,27 @@ def create_app(chattz: ChattzOAuth | None = None, secret_key: str | None = None)
             target = None
         started = client.start_login(target)
         response = redirect(started.url, code=303)
-        response.set_cookie(
-            cookie_name(started.state),
-            started.seal(key),
-            max_age=MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=secure(),
-        )
+        secure = cookies.is_secure(request.url)
+        set_cookies(response, cookies.start(started, request.cookies, secure=secure))
         return response
 
     @app.get("/callback")
-    def callback() -> Response | tuple[str, int]:
-        name = cookie_name(request.args.get("state", ""))
+    def callback() -> Response:
+        states, secure = request.args.getlist("state"), cookies.is_secure(request.url)
         try:
-            started = LoginRequest.unseal(request.cookies.get(name, ""), key)
+            started = cookies.read(states, request.cookies, secure=secure)
             # Pass every (name, value) pair so a repeated parameter is seen and refused.
-            token = client.complete_login(request.args.items(multi=True), started, max_age=MAX_AGE)
+            pairs = request.args.items(multi=True)
+            token = client.complete_login(pairs, started, max_age=cookies.max_age)
             user = client.userinfo(token)
         except ChattzOAuthError as exc:
-            return f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>", 400
-        session.clear()
-        session.update(user_id=user.id, name=user.display_name)  # key accounts on the id
-        response = redirect(started.next_url or "/", code=303)
-        response.delete_cookie(name)
+            page = f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>"
+            response = Response(page, status=400)
+        else:
+            session.clear()
+            session.update(user_id=user.id, name=user.display_name)  # key accounts on the id
+            response = redirect(started.next_url or "/", code=303)
+        set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
         return response
 
     return app

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import stat
+import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -309,14 +311,178 @@ async def test_worker_example_refreshes_and_saves_the_new_token(tmp_path: Path) 
     )
 
 
-def test_examples_share_the_cookie_naming() -> None:
-    """aiohttp and Flask examples name login cookies like the Starlette helper."""
-    from chattz_oauth_async.integrations.starlette import ChattzLogin
+# --- the README's FastAPI quickstart ---------------------------------------------
 
-    helper = ChattzLogin(lambda: None, secret_key=SECRET)  # type: ignore[arg-type, return-value]
-    expected = helper.cookie_name_for_state("abc", secure=False)
-    actual = {
-        load_example("aiohttp_app").cookie_name("abc"),
-        load_example("flask_app").cookie_name("abc"),
+
+def test_fastapi_quickstart_runs_as_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """examples/fastapi_quickstart/test_app.py (the README's test) passes as written."""
+    folder = EXAMPLES / "fastapi_quickstart"
+    monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.delitem(sys.modules, "app", raising=False)
+    try:
+        spec = importlib.util.spec_from_file_location("quickstart_test_app", folder / "test_app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.test_login_then_home_knows_the_user(monkeypatch)
+    finally:
+        sys.modules.pop("app", None)
+
+
+# --- Django (sync views, in-process with Django's test client) -----------------------
+
+DJANGO_APP = EXAMPLES / "django_app"
+
+
+@pytest.fixture
+def django_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeChattz, Any]]:
+    """The Django example's URLs and views (its settings mirrored) on a served fake."""
+    from tests import django_setup
+
+    django_setup.configure()
+    from django.test import Client, override_settings  # type: ignore[import-untyped]
+
+    monkeypatch.syspath_prepend(str(DJANGO_APP))
+    fake = FakeChattz()
+    with (
+        fake.serve() as server,
+        override_settings(
+            ROOT_URLCONF="chattz_site.urls",
+            MIDDLEWARE=[
+                "django.middleware.security.SecurityMiddleware",
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+            ],
+            CHATTZ_CLIENT_ID=fake.client.client_id,
+            CHATTZ_CLIENT_SECRET=fake.client.client_secret,
+            CHATTZ_REDIRECT_URI=fake.client.redirect_uri,
+            CHATTZ_BASE_URL=server.base_url,
+            CHATTZ_ON_SUCCESS="chattz_site.views.logged_in",
+            # The example's production cookies (Django's test client sends Secure ones over http).
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_NAME="__Host-sessionid",
+            CSRF_COOKIE_SECURE=True,
+            CSRF_COOKIE_NAME="__Host-csrftoken",
+        ),
+    ):
+        yield fake, Client()
+
+
+def test_django_example_login_then_hello_then_logout(
+    django_client: tuple[FakeChattz, Any],
+) -> None:
+    """Logged out: a login link; Allow: "Hello, John Doe" on /; logout forgets the user."""
+    fake, client = django_client
+    before = client.get("/").content.decode()
+    login = client.get("/login?next=/")
+    back = client.get(path_of(fake.authorize(login["Location"])))
+    hello = client.get("/").content.decode()
+    token = client.cookies["__Host-csrftoken"].value
+    client.post("/logout", {"csrfmiddlewaretoken": token})
+    after = client.get("/").content.decode()
+    assert (True, 303, "/", True, True, True) == (
+        "Log in with Chattz" in before,
+        back.status_code,
+        back["Location"],
+        "Hello, John Doe" in hello,
+        "123" in hello,
+        "Log in with Chattz" in after,
+    )
+
+
+def test_django_example_deny_and_forged_callback_give_400(
+    django_client: tuple[FakeChattz, Any],
+) -> None:
+    """Deny gives the 400 'Login cancelled' page; another browser's callback gives 400."""
+    from django.test import Client
+
+    fake, client = django_client
+    denied = client.get(path_of(fake.authorize(client.get("/login")["Location"], approve=False)))
+    forged = path_of(fake.authorize(Client().get("/login")["Location"]))
+    refused = client.get(forged)
+    assert (400, True, 400, True) == (
+        denied.status_code,
+        "Login cancelled" in denied.content.decode(),
+        refused.status_code,
+        "Login link not valid" in refused.content.decode(),
+    )
+
+
+def test_django_example_two_tabs_both_log_in(django_client: tuple[FakeChattz, Any]) -> None:
+    """Two logins started in one browser both complete."""
+    fake, client = django_client
+    first, second = client.get("/login?next=/one"), client.get("/login?next=/two")
+    answers = [
+        client.get(path_of(fake.authorize(login["Location"])))["Location"]
+        for login in (second, first)
+    ]
+    assert ["/two", "/one"] == answers
+
+
+def test_django_example_settings_pass_django_checks() -> None:
+    """`manage.py check` accepts the example's settings (run as shipped, in a subprocess)."""
+    env = {
+        **os.environ,
+        "APP_SECRET_KEY": SECRET,
+        "CHATTZ_CLIENT_ID": "id",
+        "CHATTZ_CLIENT_SECRET": "secret",
+        "CHATTZ_REDIRECT_URI": "https://app.example/callback",
     }
-    assert {expected} == actual
+    out = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=DJANGO_APP,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (0, "System check identified no issues (0 silenced).") == (
+        out.returncode,
+        out.stdout.strip(),
+    )
+
+
+# --- every cookie the examples set is __Host- when Secure on / --------------------------
+
+
+def test_flask_example_cookies_are_host_prefixed_over_https(fake: FakeChattz) -> None:
+    """Over https the Flask example's login and session cookies are Secure and __Host-."""
+    chattz = fake.sync_session(redirect_uri="https://app.example/callback")
+    fake.add_client("test-client", "test-secret", "https://app.example/callback")
+    try:
+        app = load_example("flask_app").create_app(chattz, SECRET)
+        with app.test_client() as client:
+            base = "https://app.example"
+            login = client.get(f"{base}/login")
+            back = client.get(base + path_of(fake.authorize(login.headers["location"])))
+            names = [h.split("=", 1)[0] for h in back.headers.getlist("Set-Cookie")]
+            secure = ["Secure" in h for h in back.headers.getlist("Set-Cookie")]
+    finally:
+        chattz.close()
+    assert (True, True, True, True) == (
+        all(secure),
+        login.headers["Set-Cookie"].startswith("__Host-chattz_login_"),
+        all(name.startswith("__Host-") for name in names),
+        "__Host-session" in names,
+    )
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_fastapi_example_cookies_are_host_prefixed_over_https(fake: FakeChattz) -> None:
+    """Over https the FastAPI example's login and session cookies are Secure and __Host-."""
+    fake.add_client("test-client", "test-secret", "https://app.example/callback")
+    async with fake.session(redirect_uri="https://app.example/callback") as chattz:
+        app = load_example("fastapi_app").create_app(chattz, SECRET)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://app.example") as c:
+            login = await c.get("/login")
+            back = await c.get(fake.authorize(login.headers["location"]))
+            home = await c.get("/")
+    headers = login.headers.get_list("set-cookie") + back.headers.get_list("set-cookie")
+    assert (True, True, True) == (
+        all(h.startswith("__Host-") and "secure" in h.lower() for h in headers),
+        any(h.startswith("__Host-session=") for h in headers),
+        "Hello, John Doe" in home.text,
+    )

@@ -11,12 +11,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
 import httpx
 import pytest
+from fastapi import Depends
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -28,10 +29,13 @@ from chattz_oauth_async import (
     ConfigurationError,
     StateMismatchError,
 )
-from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
+from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult, get_chattz
 from chattz_oauth_async.testing import FakeChattz
 
 pytestmark = pytest.mark.anyio
+
+# The README's form of the session dependency for an app's own routes.
+Chattz = Annotated[AsyncChattzOAuth, Depends(get_chattz)]
 
 SECRET = "s" * 32
 APP_URL = "http://127.0.0.1:8000"
@@ -83,12 +87,7 @@ def build_site(
         results.append(result)
         return RedirectResponse(result.next_url or "/", status_code=303)
 
-    app = Starlette(
-        routes=[
-            Route("/login", login.login_endpoint()),
-            Route("/callback", login.callback_endpoint(on_success)),
-        ]
-    )
+    app = Starlette(routes=login.routes(on_success))
     return Site(fake, chattz, login, app, clock, results)
 
 
@@ -170,7 +169,7 @@ async def test_checklist_2_login_cookie_attributes_on_loopback_http(site: Site) 
         response = await browser.get("/login")
     state = state_of(response.headers["location"])
     [(name, cookie)] = set_cookies(response).items()
-    expected = (site.login.cookie_name_for_state(state, secure=False), "lax", "/", "600", True)
+    expected = (site.login.cookies.name_for(state, secure=False), "lax", "/", "600", True)
     assert expected == (
         name,
         cookie["samesite"],
@@ -269,8 +268,8 @@ async def test_checklist_2_forged_callback_with_planted_cookie_of_wrong_state_re
         authorize_a = await start(browser)
         authorize_b = await start(browser)
         state_a, state_b = state_of(authorize_a), state_of(authorize_b)
-        name_a = site.login.cookie_name_for_state(state_a, secure=False)
-        name_b = site.login.cookie_name_for_state(state_b, secure=False)
+        name_a = site.login.cookies.name_for(state_a, secure=False)
+        name_b = site.login.cookies.name_for(state_b, secure=False)
         browser.cookies.set(name_a, browser.cookies[name_b], domain="127.0.0.1", path="/")
         response = await browser.get(site.fake.authorize(authorize_a))
     assert (400, 0) == (response.status_code, site.token_requests())
@@ -545,12 +544,7 @@ async def test_custom_error_handler_is_used(site: Site) -> None:
     async def on_success(request: Request, result: LoginResult) -> Response:
         return PlainTextResponse("ok")
 
-    app = Starlette(
-        routes=[
-            Route("/login", site.login.login_endpoint()),
-            Route("/callback", site.login.callback_endpoint(on_success, on_error=on_error)),
-        ]
-    )
+    app = Starlette(routes=site.login.routes(on_success, on_error=on_error))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=APP_URL
     ) as browser:
@@ -563,16 +557,19 @@ async def test_custom_error_handler_is_used(site: Site) -> None:
     )
 
 
-async def test_manual_handle_callback_and_redirect_after_login(site: Site) -> None:
-    """handle_callback + redirect_after_login work without callback_endpoint."""
+async def test_manual_login_response_handle_callback_and_clear_cookie(site: Site) -> None:
+    """login_response, handle_callback and clear_cookie make a login without routes()."""
+
+    async def login(request: Request) -> Response:
+        return site.login.login_response(request, "/home")
 
     async def callback(request: Request) -> Response:
         result = await site.login.handle_callback(request)
-        return site.login.redirect_after_login(request, result, default="/home")
+        response = RedirectResponse(result.next_url or "/", status_code=303)
+        site.login.clear_cookie(response, request)
+        return response
 
-    app = Starlette(
-        routes=[Route("/login", site.login.login_endpoint()), Route("/callback", callback)]
-    )
+    app = Starlette(routes=[Route("/login", login), Route("/callback", callback)])
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url=APP_URL
     ) as browser:
@@ -584,27 +581,31 @@ async def test_manual_handle_callback_and_redirect_after_login(site: Site) -> No
         )
 
 
-async def test_handle_callback_raises_typed_errors(site: Site) -> None:
-    """handle_callback itself raises the typed error (here: no login for this state)."""
-    request = Request(
+def bare_request(query: bytes = b"") -> Request:
+    """A request for /callback outside any app."""
+    return Request(
         {
             "type": "http",
             "method": "GET",
             "path": "/callback",
-            "query_string": b"state=abc&code=x",
+            "query_string": query,
             "headers": [],
             "scheme": "http",
             "server": ("127.0.0.1", 8000),
         }
     )
+
+
+async def test_handle_callback_raises_typed_errors(site: Site) -> None:
+    """handle_callback itself raises the typed error (here: no login for this state)."""
     with pytest.raises(StateMismatchError):
-        await site.login.handle_callback(request)
+        await site.login.handle_callback(bare_request(b"state=abc&code=x"))
 
 
 async def test_session_factory_is_accepted(site: Site) -> None:
     """ChattzLogin accepts a callable returning the session (created in a lifespan)."""
     login = ChattzLogin(lambda: site.chattz, secret_key=SECRET)
-    assert site.chattz is login.chattz
+    assert site.chattz is login.session_for(bare_request())
 
 
 @pytest.mark.parametrize(
@@ -697,3 +698,127 @@ async def test_checklist_32_debug_log_of_a_login_holds_no_secrets(
         r.getMessage() for r in caplog.records if r.name.startswith("chattz_oauth_async")
     )
     assert (True, []) == ("refused" in logged, [s for s in secrets_seen if s and s in logged])
+
+
+# --- FastAPI: router() and the get_chattz dependency --------------------------------
+
+
+def fastapi_app(login: ChattzLogin, **router_options: Any) -> Any:
+    """A FastAPI app with login.router() and a page that uses get_chattz."""
+    from fastapi import FastAPI
+
+    async def on_success(request: Request, result: LoginResult) -> Response:
+        return PlainTextResponse(f"{result.user.id} {result.next_url}")
+
+    app = FastAPI()
+    app.include_router(login.router(on_success, **router_options))
+
+    @app.get("/whoami")
+    async def whoami(chattz: Chattz) -> dict[str, str]:
+        return {"session": repr(chattz)}
+
+    return app
+
+
+async def test_fastapi_router_logs_in_through_dependency_overrides(site: Site) -> None:
+    """login.router() on a FastAPI app; the session comes from dependency_overrides."""
+    app = fastapi_app(ChattzLogin(secret_key=SECRET))
+    app.dependency_overrides[get_chattz] = lambda: site.chattz
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=APP_URL
+    ) as browser:
+        authorize = await start(browser, "/login?next=/account")
+        response = await browser.get(site.fake.authorize(authorize))
+        page = await browser.get("/whoami")
+        assert (200, "123 /account", set(), {"session": repr(site.chattz)}) == (
+            response.status_code,
+            response.text,
+            pending_names(browser),
+            page.json(),
+        )
+
+
+async def test_fastapi_router_paths_are_configurable_and_session_from_app_state(
+    site: Site,
+) -> None:
+    """login_path/callback_path/next_param move the routes; app.state.chattz is the default."""
+    app = fastapi_app(
+        ChattzLogin(secret_key=SECRET),
+        login_path="/auth/start",
+        callback_path="/callback",
+        next_param="then",
+    )
+    app.state.chattz = site.chattz
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=APP_URL
+    ) as browser:
+        missing = await browser.get("/login")
+        authorize = await start(browser, "/auth/start?then=/x")
+        response = await browser.get(site.fake.authorize(authorize, approve=False))
+    assert (404, 400, True) == (
+        missing.status_code,
+        response.status_code,
+        "Login cancelled" in response.text,
+    )
+
+
+async def test_fastapi_router_with_a_given_session_uses_it(site: Site) -> None:
+    """A helper built with a session serves the router from it (no app.state needed)."""
+    app = fastapi_app(ChattzLogin(site.chattz, secret_key=SECRET))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=APP_URL
+    ) as browser:
+        response = await browser.get(site.fake.authorize(await start(browser)))
+    assert (200, "123 None") == (response.status_code, response.text)
+
+
+def test_get_chattz_without_a_session_in_app_state_is_a_configuration_error() -> None:
+    """get_chattz says to set app.state.chattz in the lifespan when it is missing."""
+    request = bare_request()
+    request.scope["app"] = Starlette()
+    with pytest.raises(ConfigurationError, match=r"app\.state\.chattz"):
+        get_chattz(request)
+
+
+def test_fastapi_lifespan_session_with_secure_false_switch_on_testserver() -> None:
+    """TestClient on http://testserver logs in with the explicit secure=False switch."""
+    from contextlib import asynccontextmanager
+
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    fake = FakeChattz()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with fake.session() as chattz:
+            app.state.chattz = chattz
+            yield
+
+    def run(secure: bool | None) -> int:
+        app = FastAPI(lifespan=lifespan)
+        login = ChattzLogin(secret_key=SECRET, secure=secure)
+        app.include_router(login.router(lambda request, result: PlainTextResponse("ok")))
+        with TestClient(app, follow_redirects=False) as client:
+            authorize = client.get("/login").headers["location"]
+            callback = urlsplit(fake.authorize(authorize))
+            return client.get(f"{callback.path}?{callback.query}").status_code
+
+    # Secure stays on for a non-loopback host: the test client does not send the cookie back.
+    assert (400, 200) == (run(None), run(False))
+
+
+def test_starlette_integration_imports_without_fastapi() -> None:
+    """Without FastAPI the module imports, routes() works and router() says what to install."""
+    code = (
+        "import sys; sys.modules['fastapi'] = None\n"
+        "from chattz_oauth_async.integrations.starlette import ChattzLogin\n"
+        "login = ChattzLogin(secret_key='s' * 32)\n"
+        "print(len(login.routes(lambda r, x: None)))\n"
+        "try:\n    login.router(lambda r, x: None)\n"
+        "except ImportError as exc:\n    print('ImportError')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert ["2", "ImportError"] == out.stdout.split()

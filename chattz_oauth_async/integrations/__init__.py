@@ -3,14 +3,21 @@
 Each integration lives in its own module and imports its framework only when
 that module is imported, so ``import chattz_oauth_async`` never needs one:
 
+- :mod:`chattz_oauth_async.integrations.cookies`: the pending-login cookies
+  (names, ``__Host-`` prefix, Secure decision, attributes, reading and
+  clearing) for any framework; no framework needed. The other two use it.
 - :mod:`chattz_oauth_async.integrations.starlette`: Starlette and FastAPI
-  (install ``chattz_oauth_async[starlette]``).
+  (``chattz_oauth_async[starlette]`` or ``[fastapi]``): ``ChattzLogin.routes()``,
+  ``ChattzLogin.router()`` and the ``get_chattz`` dependency.
+- :mod:`chattz_oauth_async.integrations.django`: Django
+  (``chattz_oauth_async[django]``): login and callback views configured from
+  ``CHATTZ_*`` settings.
 
-Other frameworks (aiohttp, Flask, ...) need no helper: see ``examples/`` for
-the dozen lines that call :meth:`~chattz_oauth_async.AsyncChattzOAuth.start_login`,
-:meth:`~chattz_oauth_async.LoginRequest.seal`,
-:meth:`~chattz_oauth_async.LoginRequest.unseal` and
-:meth:`~chattz_oauth_async.AsyncChattzOAuth.complete_login` directly.
+Other frameworks (aiohttp, Flask, ...) need only the cookie module: see
+``examples/`` for the dozen lines that call
+:meth:`~chattz_oauth_async.AsyncChattzOAuth.start_login`,
+:class:`~chattz_oauth_async.integrations.cookies.LoginCookies` and
+:meth:`~chattz_oauth_async.AsyncChattzOAuth.complete_login`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""End to end in headless Chromium: the FastAPI example against FakeChattz over real HTTP.
+"""End to end in headless Chromium: the FastAPI and Django examples against FakeChattz over HTTP.
 
-The app is served by uvicorn on ``http://localhost:PORT`` and the fake provider
-on ``http://127.0.0.1:PORT2``: two different sites, so the browser applies
-SameSite to the login cookie for real on the provider's redirect back.
+Each example is served by uvicorn on ``http://localhost:PORT`` (the FastAPI one
+in a thread of this process, the Django project as shipped, in a subprocess
+with its own settings) and the fake provider on ``http://127.0.0.1:PORT2``:
+two different sites, so the browser applies SameSite to the login cookie for
+real on the provider's redirect back.
 
 Needs Debian's chromium (``apt-get install chromium``; path overridable with
 CHATTZ_CHROMIUM) and the ``playwright`` package; never ``playwright install``.
@@ -16,10 +18,13 @@ import importlib.util
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +46,11 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 15_000
-SCREENSHOT = Path(tempfile.gettempdir()) / "chattz_browser_logged_in.png"
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fastapi_app.py"
+SCREENSHOT = Path(tempfile.gettempdir()) / "chattz_browser_logged_in_{}.png"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE = EXAMPLES / "fastapi_app.py"
+CLIENT_ID, CLIENT_SECRET = "browser-client", "browser-secret"
+APP_SECRET = "browser-test-secret-" * 2
 
 
 def _missing() -> str | None:
@@ -75,12 +83,16 @@ def browser() -> Iterator[Any]:
 
 
 class Sites:
-    """The app's and the provider's base URLs, and the fake itself."""
+    """The app's and the provider's base URLs, the fake itself, and the app's error-page link."""
 
-    def __init__(self, app_url: str, fake: FakeChattz, provider: FakeServer) -> None:
+    def __init__(
+        self, name: str, app_url: str, fake: FakeChattz, provider: FakeServer, retry_link: str
+    ) -> None:
+        self.name = name
         self.app_url = app_url
         self.fake = fake
         self.provider_url = provider.base_url
+        self.retry_link = retry_link
 
 
 def _load_example() -> Any:
@@ -92,47 +104,97 @@ def _load_example() -> Any:
     return module
 
 
-@pytest.fixture(scope="module")
-def sites(browser: Any) -> Iterator[Sites]:
-    """FakeChattz on 127.0.0.1 and the FastAPI example under uvicorn on localhost.
+def _free_port() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def _wait_until(ready: Any, alive: Any, what: str) -> None:
+    deadline = time.monotonic() + 20
+    while not ready():
+        if time.monotonic() > deadline or not alive():
+            raise RuntimeError(f"{what} did not start within 20 s")
+        time.sleep(0.05)
+
+
+@contextmanager
+def _fastapi_example(app_url: str, sock: socket.socket) -> Iterator[str]:
+    """The FastAPI example under uvicorn in a thread; its lifespan reads CHATTZ_* variables."""
+    import uvicorn
+
+    app = _load_example().create_app(secret_key=APP_SECRET)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True
+    )
+    thread.start()
+    try:
+        _wait_until(lambda: server.started, thread.is_alive, "uvicorn")
+        yield "Try again"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+    assert not thread.is_alive(), "uvicorn did not stop within 15 s"
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@contextmanager
+def _django_example(app_url: str, sock: socket.socket) -> Iterator[str]:
+    """The Django example project as shipped, under uvicorn in a subprocess."""
+    port = sock.getsockname()[1]
+    sock.close()  # the subprocess binds it again (the port stays free in between)
+    env = {
+        **os.environ,
+        "APP_SECRET_KEY": APP_SECRET,
+        "DJANGO_DEBUG": "1",  # plain http on this machine
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+    }
+    command = [sys.executable, "-m", "uvicorn", "chattz_site.asgi:application"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, cwd=EXAMPLES / "django_app", env=env)
+    try:
+        _wait_until(lambda: _accepts(port), lambda: process.poll() is None, "Django example")
+        yield "Back to the site"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+EXAMPLE_SERVERS = {"fastapi": _fastapi_example, "django": _django_example}
+
+
+@pytest.fixture(scope="module", params=sorted(EXAMPLE_SERVERS))
+def sites(request: pytest.FixtureRequest, browser: Any) -> Iterator[Sites]:
+    """FakeChattz on 127.0.0.1 and an example app on localhost (FastAPI, then Django).
 
     Asks for ``browser`` first so nothing is served when the tests skip.
     """
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app_url = f"http://localhost:{port}"
+    sock = _free_port()
+    app_url = f"http://localhost:{sock.getsockname()[1]}"
     fake = FakeChattz()
-    fake.add_client("browser-client", "browser-secret", f"{app_url}/callback")
+    fake.add_client(CLIENT_ID, CLIENT_SECRET, f"{app_url}/callback")
     with fake.serve(host="127.0.0.1", port=0) as provider, pytest.MonkeyPatch.context() as env:
-        # The example's lifespan builds (and closes) its session from these.
-        env.setenv("CHATTZ_CLIENT_ID", "browser-client")
-        env.setenv("CHATTZ_CLIENT_SECRET", "browser-secret")
+        # Each example builds (and closes) its session from these.
+        env.setenv("CHATTZ_CLIENT_ID", CLIENT_ID)
+        env.setenv("CHATTZ_CLIENT_SECRET", CLIENT_SECRET)
         env.setenv("CHATTZ_REDIRECT_URI", f"{app_url}/callback")
         env.setenv("CHATTZ_BASE_URL", provider.base_url)
-        app = _load_example().create_app(secret_key="browser-test-secret-" * 2)
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="uvicorn-e2e", daemon=True
-        )
-        thread.start()
-        try:
-            deadline = time.monotonic() + 15
-            while not server.started:
-                if time.monotonic() > deadline or not thread.is_alive():
-                    raise RuntimeError("uvicorn did not start within 15 s")
-                time.sleep(0.05)
-            yield Sites(app_url, fake, provider)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=15)
-            sock.close()
-    assert not thread.is_alive(), "uvicorn did not stop within 15 s"
+        with EXAMPLE_SERVERS[request.param](app_url, sock) as retry_link:
+            yield Sites(request.param, app_url, fake, provider, retry_link)
 
 
 @pytest.fixture
@@ -161,7 +223,7 @@ def test_browser_login_allow_lands_logged_in(sites: Sites, context: Any) -> None
         page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{sites.app_url}/")
     hello = page.locator("#hello").inner_text()
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(SCREENSHOT).format(sites.name), full_page=True)
     assert (303, "Hello, John Doe", []) == (
         callback.value.status,
         hello,
@@ -195,7 +257,7 @@ def test_browser_deny_shows_friendly_error_page(sites: Sites, context: Any) -> N
     assert (400, "Login cancelled", True) == (
         callback.value.status,
         page.locator("#error").inner_text(),
-        page.get_by_role("link", name="Try again").is_visible(),
+        page.get_by_role("link", name=sites.retry_link).is_visible(),
     )
 
 

@@ -1,0 +1,100 @@
+"""What the Starlette and Django helpers share besides the cookies: results, targets, error pages.
+
+Both helpers re-export :class:`LoginResult`; the rest is used through their
+own ``describe_error`` / error pages, so the two frameworks answer a failed
+login with the same status and the same words.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import attrs
+
+from ..errors import (
+    AuthorizationDenied,
+    ChattzOAuthError,
+    LoginStateError,
+    OAuthError,
+    ProviderError,
+    StateMismatchError,
+    TransportError,
+    UnsafeRedirectError,
+)
+from ..login import safe_next_url
+from ..models import ChattzUser, Token
+
+__all__ = ["LoginResult", "describe_error", "error_page", "post_login_target"]
+
+logger = logging.getLogger("chattz_oauth_async.integrations")
+
+
+@attrs.frozen
+class LoginResult:
+    """A completed login.
+
+    Attributes:
+        token: The access token (its ``repr`` hides the secret parts).
+        user: The signed-in user. Key your accounts on ``user.id``, never on the e-mail.
+        next_url: The same-origin path the login was started with, or None.
+    """
+
+    token: Token
+    user: ChattzUser
+    next_url: str | None
+
+
+def post_login_target(next_url: str | None) -> str | None:
+    """``next_url`` if it is a same-origin path (:func:`safe_next_url`), else None.
+
+    An unsafe target is dropped (logged at INFO), never followed and never an
+    error: the user lands on the app's default page.
+    """
+    try:
+        return safe_next_url(next_url)
+    except UnsafeRedirectError:
+        logger.info("login: dropped a post-login target that is not a same-origin path")
+        return None
+
+
+def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
+    """The HTTP status, title and user-facing message for a login error.
+
+    400 for a denied, expired, forged or replayed login; 502 for a provider
+    that refused the code, answered something unusable or could not be
+    reached; 500 otherwise (a configuration error). The message never repeats
+    provider-supplied text.
+    """
+    if isinstance(exc, AuthorizationDenied):
+        return 400, "Login cancelled", "You did not allow the login on Chattz."
+    if isinstance(exc, LoginStateError) and exc.expired:
+        return 400, "Login expired", "The login took too long. Please start again."
+    if isinstance(exc, (StateMismatchError, LoginStateError, UnsafeRedirectError)):
+        return (
+            400,
+            "Login link not valid",
+            "This login was not started in this browser, was already used, "
+            "or has expired. Please start again.",
+        )
+    if isinstance(exc, (OAuthError, ProviderError, TransportError)):
+        return (
+            502,
+            "Chattz is not available",
+            "We could not complete the login with Chattz. Please try again in a moment.",
+        )
+    return 500, "Login failed", "The login could not be completed."
+
+
+def error_page(exc: ChattzOAuthError, *, retry_url: str = "/") -> tuple[int, str]:
+    """The status and a small HTML page for a failed login (see :func:`describe_error`)."""
+    status, title, message = describe_error(exc)
+    retry = post_login_target(retry_url) or "/"
+    page = (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head>\n"
+        f"<body><main><h1 id=error>{html.escape(title)}</h1><p>{html.escape(message)}</p>"
+        f'<p><a href="{html.escape(retry)}">Back to the site</a></p></main></body></html>\n'
+    )
+    return status, page

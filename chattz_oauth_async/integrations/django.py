@@ -1,0 +1,307 @@
+"""Log in with Chattz from Django: login and callback views, configured from settings.
+
+Install with ``pip install 'chattz_oauth_async[django]'``.
+
+``settings.py``::
+
+    CHATTZ_CLIENT_ID = os.environ["CHATTZ_CLIENT_ID"]
+    CHATTZ_CLIENT_SECRET = os.environ["CHATTZ_CLIENT_SECRET"]
+    CHATTZ_REDIRECT_URI = "https://example.com/chattz/callback/"   # as registered
+    CHATTZ_ON_SUCCESS = "accounts.views.chattz_login_done"          # (request, result) -> response
+
+``urls.py``::
+
+    from chattz_oauth_async.integrations import django as chattz
+
+    urlpatterns = [
+        path("chattz/login/", chattz.login_view, name="chattz-login"),       # ?next=/account
+        path("chattz/callback/", chattz.callback_view, name="chattz-callback"),
+    ]
+
+``async_login_view`` / ``async_callback_view`` are the same views on
+:class:`~chattz_oauth_async.AsyncChattzOAuth`, for apps served over ASGI.
+``on_success`` may also be given per URL (``path(..., callback_view,
+{"on_success": handler})``); in an async view a plain handler runs in a
+thread (``sync_to_async``), so it may use the ORM.
+
+Optional settings: ``CHATTZ_BASE_URL`` (staging or a local fake),
+``CHATTZ_SESSION_OPTIONS`` (more constructor arguments, e.g. ``{"pkce": True}``),
+``CHATTZ_LOGIN_SECRET_KEY`` (seals the login cookie; default ``SECRET_KEY``;
+a list rotates keys), ``CHATTZ_LOGIN_MAX_AGE`` (600 s) and
+``CHATTZ_COOKIE_SECURE`` (None: Secure except on plain-http loopback;
+False only for tests over plain http to a non-loopback host).
+
+The views share everything but the framework with the Starlette helper: the
+cookies of :mod:`chattz_oauth_async.integrations.cookies`, the ``next`` rules
+(only a same-origin path, else dropped), and the error pages (400 for a
+denied, expired, forged or replayed login, 502 when Chattz fails, 500 for a
+configuration error). One session per process is built from the settings on
+first use, and rebuilt when they change (``override_settings`` in tests).
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+try:
+    from asgiref.sync import sync_to_async
+    from django.conf import settings  # type: ignore[import-untyped]
+    from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed  # type: ignore[import-untyped]
+    from django.utils.module_loading import import_string  # type: ignore[import-untyped]
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "chattz_oauth_async.integrations.django needs Django: "
+        "pip install 'chattz_oauth_async[django]'"
+    ) from exc
+
+from .._async.session import AsyncChattzOAuth
+from .._sync.session import ChattzOAuth
+from ..errors import ChattzOAuthError, ConfigurationError
+from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
+from ._web import LoginResult, error_page, logger, post_login_target
+from .cookies import LoginCookies, SetCookie
+
+__all__ = [
+    "LoginResult",
+    "async_callback_view",
+    "async_login_view",
+    "callback_view",
+    "get_async_session",
+    "get_session",
+    "login_cookies",
+    "login_view",
+]
+
+SuccessHandler = Callable[[HttpRequest, LoginResult], HttpResponse | Awaitable[HttpResponse]]
+_Session = TypeVar("_Session", ChattzOAuth, AsyncChattzOAuth)
+
+_lock = threading.Lock()
+# (kind, settings it was built from) -> the object; a change of settings builds a new one.
+_built: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _required(name: str) -> str:
+    value = getattr(settings, name, None)
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"set {name} in the Django settings")
+    return value
+
+
+def _session_settings() -> tuple[Any, ...]:
+    options = getattr(settings, "CHATTZ_SESSION_OPTIONS", None) or {}
+    if not isinstance(options, dict):
+        raise ConfigurationError("CHATTZ_SESSION_OPTIONS must be a dict of keyword arguments")
+    base_url = getattr(settings, "CHATTZ_BASE_URL", None)
+    if base_url is not None:
+        options = {**options, "base_url": base_url}
+    return (
+        _required("CHATTZ_CLIENT_ID"),
+        _required("CHATTZ_CLIENT_SECRET"),
+        _required("CHATTZ_REDIRECT_URI"),
+        tuple(sorted(options.items())),
+    )
+
+
+def _cached(kind: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    with _lock:
+        found = _built.get(kind)
+        if found is not None and found[0] == key:
+            return found[1]
+        made = build()
+        _built[kind] = (key, made)
+    if found is not None and isinstance(found[1], ChattzOAuth):
+        found[1].close()  # settings changed: the old sync session is done with
+    return made
+
+
+def get_session() -> ChattzOAuth:
+    """The process's sync session, built from the ``CHATTZ_*`` settings on first use.
+
+    Raises:
+        ConfigurationError: A required setting is missing or invalid.
+    """
+    key = _session_settings()
+    client_id, secret, redirect_uri, options = key
+    built: ChattzOAuth = _cached(
+        "sync", key, lambda: ChattzOAuth(client_id, secret, redirect_uri, **dict(options))
+    )
+    return built
+
+
+def get_async_session() -> AsyncChattzOAuth:
+    """The process's async session, built from the ``CHATTZ_*`` settings on first use.
+
+    Raises:
+        ConfigurationError: A required setting is missing or invalid.
+    """
+    key = _session_settings()
+    client_id, secret, redirect_uri, options = key
+    built: AsyncChattzOAuth = _cached(
+        "async", key, lambda: AsyncChattzOAuth(client_id, secret, redirect_uri, **dict(options))
+    )
+    return built
+
+
+def login_cookies() -> LoginCookies:
+    """The pending-login cookies as the settings configure them.
+
+    Raises:
+        ConfigurationError: No usable key (``CHATTZ_LOGIN_SECRET_KEY`` or
+            ``SECRET_KEY``), or another invalid cookie setting.
+    """
+    key = getattr(settings, "CHATTZ_LOGIN_SECRET_KEY", None) or settings.SECRET_KEY
+    keys = tuple(key) if isinstance(key, (list, tuple)) else (key,)
+    max_age = getattr(settings, "CHATTZ_LOGIN_MAX_AGE", DEFAULT_LOGIN_MAX_AGE)
+    secure = getattr(settings, "CHATTZ_COOKIE_SECURE", None)
+    built: LoginCookies = _cached(
+        "cookies",
+        (keys, max_age, secure),
+        lambda: LoginCookies(list(keys), max_age=max_age, secure=secure),
+    )
+    return built
+
+
+def _on_success(given: SuccessHandler | None) -> SuccessHandler:
+    if given is not None:
+        return given
+    path = getattr(settings, "CHATTZ_ON_SUCCESS", None)
+    if not isinstance(path, str) or not path:
+        raise ConfigurationError(
+            "set CHATTZ_ON_SUCCESS to the dotted path of on_success(request, result), "
+            "or pass on_success to the callback view"
+        )
+    handler: SuccessHandler = import_string(path)
+    return handler
+
+
+def _set(response: HttpResponse, cookies: Sequence[SetCookie]) -> None:
+    for cookie in cookies:
+        response.set_cookie(
+            cookie.name,
+            cookie.value,
+            max_age=cookie.max_age,
+            path=cookie.path,
+            secure=cookie.secure,
+            httponly=True,
+            samesite="Lax",
+        )
+
+
+def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
+    return cookies.is_secure(request.build_absolute_uri())
+
+
+def _error_response(exc: ChattzOAuthError) -> HttpResponse:
+    logger.info("login callback refused: %s", type(exc).__name__)
+    status, page = error_page(exc)
+    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+
+
+def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    cookies = login_cookies()
+    login = session.start_login(post_login_target(request.GET.get("next")))
+    response = HttpResponse(status=303)
+    response["Location"] = login.url
+    response["Cache-Control"] = "no-store"
+    secure = _is_secure(cookies, request)
+    _set(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
+    return response
+
+
+def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[tuple[str, str]]]:
+    """The browser's login for this callback, and the callback's parameters (repeats kept)."""
+    cookies = login_cookies()
+    login = cookies.read(
+        request.GET.getlist("state"),
+        request.COOKIES,
+        secure=_is_secure(cookies, request),
+        now=session.clock(),
+    )
+    return login, [(name, value) for name, values in request.GET.lists() for value in values]
+
+
+def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    cookies = login_cookies()
+    states = request.GET.getlist("state")
+    _set(response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request)))
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def _checked(response: object) -> HttpResponse:
+    if not isinstance(response, HttpResponseBase):
+        raise TypeError(f"on_success returned {type(response).__name__}, not an HttpResponse")
+    return response
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    """GET /login?next=/path: a 303 redirect to Chattz, the sealed login in a cookie.
+
+    An unsafe ``next`` is dropped (the user lands on your default page).
+    """
+    return _start(request, get_session())
+
+
+def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None) -> HttpResponse:
+    """GET /callback (your redirect URI): finish the login, then call ``on_success``.
+
+    Args:
+        request: The callback request.
+        on_success: ``on_success(request, result)`` returns the response
+            (typically a redirect to ``result.next_url``, after logging the
+            user in keyed on ``result.user.id``); ``CHATTZ_ON_SUCCESS`` when None.
+
+    Every response deletes the used login cookie. A :class:`ChattzOAuthError`
+    gives the error page (400, 502 or 500); other exceptions propagate.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    session = get_session()
+    handler = _on_success(on_success)
+    try:
+        login, params = _read(request, session)
+        cookies = login_cookies()
+        token = session.complete_login(params, login, max_age=cookies.max_age)
+        user = session.userinfo(token)
+    except ChattzOAuthError as exc:
+        return _finish(request, _error_response(exc))
+    result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    return _finish(request, _checked(handler(request, result)))
+
+
+async def async_login_view(request: HttpRequest) -> HttpResponse:
+    """:func:`login_view` on the async session."""
+    return _start(request, get_async_session())
+
+
+async def async_callback_view(
+    request: HttpRequest, on_success: SuccessHandler | None = None
+) -> HttpResponse:
+    """:func:`callback_view` on the async session.
+
+    An async ``on_success`` is awaited; a plain one runs through
+    ``sync_to_async`` (so it may use the ORM).
+    """
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    session = get_async_session()
+    handler = _on_success(on_success)
+    try:
+        login, params = _read(request, session)
+        cookies = login_cookies()
+        token = await session.complete_login(params, login, max_age=cookies.max_age)
+        user = await session.userinfo(token)
+    except ChattzOAuthError as exc:
+        return _finish(request, _error_response(exc))
+    result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    if inspect.iscoroutinefunction(handler):
+        answer = await handler(request, result)
+    else:
+        answer = await sync_to_async(handler)(request, result)
+    return _finish(request, _checked(answer))

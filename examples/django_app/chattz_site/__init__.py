@@ -1,0 +1,1 @@
+"""A Django project with "Log in with Chattz" (chattz_oauth_async.integrations.django)."""
