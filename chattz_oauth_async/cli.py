@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from ._loopback import LoopbackHTTPServer, QuietHandler
 from .errors import (
     AuthorizationDenied,
     ChattzOAuthError,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from ._async.session import AsyncChattzOAuth
     from ._sync.session import ChattzOAuth
     from .models import ChattzUser, Token
-    from .testing._server import QuietHandler
 
 __all__ = ["main"]
 
@@ -166,7 +166,6 @@ def _browser_handler(
 ) -> type[QuietHandler]:
     """The demo site's request handler: a login button, /login and /callback."""
     from .login import LoginRequest
-    from .testing._server import QuietHandler
 
     def page(title: str, body: str) -> bytes:
         return (
@@ -222,7 +221,6 @@ def _browser_handler(
 def _run_browser_demo(args: argparse.Namespace, out: TextIO) -> int:
     from ._sync.session import ChattzOAuth
     from .testing import FakeChattz
-    from .testing._server import LoopbackHTTPServer
 
     fake = FakeChattz()
     done = threading.Event()
@@ -267,7 +265,6 @@ def _run_browser_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _placeholder_handler() -> type[QuietHandler]:
-    from .testing._server import QuietHandler
 
     return QuietHandler
 
@@ -303,7 +300,6 @@ def _listen_address(redirect_uri: str) -> tuple[str, int, str]:
 def _callback_handler(
     path: str, arrived: queue.Queue[str], replies: queue.Queue[str]
 ) -> type[QuietHandler]:
-    from .testing._server import QuietHandler
 
     taken = threading.Lock()
 
@@ -350,7 +346,6 @@ def _save_token(path: str, token: Token) -> None:
 def _run_login(args: argparse.Namespace, out: TextIO) -> int:
     from ._sync.session import ChattzOAuth
     from .protocol import DEFAULT_BASE_URL
-    from .testing._server import LoopbackHTTPServer
 
     client_id = _setting(args.client_id, "CHATTZ_CLIENT_ID", "--client-id")
     client_secret = _setting(args.client_secret, "CHATTZ_CLIENT_SECRET", "--client-secret")

@@ -21,16 +21,10 @@ Importing :mod:`chattz_oauth_async` does not import this module.
 
 from __future__ import annotations
 
-from ._fake import (
-    ErrorPage,
-    FakeChattz,
-    FakeClient,
-    FakeResponse,
-    FakeUser,
-    RecordedRequest,
-    parse_form,
-)
+from ._fake import FakeChattz
+from ._pages import parse_form
 from ._server import FakeServer
+from ._values import ErrorPage, FakeClient, FakeResponse, FakeUser, RecordedRequest
 
 __all__ = [
     "ErrorPage",
