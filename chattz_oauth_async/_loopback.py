@@ -8,6 +8,7 @@ needs nothing more.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ __all__ = ["LoopbackHTTPServer", "QuietHandler"]
 
 #: Seconds a served connection may sit idle before the server gives up on it.
 _CONNECTION_TIMEOUT = 30.0
+#: The largest request body read.
+_MAX_BODY = 1024 * 1024
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -26,6 +29,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = False
+    # The standard library's 5 made 32-64 clients connecting at once see resets.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
         if not is_loopback_host(host):
@@ -35,21 +40,21 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         super().__init__((host.strip("[]"), port), handler)
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()
-        self._busy = 0
+        self._connections: set[socket.socket] = set()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Count the request as in flight, then handle it on its own thread."""
+        """Count the connection as open, then handle it on its own thread."""
         with self._idle:
-            self._busy += 1
+            self._connections.add(request)
         super().process_request(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
-        """Handle one request, then count it as done."""
+        """Handle one connection's requests, then count it as closed."""
         try:
             super().process_request_thread(request, client_address)
         finally:
             with self._idle:
-                self._busy -= 1
+                self._connections.discard(request)
                 self._idle.notify_all()
 
     @property
@@ -68,19 +73,31 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._thread.start()
 
     def stop_thread(self, grace: float = 5.0) -> None:
-        """Stop serving, let requests in flight finish (up to ``grace`` seconds), close."""
+        """Stop serving, let requests in flight finish (up to ``grace`` seconds), close.
+
+        Kept-alive connections waiting for their next request are ended: their
+        read side is shut, so a request already read still gets its answer.
+        """
         if self._thread is not None:
             self.shutdown()
             self._thread.join(timeout=grace)
             self._thread = None
         with self._idle:
+            for connection in self._connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RD)
             # Daemon handler threads die with the process: let them answer first.
-            self._idle.wait_for(lambda: self._busy == 0, timeout=grace)
+            self._idle.wait_for(lambda: not self._connections, timeout=grace)
         self.server_close()
 
 
 class QuietHandler(BaseHTTPRequestHandler):
-    """A request handler that logs nothing (request lines may carry codes or state)."""
+    """A request handler that logs nothing (request lines may carry codes or state).
+
+    It closes each connection after one answer; a subclass with
+    ``protocol_version = "HTTP/1.1"`` keeps connections alive, as real
+    providers do, unless the client asks to close.
+    """
 
     timeout = _CONNECTION_TIMEOUT
     server_version = "ChattzFake/1"
@@ -92,15 +109,19 @@ class QuietHandler(BaseHTTPRequestHandler):
         """The request body, by Content-Length (capped at 1 MiB)."""
         length = self.headers.get("content-length", "0")
         size = int(length) if length.isascii() and length.isdigit() else 0
-        return self.rfile.read(min(size, 1024 * 1024)) if size else b""
+        if size > _MAX_BODY or "transfer-encoding" in self.headers:
+            self.close_connection = True  # the rest of the body is not read: no next request
+        return self.rfile.read(min(size, _MAX_BODY)) if size else b""
 
     def answer(self, status: int, headers: Any, body: bytes) -> None:
-        """Send a whole response and close the connection."""
+        """Send a whole response; close the connection unless it is kept alive."""
         self.send_response(status)
         for name, value in headers:
-            self.send_header(name, value)
+            if name.lower() not in ("connection", "content-length", "transfer-encoding"):
+                self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

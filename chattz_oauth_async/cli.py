@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import errno
+import hmac
 import html
 import http.cookies
 import json
@@ -54,6 +55,7 @@ EXIT_USAGE = 2
 #: Query parameters whose values are never printed.
 _HIDDEN_PARAMS = frozenset({"code", "state", "code_challenge", "access_token"})
 _SEALED_COOKIE = "chattz_demo_login"
+_HTML_TYPE = [("Content-Type", "text/html; charset=utf-8")]
 
 
 class CommandError(Exception):
@@ -202,9 +204,10 @@ def _browser_handler(
                 token = chattz.complete_login(self.path, login)
                 user = chattz.userinfo(token)
             except ChattzOAuthError as exc:
-                message = f"login failed: {exc}"
-                self.answer(400, html_type, page("Login failed", f"<p>{html.escape(message)}</p>"))
-                finish(message, "")
+                reason = _failure(exc)
+                body = f"<h1>Login failed</h1>\n<p>{html.escape(reason)}</p>"
+                self.answer(400, html_type, page("Login failed", body))
+                finish(f"login failed: {reason}", "")
                 return
             text = f"Signed in as {describe_user(user)}; access token {describe_expiry(token)}."
             body = (
@@ -298,34 +301,46 @@ def _listen_address(redirect_uri: str) -> tuple[str, int, str]:
 
 
 def _callback_handler(
-    path: str, arrived: queue.Queue[str], replies: queue.Queue[str]
+    path: str, state: str, arrived: queue.Queue[str], replies: queue.Queue[str]
 ) -> type[QuietHandler]:
+    """Hand the one callback carrying this login's ``state`` to the command; refuse the rest.
 
+    Any web page can make the browser send a request to a loopback port (an
+    ``<img>`` is enough), so a request that does not carry exactly this
+    state is answered 400 and the command keeps waiting.
+    """
     taken = threading.Lock()
+
+    def belongs(target: str) -> bool:
+        states = [v for k, v in parse_qsl(urlsplit(target).query) if k == "state"]
+        return len(states) == 1 and hmac.compare_digest(states[0].encode(), state.encode())
 
     class Handler(QuietHandler):
         def do_GET(self) -> None:
-            html_type = [("Content-Type", "text/html; charset=utf-8")]
             if urlsplit(self.path).path != path:
-                self.answer(404, html_type, b"<!doctype html><p>Not found</p>")
-                return
-            if not taken.acquire(blocking=False):
-                self.answer(409, html_type, b"<!doctype html><p>Login already handled.</p>")
-                return
-            arrived.put(self.path)
-            try:
-                message = replies.get(timeout=60)
-            except queue.Empty:
-                message = "The command line did not answer."
-            body = (
-                '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-                "<title>Chattz login</title></head>\n"
-                f"<body><p>{html.escape(message)}</p>"
-                "<p>You can close this tab.</p></body></html>\n"
-            ).encode()
-            self.answer(200, html_type, body)
+                self.answer(404, _HTML_TYPE, _small_page("Not found."))
+            elif not belongs(self.path):
+                message = "This request does not belong to the login in progress."
+                self.answer(400, _HTML_TYPE, _small_page(message))
+            elif not taken.acquire(blocking=False):
+                self.answer(409, _HTML_TYPE, _small_page("Login already handled."))
+            else:
+                arrived.put(self.path)
+                try:
+                    message = replies.get(timeout=60)
+                except queue.Empty:
+                    message = "The command line did not answer."
+                self.answer(200, _HTML_TYPE, _small_page(message, "You can close this tab."))
 
     return Handler
+
+
+def _small_page(*paragraphs: str) -> bytes:
+    body = "".join(f"<p>{html.escape(text)}</p>" for text in paragraphs)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Chattz login</title></head>\n<body>{body}</body></html>\n"
+    ).encode()
 
 
 def _save_token(path: str, token: Token) -> None:
@@ -363,8 +378,10 @@ def _run_login(args: argparse.Namespace, out: TextIO) -> int:
     arrived: queue.Queue[str] = queue.Queue()
     replies: queue.Queue[str] = queue.Queue()
     with chattz:
+        login = chattz.start_login()
+        handler = _callback_handler(path, login.state, arrived, replies)
         try:
-            listener = LoopbackHTTPServer(host, port, _callback_handler(path, arrived, replies))
+            listener = LoopbackHTTPServer(host, port, handler)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise CommandError(
@@ -374,7 +391,6 @@ def _run_login(args: argparse.Namespace, out: TextIO) -> int:
             raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
         listener.start_thread("chattz-login-callback")
         try:
-            login = chattz.start_login()
             print(f"Open this URL in your browser to log in:\n  {login.url}", file=out, flush=True)
             if not args.no_browser:
                 webbrowser.open(login.url)
@@ -394,8 +410,8 @@ def _run_login(args: argparse.Namespace, out: TextIO) -> int:
                 token = chattz.complete_login(callback, login)
                 user = chattz.userinfo(token)
             except ChattzOAuthError as exc:
-                replies.put(f"Login failed: {_failure(exc)}")
-                raise CommandError(_failure(exc)) from None
+                replies.put(f"Login failed: {_failure(exc)}.")
+                raise CommandError(f"login failed: {_failure(exc)}") from None
             replies.put(f"Logged in as {user.display_name}.")
         finally:
             listener.stop_thread()
@@ -408,11 +424,12 @@ def _run_login(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _failure(exc: ChattzOAuthError) -> str:
+    """Why a login failed, in words (the caller says that it failed)."""
     if isinstance(exc, StateMismatchError):
         return "state mismatch: the callback does not belong to this login (nothing was exchanged)"
     if isinstance(exc, AuthorizationDenied):
         return f"authorization denied ({exc})"
-    return f"login failed: {exc}"
+    return str(exc)
 
 
 # --- entry point -----------------------------------------------------------------
@@ -482,7 +499,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         print(f"error: {exc}", file=sys.stderr)
         return exc.status
     except ChattzOAuthError as exc:
-        print(f"error: {_failure(exc)}", file=sys.stderr)
+        print(f"error: login failed: {_failure(exc)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

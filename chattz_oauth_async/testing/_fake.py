@@ -436,7 +436,9 @@ class FakeChattz:
         """
         return asgi_app(self.handle)
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> FakeServer:
+    def serve(
+        self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = True
+    ) -> FakeServer:
         """Serve the fake over real HTTP from a background thread.
 
         Use it as a context manager (or call ``start()``/``stop()``); while it
@@ -445,8 +447,13 @@ class FakeChattz:
         Args:
             host: A loopback address to listen on.
             port: The port; 0 picks a free one.
+            keep_alive: Keep connections open between requests (HTTP/1.1),
+                as real providers do, so a client's connection pool is
+                exercised; False closes each connection after one answer.
         """
-        return FakeServer(self.handle, host, port, on_url=self._set_served_url)
+        return FakeServer(
+            self.handle, host, port, on_url=self._set_served_url, keep_alive=keep_alive
+        )
 
     def _set_served_url(self, url: str | None) -> None:
         with self._lock:

@@ -1,7 +1,8 @@
 """Serving a fake provider's handler over real HTTP on loopback.
 
-Each connection carries one request (HTTP/1.0 style), which keeps shutdown
-simple: no keep-alive connection outlives :meth:`FakeServer.stop`.
+Connections are kept alive between requests (HTTP/1.1), as real providers
+do, so clients exercise a real connection pool; :meth:`FakeServer.stop` ends
+the idle ones. ``keep_alive=False`` closes each connection after one answer.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = ["FakeServer"]
 
 class _HandlerAdapter(QuietHandler):
     handler: Handler
+    protocol_version = "HTTP/1.1"
 
     def _handle(self) -> None:
         body = self.read_body()
@@ -51,6 +53,9 @@ class FakeServer:
         port: The port asked for (0: any free port).
         on_url: Called with the served URL once listening, and with None
             once stopped.
+        keep_alive: Keep connections open between requests (HTTP/1.1), as
+            real providers do; False answers each request on its own
+            connection and closes it.
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class FakeServer:
         port: int = 0,
         *,
         on_url: Callable[[str | None], None] | None = None,
+        keep_alive: bool = True,
     ) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"refusing to serve on {host!r}: only loopback hosts are allowed")
@@ -67,6 +73,7 @@ class FakeServer:
         self.host = host
         self.port = port
         self._on_url = on_url
+        self.keep_alive = keep_alive
         self._server: LoopbackHTTPServer | None = None
 
     @property
@@ -87,8 +94,11 @@ class FakeServer:
             OSError: The port cannot be bound (for example, it is in use).
         """
         if self._server is None:
-            handler = staticmethod(self.handler)
-            request_handler = type("FakeHandler", (_HandlerAdapter,), {"handler": handler})
+            members = {
+                "handler": staticmethod(self.handler),
+                "protocol_version": "HTTP/1.1" if self.keep_alive else "HTTP/1.0",
+            }
+            request_handler = type("FakeHandler", (_HandlerAdapter,), members)
             server = LoopbackHTTPServer(self.host, self.port, request_handler)
             server.start_thread("chattz-fake-server")
             self._server = server

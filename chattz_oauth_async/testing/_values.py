@@ -122,7 +122,7 @@ class RecordedRequest:
         return f"RecordedRequest({self.method} {self.path}, form={sorted(self.form)})"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class FakeResponse:
     """What :meth:`FakeChattz.handle` answers.
 
@@ -141,6 +141,16 @@ class FakeResponse:
     body: bytes
     delay: float = 0.0
     drop: bool = False
+
+    def __repr__(self) -> str:
+        # The body and a Location header may hold a code or tokens: show only their shape.
+        names = ", ".join(name for name, _ in self.headers)
+        faults = f", delay={self.delay!r}" if self.delay else ""
+        faults += ", drop=True" if self.drop else ""
+        return (
+            f"FakeResponse(status={self.status}, headers=[{names}], "
+            f"body=<{len(self.body)} bytes>{faults})"
+        )
 
     def header(self, name: str) -> str | None:
         """The first header called ``name`` (case-insensitive), or None."""
