@@ -20,14 +20,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
-import httpx
 
-from .._async.session import AsyncChattzOAuth
-from .._sync.session import ChattzOAuth
-from ._adapters import asgi_app, transport_class
+from ..models import Token
 from ._pages import error_message, error_page, page, parse_form
 from ._provider import Provider
-from ._server import FakeServer
 from ._values import (
     DEFAULT_USER,
     HTML_TYPE,
@@ -40,8 +36,10 @@ from ._values import (
     HeadersInput,
     RecordedRequest,
 )
+from ._wiring import Wiring
 
 __all__ = ["FakeChattz"]
+
 
 _PATHS: dict[str, Endpoint] = {
     "/oauth/authorize": "authorize",
@@ -76,7 +74,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
         return []
 
 
-class FakeChattz:
+class FakeChattz(Wiring):
     """An in-memory Chattz OAuth provider that behaves like the documented one, strictly.
 
     Use it in-process (:meth:`transport`, :meth:`session`,
@@ -96,6 +94,9 @@ class FakeChattz:
             old one stops working.
         auto_approve: False to show the consent page; True to approve at once
             as :attr:`user`; or a :class:`FakeUser` to approve at once as them.
+        client_id: The default client's id (:attr:`client`).
+        client_secret: The default client's secret.
+        redirect_uri: The default client's registered redirect URI.
     """
 
     def __init__(
@@ -108,6 +109,9 @@ class FakeChattz:
         issue_refresh_tokens: bool = False,
         rotate_refresh_tokens: bool = True,
         auto_approve: bool | FakeUser = False,
+        client_id: str = "test-client",
+        client_secret: str = "test-secret",  # noqa: S107 (a fake's well-known test value)
+        redirect_uri: str = "http://127.0.0.1:8000/callback",
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._served_url: str | None = None
@@ -122,9 +126,7 @@ class FakeChattz:
         self._offset = 0.0
         self._provider = Provider(self)
         self._faults: dict[str, list[_Fault]] = {}
-        self.client = self.add_client(
-            "test-client", "test-secret", "http://127.0.0.1:8000/callback"
-        )
+        self.client: FakeClient = self.add_client(client_id, client_secret, redirect_uri)
         self.user = self._add(DEFAULT_USER)
 
     def __repr__(self) -> str:
@@ -239,8 +241,6 @@ class FakeChattz:
     def delay_next(self, endpoint: Endpoint, seconds: float, *, times: int = 1) -> None:
         """Make the next ``times`` calls to an endpoint answer normally, but late."""
         self.fail_next(endpoint, times=times, status=None, delay=seconds)
-
-    # --- the provider -----------------------------------------------------------
 
     # --- the provider -----------------------------------------------------------
 
@@ -366,93 +366,31 @@ class FakeChattz:
             return location
         raise ErrorPage(response.status, error_message(response.body))
 
-    # --- adapters -----------------------------------------------------------------
+    def issue_token(self, user: FakeUser | None = None) -> Token:
+        """Issue an access token for a user without a login, for tests of protected routes.
 
-    def transport(self, module: Any = httpx) -> Any:
-        """An in-process transport for ``module.AsyncClient`` and ``module.Client``.
-
-        Args:
-            module: ``httpx``, or ``httpx2`` (same API, its own classes).
-
-        Returns:
-            A ``module.MockTransport``. A delay is waited with ``anyio.sleep``
-            by an async client and ``time.sleep`` by a sync one; a dropped
-            connection raises ``module.RemoteProtocolError``.
-        """
-        return transport_class(module)(self.handle)
-
-    def session(self, *, real_http: bool = False, **kwargs: Any) -> AsyncChattzOAuth:
-        """An :class:`~chattz_oauth_async.AsyncChattzOAuth` wired to this fake.
-
-        It uses the default client's credentials and :attr:`base_url`;
-        ``kwargs`` override any constructor argument (``clock``, ``pkce``,
-        ``retry``, ``http_client``...). Close it with ``aclose()``; that also
-        closes the HTTP client made here.
+        The token is issued to the default client (:attr:`client`) and
+        :meth:`userinfo() <chattz_oauth_async.AsyncChattzOAuth.userinfo>`
+        accepts it until it expires by the fake's clock.
 
         Args:
-            real_http: Talk over real HTTP to the server :meth:`serve` runs
-                (the session makes its own ``httpx.AsyncClient``) instead of
-                the in-process transport.
-            **kwargs: Constructor arguments.
+            user: Whose token; :attr:`user` when None. Register others with
+                :meth:`add_user`.
 
         Raises:
-            RuntimeError: ``real_http`` while the fake is not being served.
+            ValueError: ``user`` is not registered with this fake.
         """
-        own = self._session_kwargs(real_http, kwargs)
-        if own:
-            kwargs["http_client"] = httpx.AsyncClient(transport=self.transport())
-        session = AsyncChattzOAuth(**kwargs)
-        # The client made here belongs to the session: aclose() closes it.
-        session._owns_client = own or session._owns_client
-        return session
-
-    def sync_session(self, *, real_http: bool = False, **kwargs: Any) -> ChattzOAuth:
-        """A :class:`~chattz_oauth_async.ChattzOAuth` wired to this fake (see :meth:`session`)."""
-        own = self._session_kwargs(real_http, kwargs)
-        if own:
-            kwargs["http_client"] = httpx.Client(transport=self.transport())
-        session = ChattzOAuth(**kwargs)
-        session._owns_client = own or session._owns_client
-        return session
-
-    def _session_kwargs(self, real_http: bool, kwargs: dict[str, Any]) -> bool:
-        """Fill in the defaults; tell whether an in-process client must be made."""
-        if real_http and self._served_url is None:
-            raise RuntimeError("real_http=True needs the fake to be served: use fake.serve()")
-        kwargs.setdefault("client_id", self.client.client_id)
-        kwargs.setdefault("client_secret", self.client.client_secret)
-        kwargs.setdefault("redirect_uri", self.client.redirect_uri)
-        kwargs.setdefault("base_url", self.base_url)
-        return not real_http and "http_client" not in kwargs
-
-    @property
-    def asgi(self) -> Callable[..., Any]:
-        """An ASGI 3 application serving the fake's endpoints.
-
-        A delay is waited with ``anyio.sleep``. A dropped connection cannot be
-        expressed in ASGI: the app raises ``ConnectionAbortedError`` instead,
-        which servers turn into a closed connection and ``httpx.ASGITransport``
-        re-raises.
-        """
-        return asgi_app(self.handle)
-
-    def serve(
-        self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = True
-    ) -> FakeServer:
-        """Serve the fake over real HTTP from a background thread.
-
-        Use it as a context manager (or call ``start()``/``stop()``); while it
-        runs, :attr:`base_url` is the served URL.
-
-        Args:
-            host: A loopback address to listen on.
-            port: The port; 0 picks a free one.
-            keep_alive: Keep connections open between requests (HTTP/1.1),
-                as real providers do, so a client's connection pool is
-                exercised; False closes each connection after one answer.
-        """
-        return FakeServer(
-            self.handle, host, port, on_url=self._set_served_url, keep_alive=keep_alive
+        who = self.user if user is None else user
+        with self._lock:
+            if self._provider.users.get(who.id) != who:
+                raise ValueError(f"user {who.id} is not registered: use fake.add_user()")
+            issued = self._provider.issue(self.client, who.id)
+            now = self.now()
+        return Token(
+            issued["access_token"],
+            expires_in=issued["expires_in"],
+            expires_at=now + issued["expires_in"],
+            refresh_token=issued.get("refresh_token"),
         )
 
     def _set_served_url(self, url: str | None) -> None:
