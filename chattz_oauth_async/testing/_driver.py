@@ -13,7 +13,6 @@ from typing import Any, Final, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import attrs
-import httpx
 
 from ._values import FakeClient, FakeUser
 
@@ -72,15 +71,28 @@ def _start_path(path: str, next_url: str | None) -> str:
     return f"{path}{separator}{urlencode({'next': next_url})}"
 
 
+def _is_httpx(client: Any, name: str) -> bool:
+    """Whether ``client`` is an httpx or httpx2 ``name`` (Starlette's TestClient is either)."""
+    return any(
+        base.__name__ == name and base.__module__.partition(".")[0] in ("httpx", "httpx2")
+        for base in type(client).__mro__
+    )
+
+
+def _netloc(client: Any) -> str | None:
+    netloc = client.base_url.netloc
+    return (netloc.decode("ascii") if isinstance(netloc, bytes) else str(netloc)) or None
+
+
 def _sync_getter(client: Any) -> tuple[Callable[[str], _Reply], str | None]:
     """A GET that follows no redirect, for each kind of sync test client, and its host."""
-    if isinstance(client, httpx.Client):  # Starlette's and FastAPI's TestClient too
+    if _is_httpx(client, "Client"):  # Starlette's and FastAPI's TestClient too
 
         def get_httpx(url: str) -> _Reply:
             response = client.get(url, follow_redirects=False)
             return _Reply(response.status_code, response.headers.get("location"), response)
 
-        return get_httpx, client.base_url.netloc.decode("ascii") or None
+        return get_httpx, _netloc(client)
     kind = type(client).__module__
     if kind.startswith("django."):
 
@@ -104,13 +116,13 @@ def _sync_getter(client: Any) -> tuple[Callable[[str], _Reply], str | None]:
 
 
 def _async_getter(client: Any) -> tuple[Callable[[str], Any], str | None]:
-    if isinstance(client, httpx.AsyncClient):
+    if _is_httpx(client, "AsyncClient"):
 
         async def get_httpx(url: str) -> _Reply:
             response = await client.get(url, follow_redirects=False)
             return _Reply(response.status_code, response.headers.get("location"), response)
 
-        return get_httpx, client.base_url.netloc.decode("ascii") or None
+        return get_httpx, _netloc(client)
     if type(client).__module__.startswith("aiohttp."):
 
         async def get_aiohttp(url: str) -> _Reply:
