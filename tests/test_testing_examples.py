@@ -106,7 +106,9 @@ import django
 from django.conf import settings
 
 # In a real project these come from your settings module (and pytest-django).
-settings.configure(ROOT_URLCONF=__name__, SECRET_KEY=secrets.token_hex(32))
+settings.configure(
+    ROOT_URLCONF=__name__, SECRET_KEY=secrets.token_hex(32), ALLOWED_HOSTS=["testserver"]
+)
 django.setup()
 
 from django.http import HttpResponse, HttpResponseRedirect  # noqa: E402
