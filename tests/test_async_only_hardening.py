@@ -161,7 +161,7 @@ async def test_checklist_35_thousand_concurrent_flows_one_session(
 
     async def flow(index: int) -> None:
         login = chattz.start_login(next_url=f"/n/{index}")
-        user_obj = fake._users[10_000 + index]
+        user_obj = fake.users[10_000 + index]
         callback = fake.authorize(login.url, user=user_obj)
         await anyio.lowlevel.checkpoint()
         token = await chattz.complete_login(callback, login)

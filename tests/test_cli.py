@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -217,23 +217,57 @@ def test_login_denied(served: FakeChattz) -> None:
     finally:
         status, _, err = run.finish()
     assert 1 == status
-    assert "authorization denied" in err
+    assert "error: login failed: authorization denied" in err
     assert 1 == len(err.strip().splitlines())
-    assert "Login failed" in page.text
+    assert "Login failed: authorization denied" in page.text
+    assert "login failed" not in page.text.lower().replace("login failed: authorization", "")
 
 
-def test_login_state_mismatch(served: FakeChattz) -> None:
-    """A callback with another state is refused as a state mismatch, nothing exchanged."""
+def callback_url(run: Running) -> str:
+    """The callback URL the running login command waits on."""
+    line = run.wait_for(lambda text: "Waiting for the callback on" in text)
+    found = re.search(r"(http://\S+/callback)", line)
+    assert found is not None
+    return found.group(1)
+
+
+def test_login_ignores_stray_requests_and_keeps_waiting(served: FakeChattz) -> None:
+    """Requests without this login's state get 400 and the command waits for the real callback."""
     run = start_login(served)
     try:
-        url = run.wait_for(lambda text: "Waiting for the callback on" in text)
-        callback = re.search(r"(http://\S+/callback)", url)
-        assert callback is not None
+        url = run.wait_for(lambda text: "/oauth/authorize?" in text).strip()
+        callback = callback_url(run)
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        strays: list[dict[str, str | list[str]]] = [
+            {},
+            {"code": "stolen", "state": "attacker"},
+            {"code": "stolen", "state": [state, "attacker"]},
+            {"error": "access_denied"},
+        ]
         with httpx.Client(timeout=TIMEOUT) as browser:
-            browser.get(callback.group(1), params={"code": "stolen", "state": "attacker"})
+            refused = [browser.get(callback, params=params).status_code for params in strays]
+            consent = browser.get(url)
+            action, _, fields, _ = parse_form(consent.text)
+            answer = browser.post(urljoin(url, action), data={**fields, "decision": "allow"})
+            page = browser.get(answer.headers["location"])
     finally:
         status, _, err = run.finish()
-    assert (1, True) == (status, "state mismatch" in err)
+    assert [400, 400, 400, 400] == refused
+    assert (0, "") == (status, err)
+    assert "Logged in as John Doe." in page.text
+    assert 1 == len([r for r in served.requests if r.path == "/oauth/token"])
+
+
+def test_login_stray_request_then_timeout_exchanges_nothing(served: FakeChattz) -> None:
+    """A forged callback alone ends in a timeout, and no code is ever exchanged."""
+    run = start_login(served, "--timeout", "3")
+    try:
+        callback = callback_url(run)
+        with httpx.Client(timeout=TIMEOUT) as browser:
+            refused = browser.get(callback, params={"code": "stolen", "state": "attacker"})
+    finally:
+        status, _, err = run.finish()
+    assert (400, 1, True) == (refused.status_code, status, "timed out" in err)
     assert [] == [r for r in served.requests if r.path == "/oauth/token"]
 
 

@@ -76,4 +76,94 @@ def test_afterwards():
 def test_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     """pytest --fixtures shows the plugin's fixtures."""
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(["*fake_chattz*", "*chattz_session*", "*sync_chattz_session*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*chattz_redirect_uri*",
+            "*fake_chattz*",
+            "*chattz_env*",
+            "*chattz_session*",
+            "*sync_chattz_session*",
+        ]
+    )
+
+
+ENV_TESTS = """
+import os
+
+import pytest
+
+from chattz_oauth_async import ChattzOAuth
+
+
+@pytest.fixture
+def chattz_redirect_uri():
+    return "https://app.example/auth/callback"
+
+
+def test_overridden_redirect_uri_is_the_clients(fake_chattz):
+    assert "https://app.example/auth/callback" == fake_chattz.client.redirect_uri
+
+
+def test_chattz_env_serves_the_same_fake(fake_chattz, chattz_env):
+    assert fake_chattz.base_url == os.environ["CHATTZ_BASE_URL"] == chattz_env["CHATTZ_BASE_URL"]
+    assert "https://app.example/auth/callback" == os.environ["CHATTZ_REDIRECT_URI"]
+    with ChattzOAuth.from_env() as chattz:
+        login = chattz.start_login()
+        token = chattz.complete_login(fake_chattz.authorize(login.url), login)
+        assert "johndoe" == chattz.userinfo(token).username
+    assert ["GET", "POST", "POST", "GET"] == [r.method for r in fake_chattz.requests]
+    assert "/oauth/userinfo" == fake_chattz.requests[-1].path
+
+
+def test_issue_token_and_several_users(fake_chattz, sync_chattz_session):
+    alice = fake_chattz.add_user(id=2, username="alice")
+    assert "alice" == sync_chattz_session.userinfo(fake_chattz.issue_token(alice)).username
+"""
+
+
+def test_redirect_uri_env_and_issue_token_fixtures(pytester: pytest.Pytester) -> None:
+    """chattz_redirect_uri is overridable; chattz_env serves fake_chattz itself, sets CHATTZ_*."""
+    pytester.makepyfile(test_env=ENV_TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-W", "error"
+    )
+    result.assert_outcomes(passed=3)
+
+
+ASYNCIO_TESTS = """
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_async_login(fake_chattz, chattz_session):
+    login = chattz_session.start_login()
+    token = await chattz_session.complete_login(fake_chattz.authorize(login.url), login)
+    assert "johndoe" == (await chattz_session.userinfo(token)).username
+
+
+@pytest.mark.asyncio
+async def test_env_and_session_together(fake_chattz, chattz_env, chattz_session):
+    token = fake_chattz.issue_token()
+    assert 123 == (await chattz_session.userinfo(token)).id
+
+
+def test_sync_login(fake_chattz, sync_chattz_session):
+    login = sync_chattz_session.start_login()
+    token = sync_chattz_session.complete_login(fake_chattz.authorize(login.url), login)
+    assert "johndoe" == sync_chattz_session.userinfo(token).username
+"""
+
+
+@pytest.mark.parametrize("mode", ["strict", "auto"])
+def test_fixtures_under_pytest_asyncio(pytester: pytest.Pytester, mode: str) -> None:
+    """Under pytest-asyncio (strict or auto mode) the fixtures pass with warnings as errors."""
+    pytester.makeini(
+        f"""
+[pytest]
+asyncio_mode = {mode}
+asyncio_default_fixture_loop_scope = function
+"""
+    )
+    pytester.makepyfile(test_asyncio_user=ASYNCIO_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=3)

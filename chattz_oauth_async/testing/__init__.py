@@ -12,8 +12,16 @@ Example::
             token = await chattz.complete_login(callback, login)
             assert "johndoe" == (await chattz.userinfo(token)).username
 
+To test a whole web app, let its session talk to the fake (in-process with
+:meth:`FakeChattz.session`, or over loopback with the ``chattz_env`` fixture)
+and drive its own login route with its test client::
+
+    response = fake_chattz.login(client, "/login")          # sync test clients
+    response = await fake_chattz.alogin(client, "/login")   # httpx.AsyncClient, aiohttp
+
 With the package installed, pytest also gets the ``fake_chattz``,
-``chattz_session`` and ``sync_chattz_session`` fixtures (see
+``chattz_redirect_uri``, ``chattz_env``, ``chattz_session`` and
+``sync_chattz_session`` fixtures (see
 :mod:`chattz_oauth_async.testing.pytest_plugin`).
 
 Importing :mod:`chattz_oauth_async` does not import this module.
@@ -21,16 +29,10 @@ Importing :mod:`chattz_oauth_async` does not import this module.
 
 from __future__ import annotations
 
-from ._fake import (
-    ErrorPage,
-    FakeChattz,
-    FakeClient,
-    FakeResponse,
-    FakeUser,
-    RecordedRequest,
-    parse_form,
-)
+from ._fake import FakeChattz
+from ._pages import parse_form
 from ._server import FakeServer
+from ._values import ErrorPage, FakeClient, FakeResponse, FakeUser, RecordedRequest
 
 __all__ = [
     "ErrorPage",

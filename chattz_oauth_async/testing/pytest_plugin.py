@@ -1,14 +1,24 @@
-"""pytest fixtures for testing code that signs users in with Chattz.
+"""pytest fixtures for testing code and web apps that sign users in with Chattz.
 
 Installing chattz_oauth_async registers this plugin through the ``pytest11``
 entry point, so the fixtures are available with no conftest:
 
-- ``fake_chattz``: a fresh :class:`~chattz_oauth_async.testing.FakeChattz`.
+- ``fake_chattz``: a fresh :class:`~chattz_oauth_async.testing.FakeChattz`
+  whose client is registered with ``chattz_redirect_uri``.
+- ``chattz_redirect_uri``: the redirect URI of that client,
+  ``http://127.0.0.1:8000/callback``; override it in your conftest to match
+  your app's callback route (only its path matters to ``fake_chattz.login``).
+- ``chattz_env``: serves ``fake_chattz`` itself on loopback for the test and
+  sets ``CHATTZ_CLIENT_ID``, ``CHATTZ_CLIENT_SECRET``,
+  ``CHATTZ_REDIRECT_URI`` and ``CHATTZ_BASE_URL``, for apps that build their
+  session with ``from_env()``. It yields the variables it set.
 - ``chattz_session``: an :class:`~chattz_oauth_async.AsyncChattzOAuth` wired
-  to ``fake_chattz`` in-process, closed after the test. It is an async
-  fixture: use it from tests run by anyio's pytest plugin
-  (``@pytest.mark.anyio``).
+  to ``fake_chattz`` in-process, closed after the test.
 - ``sync_chattz_session``: the same as a :class:`~chattz_oauth_async.ChattzOAuth`.
+
+Every fixture is a plain (sync) fixture, so they work the same under anyio's
+pytest plugin (``@pytest.mark.anyio``) and under pytest-asyncio in strict or
+auto mode (``@pytest.mark.asyncio``), with no warnings.
 
 Example::
 
@@ -23,33 +33,60 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from .._async.session import AsyncChattzOAuth
 from .._sync.session import ChattzOAuth
 from ._fake import FakeChattz
 
-__all__ = ["chattz_session", "fake_chattz", "sync_chattz_session"]
+__all__ = [
+    "chattz_env",
+    "chattz_redirect_uri",
+    "chattz_session",
+    "fake_chattz",
+    "sync_chattz_session",
+]
 
 
 @pytest.fixture
-def fake_chattz() -> FakeChattz:
-    """A fresh fake Chattz provider for this test."""
-    return FakeChattz()
+def chattz_redirect_uri() -> str:
+    """The redirect URI registered for ``fake_chattz``'s client; override it to match your app."""
+    return "http://127.0.0.1:8000/callback"
 
 
 @pytest.fixture
-async def chattz_session(
-    fake_chattz: FakeChattz, anyio_backend: object
-) -> AsyncIterator[AsyncChattzOAuth]:
+def fake_chattz(chattz_redirect_uri: str) -> FakeChattz:
+    """A fresh fake Chattz provider for this test, its client on ``chattz_redirect_uri``."""
+    return FakeChattz(redirect_uri=chattz_redirect_uri)
+
+
+@pytest.fixture
+def chattz_env(
+    fake_chattz: FakeChattz, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """``fake_chattz`` served on loopback, with the CHATTZ_* variables of ``from_env()`` set."""
+    with fake_chattz.serve() as server:
+        client = fake_chattz.client
+        variables = {
+            "CHATTZ_CLIENT_ID": client.client_id,
+            "CHATTZ_CLIENT_SECRET": client.client_secret,
+            "CHATTZ_REDIRECT_URI": client.redirect_uri,
+            "CHATTZ_BASE_URL": server.base_url,
+        }
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        yield variables
+
+
+@pytest.fixture
+def chattz_session(fake_chattz: FakeChattz) -> Iterator[AsyncChattzOAuth]:
     """An AsyncChattzOAuth talking to ``fake_chattz`` in-process; closed after the test."""
-    session = fake_chattz.session()
-    try:
-        yield session
-    finally:
-        await session.aclose()
+    client = httpx.AsyncClient(transport=fake_chattz.transport())
+    yield fake_chattz.session(http_client=client)
+    _close_in_process(client)
 
 
 @pytest.fixture
@@ -57,3 +94,19 @@ def sync_chattz_session(fake_chattz: FakeChattz) -> Iterator[ChattzOAuth]:
     """A ChattzOAuth talking to ``fake_chattz`` in-process; closed after the test."""
     with fake_chattz.sync_session() as session:
         yield session
+
+
+def _close_in_process(client: httpx.AsyncClient) -> None:
+    """Close an async client over the fake's in-process transport, outside any event loop.
+
+    A sync fixture needs no async plugin (so anyio's and pytest-asyncio's, in
+    any mode, all accept it), and closing this client never waits: its
+    transport holds no connection, so the coroutine ends at its first step.
+    """
+    closing = client.aclose()
+    try:
+        closing.send(None)
+    except StopIteration:
+        return
+    closing.close()
+    raise RuntimeError("closing the in-process client waited, which it never should")

@@ -1,0 +1,205 @@
+"""``python -m chattz_oauth_async demo``: the whole flow against a fake Chattz on loopback.
+
+Without ``--browser`` it plays the browser itself and prints each step; with
+``--browser`` it serves a small local site with a "Log in with Chattz" button.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.cookies
+import secrets
+import threading
+import webbrowser
+from collections.abc import Callable
+from typing import TextIO
+from urllib.parse import urljoin, urlsplit
+
+import anyio
+import httpx
+
+from ._async.session import AsyncChattzOAuth
+from ._cli_common import (
+    EXIT_OK,
+    CommandError,
+    describe_expiry,
+    describe_user,
+    failure_reason,
+    redact_url,
+)
+from ._loopback import LoopbackHTTPServer, QuietHandler
+from ._sync.session import ChattzOAuth
+from .errors import ChattzOAuthError
+from .login import LoginRequest
+from .testing import FakeChattz, parse_form
+
+__all__ = ["run_demo"]
+
+_SEALED_COOKIE = "chattz_demo_login"
+
+
+async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO) -> None:
+    """Run the documented flow, playing the browser with a separate plain HTTP client."""
+
+    def step(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    login = chattz.start_login()
+    step(f"1. Built the authorize URL (state and PKCE challenge): {redact_url(login.url)}")
+    async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
+        page = await browser.get(login.url)
+        if page.status_code != 200:
+            raise CommandError(f"the authorize page answered HTTP {page.status_code}")
+        action, _, fields, _ = parse_form(page.text)
+        step(
+            f"2. Browser: GET /oauth/authorize -> {page.status_code}, consent page "
+            f"(signed in as {_page_user(page.text)})"
+        )
+        answer = await browser.post(
+            urljoin(login.url, action), data={**fields, "decision": "allow"}
+        )
+        location = answer.headers.get("location")
+        if answer.status_code != 302 or not location:
+            raise CommandError(f"clicking Allow answered HTTP {answer.status_code}, no redirect")
+        step(f'3. Browser: clicked "Allow" -> {answer.status_code} to {redact_url(location)}')
+    token = await chattz.complete_login(location, login)
+    step(
+        "4. Parsed the callback, checked the state, exchanged the code: "
+        f"access token <redacted>, {describe_expiry(token)}"
+    )
+    user = await chattz.userinfo(token)
+    step("5. GET /oauth/userinfo with the Bearer token")
+    step(f"User: {describe_user(user)}")
+
+
+def _page_user(page: str) -> str:
+    marker = "Signed in as "
+    start = page.find(marker) + len(marker)
+    return html.unescape(page[start : page.find("<", start)])
+
+
+def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    if args.browser:
+        return _run_browser_demo(args, out)
+    fake = FakeChattz()
+    with fake.serve() as server:
+        print(
+            f"Chattz OAuth demo against a fake provider at {server.base_url} "
+            "(real HTTP on loopback)",
+            file=out,
+            flush=True,
+        )
+
+        async def flow() -> None:
+            async with fake.session(real_http=True, pkce=True) as chattz:
+                await _demo_flow(chattz, out)
+
+        anyio.run(flow)
+    print("Done: the whole flow worked.", file=out, flush=True)
+    return EXIT_OK
+
+
+def _browser_handler(
+    chattz: ChattzOAuth, key: bytes, finish: Callable[[str | None, str], None]
+) -> type[QuietHandler]:
+    """The demo site's request handler: a login button, /login and /callback."""
+
+    def page(title: str, body: str) -> bytes:
+        return (
+            f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title></head>\n<body>\n{body}\n</body></html>\n"
+        ).encode()
+
+    class Handler(QuietHandler):
+        def do_GET(self) -> None:
+            path = urlsplit(self.path).path
+            html_type = [("Content-Type", "text/html; charset=utf-8")]
+            if path == "/":
+                body = page(
+                    "Chattz OAuth demo",
+                    "<h1>Chattz OAuth demo</h1>\n"
+                    '<form method="get" action="/login">'
+                    '<button type="submit">Log in with Chattz</button></form>',
+                )
+                self.answer(200, html_type, body)
+            elif path == "/login":
+                login = chattz.start_login()
+                cookie = f"{_SEALED_COOKIE}={login.seal(key)}; HttpOnly; SameSite=Lax; Path=/"
+                self.answer(302, [("Location", login.url), ("Set-Cookie", cookie)], b"")
+            elif path == "/callback":
+                self._callback(html_type)
+            else:
+                self.answer(404, html_type, page("Not found", "<h1>Not found</h1>"))
+
+        def _callback(self, html_type: list[tuple[str, str]]) -> None:
+            jar = http.cookies.SimpleCookie(self.headers.get("Cookie", ""))
+            sealed = jar[_SEALED_COOKIE].value if _SEALED_COOKIE in jar else ""
+            try:
+                login = LoginRequest.unseal(sealed, key) if sealed else None
+                token = chattz.complete_login(self.path, login)
+                user = chattz.userinfo(token)
+            except ChattzOAuthError as exc:
+                reason = failure_reason(exc)
+                body = f"<h1>Login failed</h1>\n<p>{html.escape(reason)}</p>"
+                self.answer(400, html_type, page("Login failed", body))
+                finish(f"login failed: {reason}", "")
+                return
+            text = f"Signed in as {describe_user(user)}; access token {describe_expiry(token)}."
+            body = (
+                f"<h1>Welcome, {html.escape(user.display_name)}!</h1>\n<p>{html.escape(text)}</p>"
+            )
+            self.answer(
+                200, html_type, page("Signed in", body + "\n<p>You can close this tab.</p>")
+            )
+            finish(None, text)
+
+    return Handler
+
+
+def _run_browser_demo(args: argparse.Namespace, out: TextIO) -> int:
+    fake = FakeChattz()
+    done = threading.Event()
+    outcome: list[tuple[str | None, str]] = []
+
+    def finish(error: str | None, text: str) -> None:
+        if not done.is_set():
+            outcome.append((error, text))
+            done.set()
+
+    with fake.serve() as server:
+        # Bind first: the redirect URI registered with the fake needs the port.
+        site = LoopbackHTTPServer("127.0.0.1", args.port, _placeholder_handler())
+        try:
+            client = fake.add_client(
+                "demo-app", secrets.token_urlsafe(24), f"{site.base_url}/callback"
+            )
+            chattz = ChattzOAuth(
+                client.client_id,
+                client.client_secret,
+                client.redirect_uri,
+                base_url=server.base_url,
+                pkce=True,
+            )
+            site.RequestHandlerClass = _browser_handler(chattz, secrets.token_bytes(32), finish)
+            site.start_thread("chattz-demo-site")
+            with chattz:
+                print(f"Fake Chattz provider: {server.base_url}", file=out)
+                print(f"Demo site: open {site.base_url}/ in your browser", file=out, flush=True)
+                if not args.no_open:
+                    webbrowser.open(f"{site.base_url}/")
+                if not done.wait(args.timeout):
+                    raise CommandError(f"nobody logged in within {args.timeout:g} s (timed out)")
+        finally:
+            site.stop_thread()
+    error, text = outcome[0]
+    if error is not None:
+        raise CommandError(error)
+    print(text, file=out)
+    print("Done: the whole flow worked in the browser.", file=out, flush=True)
+    return EXIT_OK
+
+
+def _placeholder_handler() -> type[QuietHandler]:
+
+    return QuietHandler

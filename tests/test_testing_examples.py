@@ -1,0 +1,162 @@
+"""The README's "Testing your app" examples, run exactly as shown in a fresh pytest.
+
+The coordinator copies each constant below into the README as one code block;
+tests/test_readme.py then runs the README's copy the same way.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+#: A user's project: pytest-asyncio installed and configured, warnings are errors.
+PROJECT_INI = """
+[pytest]
+asyncio_default_fixture_loop_scope = function
+filterwarnings = error
+"""
+
+FASTAPI = """\
+import secrets
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from fastapi.testclient import TestClient
+
+from chattz_oauth_async import AsyncChattzOAuth
+from chattz_oauth_async.integrations.starlette import ChattzLogin
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    async with AsyncChattzOAuth.from_env() as chattz:  # at startup, never at import
+        app.state.chattz = chattz
+        yield
+
+
+app = FastAPI(lifespan=lifespan)
+login = ChattzLogin(secret_key=secrets.token_bytes(32))  # the session: app.state.chattz
+
+
+async def welcome(request, result):
+    return PlainTextResponse(f"Hello, {result.user.username}!")
+
+
+app.include_router(login.router(welcome))  # GET /login and GET /callback
+
+
+def test_login(fake_chattz, chattz_env):
+    with TestClient(app, base_url="https://testserver") as client:
+        response = fake_chattz.login(client, "/login")
+    assert "Hello, johndoe!" == response.text
+"""
+
+
+FLASK = """\
+import secrets
+
+import flask
+
+from chattz_oauth_async import ChattzOAuth, LoginRequest
+
+COOKIE = "__Host-chattz_login"
+
+
+def create_app() -> flask.Flask:
+    app = flask.Flask(__name__)
+    app.secret_key = secrets.token_bytes(32)  # in production: a fixed key from your settings
+
+    @app.get("/login")
+    def login():
+        with ChattzOAuth.from_env() as chattz:
+            started = chattz.start_login()
+        response = flask.redirect(started.url)
+        response.set_cookie(COOKIE, started.seal(app.secret_key), secure=True, httponly=True)
+        return response
+
+    @app.get("/callback")
+    def callback():
+        started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), app.secret_key)
+        with ChattzOAuth.from_env() as chattz:
+            token = chattz.complete_login(flask.request.url, started)
+            flask.session["username"] = chattz.userinfo(token).username
+        return flask.redirect("/")
+
+    @app.get("/")
+    def home():
+        return f"Hello, {flask.session['username']}!"
+
+    return app
+
+
+def test_login(fake_chattz, chattz_env):
+    client = create_app().test_client()
+    response = fake_chattz.login(client, "/login")
+    assert "Hello, johndoe!" == response.text
+"""
+
+
+DJANGO = """\
+import secrets
+
+import django
+from django.conf import settings
+
+# In a real project these come from your settings module (and pytest-django).
+settings.configure(
+    ROOT_URLCONF=__name__, SECRET_KEY=secrets.token_hex(32), ALLOWED_HOSTS=["testserver"]
+)
+django.setup()
+
+from django.http import HttpResponse, HttpResponseRedirect  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from chattz_oauth_async import ChattzOAuth, LoginRequest  # noqa: E402
+
+COOKIE = "__Host-chattz_login"
+
+
+def login(request):
+    with ChattzOAuth.from_env() as chattz:
+        started = chattz.start_login()
+    response = HttpResponseRedirect(started.url)
+    response.set_cookie(COOKIE, started.seal(settings.SECRET_KEY), secure=True, httponly=True)
+    return response
+
+
+def callback(request):
+    started = LoginRequest.unseal(request.COOKIES.get(COOKIE, ""), settings.SECRET_KEY)
+    with ChattzOAuth.from_env() as chattz:
+        user = chattz.userinfo(chattz.complete_login(request.build_absolute_uri(), started))
+    response = HttpResponseRedirect("/")
+    response.set_signed_cookie("username", user.username, secure=True, httponly=True)
+    return response
+
+
+def home(request):
+    return HttpResponse(f"Hello, {request.get_signed_cookie('username')}!")
+
+
+urlpatterns = [path("login", login), path("callback", callback), path("", home)]
+
+
+def test_login(fake_chattz, chattz_env):
+    response = fake_chattz.login(Client(), "/login")
+    assert b"Hello, johndoe!" == response.content
+"""
+
+
+@pytest.mark.network
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [("test_fastapi_login", FASTAPI), ("test_flask_login", FLASK), ("test_django_login", DJANGO)],
+)
+def test_readme_testing_example_passes(pytester: pytest.Pytester, name: str, example: str) -> None:
+    """Each "Testing your app" example passes as written, with no warnings."""
+    pytester.makeini(PROJECT_INI)
+    pytester.makepyfile(**{name: example})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
