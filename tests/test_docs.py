@@ -408,9 +408,6 @@ def test_docs_pytest_example_passes(pytester: pytest.Pytester) -> None:
     assert (0, 0, True) == (result.ret, outcomes.get("failed", 0), outcomes["passed"] >= 4)
 
 
-@pytest.mark.skipif(
-    not hasattr(FakeChattz, "login"), reason="fake_chattz.login() lands with the testing kit"
-)
 def test_docs_login_driver_example_passes(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
