@@ -55,6 +55,7 @@ TESTED = {
     "testing-fastapi",
     "testing-flask",
     "testing-django",
+    "fastapi-overrides",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
@@ -423,6 +424,16 @@ def test_docs_login_driver_example_passes(
     pytester.makepyfile(
         myapp=(ROOT / "examples" / "fastapi_app.py").read_text(),
         test_login_driver=block("login-driver").body,
+    )
+    result = pytester.runpytest_subprocess("-q")
+    assert (0, 1) == (result.ret, result.parseoutcomes().get("passed", 0))
+
+
+def test_docs_fastapi_overrides_example_passes(pytester: pytest.Pytester) -> None:
+    """The FastAPI page's dependency_overrides test passes against the quickstart as ``app``."""
+    pytester.makepyfile(
+        app=(ROOT / "examples" / "fastapi_quickstart" / "app.py").read_text(),
+        test_overrides=block("fastapi-overrides").body,
     )
     result = pytester.runpytest_subprocess("-q")
     assert (0, 1) == (result.ret, result.parseoutcomes().get("passed", 0))
