@@ -9,6 +9,9 @@ Conventions (docs/development.md):
   GitHub and the package index, which know no MyST), ``<!-- fragment -->``.
 - Whole apps are shown with ``literalinclude`` from examples/, which
   tests/test_examples.py runs.
+- The Testing page's complete test files are tests/test_testing_examples.py's
+  constants, which that file runs in a fresh pytest; here they are compared
+  with the page, so the two cannot drift.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import pytest
 
 import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
+from tests.test_testing_examples import DJANGO, FASTAPI, FLASK
 
 pytest_plugins = ["pytester"]
 
@@ -48,6 +52,10 @@ TESTED = {
     "pytest-example",
     "login-driver",
     "readme-fastapi",
+    "testing-fastapi",
+    "testing-flask",
+    "testing-django",
+    "fastapi-overrides",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
@@ -408,9 +416,6 @@ def test_docs_pytest_example_passes(pytester: pytest.Pytester) -> None:
     assert (0, 0, True) == (result.ret, outcomes.get("failed", 0), outcomes["passed"] >= 4)
 
 
-@pytest.mark.skipif(
-    not hasattr(FakeChattz, "login"), reason="fake_chattz.login() lands with the testing kit"
-)
 def test_docs_login_driver_example_passes(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -422,3 +427,22 @@ def test_docs_login_driver_example_passes(
     )
     result = pytester.runpytest_subprocess("-q")
     assert (0, 1) == (result.ret, result.parseoutcomes().get("passed", 0))
+
+
+def test_docs_fastapi_overrides_example_passes(pytester: pytest.Pytester) -> None:
+    """The FastAPI page's dependency_overrides test passes against the quickstart as ``app``."""
+    pytester.makepyfile(
+        app=(ROOT / "examples" / "fastapi_quickstart" / "app.py").read_text(),
+        test_overrides=block("fastapi-overrides").body,
+    )
+    result = pytester.runpytest_subprocess("-q")
+    assert (0, 1) == (result.ret, result.parseoutcomes().get("passed", 0))
+
+
+@pytest.mark.parametrize(
+    ("name", "example"),
+    [("testing-fastapi", FASTAPI), ("testing-flask", FLASK), ("testing-django", DJANGO)],
+)
+def test_testing_page_shows_the_examples_the_suite_runs(name: str, example: str) -> None:
+    """The Testing page's complete tests are tests/test_testing_examples.py's, verbatim."""
+    assert example == block(name).body
