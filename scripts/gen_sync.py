@@ -63,6 +63,10 @@ RENAMES = {
     "async_session": "sync_session",
     "async_gather": "sync_gather",
     "anyio_backend": "anyio_backend",
+    "AsyncClients": "SyncClients",
+    "AsyncClientLike": "SyncClientLike",
+    "AsyncTransportLike": "SyncTransportLike",
+    "async_checkpoint": "sync_checkpoint",
 }
 # Applied to the whole text after unasync: prose and markers it does not touch.
 TEXT_RULES = [

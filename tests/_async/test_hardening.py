@@ -35,7 +35,6 @@ from chattz_oauth_async import (
     RetryPolicy,
     StateMismatchError,
     Token,
-    TokenExpiredError,
     TransportError,
     TransportTimeout,
 )
@@ -253,7 +252,7 @@ async def test_checklist_14_trusted_certificate_works() -> None:
 def test_checklist_14_verification_on_by_default() -> None:
     """Line 14: the client the session makes verifies certificates."""
     chattz = AsyncChattzOAuth(CLIENT_ID, SECRET, "https://app.example/cb")
-    pool = chattz.http_client._transport._pool  # type: ignore[attr-defined]
+    pool = chattz._clients.template._transport._pool  # type: ignore[attr-defined]
     assert (ssl.CERT_REQUIRED, True) == (
         pool._ssl_context.verify_mode,
         pool._ssl_context.check_hostname,
@@ -491,7 +490,7 @@ async def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> 
             await chattz.exchange_code(bad)
         with pytest.raises(ConfigurationError):
             await chattz.userinfo(bad)
-        with pytest.raises(TokenExpiredError):
+        with pytest.raises(ConfigurationError):
             await chattz.refresh(bad)
         with pytest.raises(ChattzOAuthError):
             await chattz.complete_login(bad, bad)

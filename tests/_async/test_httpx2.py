@@ -40,6 +40,11 @@ def session_over(
     return AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
 
 
+def session_client(session: AsyncChattzOAuth) -> Any:
+    """The client passed to ``session``."""
+    return session.http_client
+
+
 async def test_httpx2_flow_sends_the_same_requests() -> None:
     """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
     seen: list[Any] = []
@@ -53,7 +58,7 @@ async def test_httpx2_flow_sends_the_same_requests() -> None:
     session = session_over(handler)
     token = await session.exchange_code("the-code")
     user = await session.userinfo(token)
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     token_request, userinfo_request = seen
     form = parse_qs(token_request.content.decode())
     assert {
@@ -76,7 +81,7 @@ async def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
     session = session_over(handler, retry=RetryPolicy(attempts=1))
     with pytest.raises(TransportError) as caught:
         await session.userinfo("tok-123")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)
 
 
@@ -91,7 +96,7 @@ async def test_httpx2_timeout_is_a_transport_timeout() -> None:
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     with pytest.raises(TransportTimeout):
         await session.exchange_code("the-code")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert [1] == calls
 
 
@@ -107,7 +112,7 @@ async def test_httpx2_connect_error_before_sending_is_retried() -> None:
 
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     token = await session.exchange_code("the-code")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert ("tok-123", []) == (token.access_token, answers)
 
 
@@ -124,7 +129,7 @@ async def test_httpx2_error_responses_are_typed() -> None:
         await session.exchange_code("used")
     with pytest.raises(InvalidTokenError) as userinfo_error:
         await session.userinfo("tok-123")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
 
 

@@ -37,7 +37,6 @@ from chattz_oauth_async import (
     RetryPolicy,
     StateMismatchError,
     Token,
-    TokenExpiredError,
     TransportError,
     TransportTimeout,
 )
@@ -254,7 +253,7 @@ def test_checklist_14_trusted_certificate_works() -> None:
 def test_checklist_14_verification_on_by_default() -> None:
     """Line 14: the client the session makes verifies certificates."""
     chattz = ChattzOAuth(CLIENT_ID, SECRET, "https://app.example/cb")
-    pool = chattz.http_client._transport._pool  # type: ignore[attr-defined]
+    pool = chattz._clients.template._transport._pool  # type: ignore[attr-defined]
     assert (ssl.CERT_REQUIRED, True) == (
         pool._ssl_context.verify_mode,
         pool._ssl_context.check_hostname,
@@ -492,7 +491,7 @@ def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
             chattz.exchange_code(bad)
         with pytest.raises(ConfigurationError):
             chattz.userinfo(bad)
-        with pytest.raises(TokenExpiredError):
+        with pytest.raises(ConfigurationError):
             chattz.refresh(bad)
         with pytest.raises(ChattzOAuthError):
             chattz.complete_login(bad, bad)

@@ -41,6 +41,11 @@ def session_over(
     return ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
 
 
+def session_client(session: ChattzOAuth) -> Any:
+    """The client passed to ``session``."""
+    return session.http_client
+
+
 def test_httpx2_flow_sends_the_same_requests() -> None:
     """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
     seen: list[Any] = []
@@ -54,7 +59,7 @@ def test_httpx2_flow_sends_the_same_requests() -> None:
     session = session_over(handler)
     token = session.exchange_code("the-code")
     user = session.userinfo(token)
-    session.http_client.close()
+    session_client(session).close()
     token_request, userinfo_request = seen
     form = parse_qs(token_request.content.decode())
     assert {
@@ -77,7 +82,7 @@ def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
     session = session_over(handler, retry=RetryPolicy(attempts=1))
     with pytest.raises(TransportError) as caught:
         session.userinfo("tok-123")
-    session.http_client.close()
+    session_client(session).close()
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)
 
 
@@ -92,7 +97,7 @@ def test_httpx2_timeout_is_a_transport_timeout() -> None:
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     with pytest.raises(TransportTimeout):
         session.exchange_code("the-code")
-    session.http_client.close()
+    session_client(session).close()
     assert [1] == calls
 
 
@@ -108,7 +113,7 @@ def test_httpx2_connect_error_before_sending_is_retried() -> None:
 
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     token = session.exchange_code("the-code")
-    session.http_client.close()
+    session_client(session).close()
     assert ("tok-123", []) == (token.access_token, answers)
 
 
@@ -125,7 +130,7 @@ def test_httpx2_error_responses_are_typed() -> None:
         session.exchange_code("used")
     with pytest.raises(InvalidTokenError) as userinfo_error:
         session.userinfo("tok-123")
-    session.http_client.close()
+    session_client(session).close()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
 
 
