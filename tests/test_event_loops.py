@@ -32,6 +32,12 @@ def provider(server: RawServer, conn: Any, request: RawRequest) -> None:
     conn.sendall(response(200, json.dumps(body).encode(), {"Connection": "keep-alive"}))
 
 
+@pytest.fixture(params=["httpx", "httpx2"])
+def stack(request: pytest.FixtureRequest) -> str:
+    """The HTTP library of the session's own client (``http=``)."""
+    return str(request.param)
+
+
 @pytest.fixture
 def server() -> Iterator[RawServer]:
     """A keep-alive provider on loopback."""
@@ -39,7 +45,7 @@ def server() -> Iterator[RawServer]:
         yield running
 
 
-def session_for(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
+def session_for(server: RawServer, stack: str = "httpx", **kwargs: Any) -> AsyncChattzOAuth:
     """A session built outside any event loop, as at module import."""
     return AsyncChattzOAuth(
         "client",
@@ -47,6 +53,7 @@ def session_for(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
         "http://127.0.0.1/cb",
         base_url=server.base_url,
         retry=RetryPolicy(attempts=1),
+        http=stack,  # type: ignore[arg-type]
         **kwargs,
     )
 
@@ -57,9 +64,9 @@ async def flow(chattz: AsyncChattzOAuth) -> int:
     return (await chattz.userinfo(token)).id
 
 
-def test_three_asyncio_runs_share_one_module_level_session(server: RawServer) -> None:
+def test_three_asyncio_runs_share_one_module_level_session(server: RawServer, stack: str) -> None:
     """Three asyncio.run() calls on one session succeed; each loop's connection closes with it."""
-    chattz = session_for(server)
+    chattz = session_for(server, stack)
     ids = [asyncio.run(flow(chattz)) for _ in range(3)]
     assert ([7, 7, 7], 3, 6, 0) == (
         ids,
@@ -69,9 +76,9 @@ def test_three_asyncio_runs_share_one_module_level_session(server: RawServer) ->
     )
 
 
-def test_two_asyncio_runs_then_aclose(server: RawServer) -> None:
+def test_two_asyncio_runs_then_aclose(server: RawServer, stack: str) -> None:
     """Two runs, then aclose() in a third: no connection stays open."""
-    chattz = session_for(server)
+    chattz = session_for(server, stack)
 
     async def then_close() -> None:
         await flow(chattz)
@@ -82,16 +89,16 @@ def test_two_asyncio_runs_then_aclose(server: RawServer) -> None:
     assert (7, 0) == (first, server.wait_until_closed())
 
 
-def test_trio_then_asyncio_then_trio(server: RawServer) -> None:
+def test_trio_then_asyncio_then_trio(server: RawServer, stack: str) -> None:
     """One session serves trio.run, asyncio.run and trio.run again."""
-    chattz = session_for(server)
+    chattz = session_for(server, stack)
     ids = [trio.run(flow, chattz), asyncio.run(flow(chattz)), trio.run(flow, chattz)]
     assert ([7, 7, 7], 0) == (ids, server.wait_until_closed())
 
 
-def test_a_loop_per_thread_at_the_same_time(server: RawServer) -> None:
+def test_a_loop_per_thread_at_the_same_time(server: RawServer, stack: str) -> None:
     """Eight threads, each running its own loop with five concurrent flows, share one session."""
-    chattz = session_for(server)
+    chattz = session_for(server, stack)
     results: list[list[int]] = []
     lock = threading.Lock()
 
@@ -111,9 +118,9 @@ def test_a_loop_per_thread_at_the_same_time(server: RawServer) -> None:
     assert ([[7] * 5] * 8, 0) == (results, server.wait_until_closed())
 
 
-def test_loop_closed_without_finalizing_is_dropped(server: RawServer) -> None:
+def test_loop_closed_without_finalizing_is_dropped(server: RawServer, stack: str) -> None:
     """A loop closed by hand (no shutdown_asyncgens) does not break the next loop."""
-    chattz = session_for(server)
+    chattz = session_for(server, stack)
 
     async def flow_then_close_client() -> int:
         user_id = await flow(chattz)
