@@ -249,26 +249,26 @@ class AsyncClients:
         ConfigurationError: ``given`` is not an httpx/httpx2 ``AsyncClient``.
     """
 
-    def __init__(self, recipe: ClientRecipe | None, given: AsyncClientLike | None = None) -> None:
-        self._recipe = recipe
+    def __init__(self, source: ClientRecipe | AsyncClientLike) -> None:
         self._lock = threading.Lock()
         self._loops: dict[object, _LoopClient] = {}
         self._last_loop: object = None
-        self.owns_single = given is None
-        if given is not None:
-            _check_client(given, "AsyncClient", "Client", "ChattzOAuth")
-            self._single: AsyncClientLike | None = given
-        elif recipe is not None and recipe.transport is not None:
-            self._single = recipe.build_async()
-        else:
-            self._single = None
-        #: A client the first event loop takes; also shows which headers and
-        #: exceptions the clients have.
+        #: A client the first event loop takes (per-loop mode only).
         self._spare: AsyncClientLike | None = None
-        if self._single is None:
-            assert recipe is not None
-            self._spare = recipe.build_async()
-        self.template: AsyncClientLike = self._single or self._spare  # type: ignore[assignment]
+        self._single: AsyncClientLike | None = None
+        if isinstance(source, ClientRecipe):
+            self.owns_single = True
+            self._build = source.build_async
+            #: Shows which headers and exceptions the clients have.
+            self.template = source.build_async()
+            if source.transport is not None:
+                self._single = self.template
+            else:
+                self._spare = self.template
+        else:
+            _check_client(source, "AsyncClient", "Client", "ChattzOAuth")
+            self.owns_single = False
+            self._single = self.template = source
 
     @property
     def current(self) -> AsyncClientLike | None:
@@ -313,8 +313,7 @@ class AsyncClients:
         with self._lock:
             client, self._spare = self._spare, None
         if client is None:
-            assert self._recipe is not None
-            client = self._recipe.build_async()
+            client = self._build()
         entry = _LoopClient(client, anyio.Semaphore(DEFAULT_MAX_CONNECTIONS))
         entry.keeper = self._keep(key, entry)
         with self._lock:
@@ -387,17 +386,17 @@ class SyncClients:
         ConfigurationError: ``given`` is not an httpx/httpx2 ``Client``.
     """
 
-    def __init__(self, recipe: ClientRecipe | None, given: SyncClientLike | None = None) -> None:
-        self.owns_single = given is None
+    def __init__(self, source: ClientRecipe | SyncClientLike) -> None:
         self._slots: threading.BoundedSemaphore | None = None
-        if given is not None:
-            _check_client(given, "Client", "AsyncClient", "AsyncChattzOAuth")
-            self._single: SyncClientLike = given
-        else:
-            assert recipe is not None
-            self._single = recipe.build_sync()
-            if recipe.transport is None:
+        if isinstance(source, ClientRecipe):
+            self.owns_single = True
+            self._single: SyncClientLike = source.build_sync()
+            if source.transport is None:
                 self._slots = threading.BoundedSemaphore(DEFAULT_MAX_CONNECTIONS)
+        else:
+            _check_client(source, "Client", "AsyncClient", "AsyncChattzOAuth")
+            self.owns_single = False
+            self._single = source
         self.template = self._single
 
     @property

@@ -198,7 +198,7 @@ class AsyncChattzOAuth:
                 "with your own http_client, set them on that client instead"
             )
         else:
-            self._clients = AsyncClients(None, http_client)
+            self._clients = AsyncClients(http_client)
         template = self._clients.template
         # httpx2's client has the same API as httpx's; only its exception
         # classes differ, and HttpxErrors picks the right ones.

@@ -200,7 +200,7 @@ class ChattzOAuth:
                 "with your own http_client, set them on that client instead"
             )
         else:
-            self._clients = SyncClients(None, http_client)
+            self._clients = SyncClients(http_client)
         template = self._clients.template
         # httpx2's client has the same API as httpx's; only its exception
         # classes differ, and HttpxErrors picks the right ones.
