@@ -235,4 +235,5 @@ async def test_reading_a_body_lets_other_tasks_run() -> None:
     await chattz.aclose()
     chunks = [i for i, what in enumerate(order) if what == "chunk"]
     between = order[chunks[0] : chunks[-1]]
-    assert (123, True) == (user.id, between.count("other") >= len(chunks) - 1)
+    # trio may run the other task less often than at every checkpoint: "at all" is the claim.
+    assert (123, True) == (user.id, "other" in between)
