@@ -1,4 +1,4 @@
-"""Checklist line 35 for the sync twin: many flows from 32 threads over one session."""
+"""The sync session from many threads: checklist line 35 (32 threads over one session)."""
 
 from __future__ import annotations
 
