@@ -1,4 +1,7 @@
-"""The async session: drives the pure protocol core over one shared httpx client.
+"""The async session: drives the pure protocol core over httpx.
+
+It decides what to send (``protocol``) and what the answer means; the bytes
+move through ``sender.py``, over the clients of ``_client.py``.
 
 ``chattz_oauth_async/_sync/session.py`` is generated from this file by
 ``scripts/gen_sync.py``: edit here, then regenerate.
@@ -21,35 +24,23 @@ from .._client import (
     AsyncClients,
     AsyncTransportLike,
     ClientRecipe,
-    async_checkpoint,
 )
 from .._http import (
-    BOUNDED_ENCODINGS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
-    RETRY_STATUSES,
-    BodyLimiter,
-    HttpxErrors,
     RetryPolicy,
-    retry_delay,
 )
 from .._synchronization import (
     AsyncLock,
     async_call_hook,
-    async_deadline,
-    async_raw_chunks,
-    async_sleep,
 )
 from ..errors import (
     ConfigurationError,
     LoginStateError,
     StateMismatchError,
     TokenExpiredError,
-    TransportError,
-    TransportTimeout,
-    clean_text,
 )
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -57,8 +48,8 @@ from ..protocol import (
     DEFAULT_LOGIN_MAX_AGE,
     CallbackInput,
     ClientConfig,
-    HTTPRequest,
 )
+from .sender import Sender, Wire
 
 if TYPE_CHECKING:
     from ..login import LoginRequest
@@ -70,8 +61,6 @@ logger = logging.getLogger("chattz_oauth_async")
 _ENV_VARS = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
 #: Completed logins remembered per session, to refuse a replayed callback.
 _MAX_REMEMBERED_LOGINS = 10_000
-
-_Response = tuple[int, bytes, httpx.Headers]
 
 
 class _SessionOptions(TypedDict, total=False):
@@ -88,15 +77,6 @@ class _SessionOptions(TypedDict, total=False):
     pkce: bool
     max_response_bytes: int
     retry: RetryPolicy | None
-
-
-class _Wire:
-    """Whether a request may have reached the provider (set just before sending)."""
-
-    __slots__ = ("maybe_sent",)
-
-    def __init__(self) -> None:
-        self.maybe_sent = False
 
 
 class AsyncChattzOAuth:
@@ -199,16 +179,11 @@ class AsyncChattzOAuth:
             )
         else:
             self._clients = AsyncClients(http_client)
-        template = self._clients.template
-        # httpx2's client has the same API as httpx's; only its exception
-        # classes differ, and HttpxErrors picks the right ones.
-        self._errors = HttpxErrors.for_client(template)
-        # Accept only encodings the body limiter inflates with a bound: httpx
-        # also offers br and zstd when their packages are installed.
-        offered = template.headers.get("accept-encoding", "")
-        codings = {part.strip().lower() for part in offered.split(",")}
-        self._extra_headers: tuple[tuple[str, str], ...] = (
-            () if codings <= BOUNDED_ENCODINGS else (("Accept-Encoding", "gzip, deflate"),)
+        self._sender = Sender(
+            self._clients,
+            total_timeout=self.total_timeout,
+            max_response_bytes=max_response_bytes,
+            retry=self.retry,
         )
         self._completed: dict[str, tuple[float, object]] = {}
 
@@ -327,11 +302,11 @@ class AsyncChattzOAuth:
         """
         if self.pkce and code_verifier is None:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
-        return await self._exchange(code, code_verifier, _Wire())
+        return await self._exchange(code, code_verifier, Wire())
 
-    async def _exchange(self, code: str, code_verifier: str | None, wire: _Wire) -> Token:
+    async def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
-        status, body, _ = await self._send(
+        status, body, _ = await self._sender.send(
             request, idempotent=False, what="code exchange", wire=wire
         )
         token = protocol.parse_token_response(status, body, now=self.clock(), leeway=self.leeway)
@@ -354,7 +329,7 @@ class AsyncChattzOAuth:
         if not token.refresh_token:
             raise TokenExpiredError("this token has no refresh token: the user must log in again")
         request = protocol.refresh_request(self.config, token.refresh_token)
-        status, body, _ = await self._send(request, idempotent=False, what="token refresh")
+        status, body, _ = await self._sender.send(request, idempotent=False, what="token refresh")
         new = protocol.parse_token_response(
             status,
             body,
@@ -390,7 +365,7 @@ class AsyncChattzOAuth:
                 )
             token = token.access_token
         request = protocol.userinfo_request(self.config, token)
-        status, body, headers = await self._send(request, idempotent=True, what="userinfo")
+        status, body, headers = await self._sender.send(request, idempotent=True, what="userinfo")
         return protocol.parse_userinfo_response(status, body, headers)
 
     def start_login(self, next_url: str | None = None, **extra: str) -> LoginRequest:
@@ -462,7 +437,7 @@ class AsyncChattzOAuth:
         if self.pkce and login.code_verifier is None:
             raise ConfigurationError("PKCE is on but this login carries no code verifier")
         self._mark_completed(login.state, now + max_age)
-        wire = _Wire()
+        wire = Wire()
         try:
             return await self._exchange(code, login.code_verifier, wire)
         except BaseException:
@@ -479,116 +454,6 @@ class AsyncChattzOAuth:
         marker = object()
         if self._completed.setdefault(state, (forget_after, marker))[1] is not marker:
             raise StateMismatchError("this login was already completed")
-
-    # --- HTTP ---------------------------------------------------------------
-
-    async def _send(
-        self, request: HTTPRequest, *, idempotent: bool, what: str, wire: _Wire | None = None
-    ) -> _Response:
-        """Send ``request`` with retries inside the total deadline.
-
-        ``wire`` records whether the request may have reached the provider.
-        """
-        wire = _Wire() if wire is None else wire
-        deadline = time.monotonic() + self.total_timeout
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                async with async_deadline(max(deadline - time.monotonic(), 0.0)):
-                    response = await self._send_once(request, deadline, what, wire)
-            except TimeoutError as exc:
-                raise self._deadline_error(what) from exc
-            except self._errors.transport as exc:
-                retryable = idempotent or isinstance(exc, self._errors.not_sent)
-                if not retryable or attempt >= self.retry.attempts:
-                    raise self._transport_error(exc, what) from exc
-                retry_after = None
-                failure: Exception | _Response = exc
-            else:
-                status, _, headers = response
-                if not (idempotent and status in RETRY_STATUSES and attempt < self.retry.attempts):
-                    return response
-                retry_after = headers.get("retry-after")
-                failure = response
-            delay = retry_delay(self.retry, attempt, retry_after, now=time.time())
-            if time.monotonic() + delay >= deadline:
-                if isinstance(failure, Exception):
-                    raise self._transport_error(failure, what) from failure
-                return failure
-            logger.info("%s: try %d failed, retrying in %.2fs", what, attempt, delay)
-            await async_sleep(delay)
-
-    async def _send_once(
-        self, request: HTTPRequest, deadline: float, what: str, wire: _Wire
-    ) -> _Response:
-        async with self._clients.lease(deadline) as client:
-            return await self._exchange_bytes(client, request, deadline, what, wire)
-
-    async def _exchange_bytes(
-        self,
-        client: AsyncClientLike,
-        request: HTTPRequest,
-        deadline: float,
-        what: str,
-        wire: _Wire,
-    ) -> _Response:
-        http_request = client.build_request(
-            request.method,
-            request.url,
-            headers=request.headers + self._extra_headers,
-            content=request.body or None,
-        )
-        # No cookie travels: a client passed in may hold some from earlier calls.
-        if "cookie" in http_request.headers:
-            del http_request.headers["cookie"]
-        sent_before, wire.maybe_sent = wire.maybe_sent, True
-        try:
-            response = await client.send(http_request, stream=True, follow_redirects=False)
-        except self._errors.not_sent:
-            wire.maybe_sent = sent_before  # no connection: this try sent nothing
-            raise
-        try:
-            # The sync twin cannot interrupt a blocking read: at least do not
-            # accept an answer that arrived after the deadline.
-            if time.monotonic() > deadline:
-                raise self._deadline_error(what)
-            headers = response.headers
-            if response.is_stream_consumed:
-                # In-memory transports (httpx.MockTransport) hand over a body
-                # that is already read and decoded.
-                limiter = BodyLimiter(self.max_response_bytes, response.status_code)
-                limiter.feed(response.content)
-            else:
-                # Real transports stream it raw; the limiter decodes with a bound.
-                limiter = BodyLimiter(
-                    self.max_response_bytes,
-                    response.status_code,
-                    headers.get("content-length"),
-                    headers.get("content-encoding"),
-                )
-                async with async_raw_chunks(response) as chunks:
-                    async for chunk in chunks:
-                        limiter.feed(chunk)
-                        if time.monotonic() > deadline:
-                            raise self._deadline_error(what)
-                        # Inflating is CPU work: let other tasks (and deadlines) run.
-                        await async_checkpoint()
-            body = limiter.result()
-        finally:
-            await response.aclose()
-        logger.debug("%s: HTTP %d, %d bytes", what, response.status_code, len(body))
-        return response.status_code, body, headers
-
-    def _deadline_error(self, what: str) -> TransportTimeout:
-        return TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
-
-    def _transport_error(self, exc: Exception, what: str) -> TransportError:
-        name = type(exc).__name__
-        if isinstance(exc, self._errors.timeout):
-            return TransportTimeout(f"{what} timed out ({name})")
-        detail = clean_text(str(exc), 200)
-        return TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))
 
 
 class AsyncTokenHolder:
