@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import Any, Final, Protocol
 
 import anyio
@@ -204,7 +204,15 @@ class ClientRecipe:
 
 
 def _loop_key() -> object:
-    """The running event loop (asyncio) or run (trio)."""
+    """The running event loop (asyncio) or run (trio).
+
+    The same object as anyio's ``current_token().native_token``; asyncio's
+    loop is asked for directly, which costs 0.4 us a request instead of 5.7.
+    """
+    asyncio = sys.modules.get("asyncio")  # a running asyncio loop means it is imported
+    if asyncio is not None:
+        with contextlib.suppress(RuntimeError):
+            return asyncio.get_running_loop()
     return anyio.lowlevel.current_token().native_token
 
 
@@ -282,30 +290,13 @@ class AsyncClients:
         entry = self._loops.get(key)
         return None if entry is None else entry.client
 
-    @contextlib.asynccontextmanager
-    async def lease(self, deadline: float) -> AsyncIterator[AsyncClientLike]:
+    def lease(self, deadline: float) -> _Lease:
         """The client for one request from the running loop, with a slot in flight.
 
         ``deadline`` is for the sync twin: here the caller's cancel scope bounds the wait.
-
-        Raises:
-            ConfigurationError: A client used by another event loop failed here.
+        Use as ``async with clients.lease(deadline) as client``.
         """
-        key = _loop_key()
-        if self._single is not None:
-            try:
-                yield self._single
-            except RuntimeError as exc:
-                if key is not self._last_loop and self._last_loop is not None:
-                    raise _other_loop_error() from exc
-                raise
-            self._last_loop = key
-            return
-        entry = self._loops.get(key)
-        if entry is None:
-            entry = await self._open(key)
-        async with entry.slots:
-            yield entry.client
+        return _Lease(self)
 
     async def _open(self, key: object) -> _LoopClient:
         """Make this loop's client and tie its closing to the loop's end."""
@@ -314,7 +305,8 @@ class AsyncClients:
             client, self._spare = self._spare, None
         if client is None:
             client = self._build()
-        entry = _LoopClient(client, anyio.Semaphore(DEFAULT_MAX_CONNECTIONS))
+        slots = anyio.Semaphore(DEFAULT_MAX_CONNECTIONS, fast_acquire=True)
+        entry = _LoopClient(client, slots)
         entry.keeper = self._keep(key, entry)
         with self._lock:
             self._loops[key] = entry
@@ -373,6 +365,47 @@ class AsyncClients:
         entry = self._loops.get(key)
         if entry is not None:
             await entry.keeper.aclose()
+
+
+class _Lease:
+    """``async with`` one request's client (a class: ``asynccontextmanager`` costs 5 us).
+
+    Raises:
+        ConfigurationError: A client used by another event loop failed here.
+    """
+
+    __slots__ = ("_clients", "_entry", "_key")
+
+    def __init__(self, clients: AsyncClients) -> None:
+        self._clients = clients
+        self._entry: _LoopClient | None = None
+
+    async def __aenter__(self) -> AsyncClientLike:
+        clients = self._clients
+        self._key = key = _loop_key()
+        if clients._single is not None:
+            return clients._single
+        entry = clients._loops.get(key)
+        if entry is None:
+            entry = await clients._open(key)
+        await entry.slots.acquire()
+        self._entry = entry
+        return entry.client
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._entry is not None:
+            self._entry.slots.release()
+            return
+        clients, key = self._clients, self._key
+        if isinstance(exc, RuntimeError) and clients._last_loop not in (None, key):
+            raise _other_loop_error() from exc
+        if exc is None:
+            clients._last_loop = key
 
 
 class SyncClients:

@@ -178,12 +178,18 @@ class Sender:
                     headers.get("content-encoding"),
                 )
                 async with async_raw_chunks(response) as chunks:
+                    more = False
                     async for chunk in chunks:
+                        if more:
+                            # Inflating is CPU work, and a transport may hand over
+                            # chunks without waiting: let other tasks (and their
+                            # deadlines) run. Not before the first chunk: most
+                            # bodies have one, and a checkpoint costs ~10 us.
+                            await async_checkpoint()
+                        more = True
                         limiter.feed(chunk)
                         if time.monotonic() > deadline:
                             raise self._deadline_error(what)
-                        # Inflating is CPU work: let other tasks (and deadlines) run.
-                        await async_checkpoint()
             body = limiter.result()
         finally:
             await response.aclose()

@@ -180,12 +180,18 @@ class Sender:
                     headers.get("content-encoding"),
                 )
                 with sync_raw_chunks(response) as chunks:
+                    more = False
                     for chunk in chunks:
+                        if more:
+                            # Inflating is CPU work, and a transport may hand over
+                            # chunks without waiting: let other threads (and their
+                            # deadlines) run. Not before the first chunk: most
+                            # bodies have one, and a checkpoint costs ~10 us.
+                            sync_checkpoint()
+                        more = True
                         limiter.feed(chunk)
                         if time.monotonic() > deadline:
                             raise self._deadline_error(what)
-                        # Inflating is CPU work: let other threads (and deadlines) run.
-                        sync_checkpoint()
             body = limiter.result()
         finally:
             response.close()
