@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from .._client import AsyncClientLike, AsyncClients, async_checkpoint
+from .._client import AsyncClientLike
 from .._http import (
     BOUNDED_ENCODINGS,
     RETRY_STATUSES,
@@ -21,6 +21,7 @@ from .._http import (
     RetryPolicy,
     retry_delay,
 )
+from .._loops import AsyncClients, async_checkpoint
 from .._synchronization import async_deadline, async_raw_chunks, async_sleep
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest

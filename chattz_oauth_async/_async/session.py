@@ -19,12 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import (
-    AsyncClientLike,
-    AsyncClients,
-    AsyncTransportLike,
-    ClientRecipe,
-)
+from .._client import AsyncClientLike, AsyncTransportLike, ClientRecipe
 from .._http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -32,6 +27,7 @@ from .._http import (
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
 )
+from .._loops import AsyncClients
 from .._synchronization import (
     AsyncLock,
     async_call_hook,

@@ -14,7 +14,7 @@ import time
 
 import httpx
 
-from .._client import SyncClientLike, SyncClients, sync_checkpoint
+from .._client import SyncClientLike
 from .._http import (
     BOUNDED_ENCODINGS,
     RETRY_STATUSES,
@@ -23,6 +23,7 @@ from .._http import (
     RetryPolicy,
     retry_delay,
 )
+from .._loops import SyncClients, sync_checkpoint
 from .._synchronization import sync_deadline, sync_raw_chunks, sync_sleep
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest

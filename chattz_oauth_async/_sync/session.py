@@ -21,12 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import (
-    SyncClientLike,
-    SyncClients,
-    SyncTransportLike,
-    ClientRecipe,
-)
+from .._client import SyncClientLike, SyncTransportLike, ClientRecipe
 from .._http import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
@@ -34,6 +29,7 @@ from .._http import (
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
 )
+from .._loops import SyncClients
 from .._synchronization import (
     SyncLock,
     sync_call_hook,

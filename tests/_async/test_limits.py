@@ -19,7 +19,8 @@ from chattz_oauth_async import (
     TransportTimeout,
     _client,
 )
-from chattz_oauth_async._client import AsyncClients, ClientRecipe, async_checkpoint
+from chattz_oauth_async._client import ClientRecipe
+from chattz_oauth_async._loops import AsyncClients, async_checkpoint
 from tests.helpers import async_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 

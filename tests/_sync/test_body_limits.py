@@ -17,6 +17,8 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.rawserver import RawServer, gzip_bomb, raw_server, response
+
 from .support import (
     ACCESS,
     CODE,
@@ -25,7 +27,6 @@ from .support import (
     ok_json,
     raw_session,
 )
-from tests.rawserver import RawServer, gzip_bomb, raw_server, response
 
 
 

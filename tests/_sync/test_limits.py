@@ -21,7 +21,8 @@ from chattz_oauth_async import (
     TransportTimeout,
     _client,
 )
-from chattz_oauth_async._client import SyncClients, ClientRecipe, sync_checkpoint
+from chattz_oauth_async._client import ClientRecipe
+from chattz_oauth_async._loops import SyncClients, sync_checkpoint
 from tests.helpers import sync_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 

@@ -23,6 +23,7 @@ from chattz_oauth_async import (
     ProviderError,
 )
 from chattz_oauth_async.testing import FakeChattz
+
 from .support import (
     ACCESS,
     CODE,

@@ -23,6 +23,7 @@ from chattz_oauth_async import (
     TransportError,
 )
 from chattz_oauth_async.testing import FakeChattz
+
 from .support import (
     CLIENT_ID,
     CODE,

@@ -22,6 +22,8 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.rawserver import RawServer, raw_server, response
+
 from .support import (
     ACCESS,
     CLIENT_ID,
@@ -35,7 +37,6 @@ from .support import (
     token_requests,
     userinfo_requests,
 )
-from tests.rawserver import RawServer, raw_server, response
 
 
 

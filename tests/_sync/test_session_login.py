@@ -17,10 +17,11 @@ from chattz_oauth_async import (
     StateMismatchError,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import sync_gather
+
 from .support import (
     token_requests,
 )
-from tests.helpers import sync_gather
 
 
 

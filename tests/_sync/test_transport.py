@@ -23,6 +23,8 @@ from chattz_oauth_async import (
     TransportError,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.rawserver import RawServer, raw_server, response
+
 from .support import (
     ACCESS,
     CLIENT_ID,
@@ -34,7 +36,6 @@ from .support import (
     ok_json,
     raw_session,
 )
-from tests.rawserver import RawServer, raw_server, response
 
 
 
