@@ -15,6 +15,7 @@ partners in the generated twin.
 from __future__ import annotations
 
 import http.cookiejar
+import ssl
 import sys
 from types import ModuleType
 from typing import Any, Final, Protocol
@@ -121,13 +122,15 @@ class ClientRecipe:
     """How a session builds the clients it owns.
 
     Every client built here has explicit timeouts, never follows redirects,
-    keeps no cookies, and ignores the environment (``trust_env=False``): no
-    ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` (a loopback ``http://``
-    provider would otherwise send the client secret to a proxy in cleartext,
-    and a SOCKS or malformed proxy variable would break construction), and
-    no ``SSL_CERT_FILE``/``SSL_CERT_DIR`` (the trusted CAs are certifi's).
-    One TLS context is shared by every client built, so a new event loop
-    does not load the CA bundle again.
+    keeps no cookies, and takes no proxy from the environment
+    (``trust_env=False``: ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` would
+    send a loopback ``http://`` provider's client secret to a proxy in
+    cleartext, and a SOCKS or malformed proxy variable would break
+    construction). Certificates are always verified; the CAs trusted are
+    certifi's, or those ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name (the standard
+    way to trust a private CA; these variables add trust roots, they cannot
+    turn verification off). One TLS context is shared by every client
+    built, so a new event loop does not load the CA bundle again.
 
     Args:
         stack: ``"httpx"`` or ``"httpx2"``.
@@ -136,7 +139,9 @@ class ClientRecipe:
         transport: Build the client over this transport instead of a pool.
 
     Raises:
-        ConfigurationError: An unknown stack, or ``httpx2`` is not installed.
+        ConfigurationError: An unknown stack, ``httpx2`` is not installed, or
+            ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name certificates that cannot
+            be loaded.
     """
 
     __slots__ = ("_ssl_context", "_timeout", "max_connections", "module", "transport")
@@ -168,9 +173,16 @@ class ClientRecipe:
         self.transport = transport
         #: The pool size, and so the most requests the session keeps in flight.
         self.max_connections: int = DEFAULT_MAX_CONNECTIONS
-        self._ssl_context = (
-            self.module.create_ssl_context(trust_env=False) if transport is None else None
-        )
+        self._ssl_context: ssl.SSLContext | None = None
+        if transport is None:
+            try:
+                # trust_env here reads only SSL_CERT_FILE and SSL_CERT_DIR.
+                self._ssl_context = self.module.create_ssl_context(trust_env=True)
+            except (OSError, ssl.SSLError):
+                raise ConfigurationError(
+                    "the CA certificates named by SSL_CERT_FILE or SSL_CERT_DIR "
+                    "cannot be loaded: fix or unset the variable"
+                ) from None
 
     def _options(self) -> dict[str, Any]:
         return {

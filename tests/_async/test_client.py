@@ -1,4 +1,4 @@
-"""The client the session builds: no environment proxies or settings, no cookies, the httpx2 switch.
+"""The client the session builds: no environment proxies, CA variables honoured, no cookies.
 
 Written once for AsyncChattzOAuth; scripts/gen_sync.py generates the same tests
 for ChattzOAuth in tests/_sync/.
@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import inspect
 import json
+import ssl
 import sys
 from typing import Any
 
 import httpx
 import pytest
+import trustme
 
-from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError, ProviderError, RetryPolicy
+from chattz_oauth_async import (
+    AsyncChattzOAuth,
+    ConfigurationError,
+    ProviderError,
+    RetryPolicy,
+    TransportError,
+)
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -72,14 +80,12 @@ async def test_checklist_13_proxy_variables_never_see_loopback_traffic(
     [
         ("ALL_PROXY", "socks5://127.0.0.1:9"),
         ("HTTPS_PROXY", "http://[not-a-host"),
-        ("SSL_CERT_FILE", "/nonexistent/ca.pem"),
-        ("SSL_CERT_DIR", "/nonexistent"),
     ],
 )
-async def test_environment_settings_do_not_reach_the_session_client(
+async def test_proxy_variables_do_not_reach_the_session_client(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
-    """Proxy and CA variables, even broken ones, neither break nor change the session's client."""
+    """Proxy variables, even a SOCKS or a broken one, neither break nor change the client."""
     monkeypatch.setenv(name, value)
     with raw_server(provider) as server:
         async with session_for(server) as chattz:
@@ -203,3 +209,35 @@ async def test_from_env_takes_every_constructor_keyword() -> None:
         if parameter.kind is inspect.Parameter.KEYWORD_ONLY
     }
     assert wanted == set(module._SessionOptions.__annotations__)
+
+
+async def test_unloadable_ca_file_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SSL_CERT_FILE naming no loadable file gives a ConfigurationError naming the variables."""
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    with pytest.raises(ConfigurationError) as caught:
+        AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb")
+    assert "SSL_CERT_FILE or SSL_CERT_DIR" in str(caught.value)
+
+
+@pytest.mark.checklist(14)
+async def test_checklist_14_ca_from_ssl_cert_file_is_trusted_and_others_are_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Line 14: SSL_CERT_FILE adds a trusted CA; a certificate from another CA is still refused."""
+    ours, other = trustme.CA(), trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ours.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    results: list[object] = []
+    for ca in (ours, other):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        with raw_server(provider, ssl_context=context) as server:
+            async with session_for(server) as chattz:
+                try:
+                    results.append((await chattz.userinfo("AT")).id)
+                except TransportError as exc:
+                    results.append(type(exc))
+    assert [5, TransportError] == results
