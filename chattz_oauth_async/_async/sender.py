@@ -98,7 +98,7 @@ class Sender:
             TransportError: The request failed.
             ResponseTooLargeError, ProviderError: The body is over the cap or
                 badly encoded.
-            ConfigurationError: A client passed in failed in another event loop.
+            ConfigurationError: An async client passed in failed in another event loop.
         """
         wire = Wire() if wire is None else wire
         deadline = time.monotonic() + self.total_timeout

@@ -85,13 +85,16 @@ class ChattzOAuth:
     per-login or per-user state (no cookies either), so any number of
     logins can run through it at once.
 
-    The session builds its own HTTP client unless you pass one: one client
-    per event loop, made on first use in that loop and closed when that loop
-    ends, so a session works across ``asyncio.run()`` calls, per-request
-    loops (Django async views under WSGI) and threads each running a loop,
-    on asyncio and trio. It keeps at most as many requests in flight per
-    loop as the client's pool has connections; the others wait, and the
-    wait counts against ``total_timeout``.
+    The session builds its own HTTP client unless you pass one. The async
+    session builds one per event loop, made on first use in that loop and
+    closed when that loop ends, so it works across ``asyncio.run()`` calls,
+    per-request loops (Django async views under WSGI) and threads each
+    running a loop, on asyncio and trio; the sync session builds one for
+    all threads. Either keeps at most as many requests in flight through
+    its client as the pool has connections (per loop, or per process); the
+    others wait, and the wait counts against ``total_timeout``. The client
+    it builds verifies certificates, never follows redirects, keeps no
+    cookies and takes no proxy from the environment.
 
     Example::
 
@@ -107,12 +110,13 @@ class ChattzOAuth:
         base_url: The provider; change it for staging or a local fake.
         http_client: An ``httpx.Client`` or ``httpx2.Client`` of
             yours. The session uses it as it is (its timeouts, redirects,
-            proxies and ``trust_env``), never closes it, and cannot move it
-            between event loops. When None, the session builds its clients.
+            proxies and ``trust_env``) and never closes it; an async client
+            cannot move between event loops. When None, the session builds
+            its own.
         transport: Build the session's own client over this transport (an
             ``httpx.AsyncBaseTransport``, or httpx2's with ``http="httpx2"``),
-            keeping the library's client defaults; one client for all loops,
-            closed by :meth:`aclose`.
+            keeping the library's client defaults; one client, closed by
+            :meth:`aclose`.
         http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
             the client the session builds. httpx2 needs the ``httpx2`` extra.
         timeout: Per-operation timeouts for the client the session builds.
@@ -187,10 +191,10 @@ class ChattzOAuth:
 
     @property
     def http_client(self) -> SyncClientLike | None:
-        """The client requests from the running event loop go through.
+        """The client requests go through (from the running event loop, for the async session).
 
-        The client you passed in; else the one the session built for this
-        loop, or None before its first request in this loop.
+        The client you passed in, or the one the session built; None when
+        the async session has not yet made one for the running loop.
         """
         return self._clients.current
 
@@ -253,12 +257,12 @@ class ChattzOAuth:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP clients the session built that this event loop can close.
+        """Close the HTTP client the session built; a client you passed in stays open.
 
-        A client you passed in stays open. The session's client for the
-        running loop is closed now; clients of loops that have ended were
-        closed when they ended, and those of loops still running in other
-        threads close when their loops end. A later call opens a new client.
+        For the async session, this closes the running loop's client; those
+        of loops that have ended were closed when they ended, and those of
+        loops still running in other threads close when their loops end. A
+        later call opens a new client.
         """
         self._clients.close()
 
