@@ -190,7 +190,12 @@ class ClientRecipe:
             "follow_redirects": False,
             "trust_env": False,
             "cookies": http.cookiejar.CookieJar(policy=_NoCookies()),
-            "limits": self.module.Limits(max_connections=self.max_connections),
+            # Keep every connection of a burst alive (httpx keeps 20 by default):
+            # otherwise most requests of a burst each pay a new TCP and TLS handshake.
+            "limits": self.module.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
+            ),
             "transport": self.transport,
             **({} if self._ssl_context is None else {"verify": self._ssl_context}),
         }
