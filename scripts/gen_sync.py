@@ -60,6 +60,10 @@ RENAMES = {
     "async_call_hook": "sync_call_hook",
     "async_shielded": "sync_shielded",
     "async_gather": "sync_gather",
+    "AsyncClients": "SyncClients",
+    "AsyncClientLike": "SyncClientLike",
+    "AsyncTransportLike": "SyncTransportLike",
+    "async_checkpoint": "sync_checkpoint",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.
 # Each must change something in at least one file, or the run fails.

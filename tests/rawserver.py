@@ -2,7 +2,9 @@
 
 Each accepted connection is served in its own daemon thread by a *handler*:
 a function that gets the connection's socket and the request it read, and
-writes whatever bytes it likes (a truncated body, a lying Content-Length,
+writes whatever bytes it likes. With ``keep_alive=True`` the server reads
+further requests on the same connection until the client closes it, as real
+providers do, and counts the connections still open (a truncated body, a lying Content-Length,
 garbage, a gzip bomb, a reset, a stall, a trickle). The server listens on
 port 0, records every request it read, stops by itself after ``lifetime``
 seconds at the latest, and always closes every socket it opened.
@@ -91,11 +93,15 @@ class RawServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         lifetime: float = 20.0,
+        keep_alive: bool = False,
     ) -> None:
         self.handler = handler
         self.ssl_context = ssl_context
+        self.keep_alive = keep_alive
         self.requests: list[RawRequest] = []
         self.connections = 0
+        #: Connections accepted and not yet closed by the client or the server.
+        self.open_connections = 0
         self.stopped = threading.Event()
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
@@ -133,6 +139,8 @@ class RawServer:
         self.stopped.set()
 
     def _serve(self, conn: socket.socket) -> None:
+        with self._lock:
+            self.open_connections += 1
         try:
             conn.settimeout(2.0)
             if self.ssl_context is not None:
@@ -142,16 +150,30 @@ class RawServer:
                     return  # the client refused our certificate: what TLS tests want
                 with self._lock:
                     self._sockets.append(conn)
-            request = self._read_request(conn)
-            if request is None:
-                return
-            with self._lock:
-                self.requests.append(request)
-            self.handler(self, conn, request)
+            if self.keep_alive:
+                conn.settimeout(None)  # idle until the client closes or stop() closes it
+            while True:
+                request = self._read_request(conn)
+                if request is None:
+                    return
+                with self._lock:
+                    self.requests.append(request)
+                self.handler(self, conn, request)
+                if not self.keep_alive:
+                    return
         except OSError:
             pass  # the client went away; nothing to serve
         finally:
             self._close(conn)
+            with self._lock:
+                self.open_connections -= 1
+
+    def wait_until_closed(self, seconds: float = 5.0) -> int:
+        """Wait (up to ``seconds``) for the clients to close every connection; the number left."""
+        deadline = time.monotonic() + seconds
+        while self.open_connections and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.open_connections
 
     def _read_request(self, conn: socket.socket) -> RawRequest | None:
         data = b""
@@ -192,6 +214,8 @@ class RawServer:
         with self._lock:
             sockets, threads = list(self._sockets), list(self._threads)
         for conn in sockets:
+            with suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked reading it
             self._close(conn)
         for thread in threads:
             thread.join(timeout=5)
@@ -258,9 +282,10 @@ def raw_server(
     *,
     ssl_context: ssl.SSLContext | None = None,
     lifetime: float = 20.0,
+    keep_alive: bool = False,
 ) -> Iterator[RawServer]:
     """Run a :class:`RawServer` for the duration of a ``with`` block."""
-    server = RawServer(handler, ssl_context=ssl_context, lifetime=lifetime)
+    server = RawServer(handler, ssl_context=ssl_context, lifetime=lifetime, keep_alive=keep_alive)
     try:
         yield server
     finally:

@@ -1,6 +1,9 @@
 # GENERATED from chattz_oauth_async/_async/session.py by scripts/gen_sync.py -- do not edit.
 # Edit the async original, then run: python scripts/gen_sync.py
-"""The sync session: drives the pure protocol core over one shared httpx client.
+"""The sync session: drives the pure protocol core over httpx.
+
+It decides what to send (``protocol``) and what the answer means; the bytes
+move through ``sender.py``, over the clients of ``_client.py``.
 
 ``chattz_oauth_async/_sync/session.py`` is generated from this file by
 ``scripts/gen_sync.py``: edit here, then regenerate.
@@ -13,36 +16,25 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 
 import httpx
 
 from .. import protocol
+from .._client import SyncClientLike, SyncTransportLike, ClientRecipe
 from .._http import (
-    BOUNDED_ENCODINGS,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
-    RETRY_STATUSES,
-    BodyLimiter,
-    HttpxErrors,
     RetryPolicy,
-    retry_delay,
 )
-from .._synchronization import (
-    sync_deadline,
-    sync_raw_chunks,
-    sync_sleep,
-)
+from .._loops import SyncClients
 from ..errors import (
     ConfigurationError,
     LoginStateError,
     StateMismatchError,
     TokenExpiredError,
-    TransportError,
-    TransportTimeout,
-    clean_text,
 )
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -50,12 +42,10 @@ from ..protocol import (
     DEFAULT_LOGIN_MAX_AGE,
     CallbackInput,
     ClientConfig,
-    HTTPRequest,
 )
+from .sender import Sender, Wire
 
 if TYPE_CHECKING:
-    import httpx2
-
     from ..login import LoginRequest
 
 __all__ = ["ChattzOAuth"]
@@ -66,15 +56,41 @@ _ENV_VARS = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
 #: Completed logins remembered per session, to refuse a replayed callback.
 _MAX_REMEMBERED_LOGINS = 10_000
 
-_Response = tuple[int, bytes, httpx.Headers]
+
+class _SessionOptions(TypedDict, total=False):
+    """The keyword arguments :meth:`ChattzOAuth.from_env` passes on."""
+
+    base_url: str
+    http_client: SyncClientLike | None
+    transport: SyncTransportLike | None
+    http: Literal["httpx", "httpx2"]
+    timeout: float | httpx.Timeout | None
+    total_timeout: float
+    leeway: float
+    clock: Callable[[], float]
+    pkce: bool
+    max_response_bytes: int
+    retry: RetryPolicy | None
 
 
 class ChattzOAuth:
-    """A Chattz OAuth client session over one shared ``httpx.Client``.
+    """A Chattz OAuth client session over httpx.
 
-    Create one per application (for example in a FastAPI lifespan) and share
-    it between all requests and threads: it holds no per-login state, so any
-    number of logins can run through it at once.
+    Create one per application (for example at import time, or in a FastAPI
+    lifespan) and share it between all requests and threads: it holds no
+    per-login or per-user state (no cookies either), so any number of
+    logins can run through it at once.
+
+    The session builds its own HTTP client unless you pass one. The async
+    session builds one per event loop, made on first use in that loop and
+    closed when that loop ends, so it works across ``asyncio.run()`` calls,
+    per-request loops (Django async views under WSGI) and threads each
+    running a loop, on asyncio and trio; the sync session builds one for
+    all threads. Either keeps at most as many requests in flight through
+    its client as the pool has connections (per loop, or per process); the
+    others wait, and the wait counts against ``total_timeout``. The client
+    it builds verifies certificates, never follows redirects, keeps no
+    cookies and takes no proxy from the environment.
 
     Example::
 
@@ -88,12 +104,20 @@ class ChattzOAuth:
         client_secret: The client secret (never logged or shown).
         redirect_uri: Your callback URL, exactly as registered with Chattz.
         base_url: The provider; change it for staging or a local fake.
-        http_client: An ``httpx.Client`` (or ``httpx2.Client``) to
-            use. The session never closes a client it was given. When None,
-            the session creates one with explicit timeouts and closes it in
+        http_client: An ``httpx.Client`` or ``httpx2.Client`` of
+            yours. The session uses it as it is (its timeouts, redirects,
+            proxies and ``trust_env``) and never closes it; an async client
+            cannot move between event loops. When None, the session builds
+            its own.
+        transport: Build the session's own client over this transport (an
+            ``httpx.AsyncBaseTransport``, or httpx2's with ``http="httpx2"``),
+            keeping the library's client defaults; one client, closed by
             :meth:`aclose`.
-        timeout: Per-operation timeouts for the client the session creates.
-        total_timeout: Bound on one whole call, retries included (seconds).
+        http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
+            the client the session builds. httpx2 needs the ``httpx2`` extra.
+        timeout: Per-operation timeouts for the client the session builds.
+        total_timeout: Bound on one whole call, retries and the wait for a
+            connection included (seconds).
         leeway: Seconds before expiry at which a token counts as expired.
         clock: Returns the current epoch time; inject a fake one in tests.
         pkce: Use PKCE (S256) in :meth:`start_login` / :meth:`complete_login`.
@@ -101,7 +125,11 @@ class ChattzOAuth:
         retry: Retry policy (``RetryPolicy(attempts=1)`` switches retries off).
 
     Raises:
-        ConfigurationError: A setting is empty or malformed.
+        ConfigurationError: A setting is empty or malformed; ``http_client``
+            is not an httpx/httpx2 ``AsyncClient`` (a sync ``Client`` belongs
+            to :class:`ChattzOAuth`); ``http_client`` is combined with
+            ``transport``, ``timeout`` or ``http``; or ``http="httpx2"``
+            without httpx2 installed.
         InsecureTransportError: ``base_url`` or ``redirect_uri`` is plain http
             on a host that is not loopback.
     """
@@ -113,7 +141,9 @@ class ChattzOAuth:
         redirect_uri: str,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        http_client: httpx.Client | httpx2.Client | None = None,
+        http_client: SyncClientLike | None = None,
+        transport: SyncTransportLike | None = None,
+        http: Literal["httpx", "httpx2"] = "httpx",
         timeout: float | httpx.Timeout | None = None,
         total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
         leeway: float = DEFAULT_LEEWAY,
@@ -135,47 +165,69 @@ class ChattzOAuth:
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
         self.retry = retry if retry is not None else RetryPolicy()
-        self._owns_client = http_client is None
         if http_client is None:
-            http_client = httpx.Client(
-                timeout=timeout
-                if timeout is not None
-                else httpx.Timeout(DEFAULT_READ_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT),
-                follow_redirects=False,
+            recipe = ClientRecipe(
+                http, timeout, (DEFAULT_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), transport
             )
-        elif timeout is not None:
+            self._clients = SyncClients(recipe)
+        elif transport is not None or timeout is not None or http != "httpx":
             raise ConfigurationError(
-                "timeout applies to the client the session creates; set it on "
-                "the http_client you pass instead"
+                "transport, timeout and http apply to the client the session builds; "
+                "with your own http_client, set them on that client instead"
             )
-        # httpx2's client has the same API as httpx's; only its exception
-        # classes differ, and HttpxErrors picks the right ones.
-        self.http_client = cast("httpx.Client", http_client)
-        self._errors = HttpxErrors.for_client(http_client)
-        # Accept only encodings the body limiter inflates with a bound: httpx
-        # also offers br and zstd when their packages are installed.
-        offered = http_client.headers.get("accept-encoding", "")
-        codings = {part.strip().lower() for part in offered.split(",")}
-        self._extra_headers: tuple[tuple[str, str], ...] = (
-            () if codings <= BOUNDED_ENCODINGS else (("Accept-Encoding", "gzip, deflate"),)
+        else:
+            self._clients = SyncClients(http_client)
+        self._sender = Sender(
+            self._clients,
+            total_timeout=self.total_timeout,
+            max_response_bytes=max_response_bytes,
+            retry=self.retry,
         )
         self._completed: dict[str, tuple[float, object]] = {}
 
+    @property
+    def http_client(self) -> SyncClientLike | None:
+        """The client requests go through (from the running event loop, for the async session).
+
+        The client you passed in, or the one the session built; None when
+        the async session has not yet made one for the running loop.
+        """
+        return self._clients.current
+
+    @property
+    def _owns_client(self) -> bool:
+        # Kept until FakeChattz.session() builds its session with transport=.
+        return self._clients.owns_single
+
+    @_owns_client.setter
+    def _owns_client(self, value: bool) -> None:
+        self._clients.owns_single = value
+
     @classmethod
     def from_env(
-        cls, *, environ: Mapping[str, str] | None = None, **kwargs: Any
+        cls,
+        *,
+        environ: Mapping[str, str] | None = None,
+        **kwargs: Unpack[_SessionOptions],
     ) -> ChattzOAuth:
         """Build a session from CHATTZ_CLIENT_ID, CHATTZ_CLIENT_SECRET,
         CHATTZ_REDIRECT_URI and the optional CHATTZ_BASE_URL.
 
         Args:
             environ: Where to read the variables; ``os.environ`` when None.
-            **kwargs: Further constructor arguments.
+            **kwargs: Further keyword arguments of the constructor
+                (``base_url`` overrides CHATTZ_BASE_URL).
 
         Raises:
             ConfigurationError: A required variable is missing or empty (the
-                message names it).
+                message names it), a keyword argument the constructor does
+                not take, or any error of the constructor.
         """
+        unknown = sorted(set(kwargs) - set(_SessionOptions.__annotations__))
+        if unknown:
+            raise ConfigurationError(
+                f"from_env() got unknown keyword arguments: {', '.join(unknown)}"
+            )
         env = os.environ if environ is None else environ
         values = []
         for name in _ENV_VARS:
@@ -201,9 +253,14 @@ class ChattzOAuth:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP client if the session created it (a passed-in one stays open)."""
-        if self._owns_client:
-            self.http_client.close()
+        """Close the HTTP client the session built; a client you passed in stays open.
+
+        For the async session, this closes the running loop's client; those
+        of loops that have ended were closed when they ended, and those of
+        loops still running in other threads close when their loops end. A
+        later call opens a new client.
+        """
+        self._clients.close()
 
     def __repr__(self) -> str:
         return (
@@ -243,8 +300,13 @@ class ChattzOAuth:
         """
         if self.pkce and code_verifier is None:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
+        return self._exchange(code, code_verifier, Wire())
+
+    def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
-        status, body, _ = self._send(request, idempotent=False, what="code exchange")
+        status, body, _ = self._sender.send(
+            request, idempotent=False, what="code exchange", wire=wire
+        )
         token = protocol.parse_token_response(status, body, now=self.clock(), leeway=self.leeway)
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
@@ -255,14 +317,17 @@ class ChattzOAuth:
         The new token keeps the old refresh token unless the provider rotated it.
 
         Raises:
+            ConfigurationError: ``token`` is not a :class:`Token`.
             TokenExpiredError: The token has no refresh token: a new login is needed.
             OAuthError: The provider refused (``invalid_grant``: revoked or expired).
             ProviderError, TransportError: As for :meth:`exchange_code`.
         """
-        if not isinstance(token, Token) or not token.refresh_token:
+        if not isinstance(token, Token):
+            raise ConfigurationError(f"refresh() needs a Token, not {type(token).__name__}")
+        if not token.refresh_token:
             raise TokenExpiredError("this token has no refresh token: the user must log in again")
         request = protocol.refresh_request(self.config, token.refresh_token)
-        status, body, _ = self._send(request, idempotent=False, what="token refresh")
+        status, body, _ = self._sender.send(request, idempotent=False, what="token refresh")
         new = protocol.parse_token_response(
             status,
             body,
@@ -298,7 +363,7 @@ class ChattzOAuth:
                 )
             token = token.access_token
         request = protocol.userinfo_request(self.config, token)
-        status, body, headers = self._send(request, idempotent=True, what="userinfo")
+        status, body, headers = self._sender.send(request, idempotent=True, what="userinfo")
         return protocol.parse_userinfo_response(status, body, headers)
 
     def start_login(self, next_url: str | None = None, **extra: str) -> LoginRequest:
@@ -341,7 +406,11 @@ class ChattzOAuth:
         Checks the callback's state against the login in constant time, maps
         ``error=...`` to :class:`AuthorizationDenied`, and exchanges the code
         (with the PKCE verifier when there is one). Within this process, one
-        login can be completed once: a replayed callback is refused.
+        login can be completed once: a replayed callback is refused. A login
+        counts as completed once its code exchange may have reached the
+        provider; a failure before that (no connection could be made, the
+        wait for a connection timed out, the call was cancelled) leaves it
+        open, so the same callback can be tried again.
 
         Args:
             callback: The callback URL, its query string, or its parameters.
@@ -366,7 +435,13 @@ class ChattzOAuth:
         if self.pkce and login.code_verifier is None:
             raise ConfigurationError("PKCE is on but this login carries no code verifier")
         self._mark_completed(login.state, now + max_age)
-        return self.exchange_code(code, code_verifier=login.code_verifier)
+        wire = Wire()
+        try:
+            return self._exchange(code, login.code_verifier, wire)
+        except BaseException:
+            if not wire.maybe_sent:
+                self._completed.pop(login.state, None)
+            raise
 
     def _mark_completed(self, state: str, forget_after: float) -> None:
         if len(self._completed) >= _MAX_REMEMBERED_LOGINS:
@@ -377,85 +452,3 @@ class ChattzOAuth:
         marker = object()
         if self._completed.setdefault(state, (forget_after, marker))[1] is not marker:
             raise StateMismatchError("this login was already completed")
-
-    # --- HTTP ---------------------------------------------------------------
-
-    def _send(self, request: HTTPRequest, *, idempotent: bool, what: str) -> _Response:
-        """Send ``request`` with retries inside the total deadline."""
-        deadline = time.monotonic() + self.total_timeout
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                with sync_deadline(max(deadline - time.monotonic(), 0.0)):
-                    response = self._send_once(request, deadline, what)
-            except TimeoutError as exc:
-                raise self._deadline_error(what) from exc
-            except self._errors.transport as exc:
-                retryable = idempotent or isinstance(exc, self._errors.not_sent)
-                if not retryable or attempt >= self.retry.attempts:
-                    raise self._transport_error(exc, what) from exc
-                retry_after = None
-                failure: Exception | _Response = exc
-            else:
-                status, _, headers = response
-                if not (idempotent and status in RETRY_STATUSES and attempt < self.retry.attempts):
-                    return response
-                retry_after = headers.get("retry-after")
-                failure = response
-            delay = retry_delay(self.retry, attempt, retry_after, now=time.time())
-            if time.monotonic() + delay >= deadline:
-                if isinstance(failure, Exception):
-                    raise self._transport_error(failure, what) from failure
-                return failure
-            logger.info("%s: try %d failed, retrying in %.2fs", what, attempt, delay)
-            sync_sleep(delay)
-
-    def _send_once(self, request: HTTPRequest, deadline: float, what: str) -> _Response:
-        client = self.http_client
-        http_request = client.build_request(
-            request.method,
-            request.url,
-            headers=request.headers + self._extra_headers,
-            content=request.body or None,
-        )
-        response = client.send(http_request, stream=True, follow_redirects=False)
-        try:
-            # The sync twin cannot interrupt a blocking read: at least do not
-            # accept an answer that arrived after the deadline.
-            if time.monotonic() > deadline:
-                raise self._deadline_error(what)
-            headers = response.headers
-            if response.is_stream_consumed:
-                # In-memory transports (httpx.MockTransport) hand over a body
-                # that is already read and decoded.
-                limiter = BodyLimiter(self.max_response_bytes, response.status_code)
-                limiter.feed(response.content)
-            else:
-                # Real transports stream it raw; the limiter decodes with a bound.
-                limiter = BodyLimiter(
-                    self.max_response_bytes,
-                    response.status_code,
-                    headers.get("content-length"),
-                    headers.get("content-encoding"),
-                )
-                with sync_raw_chunks(response) as chunks:
-                    for chunk in chunks:
-                        limiter.feed(chunk)
-                        if time.monotonic() > deadline:
-                            raise self._deadline_error(what)
-            body = limiter.result()
-        finally:
-            response.close()
-        logger.debug("%s: HTTP %d, %d bytes", what, response.status_code, len(body))
-        return response.status_code, body, headers
-
-    def _deadline_error(self, what: str) -> TransportTimeout:
-        return TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
-
-    def _transport_error(self, exc: Exception, what: str) -> TransportError:
-        name = type(exc).__name__
-        if isinstance(exc, self._errors.timeout):
-            return TransportTimeout(f"{what} timed out ({name})")
-        detail = clean_text(str(exc), 200)
-        return TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))

@@ -1,11 +1,12 @@
-"""An httpx2 client passed in behaves exactly like an httpx one.
+"""httpx2: a client passed in behaves exactly like an httpx one, and http="httpx2" builds one.
 
 httpx2 is the maintained continuation of httpx, with its own import and its own
-exception classes. These tests use httpx2's own MockTransport.
+exception classes. These tests use httpx2's own MockTransport, and real sockets.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,6 +21,7 @@ from chattz_oauth_async import (
     TransportError,
     TransportTimeout,
 )
+from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 httpx2 = pytest.importorskip("httpx2")
 
@@ -40,6 +42,11 @@ def session_over(
     return AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
 
 
+def session_client(session: AsyncChattzOAuth) -> Any:
+    """The client passed to ``session``."""
+    return session.http_client
+
+
 async def test_httpx2_flow_sends_the_same_requests() -> None:
     """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
     seen: list[Any] = []
@@ -53,7 +60,7 @@ async def test_httpx2_flow_sends_the_same_requests() -> None:
     session = session_over(handler)
     token = await session.exchange_code("the-code")
     user = await session.userinfo(token)
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     token_request, userinfo_request = seen
     form = parse_qs(token_request.content.decode())
     assert {
@@ -76,7 +83,7 @@ async def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
     session = session_over(handler, retry=RetryPolicy(attempts=1))
     with pytest.raises(TransportError) as caught:
         await session.userinfo("tok-123")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)
 
 
@@ -91,7 +98,7 @@ async def test_httpx2_timeout_is_a_transport_timeout() -> None:
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     with pytest.raises(TransportTimeout):
         await session.exchange_code("the-code")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert [1] == calls
 
 
@@ -107,7 +114,7 @@ async def test_httpx2_connect_error_before_sending_is_retried() -> None:
 
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     token = await session.exchange_code("the-code")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert ("tok-123", []) == (token.access_token, answers)
 
 
@@ -124,7 +131,7 @@ async def test_httpx2_error_responses_are_typed() -> None:
         await session.exchange_code("used")
     with pytest.raises(InvalidTokenError) as userinfo_error:
         await session.userinfo("tok-123")
-    await session.http_client.aclose()
+    await session_client(session).aclose()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
 
 
@@ -144,3 +151,67 @@ async def test_httpx2_full_login_against_the_fake_provider() -> None:
     closed_by_session = client.is_closed
     await client.aclose()
     assert ("johndoe", False) == (user.username, closed_by_session)
+
+
+def raw_provider(server: RawServer, conn: Any, request: RawRequest) -> None:
+    """Chattz's endpoints over a real socket."""
+    body = TOKEN if request.target.startswith("/oauth/token") else USER
+    conn.sendall(response(200, json.dumps(body).encode(), {"Connection": "keep-alive"}))
+
+
+async def test_http_switch_builds_the_session_client_on_httpx2() -> None:
+    """http="httpx2": a real flow goes through an httpx2 client with the library's defaults."""
+    with raw_server(raw_provider, keep_alive=True) as server:
+        async with AsyncChattzOAuth(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            "http://127.0.0.1/cb",
+            base_url=server.base_url,
+            http="httpx2",
+        ) as chattz:
+            user = await chattz.userinfo(await chattz.exchange_code("the-code"))
+            client = chattz.http_client
+    assert (123, True, False, False, 5.0, 10.0) == (
+        user.id,
+        isinstance(client, httpx2.AsyncClient),
+        client.follow_redirects,  # type: ignore[union-attr]
+        client.trust_env,  # type: ignore[union-attr]
+        client.timeout.connect,  # type: ignore[union-attr]
+        client.timeout.read,  # type: ignore[union-attr]
+    )
+
+
+async def test_http_switch_keeps_a_custom_timeout() -> None:
+    """timeout= (a number or an httpx.Timeout) is carried over to the httpx2 client."""
+    import httpx
+
+    chattz = AsyncChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http="httpx2", timeout=httpx.Timeout(2.0)
+    )
+    timeout = chattz._clients.template.timeout  # type: ignore[attr-defined]
+    await chattz.aclose()
+    assert (2.0, 2.0) == (timeout.connect, timeout.read)
+
+
+async def test_http_switch_over_an_httpx2_transport() -> None:
+    """http="httpx2" with transport= builds an httpx2 client over that transport."""
+    from chattz_oauth_async.testing import FakeChattz
+
+    fake = FakeChattz()
+    async with AsyncChattzOAuth(
+        fake.client.client_id,
+        fake.client.client_secret,
+        fake.client.redirect_uri,
+        base_url=fake.base_url,
+        http="httpx2",
+        transport=fake.transport(httpx2),
+    ) as chattz:
+        login = chattz.start_login()
+        token = await chattz.complete_login(fake.authorize(login.url), login)
+        user = await chattz.userinfo(token)
+        client = chattz.http_client
+    assert ("johndoe", True, True) == (
+        user.username,
+        isinstance(client, httpx2.AsyncClient),
+        client is not None and client.is_closed,
+    )

@@ -310,10 +310,13 @@ async def test_short_lived_token_is_not_born_expired(
     assert (False, True) == (token.is_expired(clock.now), token.is_expired(clock.now + 5))
 
 
-async def test_owned_client_is_closed_by_the_session(clock: FakeClock) -> None:
+async def test_owned_client_is_closed_by_the_session(provider: respx.MockRouter) -> None:
     """A session that created its client closes it on exit."""
+    provider.get("/oauth/userinfo").respond(json=USER)
     async with AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI) as session:
+        await session.userinfo(ACCESS_TOKEN)
         client = session.http_client
+        assert client is not None
         assert not client.is_closed
     assert client.is_closed
 
@@ -692,3 +695,57 @@ async def test_gzip_response_is_inflated(provider: respx.MockRouter) -> None:
     async with AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI) as session:
         user = await session.userinfo(ACCESS_TOKEN)
     assert 123 == user.id
+
+
+async def test_login_that_never_reached_the_provider_stays_retryable() -> None:
+    """A code exchange that could not connect leaves the login open; once sent, it is spent."""
+    answers: list[Exception | httpx.Response] = [
+        httpx.ConnectError("refused"),
+        httpx.Response(200, json=token_body()),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    session = AsyncChattzOAuth(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        REDIRECT_URI,
+        transport=httpx.MockTransport(handler),
+        retry=NO_RETRY,
+    )
+    login = session.start_login()
+    callback = f"?code=abc&state={login.state}"
+    with pytest.raises(TransportError):
+        await session.complete_login(callback, login)
+    token = await session.complete_login(callback, login)
+    with pytest.raises(StateMismatchError):
+        await session.complete_login(callback, login)
+    await session.aclose()
+    assert ACCESS_TOKEN == token.access_token
+
+
+async def test_login_whose_exchange_was_sent_is_spent_even_on_failure() -> None:
+    """A code exchange that failed after sending (read timeout) counts as used."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow")
+
+    session = AsyncChattzOAuth(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        REDIRECT_URI,
+        transport=httpx.MockTransport(handler),
+        retry=NO_RETRY,
+    )
+    login = session.start_login()
+    callback = f"?code=abc&state={login.state}"
+    with pytest.raises(TransportTimeout):
+        await session.complete_login(callback, login)
+    with pytest.raises(StateMismatchError) as caught:
+        await session.complete_login(callback, login)
+    await session.aclose()
+    assert "already completed" in str(caught.value)

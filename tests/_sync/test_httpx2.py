@@ -1,13 +1,14 @@
 # GENERATED from tests/_async/test_httpx2.py by scripts/gen_sync.py -- do not edit.
 # Edit the async original, then run: python scripts/gen_sync.py
-"""An httpx2 client passed in behaves exactly like an httpx one.
+"""httpx2: a client passed in behaves exactly like an httpx one, and http="httpx2" builds one.
 
 httpx2 is the maintained continuation of httpx, with its own import and its own
-exception classes. These tests use httpx2's own MockTransport.
+exception classes. These tests use httpx2's own MockTransport, and real sockets.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,6 +23,7 @@ from chattz_oauth_async import (
     TransportError,
     TransportTimeout,
 )
+from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 httpx2 = pytest.importorskip("httpx2")
 
@@ -41,6 +43,11 @@ def session_over(
     return ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http_client=client, retry=retry)
 
 
+def session_client(session: ChattzOAuth) -> Any:
+    """The client passed to ``session``."""
+    return session.http_client
+
+
 def test_httpx2_flow_sends_the_same_requests() -> None:
     """Exchange and userinfo over httpx2 send the documented form and Bearer header."""
     seen: list[Any] = []
@@ -54,7 +61,7 @@ def test_httpx2_flow_sends_the_same_requests() -> None:
     session = session_over(handler)
     token = session.exchange_code("the-code")
     user = session.userinfo(token)
-    session.http_client.close()
+    session_client(session).close()
     token_request, userinfo_request = seen
     form = parse_qs(token_request.content.decode())
     assert {
@@ -77,7 +84,7 @@ def test_httpx2_connect_error_is_a_typed_transport_error() -> None:
     session = session_over(handler, retry=RetryPolicy(attempts=1))
     with pytest.raises(TransportError) as caught:
         session.userinfo("tok-123")
-    session.http_client.close()
+    session_client(session).close()
     assert isinstance(caught.value.__cause__, httpx2.ConnectError)
 
 
@@ -92,7 +99,7 @@ def test_httpx2_timeout_is_a_transport_timeout() -> None:
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     with pytest.raises(TransportTimeout):
         session.exchange_code("the-code")
-    session.http_client.close()
+    session_client(session).close()
     assert [1] == calls
 
 
@@ -108,7 +115,7 @@ def test_httpx2_connect_error_before_sending_is_retried() -> None:
 
     session = session_over(handler, retry=RetryPolicy(base_delay=0, max_delay=0))
     token = session.exchange_code("the-code")
-    session.http_client.close()
+    session_client(session).close()
     assert ("tok-123", []) == (token.access_token, answers)
 
 
@@ -125,7 +132,7 @@ def test_httpx2_error_responses_are_typed() -> None:
         session.exchange_code("used")
     with pytest.raises(InvalidTokenError) as userinfo_error:
         session.userinfo("tok-123")
-    session.http_client.close()
+    session_client(session).close()
     assert ("invalid_grant", 401) == (exchange_error.value.error, userinfo_error.value.status_code)
 
 
@@ -145,3 +152,67 @@ def test_httpx2_full_login_against_the_fake_provider() -> None:
     closed_by_session = client.is_closed
     client.close()
     assert ("johndoe", False) == (user.username, closed_by_session)
+
+
+def raw_provider(server: RawServer, conn: Any, request: RawRequest) -> None:
+    """Chattz's endpoints over a real socket."""
+    body = TOKEN if request.target.startswith("/oauth/token") else USER
+    conn.sendall(response(200, json.dumps(body).encode(), {"Connection": "keep-alive"}))
+
+
+def test_http_switch_builds_the_session_client_on_httpx2() -> None:
+    """http="httpx2": a real flow goes through an httpx2 client with the library's defaults."""
+    with raw_server(raw_provider, keep_alive=True) as server:
+        with ChattzOAuth(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            "http://127.0.0.1/cb",
+            base_url=server.base_url,
+            http="httpx2",
+        ) as chattz:
+            user = chattz.userinfo(chattz.exchange_code("the-code"))
+            client = chattz.http_client
+    assert (123, True, False, False, 5.0, 10.0) == (
+        user.id,
+        isinstance(client, httpx2.Client),
+        client.follow_redirects,  # type: ignore[union-attr]
+        client.trust_env,  # type: ignore[union-attr]
+        client.timeout.connect,  # type: ignore[union-attr]
+        client.timeout.read,  # type: ignore[union-attr]
+    )
+
+
+def test_http_switch_keeps_a_custom_timeout() -> None:
+    """timeout= (a number or an httpx.Timeout) is carried over to the httpx2 client."""
+    import httpx
+
+    chattz = ChattzOAuth(
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http="httpx2", timeout=httpx.Timeout(2.0)
+    )
+    timeout = chattz._clients.template.timeout  # type: ignore[attr-defined]
+    chattz.close()
+    assert (2.0, 2.0) == (timeout.connect, timeout.read)
+
+
+def test_http_switch_over_an_httpx2_transport() -> None:
+    """http="httpx2" with transport= builds an httpx2 client over that transport."""
+    from chattz_oauth_async.testing import FakeChattz
+
+    fake = FakeChattz()
+    with ChattzOAuth(
+        fake.client.client_id,
+        fake.client.client_secret,
+        fake.client.redirect_uri,
+        base_url=fake.base_url,
+        http="httpx2",
+        transport=fake.transport(httpx2),
+    ) as chattz:
+        login = chattz.start_login()
+        token = chattz.complete_login(fake.authorize(login.url), login)
+        user = chattz.userinfo(token)
+        client = chattz.http_client
+    assert ("johndoe", True, True) == (
+        user.username,
+        isinstance(client, httpx2.Client),
+        client is not None and client.is_closed,
+    )

@@ -1,4 +1,4 @@
-"""Checklist line 35 for the sync twin: many flows from 32 threads over one session."""
+"""The sync session from many threads: checklist line 35 (32 threads over one session)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ THREADS = 32
 
 def connections_in_use(session: ChattzOAuth) -> list[object]:
     """The pooled connections of the session's client that are neither idle nor closed."""
-    pool = session.http_client._transport._pool  # type: ignore[attr-defined]
+    pool = session.http_client._transport._pool  # type: ignore[union-attr]
     return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 

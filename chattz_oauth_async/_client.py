@@ -1,0 +1,211 @@
+"""What a session's HTTP client is, and how the session builds its own.
+
+- :class:`AsyncClientLike`, :class:`SyncClientLike` (and the transport
+  protocols): the types a caller's client or transport must have, checked
+  by type checkers whether or not httpx2 is installed; ``check_client``
+  checks them at run time.
+- :class:`ClientRecipe`: how a session builds a client: httpx or httpx2,
+  explicit timeouts, no redirects, no cookie jar, no settings taken from the
+  environment, and :data:`DEFAULT_MAX_CONNECTIONS` connections.
+
+``scripts/gen_sync.py`` renames the ``Async*`` names to their ``Sync*``
+partners in the generated twin.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import ssl
+import sys
+from types import ModuleType
+from typing import Any, Final, Protocol
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_MAX_CONNECTIONS",
+    "AsyncClientLike",
+    "AsyncTransportLike",
+    "ClientRecipe",
+    "SyncClientLike",
+    "SyncTransportLike",
+    "check_client",
+]
+
+#: Connections in the pool of a client the session builds, and so the most
+#: requests the session keeps in flight through it (per event loop, or per
+#: process for the sync twin). httpx's pool degrades badly when more requests
+#: wait on it than it has connections; waiting here instead keeps it fast.
+DEFAULT_MAX_CONNECTIONS: Final = 100
+_STACKS: Final = ("httpx", "httpx2")
+
+
+class AsyncClientLike(Protocol):
+    """What the async session uses of a client: ``httpx.AsyncClient`` or ``httpx2.AsyncClient``."""
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def is_closed(self) -> bool: ...
+
+    def build_request(
+        self, method: str, url: str, *, headers: Any = ..., content: Any = ...
+    ) -> Any: ...
+
+    async def send(
+        self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...
+    ) -> Any: ...
+
+    async def aclose(self) -> None: ...
+
+
+class SyncClientLike(Protocol):
+    """What the sync session uses of a client: ``httpx.Client`` or ``httpx2.Client``."""
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def is_closed(self) -> bool: ...
+
+    def build_request(
+        self, method: str, url: str, *, headers: Any = ..., content: Any = ...
+    ) -> Any: ...
+
+    def send(self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncTransportLike(Protocol):
+    """An ``httpx.AsyncBaseTransport`` or ``httpx2.AsyncBaseTransport``."""
+
+    async def handle_async_request(self, request: Any) -> Any: ...
+
+
+class SyncTransportLike(Protocol):
+    """An ``httpx.BaseTransport`` or ``httpx2.BaseTransport``."""
+
+    def handle_request(self, request: Any) -> Any: ...
+
+
+def check_client(client: object, wanted: str, other: str, session: str) -> None:
+    """Refuse anything but an ``httpx``/``httpx2`` client of the ``wanted`` class."""
+    for name in _STACKS:
+        module = sys.modules.get(name)  # a client of a stack never imported cannot exist
+        if module is not None and isinstance(client, getattr(module, wanted)):
+            return
+    for name in _STACKS:
+        module = sys.modules.get(name)
+        if module is not None and isinstance(client, getattr(module, other)):
+            raise ConfigurationError(
+                f"http_client is a {name}.{other}, but this session needs a "
+                f"{name}.{wanted}: use {session} for it, or pass a {wanted}"
+            )
+    raise ConfigurationError(
+        f"http_client must be an httpx.{wanted} or httpx2.{wanted}, not {type(client).__name__}"
+    )
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Refuses every cookie: a session holds no per-user state between calls."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+class ClientRecipe:
+    """How a session builds the clients it owns.
+
+    Every client built here has explicit timeouts, never follows redirects,
+    keeps no cookies, and takes no proxy from the environment
+    (``trust_env=False``: ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` would
+    send a loopback ``http://`` provider's client secret to a proxy in
+    cleartext, and a SOCKS or malformed proxy variable would break
+    construction). Certificates are always verified; the CAs trusted are
+    certifi's, or those ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name (the standard
+    way to trust a private CA; these variables add trust roots, they cannot
+    turn verification off). One TLS context is shared by every client
+    built, so a new event loop does not load the CA bundle again.
+
+    Args:
+        stack: ``"httpx"`` or ``"httpx2"``.
+        timeout: A number of seconds, an ``httpx.Timeout``, or None for the
+            library's defaults (``connect``, and ``read`` for the rest).
+        transport: Build the client over this transport instead of a pool.
+
+    Raises:
+        ConfigurationError: An unknown stack, ``httpx2`` is not installed, or
+            ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name certificates that cannot
+            be loaded.
+    """
+
+    __slots__ = ("_ssl_context", "_timeout", "max_connections", "module", "transport")
+
+    def __init__(
+        self,
+        stack: str,
+        timeout: Any,
+        default_timeout: tuple[float, float],
+        transport: object | None = None,
+    ) -> None:
+        if stack not in _STACKS:
+            raise ConfigurationError(f"http must be 'httpx' or 'httpx2', not {stack!r}")
+        try:
+            # Imported on request only: httpx2 is an optional dependency.
+            self.module: ModuleType = __import__(stack)
+        except ImportError:
+            raise ConfigurationError(
+                "http='httpx2' needs the httpx2 package: pip install 'chattz_oauth_async[httpx2]'"
+            ) from None
+        read, connect = default_timeout
+        if timeout is None:
+            timeout = self.module.Timeout(read, connect=connect)
+        elif not isinstance(timeout, (int, float)):
+            # An httpx.Timeout (or httpx2's): rebuilt for the chosen stack.
+            parts = ("connect", "read", "write", "pool")
+            timeout = self.module.Timeout(**{part: getattr(timeout, part) for part in parts})
+        self._timeout = timeout
+        self.transport = transport
+        #: The pool size, and so the most requests the session keeps in flight.
+        self.max_connections: int = DEFAULT_MAX_CONNECTIONS
+        self._ssl_context: ssl.SSLContext | None = None
+        if transport is None:
+            try:
+                # trust_env here reads only SSL_CERT_FILE and SSL_CERT_DIR.
+                self._ssl_context = self.module.create_ssl_context(trust_env=True)
+            except (OSError, ssl.SSLError):
+                raise ConfigurationError(
+                    "the CA certificates named by SSL_CERT_FILE or SSL_CERT_DIR "
+                    "cannot be loaded: fix or unset the variable"
+                ) from None
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "timeout": self._timeout,
+            "follow_redirects": False,
+            "trust_env": False,
+            "cookies": http.cookiejar.CookieJar(policy=_NoCookies()),
+            # Keep every connection of a burst alive (httpx keeps 20 by default):
+            # otherwise most requests of a burst each pay a new TCP and TLS handshake.
+            "limits": self.module.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
+            ),
+            "transport": self.transport,
+            **({} if self._ssl_context is None else {"verify": self._ssl_context}),
+        }
+
+    def build_async(self) -> AsyncClientLike:
+        """A new ``AsyncClient`` of the chosen stack."""
+        client: AsyncClientLike = self.module.AsyncClient(**self._options())
+        return client
+
+    def build_sync(self) -> SyncClientLike:
+        """A new ``Client`` of the chosen stack."""
+        client: SyncClientLike = self.module.Client(**self._options())
+        return client

@@ -1,0 +1,210 @@
+# GENERATED from chattz_oauth_async/_async/sender.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""Sending one of the session's requests: retries, the total deadline, a bounded body.
+
+The session (``session.py``) decides what to send and reads the answer; this
+module moves the bytes. ``chattz_oauth_async/_sync/sender.py`` is generated
+from this file by ``scripts/gen_sync.py``: edit here, then regenerate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+
+from .._client import SyncClientLike
+from .._http import (
+    BOUNDED_ENCODINGS,
+    RETRY_STATUSES,
+    BodyLimiter,
+    HttpxErrors,
+    RetryPolicy,
+    retry_delay,
+)
+from .._loops import SyncClients, sync_checkpoint
+from .._synchronization import sync_deadline, sync_raw_chunks, sync_sleep
+from ..errors import TransportError, TransportTimeout, clean_text
+from ..protocol import HTTPRequest
+
+__all__ = ["Response", "Sender", "Wire"]
+
+logger = logging.getLogger("chattz_oauth_async")
+
+#: Status, decoded body, headers.
+Response = tuple[int, bytes, httpx.Headers]
+
+
+class Wire:
+    """Whether a request may have reached the provider (set just before sending)."""
+
+    __slots__ = ("maybe_sent",)
+
+    def __init__(self) -> None:
+        self.maybe_sent = False
+
+
+class Sender:
+    """Sends requests through a session's clients, within its limits.
+
+    Args:
+        clients: Where requests go (see :class:`~chattz_oauth_async._client.AsyncClients`).
+        total_timeout: Bound on one whole call, retries and waits included (seconds).
+        max_response_bytes: Cap on a response body.
+        retry: When and how long to wait before trying again.
+    """
+
+    def __init__(
+        self,
+        clients: SyncClients,
+        *,
+        total_timeout: float,
+        max_response_bytes: int,
+        retry: RetryPolicy,
+    ) -> None:
+        self.clients = clients
+        self.total_timeout = total_timeout
+        self.max_response_bytes = max_response_bytes
+        self.retry = retry
+        template = clients.template
+        # httpx2's client has the same API as httpx's; only its exception
+        # classes differ, and HttpxErrors picks the right ones.
+        self._errors = HttpxErrors.for_client(template)
+        # Accept only encodings the body limiter inflates with a bound: httpx
+        # also offers br and zstd when their packages are installed.
+        offered = template.headers.get("accept-encoding", "")
+        codings = {part.strip().lower() for part in offered.split(",")}
+        self._extra_headers: tuple[tuple[str, str], ...] = (
+            () if codings <= BOUNDED_ENCODINGS else (("Accept-Encoding", "gzip, deflate"),)
+        )
+
+    def send(
+        self, request: HTTPRequest, *, idempotent: bool, what: str, wire: Wire | None = None
+    ) -> Response:
+        """Send ``request`` with retries inside the total deadline.
+
+        Args:
+            request: What to send.
+            idempotent: Safe to repeat (retried on failures and 429/502/503/504);
+                otherwise retried only when no connection could be made.
+            what: Names the call in log lines and error messages.
+            wire: Records whether the request may have reached the provider.
+
+        Returns:
+            The status, the decoded body and the headers of the last answer.
+
+        Raises:
+            TransportTimeout: The total deadline passed (waiting for a
+                connection included), or a per-operation timeout fired.
+            TransportError: The request failed.
+            ResponseTooLargeError, ProviderError: The body is over the cap or
+                badly encoded.
+            ConfigurationError: An async client passed in failed in another event loop.
+        """
+        wire = Wire() if wire is None else wire
+        deadline = time.monotonic() + self.total_timeout
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with sync_deadline(max(deadline - time.monotonic(), 0.0)):
+                    response = self._send_once(request, deadline, what, wire)
+            except TimeoutError as exc:
+                raise self._deadline_error(what) from exc
+            except self._errors.transport as exc:
+                retryable = idempotent or isinstance(exc, self._errors.not_sent)
+                if not retryable or attempt >= self.retry.attempts:
+                    raise self._transport_error(exc, what) from exc
+                retry_after = None
+                failure: Exception | Response = exc
+            else:
+                status, _, headers = response
+                if not (idempotent and status in RETRY_STATUSES and attempt < self.retry.attempts):
+                    return response
+                retry_after = headers.get("retry-after")
+                failure = response
+            delay = retry_delay(self.retry, attempt, retry_after, now=time.time())
+            if time.monotonic() + delay >= deadline:
+                if isinstance(failure, Exception):
+                    raise self._transport_error(failure, what) from failure
+                return failure
+            logger.info("%s: try %d failed, retrying in %.2fs", what, attempt, delay)
+            sync_sleep(delay)
+
+    def _send_once(
+        self, request: HTTPRequest, deadline: float, what: str, wire: Wire
+    ) -> Response:
+        with self.clients.lease(deadline) as client:
+            return self._exchange_bytes(client, request, deadline, what, wire)
+
+    def _exchange_bytes(
+        self,
+        client: SyncClientLike,
+        request: HTTPRequest,
+        deadline: float,
+        what: str,
+        wire: Wire,
+    ) -> Response:
+        http_request = client.build_request(
+            request.method,
+            request.url,
+            headers=request.headers + self._extra_headers,
+            content=request.body or None,
+        )
+        # No cookie travels: a client passed in may hold some from earlier calls.
+        if "cookie" in http_request.headers:
+            del http_request.headers["cookie"]
+        sent_before, wire.maybe_sent = wire.maybe_sent, True
+        try:
+            response = client.send(http_request, stream=True, follow_redirects=False)
+        except self._errors.not_sent:
+            wire.maybe_sent = sent_before  # no connection: this try sent nothing
+            raise
+        try:
+            # The sync twin cannot interrupt a blocking read: at least do not
+            # accept an answer that arrived after the deadline.
+            if time.monotonic() > deadline:
+                raise self._deadline_error(what)
+            headers = response.headers
+            if response.is_stream_consumed:
+                # In-memory transports (httpx.MockTransport) hand over a body
+                # that is already read and decoded.
+                limiter = BodyLimiter(self.max_response_bytes, response.status_code)
+                limiter.feed(response.content)
+            else:
+                # Real transports stream it raw; the limiter decodes with a bound.
+                limiter = BodyLimiter(
+                    self.max_response_bytes,
+                    response.status_code,
+                    headers.get("content-length"),
+                    headers.get("content-encoding"),
+                )
+                with sync_raw_chunks(response) as chunks:
+                    more = False
+                    for chunk in chunks:
+                        if more:
+                            # Inflating is CPU work, and a transport may hand over
+                            # chunks without waiting: let other threads (and their
+                            # deadlines) run. Not before the first chunk: most
+                            # bodies have one, and a checkpoint costs ~10 us.
+                            sync_checkpoint()
+                        more = True
+                        limiter.feed(chunk)
+                        if time.monotonic() > deadline:
+                            raise self._deadline_error(what)
+            body = limiter.result()
+        finally:
+            response.close()
+        logger.debug("%s: HTTP %d, %d bytes", what, response.status_code, len(body))
+        return response.status_code, body, headers
+
+    def _deadline_error(self, what: str) -> TransportTimeout:
+        return TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
+
+    def _transport_error(self, exc: Exception, what: str) -> TransportError:
+        name = type(exc).__name__
+        if isinstance(exc, self._errors.timeout):
+            return TransportTimeout(f"{what} timed out ({name})")
+        detail = clean_text(str(exc), 200)
+        return TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))

@@ -1,0 +1,256 @@
+# GENERATED from tests/_async/test_client.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""The client the session builds: no environment proxies, CA variables honoured, no cookies.
+
+Written once for ChattzOAuth; scripts/gen_sync.py generates the same tests
+for ChattzOAuth in tests/_sync/.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import ssl
+import sys
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+
+from chattz_oauth_async import (
+    ChattzOAuth,
+    ConfigurationError,
+    ProviderError,
+    RetryPolicy,
+    TransportError,
+)
+from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS
+from tests.rawserver import RawRequest, RawServer, raw_server, response
+
+
+TOKEN = {"access_token": "AT-client", "token_type": "Bearer", "expires_in": 3600}
+USER = {"id": 5, "username": "client"}
+
+
+def provider(server: RawServer, conn: Any, request: RawRequest) -> None:
+    """Chattz's endpoints; the token answer also sets a cookie."""
+    if request.target.startswith("/oauth/token"):
+        extra = {"Set-Cookie": "sid=user-a; Path=/"}
+        conn.sendall(response(200, json.dumps(TOKEN).encode(), extra))
+    else:
+        conn.sendall(response(200, json.dumps(USER).encode()))
+
+
+def proxy(server: RawServer, conn: Any, request: RawRequest) -> None:
+    """A 'proxy' that would capture whatever reaches it."""
+    conn.sendall(response(502, b"{}"))
+
+
+def session_for(server: RawServer, **kwargs: Any) -> ChattzOAuth:
+    """A session on the loopback provider, retries off."""
+    return ChattzOAuth(
+        "client",
+        "s3cr3t",
+        "http://127.0.0.1/cb",
+        base_url=server.base_url,
+        retry=RetryPolicy(attempts=1),
+        **kwargs,
+    )
+
+
+@pytest.mark.checklist(13)
+def test_checklist_13_proxy_variables_never_see_loopback_traffic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Line 13: with every proxy variable set, the secret goes to the provider, never a proxy."""
+    with raw_server(provider) as chattz_server, raw_server(proxy) as proxy_server:
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+            monkeypatch.setenv(name, proxy_server.base_url)
+        monkeypatch.setenv("NO_PROXY", "")
+        with session_for(chattz_server) as chattz:
+            token = chattz.exchange_code("the-code")
+        assert ("AT-client", 1, 0) == (
+            token.access_token,
+            len(chattz_server.requests),
+            len(proxy_server.requests),
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ALL_PROXY", "socks5://127.0.0.1:9"),
+        ("HTTPS_PROXY", "http://[not-a-host"),
+    ],
+)
+def test_proxy_variables_do_not_reach_the_session_client(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    """Proxy variables, even a SOCKS or a broken one, neither break nor change the client."""
+    monkeypatch.setenv(name, value)
+    with raw_server(provider) as server:
+        with session_for(server) as chattz:
+            user = chattz.userinfo("AT")
+    assert 5 == user.id
+
+
+def test_provider_cookies_are_not_kept_between_calls() -> None:
+    """A cookie the provider sets on one call is not sent on the next."""
+    with raw_server(provider) as server:
+        with session_for(server) as chattz:
+            token = chattz.exchange_code("the-code")
+            chattz.userinfo(token)
+            chattz.userinfo(token)
+    sent = [request.headers.get("cookie") for request in server.requests]
+    assert [None, None, None] == sent
+
+
+def test_no_cookie_travels_through_a_client_passed_in() -> None:
+    """A client of yours that holds cookies sends none of them to the provider."""
+    with raw_server(provider) as server:
+        with httpx.Client(cookies={"other": "user-b"}) as client:
+            chattz = session_for(server, http_client=client)
+            token = chattz.exchange_code("the-code")
+            chattz.userinfo(token)
+    sent = [request.headers.get("cookie") for request in server.requests]
+    assert [None, None] == sent
+
+
+def test_transport_keyword_builds_and_owns_a_client() -> None:
+    """transport= routes requests through it, and aclose() closes the client made over it."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json=USER)
+
+    chattz = ChattzOAuth(
+        "client", "s3cr3t", "https://app.example/cb", transport=httpx.MockTransport(handler)
+    )
+    user = chattz.userinfo("AT")
+    client = chattz.http_client
+    chattz.close()
+    assert (5, ["/oauth/userinfo"], True) == (
+        user.id,
+        seen,
+        client is not None and client.is_closed,
+    )
+
+
+def test_transport_keeps_the_library_defaults() -> None:
+    """A client built over a transport still refuses to follow a redirect."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(302, headers={"Location": "https://evil.example/"})
+
+    chattz = ChattzOAuth(
+        "client",
+        "s3cr3t",
+        "https://app.example/cb",
+        transport=httpx.MockTransport(handler),
+        retry=RetryPolicy(attempts=1),
+    )
+    with pytest.raises(ProviderError) as caught:
+        chattz.userinfo("AT")
+    chattz.close()
+    assert 302 == caught.value.status_code
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"transport": httpx.MockTransport(lambda r: httpx.Response(200))},
+        {"timeout": 3.0},
+        {"http": "httpx2"},
+    ],
+    ids=["transport", "timeout", "http"],
+)
+def test_client_settings_with_your_own_client_are_refused(kwargs: dict[str, Any]) -> None:
+    """transport, timeout and http describe the session's own client: not with http_client."""
+    with httpx.Client() as client:
+        with pytest.raises(ConfigurationError):
+            ChattzOAuth(
+                "client", "s3cr3t", "https://app.example/cb", http_client=client, **kwargs
+            )
+
+
+@pytest.mark.parametrize(
+    "bad", ["nope", 42, object(), httpx.MockTransport(lambda r: httpx.Response(200))]
+)
+def test_http_client_that_is_not_a_client_is_refused(bad: Any) -> None:
+    """Anything but an httpx/httpx2 client of the right kind is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        ChattzOAuth("client", "s3cr3t", "https://app.example/cb", http_client=bad)
+
+
+def test_unknown_stack_is_refused() -> None:
+    """http= takes 'httpx' or 'httpx2' only."""
+    with pytest.raises(ConfigurationError):
+        ChattzOAuth("client", "s3cr3t", "https://app.example/cb", http="requests")  # type: ignore[arg-type]
+
+
+def test_from_env_refuses_a_misspelled_keyword() -> None:
+    """from_env(pcke=True) is a ConfigurationError naming the keyword."""
+    environ = {
+        "CHATTZ_CLIENT_ID": "client",
+        "CHATTZ_CLIENT_SECRET": "s3cr3t",
+        "CHATTZ_REDIRECT_URI": "https://app.example/cb",
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        ChattzOAuth.from_env(environ=environ, pcke=True)  # type: ignore[call-arg]
+    assert "pcke" in str(caught.value)
+
+
+def test_from_env_takes_every_constructor_keyword() -> None:
+    """from_env's keywords are exactly the constructor's keyword-only arguments."""
+    module = sys.modules[ChattzOAuth.__module__]
+    wanted = {
+        name
+        for name, parameter in inspect.signature(ChattzOAuth).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    assert wanted == set(module._SessionOptions.__annotations__)
+
+
+def test_unloadable_ca_file_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SSL_CERT_FILE naming no loadable file gives a ConfigurationError naming the variables."""
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    with pytest.raises(ConfigurationError) as caught:
+        ChattzOAuth("client", "s3cr3t", "https://app.example/cb")
+    assert "SSL_CERT_FILE or SSL_CERT_DIR" in str(caught.value)
+
+
+@pytest.mark.checklist(14)
+def test_checklist_14_ca_from_ssl_cert_file_is_trusted_and_others_are_not(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """Line 14: SSL_CERT_FILE adds a trusted CA; a certificate from another CA is still refused."""
+    ours, other = trustme.CA(), trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    ours.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    results: list[object] = []
+    for ca in (ours, other):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1").configure_cert(context)
+        with raw_server(provider, ssl_context=context) as server:
+            with session_for(server) as chattz:
+                try:
+                    results.append((chattz.userinfo("AT")).id)
+                except TransportError as exc:
+                    results.append(type(exc))
+    assert [5, TransportError] == results
+
+
+def test_built_client_keeps_its_whole_pool_alive() -> None:
+    """The pool has DEFAULT_MAX_CONNECTIONS connections, all of which may stay alive."""
+    chattz = ChattzOAuth("client", "s3cr3t", "https://app.example/cb")
+    pool = chattz._clients.template._transport._pool  # type: ignore[attr-defined]
+    chattz.close()
+    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS) == (
+        pool._max_connections,
+        pool._max_keepalive_connections,
+    )

@@ -1,0 +1,137 @@
+# GENERATED from tests/_async/test_limits.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""Requests in flight: the session never queues more on its client's pool than it has connections.
+
+Written once for ChattzOAuth; scripts/gen_sync.py generates the same tests
+for ChattzOAuth in tests/_sync/ (threads instead of threads).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from chattz_oauth_async import (
+    ChattzOAuth,
+    RetryPolicy,
+    TransportTimeout,
+    _client,
+)
+from chattz_oauth_async._client import ClientRecipe
+from chattz_oauth_async._loops import SyncClients, sync_checkpoint
+from tests.helpers import sync_gather
+from tests.rawserver import RawRequest, RawServer, raw_server, response
+
+
+USER = {"id": 9, "username": "limits"}
+
+
+@pytest.fixture
+def three(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Sessions built in this test have a pool of 3 connections."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
+    return 3
+
+
+def test_leases_never_exceed_the_pool_size(three: int) -> None:
+    """Twenty concurrent requests hold at most three slots at a time."""
+    clients = SyncClients(ClientRecipe("httpx", None, (10.0, 5.0)))
+    lock = threading.Lock()
+    active, peak = [0], [0]
+
+    def one() -> None:
+        with clients.lease(time.monotonic() + 30):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            sync_checkpoint()
+            sync_checkpoint()
+            with lock:
+                active[0] -= 1
+
+    sync_gather([one for _ in range(20)])
+    clients.close()
+    assert (True, 0) == (1 <= peak[0] <= three, active[0])
+
+
+def test_requests_at_the_server_never_exceed_the_pool_size(three: int) -> None:
+    """Twelve concurrent userinfo calls over real sockets: at most three at the server at once."""
+    lock = threading.Lock()
+    active, peak = [0], [0]
+
+    def slow(server: RawServer, conn: Any, request: RawRequest) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        server.wait(0.02)
+        with lock:
+            active[0] -= 1
+        conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
+
+    ids: list[int] = []
+    with raw_server(slow, keep_alive=True) as server:
+        with ChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        ) as chattz:
+
+            def call() -> None:
+                ids.append((chattz.userinfo("AT")).id)
+
+            sync_gather([call for _ in range(12)])
+    assert ([9] * 12, True) == (ids, 1 <= peak[0] <= three)
+
+
+def test_waiting_for_a_connection_counts_against_total_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With one connection held by a stalled call, the next call times out waiting for it."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
+    errors: list[type[BaseException]] = []
+    with raw_server(RawServer.stall()) as server:
+        with ChattzOAuth(
+            "client",
+            "s3cr3t",
+            "http://127.0.0.1/cb",
+            base_url=server.base_url,
+            timeout=0.5,
+            total_timeout=0.5,
+            retry=RetryPolicy(attempts=1),
+        ) as chattz:
+
+            def call() -> None:
+                try:
+                    chattz.userinfo("AT")
+                except TransportTimeout as exc:
+                    errors.append(type(exc))
+
+            sync_gather([call, call])
+    assert [TransportTimeout, TransportTimeout] == errors
+
+
+def test_login_that_timed_out_waiting_for_a_connection_stays_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A code exchange that never got a connection sent nothing: the same callback works later."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
+    token = {"access_token": "AT-limits", "token_type": "Bearer", "expires_in": 3600}
+    with raw_server(RawServer.send(response(200, json.dumps(token).encode()))) as server:
+        with ChattzOAuth(
+            "client",
+            "s3cr3t",
+            "http://127.0.0.1/cb",
+            base_url=server.base_url,
+            total_timeout=0.3,
+            retry=RetryPolicy(attempts=1),
+        ) as chattz:
+            login = chattz.start_login()
+            callback = f"?code=c&state={login.state}"
+            with chattz._clients.lease(time.monotonic() + 30):  # the only connection
+                with pytest.raises(TransportTimeout):
+                    chattz.complete_login(callback, login)
+            sent_while_waiting = len(server.requests)
+            issued = chattz.complete_login(callback, login)
+    assert (0, "AT-limits") == (sent_while_waiting, issued.access_token)

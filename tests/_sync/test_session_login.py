@@ -1,0 +1,93 @@
+# GENERATED from tests/_async/test_session_login.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""The login flow through the session: replays, duplicate deliveries, PKCE (checklist 3, 12).
+
+Written once for ChattzOAuth; scripts/gen_sync.py generates the same tests
+for ChattzOAuth in tests/_sync/.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chattz_oauth_async import (
+    ChattzOAuthError,
+    ConfigurationError,
+    LoginRequest,
+    StateMismatchError,
+)
+from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import sync_gather
+
+from .support import (
+    token_requests,
+)
+
+
+
+# --- 3, 12: the flow --------------------------------------------------------------
+
+
+@pytest.mark.checklist(3)
+def test_checklist_03_replayed_callback_exchanges_at_most_once(fake: FakeChattz) -> None:
+    """Line 3: a replayed callback is refused without a second code exchange."""
+    with fake.sync_session() as chattz:
+        login = chattz.start_login()
+        callback = fake.authorize(login.url)
+        chattz.complete_login(callback, login)
+        with pytest.raises(StateMismatchError):
+            chattz.complete_login(callback, login)
+    assert 1 == token_requests(fake)
+
+
+@pytest.mark.checklist(3)
+def test_checklist_03_callback_delivered_twice_at_once(fake: FakeChattz) -> None:
+    """Line 3: the same callback delivered twice concurrently succeeds at most once."""
+    outcomes: list[str] = []
+    with fake.sync_session() as chattz:
+        login = chattz.start_login()
+        callback = fake.authorize(login.url)
+
+        def complete() -> None:
+            try:
+                chattz.complete_login(callback, login)
+                outcomes.append("ok")
+            except ChattzOAuthError as exc:
+                outcomes.append(type(exc).__name__)
+
+        sync_gather([complete, complete])
+    assert ["StateMismatchError", "ok"] == sorted(outcomes)
+    assert 1 == token_requests(fake)
+
+
+@pytest.mark.checklist(12)
+def test_checklist_12_pkce_verifier_missing_at_callback_fails_before_exchange(
+    fake: FakeChattz,
+) -> None:
+    """Line 12: with PKCE on, a login without a verifier never reaches the token endpoint."""
+    with fake.sync_session(pkce=True) as chattz:
+        login = chattz.start_login()
+        callback = fake.authorize(login.url)
+        stripped = LoginRequest(
+            url=login.url,
+            state=login.state,
+            code_verifier=None,
+            next_url=None,
+            created_at=login.created_at,
+        )
+        with pytest.raises(ConfigurationError):
+            chattz.complete_login(callback, stripped)
+        with pytest.raises(ConfigurationError):
+            chattz.exchange_code("some-code")
+    assert 0 == token_requests(fake)
+
+
+@pytest.mark.checklist(12)
+def test_checklist_12_pkce_flow_sends_verifier(fake: FakeChattz) -> None:
+    """Line 12: with PKCE on, the exchange carries the login's verifier."""
+    with fake.sync_session(pkce=True) as chattz:
+        login = chattz.start_login()
+        token = chattz.complete_login(fake.authorize(login.url), login)
+        user = chattz.userinfo(token)
+    sent = [r.form for r in fake.requests if r.path == "/oauth/token"]
+    assert ([login.code_verifier], fake.user.id) == ([f["code_verifier"] for f in sent], user.id)
