@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack
 
 import httpx
 
@@ -32,10 +32,10 @@ from .._http import (
 from .._loops import SyncClients
 from ..errors import (
     ConfigurationError,
-    LoginStateError,
     StateMismatchError,
     TokenExpiredError,
 )
+from ..login import LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
     DEFAULT_BASE_URL,
@@ -44,9 +44,6 @@ from ..protocol import (
     ClientConfig,
 )
 from .sender import Sender, Wire
-
-if TYPE_CHECKING:
-    from ..login import LoginRequest
 
 __all__ = ["ChattzOAuth"]
 
@@ -193,15 +190,6 @@ class ChattzOAuth:
         the async session has not yet made one for the running loop.
         """
         return self._clients.current
-
-    @property
-    def _owns_client(self) -> bool:
-        # Kept until FakeChattz.session() builds its session with transport=.
-        return self._clients.owns_single
-
-    @_owns_client.setter
-    def _owns_client(self, value: bool) -> None:
-        self._clients.owns_single = value
 
     @classmethod
     def from_env(
@@ -378,9 +366,10 @@ class ChattzOAuth:
 
         Raises:
             UnsafeRedirectError: ``next_url`` is not a same-origin path.
+            ConfigurationError: ``extra`` names a parameter the library sets.
         """
-        from ..login import LoginRequest, safe_next_url  # loaded on first use
-
+        if "code_challenge" in extra:
+            raise ConfigurationError("start_login() sets code_challenge itself (pkce=True)")
         next_url = safe_next_url(next_url)
         state = protocol.new_state()
         verifier = protocol.new_code_verifier() if self.pkce else None
@@ -424,14 +413,11 @@ class ChattzOAuth:
             AuthorizationDenied: The user refused.
             OAuthError, ProviderError, TransportError: From the code exchange.
         """
-        from ..login import LoginRequest
-
         if not isinstance(login, LoginRequest):
             raise StateMismatchError("this browser has no login in progress")
         code = protocol.parse_callback(callback, login.state, issuer=self.config.base_url)
         now = self.clock()
-        if now - login.created_at > max_age:
-            raise LoginStateError("the login took too long; please start again", expired=True)
+        login.check_age(max_age, now=now)
         if self.pkce and login.code_verifier is None:
             raise ConfigurationError("PKCE is on but this login carries no code verifier")
         self._mark_completed(login.state, now + max_age)

@@ -9,6 +9,7 @@ app's test client.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -132,15 +133,13 @@ class Wiring:
         Raises:
             RuntimeError: ``real_http`` while the fake is not being served.
         """
-        return self._wired(AsyncChattzOAuth, httpx.AsyncClient, real_http, kwargs)
+        return self._wired(AsyncChattzOAuth, real_http, kwargs)
 
     def sync_session(self, *, real_http: bool = False, **kwargs: Any) -> ChattzOAuth:
         """A :class:`~chattz_oauth_async.ChattzOAuth` wired to this fake (see :meth:`session`)."""
-        return self._wired(ChattzOAuth, httpx.Client, real_http, kwargs)
+        return self._wired(ChattzOAuth, real_http, kwargs)
 
-    def _wired(
-        self, session_class: type[_S], client_class: Any, real_http: bool, kwargs: dict[str, Any]
-    ) -> _S:
+    def _wired(self, session_class: type[_S], real_http: bool, kwargs: dict[str, Any]) -> _S:
         """The one place sessions wired to this fake are made."""
         if real_http and self._served_url is None:
             raise RuntimeError("real_http=True needs the fake to be served: use fake.serve()")
@@ -148,13 +147,11 @@ class Wiring:
         kwargs.setdefault("client_secret", self.client.client_secret)
         kwargs.setdefault("redirect_uri", self.client.redirect_uri)
         kwargs.setdefault("base_url", self.base_url)
-        own = not real_http and "http_client" not in kwargs
-        if own:
-            kwargs["http_client"] = client_class(transport=self.transport())
-        session = session_class(**kwargs)
-        # The client made here belongs to the session: aclose() closes it.
-        session._owns_client = own or session._owns_client
-        return session
+        if not (real_http or "http_client" in kwargs or "transport" in kwargs):
+            # The session builds (and closes) its own client over the in-process transport.
+            stack = importlib.import_module("httpx2") if kwargs.get("http") == "httpx2" else httpx
+            kwargs["transport"] = self.transport(stack)
+        return session_class(**kwargs)
 
     @property
     def asgi(self) -> Callable[..., Any]:

@@ -90,3 +90,27 @@ async def test_checklist_12_pkce_flow_sends_verifier(fake: FakeChattz) -> None:
         user = await chattz.userinfo(token)
     sent = [r.form for r in fake.requests if r.path == "/oauth/token"]
     assert ([login.code_verifier], fake.user.id) == ([f["code_verifier"] for f in sent], user.id)
+
+
+# --- keyword arguments that would switch a check off --------------------------------
+
+
+async def test_start_login_refuses_a_code_challenge_of_its_own(fake: FakeChattz) -> None:
+    """start_login() sets code_challenge itself: one passed in is a ConfigurationError."""
+    async with fake.session(pkce=True) as chattz:
+        with pytest.raises(ConfigurationError, match="code_challenge"):
+            chattz.start_login(code_challenge="x" * 43)
+
+
+@pytest.mark.parametrize("max_age", [float("nan"), float("inf"), "600", None])
+async def test_complete_login_max_age_that_would_switch_expiry_off(
+    fake: FakeChattz, max_age: object
+) -> None:
+    """A NaN, infinite or non-number max_age is a ConfigurationError; nothing is exchanged."""
+    async with fake.session() as chattz:
+        login = chattz.start_login()
+        callback = fake.authorize(login.url)
+        with pytest.raises(ConfigurationError, match="max_age"):
+            await chattz.complete_login(callback, login, max_age=max_age)  # type: ignore[arg-type]
+        token = await chattz.complete_login(callback, login)  # still retryable
+    assert (1, "Bearer") == (token_requests(fake), token.token_type)
