@@ -26,10 +26,16 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from .errors import ConfigurationError, LoginStateError, UnsafeRedirectError
+from .errors import ConfigurationError, LoginStateError, StateMismatchError, UnsafeRedirectError
 from .protocol import DEFAULT_LOGIN_MAX_AGE
 
-__all__ = ["DEFAULT_LOGIN_MAX_AGE", "LoginRequest", "safe_next_url", "signing_keys"]
+__all__ = [
+    "DEFAULT_LOGIN_MAX_AGE",
+    "CompletedLogins",
+    "LoginRequest",
+    "safe_next_url",
+    "signing_keys",
+]
 
 _VERSION: Final = "c1"
 _CONTEXT: Final = b"chattz_oauth_async login state v1\x00"
@@ -312,3 +318,42 @@ class LoginRequest:
         )
 
     __str__ = __repr__
+
+
+class CompletedLogins:
+    """The logins one session has completed, so a replayed callback is refused (checklist 3).
+
+    A login is claimed just before its code exchange and released again if
+    the exchange never reached the provider, so such a login can be retried.
+    Claims are remembered until ``forget_after`` (the login's expiry: after
+    that, ``check_age`` refuses it anyway); past 10,000 entries the expired
+    ones are dropped. ``dict.setdefault`` is atomic, so concurrent claims of
+    one state from tasks or threads let exactly one through.
+    """
+
+    __slots__ = ("_until",)
+
+    #: Entries past which expired claims are dropped.
+    PRUNE_AT: Final = 10_000
+
+    def __init__(self) -> None:
+        self._until: dict[str, tuple[float, object]] = {}
+
+    def claim(self, state: str, *, forget_after: float, now: float) -> None:
+        """Claim ``state`` for one code exchange.
+
+        Raises:
+            StateMismatchError: The login was already completed (or is being
+                completed right now).
+        """
+        if len(self._until) >= self.PRUNE_AT:
+            for key, (until, _) in list(self._until.items()):
+                if until < now:
+                    self._until.pop(key, None)
+        marker = object()
+        if self._until.setdefault(state, (forget_after, marker))[1] is not marker:
+            raise StateMismatchError("this login was already completed")
+
+    def release(self, state: str) -> None:
+        """Forget a claim whose code exchange never reached the provider."""
+        self._until.pop(state, None)

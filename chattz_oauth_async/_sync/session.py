@@ -35,7 +35,7 @@ from ..errors import (
     StateMismatchError,
     TokenExpiredError,
 )
-from ..login import LoginRequest, safe_next_url
+from ..login import CompletedLogins, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
     DEFAULT_BASE_URL,
@@ -50,8 +50,6 @@ __all__ = ["ChattzOAuth"]
 logger = logging.getLogger("chattz_oauth_async")
 
 _ENV_VARS = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
-#: Completed logins remembered per session, to refuse a replayed callback.
-_MAX_REMEMBERED_LOGINS = 10_000
 
 
 class _SessionOptions(TypedDict, total=False):
@@ -180,7 +178,7 @@ class ChattzOAuth:
             max_response_bytes=max_response_bytes,
             retry=self.retry,
         )
-        self._completed: dict[str, tuple[float, object]] = {}
+        self._completed = CompletedLogins()
 
     @property
     def http_client(self) -> SyncClientLike | None:
@@ -420,21 +418,11 @@ class ChattzOAuth:
         login.check_age(max_age, now=now)
         if self.pkce and login.code_verifier is None:
             raise ConfigurationError("PKCE is on but this login carries no code verifier")
-        self._mark_completed(login.state, now + max_age)
+        self._completed.claim(login.state, forget_after=now + max_age, now=now)
         wire = Wire()
         try:
             return self._exchange(code, login.code_verifier, wire)
         except BaseException:
             if not wire.maybe_sent:
-                self._completed.pop(login.state, None)
+                self._completed.release(login.state)
             raise
-
-    def _mark_completed(self, state: str, forget_after: float) -> None:
-        if len(self._completed) >= _MAX_REMEMBERED_LOGINS:
-            now = self.clock()
-            for key, (until, _) in list(self._completed.items()):
-                if until < now:
-                    self._completed.pop(key, None)
-        marker = object()
-        if self._completed.setdefault(state, (forget_after, marker))[1] is not marker:
-            raise StateMismatchError("this login was already completed")
