@@ -56,6 +56,7 @@ TESTED = {
     "testing-flask",
     "testing-django",
     "fastapi-overrides",
+    "sessions-loops",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
@@ -337,6 +338,20 @@ def test_docs_quickstart_fastapi_logs_in(served_fake: FakeChattz) -> None:
     app = run_block("quickstart-fastapi")["app"]
     status, location, cookie = log_in(app, served_fake, "/login")
     assert (303, "/", "__Host-chattz_login") == (status, location, cookie)
+
+
+def test_docs_session_serves_several_event_loops(served_fake: FakeChattz) -> None:
+    """The Sessions page's import-time session answers from asyncio, asyncio, trio, and a thread."""
+    import threading
+
+    namespace = run_block("sessions-loops")
+    token = served_fake.issue_token().access_token
+    from_thread: list[list[str]] = []
+    thread = threading.Thread(target=lambda: from_thread.append(namespace["main"](token)))
+    thread.start()
+    thread.join(timeout=60)
+    name = served_fake.user.username
+    assert ([name] * 3, [[name] * 3]) == (namespace["main"](token), from_thread)
 
 
 def test_docs_starlette_app_logs_in(served_fake: FakeChattz) -> None:
