@@ -311,11 +311,11 @@ async def test_worker_example_refreshes_and_saves_the_new_token(tmp_path: Path) 
     )
 
 
-# --- the README's FastAPI quickstart ---------------------------------------------
+# --- the docs' FastAPI quickstart -----------------------------------------------
 
 
 def test_fastapi_quickstart_runs_as_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    """examples/fastapi_quickstart/test_app.py (the README's test) passes as written."""
+    """examples/fastapi_quickstart/test_app.py (the FastAPI page's test) passes as written."""
     folder = EXAMPLES / "fastapi_quickstart"
     monkeypatch.syspath_prepend(str(folder))
     monkeypatch.delitem(sys.modules, "app", raising=False)

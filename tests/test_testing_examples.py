@@ -1,7 +1,7 @@
-"""The README's "Testing your app" examples, run exactly as shown in a fresh pytest.
+"""The "Testing your app" page's complete tests, run exactly as shown in a fresh pytest.
 
-The coordinator copies each constant below into the README as one code block;
-tests/test_readme.py then runs the README's copy the same way.
+docs/testing.md shows each constant below as one code block; tests/test_docs.py
+checks that the page's copy is the same, so the two cannot drift.
 """
 
 from __future__ import annotations

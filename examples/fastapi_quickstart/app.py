@@ -1,4 +1,4 @@
-"""The README's FastAPI quickstart (tests/test_examples.py runs it, and test_app.py, as shown).
+"""The docs' FastAPI quickstart (tests/test_examples.py runs it, and test_app.py, as shown).
 
 Run: ``uvicorn --factory app:create_app`` with CHATTZ_CLIENT_ID, CHATTZ_CLIENT_SECRET,
 CHATTZ_REDIRECT_URI (as registered on Chattz) and APP_SECRET_KEY set.

@@ -1,4 +1,4 @@
-"""The README's FastAPI quickstart test: the whole login, against the fake provider."""
+"""The docs' FastAPI quickstart test: the whole login, against the fake provider."""
 
 import pytest
 from app import create_app
