@@ -186,9 +186,9 @@ def load_table(rows: list[dict[str, Any]], cap: float) -> str:
         if row["contender"].startswith("raw ")
     }
     lines = [
-        "| concurrency | contender | flows/s | vs raw client of its stack | p50 ms | p99 ms "
-        "| errors / unfinished |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "| concurrency | contender | flows/s | each run | vs raw client of its stack "
+        "| p50 ms | p99 ms | errors / unfinished |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     order = list(LOAD_CONTENDERS)
     for row in sorted(rows, key=lambda r: (r["concurrency"], order.index(r["contender"]))):
@@ -198,7 +198,8 @@ def load_table(rows: list[dict[str, Any]], cap: float) -> str:
         failed = sum(row["errors"].values())
         detail = ", ".join(f"{name} {count}" for name, count in sorted(row["errors"].items()))
         lines.append(
-            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} | {ratio} "
+            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} "
+            f"| {' / '.join(f'{rate:,.0f}' for rate in row['flows_per_s_runs'])} | {ratio} "
             f"| {_ms(row['p50_s'], cap)} | {_ms(row['p99_s'], cap)} "
             f"| {failed} ({detail or 'none'}) / {row['unfinished']} |"
         )
