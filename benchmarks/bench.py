@@ -94,6 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--load-min-flows", type=int, help="flows per load cell, at least")
     add("--load-flows-per-worker", type=int, help="flows per load cell per worker")
     add("--load-warmup", type=int, default=5, help="sequential flows before a cell")
+    add("--load-repeats", type=int, help="runs of each load cell, contenders rotated")
     add("--json", metavar="PATH", help="also write the results as JSON")
     add("--timeout", type=float, default=1200, help="abort the whole run after this")
     args = parser.parse_args(argv)
@@ -106,9 +107,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "memory_calls": 500 if quick else 10_000,
         "profile_flows": 100 if quick else 2000,
         "load_levels": "1,10" if quick else ",".join(map(str, LEVELS)),
-        "load_seconds": 1.0 if quick else 10.0,
+        "load_seconds": 1.0 if quick else 6.0,
+        "load_repeats": 1 if quick else 2,
         "load_min_flows": 10 if quick else 300,
-        "load_flows_per_worker": 1 if quick else 3,
+        "load_flows_per_worker": 1 if quick else 2,
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
@@ -195,8 +197,9 @@ def in_process(args: argparse.Namespace, report: dict[str, Any]) -> None:
 def load(args: argparse.Namespace, report: dict[str, Any]) -> None:
     print(
         f"\nLoad sweep: levels {args.load_levels}; per cell max({args.load_min_flows}, "
-        f"{args.load_flows_per_worker} x concurrency) flows, capped at {args.load_seconds:g} s; "
-        "a fresh client per cell; client in this process, provider in another."
+        f"{args.load_flows_per_worker} x concurrency) flows, capped at {args.load_seconds:g} s, "
+        f"{args.load_repeats} repeat(s) (median flows/s; p50/p99 over every flow); a fresh "
+        "client per cell; client in this process, provider in another."
     )
     for scheme in args.load_schemes:
         with provider(args.host, tls=scheme == "https") as base_url:

@@ -4,7 +4,9 @@ One flow = ``exchange_code`` + ``userinfo`` against benchmarks/provider.py (a
 fast keep-alive provider in its own process), plain HTTP and TLS. Every
 contender gets a fresh client per cell (one scheme, one concurrency level),
 a short sequential warm-up, then ``concurrency`` workers share a fixed number
-of flows. A cell stops when its flows are done or after ``seconds``, whichever
+of flows; each cell is repeated, the contenders' order rotating, and the
+median rate over the repeats is reported (latency percentiles over every
+flow of every repeat). A cell stops when its flows are done or after ``seconds``, whichever
 comes first; flows still in flight then count as unfinished, and their
 latency as "more than the cap" in the percentiles. Errors are counted, never
 retried.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +32,7 @@ import anyio
 import httpx
 import httpx2
 from contenders import CLIENT_ID, CLIENT_SECRET, CODE, REDIRECT_URI, Flow, check_user, floor_flow
+from rounds import rotated
 
 from chattz_oauth_async import AsyncChattzOAuth
 
@@ -105,17 +109,38 @@ async def run_cell(flow: Flow, concurrency: int, flows: int, seconds: float) -> 
             for _ in range(concurrency):
                 tg.start_soon(worker)
     elapsed = time.perf_counter() - began
-    unfinished = started - len(latencies) - sum(errors.values())
-    # Failed and unfinished flows rank above every finished one.
-    ranked = sorted(latencies) + [math.inf] * (started - len(latencies))
     return {
         "concurrency": concurrency,
         "started": started,
-        "ok": len(latencies),
+        "latencies": latencies,
         "errors": errors,
-        "unfinished": unfinished,
+        "unfinished": started - len(latencies) - sum(errors.values()),
         "seconds": elapsed,
         "flows_per_s": len(latencies) / elapsed,
+    }
+
+
+def merge(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row from a cell's repeats: the median rate, percentiles over every flow."""
+    latencies = [latency for run in runs for latency in run["latencies"]]
+    started = sum(run["started"] for run in runs)
+    errors: dict[str, int] = {}
+    for run in runs:
+        for error, count in run["errors"].items():
+            errors[error] = errors.get(error, 0) + count
+    # Failed and unfinished flows rank above every finished one.
+    ranked = sorted(latencies) + [math.inf] * (started - len(latencies))
+    rates = [run["flows_per_s"] for run in runs]
+    return {
+        "contender": name,
+        "concurrency": runs[0]["concurrency"],
+        "repeats": len(runs),
+        "flows_per_s": statistics.median(rates),
+        "flows_per_s_runs": rates,
+        "started": started,
+        "ok": len(latencies),
+        "errors": errors,
+        "unfinished": sum(run["unfinished"] for run in runs),
         "p50_s": _percentile(ranked, 0.50),
         "p99_s": _percentile(ranked, 0.99),
     }
@@ -129,18 +154,18 @@ def _percentile(ranked: list[float], q: float) -> float:
 
 async def _sweep_one(base_url: str, levels: list[int], args: Any) -> list[dict[str, Any]]:
     rows = []
+    names = list(LOAD_CONTENDERS)
     for level in levels:
         flows = max(args.load_min_flows, level * args.load_flows_per_worker)
-        names = list(LOAD_CONTENDERS)
-        for index, name in enumerate(names[level % len(names) :] + names[: level % len(names)]):
-            async with contextlib.AsyncExitStack() as stack:
-                flow = await LOAD_CONTENDERS[name](base_url, stack)
-                for _ in range(args.load_warmup):
-                    check_user(await flow())
-                row = await run_cell(flow, level, flows, args.load_seconds)
-            row["contender"] = name
-            row["order"] = index
-            rows.append(row)
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for repeat in range(args.load_repeats):
+            for name in rotated(names, level + repeat):
+                async with contextlib.AsyncExitStack() as stack:
+                    flow = await LOAD_CONTENDERS[name](base_url, stack)
+                    for _ in range(args.load_warmup):
+                        check_user(await flow())
+                    runs[name].append(await run_cell(flow, level, flows, args.load_seconds))
+        rows += [merge(name, runs[name]) for name in names]
     return rows
 
 
@@ -161,9 +186,9 @@ def load_table(rows: list[dict[str, Any]], cap: float) -> str:
         if row["contender"].startswith("raw ")
     }
     lines = [
-        "| concurrency | contender | flows/s | vs raw client of its stack | p50 ms | p99 ms "
-        "| errors / unfinished |",
-        "|---:|---|---:|---:|---:|---:|---|",
+        "| concurrency | contender | flows/s | each run | vs raw client of its stack "
+        "| p50 ms | p99 ms | errors / unfinished |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     order = list(LOAD_CONTENDERS)
     for row in sorted(rows, key=lambda r: (r["concurrency"], order.index(r["contender"]))):
@@ -173,7 +198,8 @@ def load_table(rows: list[dict[str, Any]], cap: float) -> str:
         failed = sum(row["errors"].values())
         detail = ", ".join(f"{name} {count}" for name, count in sorted(row["errors"].items()))
         lines.append(
-            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} | {ratio} "
+            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} "
+            f"| {' / '.join(f'{rate:,.0f}' for rate in row['flows_per_s_runs'])} | {ratio} "
             f"| {_ms(row['p50_s'], cap)} | {_ms(row['p99_s'], cap)} "
             f"| {failed} ({detail or 'none'}) / {row['unfinished']} |"
         )
