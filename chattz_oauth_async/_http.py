@@ -15,8 +15,9 @@ import math
 import random
 import sys
 import zlib
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -224,24 +225,26 @@ class BodyLimiter:
 
 
 class HttpxErrors:
-    """The exception classes of the HTTP library a client object comes from.
+    """The exception classes (and URL class) of the HTTP library a client object comes from.
 
     httpx2 (the maintained continuation of httpx) has its own exception
     classes; a session given an httpx2 client must catch those. (A plain
     class, not attrs: it is internal, and attrs classes cost import time.)
     """
 
-    __slots__ = ("not_sent", "timeout", "transport")
+    __slots__ = ("not_sent", "timeout", "transport", "url")
 
     def __init__(
         self,
         transport: tuple[type[Exception], ...],
         timeout: type[Exception],
         not_sent: tuple[type[Exception], ...],
+        url: Callable[[str], Any] = str,
     ) -> None:
         self.transport = transport
         self.timeout = timeout
         self.not_sent = not_sent
+        self.url = url
 
     @classmethod
     def for_client(cls, client: object) -> HttpxErrors:
@@ -258,4 +261,5 @@ class HttpxErrors:
             transport=(module.HTTPError, module.StreamError, module.InvalidURL),
             timeout=module.TimeoutException,
             not_sent=(module.ConnectError, module.ConnectTimeout, module.PoolTimeout),
+            url=module.URL,
         )

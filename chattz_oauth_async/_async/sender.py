@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import httpx
 
@@ -29,6 +30,9 @@ from ..protocol import HTTPRequest
 __all__ = ["Response", "Sender", "Wire"]
 
 logger = logging.getLogger("chattz_oauth_async")
+
+#: A session sends to a handful of endpoint URLs; more than this are not cached.
+_MAX_PARSED_URLS = 8
 
 #: Status, decoded body, headers.
 Response = tuple[int, bytes, httpx.Headers]
@@ -69,6 +73,10 @@ class Sender:
         # httpx2's client has the same API as httpx's; only its exception
         # classes differ, and HttpxErrors picks the right ones.
         self._errors = HttpxErrors.for_client(template)
+        # The session's endpoint URLs, parsed once into the library's URL class:
+        # build_request() parses a string URL on every call (13-23 us a request,
+        # benchmarks/hotpath.py: the flow went from 0.86 to 0.99 of the floor).
+        self._urls: dict[str, Any] = {}
         # Accept only encodings the body limiter inflates with a bound: httpx
         # also offers br and zstd when their packages are installed.
         offered = template.headers.get("accept-encoding", "")
@@ -144,9 +152,14 @@ class Sender:
         what: str,
         wire: Wire,
     ) -> Response:
+        url = self._urls.get(request.url)
+        if url is None:
+            url = self._errors.url(request.url)
+            if len(self._urls) < _MAX_PARSED_URLS:
+                self._urls[request.url] = url
         http_request = client.build_request(
             request.method,
-            request.url,
+            url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
         )
