@@ -67,10 +67,9 @@ async def library_default(base_url: str, stack: contextlib.AsyncExitStack) -> Fl
 
 
 async def library_httpx2(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
-    """AsyncChattzOAuth over an httpx2.AsyncClient passed in (no redirects, its timeouts)."""
-    client = await stack.enter_async_context(httpx2.AsyncClient(follow_redirects=False))
+    """AsyncChattzOAuth(..., http="httpx2"): the session builds its client on httpx2."""
     session = AsyncChattzOAuth(
-        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url, http_client=client
+        CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url, http="httpx2"
     )
     stack.push_async_callback(session.aclose)
     return _session_flow(session)
@@ -80,7 +79,7 @@ LOAD_CONTENDERS: dict[str, LoadMaker] = {
     "raw httpx": raw_httpx,
     "AsyncChattzOAuth() default (httpx)": library_default,
     "raw httpx2": raw_httpx2,
-    "AsyncChattzOAuth(http_client=httpx2.AsyncClient())": library_httpx2,
+    'AsyncChattzOAuth(http="httpx2")': library_httpx2,
 }
 
 
