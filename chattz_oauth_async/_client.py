@@ -127,9 +127,10 @@ class ClientRecipe:
     send a loopback ``http://`` provider's client secret to a proxy in
     cleartext, and a SOCKS or malformed proxy variable would break
     construction). Certificates are always verified; the CAs trusted are
-    certifi's, or those ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name (the standard
-    way to trust a private CA; these variables add trust roots, they cannot
-    turn verification off). One TLS context is shared by every client
+    certifi's (httpx) or the system's (httpx2), or, when ``SSL_CERT_FILE``/
+    ``SSL_CERT_DIR`` are set, exactly the ones they name (the standard way to
+    trust a private CA; they choose the trusted roots, they cannot turn
+    verification off). One TLS context is shared by every client
     built, so a new event loop does not load the CA bundle again.
 
     Args:
