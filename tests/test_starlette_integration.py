@@ -169,7 +169,7 @@ async def test_checklist_2_login_cookie_attributes_on_loopback_http(site: Site) 
         response = await browser.get("/login")
     state = state_of(response.headers["location"])
     [(name, cookie)] = set_cookies(response).items()
-    expected = (site.login.cookies.name_for(state, secure=False), "lax", "/", "600", True)
+    expected = (site.login.cookies.name_for(state, secure=False), "Lax", "/", "600", True)
     assert expected == (
         name,
         cookie["samesite"],

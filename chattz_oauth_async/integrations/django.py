@@ -43,8 +43,10 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+from ._web import missing_extra
 
 try:
     from asgiref.sync import sync_to_async
@@ -52,17 +54,14 @@ try:
     from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed  # type: ignore[import-untyped]
     from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "chattz_oauth_async.integrations.django needs Django: "
-        "pip install 'chattz_oauth_async[django]'"
-    ) from exc
+    raise missing_extra(__name__, "Django", "django") from exc
 
 from .._async.session import AsyncChattzOAuth
 from .._sync.session import ChattzOAuth
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
-from ._web import LoginResult, error_page, logger, post_login_target
-from .cookies import LoginCookies, SetCookie
+from ._web import LoginResult, error_page, logger, post_login_target, set_cookies
+from .cookies import LoginCookies
 
 __all__ = [
     "LoginResult",
@@ -117,18 +116,22 @@ def _cached(kind: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return made
 
 
+def _session(kind: str, make: type[_Session]) -> _Session:
+    key = _session_settings()
+    client_id, secret, redirect_uri, options = key
+    built: _Session = _cached(
+        kind, key, lambda: make(client_id, secret, redirect_uri, **dict(options))
+    )
+    return built
+
+
 def get_session() -> ChattzOAuth:
     """The process's sync session, built from the ``CHATTZ_*`` settings on first use.
 
     Raises:
         ConfigurationError: A required setting is missing or invalid.
     """
-    key = _session_settings()
-    client_id, secret, redirect_uri, options = key
-    built: ChattzOAuth = _cached(
-        "sync", key, lambda: ChattzOAuth(client_id, secret, redirect_uri, **dict(options))
-    )
-    return built
+    return _session("sync", ChattzOAuth)
 
 
 def get_async_session() -> AsyncChattzOAuth:
@@ -137,12 +140,7 @@ def get_async_session() -> AsyncChattzOAuth:
     Raises:
         ConfigurationError: A required setting is missing or invalid.
     """
-    key = _session_settings()
-    client_id, secret, redirect_uri, options = key
-    built: AsyncChattzOAuth = _cached(
-        "async", key, lambda: AsyncChattzOAuth(client_id, secret, redirect_uri, **dict(options))
-    )
-    return built
+    return _session("async", AsyncChattzOAuth)
 
 
 def login_cookies() -> LoginCookies:
@@ -177,19 +175,6 @@ def _on_success(given: SuccessHandler | None) -> SuccessHandler:
     return handler
 
 
-def _set(response: HttpResponse, cookies: Sequence[SetCookie]) -> None:
-    for cookie in cookies:
-        response.set_cookie(
-            cookie.name,
-            cookie.value,
-            max_age=cookie.max_age,
-            path=cookie.path,
-            secure=cookie.secure,
-            httponly=True,
-            samesite="Lax",
-        )
-
-
 def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
     return cookies.is_secure(request.build_absolute_uri())
 
@@ -209,7 +194,7 @@ def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> Htt
     response["Location"] = login.url
     response["Cache-Control"] = "no-store"
     secure = _is_secure(cookies, request)
-    _set(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
+    set_cookies(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
     return response
 
 
@@ -228,7 +213,9 @@ def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[t
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     cookies = login_cookies()
     states = request.GET.getlist("state")
-    _set(response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request)))
+    set_cookies(
+        response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request))
+    )
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
