@@ -19,7 +19,8 @@ import httpx
 import pytest
 import trio
 
-from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError, RetryPolicy
+from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError
+from tests._async.support import loopback_session
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 TOKEN = {"access_token": "AT-loops", "token_type": "Bearer", "expires_in": 3600}
@@ -47,15 +48,7 @@ def server() -> Iterator[RawServer]:
 
 def session_for(server: RawServer, stack: str = "httpx", **kwargs: Any) -> AsyncChattzOAuth:
     """A session built outside any event loop, as at module import."""
-    return AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
-        "http://127.0.0.1/cb",
-        base_url=server.base_url,
-        retry=RetryPolicy(attempts=1),
-        http=stack,  # type: ignore[arg-type]
-        **kwargs,
-    )
+    return loopback_session(server, http=stack, **kwargs)
 
 
 async def flow(chattz: AsyncChattzOAuth) -> int:

@@ -46,6 +46,28 @@ def raw_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
     )
 
 
+def loopback_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
+    """A session on ``server`` over real loopback sockets, retries off."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return AsyncChattzOAuth(
+        "client", "s3cr3t", LOOPBACK_REDIRECT, base_url=server.base_url, **kwargs
+    )
+
+
+def transport_session(
+    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
+) -> AsyncChattzOAuth:
+    """A session that builds and owns its client over an in-process httpx.MockTransport."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return AsyncChattzOAuth(
+        "client",
+        "s3cr3t",
+        "https://app.example/cb",
+        transport=httpx.MockTransport(handler),
+        **kwargs,
+    )
+
+
 def mock_session(
     handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
 ) -> tuple[AsyncChattzOAuth, httpx.AsyncClient]:

@@ -34,6 +34,8 @@ from chattz_oauth_async import (
 )
 from tests.helpers import async_gather
 
+from .support import transport_session
+
 pytestmark = pytest.mark.anyio
 
 CLIENT_ID = "abc123"
@@ -710,13 +712,7 @@ async def test_login_that_never_reached_the_provider_stays_retryable() -> None:
             raise answer
         return answer
 
-    session = AsyncChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportError):
@@ -734,13 +730,7 @@ async def test_login_whose_exchange_was_sent_is_spent_even_on_failure() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow")
 
-    session = AsyncChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportTimeout):

@@ -48,6 +48,28 @@ def raw_session(server: RawServer, **kwargs: Any) -> ChattzOAuth:
     )
 
 
+def loopback_session(server: RawServer, **kwargs: Any) -> ChattzOAuth:
+    """A session on ``server`` over real loopback sockets, retries off."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return ChattzOAuth(
+        "client", "s3cr3t", LOOPBACK_REDIRECT, base_url=server.base_url, **kwargs
+    )
+
+
+def transport_session(
+    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
+) -> ChattzOAuth:
+    """A session that builds and owns its client over an in-process httpx.MockTransport."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return ChattzOAuth(
+        "client",
+        "s3cr3t",
+        "https://app.example/cb",
+        transport=httpx.MockTransport(handler),
+        **kwargs,
+    )
+
+
 def mock_session(
     handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
 ) -> tuple[ChattzOAuth, httpx.Client]:

@@ -36,6 +36,8 @@ from chattz_oauth_async import (
 )
 from tests.helpers import sync_gather
 
+from .support import transport_session
+
 
 CLIENT_ID = "abc123"
 CLIENT_SECRET = "s3cr3t-client-secret"
@@ -711,13 +713,7 @@ def test_login_that_never_reached_the_provider_stays_retryable() -> None:
             raise answer
         return answer
 
-    session = ChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportError):
@@ -735,13 +731,7 @@ def test_login_whose_exchange_was_sent_is_spent_even_on_failure() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow")
 
-    session = ChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportTimeout):
