@@ -23,20 +23,11 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import ErrorPage, FakeChattz, FakeUser, parse_form
+from tests.helpers import FakeClock
 
 pytestmark = pytest.mark.anyio
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-class FrozenClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def query(url: str) -> dict[str, list[str]]:
@@ -372,7 +363,7 @@ async def test_refresh_tokens_and_rotation(rotate: bool) -> None:
 
 async def test_expired_token_gets_401_invalid_token() -> None:
     """After advance() past the lifetime, userinfo answers 401 invalid_token."""
-    clock = FrozenClock()
+    clock = FakeClock()
     fake = FakeChattz(clock=clock, token_lifetime=100)
     async with fake.session(clock=clock) as chattz:
         token = await chattz.exchange_code(get_code(fake))

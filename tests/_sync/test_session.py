@@ -34,7 +34,7 @@ from chattz_oauth_async import (
     TransportError,
     TransportTimeout,
 )
-from tests.helpers import sync_gather
+from tests.helpers import FakeClock, sync_gather
 
 from .support import transport_session
 
@@ -53,16 +53,6 @@ USER = {
     "avatar": "https://chattz.net/avatars/123.png",
 }
 NO_RETRY = RetryPolicy(attempts=1)
-
-
-class FakeClock:
-    """A clock the tests move by hand."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
