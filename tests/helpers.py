@@ -29,6 +29,15 @@ CLIENT_SECRET = "s3cr3t-CLIENT-secret-value"
 CODE = "the-authorization-CODE-1234"
 ACCESS_TOKEN = "AT-access-token-value-5678"
 REFRESH_TOKEN = "RT-refresh-token-value-9012"
+#: The userinfo example of the Chattz documentation.
+DOCUMENTED_USER: dict[str, Any] = {
+    "id": 123,
+    "username": "johndoe",
+    "email": "johndoe@example.com",
+    "first_name": "John",
+    "last_name": "Doe",
+    "avatar": "https://chattz.net/avatars/123.png",
+}
 #: A login-state key long enough for signing_keys(), and another one.
 LOGIN_KEY = "k" * 32
 OTHER_LOGIN_KEY = "o" * 32
@@ -119,16 +128,13 @@ def token_body(**fields: Any) -> bytes:
 
 def user_body(**fields: Any) -> bytes:
     """A JSON userinfo response, changed by ``fields`` (``...`` removes one)."""
-    data: dict[str, Any] = {
-        "id": 123,
-        "username": "johndoe",
-        "email": "johndoe@example.com",
-        "first_name": "John",
-        "last_name": "Doe",
-        "avatar": "https://chattz.net/a.png",
-    }
-    data.update(fields)
+    data = {**DOCUMENTED_USER, **fields}
     return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+
+
+def oauth_error_fields(error: OAuthError) -> tuple[str, str | None, int | None]:
+    """An OAuthError's error code, description and HTTP status, to compare in one assert."""
+    return error.error, error.error_description, error.status_code
 
 
 def parse_token(status: int, body: bytes) -> Token:

@@ -30,11 +30,13 @@ from chattz_oauth_async.protocol import (
 from tests.helpers import (
     ACCESS_TOKEN,
     CONFIG,
+    DOCUMENTED_USER,
     NOW,
     PROPERTY,
     json_body,
     json_bytes,
     json_values,
+    oauth_error_fields,
     only_typed_errors,
     parse_token,
     token_body,
@@ -181,23 +183,8 @@ def test_parse_token_response_without_expiry_never_expires_locally() -> None:
 
 def test_parse_userinfo_documented_example() -> None:
     """The documented userinfo example parses into a ChattzUser."""
-    raw = {
-        "id": 123,
-        "username": "johndoe",
-        "email": "johndoe@example.com",
-        "first_name": "John",
-        "last_name": "Doe",
-        "avatar": "...",
-    }
-    expected = ChattzUser(
-        id=123,
-        username="johndoe",
-        email="johndoe@example.com",
-        first_name="John",
-        last_name="Doe",
-        avatar="...",
-        raw=raw,
-    )
+    raw = {**DOCUMENTED_USER, "avatar": "..."}
+    expected = ChattzUser(**raw, raw=raw)
     assert expected == parse_userinfo_response(200, json_body(raw))
 
 
@@ -351,11 +338,7 @@ def test_checklist_24_error_wins_over_access_token(status: int) -> None:
     body = token_body(error="invalid_grant", error_description="code used")
     with pytest.raises(OAuthError) as info:
         parse_token(status, body)
-    assert ("invalid_grant", "code used", status) == (
-        info.value.error,
-        info.value.error_description,
-        info.value.status_code,
-    )
+    assert ("invalid_grant", "code used", status) == oauth_error_fields(info.value)
 
 
 @pytest.mark.checklist(24)
@@ -431,11 +414,7 @@ def test_checklist_28_401_www_authenticate_is_invalid_token() -> None:
     }
     with pytest.raises(InvalidTokenError) as info:
         parse_userinfo_response(401, b"<html>nope</html>", headers)
-    assert ("invalid_token", "expired", 401) == (
-        info.value.error,
-        info.value.error_description,
-        info.value.status_code,
-    )
+    assert ("invalid_token", "expired", 401) == oauth_error_fields(info.value)
 
 
 @pytest.mark.checklist(28)

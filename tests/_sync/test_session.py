@@ -34,7 +34,7 @@ from chattz_oauth_async import (
     TransportError,
     TransportTimeout,
 )
-from tests.helpers import FakeClock, sync_gather
+from tests.helpers import DOCUMENTED_USER, FakeClock, sync_gather, oauth_error_fields
 
 from .support import transport_session
 
@@ -44,14 +44,7 @@ CLIENT_SECRET = "s3cr3t-client-secret"
 REDIRECT_URI = "https://example.com/chattz-callback"
 BASE = "https://chattz.net"
 ACCESS_TOKEN = "abcdef1234567890"
-USER = {
-    "id": 123,
-    "username": "johndoe",
-    "email": "johndoe@example.com",
-    "first_name": "John",
-    "last_name": "Doe",
-    "avatar": "https://chattz.net/avatars/123.png",
-}
+USER = DOCUMENTED_USER
 NO_RETRY = RetryPolicy(attempts=1)
 
 
@@ -160,11 +153,7 @@ def test_exchange_code_oauth_error_body(
     )
     with pytest.raises(OAuthError) as caught:
         chattz.exchange_code("used-code")
-    assert ("invalid_grant", "code already used", 400) == (
-        caught.value.error,
-        caught.value.error_description,
-        caught.value.status_code,
-    )
+    assert ("invalid_grant", "code already used", 400) == oauth_error_fields(caught.value)
 
 
 def test_exchange_code_html_page_is_a_provider_error(
@@ -208,15 +197,7 @@ def test_userinfo_sends_bearer_and_parses_the_documented_user(
     request = route.calls.last.request
     assert f"Bearer {ACCESS_TOKEN}" == request.headers["authorization"]
     assert ACCESS_TOKEN not in str(request.url)
-    expected = ChattzUser(
-        id=123,
-        username="johndoe",
-        email="johndoe@example.com",
-        first_name="John",
-        last_name="Doe",
-        avatar="https://chattz.net/avatars/123.png",
-        raw={**USER, "locale": "en"},
-    )
+    expected = ChattzUser(**USER, raw={**USER, "locale": "en"})
     assert expected == user
     assert "en" == user.raw["locale"]
 
@@ -243,11 +224,7 @@ def test_userinfo_401_is_invalid_token(
     )
     with pytest.raises(InvalidTokenError) as caught:
         chattz.userinfo(ACCESS_TOKEN)
-    assert ("invalid_token", "expired", 401) == (
-        caught.value.error,
-        caught.value.error_description,
-        caught.value.status_code,
-    )
+    assert ("invalid_token", "expired", 401) == oauth_error_fields(caught.value)
 
 
 def test_userinfo_403_is_insufficient_scope(
