@@ -34,9 +34,8 @@ async def _expired_holder(
     return holder
 
 
-async def test_refresh_rotates_and_the_old_refresh_token_dies() -> None:
+async def test_refresh_rotates_and_the_old_refresh_token_dies(clock: FakeClock) -> None:
     """A rotating provider returns a new refresh token; the old one gives invalid_grant."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=True)
     async with fake.session(clock=clock) as chattz:
         first = await _log_in(fake, chattz)
@@ -51,9 +50,8 @@ async def test_refresh_rotates_and_the_old_refresh_token_dies() -> None:
     assert ("invalid_grant", 123) == (caught.value.error, user.id)
 
 
-async def test_refresh_keeps_the_refresh_token_when_not_rotated() -> None:
+async def test_refresh_keeps_the_refresh_token_when_not_rotated(clock: FakeClock) -> None:
     """Without rotation the provider sends no new refresh token and the old one is kept."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=False)
     async with fake.session(clock=clock) as chattz:
         first = await _log_in(fake, chattz)
@@ -61,9 +59,10 @@ async def test_refresh_keeps_the_refresh_token_when_not_rotated() -> None:
     assert first.refresh_token == second.refresh_token
 
 
-async def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> None:
+async def test_holder_refreshes_once_past_expiry_and_persists_the_rotation(
+    clock: FakeClock,
+) -> None:
     """Ten callers after expiry cause one refresh; the hook sees the rotated token."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     saved: list[Token] = []
 
@@ -86,9 +85,8 @@ async def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> 
     assert first.refresh_token != holder.token.refresh_token
 
 
-async def test_expired_token_without_refresh_token_needs_a_new_login() -> None:
+async def test_expired_token_without_refresh_token_needs_a_new_login(clock: FakeClock) -> None:
     """A provider that issues no refresh token: the expired token says to log in again."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, token_lifetime=600)
     async with fake.session(clock=clock) as chattz:
         token = await _log_in(fake, chattz)
@@ -101,9 +99,8 @@ def _refreshes(fake: FakeChattz) -> int:
     return sum(1 for r in fake.requests if r.form.get("grant_type") == "refresh_token")
 
 
-async def test_waiters_share_a_failed_refresh() -> None:
+async def test_waiters_share_a_failed_refresh(clock: FakeClock) -> None:
     """Six callers and a failing refresh: one POST, and all six get its error."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     async with fake.session(clock=clock) as chattz:
         holder = await _expired_holder(fake, chattz, clock)
@@ -123,9 +120,8 @@ async def test_waiters_share_a_failed_refresh() -> None:
     assert first == holder.token
 
 
-async def test_a_caller_after_a_failed_refresh_tries_again() -> None:
+async def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> None:
     """The refresh failed; the next caller sends a new one, which succeeds."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     async with fake.session(clock=clock) as chattz:
         holder = await _expired_holder(fake, chattz, clock)
@@ -136,9 +132,8 @@ async def test_a_caller_after_a_failed_refresh_tries_again() -> None:
     assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
 
 
-async def test_holder_with_a_non_token_is_a_configuration_error() -> None:
+async def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:
     """The holder names its own class when given something other than a Token."""
-    clock = FakeClock()
     fake = FakeChattz(clock=clock)
     async with fake.session(clock=clock) as chattz:
         with pytest.raises(ConfigurationError) as caught:

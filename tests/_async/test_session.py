@@ -48,12 +48,6 @@ NO_RETRY = RetryPolicy(attempts=1)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    """A frozen clock."""
-    return FakeClock()
-
-
-@pytest.fixture
 def provider() -> Iterator[respx.MockRouter]:
     """The Chattz endpoints, mocked; no request leaves the process."""
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
