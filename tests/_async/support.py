@@ -60,24 +60,12 @@ def transport_session(
     """A session that builds and owns its client over an in-process httpx.MockTransport."""
     kwargs.setdefault("retry", NO_RETRY)
     return AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
+        CLIENT_ID,
+        SECRET,
         "https://app.example/cb",
         transport=httpx.MockTransport(handler),
         **kwargs,
     )
-
-
-def mock_session(
-    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
-) -> tuple[AsyncChattzOAuth, httpx.AsyncClient]:
-    """A session over an in-process httpx.MockTransport (close the client after)."""
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    kwargs.setdefault("retry", NO_RETRY)
-    session = AsyncChattzOAuth(
-        CLIENT_ID, SECRET, "https://app.example/cb", http_client=client, **kwargs
-    )
-    return session, client
 
 
 def token_requests(fake: FakeChattz) -> int:

@@ -62,24 +62,12 @@ def transport_session(
     """A session that builds and owns its client over an in-process httpx.MockTransport."""
     kwargs.setdefault("retry", NO_RETRY)
     return ChattzOAuth(
-        "client",
-        "s3cr3t",
+        CLIENT_ID,
+        SECRET,
         "https://app.example/cb",
         transport=httpx.MockTransport(handler),
         **kwargs,
     )
-
-
-def mock_session(
-    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
-) -> tuple[ChattzOAuth, httpx.Client]:
-    """A session over an in-process httpx.MockTransport (close the client after)."""
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    kwargs.setdefault("retry", NO_RETRY)
-    session = ChattzOAuth(
-        CLIENT_ID, SECRET, "https://app.example/cb", http_client=client, **kwargs
-    )
-    return session, client
 
 
 def token_requests(fake: FakeChattz) -> int:
