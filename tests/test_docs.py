@@ -296,17 +296,18 @@ APP_SECRET = "docs-test-secret-key-" * 2
 
 
 @pytest.fixture
-def served_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChattz]:
+def chattz_redirect_uri() -> str:
+    """The redirect URI of the apps under test (Starlette's TestClient on testserver)."""
+    return "https://testserver/callback"
+
+
+@pytest.fixture
+def served_fake(
+    fake_chattz: FakeChattz, chattz_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> FakeChattz:
     """A fake provider on loopback, with the CHATTZ_* variables an app's from_env() reads."""
-    fake = FakeChattz()
-    client = fake.add_client("docs-app", "docs-app-secret", "https://testserver/callback")
-    with fake.serve() as server:
-        monkeypatch.setenv("CHATTZ_CLIENT_ID", client.client_id)
-        monkeypatch.setenv("CHATTZ_CLIENT_SECRET", client.client_secret)
-        monkeypatch.setenv("CHATTZ_REDIRECT_URI", client.redirect_uri)
-        monkeypatch.setenv("CHATTZ_BASE_URL", server.base_url)
-        monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
-        yield fake
+    monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
+    return fake_chattz
 
 
 def run_block(name: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,17 +42,18 @@ def test_readme_links_are_absolute() -> None:
 
 
 @pytest.fixture
-def served_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChattz]:
+def chattz_redirect_uri() -> str:
+    """The redirect URI of the apps under test (Starlette's TestClient on testserver)."""
+    return "https://testserver/callback"
+
+
+@pytest.fixture
+def served_fake(
+    fake_chattz: FakeChattz, chattz_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> FakeChattz:
     """A fake provider on loopback, with the variables the README's example reads."""
-    fake = FakeChattz()
-    client = fake.add_client("readme-app", "readme-secret", "https://testserver/callback")
-    with fake.serve() as server:
-        monkeypatch.setenv("CHATTZ_CLIENT_ID", client.client_id)
-        monkeypatch.setenv("CHATTZ_CLIENT_SECRET", client.client_secret)
-        monkeypatch.setenv("CHATTZ_REDIRECT_URI", client.redirect_uri)
-        monkeypatch.setenv("CHATTZ_BASE_URL", server.base_url)
-        monkeypatch.setenv("APP_SECRET_KEY", "readme-secret-key-" * 2)
-        yield fake
+    monkeypatch.setenv("APP_SECRET_KEY", "readme-secret-key-" * 2)
+    return fake_chattz
 
 
 def test_readme_fastapi_example_logs_a_user_in(served_fake: FakeChattz) -> None:
