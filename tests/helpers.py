@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -55,6 +56,15 @@ def sync_gather(calls: list[Callable[[], None]]) -> None:
     with ThreadPoolExecutor(max_workers=min(32, len(calls))) as pool:
         for future in [pool.submit(call) for call in calls]:
             future.result()
+
+
+def in_threads(calls: list[Callable[[], None]], timeout: float) -> None:
+    """Start one thread per call at once, then wait up to ``timeout`` seconds for each."""
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
 
 
 class FakeClock:

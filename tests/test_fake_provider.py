@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,7 +23,7 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import ErrorPage, FakeChattz, FakeUser, parse_form
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, in_threads
 
 pytestmark = pytest.mark.anyio
 
@@ -558,9 +558,5 @@ def test_concurrent_served_logins_do_not_mix(fake: FakeChattz, served: str) -> N
             token = chattz.complete_login(fake.authorize(started.url, user=user), started)
             results[user.id] = chattz.userinfo(token).username
 
-    threads = [threading.Thread(target=login, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    in_threads([functools.partial(login, user) for user in users], timeout=30)
     assert {u.id: u.username for u in users} == results
