@@ -34,6 +34,7 @@ import pytest
 
 import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
+from tests import served
 from tests.test_testing_examples import DJANGO, FASTAPI, FLASK
 
 pytest_plugins = ["pytester"]
@@ -292,22 +293,9 @@ def test_security_page_covers_every_checklist_line() -> None:
 
 # --- the code blocks that run -----------------------------------------------------
 
-APP_SECRET = "docs-test-secret-key-" * 2
-
-
-@pytest.fixture
-def chattz_redirect_uri() -> str:
-    """The redirect URI of the apps under test (Starlette's TestClient on testserver)."""
-    return "https://testserver/callback"
-
-
-@pytest.fixture
-def served_fake(
-    fake_chattz: FakeChattz, chattz_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> FakeChattz:
-    """A fake provider on loopback, with the CHATTZ_* variables an app's from_env() reads."""
-    monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
-    return fake_chattz
+APP_SECRET = served.APP_SECRET
+chattz_redirect_uri = served.chattz_redirect_uri
+served_fake = served.served_fake
 
 
 def run_block(name: str) -> dict[str, Any]:

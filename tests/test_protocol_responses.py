@@ -211,42 +211,48 @@ def test_checklist_18_bearer_in_any_case_accepted_and_normalised(token_type: str
     assert ("Bearer", ACCESS_TOKEN) == (token.token_type, token.access_token)
 
 
+#: token_type values that are not bearer, or not a string at all (``...``: absent).
+BAD_TOKEN_TYPES: list[object] = [
+    "mac",
+    "MAC",
+    "DPoP",
+    "dpop",
+    "",
+    None,
+    ...,
+    1,
+    ["Bearer"],
+    "Bearer ",
+    "Bearer\n",
+]
+#: access_token values that are missing, empty, not a string or break a header.
+BAD_ACCESS_TOKENS: list[object] = [
+    ...,
+    None,
+    "",
+    0,
+    1.5,
+    True,
+    [],
+    {},
+    ["AT"],
+    "AT\r\nX-Injected: 1",
+    "AT\n",
+    "A T",
+    "\u00e9AT",
+]
+
+
 @pytest.mark.parametrize(
     "body",
     [
         *(
             pytest.param(token_body(token_type=value), marks=pytest.mark.checklist(19))
-            for value in [
-                "mac",
-                "MAC",
-                "DPoP",
-                "dpop",
-                "",
-                None,
-                ...,
-                1,
-                ["Bearer"],
-                "Bearer ",
-                "Bearer\n",
-            ]
+            for value in BAD_TOKEN_TYPES
         ),
         *(
             pytest.param(token_body(access_token=value), marks=pytest.mark.checklist(20))
-            for value in [
-                ...,
-                None,
-                "",
-                0,
-                1.5,
-                True,
-                [],
-                {},
-                ["AT"],
-                "AT\r\nX-Injected: 1",
-                "AT\n",
-                "A T",
-                "\u00e9AT",
-            ]
+            for value in BAD_ACCESS_TOKENS
         ),
         *(
             pytest.param(body, marks=pytest.mark.checklist(21))

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chattz_oauth_async.testing import FakeChattz
+from tests import served
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text()
@@ -41,19 +40,8 @@ def test_readme_links_are_absolute() -> None:
     assert ([], True) == (relative, len(targets) >= 10)
 
 
-@pytest.fixture
-def chattz_redirect_uri() -> str:
-    """The redirect URI of the apps under test (Starlette's TestClient on testserver)."""
-    return "https://testserver/callback"
-
-
-@pytest.fixture
-def served_fake(
-    fake_chattz: FakeChattz, chattz_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> FakeChattz:
-    """A fake provider on loopback, with the variables the README's example reads."""
-    monkeypatch.setenv("APP_SECRET_KEY", "readme-secret-key-" * 2)
-    return fake_chattz
+chattz_redirect_uri = served.chattz_redirect_uri
+served_fake = served.served_fake
 
 
 def test_readme_fastapi_example_logs_a_user_in(served_fake: FakeChattz) -> None:
