@@ -198,8 +198,10 @@ def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> Htt
     return response
 
 
-def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[tuple[str, str]]]:
-    """The browser's login for this callback, and the callback's parameters (repeats kept)."""
+def _read(
+    request: HttpRequest, session: _Session
+) -> tuple[LoginRequest, list[tuple[str, str]], int]:
+    """The browser's login for this callback, its parameters (repeats kept), the login max age."""
     cookies = login_cookies()
     login = cookies.read(
         request.GET.getlist("state"),
@@ -207,7 +209,8 @@ def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[t
         secure=_is_secure(cookies, request),
         now=session.clock(),
     )
-    return login, [(name, value) for name, values in request.GET.lists() for value in values]
+    params = [(name, value) for name, values in request.GET.lists() for value in values]
+    return login, params, cookies.max_age
 
 
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -249,12 +252,10 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    session = get_session()
-    handler = _on_success(on_success)
+    session, handler = get_session(), _on_success(on_success)
     try:
-        login, params = _read(request, session)
-        cookies = login_cookies()
-        token = session.complete_login(params, login, max_age=cookies.max_age)
+        login, params, max_age = _read(request, session)
+        token = session.complete_login(params, login, max_age=max_age)
         user = session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, _error_response(exc))
@@ -277,12 +278,10 @@ async def async_callback_view(
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    session = get_async_session()
-    handler = _on_success(on_success)
+    session, handler = get_async_session(), _on_success(on_success)
     try:
-        login, params = _read(request, session)
-        cookies = login_cookies()
-        token = await session.complete_login(params, login, max_age=cookies.max_age)
+        login, params, max_age = _read(request, session)
+        token = await session.complete_login(params, login, max_age=max_age)
         user = await session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, _error_response(exc))
