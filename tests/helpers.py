@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,6 +30,15 @@ CLIENT_SECRET = "s3cr3t-CLIENT-secret-value"
 CODE = "the-authorization-CODE-1234"
 ACCESS_TOKEN = "AT-access-token-value-5678"
 REFRESH_TOKEN = "RT-refresh-token-value-9012"
+#: The userinfo example of the Chattz documentation.
+DOCUMENTED_USER: dict[str, Any] = {
+    "id": 123,
+    "username": "johndoe",
+    "email": "johndoe@example.com",
+    "first_name": "John",
+    "last_name": "Doe",
+    "avatar": "https://chattz.net/avatars/123.png",
+}
 #: A login-state key long enough for signing_keys(), and another one.
 LOGIN_KEY = "k" * 32
 OTHER_LOGIN_KEY = "o" * 32
@@ -46,6 +56,15 @@ def sync_gather(calls: list[Callable[[], None]]) -> None:
     with ThreadPoolExecutor(max_workers=min(32, len(calls))) as pool:
         for future in [pool.submit(call) for call in calls]:
             future.result()
+
+
+def in_threads(calls: list[Callable[[], None]], timeout: float) -> None:
+    """Start one thread per call at once, then wait up to ``timeout`` seconds for each."""
+    threads = [threading.Thread(target=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
 
 
 class FakeClock:
@@ -119,16 +138,13 @@ def token_body(**fields: Any) -> bytes:
 
 def user_body(**fields: Any) -> bytes:
     """A JSON userinfo response, changed by ``fields`` (``...`` removes one)."""
-    data: dict[str, Any] = {
-        "id": 123,
-        "username": "johndoe",
-        "email": "johndoe@example.com",
-        "first_name": "John",
-        "last_name": "Doe",
-        "avatar": "https://chattz.net/a.png",
-    }
-    data.update(fields)
+    data = {**DOCUMENTED_USER, **fields}
     return json.dumps({k: v for k, v in data.items() if v is not ...}).encode()
+
+
+def oauth_error_fields(error: OAuthError) -> tuple[str, str | None, int | None]:
+    """An OAuthError's error code, description and HTTP status, to compare in one assert."""
+    return error.error, error.error_description, error.status_code
 
 
 def parse_token(status: int, body: bytes) -> Token:

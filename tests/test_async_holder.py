@@ -7,22 +7,13 @@ import pytest
 
 from chattz_oauth_async import AsyncTokenHolder, Token
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import FakeClock
 
 pytestmark = pytest.mark.anyio
 
 
-class Clock:
-    """One clock shared by the fake provider and the session."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def _expired_holder(
-    fake: FakeChattz, clock: Clock, saved: list[Token]
+    fake: FakeChattz, clock: FakeClock, saved: list[Token]
 ) -> tuple[AsyncTokenHolder, Token]:
     chattz = fake.session(clock=clock)
     login = chattz.start_login()
@@ -38,7 +29,7 @@ async def _expired_holder(
 @pytest.mark.checklist(34)
 async def test_cancelled_refresh_keeps_the_rotated_refresh_token() -> None:
     """A caller cancelled mid-refresh: the rotated token is still kept and persisted."""
-    clock = Clock()
+    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     saved: list[Token] = []
     holder, first = await _expired_holder(fake, clock, saved)
@@ -60,7 +51,7 @@ async def test_native_asyncio_cancel_keeps_the_rotated_refresh_token(anyio_backe
     """task.cancel() on asyncio mid-refresh: the caller is cancelled, the token still kept."""
     import asyncio
 
-    clock = Clock()
+    clock = FakeClock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     saved: list[Token] = []
     holder, first = await _expired_holder(fake, clock, saved)

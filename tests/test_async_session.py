@@ -24,6 +24,7 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests._async.support import loopback_session
 from tests.rawserver import RawServer, raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -41,14 +42,7 @@ def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
 def stall_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
     """A session on a real loopback socket with generous deadlines of its own."""
     kwargs.setdefault("total_timeout", 30)
-    return AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
-        "http://127.0.0.1/cb",
-        base_url=server.base_url,
-        retry=RetryPolicy(attempts=1),
-        **kwargs,
-    )
+    return loopback_session(server, **kwargs)
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import pytest
 from chattz_oauth_async import ConfigurationError, LoginStateError, StateMismatchError
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
 from chattz_oauth_async.login import LoginRequest
+from tests.helpers import NOW
 
 SECRET = "k" * 32
-NOW = 1_700_000_000.0
 
 
 def started(state: str = "state-1", at: float = NOW) -> LoginRequest:

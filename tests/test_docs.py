@@ -34,6 +34,7 @@ import pytest
 
 import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
+from tests import served
 from tests.test_testing_examples import DJANGO, FASTAPI, FLASK
 
 pytest_plugins = ["pytester"]
@@ -308,21 +309,9 @@ def test_development_page_lists_every_module() -> None:
 
 # --- the code blocks that run -----------------------------------------------------
 
-APP_SECRET = "docs-test-secret-key-" * 2
-
-
-@pytest.fixture
-def served_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChattz]:
-    """A fake provider on loopback, with the CHATTZ_* variables an app's from_env() reads."""
-    fake = FakeChattz()
-    client = fake.add_client("docs-app", "docs-app-secret", "https://testserver/callback")
-    with fake.serve() as server:
-        monkeypatch.setenv("CHATTZ_CLIENT_ID", client.client_id)
-        monkeypatch.setenv("CHATTZ_CLIENT_SECRET", client.client_secret)
-        monkeypatch.setenv("CHATTZ_REDIRECT_URI", client.redirect_uri)
-        monkeypatch.setenv("CHATTZ_BASE_URL", server.base_url)
-        monkeypatch.setenv("APP_SECRET_KEY", APP_SECRET)
-        yield fake
+APP_SECRET = served.APP_SECRET
+chattz_redirect_uri = served.chattz_redirect_uri
+served_fake = served.served_fake
 
 
 def run_block(name: str) -> dict[str, Any]:

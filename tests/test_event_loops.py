@@ -19,7 +19,9 @@ import httpx
 import pytest
 import trio
 
-from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError, RetryPolicy
+from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError
+from tests._async.support import loopback_session
+from tests.helpers import in_threads
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 TOKEN = {"access_token": "AT-loops", "token_type": "Bearer", "expires_in": 3600}
@@ -47,15 +49,7 @@ def server() -> Iterator[RawServer]:
 
 def session_for(server: RawServer, stack: str = "httpx", **kwargs: Any) -> AsyncChattzOAuth:
     """A session built outside any event loop, as at module import."""
-    return AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
-        "http://127.0.0.1/cb",
-        base_url=server.base_url,
-        retry=RetryPolicy(attempts=1),
-        http=stack,  # type: ignore[arg-type]
-        **kwargs,
-    )
+    return loopback_session(server, http=stack, **kwargs)
 
 
 async def flow(chattz: AsyncChattzOAuth) -> int:
@@ -110,11 +104,7 @@ def test_a_loop_per_thread_at_the_same_time(server: RawServer, stack: str) -> No
         with lock:
             results.append(ids)
 
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    in_threads([run] * 8, timeout=30)
     assert ([[7] * 5] * 8, 0) == (results, server.wait_until_closed())
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import threading
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,20 +23,11 @@ from chattz_oauth_async import (
     TransportTimeout,
 )
 from chattz_oauth_async.testing import ErrorPage, FakeChattz, FakeUser, parse_form
+from tests.helpers import FakeClock, in_threads
 
 pytestmark = pytest.mark.anyio
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
-
-
-class FrozenClock:
-    """A clock that only moves when told to."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def query(url: str) -> dict[str, list[str]]:
@@ -372,7 +363,7 @@ async def test_refresh_tokens_and_rotation(rotate: bool) -> None:
 
 async def test_expired_token_gets_401_invalid_token() -> None:
     """After advance() past the lifetime, userinfo answers 401 invalid_token."""
-    clock = FrozenClock()
+    clock = FakeClock()
     fake = FakeChattz(clock=clock, token_lifetime=100)
     async with fake.session(clock=clock) as chattz:
         token = await chattz.exchange_code(get_code(fake))
@@ -567,9 +558,5 @@ def test_concurrent_served_logins_do_not_mix(fake: FakeChattz, served: str) -> N
             token = chattz.complete_login(fake.authorize(started.url, user=user), started)
             results[user.id] = chattz.userinfo(token).username
 
-    threads = [threading.Thread(target=login, args=(user,)) for user in users]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    in_threads([functools.partial(login, user) for user in users], timeout=30)
     assert {u.id: u.username for u in users} == results

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import in_threads
 
 pytestmark = pytest.mark.network
 
@@ -119,11 +120,7 @@ def test_sixty_four_concurrent_clients_all_connect(fake: FakeChattz, served: str
         with lock:
             statuses.append(status)
 
-    threads = [threading.Thread(target=one) for _ in range(64)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    in_threads([one] * 64, timeout=60)
     assert [401] * 64 == statuses
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -90,35 +91,23 @@ def test_property_any_extra_gives_a_url_or_a_configuration_error(key: str, value
         authorize_url(CONFIG, "st", **{key: value})
 
 
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(token_request, id="code"),
+        pytest.param(refresh_request, id="refresh_token"),
+        pytest.param(userinfo_request, id="access_token"),
+    ],
+)
 @settings(max_examples=100, deadline=None)
-@given(code=lone_surrogate_texts())
-def test_property_unencodable_code_is_a_configuration_error_without_it(code: str) -> None:
-    """A code with a lone surrogate is a ConfigurationError that never shows the code."""
-    with pytest.raises(ConfigurationError) as caught:
-        token_request(CONFIG, code)
-    assert_not_leaked(code, caught.value)
-
-
-@settings(max_examples=100, deadline=None)
-@given(refresh_token=lone_surrogate_texts())
-def test_property_unencodable_refresh_token_is_a_configuration_error_without_it(
-    refresh_token: str,
+@given(secret=lone_surrogate_texts())
+def test_property_unencodable_secret_is_a_configuration_error_without_it(
+    build: Callable[[ClientConfig, str], object], secret: str
 ) -> None:
-    """A refresh token with a lone surrogate is a ConfigurationError that never shows it."""
+    """A code or token with a lone surrogate is a ConfigurationError that never shows it."""
     with pytest.raises(ConfigurationError) as caught:
-        refresh_request(CONFIG, refresh_token)
-    assert_not_leaked(refresh_token, caught.value)
-
-
-@settings(max_examples=100, deadline=None)
-@given(access_token=lone_surrogate_texts())
-def test_property_unencodable_access_token_is_a_configuration_error_without_it(
-    access_token: str,
-) -> None:
-    """An access token with a lone surrogate is a ConfigurationError that never shows it."""
-    with pytest.raises(ConfigurationError) as caught:
-        userinfo_request(CONFIG, access_token)
-    assert_not_leaked(access_token, caught.value)
+        build(CONFIG, secret)
+    assert_not_leaked(secret, caught.value)
 
 
 @settings(max_examples=200, deadline=None)

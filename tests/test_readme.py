@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from chattz_oauth_async.testing import FakeChattz
+from tests import served
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text()
@@ -42,18 +40,8 @@ def test_readme_links_are_absolute() -> None:
     assert ([], True) == (relative, len(targets) >= 10)
 
 
-@pytest.fixture
-def served_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChattz]:
-    """A fake provider on loopback, with the variables the README's example reads."""
-    fake = FakeChattz()
-    client = fake.add_client("readme-app", "readme-secret", "https://testserver/callback")
-    with fake.serve() as server:
-        monkeypatch.setenv("CHATTZ_CLIENT_ID", client.client_id)
-        monkeypatch.setenv("CHATTZ_CLIENT_SECRET", client.client_secret)
-        monkeypatch.setenv("CHATTZ_REDIRECT_URI", client.redirect_uri)
-        monkeypatch.setenv("CHATTZ_BASE_URL", server.base_url)
-        monkeypatch.setenv("APP_SECRET_KEY", "readme-secret-key-" * 2)
-        yield fake
+chattz_redirect_uri = served.chattz_redirect_uri
+served_fake = served.served_fake
 
 
 def test_readme_fastapi_example_logs_a_user_in(served_fake: FakeChattz) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from chattz_oauth_async import (
 )
 from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult, get_chattz
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import FakeClock
 
 pytestmark = pytest.mark.anyio
 
@@ -41,18 +43,6 @@ SECRET = "s" * 32
 APP_URL = "http://127.0.0.1:8000"
 
 
-class Clock:
-    """A settable clock shared by the session and the test."""
-
-    def __init__(self) -> None:
-        import time
-
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @attrs.define
 class Site:
     """The app under test, its fake provider and what its handlers saw."""
@@ -61,7 +51,7 @@ class Site:
     chattz: AsyncChattzOAuth
     login: ChattzLogin
     app: Starlette
-    clock: Clock
+    clock: FakeClock
     results: list[LoginResult] = attrs.field(factory=list)
 
     def browser(self, base_url: str = APP_URL) -> httpx.AsyncClient:
@@ -76,7 +66,7 @@ class Site:
 def build_site(
     fake: FakeChattz,
     chattz: AsyncChattzOAuth,
-    clock: Clock,
+    clock: FakeClock,
     **options: Any,
 ) -> Site:
     """A Starlette app with /login and /callback built on ChattzLogin."""
@@ -95,7 +85,7 @@ def build_site(
 async def site() -> AsyncIterator[Site]:
     """The test app on a fake provider that shows its consent page."""
     fake = FakeChattz()
-    clock = Clock()
+    clock = FakeClock(time.time())
     async with fake.session(clock=clock) as chattz:
         yield build_site(fake, chattz, clock)
 
@@ -169,7 +159,7 @@ async def test_checklist_2_login_cookie_attributes_on_loopback_http(site: Site) 
         response = await browser.get("/login")
     state = state_of(response.headers["location"])
     [(name, cookie)] = set_cookies(response).items()
-    expected = (site.login.cookies.name_for(state, secure=False), "lax", "/", "600", True)
+    expected = (site.login.cookies.name_for(state, secure=False), "Lax", "/", "600", True)
     assert expected == (
         name,
         cookie["samesite"],
@@ -215,7 +205,7 @@ async def test_checklist_2_cookie_is_secure_on_plain_http_to_a_public_host(site:
 
 async def test_secure_false_override_and_path_scoped_cookie() -> None:
     """secure=False and cookie_path='/auth' give a non-Secure cookie scoped to /auth."""
-    fake, clock = FakeChattz(), Clock()
+    fake, clock = FakeChattz(), FakeClock(time.time())
     async with fake.session(clock=clock) as chattz:
         site = build_site(fake, chattz, clock, secure=False, cookie_path="/auth")
         async with site.browser("http://app.example") as browser:
@@ -230,7 +220,7 @@ async def test_secure_false_override_and_path_scoped_cookie() -> None:
 
 async def test_https_site_full_login_with_host_prefixed_cookie() -> None:
     """A whole login over https works with the __Host- cookie."""
-    fake, clock = FakeChattz(), Clock()
+    fake, clock = FakeChattz(), FakeClock(time.time())
     fake.add_client("https-client", "https-secret", "https://app.example/callback")
     async with fake.session(
         clock=clock,
@@ -435,7 +425,7 @@ async def test_expired_login_gives_login_expired_page(site: Site) -> None:
 
 async def test_key_rotation_completes_logins_started_before_it() -> None:
     """A login sealed with the old key completes after the app rotates to [new, old]."""
-    fake, clock = FakeChattz(), Clock()
+    fake, clock = FakeChattz(), FakeClock(time.time())
     async with fake.session(clock=clock) as chattz:
         before = build_site(fake, chattz, clock, secret_key="old-key-" * 4)
         after = build_site(fake, chattz, clock, secret_key=["new-key-" * 4, "old-key-" * 4])
@@ -473,7 +463,7 @@ async def test_provider_unreachable_gives_502() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    fake, clock = FakeChattz(), Clock()
+    fake, clock = FakeChattz(), FakeClock(time.time())
     async with (
         httpx.AsyncClient(transport=httpx.MockTransport(down)) as client,
         fake.session(clock=clock, http_client=client) as chattz,
@@ -487,7 +477,7 @@ async def test_provider_unreachable_gives_502() -> None:
 
 async def test_pkce_login_completes_with_verifier_from_cookie() -> None:
     """With pkce=True the verifier travels in the cookie and the exchange succeeds."""
-    fake, clock = FakeChattz(), Clock()
+    fake, clock = FakeChattz(), FakeClock(time.time())
     async with fake.session(clock=clock, pkce=True) as chattz:
         site = build_site(fake, chattz, clock)
         async with site.browser() as browser:

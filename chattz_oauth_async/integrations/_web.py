@@ -1,4 +1,4 @@
-"""What the Starlette and Django helpers share besides the cookies: results, targets, error pages.
+"""What the Starlette and Django helpers share: results, targets, error pages, setting cookies.
 
 Both helpers re-export :class:`LoginResult`; the rest is used through their
 own ``describe_error`` / error pages, so the two frameworks answer a failed
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -24,8 +26,16 @@ from ..errors import (
 )
 from ..login import safe_next_url
 from ..models import ChattzUser, Token
+from .cookies import SetCookie
 
-__all__ = ["LoginResult", "describe_error", "error_page", "post_login_target"]
+__all__ = [
+    "LoginResult",
+    "describe_error",
+    "error_page",
+    "missing_extra",
+    "post_login_target",
+    "set_cookies",
+]
 
 logger = logging.getLogger("chattz_oauth_async.integrations")
 
@@ -43,6 +53,17 @@ class LoginResult:
     token: Token
     user: ChattzUser
     next_url: str | None
+
+
+def missing_extra(module: str, package: str, extra: str) -> ImportError:
+    """The error for an integration imported without its framework installed."""
+    return ImportError(f"{module} needs {package}: pip install 'chattz_oauth_async[{extra}]'")
+
+
+def set_cookies(response: Any, cookies: Iterable[SetCookie]) -> None:
+    """Put ``cookies`` on a Starlette or Django ``response`` through its ``set_cookie``."""
+    for cookie in cookies:
+        response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
 
 
 def post_login_target(next_url: str | None) -> str | None:

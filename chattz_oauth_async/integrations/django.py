@@ -43,8 +43,10 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+
+from ._web import missing_extra
 
 try:
     from asgiref.sync import sync_to_async
@@ -52,17 +54,14 @@ try:
     from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed  # type: ignore[import-untyped]
     from django.utils.module_loading import import_string  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "chattz_oauth_async.integrations.django needs Django: "
-        "pip install 'chattz_oauth_async[django]'"
-    ) from exc
+    raise missing_extra(__name__, "Django", "django") from exc
 
 from .._async.session import AsyncChattzOAuth
 from .._sync.session import ChattzOAuth
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
-from ._web import LoginResult, error_page, logger, post_login_target
-from .cookies import LoginCookies, SetCookie
+from ._web import LoginResult, error_page, logger, post_login_target, set_cookies
+from .cookies import LoginCookies
 
 __all__ = [
     "LoginResult",
@@ -117,18 +116,22 @@ def _cached(kind: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     return made
 
 
+def _session(kind: str, make: type[_Session]) -> _Session:
+    key = _session_settings()
+    client_id, secret, redirect_uri, options = key
+    built: _Session = _cached(
+        kind, key, lambda: make(client_id, secret, redirect_uri, **dict(options))
+    )
+    return built
+
+
 def get_session() -> ChattzOAuth:
     """The process's sync session, built from the ``CHATTZ_*`` settings on first use.
 
     Raises:
         ConfigurationError: A required setting is missing or invalid.
     """
-    key = _session_settings()
-    client_id, secret, redirect_uri, options = key
-    built: ChattzOAuth = _cached(
-        "sync", key, lambda: ChattzOAuth(client_id, secret, redirect_uri, **dict(options))
-    )
-    return built
+    return _session("sync", ChattzOAuth)
 
 
 def get_async_session() -> AsyncChattzOAuth:
@@ -137,12 +140,7 @@ def get_async_session() -> AsyncChattzOAuth:
     Raises:
         ConfigurationError: A required setting is missing or invalid.
     """
-    key = _session_settings()
-    client_id, secret, redirect_uri, options = key
-    built: AsyncChattzOAuth = _cached(
-        "async", key, lambda: AsyncChattzOAuth(client_id, secret, redirect_uri, **dict(options))
-    )
-    return built
+    return _session("async", AsyncChattzOAuth)
 
 
 def login_cookies() -> LoginCookies:
@@ -177,19 +175,6 @@ def _on_success(given: SuccessHandler | None) -> SuccessHandler:
     return handler
 
 
-def _set(response: HttpResponse, cookies: Sequence[SetCookie]) -> None:
-    for cookie in cookies:
-        response.set_cookie(
-            cookie.name,
-            cookie.value,
-            max_age=cookie.max_age,
-            path=cookie.path,
-            secure=cookie.secure,
-            httponly=True,
-            samesite="Lax",
-        )
-
-
 def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
     return cookies.is_secure(request.build_absolute_uri())
 
@@ -209,12 +194,14 @@ def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> Htt
     response["Location"] = login.url
     response["Cache-Control"] = "no-store"
     secure = _is_secure(cookies, request)
-    _set(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
+    set_cookies(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
     return response
 
 
-def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[tuple[str, str]]]:
-    """The browser's login for this callback, and the callback's parameters (repeats kept)."""
+def _read(
+    request: HttpRequest, session: _Session
+) -> tuple[LoginRequest, list[tuple[str, str]], int]:
+    """The browser's login for this callback, its parameters (repeats kept), the login max age."""
     cookies = login_cookies()
     login = cookies.read(
         request.GET.getlist("state"),
@@ -222,13 +209,16 @@ def _read(request: HttpRequest, session: _Session) -> tuple[LoginRequest, list[t
         secure=_is_secure(cookies, request),
         now=session.clock(),
     )
-    return login, [(name, value) for name, values in request.GET.lists() for value in values]
+    params = [(name, value) for name, values in request.GET.lists() for value in values]
+    return login, params, cookies.max_age
 
 
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     cookies = login_cookies()
     states = request.GET.getlist("state")
-    _set(response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request)))
+    set_cookies(
+        response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request))
+    )
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
@@ -262,12 +252,10 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    session = get_session()
-    handler = _on_success(on_success)
+    session, handler = get_session(), _on_success(on_success)
     try:
-        login, params = _read(request, session)
-        cookies = login_cookies()
-        token = session.complete_login(params, login, max_age=cookies.max_age)
+        login, params, max_age = _read(request, session)
+        token = session.complete_login(params, login, max_age=max_age)
         user = session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, _error_response(exc))
@@ -290,12 +278,10 @@ async def async_callback_view(
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    session = get_async_session()
-    handler = _on_success(on_success)
+    session, handler = get_async_session(), _on_success(on_success)
     try:
-        login, params = _read(request, session)
-        cookies = login_cookies()
-        token = await session.complete_login(params, login, max_age=cookies.max_age)
+        login, params, max_age = _read(request, session)
+        token = await session.complete_login(params, login, max_age=max_age)
         user = await session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, _error_response(exc))

@@ -55,21 +55,20 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._web import missing_extra
+
 try:
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, RedirectResponse, Response
     from starlette.routing import Route
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "chattz_oauth_async.integrations.starlette needs Starlette: "
-        "pip install 'chattz_oauth_async[starlette]'"
-    ) from exc
+    raise missing_extra(__name__, "Starlette", "starlette") from exc
 
 from .._async.session import AsyncChattzOAuth
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..login import DEFAULT_LOGIN_MAX_AGE, SecretKey
-from ._web import LoginResult, describe_error, error_page, post_login_target
-from .cookies import DEFAULT_COOKIE_NAME, LoginCookies, SetCookie
+from ._web import LoginResult, describe_error, error_page, post_login_target, set_cookies
+from .cookies import DEFAULT_COOKIE_NAME, LoginCookies
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -100,19 +99,6 @@ def get_chattz(request: Request) -> AsyncChattzOAuth:
             "(async with AsyncChattzOAuth.from_env() as chattz: app.state.chattz = chattz)"
         )
     return chattz  # type: ignore[no-any-return]
-
-
-def _set(response: Response, cookies: Sequence[SetCookie]) -> None:
-    for cookie in cookies:
-        response.set_cookie(
-            cookie.name,
-            cookie.value,
-            max_age=cookie.max_age,
-            path=cookie.path,
-            secure=cookie.secure,
-            httponly=True,
-            samesite="lax",
-        )
 
 
 class ChattzLogin:
@@ -204,7 +190,7 @@ class ChattzLogin:
         response = RedirectResponse(login.url, status_code=303)
         response.headers["Cache-Control"] = "no-store"
         secure, now = self.is_secure(request), session.clock()
-        _set(response, self.cookies.start(login, request.cookies, secure=secure, now=now))
+        set_cookies(response, self.cookies.start(login, request.cookies, secure=secure, now=now))
         return response
 
     # --- /callback ----------------------------------------------------------
@@ -242,7 +228,9 @@ class ChattzLogin:
     def clear_cookie(self, response: Response, request: Request) -> None:
         """Delete the pending-login cookie this callback used (if the callback names one)."""
         states = request.query_params.getlist("state")
-        _set(response, self.cookies.clear(states, request.cookies, secure=self.is_secure(request)))
+        set_cookies(
+            response, self.cookies.clear(states, request.cookies, secure=self.is_secure(request))
+        )
 
     async def _callback(
         self,

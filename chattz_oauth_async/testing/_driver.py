@@ -16,7 +16,7 @@ import attrs
 
 from ._values import FakeClient, FakeUser
 
-__all__ = ["alogin", "login"]
+__all__ = ["Trip", "alogin", "login"]
 
 #: Redirects followed before giving up (a browser allows about 20).
 _MAX_HOPS: Final = 20
@@ -42,15 +42,38 @@ class _Reply:
     response: Any
 
 
-class _Route:
-    """Where each redirect goes: to the fake's consent, back to the app, or elsewhere."""
+class Trip:
+    """One login through a web app: where it starts, who answers the consent, and how.
 
-    def __init__(self, fake: Provider, client_host: str | None) -> None:
+    The sync and async drivers share it: :meth:`start` is the first URL to
+    ask the app, and :meth:`after` turns each reply into the next URL.
+    """
+
+    def __init__(
+        self,
+        fake: Provider,
+        path: str,
+        *,
+        user: FakeUser | None,
+        approve: bool,
+        next_url: str | None,
+    ) -> None:
         self.fake = fake
+        self.user = user
+        self.approve = approve
         self.provider = urlsplit(fake.base_url).netloc
         self.app_hosts = {*_TEST_HOSTS, urlsplit(fake.client.redirect_uri).netloc}
-        if client_host:
-            self.app_hosts.add(client_host)
+        self.hops = 0
+        if next_url is None:
+            self.start = path
+        else:
+            separator = "&" if "?" in path else "?"
+            self.start = f"{path}{separator}{urlencode({'next': next_url})}"
+
+    def also_on(self, host: str | None) -> None:
+        """Count ``host`` (the test client's own, when it has one) as the app's."""
+        if host:
+            self.app_hosts.add(host)
 
     def is_consent(self, location: str) -> bool:
         parts = urlsplit(location)
@@ -63,12 +86,22 @@ class _Route:
             return None
         return urlunsplit(("", "", parts.path or "/", parts.query, ""))
 
+    def after(self, reply: _Reply) -> str | None:
+        """The app URL to ask next, or None when ``reply`` is the app's final answer.
 
-def _start_path(path: str, next_url: str | None) -> str:
-    if next_url is None:
-        return path
-    separator = "&" if "?" in path else "?"
-    return f"{path}{separator}{urlencode({'next': next_url})}"
+        Raises:
+            RuntimeError: The app redirected more than 20 times.
+        """
+        if self.hops == _MAX_HOPS:
+            raise RuntimeError(f"the app redirected more than {_MAX_HOPS} times")
+        self.hops += 1
+        if not (300 <= reply.status < 400 and reply.location):
+            return None
+        if self.is_consent(reply.location):
+            callback = self.fake.authorize(reply.location, user=self.user, approve=self.approve)
+            parts = urlsplit(callback)
+            return urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        return self.on_app(reply.location)
 
 
 def _is_httpx(client: Any, name: str) -> bool:
@@ -138,54 +171,21 @@ def _async_getter(client: Any) -> tuple[Callable[[str], Any], str | None]:
     )
 
 
-def _next_hop(route: _Route, reply: _Reply, user: FakeUser | None, approve: bool) -> str | None:
-    """The app URL to ask next, or None when ``reply`` is the app's final answer."""
-    if not (300 <= reply.status < 400 and reply.location):
-        return None
-    if route.is_consent(reply.location):
-        callback = route.fake.authorize(reply.location, user=user, approve=approve)
-        parts = urlsplit(callback)
-        return urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    return route.on_app(reply.location)
-
-
-def login(
-    fake: Provider,
-    client: Any,
-    path: str,
-    *,
-    user: FakeUser | None,
-    approve: bool,
-    next_url: str | None,
-) -> Any:
+def login(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.login`."""
     get, host = _sync_getter(client)
-    route = _Route(fake, host)
-    reply = get(_start_path(path, next_url))
-    for _ in range(_MAX_HOPS):
-        url = _next_hop(route, reply, user, approve)
-        if url is None:
-            return reply.response
+    trip.also_on(host)
+    reply = get(trip.start)
+    while (url := trip.after(reply)) is not None:
         reply = get(url)
-    raise RuntimeError(f"the app redirected more than {_MAX_HOPS} times")
+    return reply.response
 
 
-async def alogin(
-    fake: Provider,
-    client: Any,
-    path: str,
-    *,
-    user: FakeUser | None,
-    approve: bool,
-    next_url: str | None,
-) -> Any:
+async def alogin(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.alogin`."""
     get, host = _async_getter(client)
-    route = _Route(fake, host)
-    reply = await get(_start_path(path, next_url))
-    for _ in range(_MAX_HOPS):
-        url = _next_hop(route, reply, user, approve)
-        if url is None:
-            return reply.response
+    trip.also_on(host)
+    reply = await get(trip.start)
+    while (url := trip.after(reply)) is not None:
         reply = await get(url)
-    raise RuntimeError(f"the app redirected more than {_MAX_HOPS} times")
+    return reply.response

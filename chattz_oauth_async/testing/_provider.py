@@ -15,7 +15,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import unquote, urlencode, urlsplit
 
 import attrs
@@ -65,6 +65,9 @@ class _Grant:
     code: str | None
 
 
+_G = TypeVar("_G", _Code, _Grant)
+
+
 class _OAuthFailure(Exception):
     """An RFC 6749 section 5.2 error to answer from the token endpoint."""
 
@@ -73,6 +76,19 @@ class _OAuthFailure(Exception):
         self.error = error
         self.description = description
         self.status = status
+
+
+def _client_grant(
+    issued: dict[str, _G], client: FakeClient, form: dict[str, str], field: str, what: str
+) -> tuple[str, _G]:
+    """The form's ``field`` and what it was issued as, if it was issued to ``client``."""
+    value = form.get(field)
+    if not value:
+        raise _OAuthFailure("invalid_request", f"{field} is missing")
+    grant = issued.get(value)
+    if grant is None or grant.client_id != client.client_id:
+        raise _OAuthFailure("invalid_grant", f"the {what} is not valid")
+    return value, grant
 
 
 def single(pairs: list[tuple[str, str]]) -> tuple[dict[str, str], str | None]:
@@ -259,12 +275,7 @@ class Provider:
         return client
 
     def _redeem_code(self, client: FakeClient, form: dict[str, str]) -> int:
-        code = form.get("code")
-        if not code:
-            raise _OAuthFailure("invalid_request", "code is missing")
-        grant = self._codes.get(code)
-        if grant is None or grant.client_id != client.client_id:
-            raise _OAuthFailure("invalid_grant", "the authorization code is not valid")
+        grant = _client_grant(self._codes, client, form, "code", "authorization code")[1]
         if grant.used:
             # RFC 6749 section 4.1.2: a reused code revokes what it granted.
             for token in grant.tokens:
@@ -286,12 +297,9 @@ class Provider:
         return grant.user_id
 
     def _redeem_refresh(self, client: FakeClient, form: dict[str, str]) -> int:
-        refresh_token = form.get("refresh_token")
-        if not refresh_token:
-            raise _OAuthFailure("invalid_request", "refresh_token is missing")
-        grant = self._refresh.get(refresh_token)
-        if grant is None or grant.client_id != client.client_id:
-            raise _OAuthFailure("invalid_grant", "the refresh token is not valid")
+        refresh_token, grant = _client_grant(
+            self._refresh, client, form, "refresh_token", "refresh token"
+        )
         if self.settings.rotate_refresh_tokens:
             del self._refresh[refresh_token]
         return grant.user_id

@@ -87,7 +87,8 @@ class Wiring:
             TypeError: ``client`` is not a supported test client.
             RuntimeError: The app redirected more than 20 times.
         """
-        return _driver.login(self, client, path, user=user, approve=approve, next_url=next)
+        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next)
+        return _driver.login(trip, client)
 
     async def alogin(
         self,
@@ -99,7 +100,8 @@ class Wiring:
         next: str | None = None,
     ) -> Any:
         """:meth:`login` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
-        return await _driver.alogin(self, client, path, user=user, approve=approve, next_url=next)
+        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next)
+        return await _driver.alogin(trip, client)
 
     # --- adapters -----------------------------------------------------------------
 

@@ -46,16 +46,26 @@ def raw_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
     )
 
 
-def mock_session(
-    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
-) -> tuple[AsyncChattzOAuth, httpx.AsyncClient]:
-    """A session over an in-process httpx.MockTransport (close the client after)."""
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+def loopback_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
+    """A session on ``server`` over real loopback sockets, retries off."""
     kwargs.setdefault("retry", NO_RETRY)
-    session = AsyncChattzOAuth(
-        CLIENT_ID, SECRET, "https://app.example/cb", http_client=client, **kwargs
+    return AsyncChattzOAuth(
+        "client", "s3cr3t", LOOPBACK_REDIRECT, base_url=server.base_url, **kwargs
     )
-    return session, client
+
+
+def transport_session(
+    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
+) -> AsyncChattzOAuth:
+    """A session that builds and owns its client over an in-process httpx.MockTransport."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return AsyncChattzOAuth(
+        CLIENT_ID,
+        SECRET,
+        "https://app.example/cb",
+        transport=httpx.MockTransport(handler),
+        **kwargs,
+    )
 
 
 def token_requests(fake: FakeChattz) -> int:

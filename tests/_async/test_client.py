@@ -20,11 +20,12 @@ from chattz_oauth_async import (
     AsyncChattzOAuth,
     ConfigurationError,
     ProviderError,
-    RetryPolicy,
     TransportError,
 )
 from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS
 from tests.rawserver import RawRequest, RawServer, raw_server, response
+
+from .support import loopback_session, transport_session
 
 pytestmark = pytest.mark.anyio
 
@@ -46,18 +47,6 @@ def proxy(server: RawServer, conn: Any, request: RawRequest) -> None:
     conn.sendall(response(502, b"{}"))
 
 
-def session_for(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:
-    """A session on the loopback provider, retries off."""
-    return AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
-        "http://127.0.0.1/cb",
-        base_url=server.base_url,
-        retry=RetryPolicy(attempts=1),
-        **kwargs,
-    )
-
-
 @pytest.mark.checklist(13)
 async def test_checklist_13_proxy_variables_never_see_loopback_traffic(
     monkeypatch: pytest.MonkeyPatch,
@@ -67,7 +56,7 @@ async def test_checklist_13_proxy_variables_never_see_loopback_traffic(
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
             monkeypatch.setenv(name, proxy_server.base_url)
         monkeypatch.setenv("NO_PROXY", "")
-        async with session_for(chattz_server) as chattz:
+        async with loopback_session(chattz_server) as chattz:
             token = await chattz.exchange_code("the-code")
         assert ("AT-client", 1, 0) == (
             token.access_token,
@@ -89,7 +78,7 @@ async def test_proxy_variables_do_not_reach_the_session_client(
     """Proxy variables, even a SOCKS or a broken one, neither break nor change the client."""
     monkeypatch.setenv(name, value)
     with raw_server(provider) as server:
-        async with session_for(server) as chattz:
+        async with loopback_session(server) as chattz:
             user = await chattz.userinfo("AT")
     assert 5 == user.id
 
@@ -97,7 +86,7 @@ async def test_proxy_variables_do_not_reach_the_session_client(
 async def test_provider_cookies_are_not_kept_between_calls() -> None:
     """A cookie the provider sets on one call is not sent on the next."""
     with raw_server(provider) as server:
-        async with session_for(server) as chattz:
+        async with loopback_session(server) as chattz:
             token = await chattz.exchange_code("the-code")
             await chattz.userinfo(token)
             await chattz.userinfo(token)
@@ -109,7 +98,7 @@ async def test_no_cookie_travels_through_a_client_passed_in() -> None:
     """A client of yours that holds cookies sends none of them to the provider."""
     with raw_server(provider) as server:
         async with httpx.AsyncClient(cookies={"other": "user-b"}) as client:
-            chattz = session_for(server, http_client=client)
+            chattz = loopback_session(server, http_client=client)
             token = await chattz.exchange_code("the-code")
             await chattz.userinfo(token)
     sent = [request.headers.get("cookie") for request in server.requests]
@@ -143,13 +132,7 @@ async def test_transport_keeps_the_library_defaults() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "https://evil.example/"})
 
-    chattz = AsyncChattzOAuth(
-        "client",
-        "s3cr3t",
-        "https://app.example/cb",
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(attempts=1),
-    )
+    chattz = transport_session(handler)
     with pytest.raises(ProviderError) as caught:
         await chattz.userinfo("AT")
     await chattz.aclose()
@@ -236,7 +219,7 @@ async def test_checklist_14_ca_from_ssl_cert_file_is_trusted_and_others_are_not(
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1").configure_cert(context)
         with raw_server(provider, ssl_context=context) as server:
-            async with session_for(server) as chattz:
+            async with loopback_session(server) as chattz:
                 try:
                     results.append((await chattz.userinfo("AT")).id)
                 except TransportError as exc:

@@ -30,9 +30,9 @@ from .support import (
     SECRET,
     TOKEN,
     USER,
-    mock_session,
     ok_json,
     raw_session,
+    transport_session,
 )
 
 pytestmark = pytest.mark.anyio
@@ -181,10 +181,7 @@ async def test_checklist_18_lowercase_bearer_accepted_header_sent_as_bearer() ->
         seen.append(request.headers["authorization"])
         return httpx.Response(200, json=USER)
 
-    chattz, client = mock_session(handler)
-    try:
+    async with transport_session(handler) as chattz:
         token = await chattz.exchange_code(CODE)
         await chattz.userinfo(token)
-    finally:
-        await client.aclose()
     assert [f"Bearer {ACCESS}"] == seen

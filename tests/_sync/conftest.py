@@ -10,6 +10,13 @@ from collections.abc import Iterator
 import pytest
 
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import FakeClock
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A frozen clock."""
+    return FakeClock()
 
 
 @pytest.fixture

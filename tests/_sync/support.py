@@ -48,16 +48,26 @@ def raw_session(server: RawServer, **kwargs: Any) -> ChattzOAuth:
     )
 
 
-def mock_session(
-    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
-) -> tuple[ChattzOAuth, httpx.Client]:
-    """A session over an in-process httpx.MockTransport (close the client after)."""
-    client = httpx.Client(transport=httpx.MockTransport(handler))
+def loopback_session(server: RawServer, **kwargs: Any) -> ChattzOAuth:
+    """A session on ``server`` over real loopback sockets, retries off."""
     kwargs.setdefault("retry", NO_RETRY)
-    session = ChattzOAuth(
-        CLIENT_ID, SECRET, "https://app.example/cb", http_client=client, **kwargs
+    return ChattzOAuth(
+        "client", "s3cr3t", LOOPBACK_REDIRECT, base_url=server.base_url, **kwargs
     )
-    return session, client
+
+
+def transport_session(
+    handler: Callable[[httpx.Request], httpx.Response], **kwargs: Any
+) -> ChattzOAuth:
+    """A session that builds and owns its client over an in-process httpx.MockTransport."""
+    kwargs.setdefault("retry", NO_RETRY)
+    return ChattzOAuth(
+        CLIENT_ID,
+        SECRET,
+        "https://app.example/cb",
+        transport=httpx.MockTransport(handler),
+        **kwargs,
+    )
 
 
 def token_requests(fake: FakeChattz) -> int:

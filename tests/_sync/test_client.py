@@ -22,11 +22,12 @@ from chattz_oauth_async import (
     ChattzOAuth,
     ConfigurationError,
     ProviderError,
-    RetryPolicy,
     TransportError,
 )
 from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS
 from tests.rawserver import RawRequest, RawServer, raw_server, response
+
+from .support import loopback_session, transport_session
 
 
 TOKEN = {"access_token": "AT-client", "token_type": "Bearer", "expires_in": 3600}
@@ -47,18 +48,6 @@ def proxy(server: RawServer, conn: Any, request: RawRequest) -> None:
     conn.sendall(response(502, b"{}"))
 
 
-def session_for(server: RawServer, **kwargs: Any) -> ChattzOAuth:
-    """A session on the loopback provider, retries off."""
-    return ChattzOAuth(
-        "client",
-        "s3cr3t",
-        "http://127.0.0.1/cb",
-        base_url=server.base_url,
-        retry=RetryPolicy(attempts=1),
-        **kwargs,
-    )
-
-
 @pytest.mark.checklist(13)
 def test_checklist_13_proxy_variables_never_see_loopback_traffic(
     monkeypatch: pytest.MonkeyPatch,
@@ -68,7 +57,7 @@ def test_checklist_13_proxy_variables_never_see_loopback_traffic(
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
             monkeypatch.setenv(name, proxy_server.base_url)
         monkeypatch.setenv("NO_PROXY", "")
-        with session_for(chattz_server) as chattz:
+        with loopback_session(chattz_server) as chattz:
             token = chattz.exchange_code("the-code")
         assert ("AT-client", 1, 0) == (
             token.access_token,
@@ -90,7 +79,7 @@ def test_proxy_variables_do_not_reach_the_session_client(
     """Proxy variables, even a SOCKS or a broken one, neither break nor change the client."""
     monkeypatch.setenv(name, value)
     with raw_server(provider) as server:
-        with session_for(server) as chattz:
+        with loopback_session(server) as chattz:
             user = chattz.userinfo("AT")
     assert 5 == user.id
 
@@ -98,7 +87,7 @@ def test_proxy_variables_do_not_reach_the_session_client(
 def test_provider_cookies_are_not_kept_between_calls() -> None:
     """A cookie the provider sets on one call is not sent on the next."""
     with raw_server(provider) as server:
-        with session_for(server) as chattz:
+        with loopback_session(server) as chattz:
             token = chattz.exchange_code("the-code")
             chattz.userinfo(token)
             chattz.userinfo(token)
@@ -110,7 +99,7 @@ def test_no_cookie_travels_through_a_client_passed_in() -> None:
     """A client of yours that holds cookies sends none of them to the provider."""
     with raw_server(provider) as server:
         with httpx.Client(cookies={"other": "user-b"}) as client:
-            chattz = session_for(server, http_client=client)
+            chattz = loopback_session(server, http_client=client)
             token = chattz.exchange_code("the-code")
             chattz.userinfo(token)
     sent = [request.headers.get("cookie") for request in server.requests]
@@ -144,13 +133,7 @@ def test_transport_keeps_the_library_defaults() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(302, headers={"Location": "https://evil.example/"})
 
-    chattz = ChattzOAuth(
-        "client",
-        "s3cr3t",
-        "https://app.example/cb",
-        transport=httpx.MockTransport(handler),
-        retry=RetryPolicy(attempts=1),
-    )
+    chattz = transport_session(handler)
     with pytest.raises(ProviderError) as caught:
         chattz.userinfo("AT")
     chattz.close()
@@ -237,7 +220,7 @@ def test_checklist_14_ca_from_ssl_cert_file_is_trusted_and_others_are_not(
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert("127.0.0.1").configure_cert(context)
         with raw_server(provider, ssl_context=context) as server:
-            with session_for(server) as chattz:
+            with loopback_session(server) as chattz:
                 try:
                     results.append((chattz.userinfo("AT")).id)
                 except TransportError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from chattz_oauth_async import (
+    ChattzOAuth,
     TokenHolder,
     ChattzOAuthError,
     ConfigurationError,
@@ -15,27 +16,30 @@ from chattz_oauth_async import (
     TokenExpiredError,
 )
 from chattz_oauth_async.testing import FakeChattz
-from tests.helpers import sync_gather
+from tests.helpers import FakeClock, sync_gather
 
 
 
-class Clock:
-    """One clock shared by the fake provider and the session."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+def _log_in(fake: FakeChattz, chattz: ChattzOAuth) -> Token:
+    """A token from a login through ``fake``, its consent approved at once."""
+    login = chattz.start_login()
+    return chattz.complete_login(fake.authorize(login.url), login)
 
 
-def test_refresh_rotates_and_the_old_refresh_token_dies() -> None:
+def _expired_holder(
+    fake: FakeChattz, chattz: ChattzOAuth, clock: FakeClock
+) -> TokenHolder:
+    """A holder of a fresh login's token, then the clock moved past its expiry."""
+    holder = TokenHolder(chattz, _log_in(fake, chattz))
+    clock.advance(601)
+    return holder
+
+
+def test_refresh_rotates_and_the_old_refresh_token_dies(clock: FakeClock) -> None:
     """A rotating provider returns a new refresh token; the old one gives invalid_grant."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=True)
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        first = chattz.complete_login(fake.authorize(login.url), login)
+        first = _log_in(fake, chattz)
         second = chattz.refresh(first)
         with pytest.raises(OAuthError) as caught:
             chattz.refresh(first)
@@ -47,20 +51,19 @@ def test_refresh_rotates_and_the_old_refresh_token_dies() -> None:
     assert ("invalid_grant", 123) == (caught.value.error, user.id)
 
 
-def test_refresh_keeps_the_refresh_token_when_not_rotated() -> None:
+def test_refresh_keeps_the_refresh_token_when_not_rotated(clock: FakeClock) -> None:
     """Without rotation the provider sends no new refresh token and the old one is kept."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, rotate_refresh_tokens=False)
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        first = chattz.complete_login(fake.authorize(login.url), login)
+        first = _log_in(fake, chattz)
         second = chattz.refresh(first)
     assert first.refresh_token == second.refresh_token
 
 
-def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> None:
+def test_holder_refreshes_once_past_expiry_and_persists_the_rotation(
+    clock: FakeClock,
+) -> None:
     """Ten callers after expiry cause one refresh; the hook sees the rotated token."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     saved: list[Token] = []
 
@@ -68,8 +71,7 @@ def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> None:
         saved.append(token)
 
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        first = chattz.complete_login(fake.authorize(login.url), login)
+        first = _log_in(fake, chattz)
         holder = TokenHolder(chattz, first, on_update=save)
         clock.now += 601
         seen: list[str] = []
@@ -84,13 +86,11 @@ def test_holder_refreshes_once_past_expiry_and_persists_the_rotation() -> None:
     assert first.refresh_token != holder.token.refresh_token
 
 
-def test_expired_token_without_refresh_token_needs_a_new_login() -> None:
+def test_expired_token_without_refresh_token_needs_a_new_login(clock: FakeClock) -> None:
     """A provider that issues no refresh token: the expired token says to log in again."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, token_lifetime=600)
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        token = chattz.complete_login(fake.authorize(login.url), login)
+        token = _log_in(fake, chattz)
         clock.now += 601
         with pytest.raises(TokenExpiredError, match="log in again"):
             TokenHolder(chattz, token).get()
@@ -100,15 +100,12 @@ def _refreshes(fake: FakeChattz) -> int:
     return sum(1 for r in fake.requests if r.form.get("grant_type") == "refresh_token")
 
 
-def test_waiters_share_a_failed_refresh() -> None:
+def test_waiters_share_a_failed_refresh(clock: FakeClock) -> None:
     """Six callers and a failing refresh: one POST, and all six get its error."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        first = chattz.complete_login(fake.authorize(login.url), login)
-        holder = TokenHolder(chattz, first)
-        clock.now += 601
+        holder = _expired_holder(fake, chattz, clock)
+        first = holder.token
         # The delay keeps the first refresh in flight until the others queue up.
         fake.fail_next("token", status=503, delay=0.5)
         errors: list[str] = []
@@ -124,15 +121,11 @@ def test_waiters_share_a_failed_refresh() -> None:
     assert first == holder.token
 
 
-def test_a_caller_after_a_failed_refresh_tries_again() -> None:
+def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> None:
     """The refresh failed; the next caller sends a new one, which succeeds."""
-    clock = Clock()
     fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
     with fake.sync_session(clock=clock) as chattz:
-        login = chattz.start_login()
-        first = chattz.complete_login(fake.authorize(login.url), login)
-        holder = TokenHolder(chattz, first)
-        clock.now += 601
+        holder = _expired_holder(fake, chattz, clock)
         fake.fail_next("token", status=503)
         with pytest.raises(ChattzOAuthError):
             holder.get()
@@ -140,9 +133,8 @@ def test_a_caller_after_a_failed_refresh_tries_again() -> None:
     assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
 
 
-def test_holder_with_a_non_token_is_a_configuration_error() -> None:
+def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:
     """The holder names its own class when given something other than a Token."""
-    clock = Clock()
     fake = FakeChattz(clock=clock)
     with fake.sync_session(clock=clock) as chattz:
         with pytest.raises(ConfigurationError) as caught:

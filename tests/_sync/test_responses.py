@@ -28,8 +28,8 @@ from .support import (
     ACCESS,
     CODE,
     TOKEN,
-    mock_session,
     token_requests,
+    transport_session,
 )
 
 
@@ -87,12 +87,9 @@ def test_checklist_19_to_30_malformed_token_response_is_typed_error_with_status(
     status: int, body: bytes, expected: type[ChattzOAuthError]
 ) -> None:
     """Lines 19-22, 24, 29, 30, 38: a malformed token answer is a typed error with the status."""
-    chattz, client = mock_session(lambda request: httpx.Response(status, content=body))
-    try:
+    with transport_session(lambda request: httpx.Response(status, content=body)) as chattz:
         with pytest.raises(expected) as info:
             chattz.exchange_code(CODE)
-    finally:
-        client.close()
     assert status == info.value.status_code  # type: ignore[attr-defined]
 
 
@@ -103,13 +100,10 @@ def test_checklist_22_expires_in_forms_through_session(
 ) -> None:
     """Line 22: "3600", 0 and null expires_in give the documented token."""
     body = {**TOKEN, "expires_in": value, "unknown": {"kept": True}}
-    chattz, client = mock_session(
+    with transport_session(
         lambda request: httpx.Response(200, json=body), clock=lambda: 1000.0
-    )
-    try:
+    ) as chattz:
         token = chattz.exchange_code(CODE)
-    finally:
-        client.close()
     expires_at = None if expected is None else 1000.0 + expected
     assert (expected, expires_at, {"kept": True}) == (
         token.expires_in,
@@ -148,14 +142,11 @@ def test_checklist_25_to_30_malformed_userinfo_is_typed_error_with_status(
     status: int, body: bytes, headers: dict[str, str], expected: type[ChattzOAuthError]
 ) -> None:
     """Lines 21, 25, 28-30, 38: a malformed userinfo answer is a typed error with the status."""
-    chattz, client = mock_session(
+    with transport_session(
         lambda request: httpx.Response(status, content=body, headers=headers)
-    )
-    try:
+    ) as chattz:
         with pytest.raises(expected) as info:
             chattz.userinfo(ACCESS)
-    finally:
-        client.close()
     assert status == info.value.status_code  # type: ignore[attr-defined]
 
 
@@ -163,11 +154,8 @@ def test_checklist_25_to_30_malformed_userinfo_is_typed_error_with_status(
 def test_checklist_26_null_optional_fields_and_extras_through_session() -> None:
     """Line 26: null optional fields are None and extra fields stay in ``raw``."""
     body = {"id": 7, "username": "u", "email": None, "avatar": None, "badge": [1]}
-    chattz, client = mock_session(lambda request: httpx.Response(200, json=body))
-    try:
+    with transport_session(lambda request: httpx.Response(200, json=body)) as chattz:
         user = chattz.userinfo(ACCESS)
-    finally:
-        client.close()
     assert (7, None, None, None, [1]) == (
         user.id,
         user.email,
@@ -187,8 +175,7 @@ def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
         sent.append(request)
         return httpx.Response(200, json=TOKEN)
 
-    chattz, client = mock_session(handler)
-    try:
+    with transport_session(handler) as chattz:
         with pytest.raises(ConfigurationError):
             chattz.exchange_code(bad)
         with pytest.raises(ConfigurationError):
@@ -199,8 +186,6 @@ def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
             chattz.complete_login(bad, bad)
         with pytest.raises(ConfigurationError):
             chattz.exchange_code(CODE, code_verifier=bad or "short")
-    finally:
-        client.close()
     assert [] == sent
 
 

@@ -34,7 +34,9 @@ from chattz_oauth_async import (
     TransportError,
     TransportTimeout,
 )
-from tests.helpers import sync_gather
+from tests.helpers import DOCUMENTED_USER, FakeClock, sync_gather, oauth_error_fields
+
+from .support import transport_session
 
 
 CLIENT_ID = "abc123"
@@ -42,31 +44,8 @@ CLIENT_SECRET = "s3cr3t-client-secret"
 REDIRECT_URI = "https://example.com/chattz-callback"
 BASE = "https://chattz.net"
 ACCESS_TOKEN = "abcdef1234567890"
-USER = {
-    "id": 123,
-    "username": "johndoe",
-    "email": "johndoe@example.com",
-    "first_name": "John",
-    "last_name": "Doe",
-    "avatar": "https://chattz.net/avatars/123.png",
-}
+USER = DOCUMENTED_USER
 NO_RETRY = RetryPolicy(attempts=1)
-
-
-class FakeClock:
-    """A clock the tests move by hand."""
-
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A frozen clock."""
-    return FakeClock()
 
 
 @pytest.fixture
@@ -168,11 +147,7 @@ def test_exchange_code_oauth_error_body(
     )
     with pytest.raises(OAuthError) as caught:
         chattz.exchange_code("used-code")
-    assert ("invalid_grant", "code already used", 400) == (
-        caught.value.error,
-        caught.value.error_description,
-        caught.value.status_code,
-    )
+    assert ("invalid_grant", "code already used", 400) == oauth_error_fields(caught.value)
 
 
 def test_exchange_code_html_page_is_a_provider_error(
@@ -216,15 +191,7 @@ def test_userinfo_sends_bearer_and_parses_the_documented_user(
     request = route.calls.last.request
     assert f"Bearer {ACCESS_TOKEN}" == request.headers["authorization"]
     assert ACCESS_TOKEN not in str(request.url)
-    expected = ChattzUser(
-        id=123,
-        username="johndoe",
-        email="johndoe@example.com",
-        first_name="John",
-        last_name="Doe",
-        avatar="https://chattz.net/avatars/123.png",
-        raw={**USER, "locale": "en"},
-    )
+    expected = ChattzUser(**USER, raw={**USER, "locale": "en"})
     assert expected == user
     assert "en" == user.raw["locale"]
 
@@ -251,11 +218,7 @@ def test_userinfo_401_is_invalid_token(
     )
     with pytest.raises(InvalidTokenError) as caught:
         chattz.userinfo(ACCESS_TOKEN)
-    assert ("invalid_token", "expired", 401) == (
-        caught.value.error,
-        caught.value.error_description,
-        caught.value.status_code,
-    )
+    assert ("invalid_token", "expired", 401) == oauth_error_fields(caught.value)
 
 
 def test_userinfo_403_is_insufficient_scope(
@@ -711,13 +674,7 @@ def test_login_that_never_reached_the_provider_stays_retryable() -> None:
             raise answer
         return answer
 
-    session = ChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportError):
@@ -735,13 +692,7 @@ def test_login_whose_exchange_was_sent_is_spent_even_on_failure() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow")
 
-    session = ChattzOAuth(
-        CLIENT_ID,
-        CLIENT_SECRET,
-        REDIRECT_URI,
-        transport=httpx.MockTransport(handler),
-        retry=NO_RETRY,
-    )
+    session = transport_session(handler)
     login = session.start_login()
     callback = f"?code=abc&state={login.state}"
     with pytest.raises(TransportTimeout):

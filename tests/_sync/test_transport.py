@@ -32,9 +32,9 @@ from .support import (
     SECRET,
     TOKEN,
     USER,
-    mock_session,
     ok_json,
     raw_session,
+    transport_session,
 )
 
 
@@ -182,10 +182,7 @@ def test_checklist_18_lowercase_bearer_accepted_header_sent_as_bearer() -> None:
         seen.append(request.headers["authorization"])
         return httpx.Response(200, json=USER)
 
-    chattz, client = mock_session(handler)
-    try:
+    with transport_session(handler) as chattz:
         token = chattz.exchange_code(CODE)
         chattz.userinfo(token)
-    finally:
-        client.close()
     assert [f"Bearer {ACCESS}"] == seen

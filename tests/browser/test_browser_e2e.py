@@ -213,19 +213,28 @@ def _pending_login_cookies(ctx: Any) -> list[str]:
     return [c["name"] for c in ctx.cookies() if c["name"].startswith("chattz_login_")]
 
 
-def test_browser_login_allow_lands_logged_in(sites: Sites, context: Any) -> None:
-    """Click "Log in with Chattz", Allow on Chattz, and land on / greeted as John."""
+def _answer_consent(sites: Sites, context: Any, button: str) -> tuple[Any, Any]:
+    """Click "Log in with Chattz" on the app, then ``button`` on Chattz's consent page.
+
+    Returns the page and the app's response to the callback.
+    """
     page = context.new_page()
     page.goto(f"{sites.app_url}/")
     page.get_by_text("Log in with Chattz").click()
     page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
     with page.expect_response(lambda r: "/callback" in r.url) as callback:
-        page.get_by_role("button", name="Allow").click()
+        page.get_by_role("button", name=button).click()
+    return page, callback.value
+
+
+def test_browser_login_allow_lands_logged_in(sites: Sites, context: Any) -> None:
+    """Click "Log in with Chattz", Allow on Chattz, and land on / greeted as John."""
+    page, callback = _answer_consent(sites, context, "Allow")
     page.wait_for_url(f"{sites.app_url}/")
     hello = page.locator("#hello").inner_text()
     page.screenshot(path=str(SCREENSHOT).format(sites.name), full_page=True)
     assert (303, "Hello, John Doe", []) == (
-        callback.value.status,
+        callback.status,
         hello,
         _pending_login_cookies(context),
     )
@@ -247,15 +256,10 @@ def test_browser_login_cookie_attributes(sites: Sites, context: Any) -> None:
 
 def test_browser_deny_shows_friendly_error_page(sites: Sites, context: Any) -> None:
     """Deny on the consent page leads to the app's friendly 400 page."""
-    page = context.new_page()
-    page.goto(f"{sites.app_url}/")
-    page.get_by_text("Log in with Chattz").click()
-    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
-    with page.expect_response(lambda r: "/callback" in r.url) as callback:
-        page.get_by_role("button", name="Deny").click()
+    page, callback = _answer_consent(sites, context, "Deny")
     page.wait_for_load_state()
     assert (400, "Login cancelled", True) == (
-        callback.value.status,
+        callback.status,
         page.locator("#error").inner_text(),
         page.get_by_role("link", name=sites.retry_link).is_visible(),
     )
