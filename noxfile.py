@@ -39,14 +39,8 @@ def tests(session: nox.Session) -> None:
 def tests_httpx2(session: nox.Session) -> None:
     """Run the httpx2 compatibility tests (async and sync) with httpx2 installed."""
     install(session, "tests", extras="httpx2")
-    session.run(
-        "python",
-        "-m",
-        "pytest",
-        "tests/_async/test_httpx2.py",
-        "tests/_sync/test_httpx2.py",
-        *session.posargs,
-    )
+    tests = ("tests/_async/test_httpx2.py", "tests/_sync/test_httpx2.py")
+    session.run("python", "-m", "pytest", *tests, *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -68,16 +62,8 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation site (Sphinx, warnings are errors) into docs/_build/html."""
     install(session, "docs")
-    session.run(
-        "sphinx-build",
-        "-W",
-        "--keep-going",
-        "-b",
-        "html",
-        "docs",
-        "docs/_build/html",
-        *session.posargs,
-    )
+    build = "sphinx-build -W --keep-going -b html docs docs/_build/html"
+    session.run(*build.split(), *session.posargs)
 
 
 @nox.session(python=PYTHON)
@@ -106,3 +92,5 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against raw httpx, httpx-oauth and Authlib (`-- --quick` for a smoke run)."""
     install(session, "bench")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+    if "--quick" in session.posargs:  # keep the hot-path tool working too
+        session.run("python", "benchmarks/hotpath.py", "--flows", "50", "--rounds", "1")

@@ -17,11 +17,10 @@ import contextlib
 import gc
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
-import httpx
 from contenders import (
     MOCK_BASE_URL,
     Target,
@@ -32,25 +31,15 @@ from contenders import (
 )
 from rounds import rotated
 
-from chattz_oauth_async import protocol
-from chattz_oauth_async._async import session as async_session
-from chattz_oauth_async._sync import session as sync_session
-from chattz_oauth_async.protocol import HTTPRequest
+from chattz_oauth_async._async import sender as async_sender
+from chattz_oauth_async._sync import sender as sync_sender
 
 
-class AnyioFailAfter:
-    """``anyio.fail_after`` as an async context manager (the deadline before asyncio.timeout)."""
-
-    __slots__ = ("_scope",)
-
-    def __init__(self, seconds: float) -> None:
-        self._scope = anyio.fail_after(seconds)
-
-    async def __aenter__(self) -> None:
-        self._scope.__enter__()
-
-    async def __aexit__(self, *exc_info: Any) -> bool | None:
-        return self._scope.__exit__(*exc_info)
+@contextlib.asynccontextmanager
+async def anyio_fail_after(seconds: float) -> AsyncIterator[None]:
+    """``anyio.fail_after``: the deadline before asyncio.timeout (TimeoutError either way)."""
+    with anyio.fail_after(seconds):
+        yield
 
 
 class NoDeadline:
@@ -84,92 +73,73 @@ def patched(module: Any, name: str, value: Any) -> Iterator[None]:
         setattr(module, name, saved)
 
 
-def _parsed_once(build: Callable[..., HTTPRequest]) -> Callable[..., HTTPRequest]:
-    """``build`` with its endpoint URL parsed into an ``httpx.URL`` once, not per request.
-
-    The candidate: httpx parses a URL given as a string on every
-    ``build_request()``. The wrapper's own cost (a second HTTPRequest) stays in.
-    """
-    urls: dict[str, httpx.URL] = {}
-
-    def wrapper(*args: Any, **kwargs: Any) -> HTTPRequest:
-        request = build(*args, **kwargs)
-        url = urls.get(request.url)
-        if url is None:
-            url = urls[request.url] = httpx.URL(request.url)
-        return HTTPRequest(request.method, url, request.headers, request.body)  # type: ignore[arg-type]
-
-    return wrapper
-
-
 Patch = tuple[Any, str, Any]
-URLS_ONCE: tuple[Patch, ...] = (
-    (protocol, "token_request", _parsed_once(protocol.token_request)),
-    (protocol, "userinfo_request", _parsed_once(protocol.userinfo_request)),
-)
 ASYNC_VARIANTS: dict[str, tuple[Callable[..., Any], tuple[Patch, ...]]] = {
     "floor (httpx by hand)": (floor_async, ()),
     "library as shipped (asyncio.timeout)": (library_async, ()),
     "library, async_deadline = anyio.fail_after": (
         library_async,
-        ((async_session, "async_deadline", AnyioFailAfter),),
+        ((async_sender, "async_deadline", anyio_fail_after),),
     ),
     "library, no deadline (lower bound)": (
         library_async,
-        ((async_session, "async_deadline", NoDeadline),),
+        ((async_sender, "async_deadline", NoDeadline),),
     ),
-    "library, endpoint URLs parsed once": (library_async, URLS_ONCE),
 }
 SYNC_VARIANTS: dict[str, tuple[Callable[..., Any], tuple[Patch, ...]]] = {
     "floor (httpx by hand)": (floor_sync, ()),
     "library as shipped": (library_sync, ()),
     "library, no deadline (lower bound)": (
         library_sync,
-        ((sync_session, "sync_deadline", NoDeadline),),
+        ((sync_sender, "sync_deadline", NoDeadline),),
     ),
-    "library, endpoint URLs parsed once": (library_sync, URLS_ONCE),
 }
 
 
 async def run_async(flows: int, rounds: int) -> dict[str, list[float]]:
-    target = Target("mock", MOCK_BASE_URL)
-    times: dict[str, list[float]] = {name: [] for name in ASYNC_VARIANTS}
     async with contextlib.AsyncExitStack() as stack:
+        target = Target("mock", MOCK_BASE_URL)
         made = {name: await make(target, stack) for name, (make, _) in ASYNC_VARIANTS.items()}
-        for round_no in range(rounds + 1):
-            for name in rotated(list(ASYNC_VARIANTS), round_no):
-                flow, patches = made[name], ASYNC_VARIANTS[name][1]
-                with contextlib.ExitStack() as undo:
-                    for module, attribute, value in patches:
-                        undo.enter_context(patched(module, attribute, value))
-                    gc.collect()
-                    start = time.process_time()
-                    for _ in range(flows):
-                        await flow()
-                    elapsed = time.process_time() - start
-                if round_no:
-                    times[name].append(elapsed / flows * 1e6)
-    return times
+
+        async def batch(flow: Callable[[], Any]) -> None:
+            for _ in range(flows):
+                await flow()
+
+        return await measure(made, ASYNC_VARIANTS, batch, flows, rounds)
 
 
 def run_sync(flows: int, rounds: int) -> dict[str, list[float]]:
-    target = Target("mock", MOCK_BASE_URL)
-    times: dict[str, list[float]] = {name: [] for name in SYNC_VARIANTS}
     with contextlib.ExitStack() as stack:
+        target = Target("mock", MOCK_BASE_URL)
         made = {name: make(target, stack) for name, (make, _) in SYNC_VARIANTS.items()}
-        for round_no in range(rounds + 1):
-            for name in rotated(list(SYNC_VARIANTS), round_no):
-                flow, patches = made[name], SYNC_VARIANTS[name][1]
-                with contextlib.ExitStack() as undo:
-                    for module, attribute, value in patches:
-                        undo.enter_context(patched(module, attribute, value))
-                    gc.collect()
-                    start = time.process_time()
-                    for _ in range(flows):
-                        flow()
-                    elapsed = time.process_time() - start
-                if round_no:
-                    times[name].append(elapsed / flows * 1e6)
+
+        async def batch(flow: Callable[[], Any]) -> None:
+            for _ in range(flows):
+                flow()
+
+        return asyncio.run(measure(made, SYNC_VARIANTS, batch, flows, rounds))
+
+
+async def measure(
+    made: dict[str, Callable[[], Any]],
+    variants: dict[str, tuple[Callable[..., Any], tuple[Patch, ...]]],
+    batch: Callable[[Callable[[], Any]], Any],
+    flows: int,
+    rounds: int,
+) -> dict[str, list[float]]:
+    """µs per flow of each variant, per round (a first round is warm-up), order rotated."""
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for round_no in range(rounds + 1):
+        for name in rotated(list(variants), round_no):
+            with contextlib.ExitStack() as undo:
+                for module, attribute, value in variants[name][1]:
+                    undo.enter_context(patched(module, attribute, value))
+                gc.collect()
+                start = time.process_time()
+                await batch(made[name])
+                elapsed = time.process_time() - start
+            if round_no:
+                times[name].append(elapsed / flows * 1e6)
     return times
 
 
