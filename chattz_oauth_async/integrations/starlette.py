@@ -174,7 +174,9 @@ class ChattzLogin:
 
         Use it for your own session cookie too.
         """
-        return self.cookies.is_secure(str(request.url))
+        # Only the scheme and host matter, and request.url raises UnicodeDecodeError
+        # for a query that is not UTF-8 (anyone can send one): base_url has no query.
+        return self.cookies.is_secure(str(request.base_url))
 
     # --- /login -------------------------------------------------------------
 
