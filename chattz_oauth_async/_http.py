@@ -15,6 +15,7 @@ import math
 import random
 import sys
 import zlib
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Final
 
@@ -31,6 +32,7 @@ __all__ = [
     "BodyLimiter",
     "HttpxErrors",
     "RetryPolicy",
+    "checked_clock",
     "retry_delay",
 ]
 
@@ -49,6 +51,33 @@ _JITTER: Final = random.Random()  # noqa: S311
 _RAW_SLACK: Final = 64 * 1024
 #: Statuses of an idempotent request that are worth another try.
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+
+
+def checked_clock(clock: object) -> Callable[[], float]:
+    """``clock`` (a session's ``clock=``), checked on every call.
+
+    Every reading of the time goes through the session's clock (expiry,
+    login age, the web helpers' cookies); a reading that is not a finite
+    number would otherwise fail deep inside with a raw TypeError, or switch
+    an expiry check off (NaN compares False).
+
+    Raises:
+        ConfigurationError: ``clock`` is not callable; or, when the returned
+            function is called, ``clock()`` returned something that is not a
+            finite number.
+    """
+    if not callable(clock):
+        raise ConfigurationError("clock must be a function returning epoch seconds")
+
+    def now() -> float:
+        value = clock()
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ConfigurationError(
+                "the session's clock returned something other than a finite number"
+            )
+        return float(value)
+
+    return now
 
 
 @attrs.frozen

@@ -21,6 +21,13 @@ __all__ = ["DEFAULT_LEEWAY", "ChattzUser", "Token"]
 DEFAULT_LEEWAY = 30.0
 
 
+def _finite(value: object) -> float | None:
+    """``value`` as a float if it is a finite int or float (not a bool), else None."""
+    if type(value) in (int, float) and math.isfinite(value):  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]
+    return None
+
+
 @attrs.frozen(repr=False)
 class Token:
     """An access token, with what is known of its expiry.
@@ -48,6 +55,27 @@ class Token:
     scope: str | None = None
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     leeway: float = DEFAULT_LEEWAY
+
+    def __attrs_post_init__(self) -> None:
+        # Valid once built: a wrong type here would fail later, in is_expired()
+        # or a request header, with a raw TypeError. Messages never show a value.
+        if not isinstance(self.access_token, str) or not self.access_token:
+            raise ConfigurationError("a Token needs a non-empty string access_token")
+        if not isinstance(self.token_type, str):
+            raise ConfigurationError("a Token's token_type must be a string")
+        if self.expires_in is not None and (
+            type(self.expires_in) is not int or self.expires_in < 0
+        ):
+            raise ConfigurationError("a Token's expires_in must be a whole number >= 0, or None")
+        if self.expires_at is not None and _finite(self.expires_at) is None:
+            raise ConfigurationError("a Token's expires_at must be a finite number, or None")
+        if _finite(self.leeway) is None or self.leeway < 0:
+            raise ConfigurationError("a Token's leeway must be a finite number >= 0")
+        for name in ("refresh_token", "scope"):
+            if not isinstance(getattr(self, name), (str, type(None))):
+                raise ConfigurationError(f"a Token's {name} must be a string, or None")
+        if not isinstance(self.extra, Mapping):
+            raise ConfigurationError("a Token's extra must be a mapping")
 
     def effective_leeway(self) -> float:
         """The leeway actually applied: at most half of the token's lifetime."""
@@ -120,7 +148,8 @@ class Token:
             raise ConfigurationError("a saved token needs a non-empty 'access_token'")
         expires_in = data.get("expires_in")
         expires_at = data.get("expires_at")
-        leeway = data.get("leeway", DEFAULT_LEEWAY)
+        leeway = data.get("leeway")
+        leeway = DEFAULT_LEEWAY if leeway is None else leeway
         if expires_in is not None and (type(expires_in) is not int or expires_in < 0):
             raise ConfigurationError("a saved token's 'expires_in' must be an integer")
         for name, number in (("expires_at", expires_at), ("leeway", leeway)):

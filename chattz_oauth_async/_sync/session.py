@@ -28,6 +28,7 @@ from .._http import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
+    checked_clock,
 )
 from .._loops import SyncClients
 from ..errors import (
@@ -154,8 +155,11 @@ class ChattzOAuth:
             raise ConfigurationError("total_timeout must be a finite number of seconds > 0")
         if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
             raise ConfigurationError("max_response_bytes must be a positive integer")
+        if not isinstance(pkce, bool):
+            raise ConfigurationError("pkce must be True or False")
         self.leeway = float(leeway)
-        self.clock = clock
+        #: Returns the current epoch time (the ``clock`` passed in, its readings checked).
+        self.clock = checked_clock(clock)
         self.pkce = pkce
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
@@ -215,6 +219,8 @@ class ChattzOAuth:
                 f"from_env() got unknown keyword arguments: {', '.join(unknown)}"
             )
         env = os.environ if environ is None else environ
+        if not isinstance(env, Mapping):
+            raise ConfigurationError("from_env() needs environ to be a mapping, such as os.environ")
         values = []
         for name in _ENV_VARS:
             value = env.get(name)

@@ -117,9 +117,16 @@ def single_state(states: Sequence[str]) -> str:
         states: Every ``state`` value in the callback's query, in order.
 
     Raises:
-        StateMismatchError: None, an empty one, several, or an absurdly long one.
+        StateMismatchError: None, an empty one, several, one that is not a
+            string, or an absurdly long one.
     """
-    if len(states) != 1 or not states[0] or len(states[0]) > _MAX_STATE:
+    if (
+        not isinstance(states, Sequence)
+        or len(states) != 1
+        or not isinstance(states[0], str)
+        or not states[0]
+        or len(states[0]) > _MAX_STATE
+    ):
         raise StateMismatchError("the callback's state does not match a login this browser started")
     return states[0]
 
@@ -193,9 +200,14 @@ class LoginCookies:
         Args:
             request_url: The request's absolute URL as the app sees it (its
                 scheme after any trusted proxy header, and its host).
+
+        Raises:
+            ConfigurationError: ``request_url`` is not a string.
         """
         if self.secure is not None:
             return self.secure
+        if not isinstance(request_url, str):
+            raise ConfigurationError("is_secure() needs the request's URL as a string")
         try:
             parts = urlsplit(request_url)
             host = parts.hostname

@@ -14,7 +14,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ..errors import InsufficientScopeError, InvalidTokenError, OAuthError, ProviderError
+from ..errors import (
+    ConfigurationError,
+    InsufficientScopeError,
+    InvalidTokenError,
+    OAuthError,
+    ProviderError,
+)
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ._text import VISIBLE_ASCII
 
@@ -32,6 +38,15 @@ def _reject_constant(name: str) -> Any:
 
 # One decoder for every call: json.loads() with options builds a new one each time.
 _JSON: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _answer(status_code: object, body: object) -> bytes:
+    """Check the caller's arguments (this is public API): an int status and bytes."""
+    if type(status_code) is not int:
+        raise ConfigurationError("status_code must be the response's HTTP status, an int")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise ConfigurationError("body must be the response's raw bytes")
+    return bytes(body)
 
 
 def _load_json(body: bytes) -> Any:
@@ -122,7 +137,13 @@ def parse_token_response(
             non-string access_token, a refresh_token with characters RFC 6749
             does not allow, a token_type other than Bearer, a malformed
             expires_in, or an unexpected status.
+        ConfigurationError: The arguments are of the wrong type (a status
+            that is not an int, a body that is not bytes, a ``now`` that is
+            not a finite number).
     """
+    body = _answer(status_code, body)
+    if type(now) not in (int, float) or not math.isfinite(now):
+        raise ConfigurationError("now must be a finite number of epoch seconds")
     data = _json_object(body)
     if data is not None and "error" in data:
         # Present is enough: {"error": null, "access_token": ...} is not a token.
@@ -183,6 +204,8 @@ def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
     if not headers:
         return {}
     value = headers.get("www-authenticate") or headers.get("WWW-Authenticate") or ""
+    if not isinstance(value, str):
+        return {}
     scheme, _, params = value.strip().partition(" ")
     if scheme.lower() != "bearer":
         return {}
@@ -206,7 +229,12 @@ def parse_userinfo_response(
         OAuthError: Another status with an RFC 6749/6750 error body.
         ProviderError: Non-JSON, not an object, ``id`` missing or not an
             integer, ``username`` missing, or a field of the wrong type.
+        ConfigurationError: A status that is not an int, a body that is not
+            bytes, or headers that are not a mapping.
     """
+    body = _answer(status_code, body)
+    if headers is not None and not isinstance(headers, Mapping):
+        raise ConfigurationError("headers must be the response's headers (a mapping), or None")
     if status_code in (401, 403):
         params = _www_authenticate(headers)
         details = _json_object(body) or {}
