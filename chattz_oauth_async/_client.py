@@ -178,7 +178,7 @@ class ClientRecipe:
         transport: object | None = None,
     ) -> None:
         if stack not in _STACKS:
-            raise ConfigurationError(f"http must be 'httpx' or 'httpx2', not {stack!r}")
+            raise ConfigurationError("http must be 'httpx' or 'httpx2'")
         try:
             # Imported on request only: httpx2 is an optional dependency.
             self.module: ModuleType = __import__(stack)

@@ -37,7 +37,8 @@ from chattz_oauth_async.integrations.cookies import LoginCookies
 
 SECRET = "s3cr3t-CLIENT-secret-value"
 KEY = "k" * 32
-CONFIG = protocol.ClientConfig("client", SECRET, "https://app.example/cb")
+REDIRECT_URI = "https://app.example/cb"
+CONFIG = protocol.ClientConfig("client", SECRET, REDIRECT_URI)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Values of every wrong kind a confused caller might pass.
@@ -492,3 +493,24 @@ def test_checklist_9_safe_next_url_accepts_only_what_seals(target: str) -> None:
 def test_unseal_any_text_is_a_typed_error(value: str) -> None:
     """Any string as a sealed login: LoginStateError (or another typed error)."""
     assert True is typed(lambda: LoginRequest.unseal(value, KEY, now=5.0))
+
+
+SWAPPED = [
+    SECRET,
+    "http://" + SECRET + ".example/cb",
+    "https://app.example/cb#" + SECRET,
+    "ftp://" + SECRET,
+    "https://[" + SECRET,
+    "https://app.example:" + SECRET,
+    "https://user:" + SECRET + "@app.example/cb",
+]
+
+
+@pytest.mark.checklist(33)
+@pytest.mark.parametrize("value", SWAPPED, ids=range(len(SWAPPED)))
+@pytest.mark.parametrize("position", ["redirect_uri", "base_url"])
+def test_checklist_33_a_secret_passed_as_a_url_is_not_shown(value: str, position: str) -> None:
+    """A secret in a URL's place: the error names the setting, never the value."""
+    arguments = {"client_id": "c", "client_secret": "s", "redirect_uri": REDIRECT_URI}
+    exc = raised(lambda: protocol.ClientConfig(**{**arguments, position: value}))
+    assert (True, False) == (isinstance(exc, ConfigurationError), shows(exc, SECRET))
