@@ -17,7 +17,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -34,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "checked_clock",
     "retry_delay",
+    "timeout_within",
 ]
 
 #: Default cap on a response body (decoded), in bytes.
@@ -78,6 +79,27 @@ def checked_clock(clock: object) -> Callable[[], float]:
         return float(value)
 
     return now
+
+
+def timeout_within(timeout: Any, remaining: float) -> tuple[float, float, float, float]:
+    """A client's per-operation timeouts (connect, read, write, pool), none over ``remaining``.
+
+    The sync twin cannot interrupt a blocking read, so each read must end by
+    the call's deadline on its own: a server that says nothing would
+    otherwise hold the call for a whole read timeout (10 s by default) past a
+    shorter ``total_timeout``. ``timeout`` is the client's ``httpx.Timeout``;
+    a part that is None (no limit) becomes ``remaining``.
+    """
+    remaining = max(remaining, 0.001)
+    connect, read, write, pool = (
+        getattr(timeout, part, None) for part in ("connect", "read", "write", "pool")
+    )
+    return (
+        remaining if connect is None else min(connect, remaining),
+        remaining if read is None else min(read, remaining),
+        remaining if write is None else min(write, remaining),
+        remaining if pool is None else min(pool, remaining),
+    )
 
 
 @attrs.frozen

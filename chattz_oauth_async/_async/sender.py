@@ -20,6 +20,7 @@ from .._http import (
     HttpxErrors,
     RetryPolicy,
     retry_delay,
+    timeout_within,
 )
 from .._loops import AsyncClients, async_checkpoint
 from .._synchronization import async_deadline, async_raw_chunks, async_sleep
@@ -149,6 +150,7 @@ class Sender:
             request.url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
+            timeout=timeout_within(client.timeout, deadline - time.monotonic()),
         )
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:

@@ -22,6 +22,7 @@ from .._http import (
     HttpxErrors,
     RetryPolicy,
     retry_delay,
+    timeout_within,
 )
 from .._loops import SyncClients, sync_checkpoint
 from .._synchronization import sync_deadline, sync_raw_chunks, sync_sleep
@@ -151,6 +152,7 @@ class Sender:
             request.url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
+            timeout=timeout_within(client.timeout, deadline - time.monotonic()),
         )
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:

@@ -28,9 +28,11 @@ from chattz_oauth_async import (
     ConfigurationError,
     RetryPolicy,
     Token,
+    TransportTimeout,
 )
+from tests.rawserver import RawServer, raw_server
 
-from .support import ACCESS, CODE, REFRESH, SECRET, TOKEN, USER
+from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER
 
 
 REDIRECT = "https://app.example/cb"
@@ -372,3 +374,36 @@ def test_checklist_33_tokens_the_library_would_send_back_are_checked_on_receipt(
     exc = outcome(lambda: session.exchange_code(CODE))
     leaked = [s for s in (ACCESS, REFRESH, SECRET, CODE) if shows_secret(exc, s)]
     assert (True, []) == (isinstance(exc, ChattzOAuthError), leaked)
+
+
+# --- the total deadline against a silent server ---------------------------------------------
+
+
+@pytest.mark.checklist(37)
+@pytest.mark.parametrize("own_client", [False, True], ids=["session-client", "caller-client"])
+def test_checklist_37_a_silent_server_is_cut_off_by_total_timeout(own_client: bool) -> None:
+    """A server that accepts and says nothing: TransportTimeout from total_timeout, even when
+    the client's read timeout is longer or unset (the sync twin bounds each read by it)."""
+    # The server hangs up only when it stops (lifetime): a call that outlived total_timeout
+    # would see the hang-up, a TransportError that is not a TransportTimeout.
+    with raw_server(RawServer.stall(), lifetime=3.0) as server:
+        if own_client:
+            client = httpx.Client(timeout=None)  # noqa: S113 - the point: no read limit
+            options: dict[str, Any] = {"http_client": client}
+        else:
+            client = None
+            options = {"timeout": httpx.Timeout(30.0)}
+        session = ChattzOAuth(
+            "client",
+            SECRET,
+            LOOPBACK_REDIRECT,
+            base_url=server.base_url,
+            total_timeout=0.3,
+            retry=RetryPolicy(attempts=1),
+            **options,
+        )
+        exc = outcome(lambda: session.userinfo(ACCESS))
+        session.close()
+        if client is not None:
+            client.close()
+    assert TransportTimeout is type(exc)
