@@ -31,7 +31,7 @@ from chattz_oauth_async import (
     TransportError,
     UnsafeRedirectError,
 )
-from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
+from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult, get_chattz
 from chattz_oauth_async.testing import FakeChattz
 from tests import django_setup
 
@@ -320,3 +320,31 @@ def test_checklist_7_django_forged_callback_with_the_right_state_is_a_400(
 def test_django_odd_callback_queries_are_a_400(django_fake: FakeChattz, query: str) -> None:
     """Undecodable or huge callback queries: 400 from the Django view."""
     assert 400 == Client().get(f"/callback?{query}").status_code
+
+
+@pytest.mark.parametrize("wrong", ["x", None, 5, object()], ids=repr)
+async def test_a_session_source_of_the_wrong_kind_is_a_configuration_error(wrong: Any) -> None:
+    """ChattzLogin(chattz=<not a session or a function returning one>): ConfigurationError."""
+    login = ChattzLogin(lambda: wrong, secret_key=KEY)
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    exc: BaseException | None = None
+    try:
+        login.session_for(Request(scope))
+    except BaseException as caught:
+        exc = caught
+    assert ConfigurationError is type(exc)
+
+
+async def test_a_sync_session_in_app_state_is_a_configuration_error() -> None:
+    """app.state.chattz holding a sync ChattzOAuth: get_chattz names the mistake."""
+    sync_session = FakeChattz().sync_session()
+    app = Starlette()
+    app.state.chattz = sync_session
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "app": app}
+    exc: BaseException | None = None
+    try:
+        get_chattz(Request(scope))
+    except BaseException as caught:
+        exc = caught
+    sync_session.close()
+    assert ConfigurationError is type(exc)
