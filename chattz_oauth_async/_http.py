@@ -282,17 +282,20 @@ class HttpxErrors:
     class, not attrs: it is internal, and attrs classes cost import time.)
     """
 
-    __slots__ = ("not_sent", "timeout", "transport")
+    __slots__ = ("not_sent", "protocol", "timeout", "transport")
 
     def __init__(
         self,
         transport: tuple[type[Exception], ...],
         timeout: type[Exception],
         not_sent: tuple[type[Exception], ...],
+        protocol: type[Exception],
     ) -> None:
         self.transport = transport
         self.timeout = timeout
         self.not_sent = not_sent
+        #: Malformed HTTP: the message quotes the server's bytes.
+        self.protocol = protocol
 
     @classmethod
     def for_client(cls, client: object) -> HttpxErrors:
@@ -309,4 +312,5 @@ class HttpxErrors:
             transport=(module.HTTPError, module.StreamError, module.InvalidURL),
             timeout=module.TimeoutException,
             not_sent=(module.ConnectError, module.ConnectTimeout, module.PoolTimeout),
+            protocol=module.ProtocolError,
         )

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chattz_oauth_async import (
     AsyncChattzOAuth,
@@ -406,3 +408,59 @@ async def test_checklist_37_a_silent_server_is_cut_off_by_total_timeout(own_clie
         if client is not None:
             await client.aclose()
     assert TransportTimeout is type(exc)
+
+
+HEADER_NAMES = [b"content-encoding", b"content-length", b"retry-after", b"www-authenticate"]
+
+
+@given(
+    status=st.integers(100, 999),
+    body=st.binary(max_size=200) | st.sampled_from([USER_BODY, TOKEN_BODY]),
+    headers=st.lists(
+        st.tuples(st.sampled_from(HEADER_NAMES), st.binary(min_size=1, max_size=40)),
+        max_size=3,
+    ),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+async def test_property_any_answer_gives_a_result_or_a_typed_error(
+    status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """Any status, body and hostile headers: userinfo and the exchange stay typed."""
+    headers = [(k, v.replace(b"\r", b"").replace(b"\n", b"")) for k, v in headers]
+    headers = [(k, v) for k, v in headers if v.strip()]
+    session = answering(status, body, headers)
+    failures = [
+        await outcome(lambda: session.userinfo(ACCESS)),
+        await outcome(lambda: session.exchange_code(CODE)),
+    ]
+    assert [] == [f for f in failures if f is not None and not isinstance(f, ChattzOAuthError)]
+
+
+def _echo(server: RawServer, conn: Any, request: Any) -> None:
+    """Answer with the request's body and Authorization header as a (malformed) status line."""
+    echoed = request.body + b" " + request.headers.get("authorization", "").encode()
+    conn.sendall(echoed.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n\r\n")
+
+
+@pytest.mark.checklist(33)
+async def test_checklist_33_a_server_echoing_the_request_does_not_put_secrets_in_errors() -> None:
+    """A malformed answer that echoes the request: TransportError, no secret in it or its chain."""
+    with raw_server(_echo) as server:
+        session = AsyncChattzOAuth(
+            "client",
+            SECRET,
+            LOOPBACK_REDIRECT,
+            base_url=server.base_url,
+            retry=RetryPolicy(attempts=1),
+            total_timeout=5.0,
+        )
+        failures = [
+            await outcome(lambda: session.exchange_code(CODE)),
+            await outcome(lambda: session.userinfo(ACCESS)),
+            await outcome(lambda: session.refresh(Token(ACCESS, refresh_token=REFRESH))),
+        ]
+        await session.aclose()
+    leaked = [
+        (f, s) for f in failures for s in (SECRET, CODE, ACCESS, REFRESH) if shows_secret(f, s)
+    ]
+    assert ([], ["TransportError"] * 3) == (leaked, [type(f).__name__ for f in failures])
