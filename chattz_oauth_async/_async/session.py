@@ -297,7 +297,13 @@ class AsyncChattzOAuth:
         status, body, _ = await self._sender.send(
             request, idempotent=False, what="code exchange", wire=wire
         )
-        token = protocol.parse_token_response(status, body, now=self.clock(), leeway=self.leeway)
+        token = protocol.parse_token_response(
+            status,
+            body,
+            now=self.clock(),
+            leeway=self.leeway,
+            hide=(self.config.client_secret, code, code_verifier or ""),
+        )
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
@@ -324,6 +330,7 @@ class AsyncChattzOAuth:
             now=self.clock(),
             leeway=self.leeway,
             previous_refresh_token=token.refresh_token,
+            hide=(self.config.client_secret, token.refresh_token),
         )
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
@@ -354,7 +361,7 @@ class AsyncChattzOAuth:
             token = token.access_token
         request = protocol.userinfo_request(self.config, token)
         status, body, headers = await self._sender.send(request, idempotent=True, what="userinfo")
-        return protocol.parse_userinfo_response(status, body, headers)
+        return protocol.parse_userinfo_response(status, body, headers, hide=(token,))
 
     def start_login(self, next_url: str | None = None, **extra: str) -> LoginRequest:
         """Begin a login: a fresh state (and PKCE verifier), and the authorize URL.

@@ -465,3 +465,35 @@ def test_checklist_33_a_server_echoing_the_request_does_not_put_secrets_in_error
         (f, s) for f in failures for s in (SECRET, CODE, ACCESS, REFRESH) if shows_secret(f, s)
     ]
     assert ([], ["TransportError"] * 3) == (leaked, [type(f).__name__ for f in failures])
+
+
+def _echoing_error(request: httpx.Request) -> httpx.Response:
+    """An OAuth error whose description and WWW-Authenticate echo what was sent."""
+    sent = request.content.decode() + " " + request.headers.get("authorization", "")
+    return httpx.Response(
+        401,
+        headers={"www-authenticate": f'Bearer error="invalid_token", error_description="{sent}"'},
+        json={"error": "invalid_grant", "error_description": f"you sent {sent}"},
+    )
+
+
+@pytest.mark.checklist(33)
+def test_checklist_33_a_provider_echoing_secrets_in_its_error_text_is_redacted() -> None:
+    """OAuth errors whose description repeats the secret, code or token: redacted in the error."""
+    session = ChattzOAuth(
+        "client",
+        SECRET,
+        REDIRECT,
+        transport=httpx.MockTransport(_echoing_error),
+        retry=RetryPolicy(attempts=1),
+    )
+    failures = [
+        outcome(lambda: session.exchange_code(CODE)),
+        outcome(lambda: session.userinfo(ACCESS)),
+        outcome(lambda: session.refresh(Token(ACCESS, refresh_token=REFRESH))),
+    ]
+    leaked = [
+        (f, s) for f in failures for s in (SECRET, CODE, ACCESS, REFRESH) if shows_secret(f, s)
+    ]
+    kinds = [type(f).__name__ for f in failures]
+    assert ([], ["OAuthError", "InvalidTokenError", "OAuthError"]) == (leaked, kinds)
