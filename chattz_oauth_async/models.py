@@ -28,6 +28,16 @@ def _finite(value: object) -> float | None:
     return None
 
 
+def _now(now: object) -> float:
+    """``now``, or the time when None; a NaN would make every expiry check False."""
+    if now is None:
+        return time.time()
+    value = _finite(now)
+    if value is None:
+        raise ConfigurationError("now must be a finite number of epoch seconds, or None")
+    return value
+
+
 @attrs.frozen(repr=False)
 class Token:
     """An access token, with what is known of its expiry.
@@ -92,20 +102,23 @@ class Token:
         Returns:
             True once ``now`` is within the (clamped) leeway of ``expires_at``.
             False when the expiry is unknown.
+
+        Raises:
+            ConfigurationError: ``now`` is not None or a finite number.
         """
+        now = _now(now)
         if self.expires_at is None:
             return False
-        if now is None:
-            now = time.time()
         if self.expires_in == 0:
             return True
         return now >= self.expires_at - self.effective_leeway()
 
     def seconds_left(self, now: float | None = None) -> float | None:
         """Seconds until ``expires_at`` (negative once past), or None if unknown."""
+        now = _now(now)
         if self.expires_at is None:
             return None
-        return self.expires_at - (time.time() if now is None else now)
+        return self.expires_at - now
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to a JSON-compatible dict (it contains the secret token).

@@ -514,3 +514,38 @@ def test_checklist_33_a_secret_passed_as_a_url_is_not_shown(value: str, position
     arguments = {"client_id": "c", "client_secret": "s", "redirect_uri": REDIRECT_URI}
     exc = raised(lambda: protocol.ClientConfig(**{**arguments, position: value}))
     assert (True, False) == (isinstance(exc, ConfigurationError), shows(exc, SECRET))
+
+
+@pytest.mark.checklist(13)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://chat\r\ntz.net",
+        "https://chattz.net/\tx",
+        "https://chattz.net/a b",
+        "https://chattz.net/\x00",
+        "http://local\thost/cb",
+        "https://chattz.net/\u2028",
+        " https://chattz.net",
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("position", ["redirect_uri", "base_url"])
+def test_checklist_13_urls_with_spaces_or_control_characters_are_refused(
+    url: str, position: str
+) -> None:
+    """URLs with spaces or control characters (urllib drops some before parsing): refused."""
+    arguments = {"client_id": "c", "client_secret": "s", "redirect_uri": REDIRECT_URI}
+    exc = raised(lambda: protocol.ClientConfig(**{**arguments, position: url}))
+    assert ConfigurationError is type(exc)
+
+
+@pytest.mark.parametrize("now", [math.nan, math.inf, "1", b"1", [1], True], ids=repr)
+def test_token_expiry_checks_refuse_a_now_that_is_not_a_number(now: Any) -> None:
+    """is_expired/seconds_left with a NaN or non-number now: ConfigurationError, never 'valid'."""
+    token = Token("AT", expires_in=60, expires_at=100.0)
+    kinds = [
+        type(raised(lambda: token.is_expired(now))),
+        type(raised(lambda: token.seconds_left(now))),
+    ]
+    assert [ConfigurationError, ConfigurationError] == kinds

@@ -60,6 +60,10 @@ def _check_url(name: str, url: object) -> str:
         raise ConfigurationError(f"{name} must be a non-empty URL string")
     if not encodable(url):
         raise ConfigurationError(f"{name} is not a valid URL: it cannot be encoded as UTF-8")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        # urllib drops tabs and newlines before parsing, so the checks below would
+        # judge another URL than the one sent (and a CR/LF would reach a Location header).
+        raise ConfigurationError(f"{name} must not contain spaces or control characters")
     parts = _split(url)
     if parts is None:
         # Raised outside the ``except``: urllib's ValueError quotes the value
