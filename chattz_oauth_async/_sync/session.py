@@ -149,11 +149,12 @@ class ChattzOAuth:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.config = ClientConfig(client_id, client_secret, redirect_uri, base_url)
-        if not (isinstance(leeway, (int, float)) and 0 <= leeway < float("inf")):
+        # type() rather than isinstance(): True is an int, and not a number of seconds.
+        if not (type(leeway) in (int, float) and 0 <= leeway < float("inf")):
             raise ConfigurationError("leeway must be a finite number of seconds >= 0")
-        if not (isinstance(total_timeout, (int, float)) and 0 < total_timeout < float("inf")):
+        if not (type(total_timeout) in (int, float) and 0 < total_timeout < float("inf")):
             raise ConfigurationError("total_timeout must be a finite number of seconds > 0")
-        if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+        if not (type(max_response_bytes) is int and max_response_bytes > 0):
             raise ConfigurationError("max_response_bytes must be a positive integer")
         if not isinstance(pkce, bool):
             raise ConfigurationError("pkce must be True or False")

@@ -142,6 +142,18 @@ def test_timeout_that_cannot_work_is_refused_at_construction(value: Any) -> None
     assert ConfigurationError is type(exc)
 
 
+@pytest.mark.parametrize(
+    "name", ["leeway", "total_timeout", "max_response_bytes", "pkce", "timeout"]
+)
+def test_a_bool_is_not_a_number_of_seconds_or_bytes(name: str) -> None:
+    """leeway=True, total_timeout=True, max_response_bytes=True...: ConfigurationError, not 1."""
+    values: dict[str, Any] = {"pkce": "yes"}
+    exc = raised(
+        lambda: ChattzOAuth("client", SECRET, REDIRECT, **{name: values.get(name, True)})
+    )
+    assert ConfigurationError is type(exc)
+
+
 @pytest.mark.parametrize("transport", ["x", 5, object(), httpx.Timeout(1.0)], ids=repr)
 def test_transport_of_the_wrong_kind_is_refused_at_construction(transport: Any) -> None:
     """transport= without the session's handle method: ConfigurationError when built."""
