@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import attrs
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -348,3 +350,13 @@ async def test_a_sync_session_in_app_state_is_a_configuration_error() -> None:
         exc = caught
     sync_session.close()
     assert ConfigurationError is type(exc)
+
+
+@given(query=st.binary(max_size=120))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+async def test_property_any_callback_query_bytes_never_break_the_app(
+    app: App, query: bytes
+) -> None:
+    """Any bytes after the browser's own state: 400 or 502 (the provider refused), never a raise."""
+    status = await app.callback(b"&" + query)
+    assert True is (status in (400, 502))
