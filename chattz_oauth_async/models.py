@@ -9,16 +9,18 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_LEEWAY", "ChattzUser", "Token"]
+__all__ = ["DEFAULT_LEEWAY", "MAX_EXPIRES_IN", "ChattzUser", "Token"]
 
 #: Seconds before the provider's expiry at which a token is treated as expired.
 DEFAULT_LEEWAY = 30.0
+#: The longest token lifetime believed (100 years); a longer one is malformed.
+MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
 
 
 def _finite(value: object) -> float | None:
@@ -74,9 +76,12 @@ class Token:
         if not isinstance(self.token_type, str):
             raise ConfigurationError("a Token's token_type must be a string")
         if self.expires_in is not None and (
-            type(self.expires_in) is not int or self.expires_in < 0
+            # Bounded: an int past a float's range overflows in effective_leeway().
+            type(self.expires_in) is not int or not 0 <= self.expires_in <= MAX_EXPIRES_IN
         ):
-            raise ConfigurationError("a Token's expires_in must be a whole number >= 0, or None")
+            raise ConfigurationError(
+                "a Token's expires_in must be whole seconds from 0 to 100 years, or None"
+            )
         if self.expires_at is not None and _finite(self.expires_at) is None:
             raise ConfigurationError("a Token's expires_at must be a finite number, or None")
         if _finite(self.leeway) is None or self.leeway < 0:
@@ -163,8 +168,10 @@ class Token:
         expires_at = data.get("expires_at")
         leeway = data.get("leeway")
         leeway = DEFAULT_LEEWAY if leeway is None else leeway
-        if expires_in is not None and (type(expires_in) is not int or expires_in < 0):
-            raise ConfigurationError("a saved token's 'expires_in' must be an integer")
+        if expires_in is not None and (
+            type(expires_in) is not int or not 0 <= expires_in <= MAX_EXPIRES_IN
+        ):
+            raise ConfigurationError("a saved token's 'expires_in' must be whole seconds >= 0")
         for name, number in (("expires_at", expires_at), ("leeway", leeway)):
             if number is not None and (
                 type(number) not in (int, float) or not math.isfinite(number)

@@ -549,3 +549,15 @@ def test_token_expiry_checks_refuse_a_now_that_is_not_a_number(now: Any) -> None
         type(raised(lambda: token.seconds_left(now))),
     ]
     assert [ConfigurationError, ConfigurationError] == kinds
+
+
+@pytest.mark.parametrize(
+    "seconds", [10**400, 10**20, 100 * 365 * 24 * 3600 + 1], ids=["1e400", "1e20", "100y+1"]
+)
+def test_a_token_lifetime_past_100_years_is_refused(seconds: int) -> None:
+    """expires_in past 100 years (10**400 overflowed in is_expired): ConfigurationError."""
+    kinds = [
+        type(raised(lambda: Token("AT", expires_in=seconds, expires_at=5.0))),
+        type(raised(lambda: Token.from_dict({"access_token": "AT", "expires_in": seconds}))),
+    ]
+    assert [ConfigurationError, ConfigurationError] == kinds

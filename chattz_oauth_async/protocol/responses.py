@@ -22,15 +22,13 @@ from ..errors import (
     OAuthError,
     ProviderError,
 )
-from ..models import DEFAULT_LEEWAY, ChattzUser, Token
+from ..models import DEFAULT_LEEWAY, MAX_EXPIRES_IN, ChattzUser, Token
 from ._text import VISIBLE_ASCII, encodable
 
 __all__ = ["parse_token_response", "parse_userinfo_response"]
 
 #: What RFC 6749 (appendix A.17) allows in a refresh token: printable ASCII and space.
 _VSCHARS: Final = re.compile(r"[\x20-\x7e]+")
-#: The longest lifetime we believe (100 years); anything above is malformed.
-_MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
 
 
 def _reject_constant(name: str) -> Any:
@@ -117,7 +115,7 @@ def _expires_in(value: object, status_code: int) -> int | None:
         seconds = int(value)
     else:
         seconds = value
-    if type(seconds) is not int or not 0 <= seconds <= _MAX_EXPIRES_IN:
+    if type(seconds) is not int or not 0 <= seconds <= MAX_EXPIRES_IN:
         raise ProviderError(
             "token response has an invalid 'expires_in' (want whole seconds >= 0)",
             status_code,
