@@ -231,6 +231,28 @@ async def test_checklist_9_login_with_odd_next_still_redirects_to_chattz(
     assert (303, True) == (status, location.startswith("https://chattz.test/oauth/authorize?"))
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        b"a b",
+        b"a,b",
+        b"\xff",
+        b'a"',
+        b"(",
+        b"a\x7f",
+        b"\xc3\xa9",
+        b"a[b]",
+        b"0" * 17,
+        b"ABCDEF0123456789",
+    ],
+)
+async def test_planted_cookies_with_odd_names_do_not_break_login(app: App, name: bytes) -> None:
+    """A cookie with our prefix but not our name ('chattz_login_a b'): /login 303, it stays."""
+    status, headers = await app.get("/login", b"", b"chattz_login_" + name + b"=x")
+    deletions = [v for k, v in headers if k == b"set-cookie" and b"Max-Age=0" in v]
+    assert (303, []) == (status, deletions)
+
+
 async def test_login_with_many_garbage_pending_cookies_deletes_them(app: App) -> None:
     """500 unreadable pending-login cookies: /login still answers 303 and deletes them."""
     cookie = b"; ".join(b"chattz_login_%016d=garbage" % i for i in range(500))
@@ -360,3 +382,14 @@ async def test_property_any_callback_query_bytes_never_break_the_app(
     """Any bytes after the browser's own state: 400 or 502 (the provider refused), never a raise."""
     status = await app.callback(b"&" + query)
     assert True is (status in (400, 502))
+
+
+@pytest.mark.parametrize("prefix", ["", "/async"])
+@pytest.mark.parametrize("name", ["a b", "a,b", "a[b]", "é"])
+def test_django_planted_cookies_with_odd_names_do_not_break_login(
+    django_fake: FakeChattz, prefix: str, name: str
+) -> None:
+    """The Django views: a planted 'chattz_login_<odd>' cookie does not turn /login into a 500."""
+    client = Client()
+    response = client.generic("GET", f"{prefix}/login", HTTP_COOKIE=f"chattz_login_{name}=x")
+    assert 303 == response.status_code

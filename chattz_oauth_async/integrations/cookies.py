@@ -60,6 +60,7 @@ __all__ = ["DEFAULT_COOKIE_NAME", "LoginCookies", "SetCookie", "single_state"]
 DEFAULT_COOKIE_NAME: Final = "chattz_login"
 _HOST_PREFIX: Final = "__Host-"
 _SUFFIX_LENGTH: Final = 16
+_HEX: Final = frozenset("0123456789abcdef")
 _MAX_STATE: Final = 2048
 
 
@@ -233,12 +234,23 @@ class LoginCookies:
     ) -> list[tuple[float, str]]:
         """The browser's pending logins as (start time, cookie name), oldest first.
 
-        An unreadable, forged or expired cookie has start time ``-inf``.
+        An unreadable, forged or expired cookie has start time ``-inf``;
+        cookies whose names this class never sets (the prefix and 16 hex
+        digits) are not listed.
         """
         prefix = self.prefix(secure=secure)
         found = []
         for name, value in cookies.items():
-            if not name.startswith(prefix):
+            # Only names this class sets: prefix and 16 hex digits. Another cookie
+            # with the prefix (planted, or junk) is not ours to delete, and a name
+            # the frameworks' set_cookie() refuses ("chattz_login_a b") would make
+            # every /login fail.
+            if not (
+                isinstance(name, str)
+                and name.startswith(prefix)
+                and len(name) == len(prefix) + _SUFFIX_LENGTH
+                and all(ch in _HEX for ch in name[len(prefix) :])
+            ):
                 continue
             try:
                 started = LoginRequest.unseal(value, self.keys, self.max_age, now=now).created_at
