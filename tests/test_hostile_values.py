@@ -180,6 +180,8 @@ BUILDERS: list[tuple[str, Callable[[Any], object]]] = [
             200, b'{"access_token":"a","token_type":"bearer"}', now=0, previous_refresh_token=v
         ),
     ),
+    ("ptr-hide", lambda v: protocol.parse_token_response(400, b'{"error": "x"}', now=0, hide=v)),
+    ("pur-hide", lambda v: protocol.parse_userinfo_response(401, b"", hide=v)),
     ("pur-status", lambda v: protocol.parse_userinfo_response(v, b"{}")),
     ("pur-body", lambda v: protocol.parse_userinfo_response(200, v)),
     ("pur-headers-401", lambda v: protocol.parse_userinfo_response(401, b"{}", v)),

@@ -76,6 +76,8 @@ def _hider(hide: Iterable[object]) -> Callable[[object], Any]:
     A provider may echo what it received ("code abc123 has expired"); its
     text goes into the error's message, and so into logs.
     """
+    if isinstance(hide, str) or not isinstance(hide, Iterable):
+        raise ConfigurationError("hide must be a list of the values the request carried")
     values: set[str] = set()
     for value in hide:
         if isinstance(value, str) and len(value) >= _MIN_HIDDEN and encodable(value):
