@@ -563,3 +563,26 @@ def test_a_token_lifetime_past_100_years_is_refused(seconds: int) -> None:
         type(raised(lambda: Token.from_dict({"access_token": "AT", "expires_in": seconds}))),
     ]
     assert [ConfigurationError, ConfigurationError] == kinds
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=40)
+        | st.sampled_from(["chattz_login_" + "a" * 16, "__Host-chattz_login_0"]),
+        st.text(max_size=60),
+        max_size=8,
+    ),
+    st.lists(st.text(max_size=20), max_size=3),
+    st.booleans(),
+)
+@FAST
+def test_login_cookies_any_request_cookies_and_states(
+    cookies: dict[str, str], states: list[str], secure: bool
+) -> None:
+    """start/read/clear over any request cookies and callback states: typed errors only."""
+    helper = LoginCookies(KEY)
+    assert (True, True, True) == (
+        typed(lambda: helper.start(LOGIN, cookies, secure=secure, now=1000.0)),
+        typed(lambda: helper.read(states, cookies, secure=secure, now=1000.0)),
+        typed(lambda: helper.clear(states, cookies, secure=secure)),
+    )
