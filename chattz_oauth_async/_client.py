@@ -15,6 +15,7 @@ partners in the generated twin.
 from __future__ import annotations
 
 import http.cookiejar
+import math
 import ssl
 import sys
 from types import ModuleType
@@ -30,6 +31,7 @@ __all__ = [
     "SyncClientLike",
     "SyncTransportLike",
     "check_client",
+    "check_transport",
 ]
 
 #: Connections in the pool of a client the session builds, and so the most
@@ -49,8 +51,11 @@ class AsyncClientLike(Protocol):
     @property
     def is_closed(self) -> bool: ...
 
+    @property
+    def timeout(self) -> Any: ...
+
     def build_request(
-        self, method: str, url: str, *, headers: Any = ..., content: Any = ...
+        self, method: str, url: str, *, headers: Any = ..., content: Any = ..., timeout: Any = ...
     ) -> Any: ...
 
     async def send(
@@ -69,8 +74,11 @@ class SyncClientLike(Protocol):
     @property
     def is_closed(self) -> bool: ...
 
+    @property
+    def timeout(self) -> Any: ...
+
     def build_request(
-        self, method: str, url: str, *, headers: Any = ..., content: Any = ...
+        self, method: str, url: str, *, headers: Any = ..., content: Any = ..., timeout: Any = ...
     ) -> Any: ...
 
     def send(self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...) -> Any: ...
@@ -106,6 +114,28 @@ def check_client(client: object, wanted: str, other: str, session: str) -> None:
     raise ConfigurationError(
         f"http_client must be an httpx.{wanted} or httpx2.{wanted}, not {type(client).__name__}"
     )
+
+
+_TIMEOUT_PARTS: Final = ("connect", "read", "write", "pool")
+
+
+def _seconds(value: object) -> bool:
+    """Whether ``value`` is a finite number of seconds > 0 (not a bool)."""
+    return type(value) in (int, float) and 0 < value < math.inf  # type: ignore[operator]
+
+
+def check_transport(transport: object, method: str) -> None:
+    """Refuse a ``transport=`` without the ``method`` its session calls.
+
+    Raises:
+        ConfigurationError: ``transport`` is not None and has no such method
+            (an async session needs ``handle_async_request``, a sync one
+            ``handle_request``).
+    """
+    if transport is not None and not callable(getattr(transport, method, None)):
+        raise ConfigurationError(
+            f"transport must be an httpx transport with {method}(), not {type(transport).__name__}"
+        )
 
 
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
@@ -155,7 +185,7 @@ class ClientRecipe:
         transport: object | None = None,
     ) -> None:
         if stack not in _STACKS:
-            raise ConfigurationError(f"http must be 'httpx' or 'httpx2', not {stack!r}")
+            raise ConfigurationError("http must be 'httpx' or 'httpx2'")
         try:
             # Imported on request only: httpx2 is an optional dependency.
             self.module: ModuleType = __import__(stack)
@@ -166,10 +196,19 @@ class ClientRecipe:
         read, connect = default_timeout
         if timeout is None:
             timeout = self.module.Timeout(read, connect=connect)
-        elif not isinstance(timeout, (int, float)):
+        elif _seconds(timeout):
+            timeout = float(timeout)
+        else:
             # An httpx.Timeout (or httpx2's): rebuilt for the chosen stack.
-            parts = ("connect", "read", "write", "pool")
-            timeout = self.module.Timeout(**{part: getattr(timeout, part) for part in parts})
+            parts = {part: getattr(timeout, part, False) for part in _TIMEOUT_PARTS}
+            if not all(value is None or _seconds(value) for value in parts.values()):
+                # A NaN, negative or infinite value fails only at the first
+                # request, deep in the I/O library: refuse it here.
+                raise ConfigurationError(
+                    "timeout must be a finite number of seconds > 0, or an httpx.Timeout "
+                    "whose parts are such numbers or None"
+                )
+            timeout = self.module.Timeout(**parts)
         self._timeout = timeout
         self.transport = transport
         #: The pool size, and so the most requests the session keeps in flight.

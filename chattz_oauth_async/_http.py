@@ -32,7 +32,9 @@ __all__ = [
     "BodyLimiter",
     "HttpxErrors",
     "RetryPolicy",
+    "checked_clock",
     "retry_delay",
+    "timeout_within",
 ]
 
 #: Default cap on a response body (decoded), in bytes.
@@ -50,6 +52,54 @@ _JITTER: Final = random.Random()  # noqa: S311
 _RAW_SLACK: Final = 64 * 1024
 #: Statuses of an idempotent request that are worth another try.
 RETRY_STATUSES: Final = frozenset({429, 502, 503, 504})
+
+
+def checked_clock(clock: object) -> Callable[[], float]:
+    """``clock`` (a session's ``clock=``), checked on every call.
+
+    Every reading of the time goes through the session's clock (expiry,
+    login age, the web helpers' cookies); a reading that is not a finite
+    number would otherwise fail deep inside with a raw TypeError, or switch
+    an expiry check off (NaN compares False).
+
+    Raises:
+        ConfigurationError: ``clock`` is not callable; or, when the returned
+            function is called, ``clock()`` returned something that is not a
+            finite number.
+    """
+    if not callable(clock):
+        raise ConfigurationError("clock must be a function returning epoch seconds")
+
+    def now() -> float:
+        value = clock()
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ConfigurationError(
+                "the session's clock returned something other than a finite number"
+            )
+        return float(value)
+
+    return now
+
+
+def timeout_within(timeout: Any, remaining: float) -> tuple[float, float, float, float]:
+    """A client's per-operation timeouts (connect, read, write, pool), none over ``remaining``.
+
+    The sync twin cannot interrupt a blocking read, so each read must end by
+    the call's deadline on its own: a server that says nothing would
+    otherwise hold the call for a whole read timeout (10 s by default) past a
+    shorter ``total_timeout``. ``timeout`` is the client's ``httpx.Timeout``;
+    a part that is None (no limit) becomes ``remaining``.
+    """
+    remaining = max(remaining, 0.001)
+    connect, read, write, pool = (
+        getattr(timeout, part, None) for part in ("connect", "read", "write", "pool")
+    )
+    return (
+        remaining if connect is None else min(connect, remaining),
+        remaining if read is None else min(read, remaining),
+        remaining if write is None else min(write, remaining),
+        remaining if pool is None else min(pool, remaining),
+    )
 
 
 @attrs.frozen
@@ -232,18 +282,21 @@ class HttpxErrors:
     class, not attrs: it is internal, and attrs classes cost import time.)
     """
 
-    __slots__ = ("not_sent", "timeout", "transport", "url")
+    __slots__ = ("not_sent", "protocol", "timeout", "transport", "url")
 
     def __init__(
         self,
         transport: tuple[type[Exception], ...],
         timeout: type[Exception],
         not_sent: tuple[type[Exception], ...],
+        protocol: type[Exception],
         url: Callable[[str], Any] = str,
     ) -> None:
         self.transport = transport
         self.timeout = timeout
         self.not_sent = not_sent
+        #: Malformed HTTP: the message quotes the server's bytes.
+        self.protocol = protocol
         self.url = url
 
     @classmethod
@@ -261,5 +314,6 @@ class HttpxErrors:
             transport=(module.HTTPError, module.StreamError, module.InvalidURL),
             timeout=module.TimeoutException,
             not_sent=(module.ConnectError, module.ConnectTimeout, module.PoolTimeout),
+            protocol=module.ProtocolError,
             url=module.URL,
         )

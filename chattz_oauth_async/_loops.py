@@ -24,7 +24,13 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 
-from ._client import AsyncClientLike, ClientRecipe, SyncClientLike, check_client
+from ._client import (
+    AsyncClientLike,
+    ClientRecipe,
+    SyncClientLike,
+    check_client,
+    check_transport,
+)
 from .errors import ConfigurationError
 
 __all__ = [
@@ -46,6 +52,15 @@ def _loop_key() -> object:
         with contextlib.suppress(RuntimeError):
             return asyncio.get_running_loop()
     return anyio.lowlevel.current_token().native_token
+
+
+def _closed_error(owned: bool) -> ConfigurationError:
+    if owned:
+        return ConfigurationError(
+            "this session's HTTP client was closed (aclose()/close(), or the end of "
+            "its `with` block): build a new session"
+        )
+    return ConfigurationError("the http_client you passed is closed: pass an open client, or none")
 
 
 def _other_loop_error() -> ConfigurationError:
@@ -98,6 +113,7 @@ class AsyncClients:
         self._single: AsyncClientLike | None = None
         self._max_in_flight = 0
         if isinstance(source, ClientRecipe):
+            check_transport(source.transport, "handle_async_request")
             self.owns_single = True
             self._build = source.build_async
             self._max_in_flight = source.max_connections
@@ -218,6 +234,9 @@ class _Lease:
         clients = self._clients
         self._key = key = _loop_key()
         if clients._single is not None:
+            if clients._single.is_closed:
+                # httpx would raise a RuntimeError of its own.
+                raise _closed_error(clients.owns_single)
             return clients._single
         entry = clients._loops.get(key)
         if entry is None:
@@ -256,6 +275,7 @@ class SyncClients:
     def __init__(self, source: ClientRecipe | SyncClientLike) -> None:
         self._slots: threading.BoundedSemaphore | None = None
         if isinstance(source, ClientRecipe):
+            check_transport(source.transport, "handle_request")
             self.owns_single = True
             self._single: SyncClientLike = source.build_sync()
             if source.transport is None:
@@ -278,6 +298,9 @@ class SyncClients:
         Raises:
             TimeoutError: No slot came free before the deadline.
         """
+        if self._single.is_closed:
+            # httpx would raise a RuntimeError of its own.
+            raise _closed_error(self.owns_single)
         if self._slots is None:
             yield self._single
             return

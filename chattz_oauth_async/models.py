@@ -9,16 +9,35 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
 from .errors import ConfigurationError
 
-__all__ = ["DEFAULT_LEEWAY", "ChattzUser", "Token"]
+__all__ = ["DEFAULT_LEEWAY", "MAX_EXPIRES_IN", "ChattzUser", "Token"]
 
 #: Seconds before the provider's expiry at which a token is treated as expired.
 DEFAULT_LEEWAY = 30.0
+#: The longest token lifetime believed (100 years); a longer one is malformed.
+MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
+
+
+def _finite(value: object) -> float | None:
+    """``value`` as a float if it is a finite int or float (not a bool), else None."""
+    if type(value) in (int, float) and math.isfinite(value):  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]
+    return None
+
+
+def _now(now: object) -> float:
+    """``now``, or the time when None; a NaN would make every expiry check False."""
+    if now is None:
+        return time.time()
+    value = _finite(now)
+    if value is None:
+        raise ConfigurationError("now must be a finite number of epoch seconds, or None")
+    return value
 
 
 @attrs.frozen(repr=False)
@@ -49,6 +68,30 @@ class Token:
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     leeway: float = DEFAULT_LEEWAY
 
+    def __attrs_post_init__(self) -> None:
+        # Valid once built: a wrong type here would fail later, in is_expired()
+        # or a request header, with a raw TypeError. Messages never show a value.
+        if not isinstance(self.access_token, str) or not self.access_token:
+            raise ConfigurationError("a Token needs a non-empty string access_token")
+        if not isinstance(self.token_type, str):
+            raise ConfigurationError("a Token's token_type must be a string")
+        if self.expires_in is not None and (
+            # Bounded: an int past a float's range overflows in effective_leeway().
+            type(self.expires_in) is not int or not 0 <= self.expires_in <= MAX_EXPIRES_IN
+        ):
+            raise ConfigurationError(
+                "a Token's expires_in must be whole seconds from 0 to 100 years, or None"
+            )
+        if self.expires_at is not None and _finite(self.expires_at) is None:
+            raise ConfigurationError("a Token's expires_at must be a finite number, or None")
+        if _finite(self.leeway) is None or self.leeway < 0:
+            raise ConfigurationError("a Token's leeway must be a finite number >= 0")
+        for name in ("refresh_token", "scope"):
+            if not isinstance(getattr(self, name), (str, type(None))):
+                raise ConfigurationError(f"a Token's {name} must be a string, or None")
+        if not isinstance(self.extra, Mapping):
+            raise ConfigurationError("a Token's extra must be a mapping")
+
     def effective_leeway(self) -> float:
         """The leeway actually applied: at most half of the token's lifetime."""
         if self.expires_in is None:
@@ -64,20 +107,23 @@ class Token:
         Returns:
             True once ``now`` is within the (clamped) leeway of ``expires_at``.
             False when the expiry is unknown.
+
+        Raises:
+            ConfigurationError: ``now`` is not None or a finite number.
         """
+        now = _now(now)
         if self.expires_at is None:
             return False
-        if now is None:
-            now = time.time()
         if self.expires_in == 0:
             return True
         return now >= self.expires_at - self.effective_leeway()
 
     def seconds_left(self, now: float | None = None) -> float | None:
         """Seconds until ``expires_at`` (negative once past), or None if unknown."""
+        now = _now(now)
         if self.expires_at is None:
             return None
-        return self.expires_at - (time.time() if now is None else now)
+        return self.expires_at - now
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise to a JSON-compatible dict (it contains the secret token).
@@ -120,9 +166,12 @@ class Token:
             raise ConfigurationError("a saved token needs a non-empty 'access_token'")
         expires_in = data.get("expires_in")
         expires_at = data.get("expires_at")
-        leeway = data.get("leeway", DEFAULT_LEEWAY)
-        if expires_in is not None and (type(expires_in) is not int or expires_in < 0):
-            raise ConfigurationError("a saved token's 'expires_in' must be an integer")
+        leeway = data.get("leeway")
+        leeway = DEFAULT_LEEWAY if leeway is None else leeway
+        if expires_in is not None and (
+            type(expires_in) is not int or not 0 <= expires_in <= MAX_EXPIRES_IN
+        ):
+            raise ConfigurationError("a saved token's 'expires_in' must be whole seconds >= 0")
         for name, number in (("expires_at", expires_at), ("leeway", leeway)):
             if number is not None and (
                 type(number) not in (int, float) or not math.isfinite(number)

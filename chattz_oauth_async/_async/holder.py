@@ -7,14 +7,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._synchronization import AsyncLock, async_call_hook, async_shielded
 from ..errors import ConfigurationError, TokenExpiredError
 from ..models import ChattzUser, Token
-
-if TYPE_CHECKING:
-    from .session import AsyncChattzOAuth
+from .session import AsyncChattzOAuth
 
 __all__ = ["AsyncTokenHolder"]
 
@@ -45,8 +43,15 @@ class AsyncTokenHolder:
         *,
         on_update: Callable[[Token], Any] | None = None,
     ) -> None:
+        if not isinstance(session, AsyncChattzOAuth):
+            raise ConfigurationError(
+                f"{type(self).__name__} needs a session (AsyncChattzOAuth), "
+                f"not {type(session).__name__}"
+            )
         if not isinstance(token, Token):
             raise ConfigurationError(f"{type(self).__name__} needs a Token")
+        if on_update is not None and not callable(on_update):
+            raise ConfigurationError("on_update must be a function (or None)")
         self.session = session
         self._token = token
         self._on_update = on_update

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 
@@ -21,6 +21,7 @@ from .._http import (
     HttpxErrors,
     RetryPolicy,
     retry_delay,
+    timeout_within,
 )
 from .._loops import AsyncClients, async_checkpoint
 from .._synchronization import async_deadline, async_raw_chunks, async_sleep
@@ -120,8 +121,7 @@ class Sender:
                 raise self._deadline_error(what) from exc
             except self._errors.transport as exc:
                 retryable = idempotent or isinstance(exc, self._errors.not_sent)
-                if not retryable or attempt >= self.retry.attempts:
-                    raise self._transport_error(exc, what) from exc
+                final = not retryable or attempt >= self.retry.attempts
                 retry_after = None
                 failure: Exception | Response = exc
             else:
@@ -130,10 +130,13 @@ class Sender:
                     return response
                 retry_after = headers.get("retry-after")
                 failure = response
+                final = False
+            if final and isinstance(failure, Exception):
+                self._give_up(failure, what)  # outside the except: no __context__
             delay = retry_delay(self.retry, attempt, retry_after, now=time.time())
             if time.monotonic() + delay >= deadline:
                 if isinstance(failure, Exception):
-                    raise self._transport_error(failure, what) from failure
+                    self._give_up(failure, what)
                 return failure
             logger.info("%s: try %d failed, retrying in %.2fs", what, attempt, delay)
             await async_sleep(delay)
@@ -162,6 +165,7 @@ class Sender:
             url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
+            timeout=timeout_within(client.timeout, deadline - time.monotonic()),
         )
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:
@@ -213,9 +217,20 @@ class Sender:
     def _deadline_error(self, what: str) -> TransportTimeout:
         return TransportTimeout(f"{what} did not complete within {self.total_timeout:g}s")
 
-    def _transport_error(self, exc: Exception, what: str) -> TransportError:
+    def _give_up(self, exc: Exception, what: str) -> NoReturn:
+        """Raise the TransportError for ``exc`` (call it outside any ``except`` block).
+
+        The httpx exception becomes ``__cause__``, except a protocol error's:
+        its text, and that of the h11/httpcore errors behind it, quotes the
+        server's bytes, and a server that echoes the request (a misdirected
+        base_url, a broken proxy) would put the client secret, the code or the
+        bearer token into every traceback and log.
+        """
         name = type(exc).__name__
         if isinstance(exc, self._errors.timeout):
-            return TransportTimeout(f"{what} timed out ({name})")
+            raise TransportTimeout(f"{what} timed out ({name})") from exc
+        if isinstance(exc, self._errors.protocol):
+            raise TransportError(f"{what} failed: {name}: the answer is not valid HTTP") from None
         detail = clean_text(str(exc), 200)
-        return TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))
+        error = TransportError(f"{what} failed: {name}" + (f": {detail}" if detail else ""))
+        raise error from exc

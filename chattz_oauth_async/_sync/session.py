@@ -28,6 +28,7 @@ from .._http import (
     DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
+    checked_clock,
 )
 from .._loops import SyncClients
 from ..errors import (
@@ -148,14 +149,18 @@ class ChattzOAuth:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.config = ClientConfig(client_id, client_secret, redirect_uri, base_url)
-        if not (isinstance(leeway, (int, float)) and 0 <= leeway < float("inf")):
+        # type() rather than isinstance(): True is an int, and not a number of seconds.
+        if not (type(leeway) in (int, float) and 0 <= leeway < float("inf")):
             raise ConfigurationError("leeway must be a finite number of seconds >= 0")
-        if not (isinstance(total_timeout, (int, float)) and 0 < total_timeout < float("inf")):
+        if not (type(total_timeout) in (int, float) and 0 < total_timeout < float("inf")):
             raise ConfigurationError("total_timeout must be a finite number of seconds > 0")
-        if not (isinstance(max_response_bytes, int) and max_response_bytes > 0):
+        if not (type(max_response_bytes) is int and max_response_bytes > 0):
             raise ConfigurationError("max_response_bytes must be a positive integer")
+        if not isinstance(pkce, bool):
+            raise ConfigurationError("pkce must be True or False")
         self.leeway = float(leeway)
-        self.clock = clock
+        #: Returns the current epoch time (the ``clock`` passed in, its readings checked).
+        self.clock = checked_clock(clock)
         self.pkce = pkce
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
@@ -215,6 +220,8 @@ class ChattzOAuth:
                 f"from_env() got unknown keyword arguments: {', '.join(unknown)}"
             )
         env = os.environ if environ is None else environ
+        if not isinstance(env, Mapping):
+            raise ConfigurationError("from_env() needs environ to be a mapping, such as os.environ")
         values = []
         for name in _ENV_VARS:
             value = env.get(name)
@@ -293,7 +300,13 @@ class ChattzOAuth:
         status, body, _ = self._sender.send(
             request, idempotent=False, what="code exchange", wire=wire
         )
-        token = protocol.parse_token_response(status, body, now=self.clock(), leeway=self.leeway)
+        token = protocol.parse_token_response(
+            status,
+            body,
+            now=self.clock(),
+            leeway=self.leeway,
+            hide=(self.config.client_secret, code, code_verifier or ""),
+        )
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
@@ -320,6 +333,7 @@ class ChattzOAuth:
             now=self.clock(),
             leeway=self.leeway,
             previous_refresh_token=token.refresh_token,
+            hide=(self.config.client_secret, token.refresh_token),
         )
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
@@ -350,7 +364,7 @@ class ChattzOAuth:
             token = token.access_token
         request = protocol.userinfo_request(self.config, token)
         status, body, headers = self._sender.send(request, idempotent=True, what="userinfo")
-        return protocol.parse_userinfo_response(status, body, headers)
+        return protocol.parse_userinfo_response(status, body, headers, hide=(token,))
 
     def start_login(self, next_url: str | None = None, **extra: str) -> LoginRequest:
         """Begin a login: a fresh state (and PKCE verifier), and the authorize URL.

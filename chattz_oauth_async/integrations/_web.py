@@ -82,16 +82,20 @@ def post_login_target(next_url: str | None) -> str | None:
 def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     """The HTTP status, title and user-facing message for a login error.
 
-    400 for a denied, expired, forged or replayed login; 502 for a provider
-    that refused the code, answered something unusable or could not be
-    reached; 500 otherwise (a configuration error). The message never repeats
-    provider-supplied text.
+    400 for a denied, expired, forged or replayed login, and for a callback
+    whose parameters are malformed (a :class:`ProviderError` with no
+    ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
+    parameters; anyone can forge such a URL, so it says nothing about the
+    provider); 502 for a provider that refused the code, answered something
+    unusable or could not be reached; 500 otherwise (a configuration error).
+    The message never repeats provider-supplied text.
     """
     if isinstance(exc, AuthorizationDenied):
         return 400, "Login cancelled", "You did not allow the login on Chattz."
     if isinstance(exc, LoginStateError) and exc.expired:
         return 400, "Login expired", "The login took too long. Please start again."
-    if isinstance(exc, (StateMismatchError, LoginStateError, UnsafeRedirectError)):
+    forged = isinstance(exc, ProviderError) and exc.status_code is None
+    if forged or isinstance(exc, (StateMismatchError, LoginStateError, UnsafeRedirectError)):
         return (
             400,
             "Login link not valid",

@@ -60,6 +60,7 @@ __all__ = ["DEFAULT_COOKIE_NAME", "LoginCookies", "SetCookie", "single_state"]
 DEFAULT_COOKIE_NAME: Final = "chattz_login"
 _HOST_PREFIX: Final = "__Host-"
 _SUFFIX_LENGTH: Final = 16
+_HEX: Final = frozenset("0123456789abcdef")
 _MAX_STATE: Final = 2048
 
 
@@ -117,9 +118,16 @@ def single_state(states: Sequence[str]) -> str:
         states: Every ``state`` value in the callback's query, in order.
 
     Raises:
-        StateMismatchError: None, an empty one, several, or an absurdly long one.
+        StateMismatchError: None, an empty one, several, one that is not a
+            string, or an absurdly long one.
     """
-    if len(states) != 1 or not states[0] or len(states[0]) > _MAX_STATE:
+    if (
+        not isinstance(states, Sequence)
+        or len(states) != 1
+        or not isinstance(states[0], str)
+        or not states[0]
+        or len(states[0]) > _MAX_STATE
+    ):
         raise StateMismatchError("the callback's state does not match a login this browser started")
     return states[0]
 
@@ -193,9 +201,14 @@ class LoginCookies:
         Args:
             request_url: The request's absolute URL as the app sees it (its
                 scheme after any trusted proxy header, and its host).
+
+        Raises:
+            ConfigurationError: ``request_url`` is not a string.
         """
         if self.secure is not None:
             return self.secure
+        if not isinstance(request_url, str):
+            raise ConfigurationError("is_secure() needs the request's URL as a string")
         try:
             parts = urlsplit(request_url)
             host = parts.hostname
@@ -221,12 +234,23 @@ class LoginCookies:
     ) -> list[tuple[float, str]]:
         """The browser's pending logins as (start time, cookie name), oldest first.
 
-        An unreadable, forged or expired cookie has start time ``-inf``.
+        An unreadable, forged or expired cookie has start time ``-inf``;
+        cookies whose names this class never sets (the prefix and 16 hex
+        digits) are not listed.
         """
         prefix = self.prefix(secure=secure)
         found = []
         for name, value in cookies.items():
-            if not name.startswith(prefix):
+            # Only names this class sets: prefix and 16 hex digits. Another cookie
+            # with the prefix (planted, or junk) is not ours to delete, and a name
+            # the frameworks' set_cookie() refuses ("chattz_login_a b") would make
+            # every /login fail.
+            if not (
+                isinstance(name, str)
+                and name.startswith(prefix)
+                and len(name) == len(prefix) + _SUFFIX_LENGTH
+                and all(ch in _HEX for ch in name[len(prefix) :])
+            ):
                 continue
             try:
                 started = LoginRequest.unseal(value, self.keys, self.max_age, now=now).created_at

@@ -90,7 +90,9 @@ def get_chattz(request: Request) -> AsyncChattzOAuth:
     :meth:`ChattzLogin.router` uses it too.
 
     Raises:
-        ConfigurationError: The lifespan did not set ``app.state.chattz``.
+        ConfigurationError: The lifespan did not set ``app.state.chattz``, or
+            set it to something other than an ``AsyncChattzOAuth`` (a sync
+            ``ChattzOAuth`` would block the event loop).
     """
     chattz = getattr(request.app.state, "chattz", None)
     if chattz is None:
@@ -98,7 +100,18 @@ def get_chattz(request: Request) -> AsyncChattzOAuth:
             "no Chattz session: set app.state.chattz in the app's lifespan "
             "(async with AsyncChattzOAuth.from_env() as chattz: app.state.chattz = chattz)"
         )
-    return chattz  # type: ignore[no-any-return]
+    return _async_session(chattz, "app.state.chattz")
+
+
+def _async_session(chattz: object, where: str) -> AsyncChattzOAuth:
+    # A sync ChattzOAuth here would block the event loop, then fail on `await`
+    # with a raw TypeError: name the mistake instead.
+    if not isinstance(chattz, AsyncChattzOAuth):
+        raise ConfigurationError(
+            f"{where} must be an AsyncChattzOAuth (Starlette and FastAPI are async), "
+            f"not {type(chattz).__name__}"
+        )
+    return chattz
 
 
 class ChattzLogin:
@@ -153,14 +166,20 @@ class ChattzLogin:
             return get_chattz(request)
         if isinstance(self._chattz, AsyncChattzOAuth):
             return self._chattz
-        return self._chattz()
+        if not callable(self._chattz):
+            raise ConfigurationError(
+                "ChattzLogin(chattz=...) takes an AsyncChattzOAuth or a function returning one"
+            )
+        return _async_session(self._chattz(), "what ChattzLogin's chattz function returned")
 
     def is_secure(self, request: Request) -> bool:
         """Whether cookies set in answer to ``request`` get the Secure attribute.
 
         Use it for your own session cookie too.
         """
-        return self.cookies.is_secure(str(request.url))
+        # Only the scheme and host matter, and request.url raises UnicodeDecodeError
+        # for a query that is not UTF-8 (anyone can send one): base_url has no query.
+        return self.cookies.is_secure(str(request.base_url))
 
     # --- /login -------------------------------------------------------------
 

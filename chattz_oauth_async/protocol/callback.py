@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable, Mapping
-from typing import Final
+from itertools import islice
+from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from ..errors import (
@@ -21,8 +22,27 @@ __all__ = ["CallbackInput", "parse_callback"]
 
 #: Longest code or state we accept in a callback.
 _MAX_CALLBACK_VALUE: Final = 4096
+#: Most parameters we read from a callback, whatever its shape.
+_MAX_CALLBACK_FIELDS: Final = 50
 
 CallbackInput = str | Mapping[str, str] | Iterable[tuple[str, str]]
+
+
+def _object_pairs(callback: object) -> list[Any]:
+    multi_items = getattr(callback, "multi_items", None)  # Starlette, Werkzeug-like
+    if callable(multi_items):
+        return list(multi_items())
+    if isinstance(callback, Mapping):
+        # Every value of a repeated name must be seen, to refuse it: multidict
+        # (aiohttp) has getall(), Werkzeug (Flask) and Django's QueryDict getlist().
+        getall = getattr(callback, "getall", None) or getattr(callback, "getlist", None)
+        if callable(getall):
+            return [(k, v) for k in set(callback) for v in getall(k)]
+        return list(callback.items())
+    if isinstance(callback, (bytes, bytearray, memoryview)):
+        raise TypeError("bytes")  # iterates as numbers: decode the query first
+    # One more than the bound is enough to refuse it, even from an endless iterator.
+    return list(islice(callback, _MAX_CALLBACK_FIELDS + 1))  # type: ignore[call-overload]
 
 
 def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
@@ -33,34 +53,28 @@ def _callback_pairs(callback: CallbackInput) -> list[tuple[str, str]]:
         if "?" in query:
             query = query.partition("?")[2]
         try:
-            return parse_qsl(query, keep_blank_values=True, max_num_fields=50)
+            return parse_qsl(query, keep_blank_values=True, max_num_fields=_MAX_CALLBACK_FIELDS)
         except ValueError:
             raise ProviderError("the callback has too many or malformed parameters") from None
-    multi_items = getattr(callback, "multi_items", None)  # Starlette, Werkzeug-like
-    if callable(multi_items):
-        pairs = list(multi_items())
-    elif isinstance(callback, Mapping):
-        # Every value of a repeated name must be seen, to refuse it: multidict
-        # (aiohttp) has getall(), Werkzeug (Flask) and Django's QueryDict getlist().
-        getall = getattr(callback, "getall", None) or getattr(callback, "getlist", None)
-        if callable(getall):
-            pairs = [(k, v) for k in set(callback) for v in getall(k)]
-        else:
-            pairs = list(callback.items())
-    else:
-        try:
-            pairs = list(callback)
-        except TypeError:
-            raise ProviderError("the callback must be a query string or its parameters") from None
-    if not all(
-        isinstance(pair, tuple | list)
-        and len(pair) == 2
-        and isinstance(pair[0], str)
-        and isinstance(pair[1], str)
-        for pair in pairs
-    ):
-        raise ProviderError("callback parameters must be (name, value) pairs of strings")
-    return [(name, value) for name, value in pairs]
+    try:
+        pairs = _object_pairs(callback)
+    except TypeError:
+        # Not iterable, or a multi_items()/getlist() that returned no list.
+        raise ProviderError("the callback must be a query string or its parameters") from None
+    if len(pairs) > _MAX_CALLBACK_FIELDS:
+        # The same bound as for a query string, whatever the shape.
+        raise ProviderError("the callback has too many or malformed parameters")
+    checked = []
+    for pair in pairs:
+        if not (
+            isinstance(pair, tuple | list)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and isinstance(pair[1], str)
+        ):
+            raise ProviderError("callback parameters must be (name, value) pairs of strings")
+        checked.append((pair[0], pair[1]))
+    return checked
 
 
 def parse_callback(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import attrs
 
@@ -43,26 +43,42 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def _split(url: str) -> SplitResult | None:
+    """``url`` split, or None if urllib refuses it (a bad port or IPv6 literal)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError for a malformed port)
+    except ValueError:
+        return None
+    return parts
+
+
 def _check_url(name: str, url: object) -> str:
+    # Messages never quote the value: a client secret passed in the wrong
+    # position (redirect_uri, base_url) would land in an exception and a log.
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{name} must be a non-empty URL string")
     if not encodable(url):
         raise ConfigurationError(f"{name} is not a valid URL: it cannot be encoded as UTF-8")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018  (raises ValueError for a malformed port)
-    except ValueError:
-        raise ConfigurationError(f"{name} is not a valid URL: {url!r}") from None
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        # urllib drops tabs and newlines before parsing, so the checks below would
+        # judge another URL than the one sent (and a CR/LF would reach a Location header).
+        raise ConfigurationError(f"{name} must not contain spaces or control characters")
+    parts = _split(url)
+    if parts is None:
+        # Raised outside the ``except``: urllib's ValueError quotes the value
+        # and would hang on as __context__.
+        raise ConfigurationError(f"{name} is not a valid URL")
+    host = parts.hostname
     if parts.scheme not in ("https", "http") or not host:
-        raise ConfigurationError(f"{name} must be an absolute https:// URL: {url!r}")
+        raise ConfigurationError(f"{name} must be an absolute https:// URL")
     if parts.scheme == "http" and not is_loopback_host(host):
         raise InsecureTransportError(
             f"{name} must use https:// (plain http:// is only allowed for "
-            f"loopback hosts such as 127.0.0.1 or localhost): {url!r}"
+            "loopback hosts such as 127.0.0.1 or localhost)"
         )
     if parts.fragment or "#" in url:
-        raise ConfigurationError(f"{name} must not contain a fragment: {url!r}")
+        raise ConfigurationError(f"{name} must not contain a fragment")
     if parts.username or parts.password:
         raise ConfigurationError(f"{name} must not contain credentials")
     return url

@@ -11,19 +11,24 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
+from urllib.parse import quote
 
-from ..errors import InsufficientScopeError, InvalidTokenError, OAuthError, ProviderError
-from ..models import DEFAULT_LEEWAY, ChattzUser, Token
-from ._text import VISIBLE_ASCII
+from ..errors import (
+    ConfigurationError,
+    InsufficientScopeError,
+    InvalidTokenError,
+    OAuthError,
+    ProviderError,
+)
+from ..models import DEFAULT_LEEWAY, MAX_EXPIRES_IN, ChattzUser, Token
+from ._text import VISIBLE_ASCII, encodable
 
 __all__ = ["parse_token_response", "parse_userinfo_response"]
 
 #: What RFC 6749 (appendix A.17) allows in a refresh token: printable ASCII and space.
 _VSCHARS: Final = re.compile(r"[\x20-\x7e]+")
-#: The longest lifetime we believe (100 years); anything above is malformed.
-_MAX_EXPIRES_IN: Final = 100 * 365 * 24 * 3600
 
 
 def _reject_constant(name: str) -> Any:
@@ -32,6 +37,15 @@ def _reject_constant(name: str) -> Any:
 
 # One decoder for every call: json.loads() with options builds a new one each time.
 _JSON: Final = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _answer(status_code: object, body: object) -> bytes:
+    """Check the caller's arguments (this is public API): an int status and bytes."""
+    if type(status_code) is not int:
+        raise ConfigurationError("status_code must be the response's HTTP status, an int")
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise ConfigurationError("body must be the response's raw bytes")
+    return bytes(body)
 
 
 def _load_json(body: bytes) -> Any:
@@ -52,13 +66,44 @@ def _json_object(body: bytes) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+#: Shorter values are not hidden in provider text (they would garble it, not protect much).
+_MIN_HIDDEN: Final = 8
+
+
+def _hider(hide: Iterable[object]) -> Callable[[object], Any]:
+    """A function that blanks ``hide``'s values (as sent, and form-encoded) in provider text.
+
+    A provider may echo what it received ("code abc123 has expired"); its
+    text goes into the error's message, and so into logs.
+    """
+    if isinstance(hide, str) or not isinstance(hide, Iterable):
+        raise ConfigurationError("hide must be a list of the values the request carried")
+    values: set[str] = set()
+    for value in hide:
+        if isinstance(value, str) and len(value) >= _MIN_HIDDEN and encodable(value):
+            values.update((value, quote(value, safe="")))
+    ordered = sorted(values, key=len, reverse=True)
+
+    def blank(text: object) -> Any:
+        if not isinstance(text, str):
+            return text
+        for value in ordered:
+            text = text.replace(value, "<redacted>")
+        return text
+
+    return blank
+
+
 def _oauth_error(
-    data: Mapping[str, Any], status_code: int, cls: type[OAuthError] = OAuthError
+    data: Mapping[str, Any],
+    status_code: int,
+    blank: Callable[[object], Any],
+    cls: type[OAuthError] = OAuthError,
 ) -> OAuthError:
     return cls(
-        str(data.get("error")),
-        data.get("error_description"),
-        data.get("error_uri"),
+        blank(str(data.get("error"))),
+        blank(data.get("error_description")),
+        blank(data.get("error_uri")),
         status_code,
     )
 
@@ -72,7 +117,7 @@ def _expires_in(value: object, status_code: int) -> int | None:
         seconds = int(value)
     else:
         seconds = value
-    if type(seconds) is not int or not 0 <= seconds <= _MAX_EXPIRES_IN:
+    if type(seconds) is not int or not 0 <= seconds <= MAX_EXPIRES_IN:
         raise ProviderError(
             "token response has an invalid 'expires_in' (want whole seconds >= 0)",
             status_code,
@@ -101,6 +146,7 @@ def parse_token_response(
     now: float,
     leeway: float = DEFAULT_LEEWAY,
     previous_refresh_token: str | None = None,
+    hide: Iterable[str] = (),
 ) -> Token:
     """Turn the token endpoint's answer into a :class:`Token`.
 
@@ -111,6 +157,9 @@ def parse_token_response(
         leeway: The leeway to store on the token.
         previous_refresh_token: For a refresh: kept when the provider does not
             rotate the refresh token.
+        hide: Values the request carried (the client secret, the code, the
+            verifier, the refresh token): an error never repeats them, even
+            if the provider's description does (values of 8 characters or more).
 
     Raises:
         OAuthError: The body is an RFC 6749 section 5.2 error (whatever the
@@ -122,12 +171,18 @@ def parse_token_response(
             non-string access_token, a refresh_token with characters RFC 6749
             does not allow, a token_type other than Bearer, a malformed
             expires_in, or an unexpected status.
+        ConfigurationError: The arguments are of the wrong type (a status
+            that is not an int, a body that is not bytes, a ``now`` that is
+            not a finite number).
     """
+    body = _answer(status_code, body)
+    if type(now) not in (int, float) or not math.isfinite(now):
+        raise ConfigurationError("now must be a finite number of epoch seconds")
     data = _json_object(body)
     if data is not None and "error" in data:
         # Present is enough: {"error": null, "access_token": ...} is not a token.
         if isinstance(data["error"], str) and data["error"]:
-            raise _oauth_error(data, status_code)
+            raise _oauth_error(data, status_code, _hider(hide))
         raise ProviderError("token response carries a malformed 'error' member", status_code)
     if not 200 <= status_code < 300:
         raise ProviderError(
@@ -183,6 +238,8 @@ def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
     if not headers:
         return {}
     value = headers.get("www-authenticate") or headers.get("WWW-Authenticate") or ""
+    if not isinstance(value, str):
+        return {}
     scheme, _, params = value.strip().partition(" ")
     if scheme.lower() != "bearer":
         return {}
@@ -190,7 +247,11 @@ def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def parse_userinfo_response(
-    status_code: int, body: bytes, headers: Mapping[str, str] | None = None
+    status_code: int,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    hide: Iterable[str] = (),
 ) -> ChattzUser:
     """Turn ``GET /oauth/userinfo``'s answer into a :class:`ChattzUser`.
 
@@ -199,6 +260,8 @@ def parse_userinfo_response(
         body: The raw response body.
         headers: Response headers (lower-case keys work), read for
             ``WWW-Authenticate`` on a 401 or 403.
+        hide: Values the request carried (the access token): an error never
+            repeats them, even if the provider's text does.
 
     Raises:
         InvalidTokenError: HTTP 401: the token is invalid, expired or revoked.
@@ -206,13 +269,19 @@ def parse_userinfo_response(
         OAuthError: Another status with an RFC 6749/6750 error body.
         ProviderError: Non-JSON, not an object, ``id`` missing or not an
             integer, ``username`` missing, or a field of the wrong type.
+        ConfigurationError: A status that is not an int, a body that is not
+            bytes, or headers that are not a mapping.
     """
+    body = _answer(status_code, body)
+    if headers is not None and not isinstance(headers, Mapping):
+        raise ConfigurationError("headers must be the response's headers (a mapping), or None")
+    blank = _hider(hide)
     if status_code in (401, 403):
-        params = _www_authenticate(headers)
+        params = {key: blank(value) for key, value in _www_authenticate(headers).items()}
         details = _json_object(body) or {}
         for key in ("error", "error_description", "error_uri"):
             if key not in params and isinstance(details.get(key), str):
-                params[key] = details[key]
+                params[key] = blank(details[key])
         if status_code == 401:
             raise InvalidTokenError(
                 params.get("error") or "invalid_token",
@@ -229,7 +298,7 @@ def parse_userinfo_response(
     data = _json_object(body)
     if not 200 <= status_code < 300:
         if data is not None and isinstance(data.get("error"), str) and data["error"]:
-            raise _oauth_error(data, status_code)
+            raise _oauth_error(data, status_code, blank)
         raise ProviderError("userinfo endpoint answered with an unexpected status", status_code)
     if data is None:
         raise ProviderError("userinfo response is not a JSON object", status_code)

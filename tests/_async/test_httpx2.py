@@ -188,7 +188,7 @@ async def test_http_switch_keeps_a_custom_timeout() -> None:
     chattz = AsyncChattzOAuth(
         CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http="httpx2", timeout=httpx.Timeout(2.0)
     )
-    timeout = chattz._clients.template.timeout  # type: ignore[attr-defined]
+    timeout = chattz._clients.template.timeout
     await chattz.aclose()
     assert (2.0, 2.0) == (timeout.connect, timeout.read)
 

@@ -189,7 +189,7 @@ def test_http_switch_keeps_a_custom_timeout() -> None:
     chattz = ChattzOAuth(
         CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, http="httpx2", timeout=httpx.Timeout(2.0)
     )
-    timeout = chattz._clients.template.timeout  # type: ignore[attr-defined]
+    timeout = chattz._clients.template.timeout
     chattz.close()
     assert (2.0, 2.0) == (timeout.connect, timeout.read)
 
