@@ -14,6 +14,7 @@ from typing import Any, Final, TypeVar
 
 import anyio
 
+from ._http import timeout_within
 from .errors import ConfigurationError
 
 try:
@@ -30,11 +31,13 @@ __all__ = [
     "async_call_hook",
     "async_deadline",
     "async_raw_chunks",
+    "async_request_timeouts",
     "async_shielded",
     "async_sleep",
     "sync_call_hook",
     "sync_deadline",
     "sync_raw_chunks",
+    "sync_request_timeouts",
     "sync_shielded",
     "sync_sleep",
 ]
@@ -218,3 +221,24 @@ def sync_call_hook(hook: Callable[..., Any], *args: Any) -> None:
         if callable(close):
             close()  # don't leave a never-awaited coroutine behind
         raise ConfigurationError("the sync client needs a plain (non-async) hook function")
+
+
+_CLIENT_TIMEOUTS: Final[dict[str, Any]] = {}
+
+
+def async_request_timeouts(timeout: Any, remaining: float) -> dict[str, Any]:
+    """``build_request`` keywords: none, the request keeps the client's timeouts.
+
+    The async deadline cancels whatever runs past it, so nothing more is
+    needed (and capping them costs ~6 us a request).
+    """
+    return _CLIENT_TIMEOUTS
+
+
+def sync_request_timeouts(timeout: Any, remaining: float) -> dict[str, Any]:
+    """``build_request`` keywords: the client's timeouts, none over what is left of the deadline.
+
+    A blocking read cannot be cancelled, so each must end by the deadline on
+    its own (see :func:`~chattz_oauth_async._http.timeout_within`).
+    """
+    return {"timeout": timeout_within(timeout, remaining)}

@@ -55,6 +55,7 @@ RENAMES = {
     "AsyncLock": "SyncLock",
     "aclose": "close",
     "async_sleep": "sync_sleep",
+    "async_request_timeouts": "sync_request_timeouts",
     "async_deadline": "sync_deadline",
     "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",

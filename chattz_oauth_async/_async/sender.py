@@ -21,10 +21,14 @@ from .._http import (
     HttpxErrors,
     RetryPolicy,
     retry_delay,
-    timeout_within,
 )
 from .._loops import AsyncClients, async_checkpoint
-from .._synchronization import async_deadline, async_raw_chunks, async_sleep
+from .._synchronization import (
+    async_deadline,
+    async_raw_chunks,
+    async_request_timeouts,
+    async_sleep,
+)
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
 
@@ -165,7 +169,7 @@ class Sender:
             url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
-            timeout=timeout_within(client.timeout, deadline - time.monotonic()),
+            **async_request_timeouts(client.timeout, deadline - time.monotonic()),
         )
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:

@@ -23,10 +23,14 @@ from .._http import (
     HttpxErrors,
     RetryPolicy,
     retry_delay,
-    timeout_within,
 )
 from .._loops import SyncClients, sync_checkpoint
-from .._synchronization import sync_deadline, sync_raw_chunks, sync_sleep
+from .._synchronization import (
+    sync_deadline,
+    sync_raw_chunks,
+    sync_request_timeouts,
+    sync_sleep,
+)
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
 
@@ -167,7 +171,7 @@ class Sender:
             url,
             headers=request.headers + self._extra_headers,
             content=request.body or None,
-            timeout=timeout_within(client.timeout, deadline - time.monotonic()),
+            **sync_request_timeouts(client.timeout, deadline - time.monotonic()),
         )
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:

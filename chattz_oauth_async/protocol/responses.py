@@ -78,16 +78,17 @@ def _hider(hide: Iterable[object]) -> Callable[[object], Any]:
     """
     if isinstance(hide, str) or not isinstance(hide, Iterable):
         raise ConfigurationError("hide must be a list of the values the request carried")
-    values: set[str] = set()
-    for value in hide:
-        if isinstance(value, str) and len(value) >= _MIN_HIDDEN and encodable(value):
-            values.update((value, quote(value, safe="")))
-    ordered = sorted(values, key=len, reverse=True)
+    hidden = tuple(hide)
 
     def blank(text: object) -> Any:
         if not isinstance(text, str):
             return text
-        for value in ordered:
+        # Worked out only here: most responses carry no provider text at all.
+        values: set[str] = set()
+        for value in hidden:
+            if isinstance(value, str) and len(value) >= _MIN_HIDDEN and encodable(value):
+                values.update((value, quote(value, safe="")))
+        for value in sorted(values, key=len, reverse=True):
             text = text.replace(value, "<redacted>")
         return text
 
