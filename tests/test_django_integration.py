@@ -114,6 +114,16 @@ def test_sync_login_allow_calls_on_success_and_clears_the_cookie(fake: FakeChatt
     assert 123 == client.session["chattz_user_id"]
 
 
+@pytest.mark.checklist(3)
+def test_checklist_3_head_on_the_callback_exchanges_nothing(fake: FakeChattz) -> None:
+    """A link checker's HEAD on the callback gets 405 and leaves the code for the browser."""
+    client = Client()
+    callback = callback_for(fake, client.get("/login"))
+    head = client.head(callback)
+    back = client.get(callback)
+    assert (405, 302, 1) == (head.status_code, back.status_code, token_requests(fake))
+
+
 @pytest.mark.checklist(2)
 def test_checklist_2_login_cookie_is_secure_host_prefixed_on_a_public_host(
     fake: FakeChattz,

@@ -265,6 +265,21 @@ async def test_checklist_2_forged_callback_with_planted_cookie_of_wrong_state_re
     assert (400, 0) == (response.status_code, site.token_requests())
 
 
+@pytest.mark.checklist(3)
+async def test_checklist_3_head_on_the_callback_exchanges_nothing(site: Site) -> None:
+    """A link checker's HEAD on the callback gets 405 and leaves the code for the browser."""
+    async with site.browser() as browser:
+        callback = site.fake.authorize(await start(browser))
+        head = await browser.head(callback)
+        back = await browser.get(callback)
+    assert (405, "GET", 303, 1) == (
+        head.status_code,
+        head.headers["allow"],
+        back.status_code,
+        site.token_requests(),
+    )
+
+
 async def test_two_tabs_started_before_either_completes_both_log_in(site: Site) -> None:
     """Two logins started in one browser both complete, in either order."""
     async with site.browser() as browser:

@@ -250,8 +250,8 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
     Every response deletes the used login cookie. A :class:`ChattzOAuthError`
     gives the error page (400, 502 or 500); other exceptions propagate.
     """
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method != "GET":  # a link checker's HEAD must not use up the code
+        return HttpResponseNotAllowed(["GET"])
     session, handler = get_session(), _on_success(on_success)
     try:
         login, params, max_age = _read(request, session)
@@ -276,8 +276,8 @@ async def async_callback_view(
     An async ``on_success`` is awaited; a plain one runs through
     ``sync_to_async`` (so it may use the ORM).
     """
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+    if request.method != "GET":  # a link checker's HEAD must not use up the code
+        return HttpResponseNotAllowed(["GET"])
     session, handler = get_async_session(), _on_success(on_success)
     try:
         login, params, max_age = _read(request, session)

@@ -258,6 +258,10 @@ class ChattzLogin:
         on_success: SuccessHandler,
         on_error: ErrorHandler,
     ) -> Response:
+        if request.method != "GET":
+            # Starlette answers HEAD on a GET route: a link checker's HEAD must
+            # not use up the code before the browser's GET arrives.
+            return Response(status_code=405, headers={"Allow": "GET"})
         try:
             result = await self.handle_callback(request, chattz=chattz)
         except ChattzOAuthError as exc:
