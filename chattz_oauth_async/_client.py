@@ -175,7 +175,14 @@ class ClientRecipe:
             be loaded.
     """
 
-    __slots__ = ("_ssl_context", "_timeout", "max_connections", "module", "transport")
+    __slots__ = (
+        "_ssl_context",
+        "_timeout",
+        "max_connections",
+        "max_in_flight",
+        "module",
+        "transport",
+    )
 
     def __init__(
         self,
@@ -213,6 +220,16 @@ class ClientRecipe:
         self.transport = transport
         #: The pool size, and so the most requests the session keeps in flight.
         self.max_connections: int = DEFAULT_MAX_CONNECTIONS
+        #: The most requests the session keeps in flight through a client
+        #: built here; None for no bound of its own. httpx 0.28's pool
+        #: collapses when more requests wait on it than it has connections
+        #: (300 concurrent flows: ~40 flows/s), so the session never lets it
+        #: queue. httpx2's pool queues well, and a bound in front of it cost
+        #: more than half its throughput at 300 and 1,000 concurrent flows
+        #: (python benchmarks/bench.py --load), so it gets none.
+        self.max_in_flight: int | None = (
+            self.max_connections if self.module.__name__ == "httpx" else None
+        )
         self._ssl_context: ssl.SSLContext | None = None
         if transport is None:
             try:

@@ -78,7 +78,7 @@ class _LoopClient:
 
     __slots__ = ("abandoned", "client", "keeper", "slots")
 
-    def __init__(self, client: AsyncClientLike, slots: anyio.Semaphore) -> None:
+    def __init__(self, client: AsyncClientLike, slots: anyio.Semaphore | None) -> None:
         self.client = client
         self.slots = slots
         self.keeper: Any = None
@@ -111,12 +111,12 @@ class AsyncClients:
         #: A client the first event loop takes (per-loop mode only).
         self._spare: AsyncClientLike | None = None
         self._single: AsyncClientLike | None = None
-        self._max_in_flight = 0
+        self._max_in_flight: int | None = None
         if isinstance(source, ClientRecipe):
             check_transport(source.transport, "handle_async_request")
             self.owns_single = True
             self._build = source.build_async
-            self._max_in_flight = source.max_connections
+            self._max_in_flight = source.max_in_flight
             #: Shows which headers and exceptions the clients have.
             self.template = source.build_async()
             if source.transport is not None:
@@ -155,7 +155,11 @@ class AsyncClients:
             client, self._spare = self._spare, None
         if client is None:
             client = self._build()
-        slots = anyio.Semaphore(self._max_in_flight, fast_acquire=True)
+        slots = (
+            None
+            if self._max_in_flight is None
+            else anyio.Semaphore(self._max_in_flight, fast_acquire=True)
+        )
         entry = _LoopClient(client, slots)
         entry.keeper = self._keep(key, entry)
         with self._lock:
@@ -241,7 +245,8 @@ class _Lease:
         entry = clients._loops.get(key)
         if entry is None:
             entry = await clients._open(key)
-        await entry.slots.acquire()
+        if entry.slots is not None:
+            await entry.slots.acquire()
         self._entry = entry
         return entry.client
 
@@ -252,7 +257,8 @@ class _Lease:
         tb: TracebackType | None,
     ) -> None:
         if self._entry is not None:
-            self._entry.slots.release()
+            if self._entry.slots is not None:
+                self._entry.slots.release()
             return
         clients, key = self._clients, self._key
         if isinstance(exc, RuntimeError) and clients._last_loop not in (None, key):
@@ -278,8 +284,8 @@ class SyncClients:
             check_transport(source.transport, "handle_request")
             self.owns_single = True
             self._single: SyncClientLike = source.build_sync()
-            if source.transport is None:
-                self._slots = threading.BoundedSemaphore(source.max_connections)
+            if source.transport is None and source.max_in_flight is not None:
+                self._slots = threading.BoundedSemaphore(source.max_in_flight)
         else:
             check_client(source, "Client", "AsyncClient", "AsyncChattzOAuth")
             self.owns_single = False

@@ -58,6 +58,13 @@ def test_leases_never_exceed_the_pool_size(three: int) -> None:
     assert (True, 0) == (1 <= peak[0] <= three, active[0])
 
 
+def test_only_httpx_clients_get_the_sessions_bound(three: int) -> None:
+    """httpx's pool collapses when it queues, httpx2's does not: only httpx gets a bound."""
+    pytest.importorskip("httpx2")
+    bounds = [ClientRecipe(stack, None, (10.0, 5.0)).max_in_flight for stack in ("httpx", "httpx2")]
+    assert [three, None] == bounds
+
+
 def test_requests_at_the_server_never_exceed_the_pool_size(three: int) -> None:
     """Twelve concurrent userinfo calls over real sockets: at most three at the server at once."""
     lock = threading.Lock()
