@@ -21,6 +21,7 @@ import sys
 from types import ModuleType
 from typing import Any, Final, Protocol
 
+from ._http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
 from .errors import ConfigurationError
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "SyncTransportLike",
     "check_client",
     "check_transport",
+    "client_source",
 ]
 
 #: Connections in the pool of a client the session builds, and so the most
@@ -42,8 +44,8 @@ DEFAULT_MAX_CONNECTIONS: Final = 100
 _STACKS: Final = ("httpx", "httpx2")
 
 
-class AsyncClientLike(Protocol):
-    """What the async session uses of a client: ``httpx.AsyncClient`` or ``httpx2.AsyncClient``."""
+class ClientBase(Protocol):
+    """What both sessions use of any client, httpx's or httpx2's, async or sync."""
 
     @property
     def headers(self) -> Any: ...
@@ -57,6 +59,10 @@ class AsyncClientLike(Protocol):
     def build_request(
         self, method: str, url: str, *, headers: Any = ..., content: Any = ..., timeout: Any = ...
     ) -> Any: ...
+
+
+class AsyncClientLike(ClientBase, Protocol):
+    """What the async session uses of a client: ``httpx.AsyncClient`` or ``httpx2.AsyncClient``."""
 
     async def send(
         self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...
@@ -65,21 +71,8 @@ class AsyncClientLike(Protocol):
     async def aclose(self) -> None: ...
 
 
-class SyncClientLike(Protocol):
+class SyncClientLike(ClientBase, Protocol):
     """What the sync session uses of a client: ``httpx.Client`` or ``httpx2.Client``."""
-
-    @property
-    def headers(self) -> Any: ...
-
-    @property
-    def is_closed(self) -> bool: ...
-
-    @property
-    def timeout(self) -> Any: ...
-
-    def build_request(
-        self, method: str, url: str, *, headers: Any = ..., content: Any = ..., timeout: Any = ...
-    ) -> Any: ...
 
     def send(self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...) -> Any: ...
 
@@ -266,3 +259,25 @@ class ClientRecipe:
         """A new ``Client`` of the chosen stack."""
         client: SyncClientLike = self.module.Client(**self._options())
         return client
+
+
+def client_source(
+    client: Any, http: str, timeout: Any, transport: object | None
+) -> ClientRecipe | Any:
+    """Where a session's clients come from: the caller's ``client``, or a recipe for its own.
+
+    Raises:
+        ConfigurationError: ``http``, ``timeout`` or ``transport`` (which describe the
+            client the session builds) given with a client of the caller's; or
+            any error of :class:`ClientRecipe`.
+    """
+    if client is None:
+        return ClientRecipe(
+            http, timeout, (DEFAULT_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), transport
+        )
+    if transport is not None or timeout is not None or http != "httpx":
+        raise ConfigurationError(
+            "transport, timeout and http apply to the client the session builds; "
+            "with your own http_client, set them on that client instead"
+        )
+    return client

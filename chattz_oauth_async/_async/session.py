@@ -19,11 +19,9 @@ from typing import Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import AsyncClientLike, AsyncTransportLike, ClientRecipe
+from .._client import AsyncClientLike, AsyncTransportLike, client_source
 from .._http import (
-    DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
     checked_clock,
@@ -163,18 +161,7 @@ class AsyncChattzOAuth:
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
         self.retry = retry if retry is not None else RetryPolicy()
-        if http_client is None:
-            recipe = ClientRecipe(
-                http, timeout, (DEFAULT_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), transport
-            )
-            self._clients = AsyncClients(recipe)
-        elif transport is not None or timeout is not None or http != "httpx":
-            raise ConfigurationError(
-                "transport, timeout and http apply to the client the session builds; "
-                "with your own http_client, set them on that client instead"
-            )
-        else:
-            self._clients = AsyncClients(http_client)
+        self._clients = AsyncClients(client_source(http_client, http, timeout, transport))
         self._sender = Sender(
             self._clients,
             total_timeout=self.total_timeout,

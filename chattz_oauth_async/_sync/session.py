@@ -21,11 +21,9 @@ from typing import Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import SyncClientLike, SyncTransportLike, ClientRecipe
+from .._client import SyncClientLike, SyncTransportLike, client_source
 from .._http import (
-    DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_READ_TIMEOUT,
     DEFAULT_TOTAL_TIMEOUT,
     RetryPolicy,
     checked_clock,
@@ -165,18 +163,7 @@ class ChattzOAuth:
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
         self.retry = retry if retry is not None else RetryPolicy()
-        if http_client is None:
-            recipe = ClientRecipe(
-                http, timeout, (DEFAULT_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), transport
-            )
-            self._clients = SyncClients(recipe)
-        elif transport is not None or timeout is not None or http != "httpx":
-            raise ConfigurationError(
-                "transport, timeout and http apply to the client the session builds; "
-                "with your own http_client, set them on that client instead"
-            )
-        else:
-            self._clients = SyncClients(http_client)
+        self._clients = SyncClients(client_source(http_client, http, timeout, transport))
         self._sender = Sender(
             self._clients,
             total_timeout=self.total_timeout,
