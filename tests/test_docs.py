@@ -53,6 +53,7 @@ TESTED = {
     "pytest-example",
     "login-driver",
     "readme-fastapi",
+    "readme-testing",
     "testing-fastapi",
     "testing-flask",
     "testing-django",

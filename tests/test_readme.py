@@ -6,8 +6,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chattz_oauth_async.testing import FakeChattz
 from tests import served
+
+pytest_plugins = ["pytester"]
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text()
@@ -57,3 +61,11 @@ def test_readme_fastapi_example_logs_a_user_in(served_fake: FakeChattz) -> None:
         callback = served_fake.authorize(start.headers["location"])
         done = browser.get(callback.removeprefix("https://testserver"))
     assert (303, 303, "/account") == (start.status_code, done.status_code, done.headers["location"])
+
+
+def test_readme_testing_example_passes(pytester: pytest.Pytester) -> None:
+    """The README's test of its FastAPI example passes as written, in a user's fresh pytest."""
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makepyfile(app=marked_block("readme-fastapi"), test_app=marked_block("readme-testing"))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1)
