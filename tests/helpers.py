@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -166,3 +167,26 @@ def only_typed_errors(call: Callable[[], object]) -> None:
         if isinstance(exc, ProviderError | OAuthError) and not isinstance(exc, StateMismatchError):
             status = exc.status_code
             assert status is None or isinstance(status, int)
+
+
+#: Values of every wrong kind a confused caller might pass (the hostile batteries' table).
+WRONG_VALUES: list[Any] = [
+    None,
+    0,
+    -1,
+    1.5,
+    math.nan,
+    math.inf,
+    True,
+    b"bytes",
+    bytearray(b"x"),
+    ["list"],
+    {"a": 1},
+    "",
+    " ",
+    "\udcff",
+    "a\x00b",
+    "é",
+    object(),
+]
+WRONG_IDS = [repr(v)[:20] for v in WRONG_VALUES]

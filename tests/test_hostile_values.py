@@ -34,34 +34,13 @@ from chattz_oauth_async import (
     safe_next_url,
 )
 from chattz_oauth_async.integrations.cookies import LoginCookies
+from tests.helpers import WRONG_IDS, WRONG_VALUES
 
 SECRET = "s3cr3t-CLIENT-secret-value"
 KEY = "k" * 32
 REDIRECT_URI = "https://app.example/cb"
 CONFIG = protocol.ClientConfig("client", SECRET, REDIRECT_URI)
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-# Values of every wrong kind a confused caller might pass.
-WRONG: list[Any] = [
-    None,
-    0,
-    -1,
-    1.5,
-    math.nan,
-    math.inf,
-    True,
-    b"bytes",
-    bytearray(b"x"),
-    ["list"],
-    {"a": 1},
-    "",
-    " ",
-    "\udcff",
-    "a\x00b",
-    "é",
-    object(),
-]
-WRONG_IDS = [repr(v)[:20] for v in WRONG]
 
 
 def raised(call: Callable[[], object]) -> BaseException | None:
@@ -101,7 +80,7 @@ TOKEN_FIELDS += ["scope", "extra", "leeway"]
 
 
 @pytest.mark.parametrize("field", TOKEN_FIELDS)
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 def test_token_constructor_refuses_wrong_types_with_a_typed_error(field: str, value: Any) -> None:
     """Token(field=<wrong>) is valid once built, or a ConfigurationError; never raw."""
     base: dict[str, Any] = {"access_token": "AT"}
@@ -110,7 +89,7 @@ def test_token_constructor_refuses_wrong_types_with_a_typed_error(field: str, va
 
 
 @pytest.mark.parametrize("field", TOKEN_FIELDS)
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 def test_token_from_dict_hostile_values(field: str, value: Any) -> None:
     """from_dict with a wrong value anywhere: a token that works, or ConfigurationError."""
     data = {"access_token": "AT", "expires_in": 60, "expires_at": 100.0, field: value}
@@ -200,7 +179,7 @@ BUILDERS: list[tuple[str, Callable[[Any], object]]] = [
 
 
 @pytest.mark.parametrize(("name", "build"), BUILDERS, ids=[n for n, _ in BUILDERS])
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 def test_protocol_functions_with_wrong_arguments_raise_typed_errors(
     name: str, build: Callable[[Any], object], value: Any
 ) -> None:
@@ -417,7 +396,7 @@ def test_parse_callback_any_pairs(pairs: list[tuple[str, str]]) -> None:
 LOGIN = LoginRequest(url="u", state="st", code_verifier=None, next_url="/a", created_at=1000.0)
 
 
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 @pytest.mark.parametrize(
     "call",
     [

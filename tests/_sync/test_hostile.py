@@ -32,6 +32,7 @@ from chattz_oauth_async import (
     Token,
     TransportTimeout,
 )
+from tests.helpers import WRONG_IDS, WRONG_VALUES
 from tests.rawserver import RawServer, raw_server
 
 from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER
@@ -39,23 +40,6 @@ from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, US
 
 REDIRECT = "https://app.example/cb"
 QUICK = RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.002)
-WRONG: list[Any] = [
-    None,
-    0,
-    -1,
-    1.5,
-    math.nan,
-    math.inf,
-    True,
-    b"bytes",
-    ["list"],
-    {"a": 1},
-    "",
-    "\udcff",
-    "a\x00b",
-    object(),
-]
-WRONG_IDS = [repr(v)[:20] for v in WRONG]
 KWARGS = [
     "base_url",
     "http_client",
@@ -122,7 +106,7 @@ def answering(
 
 
 @pytest.mark.parametrize("name", KWARGS)
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 def test_constructor_keyword_of_the_wrong_kind_is_a_configuration_error(
     name: str, value: Any
 ) -> None:
@@ -228,7 +212,7 @@ def test_token_holder_needs_a_session(session: Any) -> None:
 # --- the flow's calls with garbage -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", WRONG, ids=WRONG_IDS)
+@pytest.mark.parametrize("value", WRONG_VALUES, ids=WRONG_IDS)
 def test_flow_calls_with_garbage_raise_typed_errors(value: Any) -> None:
     """authorize_url, start_login, exchange_code, refresh, userinfo, complete_login with garbage."""
     session = answering(200, json.dumps(USER).encode())
