@@ -26,6 +26,7 @@ from .errors import ConfigurationError
 
 __all__ = [
     "DEFAULT_MAX_CONNECTIONS",
+    "KEEPALIVE_EXPIRY",
     "AsyncClientLike",
     "AsyncTransportLike",
     "ClientRecipe",
@@ -41,6 +42,9 @@ __all__ = [
 #: process for the sync twin). httpx's pool degrades badly when more requests
 #: wait on it than it has connections; waiting here instead keeps it fast.
 DEFAULT_MAX_CONNECTIONS: Final = 100
+#: Seconds an idle connection stays open (httpx's default, set explicitly:
+#: the session closes the one-connection clients idle for longer).
+KEEPALIVE_EXPIRY: Final = 5.0
 _STACKS: Final = ("httpx", "httpx2")
 
 
@@ -211,15 +215,17 @@ class ClientRecipe:
             timeout = self.module.Timeout(**parts)
         self._timeout = timeout
         self.transport = transport
-        #: The pool size, and so the most requests the session keeps in flight.
+        #: The most connections, and so the most requests the session keeps in flight.
         self.max_connections: int = DEFAULT_MAX_CONNECTIONS
-        #: The most requests the session keeps in flight through a client
+        #: The most requests the session keeps in flight through the clients
         #: built here; None for no bound of its own. httpx 0.28's pool
         #: collapses when more requests wait on it than it has connections
         #: (300 concurrent flows: ~40 flows/s), so the session never lets it
-        #: queue. httpx2's pool queues well, and a bound in front of it cost
-        #: more than half its throughput at 300 and 1,000 concurrent flows
-        #: (python benchmarks/bench.py --load), so it gets none.
+        #: queue: the async session lends each request one of this many
+        #: one-connection clients (see ``_loops``), the sync one bounds its
+        #: shared client's pool. httpx2's pool queues well, and a bound in
+        #: front of it cost more than half its throughput at 300 and 1,000
+        #: concurrent flows (python benchmarks/bench.py --load), so it gets none.
         self.max_in_flight: int | None = (
             self.max_connections if self.module.__name__ == "httpx" else None
         )
@@ -234,7 +240,7 @@ class ClientRecipe:
                     "cannot be loaded: fix or unset the variable"
                 ) from None
 
-    def _options(self) -> dict[str, Any]:
+    def _options(self, connections: int) -> dict[str, Any]:
         return {
             "timeout": self._timeout,
             "follow_redirects": False,
@@ -243,21 +249,27 @@ class ClientRecipe:
             # Keep every connection of a burst alive (httpx keeps 20 by default):
             # otherwise most requests of a burst each pay a new TCP and TLS handshake.
             "limits": self.module.Limits(
-                max_connections=self.max_connections,
-                max_keepalive_connections=self.max_connections,
+                max_connections=connections,
+                max_keepalive_connections=connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
             ),
             "transport": self.transport,
             **({} if self._ssl_context is None else {"verify": self._ssl_context}),
         }
 
     def build_async(self) -> AsyncClientLike:
-        """A new ``AsyncClient`` of the chosen stack."""
-        client: AsyncClientLike = self.module.AsyncClient(**self._options())
+        """A new ``AsyncClient`` of the chosen stack.
+
+        With a bound (httpx), one connection: the session lends it to one
+        request at a time; without (httpx2), a pool of ``max_connections``.
+        """
+        connections = self.max_connections if self.max_in_flight is None else 1
+        client: AsyncClientLike = self.module.AsyncClient(**self._options(connections))
         return client
 
     def build_sync(self) -> SyncClientLike:
-        """A new ``Client`` of the chosen stack."""
-        client: SyncClientLike = self.module.Client(**self._options())
+        """A new ``Client`` of the chosen stack, with a pool of ``max_connections``."""
+        client: SyncClientLike = self.module.Client(**self._options(self.max_connections))
         return client
 
 

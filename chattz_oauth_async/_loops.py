@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import sys
 import threading
@@ -25,6 +26,7 @@ import anyio
 import anyio.lowlevel
 
 from ._client import (
+    KEEPALIVE_EXPIRY,
     AsyncClientLike,
     ClientRecipe,
     SyncClientLike,
@@ -73,16 +75,57 @@ def _other_loop_error() -> ConfigurationError:
     )
 
 
-class _LoopClient:
-    """One event loop's client, its in-flight slots, and what closes it."""
+class _LoopClients:
+    """One event loop's clients, and what closes them.
 
-    __slots__ = ("abandoned", "client", "keeper", "slots")
+    Either one ``client`` that every request shares (a recipe without a
+    bound: httpx2), or a bank of one-connection clients lent one per
+    request (``slots`` set: httpx). httpx 0.28's pool does work for every
+    connection it holds on every request (it polls each idle socket, and
+    tasks that start together contend for the same idle connection and
+    retry), so one pool of 100 connections served about 170 logins a second
+    on loopback where 100 one-connection clients serve about 550
+    (``python benchmarks/bench.py --load``). The bank is a stack: the
+    client used last is lent first, so a quiet app keeps few connections
+    warm, and clients idle for longer than the keep-alive expiry are closed.
+    """
+
+    __slots__ = ("abandoned", "client", "free", "keeper", "made", "slots")
 
     def __init__(self, client: AsyncClientLike, slots: anyio.Semaphore | None) -> None:
+        #: The client shared by every request, or the bank's last one lent.
         self.client = client
         self.slots = slots
+        #: Bank clients not lent out, with when each came back (oldest first).
+        self.free: collections.deque[tuple[AsyncClientLike, float]] = collections.deque()
+        #: Every client of this loop, lent or not (closed with the loop).
+        self.made: dict[AsyncClientLike, None] = {client: None}
+        if slots is not None:
+            self.free.append((client, time.monotonic()))
         self.keeper: Any = None
         self.abandoned = False
+
+    def borrow(self, build: Any) -> tuple[AsyncClientLike, list[AsyncClientLike]]:
+        """A bank client for one request (the caller holds a slot), and expired ones to close."""
+        free = self.free
+        if free:
+            client = free.pop()[0]
+        else:
+            client = build()
+            self.made[client] = None
+        self.client = client
+        expired = []
+        if free:
+            now = time.monotonic()
+            while free and now - free[0][1] > KEEPALIVE_EXPIRY:
+                old = free.popleft()[0]
+                del self.made[old]
+                expired.append(old)
+        return client, expired
+
+    def give_back(self, client: AsyncClientLike) -> None:
+        """Return a lent client to the top of the bank."""
+        self.free.append((client, time.monotonic()))
 
 
 class AsyncClients:
@@ -106,7 +149,7 @@ class AsyncClients:
 
     def __init__(self, source: ClientRecipe | AsyncClientLike) -> None:
         self._lock = threading.Lock()
-        self._loops: dict[object, _LoopClient] = {}
+        self._loops: dict[object, _LoopClients] = {}
         self._last_loop: object = None
         #: A client the first event loop takes (per-loop mode only).
         self._spare: AsyncClientLike | None = None
@@ -148,7 +191,7 @@ class AsyncClients:
         """
         return _Lease(self)
 
-    async def _open(self, key: object) -> _LoopClient:
+    async def _open(self, key: object) -> _LoopClients:
         """Make this loop's client and tie its closing to the loop's end."""
         self._drop_closed_loops()
         with self._lock:
@@ -160,7 +203,7 @@ class AsyncClients:
             if self._max_in_flight is None
             else anyio.Semaphore(self._max_in_flight, fast_acquire=True)
         )
-        entry = _LoopClient(client, slots)
+        entry = _LoopClients(client, slots)
         entry.keeper = self._keep(key, entry)
         with self._lock:
             self._loops[key] = entry
@@ -168,7 +211,7 @@ class AsyncClients:
         await entry.keeper.__anext__()
         return entry
 
-    async def _keep(self, key: object, entry: _LoopClient) -> AsyncIterator[None]:
+    async def _keep(self, key: object, entry: _LoopClients) -> AsyncIterator[None]:
         try:
             yield
         finally:
@@ -176,7 +219,8 @@ class AsyncClients:
                 if self._loops.get(key) is entry:
                     del self._loops[key]
             if not entry.abandoned:
-                await entry.client.aclose()
+                for client in list(entry.made):
+                    await client.aclose()
 
     def _drop_closed_loops(self) -> None:
         """Forget the clients of asyncio loops closed without finalizing them.
@@ -228,11 +272,11 @@ class _Lease:
         ConfigurationError: A client used by another event loop failed here.
     """
 
-    __slots__ = ("_clients", "_entry", "_key")
+    __slots__ = ("_client", "_clients", "_entry", "_key")
 
     def __init__(self, clients: AsyncClients) -> None:
         self._clients = clients
-        self._entry: _LoopClient | None = None
+        self._entry: _LoopClients | None = None
 
     async def __aenter__(self) -> AsyncClientLike:
         clients = self._clients
@@ -245,10 +289,25 @@ class _Lease:
         entry = clients._loops.get(key)
         if entry is None:
             entry = await clients._open(key)
-        if entry.slots is not None:
-            await entry.slots.acquire()
-        self._entry = entry
-        return entry.client
+        if entry.slots is None:
+            self._entry = entry
+            return entry.client
+        await entry.slots.acquire()
+        try:
+            client, expired = entry.borrow(clients._build)
+        except BaseException:
+            entry.slots.release()
+            raise
+        self._entry, self._client = entry, client
+        try:
+            for old in expired:
+                with anyio.CancelScope(shield=True):
+                    await old.aclose()
+        except BaseException:
+            entry.give_back(client)
+            entry.slots.release()
+            raise
+        return client
 
     async def __aexit__(
         self,
@@ -256,9 +315,11 @@ class _Lease:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._entry is not None:
-            if self._entry.slots is not None:
-                self._entry.slots.release()
+        entry = self._entry
+        if entry is not None:
+            if entry.slots is not None:
+                entry.give_back(self._client)
+                entry.slots.release()
             return
         clients, key = self._clients, self._key
         if isinstance(exc, RuntimeError) and clients._last_loop not in (None, key):

@@ -34,9 +34,10 @@ USER = {"id": 123, "username": "johndoe"}
 
 
 def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
-    """The pooled connections of the session's client that are neither idle nor closed."""
-    pool = session.http_client._transport._pool  # type: ignore[union-attr]
-    return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
+    """The connections of the running loop's clients that are neither idle nor closed."""
+    clients: list[Any] = [c for entry in session._clients._loops.values() for c in entry.made]
+    pools = [client._transport._pool for client in clients or [session.http_client]]
+    return [c for pool in pools for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 
 def stall_session(server: RawServer, **kwargs: Any) -> AsyncChattzOAuth:

@@ -22,7 +22,6 @@ from chattz_oauth_async import (
     ProviderError,
     TransportError,
 )
-from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
 from .support import loopback_session, transport_session
@@ -225,14 +224,3 @@ async def test_checklist_14_ca_from_ssl_cert_file_is_trusted_and_others_are_not(
                 except TransportError as exc:
                     results.append(type(exc))
     assert [5, TransportError] == results
-
-
-async def test_built_client_keeps_its_whole_pool_alive() -> None:
-    """The pool has DEFAULT_MAX_CONNECTIONS connections, all of which may stay alive."""
-    chattz = AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb")
-    pool = chattz._clients.template._transport._pool  # type: ignore[attr-defined]
-    await chattz.aclose()
-    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS) == (
-        pool._max_connections,
-        pool._max_keepalive_connections,
-    )

@@ -1,0 +1,202 @@
+"""The async session's own httpx clients: a bank of one-connection clients, lent one per request.
+
+httpx 0.28's pool slows down with every connection it holds (see
+``chattz_oauth_async/_loops.py``), so on httpx the async session lends each
+request one of at most ``DEFAULT_MAX_CONNECTIONS`` one-connection clients.
+These tests pin what users rely on: connections are reused, bursts never
+open more than the bound, idle clients are closed, and nothing is left open
+when the session or its event loop ends. The sync twin and httpx2 keep one
+pooled client (checked here too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any
+
+import anyio
+import pytest
+
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, _client, _loops
+from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY
+from tests.helpers import async_gather
+from tests.rawserver import RawRequest, RawServer, raw_server, response
+
+pytestmark = pytest.mark.anyio
+
+USER = {"id": 9, "username": "bank"}
+
+
+def userinfo_server(delay: float = 0.0) -> Any:
+    """A keep-alive provider whose userinfo answer takes ``delay`` seconds."""
+
+    def handler(server: RawServer, conn: Any, request: RawRequest) -> None:
+        if delay:
+            server.wait(delay)
+        conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
+
+    return raw_server(handler, keep_alive=True)
+
+
+def bank(session: AsyncChattzOAuth) -> Any:
+    """The running loop's clients of ``session``."""
+    (entry,) = session._clients._loops.values()
+    return entry
+
+
+def pool_limits(client: Any) -> tuple[int, int, float]:
+    pool = client._transport._pool
+    return pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry
+
+
+async def test_each_lent_client_holds_one_connection_kept_alive() -> None:
+    """httpx: one connection a client, kept alive for KEEPALIVE_EXPIRY seconds."""
+    async with AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb") as chattz:
+        limits = pool_limits(chattz._clients.template)
+    assert (1, 1, KEEPALIVE_EXPIRY) == limits
+
+
+def test_sync_session_shares_one_pool_of_the_full_size() -> None:
+    """The sync twin's threads share one client with a pool of DEFAULT_MAX_CONNECTIONS."""
+    with ChattzOAuth("client", "s3cr3t", "https://app.example/cb") as chattz:
+        limits = pool_limits(chattz.http_client)
+    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY) == limits
+
+
+async def test_httpx2_session_shares_one_pool_of_the_full_size() -> None:
+    """httpx2's pool queues well: one shared client, no bank."""
+    pytest.importorskip("httpx2")
+    async with AsyncChattzOAuth(
+        "client", "s3cr3t", "https://app.example/cb", http="httpx2"
+    ) as chattz:
+        limits = pool_limits(chattz._clients.template)
+    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY) == limits
+
+
+async def test_sequential_calls_reuse_one_connection() -> None:
+    """Ten calls one after another: one client made, one connection at the server."""
+    with userinfo_server() as server:
+        async with AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        ) as chattz:
+            ids = [(await chattz.userinfo("AT")).id for _ in range(10)]
+            made = len(bank(chattz).made)
+    assert ([9] * 10, 1, 1) == (ids, made, server.connections)
+
+
+async def test_a_burst_opens_at_most_the_bound_and_then_reuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Twelve concurrent calls with a bound of 3: three clients, three connections, all reused."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
+    with userinfo_server(delay=0.02) as server:
+        async with AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        ) as chattz:
+
+            async def call() -> None:
+                await chattz.userinfo("AT")
+
+            await async_gather([call for _ in range(12)])
+            await async_gather([call for _ in range(12)])
+            made = len(bank(chattz).made)
+    assert (3, 3, 24) == (made, server.connections, len(server.requests))
+
+
+async def test_idle_clients_are_closed_after_the_keepalive_expiry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a burst of three, a quiet spell closes the two clients left idle."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
+    monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
+    with userinfo_server(delay=0.05) as server:
+        async with AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        ) as chattz:
+
+            async def call() -> None:
+                await chattz.userinfo("AT")
+
+            await async_gather([call for _ in range(3)])
+            burst = list(bank(chattz).made)
+            await anyio.sleep(0.3)
+            await call()  # lends the newest client and closes the two that expired
+            left = list(bank(chattz).made)
+            closed = sorted(client.is_closed for client in burst)
+            for _ in range(200):  # the server notices the two closed connections
+                if server.open_connections <= 1:
+                    break
+                await anyio.sleep(0.01)
+            open_at_server = server.open_connections
+    assert (3, 1, [False, True, True], 1) == (len(burst), len(left), closed, open_at_server)
+
+
+async def test_closing_the_session_closes_every_client_of_the_loop() -> None:
+    """aclose() closes the lent-out clients' connections too: none stays open at the server."""
+    with userinfo_server(delay=0.02) as server:
+        chattz = AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        )
+
+        async def call() -> None:
+            await chattz.userinfo("AT")
+
+        await async_gather([call for _ in range(5)])
+        clients = list(bank(chattz).made)
+        await chattz.aclose()
+        left_open = await anyio.to_thread.run_sync(server.wait_until_closed)
+    assert (5, [True] * 5, 0) == (
+        len(clients),
+        [client.is_closed for client in clients],
+        left_open,
+    )
+
+
+def test_each_event_loop_gets_its_own_bank() -> None:
+    """Two asyncio.run() calls: each loop's clients are closed when that loop ends."""
+    seen: list[list[Any]] = []
+    with userinfo_server() as server:
+        chattz = AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        )
+
+        async def main() -> None:
+            await chattz.userinfo("AT")
+            seen.append(list(bank(chattz).made))
+
+        asyncio.run(main())
+        asyncio.run(main())
+        left_open = server.wait_until_closed()
+    first, second = seen
+    assert (1, 1, False, [True, True], 0) == (
+        len(first),
+        len(second),
+        first[0] is second[0],
+        [client.is_closed for client in first + second],
+        left_open,
+    )
+
+
+async def test_a_cancelled_call_gives_its_client_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A call cancelled mid-request returns its slot: the next call on a bound of 1 proceeds."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
+    stalled = threading.Event()
+
+    def handler(server: RawServer, conn: Any, request: RawRequest) -> None:
+        if not stalled.is_set():
+            stalled.set()
+            server.wait(5)
+            return
+        conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
+
+    with raw_server(handler, keep_alive=True) as server:
+        async with AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        ) as chattz:
+            with anyio.move_on_after(0.2):
+                await chattz.userinfo("AT")
+            with anyio.fail_after(5):
+                user = await chattz.userinfo("AT")
+    assert (True, 9) == (stalled.is_set(), user.id)
