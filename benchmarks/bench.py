@@ -107,9 +107,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "memory_calls": 500 if quick else 10_000,
         "profile_flows": 100 if quick else 2000,
         "load_levels": "1,10" if quick else ",".join(map(str, LEVELS)),
-        "load_seconds": 1.0 if quick else 6.0,
-        "load_repeats": 1 if quick else 2,
-        "load_min_flows": 10 if quick else 300,
+        "load_seconds": 1.0 if quick else 15.0,
+        "load_repeats": 1 if quick else 3,
+        "load_min_flows": 10 if quick else 1000,
         "load_flows_per_worker": 1 if quick else 2,
     }
     for name, value in defaults.items():

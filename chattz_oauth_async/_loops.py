@@ -23,7 +23,6 @@ from types import TracebackType
 from typing import Any
 
 import anyio
-import anyio.lowlevel
 
 from ._client import (
     KEEPALIVE_EXPIRY,
@@ -53,6 +52,8 @@ def _loop_key() -> object:
     if asyncio is not None:
         with contextlib.suppress(RuntimeError):
             return asyncio.get_running_loop()
+    import anyio.lowlevel  # here, not at the top: 1-2 ms of import time asyncio never needs
+
     return anyio.lowlevel.current_token().native_token
 
 
@@ -386,6 +387,8 @@ class SyncClients:
 
 async def async_checkpoint() -> None:
     """Let other tasks run (between body chunks: decoding is CPU work)."""
+    import anyio.lowlevel  # see _loop_key
+
     await anyio.lowlevel.checkpoint()
 
 

@@ -7,6 +7,7 @@ their ``sync_*``/``Sync*`` partners defined here, side by side.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -17,12 +18,20 @@ import anyio
 from ._http import timeout_within
 from .errors import ConfigurationError
 
-try:
-    from sniffio import current_async_library
-except ImportError:  # trio depends on sniffio: without it only asyncio can be running
 
-    def current_async_library() -> str:
-        return "asyncio"
+@functools.cache
+def _sniffer() -> Callable[[], str]:
+    """sniffio's ``current_async_library``, imported on first use (about 1 ms of import time)."""
+    try:
+        from sniffio import current_async_library
+    except ImportError:  # trio depends on sniffio: without it only asyncio can be running
+        return lambda: "asyncio"
+    return current_async_library
+
+
+def current_async_library() -> str:
+    """``"asyncio"``, ``"trio"``, ...: the async library running this code."""
+    return _sniffer()()
 
 
 __all__ = [

@@ -78,11 +78,12 @@ class AsyncChattzOAuth:
     closed when that loop ends, so it works across ``asyncio.run()`` calls,
     per-request loops (Django async views under WSGI) and threads each
     running a loop, on asyncio and trio; the sync session builds one for
-    all threads. Either keeps at most as many requests in flight through
-    its client as the pool has connections (per loop, or per process); the
-    others wait, and the wait counts against ``total_timeout``. The client
-    it builds verifies certificates, never follows redirects, keeps no
-    cookies and takes no proxy from the environment.
+    all threads. Either keeps at most 100 requests in flight (per loop, or
+    per process; on httpx the async session lends each one of up to 100
+    one-connection clients, as httpx's shared pool slows down with every
+    connection it holds); the others wait, and the wait counts against
+    ``total_timeout``. The clients it builds verify certificates, never
+    follow redirects, keep no cookies and take no proxy from the environment.
 
     Example::
 
@@ -174,8 +175,9 @@ class AsyncChattzOAuth:
     def http_client(self) -> AsyncClientLike | None:
         """The client requests go through (from the running event loop, for the async session).
 
-        The client you passed in, or the one the session built; None when
-        the async session has not yet made one for the running loop.
+        The client you passed in, or the one the session built; on httpx, the
+        async session's one-connection client lent last in the running loop.
+        None when the async session has not yet made one for the running loop.
         """
         return self._clients.current
 
