@@ -1,10 +1,11 @@
 """Which client a session's request goes through, per event loop, and how many at once.
 
 - :class:`AsyncClients`: the async session's clients. A session that builds
-  its own keeps one client per event loop, made on first use in that loop
-  and closed when that loop ends, with a bounded number of requests in
-  flight; a client passed in is the caller's, used as it is, and a failure
-  from using it in another event loop is named.
+  its own keeps them per event loop, made on first use in that loop and
+  closed when that loop ends: on httpx a bank of one-connection clients,
+  one lent to each request in flight (at most ``max_in_flight``); on httpx2
+  one shared client. A client passed in is the caller's, used as it is,
+  and a failure from using it in another event loop is named.
 - :class:`SyncClients`: the same for the sync twin: one client per process.
 
 ``scripts/gen_sync.py`` renames the ``Async*``/``async_*`` names to their
@@ -18,7 +19,7 @@ import contextlib
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -106,7 +107,9 @@ class _LoopClients:
         self.keeper: Any = None
         self.abandoned = False
 
-    def borrow(self, build: Any) -> tuple[AsyncClientLike, list[AsyncClientLike]]:
+    def borrow(
+        self, build: Callable[[], AsyncClientLike]
+    ) -> tuple[AsyncClientLike, list[AsyncClientLike]]:
         """A bank client for one request (the caller holds a slot), and expired ones to close."""
         free = self.free
         if free:
@@ -133,12 +136,13 @@ class AsyncClients:
     """The clients of one async session.
 
     Built from a :class:`ClientRecipe` (the session builds its own), each event loop gets its
-    own client on first use, and at most the recipe's ``max_connections``
-    requests in flight through it; the rest wait their turn (the wait counts
-    against the session's deadline). The client is closed when its loop
-    ends: it is held open by an async generator that the loop finalizes at
-    shutdown (``asyncio.run()``, ``asyncio.Runner``, asgiref's
-    ``async_to_sync`` and ``trio.run()`` all do), whose ``finally`` closes it.
+    own clients on first use (see :class:`_LoopClients`), and at most the
+    recipe's ``max_in_flight`` requests in flight through them; the rest wait
+    their turn (the wait counts against the session's deadline). The clients
+    are closed when their loop ends: they are held open by an async generator
+    that the loop finalizes at shutdown (``asyncio.run()``, ``asyncio.Runner``,
+    asgiref's ``async_to_sync`` and ``trio.run()`` all do), whose ``finally``
+    closes them.
 
     From a client (the caller's) or a recipe with a transport, there
     is one client for every loop; only a failure from using it in a loop
