@@ -33,6 +33,7 @@ from ._client import (
     check_client,
     check_transport,
 )
+from ._synchronization import async_shielded
 from .errors import ConfigurationError
 
 __all__ = [
@@ -72,7 +73,7 @@ def _other_loop_error() -> ConfigurationError:
         "the http_client (or transport) you passed was used in another event loop, "
         "and httpx connections cannot move between event loops (each asyncio.run(), "
         "each async_to_sync() call and each test may run its own loop). Pass no "
-        "http_client: the session then makes one client per event loop; or create "
+        "http_client: the session then makes its clients per event loop; or create "
         "your client inside the loop that uses it"
     )
 
@@ -122,9 +123,8 @@ class _LoopClients:
         if free:
             now = time.monotonic()
             while free and now - free[0][1] > KEEPALIVE_EXPIRY:
-                old = free.popleft()[0]
-                del self.made[old]
-                expired.append(old)
+                # Stays in made until closed: if closing is cut short, the loop's end closes it.
+                expired.append(free.popleft()[0])
         return client, expired
 
     def give_back(self, client: AsyncClientLike) -> None:
@@ -270,6 +270,15 @@ class AsyncClients:
             await entry.keeper.aclose()
 
 
+async def _close_all(entry: _LoopClients, clients: list[AsyncClientLike]) -> None:
+    """Close expired bank clients, each forgotten once closed."""
+    for client in clients:
+        try:
+            await client.aclose()
+        finally:
+            entry.made.pop(client, None)
+
+
 class _Lease:
     """``async with`` one request's client (a class: ``asynccontextmanager`` costs 5 us).
 
@@ -304,14 +313,14 @@ class _Lease:
             entry.slots.release()
             raise
         self._entry, self._client = entry, client
-        try:
-            for old in expired:
-                with anyio.CancelScope(shield=True):
-                    await old.aclose()
-        except BaseException:
-            entry.give_back(client)
-            entry.slots.release()
-            raise
+        if expired:
+            try:
+                # async_shielded: an anyio shield does not stop asyncio's task.cancel().
+                await async_shielded(_close_all, entry, expired)
+            except BaseException:
+                entry.give_back(client)
+                entry.slots.release()
+                raise
         return client
 
     async def __aexit__(

@@ -12,6 +12,7 @@ pooled client (checked here too).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 from typing import Any
@@ -200,3 +201,34 @@ async def test_a_cancelled_call_gives_its_client_back(monkeypatch: pytest.Monkey
             with anyio.fail_after(5):
                 user = await chattz.userinfo("AT")
     assert (True, 9) == (stalled.is_set(), user.id)
+
+
+def test_a_call_cancelled_while_closing_expired_clients_still_closes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """asyncio's task.cancel() during the expiry sweep: every client still gets closed.
+
+    An anyio shield does not stop ``task.cancel()``; the sweep used to stop
+    halfway and forget the rest, leaving their connections open for good.
+    """
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 20)
+    monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
+
+    async def main(server: RawServer) -> None:
+        chattz = AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        )
+        await asyncio.gather(*[chattz.userinfo("AT") for _ in range(20)])
+        await asyncio.sleep(0.4)  # all twenty expire
+        task = asyncio.ensure_future(chattz.userinfo("AT"))
+        for _ in range(3):  # into the sweep, then cancel it
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await chattz.aclose()
+
+    with userinfo_server(delay=0.05) as server:
+        asyncio.run(main(server))
+        left_open = server.wait_until_closed()
+    assert (20, 0) == (server.connections, left_open)

@@ -177,9 +177,12 @@ class ChattzOAuth:
     def http_client(self) -> SyncClientLike | None:
         """The client requests go through (from the running event loop, for the async session).
 
-        The client you passed in, or the one the session built; on httpx, the
-        async session's one-connection client lent last in the running loop.
-        None when the async session has not yet made one for the running loop.
+        The client you passed in, or the one the session built. On httpx the
+        async session lends each request one of its one-connection clients,
+        and this is the one lent last in the running loop: read its settings,
+        but do not send through it, keep it or change it (pass your own
+        ``http_client`` for that). None when the async session has not yet
+        made one for the running loop.
         """
         return self._clients.current
 
@@ -235,9 +238,9 @@ class ChattzOAuth:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP client the session built; a client you passed in stays open.
+        """Close the HTTP clients the session built; a client you passed in stays open.
 
-        For the async session, this closes the running loop's client; those
+        For the async session, this closes the running loop's clients; those
         of loops that have ended were closed when they ended, and those of
         loops still running in other threads close when their loops end. A
         later call opens a new client.
