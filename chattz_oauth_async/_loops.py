@@ -68,6 +68,14 @@ def _closed_error(owned: bool) -> ConfigurationError:
     return ConfigurationError("the http_client you passed is closed: pass an open client, or none")
 
 
+def _closed_while_waiting_error() -> ConfigurationError:
+    return ConfigurationError(
+        "this session's HTTP clients for this event loop were closed (aclose(), or the "
+        "end of its `async with` block) while this call waited for one; a call made "
+        "after aclose() opens new ones"
+    )
+
+
 def _other_loop_error() -> ConfigurationError:
     return ConfigurationError(
         "the http_client (or transport) you passed was used in another event loop, "
@@ -93,7 +101,7 @@ class _LoopClients:
     warm, and clients idle for longer than the keep-alive expiry are closed.
     """
 
-    __slots__ = ("abandoned", "client", "free", "keeper", "made", "slots")
+    __slots__ = ("abandoned", "client", "closed", "free", "keeper", "made", "slots")
 
     def __init__(self, client: AsyncClientLike, slots: anyio.Semaphore | None) -> None:
         #: The client shared by every request, or the bank's last one lent.
@@ -106,6 +114,8 @@ class _LoopClients:
         if slots is not None:
             self.free.append((client, time.monotonic()))
         self.keeper: Any = None
+        #: Closed by ``aclose()`` or the loop's end: calls still waiting for a slot must not start.
+        self.closed = False
         self.abandoned = False
 
     def borrow(
@@ -220,6 +230,7 @@ class AsyncClients:
         try:
             yield
         finally:
+            entry.closed = True
             with self._lock:
                 if self._loops.get(key) is entry:
                     del self._loops[key]
@@ -283,7 +294,8 @@ class _Lease:
     """``async with`` one request's client (a class: ``asynccontextmanager`` costs 5 us).
 
     Raises:
-        ConfigurationError: A client used by another event loop failed here.
+        ConfigurationError: A client used by another event loop failed here,
+            or ``aclose()`` closed this loop's clients while the call waited.
     """
 
     __slots__ = ("_client", "_clients", "_entry", "_key")
@@ -307,6 +319,9 @@ class _Lease:
             self._entry = entry
             return entry.client
         await entry.slots.acquire()
+        if entry.closed:
+            entry.slots.release()
+            raise _closed_while_waiting_error()
         try:
             client, expired = entry.borrow(clients._build)
         except BaseException:
@@ -378,6 +393,7 @@ class SyncClients:
 
         Raises:
             TimeoutError: No slot came free before the deadline.
+            ConfigurationError: The session is closed (``close()`` may run while a call waits).
         """
         if self._single.is_closed:
             # httpx would raise a RuntimeError of its own.
@@ -388,6 +404,8 @@ class SyncClients:
         if not self._slots.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
             raise TimeoutError
         try:
+            if self._single.is_closed:  # close() ran while this call waited
+                raise _closed_error(self.owns_single)
             yield self._single
         finally:
             self._slots.release()

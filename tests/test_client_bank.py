@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from typing import Any
 
 import anyio
@@ -232,3 +233,70 @@ def test_a_call_cancelled_while_closing_expired_clients_still_closes_them(
         asyncio.run(main(server))
         left_open = server.wait_until_closed()
     assert (20, 0) == (server.connections, left_open)
+
+
+async def test_calls_waiting_when_the_session_closes_get_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """aclose() with calls waiting for a client: they fail with ConfigurationError, never a raw
+    RuntimeError from httpx, and a call made afterwards works on new clients."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 2)
+    outcomes: list[str] = []
+    with userinfo_server(delay=0.3) as server:
+        chattz = AsyncChattzOAuth(
+            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
+        )
+
+        async def call() -> None:
+            try:
+                await chattz.userinfo("AT")
+            except Exception as exc:
+                outcomes.append(type(exc).__name__)
+            else:
+                outcomes.append("ok")
+
+        async with anyio.create_task_group() as tg:
+            for _ in range(4):
+                tg.start_soon(call)
+            await anyio.sleep(0.1)  # two in flight, two waiting
+            await chattz.aclose()
+        later = (await chattz.userinfo("AT")).id
+        await chattz.aclose()
+        left_open = await anyio.to_thread.run_sync(server.wait_until_closed)
+    assert (["ConfigurationError", "ConfigurationError"], 9, 0) == (
+        sorted(o for o in outcomes if o != "ok"),
+        later,
+        left_open,
+    )
+
+
+def test_sync_calls_waiting_when_the_session_closes_get_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sync twin: threads waiting for a slot when close() runs get ConfigurationError."""
+    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+    with userinfo_server(delay=0.3) as server:
+        chattz = ChattzOAuth("client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url)
+
+        def call() -> None:
+            try:
+                chattz.userinfo("AT")
+            except Exception as exc:
+                outcome = type(exc).__name__
+            else:
+                outcome = "ok"
+            with lock:
+                outcomes.append(outcome)
+
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.1)  # one in flight, two waiting
+        chattz.close()
+        for thread in threads:
+            thread.join(10)
+    # The call in flight may finish, or fail over to a retry that finds the session closed.
+    failed = [o for o in outcomes if o != "ok"]
+    assert (True, {"ConfigurationError"}) == (len(failed) >= 2, set(failed))
