@@ -98,7 +98,8 @@ class _LoopClients:
     on loopback where 100 one-connection clients serve about 550
     (``python benchmarks/bench.py --load``). The bank is a stack: the
     client used last is lent first, so a quiet app keeps few connections
-    warm, and clients idle for longer than the keep-alive expiry are closed.
+    warm, and the next request closes the clients idle for longer than the
+    keep-alive expiry.
     """
 
     __slots__ = ("abandoned", "client", "closed", "free", "keeper", "made", "slots")
