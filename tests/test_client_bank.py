@@ -21,8 +21,9 @@ from typing import Any
 import anyio
 import pytest
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, _client, _loops
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, RetryPolicy, _client, _loops
 from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY
+from tests._async.support import loopback_session
 from tests.helpers import async_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
@@ -80,9 +81,7 @@ async def test_httpx2_session_shares_one_pool_of_the_full_size() -> None:
 async def test_sequential_calls_reuse_one_connection() -> None:
     """Ten calls one after another: one client made, one connection at the server."""
     with userinfo_server() as server:
-        async with AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        ) as chattz:
+        async with loopback_session(server) as chattz:
             ids = [(await chattz.userinfo("AT")).id for _ in range(10)]
             made = len(bank(chattz).made)
     assert ([9] * 10, 1, 1) == (ids, made, server.connections)
@@ -94,9 +93,7 @@ async def test_a_burst_opens_at_most_the_bound_and_then_reuses(
     """Twelve concurrent calls with a bound of 3: three clients, three connections, all reused."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     with userinfo_server(delay=0.02) as server:
-        async with AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        ) as chattz:
+        async with loopback_session(server) as chattz:
 
             async def call() -> None:
                 await chattz.userinfo("AT")
@@ -114,9 +111,7 @@ async def test_idle_clients_are_closed_after_the_keepalive_expiry(
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
     with userinfo_server(delay=0.05) as server:
-        async with AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        ) as chattz:
+        async with loopback_session(server) as chattz:
 
             async def call() -> None:
                 await chattz.userinfo("AT")
@@ -138,9 +133,7 @@ async def test_idle_clients_are_closed_after_the_keepalive_expiry(
 async def test_closing_the_session_closes_every_client_of_the_loop() -> None:
     """aclose() closes the lent-out clients' connections too: none stays open at the server."""
     with userinfo_server(delay=0.02) as server:
-        chattz = AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        )
+        chattz = loopback_session(server)
 
         async def call() -> None:
             await chattz.userinfo("AT")
@@ -160,9 +153,7 @@ def test_each_event_loop_gets_its_own_bank() -> None:
     """Two asyncio.run() calls: each loop's clients are closed when that loop ends."""
     seen: list[list[Any]] = []
     with userinfo_server() as server:
-        chattz = AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        )
+        chattz = loopback_session(server)
 
         async def main() -> None:
             await chattz.userinfo("AT")
@@ -194,9 +185,7 @@ async def test_a_cancelled_call_gives_its_client_back(monkeypatch: pytest.Monkey
         conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
 
     with raw_server(handler, keep_alive=True) as server:
-        async with AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        ) as chattz:
+        async with loopback_session(server) as chattz:
             with anyio.move_on_after(0.2):
                 await chattz.userinfo("AT")
             with anyio.fail_after(5):
@@ -216,9 +205,7 @@ def test_a_call_cancelled_while_closing_expired_clients_still_closes_them(
     monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
 
     async def main(server: RawServer) -> None:
-        chattz = AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        )
+        chattz = loopback_session(server)
         await asyncio.gather(*[chattz.userinfo("AT") for _ in range(20)])
         await asyncio.sleep(0.4)  # all twenty expire
         task = asyncio.ensure_future(chattz.userinfo("AT"))
@@ -243,9 +230,7 @@ async def test_calls_waiting_when_the_session_closes_get_a_configuration_error(
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 2)
     outcomes: list[str] = []
     with userinfo_server(delay=0.3) as server:
-        chattz = AsyncChattzOAuth(
-            "client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url
-        )
+        chattz = loopback_session(server, retry=RetryPolicy())  # in-flight calls retry
 
         async def call() -> None:
             try:
