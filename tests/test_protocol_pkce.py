@@ -50,3 +50,24 @@ def test_checklist_10_malformed_verifier_rejected(bad: object) -> None:
     """Line 10: a verifier that is not 43-128 unreserved characters is refused."""
     with pytest.raises(ConfigurationError):
         code_challenge(bad)  # type: ignore[arg-type]
+
+
+def test_verifier_check_agrees_with_the_rfc7636_grammar() -> None:
+    """The verifier check (str methods, no regex) accepts exactly ``[A-Za-z0-9._~-]{43,128}``."""
+    grammar = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+    candidates = [c * 43 for c in map(chr, range(0x250))] + [
+        "a" * 42,
+        "a" * 43,
+        "a" * 128,
+        "a" * 129,
+        "a" * 42 + "\n",
+        "a" * 43 + "\n",
+        "~" * 100 + "é",
+    ]
+    for verifier in candidates:
+        accepted = True
+        try:
+            code_challenge(verifier)
+        except ConfigurationError:
+            accepted = False
+        assert accepted == bool(grammar.fullmatch(verifier)), repr(verifier)

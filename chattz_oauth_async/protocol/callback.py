@@ -15,7 +15,7 @@ from ..errors import (
     StateMismatchError,
     clean_text,
 )
-from ._text import VISIBLE_ASCII
+from ._text import visible_ascii
 from .config import DEFAULT_BASE_URL
 
 __all__ = ["CallbackInput", "parse_callback"]
@@ -152,6 +152,6 @@ def parse_callback(
     if not codes or not codes[0]:
         raise ProviderError("the callback carries no authorization code")
     code = codes[0]
-    if len(code) > _MAX_CALLBACK_VALUE or not VISIBLE_ASCII.fullmatch(code):
+    if len(code) > _MAX_CALLBACK_VALUE or not visible_ascii(code):
         raise ProviderError("the callback's authorization code is malformed")
     return code

@@ -9,7 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 import attrs
 
 from ..errors import ConfigurationError, InsecureTransportError
-from ._text import VISIBLE_ASCII, encodable, form_quote, query_quote
+from ._text import encodable, form_quote, query_quote, visible_ascii
 
 __all__ = [
     "AUTHORIZE_PATH",
@@ -85,7 +85,7 @@ def _check_url(name: str, url: object) -> str:
 
 
 def _check_client_id(_: object, __: object, value: str) -> None:
-    if not isinstance(value, str) or not VISIBLE_ASCII.fullmatch(value):
+    if not isinstance(value, str) or not visible_ascii(value):
         raise ConfigurationError("client_id must be a non-empty string of printable ASCII")
 
 

@@ -7,7 +7,7 @@ from typing import Final
 import attrs
 
 from ..errors import ConfigurationError
-from ._text import VISIBLE_ASCII, form_quote, query_quote
+from ._text import form_quote, query_quote, visible_ascii
 from .config import ClientConfig
 from .pkce import code_challenge as _s256_challenge
 
@@ -78,7 +78,7 @@ def authorize_url(
         raise ConfigurationError("state must be a non-empty string (use new_state())")
     url = f"{config.authorize_prefix}&state={query_quote(state, 'state')}"
     if code_challenge is not None:
-        if not isinstance(code_challenge, str) or not VISIBLE_ASCII.fullmatch(code_challenge):
+        if not isinstance(code_challenge, str) or not visible_ascii(code_challenge):
             raise ConfigurationError("code_challenge must be a non-empty printable string")
         url += f"&code_challenge={query_quote(code_challenge, 'code_challenge')}"
         url += "&code_challenge_method=S256"
@@ -141,7 +141,7 @@ def userinfo_request(config: ClientConfig, access_token: str) -> HTTPRequest:
     Raises:
         ConfigurationError: The token is empty or not header-safe.
     """
-    if not isinstance(access_token, str) or not VISIBLE_ASCII.fullmatch(access_token):
+    if not isinstance(access_token, str) or not visible_ascii(access_token):
         raise ConfigurationError("the access token must be a non-empty printable string")
     headers = (("Authorization", f"Bearer {access_token}"), ("Accept", "application/json"))
     return HTTPRequest("GET", config.userinfo_endpoint, headers)

@@ -23,12 +23,10 @@ from ..errors import (
     ProviderError,
 )
 from ..models import DEFAULT_LEEWAY, MAX_EXPIRES_IN, ChattzUser, Token
-from ._text import VISIBLE_ASCII, encodable
+from ._text import encodable, printable_ascii, visible_ascii
 
 __all__ = ["parse_token_response", "parse_userinfo_response"]
 
-#: What RFC 6749 (appendix A.17) allows in a refresh token: printable ASCII and space.
-_VSCHARS: Final = re.compile(r"[\x20-\x7e]+")
 
 
 def _reject_constant(name: str) -> Any:
@@ -195,7 +193,7 @@ def parse_token_response(
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise ProviderError("token response has no access_token", status_code)
-    if not VISIBLE_ASCII.fullmatch(access_token):
+    if not visible_ascii(access_token):
         raise ProviderError(
             "token response's access_token has characters not allowed in a header",
             status_code,
@@ -208,7 +206,7 @@ def parse_token_response(
         )
     expires_in = _expires_in(data.get("expires_in"), status_code)
     refresh_token = _optional_str(data, "refresh_token", status_code, "token response")
-    if refresh_token and not _VSCHARS.fullmatch(refresh_token):
+    if refresh_token and not printable_ascii(refresh_token):
         # It goes back to the provider in a form: RFC 6749 A.17 allows VSCHAR only.
         raise ProviderError(
             "token response's refresh_token has characters RFC 6749 does not allow",
@@ -231,7 +229,8 @@ def parse_token_response(
     )
 
 
-_AUTH_PARAM: Final = re.compile(r'([A-Za-z_]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))')
+# Compiled on first use (by re's cache): only a 401 or 403 needs it.
+_AUTH_PARAM: Final = r'([A-Za-z_]+)\s*=\s*(?:"([^"]*)"|([^\s,]*))'
 
 
 def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
@@ -244,7 +243,7 @@ def _www_authenticate(headers: Mapping[str, str] | None) -> dict[str, str]:
     scheme, _, params = value.strip().partition(" ")
     if scheme.lower() != "bearer":
         return {}
-    return {m[1].lower(): m[2] or m[3] for m in _AUTH_PARAM.finditer(params[:2000])}
+    return {m[1].lower(): m[2] or m[3] for m in re.finditer(_AUTH_PARAM, params[:2000])}
 
 
 def parse_userinfo_response(
