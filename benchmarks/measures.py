@@ -50,9 +50,32 @@ _NO_HTTPX_CLI = "import sys; sys.modules.update(click=None, rich=None, pygments=
 _PROBE = _NO_HTTPX_CLI + (
     "import time; t = time.perf_counter(); {stmt}; print(time.perf_counter() - t)"
 )
-_ON_TOP = _NO_HTTPX_CLI + (
-    "import time; import httpx, attrs, anyio; t = time.perf_counter(); "
-    "import chattz_oauth_async; print(time.perf_counter() - t)"
+# On top of the floor, in one interpreter, split into where the time goes:
+# attrs building the value classes, and loading the modules' code (finding,
+# reading and unmarshalling the cached bytecode); the rest runs module bodies.
+_ON_TOP = (
+    _NO_HTTPX_CLI
+    + """
+import time
+import httpx, attrs, anyio
+import attr._make as make, importlib._bootstrap_external as external
+spent = {"attrs": 0.0, "code": 0.0}
+def timed(part, function):
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[part] += time.perf_counter() - began
+    return wrapper
+# attrs (26) builds a class in _ClassBuilder: fields in __init__, methods in build_class.
+make._ClassBuilder.__init__ = timed("attrs", make._ClassBuilder.__init__)
+make._ClassBuilder.build_class = timed("attrs", make._ClassBuilder.build_class)
+external.SourceLoader.get_code = timed("code", external.SourceLoader.get_code)
+began = time.perf_counter()
+import chattz_oauth_async
+print(time.perf_counter() - began, spent["attrs"], spent["code"])
+"""
 )
 
 
@@ -80,6 +103,12 @@ def _import_ms(code: str) -> float:
     return float(_run("-c", code).stdout.strip()) * 1000
 
 
+def _on_top_ms() -> tuple[float, float, float]:
+    """What the library adds in an interpreter that has the floor: all, attrs, code loading."""
+    total, in_attrs, loading = (float(part) * 1000 for part in _run("-c", _ON_TOP).stdout.split())
+    return total, in_attrs, loading
+
+
 def _importtime_modules(stmt: str) -> dict[str, int]:
     modules = {}
     for line in _run("-X", "importtime", "-c", _NO_HTTPX_CLI + stmt).stderr.splitlines():
@@ -97,19 +126,23 @@ def bench_import(runs: int) -> dict[str, Any]:
     starts one interpreter for the floor and one for the library, the order
     alternating run by run; the headline is the median of the paired
     differences with its 95% CI. Also: what ``import chattz_oauth_async``
-    adds in an interpreter that has imported the floor already.
+    adds in an interpreter that has imported the floor already, and how much
+    of that is attrs building the value classes and loading bytecode.
     """
     _run("-m", "compileall", "-q", str(Path(chattz_oauth_async.__file__).parent))
     for stmt in (LIBRARY_IMPORT, FLOOR_IMPORT):
         _import_ms(_PROBE.format(stmt=stmt))
-    library, floor, on_top = [], [], []
+    library, floor, on_top, in_attrs, loading = [], [], [], [], []
     for run in range(runs):
         order = (LIBRARY_IMPORT, FLOOR_IMPORT) if run % 2 else (FLOOR_IMPORT, LIBRARY_IMPORT)
         for stmt in order:
             (library if stmt == LIBRARY_IMPORT else floor).append(
                 _import_ms(_PROBE.format(stmt=stmt))
             )
-        on_top.append(_import_ms(_ON_TOP))
+        total, attrs_ms, loading_ms = _on_top_ms()
+        on_top.append(total)
+        in_attrs.append(attrs_ms)
+        loading.append(loading_ms)
     differences = [lib - base for lib, base in zip(library, floor, strict=True)]
     floor_modules = _importtime_modules(FLOOR_IMPORT)
     extra = sorted(
@@ -129,6 +162,8 @@ def bench_import(runs: int) -> dict[str, Any]:
         "delta_ci95_ms": list(ci) if ci else None,
         "on_top_ms": statistics.median(on_top),
         "on_top_ci95_ms": median_ci(on_top),
+        "on_top_attrs_ms": statistics.median(in_attrs),
+        "on_top_code_loading_ms": statistics.median(loading),
         "extra_modules_self_ms_total": sum(self_us for self_us, _ in extra) / 1000,
         "extra_modules_self_us": [[name, self_us] for self_us, name in extra[:10]],
     }
