@@ -200,7 +200,8 @@ def load(args: argparse.Namespace, report: dict[str, Any]) -> None:
     print(
         f"\nLoad sweep: levels {args.load_levels}; per cell max({args.load_min_flows}, "
         f"{args.load_flows_per_worker} x concurrency) flows, capped at {args.load_seconds:g} s, "
-        f"{args.load_repeats} repeat(s) (median flows/s; p50/p99 over every flow); a fresh "
+        f"{args.load_repeats} repeat(s), contenders rotated (median flows/s; ratio = median of "
+        "the per-repeat ratios, with a 95% CI from 6 repeats; p50/p99 over every flow); a fresh "
         "client per cell; client in this process, provider in another."
     )
     for scheme in args.load_schemes:

@@ -32,7 +32,7 @@ import anyio
 import httpx
 import httpx2
 from contenders import CLIENT_ID, CLIENT_SECRET, CODE, REDIRECT_URI, Flow, check_user, floor_flow
-from rounds import rotated
+from rounds import median_ci, rotated
 
 from chattz_oauth_async import AsyncChattzOAuth
 
@@ -183,6 +183,24 @@ def _ms(seconds: float, cap: float) -> str:
     return f"> {cap:g} s" if math.isinf(seconds) else f"{seconds * 1000:,.0f}"
 
 
+def paired_ratio(row: dict[str, Any], base: dict[str, Any]) -> str:
+    """The median of the per-repeat ratios to ``base`` (same repeat, same cell), with its 95% CI.
+
+    Repeats are paired: within one, every contender ran back to back, so a
+    noisy spell on the machine moves both sides of a ratio. The CI needs at
+    least 6 repeats (``--load-repeats``).
+    """
+    ratios = [
+        rate / floor
+        for rate, floor in zip(row["flows_per_s_runs"], base["flows_per_s_runs"], strict=True)
+        if floor
+    ]
+    if not ratios:
+        return "n/a"
+    ci = median_ci(ratios)
+    return f"{statistics.median(ratios):.2f}" + (f" ({ci[0]:.2f}-{ci[1]:.2f})" if ci else "")
+
+
 def load_table(rows: list[dict[str, Any]], cap: float) -> str:
     """Markdown: one line per level and contender, with its ratio to the raw client of its stack."""
     raw = {
@@ -191,20 +209,20 @@ def load_table(rows: list[dict[str, Any]], cap: float) -> str:
         if row["contender"].startswith("raw ")
     }
     lines = [
-        "| concurrency | contender | flows/s | each run | vs raw client of its stack "
+        "| concurrency | contender | flows/s | each run | vs raw client of its stack (95% CI) "
         "| p50 ms | p99 ms | errors / unfinished |",
         "|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     order = list(LOAD_CONTENDERS)
     for row in sorted(rows, key=lambda r: (r["concurrency"], order.index(r["contender"]))):
         stack = "httpx2" if "httpx2" in row["contender"] else "httpx"
-        base = raw[(row["concurrency"], stack)]["flows_per_s"]
-        ratio = f"{row['flows_per_s'] / base:.2f}" if base else "n/a"
+        base = raw[(row["concurrency"], stack)]
         failed = sum(row["errors"].values())
         detail = ", ".join(f"{name} {count}" for name, count in sorted(row["errors"].items()))
         lines.append(
             f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} "
-            f"| {' / '.join(f'{rate:,.0f}' for rate in row['flows_per_s_runs'])} | {ratio} "
+            f"| {' / '.join(f'{rate:,.0f}' for rate in row['flows_per_s_runs'])} "
+            f"| {paired_ratio(row, base)} "
             f"| {_ms(row['p50_s'], cap)} | {_ms(row['p99_s'], cap)} "
             f"| {failed} ({detail or 'none'}) / {row['unfinished']} |"
         )
