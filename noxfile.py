@@ -92,5 +92,15 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against raw httpx, httpx-oauth and Authlib (`-- --quick` for a smoke run)."""
     install(session, "bench")
     session.run("python", "benchmarks/bench.py", *session.posargs)
-    if "--quick" in session.posargs:  # keep the hot-path tool working too
+    if "--quick" in session.posargs:  # keep the other tools working too
         session.run("python", "benchmarks/hotpath.py", "--flows", "50", "--rounds", "1")
+        session.run(
+            "python",
+            "benchmarks/connections.py",
+            "--rounds",
+            "1",
+            "--seconds",
+            "0.3",
+            "--concurrency",
+            "20",
+        )

@@ -1,0 +1,89 @@
+"""Logins per second and CPU per login against the number of one-connection clients per loop.
+
+The async session on httpx lends each request one of at most 100 one-connection
+clients (``_client.DEFAULT_MAX_CONNECTIONS``). This script sets that bound on
+sessions of this process only (a private attribute; nothing in the package is
+edited) and runs them against ``provider.py`` on loopback, in paired rounds with
+the order alternating, to show what the number of connections costs.
+
+Usage: ``python benchmarks/connections.py [--bounds 20,100] [--concurrency 300]
+[--scheme https] [--rounds 6] [--seconds 2]``.
+
+On loopback the round trip is nearly free, so fewer connections can only help
+(over TLS they cost less CPU per login); a real provider's round trip is what
+the bound of 100 is for (with 100 ms round trips, 20 connections would cap a
+process at about 100 logins/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import resource
+import statistics
+from typing import Any
+
+import anyio
+from contenders import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
+from launch import provider
+from load import _session_flow, run_cell
+
+from chattz_oauth_async import AsyncChattzOAuth
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def measure(base_url: str, args: argparse.Namespace) -> dict[int, dict[str, list[float]]]:
+    results: dict[int, dict[str, list[float]]] = {
+        bound: {"flows_per_s": [], "cpu_us_per_flow": []} for bound in args.bounds
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        flows = {}
+        for bound in args.bounds:
+            session = AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url)
+            session._clients._max_in_flight = bound  # before the first request makes the bank
+            stack.push_async_callback(session.aclose)
+            flows[bound] = _session_flow(session)
+            await run_cell(flows[bound], args.concurrency, 10 * args.concurrency, args.seconds)
+        for round_no in range(args.rounds):
+            order = args.bounds if round_no % 2 else args.bounds[::-1]
+            for bound in order:
+                began = _cpu_seconds()
+                cell: dict[str, Any] = await run_cell(
+                    flows[bound], args.concurrency, 10**9, args.seconds
+                )
+                done = max(1, len(cell["latencies"]))
+                results[bound]["flows_per_s"].append(cell["flows_per_s"])
+                results[bound]["cpu_us_per_flow"].append((_cpu_seconds() - began) / done * 1e6)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bounds", default="20,100", help="comma-separated clients per loop")
+    parser.add_argument("--concurrency", type=int, default=300)
+    parser.add_argument("--scheme", choices=("http", "https"), default="https")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of one cell")
+    args = parser.parse_args()
+    args.bounds = [int(bound) for bound in args.bounds.split(",")]
+    with provider("127.0.0.1", tls=args.scheme == "https") as base_url:
+        results = anyio.run(measure, base_url, args)
+    print(
+        f"\n{args.scheme}, {args.concurrency} concurrent logins, {args.rounds} paired rounds "
+        f"of {args.seconds:g} s (medians):\n"
+    )
+    print("| clients per loop | flows/s | CPU µs per flow |")
+    print("|---:|---:|---:|")
+    for bound, numbers in results.items():
+        print(
+            f"| {bound} | {statistics.median(numbers['flows_per_s']):,.0f} "
+            f"| {statistics.median(numbers['cpu_us_per_flow']):,.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
