@@ -28,7 +28,6 @@ from ._text import encodable, printable_ascii, visible_ascii
 __all__ = ["parse_token_response", "parse_userinfo_response"]
 
 
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
