@@ -99,8 +99,8 @@ def bench(session: nox.Session) -> None:
             "benchmarks/connections.py",
             "--rounds",
             "1",
-            "--seconds",
-            "0.3",
+            "--flows",
+            "100",
             "--concurrency",
             "20",
         )

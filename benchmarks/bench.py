@@ -169,7 +169,7 @@ def in_process(args: argparse.Namespace, report: dict[str, Any]) -> None:
             f"{imp['library_ms']:.1f} ms vs `import httpx, attrs, anyio` {imp['floor_ms']:.1f} "
             f"ms: median paired difference {imp['delta_ms']:+.1f} ms ({interval}); on top of "
             f"the floor in the same interpreter {imp['on_top_ms']:+.1f} ms, of which attrs "
-            f"building the value classes {imp['on_top_attrs_ms']:.1f} ms and loading the "
+            f"building the value classes {imp['on_top_attrs_ms']:.1f} ms and reading the "
             f"modules' bytecode {imp['on_top_code_loading_ms']:.1f} ms"
         )
         largest = ", ".join(f"{name} {us} µs" for name, us in imp["extra_modules_self_us"][:6])

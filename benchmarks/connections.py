@@ -7,7 +7,11 @@ edited) and runs them against ``provider.py`` on loopback, in paired rounds with
 the order alternating, to show what the number of connections costs.
 
 Usage: ``python benchmarks/connections.py [--bounds 20,100] [--concurrency 300]
-[--scheme https] [--rounds 6] [--seconds 2]``.
+[--scheme https] [--rounds 6] [--flows 1000]``.
+
+Every cell runs its flows to the end: a cell cut short by a time cap would
+cancel requests in flight, and their connections would be made again (with a
+TLS handshake) in the next cell.
 
 On loopback the round trip is nearly free, so fewer connections can only help
 (over TLS they cost less CPU per login); a real provider's round trip is what
@@ -27,8 +31,11 @@ import anyio
 from contenders import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI
 from launch import provider
 from load import _session_flow, run_cell
+from rounds import median_ci
 
 from chattz_oauth_async import AsyncChattzOAuth
+
+_NO_CAP = 600.0  # seconds: cells end when their flows are done
 
 
 def _cpu_seconds() -> float:
@@ -47,13 +54,13 @@ async def measure(base_url: str, args: argparse.Namespace) -> dict[int, dict[str
             session._clients._max_in_flight = bound  # before the first request makes the bank
             stack.push_async_callback(session.aclose)
             flows[bound] = _session_flow(session)
-            await run_cell(flows[bound], args.concurrency, 10 * args.concurrency, args.seconds)
+            await run_cell(flows[bound], args.concurrency, args.flows, _NO_CAP)
         for round_no in range(args.rounds):
             order = args.bounds if round_no % 2 else args.bounds[::-1]
             for bound in order:
                 began = _cpu_seconds()
                 cell: dict[str, Any] = await run_cell(
-                    flows[bound], args.concurrency, 10**9, args.seconds
+                    flows[bound], args.concurrency, args.flows, _NO_CAP
                 )
                 done = max(1, len(cell["latencies"]))
                 results[bound]["flows_per_s"].append(cell["flows_per_s"])
@@ -67,20 +74,25 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=300)
     parser.add_argument("--scheme", choices=("http", "https"), default="https")
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=2.0, help="length of one cell")
+    parser.add_argument("--flows", type=int, default=1000, help="flows in one cell")
     args = parser.parse_args()
     args.bounds = [int(bound) for bound in args.bounds.split(",")]
     with provider("127.0.0.1", tls=args.scheme == "https") as base_url:
         results = anyio.run(measure, base_url, args)
     print(
         f"\n{args.scheme}, {args.concurrency} concurrent logins, {args.rounds} paired rounds "
-        f"of {args.seconds:g} s (medians):\n"
+        f"of {args.flows} flows (medians; ratio to the first bound, with its 95% CI):\n"
     )
-    print("| clients per loop | flows/s | CPU µs per flow |")
-    print("|---:|---:|---:|")
+    print("| clients per loop | flows/s | ratio | CPU µs per flow |")
+    print("|---:|---:|---:|---:|")
+    first = results[args.bounds[0]]["flows_per_s"]
     for bound, numbers in results.items():
+        ratios = [rate / base for rate, base in zip(numbers["flows_per_s"], first, strict=True)]
+        ci = median_ci(ratios)
+        interval = f" ({ci[0]:.2f}-{ci[1]:.2f})" if ci else ""
         print(
             f"| {bound} | {statistics.median(numbers['flows_per_s']):,.0f} "
+            f"| {statistics.median(ratios):.2f}{interval} "
             f"| {statistics.median(numbers['cpu_us_per_flow']):,.0f} |"
         )
 

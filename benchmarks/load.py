@@ -188,7 +188,8 @@ def paired_ratio(row: dict[str, Any], base: dict[str, Any]) -> str:
 
     Repeats are paired: within one, every contender ran back to back, so a
     noisy spell on the machine moves both sides of a ratio. The CI needs at
-    least 6 repeats (``--load-repeats``).
+    least 6 repeats (``--load-repeats``). A repeat in which the raw client
+    finished no flow has no ratio and is left out.
     """
     ratios = [
         rate / floor

@@ -21,16 +21,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 
-from ._client import KEEPALIVE_EXPIRY, ClientRecipe, check_client, check_transport
+from ._client import (
+    KEEPALIVE_EXPIRY,
+    AsyncClientLike,
+    ClientRecipe,
+    SyncClientLike,
+    check_client,
+    check_transport,
+)
 from ._synchronization import async_shielded
 from .errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from ._client import AsyncClientLike, SyncClientLike
 
 __all__ = [
     "AsyncClients",

@@ -24,6 +24,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -283,6 +284,35 @@ def test_every_public_method_has_a_docstring() -> None:
             if not (getattr(function, "__doc__", None) or "").strip():
                 missing.append(f"{name}.{member}")
     assert [] == missing
+
+
+# Types from optional packages a public module imports for type checkers only.
+_OPTIONAL_PACKAGE_TYPES = {"APIRouter"}  # FastAPI, for ChattzLogin.router
+
+
+def test_public_annotations_resolve_at_run_time() -> None:
+    """``typing.get_type_hints`` works on every public callable and method.
+
+    Dependency-injection containers and validators read the session's
+    constructor this way; a name imported only under ``TYPE_CHECKING`` would
+    make them fail with NameError.
+    """
+    failures = []
+    for name, obj in public_names():
+        targets = [(name, obj)] if callable(obj) and not inspect.isclass(obj) else []
+        if inspect.isclass(obj):
+            for member, value in vars(obj).items():
+                function = value.fget if isinstance(value, property) else value
+                function = getattr(function, "__func__", function)
+                if callable(function) and (member == "__init__" or not member.startswith("_")):
+                    targets.append((f"{name}.{member}", function))
+        for where, function in targets:
+            try:
+                typing.get_type_hints(function)
+            except NameError as exc:
+                if exc.name not in _OPTIONAL_PACKAGE_TYPES:
+                    failures.append(f"{where}: {exc}")
+    assert [] == failures
 
 
 def test_security_page_covers_every_checklist_line() -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import httpx
 
+from .._client import AsyncClientLike
 from .._http import (
     BOUNDED_ENCODINGS,
     RETRY_STATUSES,
@@ -30,9 +31,6 @@ from .._synchronization import (
 )
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
-
-if TYPE_CHECKING:
-    from .._client import AsyncClientLike
 
 __all__ = ["Response", "Sender", "Wire"]
 

@@ -14,12 +14,12 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack
 
 import httpx
 
 from .. import protocol
-from .._client import client_source
+from .._client import AsyncClientLike, AsyncTransportLike, client_source
 from .._http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TOTAL_TIMEOUT,
@@ -41,9 +41,6 @@ from ..protocol import (
     ClientConfig,
 )
 from .sender import Sender, Wire
-
-if TYPE_CHECKING:
-    from .._client import AsyncClientLike, AsyncTransportLike
 
 __all__ = ["AsyncChattzOAuth"]
 

@@ -16,12 +16,12 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
+from typing import Literal, TypedDict, Unpack
 
 import httpx
 
 from .. import protocol
-from .._client import client_source
+from .._client import SyncClientLike, SyncTransportLike, client_source
 from .._http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TOTAL_TIMEOUT,
@@ -43,9 +43,6 @@ from ..protocol import (
     ClientConfig,
 )
 from .sender import Sender, Wire
-
-if TYPE_CHECKING:
-    from .._client import SyncClientLike, SyncTransportLike
 
 __all__ = ["ChattzOAuth"]
 

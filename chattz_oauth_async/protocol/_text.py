@@ -12,8 +12,9 @@ from ..errors import ConfigurationError
 __all__ = ["encodable", "form_quote", "printable_ascii", "query_quote", "visible_ascii"]
 
 # Character classes are checked with str methods, not regular expressions:
-# compiling the patterns cost about 0.8 ms of every import of the package, and
-# the methods are no slower per call.
+# compiling the patterns cost about 0.5 ms of every import of the package. Per
+# call the methods are faster below 64 characters and under 1 µs slower for
+# the longest tokens (2,000 characters).
 
 
 def printable_ascii(value: str) -> bool:
