@@ -49,6 +49,15 @@ def bank(session: AsyncChattzOAuth) -> Any:
     return entry
 
 
+async def burst(chattz: AsyncChattzOAuth, calls: int) -> None:
+    """``calls`` concurrent userinfo calls through ``chattz``."""
+
+    async def call() -> None:
+        await chattz.userinfo("AT")
+
+    await async_gather([call for _ in range(calls)])
+
+
 def pool_limits(client: Any) -> tuple[int, int, float]:
     pool = client._transport._pool
     return pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry
@@ -94,12 +103,8 @@ async def test_a_burst_opens_at_most_the_bound_and_then_reuses(
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     with userinfo_server(delay=0.02) as server:
         async with loopback_session(server) as chattz:
-
-            async def call() -> None:
-                await chattz.userinfo("AT")
-
-            await async_gather([call for _ in range(12)])
-            await async_gather([call for _ in range(12)])
+            await burst(chattz, 12)
+            await burst(chattz, 12)
             made = len(bank(chattz).made)
     assert (3, 3, 24) == (made, server.connections, len(server.requests))
 
@@ -112,33 +117,25 @@ async def test_idle_clients_are_closed_after_the_keepalive_expiry(
     monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
     with userinfo_server(delay=0.05) as server:
         async with loopback_session(server) as chattz:
-
-            async def call() -> None:
-                await chattz.userinfo("AT")
-
-            await async_gather([call for _ in range(3)])
-            burst = list(bank(chattz).made)
+            await burst(chattz, 3)
+            burst_clients = list(bank(chattz).made)
             await anyio.sleep(0.3)
-            await call()  # lends the newest client and closes the two that expired
+            await chattz.userinfo("AT")  # lends the newest client and closes the two that expired
             left = list(bank(chattz).made)
-            closed = sorted(client.is_closed for client in burst)
+            closed = sorted(client.is_closed for client in burst_clients)
             for _ in range(200):  # the server notices the two closed connections
                 if server.open_connections <= 1:
                     break
                 await anyio.sleep(0.01)
             open_at_server = server.open_connections
-    assert (3, 1, [False, True, True], 1) == (len(burst), len(left), closed, open_at_server)
+    assert (3, 1, [False, True, True], 1) == (len(burst_clients), len(left), closed, open_at_server)
 
 
 async def test_closing_the_session_closes_every_client_of_the_loop() -> None:
     """aclose() closes the lent-out clients' connections too: none stays open at the server."""
     with userinfo_server(delay=0.02) as server:
         chattz = loopback_session(server)
-
-        async def call() -> None:
-            await chattz.userinfo("AT")
-
-        await async_gather([call for _ in range(5)])
+        await burst(chattz, 5)
         clients = list(bank(chattz).made)
         await chattz.aclose()
         left_open = await anyio.to_thread.run_sync(server.wait_until_closed)
