@@ -251,3 +251,13 @@ def sync_request_timeouts(timeout: Any, remaining: float) -> dict[str, Any]:
     its own (see :func:`~chattz_oauth_async._http.timeout_within`).
     """
     return {"timeout": timeout_within(timeout, remaining)}
+
+
+async def async_create_all(connection: Any, metadata: Any) -> None:
+    """``metadata.create_all`` on a SQLAlchemy ``AsyncConnection`` (it runs sync DDL)."""
+    await connection.run_sync(metadata.create_all)
+
+
+def sync_create_all(connection: Any, metadata: Any) -> None:
+    """``metadata.create_all`` on a SQLAlchemy ``Connection``."""
+    metadata.create_all(connection)

@@ -10,6 +10,9 @@ capped in length and stripped of control characters).
 from __future__ import annotations
 
 __all__ = [
+    "AccountError",
+    "AccountLinkedElsewhere",
+    "AccountStoreError",
     "AuthorizationDenied",
     "ChattzOAuthError",
     "ConfigurationError",
@@ -20,6 +23,7 @@ __all__ = [
     "OAuthError",
     "ProviderError",
     "ResponseTooLargeError",
+    "SignupsClosed",
     "StateMismatchError",
     "TokenExpiredError",
     "TransportError",
@@ -173,3 +177,48 @@ class TransportError(ChattzOAuthError):
 
 class TransportTimeout(TransportError):
     """The request ran out of time (a connect, read or total deadline)."""
+
+
+class AccountError(ChattzOAuthError):
+    """A completed Chattz login could not be turned into a local account.
+
+    Raised by :mod:`chattz_oauth_async.accounts`; nothing was written. The
+    message names what went wrong, never a profile value or a token.
+    """
+
+
+class AccountLinkedElsewhere(AccountError):
+    """The Chattz account is already linked to another local user.
+
+    Raised when a signed-in user tries to link a Chattz account that signs
+    someone else in: linking it would let one person take over the other's
+    account. The existing link is kept; the user must sign in with it, or its
+    owner must unlink it first.
+
+    Attributes:
+        chattz_id: The Chattz user id that is linked elsewhere.
+    """
+
+    def __init__(self, chattz_id: int) -> None:
+        self.chattz_id = chattz_id
+        super().__init__(f"Chattz user {chattz_id} is already linked to another local account")
+
+
+class SignupsClosed(AccountError):
+    """No local account is linked to this Chattz user, and sign-ups are closed.
+
+    Attributes:
+        chattz_id: The Chattz user id that has no account.
+    """
+
+    def __init__(self, chattz_id: int) -> None:
+        self.chattz_id = chattz_id
+        super().__init__(f"Chattz user {chattz_id} has no account here and sign-ups are closed")
+
+
+class AccountStoreError(AccountError):
+    """The account store (the database) failed; the transaction was rolled back.
+
+    The database driver's exception is kept as ``__cause__`` (its message can
+    quote the values sent, so it is not repeated here).
+    """

@@ -65,6 +65,12 @@ RENAMES = {
     "AsyncClientLike": "SyncClientLike",
     "AsyncTransportLike": "SyncTransportLike",
     "async_checkpoint": "sync_checkpoint",
+    "AsyncAccounts": "Accounts",
+    "AsyncAccountStore": "AccountStore",
+    "AsyncSQLAlchemyStore": "SQLAlchemyStore",
+    "AsyncEngine": "Engine",
+    "AsyncConnection": "Connection",
+    "async_create_all": "sync_create_all",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.
 # Each must change something in at least one file, or the run fails.
@@ -74,6 +80,12 @@ TEXT_RULES = [
     (re.compile(r"\bAsyncTokenHolder\b"), "TokenHolder"),
     (re.compile(r"\bhttpx\.AsyncClient\b"), "httpx.Client"),
     (re.compile(r"\bhttpx2\.AsyncClient\b"), "httpx2.Client"),
+    (re.compile(r"\bAsync(Accounts|AccountStore|SQLAlchemyStore|Engine)\b"), r"\1"),
+    # SQLAlchemy's sync Engine and Connection are top-level names.
+    (re.compile(r"^from sqlalchemy\.ext\.asyncio import ", re.M), "from sqlalchemy import "),
+    (re.compile(r"\bsqlite\+aiosqlite:"), "sqlite:"),
+    (re.compile(r"\bAwaitable\[(\w+)\]"), r"\1"),
+    (re.compile(r"^(from collections\.abc import )Awaitable, ", re.M), r"\1"),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basync with\b"), "with"),
     (re.compile(r"\bThe async session\b"), "The sync session"),

@@ -1,0 +1,166 @@
+"""The account store on SQLAlchemy 2: :class:`AsyncSQLAlchemyStore` over an ``AsyncEngine``.
+
+Tables and row conversion: :mod:`chattz_oauth_async.accounts.tables`. Public
+from :mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio
+extension runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``);
+the generated sync twin serves any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Awaitable, Callable, Iterator
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .._synchronization import async_create_all
+from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
+from ..accounts.values import Account, Profile
+from ..errors import AccountStoreError, ConfigurationError
+
+__all__ = ["AsyncSQLAlchemyStore", "CreateUser"]
+
+#: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
+CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        # The driver's message can quote the values sent: keep it as the cause only.
+        raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
+
+
+async def _insert_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
+    result = await connection.execute(
+        insert(users).values(display_name=profile.display_name, created_at=now)
+    )
+    (user_id,) = result.inserted_primary_key or (None,)
+    return str(user_id)
+
+
+class AsyncSQLAlchemyStore:
+    """Accounts in a SQL database through SQLAlchemy 2.
+
+    SQLite (``sqlite+aiosqlite:///app.db``) for one machine, PostgreSQL
+    (``postgresql+psycopg://...``) for many workers and machines. Every
+    method is one short transaction; a write is its first statement, so
+    SQLite takes its write lock at once instead of failing to upgrade one.
+
+    Args:
+        engine: The app's engine (the store never disposes of it).
+        create_user: Inserts the local user of a new sign-up, in the same
+            transaction as its link, and returns its id; by default a row
+            of ``chattz_users``. Pass your own to create rows in your users table.
+
+    Raises:
+        ConfigurationError: ``engine`` is not an ``AsyncEngine``.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, create_user: CreateUser | None = None) -> None:
+        if not isinstance(engine, AsyncEngine):
+            raise ConfigurationError(
+                f"{type(self).__name__} needs a SQLAlchemy {AsyncEngine.__name__}"
+            )
+        self.engine = engine
+        self._create_user = create_user or _insert_user
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    async def create_tables(self) -> None:
+        """Create ``chattz_users`` and ``chattz_accounts`` if they do not exist yet.
+
+        Raises:
+            AccountStoreError: The database failed.
+        """
+        with _database_errors():
+            async with self.engine.begin() as connection:
+                await async_create_all(connection, metadata)
+
+    async def find(self, chattz_id: int) -> Account | None:
+        """The link of ``chattz_id``, or None."""
+        with _database_errors():
+            async with self.engine.connect() as connection:
+                return await self._find(connection, chattz_id)
+
+    async def _find(self, connection: AsyncConnection, chattz_id: int) -> Account | None:
+        query = select(accounts).where(accounts.c.chattz_id == chattz_id)
+        row = (await connection.execute(query)).first()
+        return None if row is None else account_from_row(row._mapping)
+
+    async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+        """A new local user linked to ``profile``, or the link another login made first."""
+        try:
+            with _database_errors():
+                async with self.engine.begin() as connection:
+                    user_id = await self._create_user(connection, profile, now)
+                    return await self._insert(connection, profile, user_id, now), True
+        except AccountStoreError as exc:
+            return await self._existing(profile, exc)
+
+    async def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+        """``profile`` linked to ``user_id``, or the link another login made first."""
+        try:
+            with _database_errors():
+                async with self.engine.begin() as connection:
+                    return await self._insert(connection, profile, user_id, now), True
+        except AccountStoreError as exc:
+            return await self._existing(profile, exc)
+
+    async def _insert(
+        self, connection: AsyncConnection, profile: Profile, user_id: str, now: dt.datetime
+    ) -> Account:
+        values = {**profile_columns(profile), "user_id": user_id}
+        await connection.execute(
+            insert(accounts).values(**values, linked_at=now, last_login_at=now)
+        )
+        return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
+
+    async def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
+        # Only a unique-key conflict on the Chattz id means another login won the race.
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise exc
+        account = await self.find(profile.chattz_id)
+        if account is None:
+            raise exc
+        return account, False
+
+    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+        """Refresh the profile and last login of ``profile``'s link; None if it is gone."""
+        with _database_errors():
+            async with self.engine.begin() as connection:
+                await connection.execute(
+                    update(accounts)
+                    .where(accounts.c.chattz_id == profile.chattz_id)
+                    .values(**profile_columns(profile), last_login_at=now)
+                )
+                return await self._find(connection, profile.chattz_id)
+
+    async def unlink(self, chattz_id: int, user_id: str) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s."""
+        with _database_errors():
+            async with self.engine.begin() as connection:
+                result = await connection.execute(
+                    delete(accounts).where(
+                        accounts.c.chattz_id == chattz_id, accounts.c.user_id == user_id
+                    )
+                )
+                return bool(result.rowcount)
+
+    async def accounts_of(self, user_id: str) -> list[Account]:
+        """The Chattz accounts linked to ``user_id``, oldest link first."""
+        query = (
+            select(accounts)
+            .where(accounts.c.user_id == user_id)
+            .order_by(accounts.c.linked_at, accounts.c.chattz_id)
+        )
+        with _database_errors():
+            async with self.engine.connect() as connection:
+                rows = (await connection.execute(query)).all()
+        return [account_from_row(row._mapping) for row in rows]

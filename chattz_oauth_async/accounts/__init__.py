@@ -1,0 +1,61 @@
+"""Sign a person into your app: Chattz logins turned into local accounts, safely.
+
+After a login completes, :meth:`AsyncAccounts.sign_in` (or the sync
+:class:`Accounts`) finds the local account linked to the Chattz user, links
+the Chattz account to the user already signed in, or creates a new user; it
+refuses with :class:`~chattz_oauth_async.AccountLinkedElsewhere` or
+:class:`~chattz_oauth_async.SignupsClosed`. Accounts are keyed on the Chattz
+id alone, never the e-mail or username; the database's unique key makes
+concurrent first logins one account. Example::
+
+    from chattz_oauth_async.accounts import AsyncAccounts
+    from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+
+    engine = create_async_engine("sqlite+aiosqlite:///app.db")
+    accounts = AsyncAccounts(AsyncSQLAlchemyStore(engine))
+    ...
+    signed_in = await accounts.sign_in(result.user, current_user_id=session.get("user_id"))
+    session.clear()                                  # a new session at login
+    session["user_id"] = signed_in.user_id
+
+Stores: :mod:`chattz_oauth_async.accounts.sqlalchemy` (SQLAlchemy 2, sync
+and async engines) and the Django app
+``chattz_oauth_async.integrations.django`` (Django's ORM). Any object with
+the methods of :class:`AsyncAccountStore` (or :class:`AccountStore`) works.
+The rules themselves, with no I/O: :mod:`chattz_oauth_async.accounts.rules`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._async.accounts import AsyncAccounts, AsyncAccountStore
+from ..errors import AccountError, AccountLinkedElsewhere, AccountStoreError, SignupsClosed
+from .values import Account, Outcome, Profile, SignIn
+
+if TYPE_CHECKING:
+    from .._sync.accounts import Accounts, AccountStore
+
+__all__ = [
+    "Account",
+    "AccountError",
+    "AccountLinkedElsewhere",
+    "AccountStore",
+    "AccountStoreError",
+    "Accounts",
+    "AsyncAccountStore",
+    "AsyncAccounts",
+    "Outcome",
+    "Profile",
+    "SignIn",
+    "SignupsClosed",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The sync twin loads with chattz_oauth_async._sync (see the package's own __getattr__).
+    if name in ("Accounts", "AccountStore"):
+        from .._sync import accounts
+
+        return getattr(accounts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

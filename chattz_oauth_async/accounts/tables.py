@@ -1,0 +1,87 @@
+"""The SQLAlchemy tables of the account store, and rows to :class:`Account` and back.
+
+``chattz_accounts`` holds one row per linked Chattz account; its primary key
+is the Chattz id, so the database itself refuses a second link (two workers'
+concurrent first logins make one account). ``chattz_users`` is the local user
+table the store creates users in, unless the app passes its own
+``create_user``. Needs SQLAlchemy 2 (``pip install 'chattz_oauth_async[sqlalchemy]'``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ..integrations._web import missing_extra
+
+try:
+    from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise missing_extra(__name__, "SQLAlchemy 2", "sqlalchemy") from exc
+
+from .values import MAX_AVATAR, MAX_EMAIL, MAX_NAME, MAX_USER_ID, Account, Profile
+
+__all__ = ["account_from_row", "accounts", "metadata", "profile_columns", "users"]
+
+#: The tables' metadata: ``metadata.create_all(engine)``, or copy them into your migrations.
+metadata = MetaData()
+
+#: Local users the store creates for new sign-ups (unless given ``create_user``).
+users = Table(
+    "chattz_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("display_name", String(2 * MAX_NAME + 1), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per linked Chattz account; the primary key is the Chattz id.
+accounts = Table(
+    "chattz_accounts",
+    metadata,
+    Column("chattz_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", String(MAX_USER_ID), nullable=False, index=True),
+    Column("username", String(MAX_NAME), nullable=False),
+    Column("email", String(MAX_EMAIL)),
+    Column("first_name", String(MAX_NAME)),
+    Column("last_name", String(MAX_NAME)),
+    Column("avatar", String(MAX_AVATAR)),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def profile_columns(profile: Profile) -> dict[str, Any]:
+    """The ``chattz_accounts`` columns that hold ``profile``."""
+    return {
+        "chattz_id": profile.chattz_id,
+        "username": profile.username,
+        "email": profile.email,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "avatar": profile.avatar,
+    }
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps no time zone: what was written was UTC.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def account_from_row(row: Mapping[Any, Any]) -> Account:
+    """The :class:`Account` of a ``chattz_accounts`` row (``row._mapping``)."""
+    profile = Profile(
+        row["chattz_id"],
+        row["username"],
+        email=row["email"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
+        avatar=row["avatar"],
+    )
+    return Account(
+        user_id=row["user_id"],
+        profile=profile,
+        linked_at=_utc(row["linked_at"]),
+        last_login_at=_utc(row["last_login_at"]),
+    )

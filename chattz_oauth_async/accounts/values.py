@@ -1,0 +1,204 @@
+"""What the account store reads and writes: :class:`Profile`, :class:`Account`, :class:`SignIn`.
+
+A :class:`Profile` is the part of a :class:`~chattz_oauth_async.ChattzUser`
+worth keeping, cleaned so that any database takes it: the provider's text is
+untrusted, so a field that is too long is cut, one with control characters or
+lone surrogates loses them, an e-mail that is not one and an avatar that is
+not ``https://`` are dropped. A bad optional field never loses the login; the
+names of the fields that were changed are in :attr:`Profile.cleaned`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Final
+from urllib.parse import urlsplit
+
+import attrs
+
+from ..errors import AccountError
+from ..models import ChattzUser
+
+__all__ = [
+    "MAX_AVATAR",
+    "MAX_CHATTZ_ID",
+    "MAX_EMAIL",
+    "MAX_NAME",
+    "MAX_USER_ID",
+    "Account",
+    "Outcome",
+    "Profile",
+    "SignIn",
+]
+
+#: Longest username, first and last name kept (Django's own limit for names).
+MAX_NAME: Final = 150
+#: Longest e-mail address kept (RFC 5321's path limit).
+MAX_EMAIL: Final = 254
+#: Longest avatar URL kept.
+MAX_AVATAR: Final = 2048
+#: The largest Chattz id a database's signed 64-bit integer column holds.
+MAX_CHATTZ_ID: Final = 2**63 - 1
+#: Longest local user id (the app's primary key, as text).
+MAX_USER_ID: Final = 64
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    """``value`` with whitespace folded to spaces, unprintable characters removed, cut."""
+    if value is None:
+        return None
+    text = "".join(" " if ch.isspace() else ch for ch in value if ch.isprintable() or ch.isspace())
+    text = " ".join(text.split())[:limit].rstrip()
+    return text or None
+
+
+def _email(value: str | None) -> str | None:
+    """An address of the form ``local@domain``, as sent, or None: never trusted for linking."""
+    if value is None or len(value) > MAX_EMAIL or value.count("@") != 1:
+        return None
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain.strip("."):
+        return None
+    if any(not ch.isprintable() or ch.isspace() for ch in value):
+        return None
+    return value
+
+
+def _avatar(value: str | None) -> str | None:
+    """An ``https://`` URL with a host, as sent, or None (this library never fetches it)."""
+    if value is None or len(value) > MAX_AVATAR or not value.isascii():
+        return None
+    if any(not ch.isprintable() or ch.isspace() for ch in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not host or parts.username is not None:
+        return None
+    return value
+
+
+@attrs.frozen
+class Profile:
+    """The profile fields an account keeps, refreshed at every login.
+
+    Build it with :meth:`from_user`; the constructor only accepts values that
+    are already clean (it raises :class:`~chattz_oauth_async.AccountError`
+    otherwise), so a stored profile always fits its columns.
+
+    Attributes:
+        chattz_id: The Chattz user id: the only key an account is found by.
+        username: The Chattz username (display only: usernames can change hands).
+        email: The e-mail address as Chattz sent it, or None. Chattz does not
+            say whether it is verified: never link or find accounts by it.
+        first_name: Given name, or None.
+        last_name: Family name, or None.
+        avatar: An ``https://`` avatar URL, or None.
+        cleaned: Names of the fields :meth:`from_user` cut, cleaned or dropped.
+    """
+
+    chattz_id: int
+    username: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    avatar: str | None = None
+    cleaned: tuple[str, ...] = attrs.field(default=(), eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if type(self.chattz_id) is not int or not 0 < self.chattz_id <= MAX_CHATTZ_ID:
+            raise AccountError(
+                "a Chattz id must be a whole number from 1 to 2**63 - 1 to be stored"
+            )
+        for name in ("username", "first_name", "last_name"):
+            value = getattr(self, name)
+            if value is None and name != "username":
+                continue
+            if not isinstance(value, str) or _clean(value, MAX_NAME) != value:
+                raise AccountError(f"a Profile's {name} must be cleaned text (Profile.from_user)")
+        if self.email is not None and _email(self.email) != self.email:
+            raise AccountError("a Profile's email must be an address (Profile.from_user)")
+        if self.avatar is not None and _avatar(self.avatar) != self.avatar:
+            raise AccountError("a Profile's avatar must be an https URL (Profile.from_user)")
+
+    @classmethod
+    def from_user(cls, user: ChattzUser) -> Profile:
+        """The storable profile of ``user``; bad optional fields are cleaned or dropped.
+
+        A username that cleans to nothing becomes ``chattz-<id>``.
+
+        Raises:
+            AccountError: ``user`` is not a ChattzUser, or its id cannot be
+                stored (not from 1 to 2**63 - 1): no account can be keyed on it.
+        """
+        if not isinstance(user, ChattzUser):
+            raise AccountError("accounts are made from the ChattzUser of a completed login")
+        values = {
+            "username": _clean(user.username, MAX_NAME) or f"chattz-{user.id}",
+            "email": _email(user.email),
+            "first_name": _clean(user.first_name, MAX_NAME),
+            "last_name": _clean(user.last_name, MAX_NAME),
+            "avatar": _avatar(user.avatar),
+        }
+        cleaned = tuple(name for name, value in values.items() if value != getattr(user, name))
+        return cls(user.id, cleaned=cleaned, **values)  # type: ignore[arg-type]
+
+    @property
+    def display_name(self) -> str:
+        """First and last name when known, else the username."""
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or self.username
+
+
+@attrs.frozen
+class Account:
+    """A Chattz account linked to a local user, as the store has it.
+
+    Attributes:
+        user_id: The local user's id (the app's primary key, as text).
+        profile: The Chattz profile, as of the last login.
+        linked_at: When the link was made (UTC).
+        last_login_at: When the Chattz account last signed in (UTC).
+    """
+
+    user_id: str
+    profile: Profile
+    linked_at: dt.datetime
+    last_login_at: dt.datetime
+
+    @property
+    def chattz_id(self) -> int:
+        """The Chattz user id of the link."""
+        return self.profile.chattz_id
+
+
+class Outcome(enum.Enum):
+    """What :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in` did."""
+
+    #: The Chattz account was linked already: its user signs in.
+    SIGNED_IN = "signed_in"
+    #: A new local user was created and linked.
+    CREATED = "created"
+    #: The Chattz account was linked to the user who was signed in.
+    LINKED = "linked"
+
+
+@attrs.frozen
+class SignIn:
+    """The result of a sign-in: the account to log in, and how it came about.
+
+    Attributes:
+        account: The linked account; log ``account.user_id`` in.
+        outcome: Whether it existed, was created, or was just linked.
+    """
+
+    account: Account
+    outcome: Outcome
+
+    @property
+    def user_id(self) -> str:
+        """The local user to log in."""
+        return self.account.user_id
