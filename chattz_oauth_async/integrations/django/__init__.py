@@ -46,7 +46,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from ._web import missing_extra
+from .._web import missing_extra
 
 try:
     from asgiref.sync import sync_to_async
@@ -56,12 +56,12 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__name__, "Django", "django") from exc
 
-from .._async.session import AsyncChattzOAuth
-from .._sync.session import ChattzOAuth
-from ..errors import ChattzOAuthError, ConfigurationError
-from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
-from ._web import LoginResult, error_page, logger, post_login_target, set_cookies
-from .cookies import LoginCookies
+from ..._async.session import AsyncChattzOAuth
+from ..._sync.session import ChattzOAuth
+from ...errors import ChattzOAuthError, ConfigurationError
+from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
+from .._web import LoginResult, error_page, logger, post_login_target, set_cookies
+from ..cookies import LoginCookies
 
 __all__ = [
     "LoginResult",
