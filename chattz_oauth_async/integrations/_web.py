@@ -15,11 +15,14 @@ from typing import Any
 import attrs
 
 from ..errors import (
+    AccountError,
+    AccountLinkedElsewhere,
     AuthorizationDenied,
     ChattzOAuthError,
     LoginStateError,
     OAuthError,
     ProviderError,
+    SignupsClosed,
     StateMismatchError,
     TransportError,
     UnsafeRedirectError,
@@ -87,7 +90,9 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
     parameters; anyone can forge such a URL, so it says nothing about the
     provider); 502 for a provider that refused the code, answered something
-    unusable or could not be reached; 500 otherwise (a configuration error).
+    unusable or could not be reached; 409 for a Chattz account linked to
+    another local user, 403 when sign-ups are closed, 503 when the account
+    database failed; 500 otherwise (a configuration error).
     The message never repeats provider-supplied text.
     """
     if isinstance(exc, AuthorizationDenied):
@@ -107,6 +112,25 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             502,
             "Chattz is not available",
             "We could not complete the login with Chattz. Please try again in a moment.",
+        )
+    if isinstance(exc, AccountLinkedElsewhere):
+        return (
+            409,
+            "Chattz account already linked",
+            "This Chattz account is linked to another account here. Sign out and sign in "
+            "with it, or unlink it from that account first.",
+        )
+    if isinstance(exc, SignupsClosed):
+        return (
+            403,
+            "Sign-ups are closed",
+            "There is no account here for this Chattz user, and new sign-ups are closed.",
+        )
+    if isinstance(exc, AccountError):
+        return (
+            503,
+            "Sign-in is not available",
+            "We could not sign you in right now. Please try again in a moment.",
         )
     return 500, "Login failed", "The login could not be completed."
 
