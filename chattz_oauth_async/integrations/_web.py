@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from ..accounts.values import SignIn
 from ..errors import (
     AccountError,
     AccountLinkedElsewhere,
@@ -51,11 +52,14 @@ class LoginResult:
         token: The access token (its ``repr`` hides the secret parts).
         user: The signed-in user. Key your accounts on ``user.id``, never on the e-mail.
         next_url: The same-origin path the login was started with, or None.
+        signed_in: The local account the login signed in to, when the helper
+            was given an account store (:mod:`chattz_oauth_async.accounts`); else None.
     """
 
     token: Token
     user: ChattzUser
     next_url: str | None
+    signed_in: SignIn | None = None
 
 
 def missing_extra(module: str, package: str, extra: str) -> ImportError:
