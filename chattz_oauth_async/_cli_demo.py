@@ -1,6 +1,9 @@
 """``python -m chattz_oauth_async demo``: the whole flow against a fake Chattz on loopback.
 
-Without ``--browser`` it plays the browser itself and prints each step; with
+Without ``--browser`` it plays the browser itself and prints each step, then
+signs the user in to a local account in a throwaway SQLite database (twice:
+the first login creates the account, the second finds it) when SQLAlchemy is
+installed (``pip install 'chattz_oauth_async[sqlalchemy]'``). With
 ``--browser`` it serves a small local site with a "Log in with Chattz" button.
 """
 
@@ -9,7 +12,9 @@ from __future__ import annotations
 import argparse
 import html
 import http.cookies
+import importlib.util
 import secrets
+import tempfile
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -32,6 +37,7 @@ from ._loopback import LoopbackHTTPServer, QuietHandler
 from ._sync.session import ChattzOAuth
 from .errors import ChattzOAuthError
 from .login import LoginRequest
+from .models import ChattzUser
 from .testing import FakeChattz, parse_form
 
 __all__ = ["run_demo"]
@@ -39,11 +45,15 @@ __all__ = ["run_demo"]
 _SEALED_COOKIE = "chattz_demo_login"
 
 
-async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO) -> None:
-    """Run the documented flow, playing the browser with a separate plain HTTP client."""
+async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser:
+    """Run the documented flow, playing the browser with a separate plain HTTP client.
+
+    Prints each step to ``out`` (nothing when None); returns the signed-in user.
+    """
 
     def step(text: str) -> None:
-        print(text, file=out, flush=True)
+        if out is not None:
+            print(text, file=out, flush=True)
 
     login = chattz.start_login()
     step(f"1. Built the authorize URL (state and PKCE challenge): {redact_url(login.url)}")
@@ -71,6 +81,49 @@ async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO) -> None:
     user = await chattz.userinfo(token)
     step("5. GET /oauth/userinfo with the Bearer token")
     step(f"User: {describe_user(user)}")
+    return user
+
+
+async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO) -> None:
+    """Sign ``user`` in to a local account in a throwaway SQLite file, then log in again."""
+    if (
+        importlib.util.find_spec("sqlalchemy") is None
+        or importlib.util.find_spec("aiosqlite") is None
+    ):
+        print(
+            "6. Local accounts: skipped (pip install 'chattz_oauth_async[sqlalchemy]' to see them)",
+            file=out,
+            flush=True,
+        )
+        return
+    # SQLAlchemy is an optional extra: imported only when installed.
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from .accounts import AsyncAccounts
+    from .accounts.sqlalchemy import AsyncSQLAlchemyStore
+
+    with tempfile.TemporaryDirectory(prefix="chattz-demo-") as folder:
+        engine = create_async_engine(f"sqlite+aiosqlite:///{folder}/accounts.db")
+        try:
+            store = AsyncSQLAlchemyStore(engine)
+            await store.create_tables()
+            accounts = AsyncAccounts(store)
+            first = await accounts.sign_in(user)
+            print(
+                f"6. Local account (SQLite): {first.outcome.value} user {first.user_id}, "
+                f"linked to Chattz id {first.account.chattz_id} (never to the e-mail)",
+                file=out,
+                flush=True,
+            )
+            again = await accounts.sign_in(await _demo_flow(chattz, None))
+            print(
+                f"7. Logged in again: {again.outcome.value} user {again.user_id}, "
+                f"profile refreshed at {again.account.last_login_at:%H:%M:%S} UTC",
+                file=out,
+                flush=True,
+            )
+        finally:
+            await engine.dispose()
 
 
 def _page_user(page: str) -> str:
@@ -93,7 +146,7 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
 
         async def flow() -> None:
             async with fake.session(real_http=True, pkce=True) as chattz:
-                await _demo_flow(chattz, out)
+                await _demo_accounts(chattz, await _demo_flow(chattz, out), out)
 
         anyio.run(flow)
     print("Done: the whole flow worked.", file=out, flush=True)

@@ -114,11 +114,29 @@ def test_demo_runs_the_flow_and_redacts_the_token() -> None:
     status, out, err = run.finish()
     assert (0, "") == (status, err)
     assert "username johndoe" in out
-    assert [f"{n}." for n in range(1, 6)] == re.findall(r"^(\d\.)", out, re.M)
+    assert [f"{n}." for n in range(1, 8)] == re.findall(r"^(\d\.)", out, re.M)
+    assert "6. Local account (SQLite): created user 1, linked to Chattz id 123" in out
+    assert "7. Logged in again: signed_in user 1," in out
     assert "access token <redacted>" in out
     assert re.search(r"code=(?!<redacted>)", out) is None
     assert re.search(r"[A-Za-z0-9_-]{40,}", out) is None  # no token-sized value at all
     assert "test-secret" not in out
+
+
+def test_demo_without_sqlalchemy_runs_the_flow_and_says_how_to_see_accounts() -> None:
+    """With the core install only (no SQLAlchemy), the demo still completes the login."""
+    code = (
+        "import sys; sys.modules['sqlalchemy'] = None; sys.argv = ['chattz-oauth', 'demo']; "
+        "from chattz_oauth_async.cli import main; sys.exit(main())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    assert (0, "") == (result.returncode, result.stderr)
+    assert (
+        "6. Local accounts: skipped (pip install 'chattz_oauth_async[sqlalchemy]'" in result.stdout
+    )
+    assert "Done: the whole flow worked." in result.stdout
 
 
 def test_demo_browser_mode_driven_by_an_http_client() -> None:
