@@ -4,7 +4,8 @@
 
 pytest's exit status already fails on failures, errors and "no tests" (5). This
 also catches a run that stops early and still exits 0 (a process replaced or
-exited mid-run): the summary line must exist and account for every collected test.
+exited mid-run): the summary line must exist and account for every collected test
+(deselected ones, by ``-m``, count as accounted for).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def check(log: str) -> str:
     bad = {word: n for word, n in counts.items() if word in ("failed", "error", "errors")}
     if bad:
         raise SystemExit(f"pytest reported {bad}: {summary}")
-    done = sum(counts.get(word, 0) for word in ("passed", "skipped", "xfailed", "xpassed"))
+    accounted = ("passed", "skipped", "xfailed", "xpassed", "deselected")
+    done = sum(counts.get(word, 0) for word in accounted)
     if done != int(collected[-1]):
         raise SystemExit(f"pytest collected {collected[-1]} tests but accounted for {done}")
     return summary
