@@ -16,7 +16,7 @@ pytest_plugins = ["pytester"]
 README = Path(__file__).resolve().parent.parent / "README.md"
 TEXT = README.read_text()
 RUN = (
-    "python3 -m venv .venv && . .venv/bin/activate && pip install -e . "
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[sqlalchemy]' "
     "&& python -m chattz_oauth_async demo"
 )
 TEST = (
