@@ -1,0 +1,55 @@
+"""Log in with Chattz from Starlette or FastAPI: two routes and a session dependency.
+
+Install with ``pip install 'chattz_oauth_async[starlette]'`` (or ``[fastapi]``).
+FastAPI is optional: this module imports without it, and only
+:meth:`ChattzLogin.router` needs it.
+
+FastAPI::
+
+    from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult, get_chattz
+
+    @asynccontextmanager
+    async def lifespan(app):
+        async with AsyncChattzOAuth.from_env() as chattz:   # built here, never at import
+            app.state.chattz = chattz                       # what get_chattz reads
+            yield
+
+    async def on_success(request, result: LoginResult):
+        ...  # put result.user.id in your own session
+        return RedirectResponse(result.next_url or "/", status_code=303)
+
+    app = FastAPI(lifespan=lifespan)
+    login = ChattzLogin(secret_key=os.environ["APP_SECRET_KEY"])
+    app.include_router(login.router(on_success))   # GET /login?next=..., GET /callback
+
+Starlette: ``Starlette(routes=[*login.routes(on_success)], lifespan=lifespan)``.
+
+Design:
+
+- **No server-side store.** ``/login`` seals the :class:`~chattz_oauth_async.LoginRequest`
+  into a cookie; ``/callback`` unseals it on whichever worker receives it.
+  The cookies (one per login, HttpOnly, SameSite=Lax, Secure with the
+  ``__Host-`` prefix except on plain-http loopback) are
+  :mod:`chattz_oauth_async.integrations.cookies`'s; ``secure=False`` is the
+  explicit switch for test clients on ``http://testserver``.
+- **Errors** from the callback are :class:`~chattz_oauth_async.ChattzOAuthError`
+  subclasses, answered with a short HTML page (:meth:`ChattzLogin.error_response`:
+  400 for a mismatched, expired or denied login, 502 for a provider that
+  failed or could not be reached, 500 for a configuration error); pass
+  ``on_error`` to render your own.
+- **Post-login target**: only a same-origin path is kept
+  (:func:`~chattz_oauth_async.safe_next_url`); an unsafe one is dropped (the
+  user lands on your default page), not an error.
+- The callback's ``redirect_uri`` is the session's configuration, never
+  derived from the request's Host header.
+
+Responses from the helper carry ``Cache-Control: no-store``; callback
+responses also ``Referrer-Policy: no-referrer`` (the callback URL holds the
+authorization code).
+"""
+
+from __future__ import annotations
+
+from ._login import ChattzLogin, LoginResult, get_chattz
+
+__all__ = ["ChattzLogin", "LoginResult", "get_chattz"]
