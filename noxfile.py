@@ -82,7 +82,7 @@ def sync_check(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the end-to-end demo against the built-in fake provider (with its SQLite accounts step)."""
+    """Run the end-to-end demo against the built-in fake provider (and its SQLite accounts)."""
     session.install(".[sqlalchemy]")
     session.run("python", "-m", "chattz_oauth_async", "demo", *session.posargs)
 

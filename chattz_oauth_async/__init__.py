@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 from ._async import AsyncChattzOAuth, AsyncTokenHolder
 from ._http import RetryPolicy
 from .errors import (
+    AccountError,
+    AccountLinkedElsewhere,
+    AccountStoreError,
     AuthorizationDenied,
     ChattzOAuthError,
     ConfigurationError,
@@ -28,6 +31,7 @@ from .errors import (
     OAuthError,
     ProviderError,
     ResponseTooLargeError,
+    SignupsClosed,
     StateMismatchError,
     TokenExpiredError,
     TransportError,
@@ -42,6 +46,9 @@ if TYPE_CHECKING:
     from ._sync import ChattzOAuth, TokenHolder
 
 __all__ = [
+    "AccountError",
+    "AccountLinkedElsewhere",
+    "AccountStoreError",
     "AsyncChattzOAuth",
     "AsyncTokenHolder",
     "AuthorizationDenied",
@@ -58,6 +65,7 @@ __all__ = [
     "ProviderError",
     "ResponseTooLargeError",
     "RetryPolicy",
+    "SignupsClosed",
     "StateMismatchError",
     "Token",
     "TokenExpiredError",

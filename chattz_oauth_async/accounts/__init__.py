@@ -30,7 +30,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._async.accounts import AsyncAccounts, AsyncAccountStore
-from ..errors import AccountError, AccountLinkedElsewhere, AccountStoreError, SignupsClosed
+
+# The errors are the package's own (chattz_oauth_async.AccountError, ...), importable here too.
+from ..errors import AccountError as AccountError
+from ..errors import AccountLinkedElsewhere as AccountLinkedElsewhere
+from ..errors import AccountStoreError as AccountStoreError
+from ..errors import SignupsClosed as SignupsClosed
 from .values import Account, Outcome, Profile, SignIn
 
 if TYPE_CHECKING:
@@ -38,17 +43,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Account",
-    "AccountError",
-    "AccountLinkedElsewhere",
     "AccountStore",
-    "AccountStoreError",
     "Accounts",
     "AsyncAccountStore",
     "AsyncAccounts",
     "Outcome",
     "Profile",
     "SignIn",
-    "SignupsClosed",
 ]
 
 
