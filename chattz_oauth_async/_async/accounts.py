@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..accounts.rules import Step, check_link, plan
-from ..accounts.values import Account, Outcome, Profile, SignIn
+from ..accounts.values import MAX_CHATTZ_ID, MAX_USER_ID, Account, Outcome, Profile, SignIn
 from ..errors import AccountError, ConfigurationError
 from ..models import ChattzUser
 
@@ -80,7 +80,8 @@ class AsyncAccounts:
         signups: False to refuse Chattz users who have no account yet
             (:class:`~chattz_oauth_async.SignupsClosed`); linking to a
             signed-in user still works.
-        clock: Returns the current time (aware, UTC) for the timestamps.
+        clock: Returns the current time (aware) for the timestamps; they are
+            stored in UTC.
 
     Raises:
         ConfigurationError: ``store`` lacks a method of the protocol.
@@ -125,8 +126,10 @@ class AsyncAccounts:
             AccountLinkedElsewhere: The Chattz account is linked to a local
                 user other than ``current_user_id``.
             SignupsClosed: No link, nobody signed in, and sign-ups are closed.
-            AccountError: The user cannot be stored (an id out of range).
+            AccountError: The user cannot be stored (an id out of range), or
+                ``current_user_id`` is not a user id.
             AccountStoreError: The database failed; nothing was written.
+            ConfigurationError: The clock gave a time with no time zone.
         """
         profile = Profile.from_user(user)
         if profile.cleaned:
@@ -135,7 +138,7 @@ class AsyncAccounts:
         for _ in range(_ATTEMPTS):
             existing = await self.store.find(profile.chattz_id)
             step = plan(existing, profile.chattz_id, current, signups=self.signups)
-            now = self.clock()
+            now = self._now()
             if step is Step.UPDATE:
                 account = await self.store.update(profile, now)
                 if account is not None:  # else unlinked meanwhile: plan again
@@ -156,12 +159,20 @@ class AsyncAccounts:
             check_link(account, current)
         raise AccountError("the account link kept changing during the sign-in; try again")
 
+    def _now(self) -> dt.datetime:
+        now = self.clock()
+        if not isinstance(now, dt.datetime) or now.utcoffset() is None:
+            raise ConfigurationError("the accounts' clock must return an aware datetime")
+        # Stored in UTC: SQLite keeps no offset, and reads are tagged UTC.
+        return now.astimezone(dt.UTC)
+
     async def unlink(self, user_id: str, chattz_id: int) -> bool:
         """Remove the link of ``chattz_id`` from ``user_id``; True if there was one.
 
         The local user stays; a link of ``chattz_id`` to another user is left alone.
 
         Raises:
+            AccountError: ``user_id`` or ``chattz_id`` is not an id.
             AccountStoreError: The database failed.
         """
         return await self.store.unlink(_chattz_id(chattz_id), _required(user_id))
@@ -170,14 +181,16 @@ class AsyncAccounts:
         """The account linked to ``chattz_id``, or None.
 
         Raises:
+            AccountError: ``chattz_id`` is not a Chattz id.
             AccountStoreError: The database failed.
         """
         return await self.store.find(_chattz_id(chattz_id))
 
     async def accounts_of(self, user_id: str) -> list[Account]:
-        """The Chattz accounts linked to local user ``user_id``.
+        """The Chattz accounts linked to local user ``user_id``, oldest link first.
 
         Raises:
+            AccountError: ``user_id`` is not a user id.
             AccountStoreError: The database failed.
         """
         return await self.store.accounts_of(_required(user_id))
@@ -190,8 +203,8 @@ def _user_id(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int, uuid.UUID)):
         raise AccountError("a local user id must be a string, an int or a UUID")
     text = str(value)
-    if not text or len(text) > 64 or not text.isprintable():
-        raise AccountError("a local user id must be 1 to 64 printable characters")
+    if not text or len(text) > MAX_USER_ID or not text.isprintable():
+        raise AccountError(f"a local user id must be 1 to {MAX_USER_ID} printable characters")
     return text
 
 
@@ -203,6 +216,6 @@ def _required(value: object) -> str:
 
 
 def _chattz_id(value: object) -> int:
-    if type(value) is not int:
-        raise AccountError("a Chattz id is an int")
+    if type(value) is not int or not 0 < value <= MAX_CHATTZ_ID:
+        raise AccountError("a Chattz id is an int from 1 to 2**63 - 1")
     return value

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, Engine
 
 from .._synchronization import sync_create_all
 from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
-from ..accounts.values import Account, Profile
-from ..errors import AccountStoreError, ConfigurationError
+from ..accounts.values import MAX_USER_ID, Account, Profile
+from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
 
 __all__ = ["SQLAlchemyStore", "CreateUser"]
 
@@ -43,7 +43,16 @@ def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> 
         insert(users).values(display_name=profile.display_name, created_at=now)
     )
     (user_id,) = result.inserted_primary_key or (None,)
-    return str(user_id)
+    return "" if user_id is None else str(user_id)
+
+
+def _checked_user_id(user_id: object) -> str:
+    """The new user's id, or ConfigurationError: no link is made to a user id that is not one."""
+    if not isinstance(user_id, str) or not 0 < len(user_id) <= MAX_USER_ID:
+        raise ConfigurationError(
+            f"create_user must return the new user's id as 1 to {MAX_USER_ID} characters"
+        )
+    return user_id
 
 
 class SQLAlchemyStore:
@@ -53,12 +62,18 @@ class SQLAlchemyStore:
     (``postgresql+psycopg://...``) for many workers and machines. Every
     method is one short transaction; a write is its first statement, so
     SQLite takes its write lock at once instead of failing to upgrade one.
+    Every method raises :class:`~chattz_oauth_async.AccountStoreError` when
+    the database fails, the driver's exception kept as its cause (its message
+    can quote the values sent); nothing of a failed call stays written.
 
     Args:
         engine: The app's engine (the store never disposes of it).
         create_user: Inserts the local user of a new sign-up, in the same
-            transaction as its link, and returns its id; by default a row
-            of ``chattz_users``. Pass your own to create rows in your users table.
+            transaction as its link, and returns its id as text; by default
+            a row of ``chattz_users``. Pass your own to create rows in your
+            users table. Whatever it raises rolls the transaction back; an
+            exception that is not a ChattzOAuthError comes out as
+            AccountStoreError (its cause kept).
 
     Raises:
         ConfigurationError: ``engine`` is not an ``Engine``.
@@ -97,14 +112,31 @@ class SQLAlchemyStore:
         return None if row is None else account_from_row(row._mapping)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
-        """A new local user linked to ``profile``, or the link another login made first."""
+        """A new local user linked to ``profile``, or the link another login made first.
+
+        Raises:
+            AccountStoreError: The database or the ``create_user`` hook failed;
+                the transaction was rolled back.
+            ConfigurationError: The hook returned something that is not a user id.
+        """
         try:
             with _database_errors():
                 with self.engine.begin() as connection:
-                    user_id = self._create_user(connection, profile, now)
+                    user_id = _checked_user_id(self._new_user(connection, profile, now))
                     return self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
+
+    def _new_user(
+        self, connection: Connection, profile: Profile, now: dt.datetime
+    ) -> object:
+        try:
+            return self._create_user(connection, profile, now)
+        except (ChattzOAuthError, SQLAlchemyError):
+            raise
+        except Exception as exc:
+            # The app's hook: raising rolls the new user back with the link.
+            raise AccountStoreError(f"create_user failed ({type(exc).__name__})") from exc
 
     def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""

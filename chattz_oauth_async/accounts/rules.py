@@ -24,7 +24,7 @@ import re
 import unicodedata
 from typing import Final
 
-from ..errors import AccountLinkedElsewhere, SignupsClosed
+from ..errors import AccountLinkedElsewhere, ConfigurationError, SignupsClosed
 from .values import Account, Profile
 
 __all__ = ["Step", "check_link", "local_username", "plan"]
@@ -80,10 +80,20 @@ def local_username(profile: Profile, attempt: int = 0, *, limit: int = 150) -> s
     The Chattz username reduced to what Django's username validator accepts,
     then ``-<chattz id>`` from the first retry, then ``-<chattz id>-<n>``: a local
     user who already has the name keeps it, and the new account gets its own.
+    Never longer than ``limit``: the name is cut to leave room for the suffix.
+
+    Raises:
+        ConfigurationError: ``attempt`` is negative, or ``limit`` cannot hold the suffix
+            of ``attempt`` and one character of the name.
     """
+    if attempt < 0:
+        raise ConfigurationError("attempt counts from 0")
     name = unicodedata.normalize("NFKC", profile.username)
-    base = _USERNAME_OK.sub("", name)[:limit] or "chattz"
-    if attempt == 0:
-        return base
-    suffix = f"-{profile.chattz_id}" if attempt == 1 else f"-{profile.chattz_id}-{attempt}"
-    return base[: limit - len(suffix)] + suffix
+    base = _USERNAME_OK.sub("", name) or "chattz"
+    suffix = ""
+    if attempt:
+        suffix = f"-{profile.chattz_id}" if attempt == 1 else f"-{profile.chattz_id}-{attempt}"
+    room = limit - len(suffix)
+    if room < 1:
+        raise ConfigurationError(f"a username of at most {limit} characters cannot hold {suffix!r}")
+    return base[:room] + suffix

@@ -44,18 +44,21 @@ MAX_CHATTZ_ID: Final = 2**63 - 1
 MAX_USER_ID: Final = 64
 
 
-def _clean(value: str | None, limit: int) -> str | None:
-    """``value`` with whitespace folded to spaces, unprintable characters removed, cut."""
-    if value is None:
+def _clean(value: object, limit: int) -> str | None:
+    """``value`` with whitespace folded to spaces, unprintable characters removed, cut.
+
+    None for anything that is not text (a hand-built ChattzUser may hold anything).
+    """
+    if not isinstance(value, str):
         return None
     text = "".join(" " if ch.isspace() else ch for ch in value if ch.isprintable() or ch.isspace())
     text = " ".join(text.split())[:limit].rstrip()
     return text or None
 
 
-def _email(value: str | None) -> str | None:
+def _email(value: object) -> str | None:
     """An address of the form ``local@domain``, as sent, or None: never trusted for linking."""
-    if value is None or len(value) > MAX_EMAIL or value.count("@") != 1:
+    if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
         return None
     local, _, domain = value.partition("@")
     if not local or "." not in domain.strip("."):
@@ -65,15 +68,16 @@ def _email(value: str | None) -> str | None:
     return value
 
 
-def _avatar(value: str | None) -> str | None:
+def _avatar(value: object) -> str | None:
     """An ``https://`` URL with a host, as sent, or None (this library never fetches it)."""
-    if value is None or len(value) > MAX_AVATAR or not value.isascii():
+    if not isinstance(value, str) or len(value) > MAX_AVATAR or not value.isascii():
         return None
     if any(not ch.isprintable() or ch.isspace() for ch in value):
         return None
     try:
         parts = urlsplit(value)
         host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError for a port that is not one)
     except ValueError:
         return None
     if parts.scheme.lower() != "https" or not host or parts.username is not None:
