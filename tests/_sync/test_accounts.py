@@ -1,0 +1,405 @@
+# GENERATED from tests/_async/test_accounts.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""Accounts carries the sign-in rules out against a store: create, sign in, link, refuse.
+
+Driven against an in-memory store written here (insert-or-get on the Chattz id,
+as a database's unique key does), with hooks that play another worker's login
+between two calls. Written once for Accounts; scripts/gen_sync.py generates
+the same tests for Accounts in tests/_sync/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+
+from chattz_oauth_async.accounts import (
+    Account,
+    AccountError,
+    AccountLinkedElsewhere,
+    AccountStoreError,
+    Accounts,
+    Outcome,
+    Profile,
+    SignupsClosed,
+)
+from chattz_oauth_async.errors import ConfigurationError
+from chattz_oauth_async.models import ChattzUser
+
+
+START = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+JOHN = ChattzUser(id=5, username="john", email="john@example.com", first_name="John")
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class MemoryStore:
+    """An account store in a dict; ``before[method]`` runs first (another worker's login)."""
+
+    def __init__(self) -> None:
+        self.links: dict[int, Account] = {}
+        self.users = 0
+        self.calls: list[str] = []
+        self.before: dict[str, Callable[[], None]] = {}
+
+    def _call(self, name: str) -> None:
+        self.calls.append(name)
+        hook = self.before.pop(name, None)
+        if hook is not None:
+            hook()
+
+    def put(self, chattz_id: int, user_id: str, username: str = "other") -> Account:
+        """Link ``chattz_id`` to ``user_id`` directly, as another login would."""
+        account = Account(user_id, Profile(chattz_id, username), START, START)
+        self.links[chattz_id] = account
+        return account
+
+    def linking(self, chattz_id: int, user_id: str) -> Callable[[], None]:
+        """A hook linking ``chattz_id`` to ``user_id``: another login winning the race."""
+
+        def link() -> None:
+            self.put(chattz_id, user_id)
+
+        return link
+
+    def find(self, chattz_id: int) -> Account | None:
+        self._call("find")
+        return self.links.get(chattz_id)
+
+    def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+        self._call("create")
+        if profile.chattz_id in self.links:
+            return self.links[profile.chattz_id], False
+        self.users += 1
+        return self.put_profile(profile, str(self.users), now), True
+
+    def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+        self._call("link")
+        if profile.chattz_id in self.links:
+            return self.links[profile.chattz_id], False
+        return self.put_profile(profile, user_id, now), True
+
+    def put_profile(self, profile: Profile, user_id: str, now: dt.datetime) -> Account:
+        account = Account(user_id, profile, now, now)
+        self.links[profile.chattz_id] = account
+        return account
+
+    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+        self._call("update")
+        found = self.links.get(profile.chattz_id)
+        if found is None:
+            return None
+        account = attrs.evolve(found, profile=profile, last_login_at=now)
+        self.links[profile.chattz_id] = account
+        return account
+
+    def unlink(self, chattz_id: int, user_id: str) -> bool:
+        self._call("unlink")
+        found = self.links.get(chattz_id)
+        if found is None or found.user_id != user_id:
+            return False
+        del self.links[chattz_id]
+        return True
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        self._call("accounts_of")
+        return sorted(
+            (a for a in self.links.values() if a.user_id == user_id), key=lambda a: a.linked_at
+        )
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    """An empty in-memory store."""
+    return MemoryStore()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock at START."""
+    return Clock()
+
+
+@pytest.fixture
+def accounts(store: MemoryStore, clock: Clock) -> Accounts:
+    """Accounts over the in-memory store, sign-ups open."""
+    return Accounts(store, clock=clock)
+
+
+def test_first_login_creates_a_user_and_links_it(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """A Chattz user with no link gets a new local user, linked, stamped with the clock."""
+    signed_in = accounts.sign_in(JOHN)
+    expected = (Outcome.CREATED, "1", Profile.from_user(JOHN), START, START, 1)
+    assert expected == (
+        signed_in.outcome,
+        signed_in.user_id,
+        signed_in.account.profile,
+        signed_in.account.linked_at,
+        signed_in.account.last_login_at,
+        store.users,
+    )
+
+
+def test_second_login_signs_in_and_refreshes_the_profile(
+    accounts: Accounts, store: MemoryStore, clock: Clock
+) -> None:
+    """The next login finds the link, stores the new profile and login time, keeps linked_at."""
+    accounts.sign_in(JOHN)
+    clock.advance(60)
+    renamed = ChattzUser(id=5, username="johnny", email=None, last_name="Doe")
+    signed_in = accounts.sign_in(renamed)
+    expected = (Outcome.SIGNED_IN, "1", Profile(5, "johnny", last_name="Doe"), START)
+    assert (*expected, START + dt.timedelta(seconds=60), 1) == (
+        signed_in.outcome,
+        signed_in.user_id,
+        store.links[5].profile,
+        store.links[5].linked_at,
+        store.links[5].last_login_at,
+        store.users,
+    )
+
+
+def test_signed_in_user_links_a_new_chattz_account(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """With a user signed in, an unlinked Chattz account is linked to them; no user is made."""
+    signed_in = accounts.sign_in(JOHN, current_user_id="alice")
+    assert (Outcome.LINKED, "alice", 0) == (signed_in.outcome, store.links[5].user_id, store.users)
+
+
+def test_owner_signing_in_again_while_signed_in_just_signs_in(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """The link's own user, signed in, completing the login again: signed in, not relinked."""
+    store.put(5, "alice")
+    signed_in = accounts.sign_in(JOHN, current_user_id="alice")
+    assert (Outcome.SIGNED_IN, "alice") == (signed_in.outcome, signed_in.user_id)
+
+
+def test_link_to_someone_else_is_refused_and_changes_nothing(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """A Chattz account linked to alice, completed by bob: refused before any write."""
+    existing = store.put(5, "alice")
+    with pytest.raises(AccountLinkedElsewhere) as caught:
+        accounts.sign_in(JOHN, current_user_id="bob")
+    assert (5, existing, ["find"]) == (caught.value.chattz_id, store.links[5], store.calls)
+
+
+def test_link_race_lost_to_someone_else_is_refused(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """Alice's login links the Chattz id between bob's find and link: bob is refused."""
+    store.before["link"] = store.linking(5, "alice")
+    with pytest.raises(AccountLinkedElsewhere):
+        accounts.sign_in(JOHN, current_user_id="bob")
+    assert "alice" == store.links[5].user_id
+
+
+def test_create_race_lost_signs_in_with_the_winner(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """Another worker creates the account between find and create: this login signs in to it."""
+    store.before["create"] = store.linking(5, "winner")
+    signed_in = accounts.sign_in(JOHN)
+    expected = (Outcome.SIGNED_IN, "winner", 0, Profile.from_user(JOHN))
+    assert expected == (signed_in.outcome, signed_in.user_id, store.users, store.links[5].profile)
+
+
+def test_link_removed_during_sign_in_plans_again(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """Unlinked between find and update: the sign-in starts over and creates an account."""
+    store.put(5, "alice")
+    store.before["update"] = lambda: store.links.clear()
+    signed_in = accounts.sign_in(JOHN)
+    assert (Outcome.CREATED, "1") == (signed_in.outcome, signed_in.user_id)
+
+
+def test_link_that_keeps_changing_gives_up_with_an_account_error(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """A link removed before every update: after three attempts, AccountError."""
+
+    def gone(profile: Profile, now: dt.datetime) -> None:
+        store.calls.append("update")
+
+    store.put(5, "alice")
+    store.update = gone  # type: ignore[method-assign]
+    with pytest.raises(AccountError, match="kept changing"):
+        accounts.sign_in(JOHN)
+    assert ["find", "update"] * 3 == store.calls
+
+
+def test_signups_closed_refuses_new_users_only(store: MemoryStore, clock: Clock) -> None:
+    """Sign-ups closed: a new Chattz user is refused; existing links sign in; linking works."""
+    accounts = Accounts(store, signups=False, clock=clock)
+    with pytest.raises(SignupsClosed) as caught:
+        accounts.sign_in(JOHN)
+    refused = (caught.value.chattz_id, dict(store.links), store.users)
+    linked = accounts.sign_in(JOHN, current_user_id="alice")
+    again = accounts.sign_in(JOHN)
+    assert ((5, {}, 0), Outcome.LINKED, Outcome.SIGNED_IN) == (
+        refused,
+        linked.outcome,
+        again.outcome,
+    )
+
+
+def test_same_email_and_username_get_an_account_of_their_own(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """Another Chattz id with john's e-mail and username is a new user, never john's account."""
+    accounts.sign_in(JOHN)
+    twin = ChattzUser(id=6, username=JOHN.username, email=JOHN.email, first_name="John")
+    signed_in = accounts.sign_in(twin)
+    assert (Outcome.CREATED, "2", "1") == (
+        signed_in.outcome,
+        signed_in.user_id,
+        store.links[5].user_id,
+    )
+
+
+def test_unlink_removes_only_the_owners_link(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """unlink by another user is a no-op (False); by the owner it removes the link (True)."""
+    store.put(5, "alice")
+    results = [accounts.unlink("bob", 5), accounts.unlink("alice", 5)]
+    assert ([False, True], None) == (results, accounts.find(5))
+
+
+def test_accounts_of_lists_a_users_links(
+    accounts: Accounts, store: MemoryStore, clock: Clock
+) -> None:
+    """accounts_of gives the Chattz accounts linked to a user, oldest first."""
+    accounts.sign_in(JOHN, current_user_id="alice")
+    clock.advance(1)
+    accounts.sign_in(ChattzUser(id=9, username="j2"), current_user_id="alice")
+    accounts.sign_in(ChattzUser(id=10, username="b"), current_user_id="bob")
+    found = accounts.accounts_of("alice")
+    assert [5, 9] == [account.chattz_id for account in found]
+
+
+def test_hostile_profile_never_loses_the_login(
+    accounts: Accounts, store: MemoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Overlong, odd and dangerous fields are cleaned; the login goes through; no value logged."""
+    hostile = ChattzUser(
+        id=5,
+        username="\x00" * 3,
+        email="<script>@x",
+        first_name="A\ud800" * 200,
+        last_name="Robert'); DROP TABLE chattz_accounts;--",
+        avatar="javascript:alert(1)",
+    )
+    with caplog.at_level(logging.INFO, logger="chattz_oauth_async.accounts"):
+        signed_in = accounts.sign_in(hostile)
+    profile = store.links[5].profile
+    assert (Outcome.CREATED, "chattz-5", None, "A" * 150, None, False) == (
+        signed_in.outcome,
+        profile.username,
+        profile.email,
+        profile.first_name,
+        profile.avatar,
+        "script" in caplog.text or "DROP" in caplog.text,
+    )
+
+
+@pytest.mark.parametrize("chattz_id", [0, -5, 2**63, True])
+def test_id_out_of_range_is_refused_before_the_store(
+    accounts: Accounts, store: MemoryStore, chattz_id: int
+) -> None:
+    """A Chattz id no database column holds: AccountError everywhere, the store never asked."""
+    refused = 0
+    for call in (
+        lambda: accounts.sign_in(ChattzUser(id=chattz_id, username="x")),
+        lambda: accounts.find(chattz_id),
+        lambda: accounts.unlink("alice", chattz_id),
+    ):
+        with pytest.raises(AccountError):
+            call()
+        refused += 1
+    assert (3, []) == (refused, store.calls)
+
+
+@pytest.mark.parametrize(
+    ("current", "stored"), [(7, "7"), (uuid.UUID(int=1), str(uuid.UUID(int=1))), ("u-1", "u-1")]
+)
+def test_current_user_id_may_be_an_int_or_uuid(
+    accounts: Accounts, store: MemoryStore, current: Any, stored: str
+) -> None:
+    """A Django pk (int or UUID) is stored as text."""
+    accounts.sign_in(JOHN, current_user_id=current)
+    assert stored == store.links[5].user_id
+
+
+@pytest.mark.parametrize("current", ["", "x" * 65, "a\nb", True, 1.5, b"7", ["7"]])
+def test_bad_current_user_id_is_an_account_error(
+    accounts: Accounts, store: MemoryStore, current: Any
+) -> None:
+    """A current user id that is not 1-64 printable characters, an int or a UUID: AccountError."""
+    with pytest.raises(AccountError):
+        accounts.sign_in(JOHN, current_user_id=current)
+    with pytest.raises(AccountError):
+        accounts.accounts_of(current)
+    assert [] == store.calls
+
+
+def test_store_failure_comes_out_as_is(accounts: Accounts, store: MemoryStore) -> None:
+    """The store's AccountStoreError reaches the caller unchanged."""
+    failure = AccountStoreError("the account database failed (OperationalError)")
+
+    def fail() -> None:
+        raise failure
+
+    store.before["find"] = fail
+    with pytest.raises(AccountStoreError) as caught:
+        accounts.sign_in(JOHN)
+    assert failure is caught.value
+
+
+def test_times_are_stored_in_utc(store: MemoryStore) -> None:
+    """A clock in another zone gives UTC timestamps (SQLite keeps no offset)."""
+    paris = dt.timezone(dt.timedelta(hours=1))
+    accounts = Accounts(store, clock=lambda: dt.datetime(2025, 1, 2, 4, 4, 5, tzinfo=paris))
+    signed_in = accounts.sign_in(JOHN)
+    assert (START, dt.UTC) == (signed_in.account.linked_at, signed_in.account.linked_at.tzinfo)
+
+
+def test_naive_clock_is_a_configuration_error(store: MemoryStore) -> None:
+    """A clock with no time zone cannot be stored without guessing: ConfigurationError."""
+    accounts = Accounts(store, clock=lambda: dt.datetime(2025, 1, 2))
+    with pytest.raises(ConfigurationError):
+        accounts.sign_in(JOHN)
+    assert {} == store.links
+
+
+def test_store_missing_methods_is_a_configuration_error() -> None:
+    """A store without the protocol's methods is refused at construction, naming them."""
+    with pytest.raises(ConfigurationError, match="update, unlink, accounts_of"):
+        Accounts(object())  # type: ignore[arg-type]
+
+
+def test_repr_names_the_store_and_signups(store: MemoryStore) -> None:
+    """The repr shows the store and whether sign-ups are open."""
+    assert repr(Accounts(store, signups=False)).endswith("signups=False)")
