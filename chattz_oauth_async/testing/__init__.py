@@ -18,6 +18,7 @@ and drive its own login route with its test client::
 
     response = fake_chattz.login(client, "/login")          # sync test clients
     response = await fake_chattz.alogin(client, "/login")   # httpx.AsyncClient, aiohttp
+    fake_chattz.logout(client, "/logout", from_page="/account")   # click "Log out"
 
 With the package installed, pytest also gets the ``fake_chattz``,
 ``chattz_redirect_uri``, ``chattz_env``, ``chattz_session`` and

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Final
 
+import attrs
+
 from ._values import HTML_TYPE, NO_STORE, FakeClient, FakeResponse, FakeUser
 
-__all__ = ["consent_page", "error_message", "error_page", "page", "parse_form"]
+__all__ = ["Form", "consent_page", "error_message", "error_page", "forms", "page", "parse_form"]
 
 #: The authorize parameters the consent form carries on to its POST.
 AUTHORIZE_FIELDS: Final = (
@@ -79,26 +81,48 @@ def consent_page(client: FakeClient, params: Mapping[str, str], user: FakeUser) 
     return FakeResponse(200, headers, body)
 
 
+@attrs.frozen
+class Form:
+    """One HTML form as a browser would submit it (internal: :func:`parse_form` is the API)."""
+
+    action: str
+    method: str
+    fields: dict[str, str]
+    buttons: dict[str, list[str]]
+
+
 class _FormParser(HTMLParser):
-    """Collects the first form's action, method and named input values."""
+    """Collects every form's action, method, named inputs and named submit buttons."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.action: str | None = None
-        self.method = "get"
-        self.fields: dict[str, str] = {}
-        self.buttons: dict[str, list[str]] = {}
+        self.forms: list[Form] = []
+        self.current: Form | None = None
 
     def handle_starttag(self, tag: str, attrs_: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs_}
-        if tag == "form" and self.action is None:
-            self.action = values.get("action", "")
-            self.method = values.get("method", "get").lower()
-        elif tag in ("input", "button") and values.get("name"):
-            if tag == "button" or values.get("type") == "submit":
-                self.buttons.setdefault(values["name"], []).append(values.get("value", ""))
-            else:
-                self.fields[values["name"]] = values.get("value", "")
+        if tag == "form":
+            method = values.get("method", "get").lower()
+            self.current = Form(values.get("action", ""), method, {}, {})
+            self.forms.append(self.current)
+        elif self.current is not None and tag in ("input", "button") and values.get("name"):
+            kind = values.get("type", "submit" if tag == "button" else "text").lower()
+            if kind == "submit":
+                self.current.buttons.setdefault(values["name"], []).append(values.get("value", ""))
+            elif kind not in ("checkbox", "radio", "button", "reset") or "checked" in values:
+                self.current.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.current = None
+
+
+def forms(page: str) -> list[Form]:
+    """Every form of a page, in order (inputs outside a form belong to none)."""
+    parser = _FormParser()
+    parser.feed(page)
+    parser.close()
+    return parser.forms
 
 
 def parse_form(page: str) -> tuple[str, str, dict[str, str], dict[str, list[str]]]:
@@ -109,15 +133,15 @@ def parse_form(page: str) -> tuple[str, str, dict[str, str], dict[str, list[str]
 
     Returns:
         ``(action, method, fields, buttons)``: the form's action and lower-case
-        method, its named non-button inputs, and the values of its named
-        submit buttons (for example ``{"decision": ["allow", "deny"]}``).
+        method, its named non-button inputs (unchecked boxes left out), and
+        the values of its named submit buttons (for example
+        ``{"decision": ["allow", "deny"]}``).
 
     Raises:
         ValueError: The page has no form.
     """
-    parser = _FormParser()
-    parser.feed(page)
-    parser.close()
-    if parser.action is None:
+    found = forms(page)
+    if not found:
         raise ValueError("the page has no form")
-    return parser.action, parser.method, parser.fields, parser.buttons
+    first = found[0]
+    return first.action, first.method, first.fields, first.buttons

@@ -3,7 +3,7 @@
 :class:`Wiring` is the part of :class:`~chattz_oauth_async.testing.FakeChattz`
 that connects its :meth:`handle` to clients: httpx transports, sessions
 wired to it (made in one place, :meth:`Wiring._wired`), an ASGI app, a
-loopback server, and the login driver that plays a browser through a web
+loopback server, and the login and logout drivers that play a browser through a web
 app's test client.
 """
 
@@ -102,6 +102,51 @@ class Wiring:
         """:meth:`login` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
         trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next)
         return await _driver.alogin(trip, client)
+
+    def logout(self, client: Any, path: str = "/logout", *, from_page: str | None = None) -> Any:
+        """Log out of a web app with its sync test client, as a browser's click would.
+
+        POSTs a form to the app's logout route ``path`` (a logout must be a
+        POST: a GET logout can be triggered by any page's ``<img>``) with the
+        ``Origin`` header a browser sends, and follows the app's redirects
+        while they stay on the app.
+
+        With ``from_page`` (``"/"``, ``"/account"``: the logged-in page),
+        it GETs that page, finds its form that POSTs to ``path`` and submits
+        it with its hidden fields and its button, as a click on "Log out"
+        would: the test also checks that the page offers a logout, and any
+        CSRF token the form carries (Django's ``{% csrf_token %}``,
+        Flask-WTF's ``csrf_token``) goes along. Without it, a Django test
+        client sends Django's CSRF token from its ``csrftoken`` cookie (set
+        at login), so ``Client(enforce_csrf_checks=True)`` passes; with
+        ``CSRF_USE_SESSIONS`` the token is only on the page: use
+        ``from_page``.
+
+        Args:
+            client: The same kinds of test client as :meth:`login`.
+            path: The app's logout route.
+            from_page: The app page whose logout form to submit; None to POST
+                to ``path`` directly.
+
+        Returns:
+            The app's final response (the client's own response type): the
+            first one that is not a redirect, or a redirect away from the app.
+
+        Raises:
+            ValueError: ``from_page`` did not answer 200 or has no form that
+                POSTs to ``path``.
+            TypeError: ``client`` is not a supported test client.
+            RuntimeError: The app redirected more than 20 times.
+        """
+        trip = _driver.Exit(self, path, from_page=from_page)
+        return _driver.logout(trip, client)
+
+    async def alogout(
+        self, client: Any, path: str = "/logout", *, from_page: str | None = None
+    ) -> Any:
+        """:meth:`logout` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
+        trip = _driver.Exit(self, path, from_page=from_page)
+        return await _driver.alogout(trip, client)
 
     # --- adapters -----------------------------------------------------------------
 
