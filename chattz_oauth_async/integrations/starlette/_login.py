@@ -1,13 +1,12 @@
-"""The login routes for Starlette and FastAPI: :class:`ChattzLogin` and :func:`get_chattz`.
+"""The login routes for Starlette and FastAPI: :class:`ChattzLogin`.
 
 Public from :mod:`chattz_oauth_async.integrations.starlette`.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._web import missing_extra
@@ -20,10 +19,21 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__package__ or __name__, "Starlette", "starlette") from exc
 
 from ..._async.session import AsyncChattzOAuth
+from ...accounts.values import Account
 from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import DEFAULT_LOGIN_MAX_AGE, SecretKey
 from .._web import LoginResult, describe_error, error_page, post_login_target, set_cookies
 from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
+from ._accounts import AccountSession, AccountsSource, configured, session_of
+from ._handlers import (
+    ErrorHandler,
+    SessionSource,
+    SuccessHandler,
+    async_session,
+    call_handler,
+    get_chattz,
+    handlers,
+)
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -31,42 +41,6 @@ if TYPE_CHECKING:
 __all__ = ["ChattzLogin", "LoginResult", "get_chattz"]
 
 logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
-
-SuccessHandler = Callable[[Request, LoginResult], Response | Awaitable[Response]]
-ErrorHandler = Callable[[Request, ChattzOAuthError], Response | Awaitable[Response]]
-SessionSource = AsyncChattzOAuth | Callable[[], AsyncChattzOAuth]
-
-
-def get_chattz(request: Request) -> AsyncChattzOAuth:
-    """The app's session, from ``app.state.chattz`` (set it in the lifespan).
-
-    A FastAPI dependency (``chattz: AsyncChattzOAuth = Depends(get_chattz)``)
-    that tests replace with ``app.dependency_overrides[get_chattz] = ...``;
-    :meth:`ChattzLogin.router` uses it too.
-
-    Raises:
-        ConfigurationError: The lifespan did not set ``app.state.chattz``, or
-            set it to something other than an ``AsyncChattzOAuth`` (a sync
-            ``ChattzOAuth`` would block the event loop).
-    """
-    chattz = getattr(request.app.state, "chattz", None)
-    if chattz is None:
-        raise ConfigurationError(
-            "no Chattz session: set app.state.chattz in the app's lifespan "
-            "(async with AsyncChattzOAuth.from_env() as chattz: app.state.chattz = chattz)"
-        )
-    return _async_session(chattz, "app.state.chattz")
-
-
-def _async_session(chattz: object, where: str) -> AsyncChattzOAuth:
-    # A sync ChattzOAuth here would block the event loop, then fail on `await`
-    # with a raw TypeError: name the mistake instead.
-    if not isinstance(chattz, AsyncChattzOAuth):
-        raise ConfigurationError(
-            f"{where} must be an AsyncChattzOAuth (Starlette and FastAPI are async), "
-            f"not {type(chattz).__name__}"
-        )
-    return chattz
 
 
 class ChattzLogin:
@@ -86,6 +60,13 @@ class ChattzLogin:
             tests over plain http to a non-loopback host (Starlette's
             ``TestClient`` on ``http://testserver``); never use it in production.
         max_pending: How many logins one browser may have in progress at once.
+        accounts: The app's :class:`~chattz_oauth_async.accounts.AsyncAccounts`
+            (or a zero-argument callable returning it): the callback then
+            signs the login in to its local account, found, linked to the
+            user signed in, or created, and starts a new session for it in
+            ``request.session`` (Starlette's ``SessionMiddleware``); the
+            routes add ``POST /logout``, and :meth:`current_account` and
+            :meth:`require_account` read the session.
 
     Raises:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
@@ -101,6 +82,7 @@ class ChattzLogin:
         max_age: int = DEFAULT_LOGIN_MAX_AGE,
         secure: bool | None = None,
         max_pending: int = 5,
+        accounts: AccountsSource | None = None,
     ) -> None:
         self.cookies = LoginCookies(
             secret_key,
@@ -111,6 +93,7 @@ class ChattzLogin:
             max_pending=max_pending,
         )
         self._chattz = chattz
+        self._accounts = None if accounts is None else AccountSession(accounts)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.cookies!r})"
@@ -125,7 +108,7 @@ class ChattzLogin:
             raise ConfigurationError(
                 "ChattzLogin(chattz=...) takes an AsyncChattzOAuth or a function returning one"
             )
-        return _async_session(self._chattz(), "what ChattzLogin's chattz function returned")
+        return async_session(self._chattz(), "what ChattzLogin's chattz function returned")
 
     def is_secure(self, request: Request) -> bool:
         """Whether cookies set in answer to ``request`` get the Secure attribute.
@@ -217,78 +200,159 @@ class ChattzLogin:
             # Starlette answers HEAD on a GET route: a link checker's HEAD must
             # not use up the code before the browser's GET arrives.
             return Response(status_code=405, headers={"Allow": "GET"})
+        if self._accounts is not None:
+            session_of(request)  # a missing middleware is the app's bug: before the code is used
         try:
             result = await self.handle_callback(request, chattz=chattz)
+            if self._accounts is not None:
+                result = await self._accounts.sign_in(request, result)
         except ChattzOAuthError as exc:
             logger.info("login callback refused: %s", type(exc).__name__)
-            response = await _call(on_error, request, exc)
+            response = await call_handler(on_error, request, exc)
         else:
-            response = await _call(on_success, request, result)
+            response = await call_handler(on_success, request, result)
         self.clear_cookie(response, request)
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    def _login(
+        self, request: Request, next_param: str, chattz: AsyncChattzOAuth | None
+    ) -> Response:
+        if self._accounts is not None:
+            session_of(request)  # fail at the start of a login, not at its end
+        return self.login_response(request, request.query_params.get(next_param), chattz=chattz)
+
+    # --- the signed-in session (with accounts=) -------------------------------
+
+    async def current_account(self, request: Request) -> Account | None:
+        """The account signed in on this request's session, or None.
+
+        A FastAPI dependency (``Depends(login.current_account)``) and a plain
+        coroutine for Starlette. The account is loaded from the store by the
+        session's Chattz id and must still belong to the session's user: a
+        session whose link was removed (unlinked) is signed out and cleared.
+
+        Raises:
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+            AccountStoreError: The account database failed.
+        """
+        return await configured(self._accounts).current_account(request)
+
+    async def require_account(self, request: Request) -> Account:
+        """The signed-in account, or a redirect to the login page that comes back here.
+
+        A FastAPI dependency (``Depends(login.require_account)``) and a plain
+        coroutine for Starlette: when nobody is signed in it raises Starlette's
+        ``HTTPException`` with a 303 to ``/login?next=<this path and query>``
+        (the ``chattz_login`` route's path; ``next`` dropped when it is not a
+        safe same-origin path), which both frameworks turn into the redirect.
+
+        Raises:
+            starlette.exceptions.HTTPException: 303, nobody is signed in.
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+            AccountStoreError: The account database failed.
+        """
+        return await configured(self._accounts).require_account(request)
+
+    def logout_response(self, request: Request) -> Response:
+        """Sign out: the session cleared and a 303 to ``/`` (what ``POST /logout`` answers).
+
+        A cross-site request is refused with 403 and the session kept: only a
+        ``Sec-Fetch-Site`` of ``same-origin`` or ``none`` passes, or, from a
+        browser that does not send it, an ``Origin`` naming this host. The
+        session cookie's ``SameSite=Lax`` already keeps other sites' POSTs
+        from carrying it; this is the second lock.
+
+        Raises:
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+        """
+        return configured(self._accounts).logout(request)
+
     # --- routes ---------------------------------------------------------------
 
     def routes(
         self,
-        on_success: SuccessHandler,
+        on_success: SuccessHandler | None = None,
         *,
         on_error: ErrorHandler | None = None,
         login_path: str = "/login",
         callback_path: str = "/callback",
         next_param: str = "next",
+        logout_path: str = "/logout",
     ) -> list[Route]:
-        """Starlette routes: ``GET login_path?next=...`` and ``GET callback_path``.
+        """Starlette routes: ``GET login_path?next=...``, ``GET callback_path``, ``POST /logout``.
 
         Args:
             on_success: ``on_success(request, result)`` (plain or async)
                 returns the response, typically a redirect to
-                ``result.next_url`` that also sets your session cookie.
+                ``result.next_url`` that also sets your session cookie. With
+                ``accounts=`` it is optional (the default redirects to
+                ``result.next_url`` or ``/``) and runs after the new session
+                is written, with the account in ``result.signed_in``.
             on_error: ``on_error(request, exc)`` (plain or async) for a
-                :class:`~chattz_oauth_async.ChattzOAuthError`; defaults to
-                :meth:`error_response`. Other exceptions propagate.
+                :class:`~chattz_oauth_async.ChattzOAuthError`, the account
+                errors included; defaults to :meth:`error_response`. Other
+                exceptions propagate.
             login_path: Where the login starts.
             callback_path: The path of your registered redirect URI.
             next_param: The query parameter of /login naming the post-login target.
+            logout_path: The sign-out route (:meth:`logout_response`), only
+                with ``accounts=``.
 
         The used login cookie is deleted on every callback response, success or error.
+
+        Raises:
+            ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
-        error_handler: ErrorHandler = on_error or self.error_response
+        success_handler, error_handler = handlers(
+            on_success, on_error or self.error_response, accounts=self._accounts is not None
+        )
 
         async def login(request: Request) -> Response:
-            return self.login_response(request, request.query_params.get(next_param))
+            return self._login(request, next_param, None)
 
         async def callback(request: Request) -> Response:
-            return await self._callback(request, None, on_success, error_handler)
+            return await self._callback(request, None, success_handler, error_handler)
 
-        return [
+        async def logout(request: Request) -> Response:
+            return self.logout_response(request)
+
+        routes = [
             Route(login_path, login, methods=["GET"], name="chattz_login"),
             Route(callback_path, callback, methods=["GET"], name="chattz_callback"),
         ]
+        if self._accounts is not None:
+            routes.append(Route(logout_path, logout, methods=["POST"], name="chattz_logout"))
+        return routes
 
     def router(
         self,
-        on_success: SuccessHandler,
+        on_success: SuccessHandler | None = None,
         *,
         on_error: ErrorHandler | None = None,
         login_path: str = "/login",
         callback_path: str = "/callback",
         next_param: str = "next",
+        logout_path: str = "/logout",
     ) -> APIRouter:
         """A FastAPI ``APIRouter`` with the routes of :meth:`routes` (same arguments).
 
         The session comes from the dependency :func:`get_chattz` (unless this
         helper was given one), so ``app.dependency_overrides[get_chattz]``
         replaces it in tests. Needs FastAPI (``chattz_oauth_async[fastapi]``).
+
+        Raises:
+            ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
         # FastAPI is an optional dependency, and importing it after Starlette costs
         # 0.7-0.9 s (python -X importtime, 3 runs on the shared 2-core box):
         # Starlette-only apps never pay for it.
         from fastapi import APIRouter, Depends
 
-        error_handler: ErrorHandler = on_error or self.error_response
+        success_handler, error_handler = handlers(
+            on_success, on_error or self.error_response, accounts=self._accounts is not None
+        )
         session_dependency = get_chattz if self._chattz is None else self.session_for
 
         # FastAPI resolves string annotations against this module's globals only, so the
@@ -297,23 +361,29 @@ class ChattzLogin:
             request: Request,
             chattz: AsyncChattzOAuth = Depends(session_dependency),  # noqa: B008
         ) -> Response:
-            return self.login_response(request, request.query_params.get(next_param), chattz=chattz)
+            return self._login(request, next_param, chattz)
 
         async def callback(
             request: Request,
             chattz: AsyncChattzOAuth = Depends(session_dependency),  # noqa: B008
         ) -> Response:
-            return await self._callback(request, chattz, on_success, error_handler)
+            return await self._callback(request, chattz, success_handler, error_handler)
+
+        async def logout(request: Request) -> Response:
+            return self.logout_response(request)
 
         router = APIRouter()
-        for path, endpoint, name in (
-            (login_path, login, "chattz_login"),
-            (callback_path, callback, "chattz_callback"),
-        ):
+        endpoints: list[tuple[str, Callable[..., Any], str, str]] = [
+            (login_path, login, "chattz_login", "GET"),
+            (callback_path, callback, "chattz_callback", "GET"),
+        ]
+        if self._accounts is not None:
+            endpoints.append((logout_path, logout, "chattz_logout", "POST"))
+        for path, endpoint, name, method in endpoints:
             router.add_api_route(
                 path,
                 endpoint,
-                methods=["GET"],
+                methods=[method],
                 name=name,
                 response_model=None,
                 include_in_schema=False,
@@ -342,12 +412,3 @@ class ChattzLogin:
             status_code=status,
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
-
-
-async def _call(handler: Callable[..., Any], *args: Any) -> Response:
-    result = handler(*args)
-    if inspect.isawaitable(result):
-        result = await result
-    if not isinstance(result, Response):
-        raise TypeError(f"the login handler returned {type(result).__name__}, not a Response")
-    return result

@@ -1,0 +1,241 @@
+"""The signed-in session for Starlette and FastAPI: a login's account kept in ``request.session``.
+
+:class:`ChattzLogin(accounts=...) <chattz_oauth_async.integrations.starlette.ChattzLogin>`
+uses it; public names come from :mod:`chattz_oauth_async.integrations.starlette`.
+
+The session (Starlette's ``SessionMiddleware``) holds two keys: ``user_id``
+(the local user, text) and ``chattz_id`` (the Chattz account it signed in
+with). An app's own sign-in (a password form) may write ``user_id`` alone:
+a Chattz login made while it is there links to that user.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Final
+from urllib.parse import quote, urlencode, urlsplit
+
+import attrs
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import NoMatchFound
+
+from ..._async.accounts import AsyncAccounts
+from ...accounts.values import Account
+from ...errors import ConfigurationError
+from .._web import LoginResult, post_login_target
+
+__all__ = ["CHATTZ_ID", "USER_ID", "AccountSession", "AccountsSource", "configured"]
+
+logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
+
+#: The session key of the signed-in local user's id (text).
+USER_ID: Final = "user_id"
+#: The session key of the Chattz id the user signed in with.
+CHATTZ_ID: Final = "chattz_id"
+
+AccountsSource = AsyncAccounts | Callable[[], AsyncAccounts]
+
+# Characters kept as they are when a requested path and query are written into ?next=.
+_PATH_SAFE: Final = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE: Final = _PATH_SAFE + "?"
+# What Sec-Fetch-Site says for a request the site itself (or the user, typing) made.
+_OWN_SITE: Final = frozenset({"same-origin", "none"})
+
+
+def session_of(request: Request) -> dict[str, Any]:
+    """``request.session``, or a ConfigurationError naming the middleware it needs.
+
+    Raises:
+        ConfigurationError: Starlette's ``SessionMiddleware`` is not installed.
+    """
+    if "session" not in request.scope:
+        raise ConfigurationError(
+            "ChattzLogin(accounts=...) keeps the signed-in user in request.session: add "
+            "Starlette's SessionMiddleware (app.add_middleware(SessionMiddleware, "
+            "secret_key=...), pip install itsdangerous)"
+        )
+    session: dict[str, Any] = request.session
+    return session
+
+
+def _text(value: object) -> str | None:
+    # An app's own sign-in may have stored an int; bool is an int too, but no user id.
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return str(value) or None
+
+
+@attrs.frozen
+class AccountSession:
+    """What ``ChattzLogin(accounts=...)`` does with the session: sign in, read, sign out.
+
+    Args:
+        source: The app's :class:`~chattz_oauth_async.accounts.AsyncAccounts`,
+            or a zero-argument callable returning it.
+
+    Raises:
+        ConfigurationError: ``source`` is neither.
+    """
+
+    source: AccountsSource = attrs.field()
+
+    @source.validator
+    def _check(self, _: object, value: object) -> None:
+        if not (isinstance(value, AsyncAccounts) or callable(value)):
+            raise ConfigurationError(
+                "ChattzLogin(accounts=...) takes an AsyncAccounts (Starlette and FastAPI are "
+                f"async) or a function returning one, not {type(value).__name__}"
+            )
+
+    def accounts(self) -> AsyncAccounts:
+        """The accounts this request uses.
+
+        Raises:
+            ConfigurationError: The function given returned something else.
+        """
+        if isinstance(self.source, AsyncAccounts):
+            return self.source
+        accounts = self.source()
+        if not isinstance(accounts, AsyncAccounts):
+            raise ConfigurationError(
+                "ChattzLogin's accounts function must return an AsyncAccounts, "
+                f"not {type(accounts).__name__}"
+            )
+        return accounts
+
+    async def signed_in_user(self, request: Request) -> str | None:
+        """The local user signed in on this session, if any (the one a login links to).
+
+        A session from a Chattz login counts only while its link stands; one
+        with ``user_id`` alone (the app's own sign-in) counts as it is.
+
+        Raises:
+            ConfigurationError: No SessionMiddleware.
+            AccountStoreError: The database failed.
+        """
+        session = session_of(request)
+        user_id = _text(session.get(USER_ID))
+        if user_id is None or CHATTZ_ID not in session:
+            return user_id
+        account = await self.current_account(request)
+        return None if account is None else account.user_id
+
+    async def sign_in(self, request: Request, result: LoginResult) -> LoginResult:
+        """Sign ``result``'s user in to their account and start a new session for it.
+
+        The session is cleared and rewritten only once the account is known,
+        so a refused login leaves the user signed in as they were.
+
+        Raises:
+            ConfigurationError: No SessionMiddleware.
+            AccountLinkedElsewhere, SignupsClosed, AccountStoreError: From
+                :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in`.
+        """
+        current = await self.signed_in_user(request)
+        signed_in = await self.accounts().sign_in(result.user, current_user_id=current)
+        session = session_of(request)
+        # A new session at login: nothing planted before it (fixation) survives.
+        session.clear()
+        session[USER_ID] = signed_in.user_id
+        session[CHATTZ_ID] = signed_in.account.chattz_id
+        return attrs.evolve(result, signed_in=signed_in)
+
+    async def current_account(self, request: Request) -> Account | None:
+        """The account signed in on this session, or None (signed out).
+
+        A session whose link is gone (unlinked, or now another user's) is
+        signed out, and cleared.
+
+        Raises:
+            ConfigurationError: No SessionMiddleware.
+            AccountStoreError: The database failed.
+        """
+        session = session_of(request)
+        user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
+        if user_id is None or type(chattz_id) is not int or chattz_id <= 0:
+            return None
+        account = await self.accounts().find(chattz_id)
+        if account is None or account.user_id != user_id:
+            logger.info("session: the account link of this session is gone; signed out")
+            session.clear()
+            return None
+        return account
+
+    async def require_account(self, request: Request) -> Account:
+        """The signed-in account; else an HTTPException, a 303 to the login page.
+
+        Raises:
+            starlette.exceptions.HTTPException: 303 to ``/login?next=<this
+                path and query>`` (the ``chattz_login`` route's path).
+            ConfigurationError: No SessionMiddleware.
+            AccountStoreError: The database failed.
+        """
+        account = await self.current_account(request)
+        if account is None:
+            raise HTTPException(303, headers={"Location": login_url(request)})
+        return account
+
+    def logout(self, request: Request) -> Response:
+        """The logout answer: the session cleared and a 303 to ``/``; 403 for a cross-site POST.
+
+        Raises:
+            ConfigurationError: No SessionMiddleware.
+        """
+        session = session_of(request)
+        if not same_origin(request):
+            logger.info("logout: refused a cross-site request")
+            return PlainTextResponse("Cross-site logout refused.", status_code=403)
+        session.clear()
+        return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def configured(session: AccountSession | None) -> AccountSession:
+    """``session``, or the ConfigurationError of a helper made without ``accounts=``."""
+    if session is None:
+        raise ConfigurationError(
+            "this needs ChattzLogin(..., accounts=AsyncAccounts(store)): the account store "
+            "the session's user is loaded from"
+        )
+    return session
+
+
+def login_url(request: Request) -> str:
+    """``/login?next=<the requested path and query>``, ``next`` left out when not a safe path.
+
+    The login path is the ``chattz_login`` route's (``/login`` when the app has none).
+    """
+    try:
+        login_path = str(request.app.url_path_for("chattz_login"))
+    except (NoMatchFound, AttributeError):
+        login_path = "/login"
+    root = request.scope.get("root_path", "")
+    path = quote(request.scope["path"], safe=_PATH_SAFE)
+    query = quote(request.scope.get("query_string", b""), safe=_QUERY_SAFE)
+    target = post_login_target(f"{path}?{query}" if query else path)
+    if target is None:
+        return f"{root}{login_path}"
+    return f"{root}{login_path}?{urlencode({'next': target})}"
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a state-changing request came from the site's own pages.
+
+    Browsers send ``Sec-Fetch-Site`` on every request (Chrome 76, Firefox
+    90, Safari 16.4): only ``same-origin`` and ``none`` (typed or
+    bookmarked) pass. Without it, an ``Origin`` header must name this host.
+    A request with neither is not from a current browser's page: it passes.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site.lower() in _OWN_SITE
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:
+        return False
+    return bool(netloc) and netloc.lower() == request.headers.get("host", "").lower()
