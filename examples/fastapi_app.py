@@ -1,83 +1,67 @@
-"""A FastAPI app with "Log in with Chattz", using chattz_oauth_async.integrations.starlette.
+"""A FastAPI app with "Log in with Chattz" and its accounts in a SQL database.
 
 Run against Chattz::
 
-    pip install 'chattz_oauth_async[starlette]' fastapi uvicorn
+    pip install 'chattz_oauth_async[fastapi,sqlalchemy]' itsdangerous uvicorn
     export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...
     export CHATTZ_REDIRECT_URI=http://127.0.0.1:8000/callback   # as registered
     export APP_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-    uvicorn --factory examples.fastapi_app:create_app --host 127.0.0.1 --port 8000
+    export DATABASE_URL=postgresql+psycopg://app@127.0.0.1/app  # optional, see below
+    uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8000
 
 Run against the fake provider (no Chattz account needed)::
 
     python examples/fastapi_app.py --fake      # then open http://127.0.0.1:8000/
 
-Routes: ``/`` (a "Log in with Chattz" link, or "Hello, <name>"), ``/login`` and
-``/callback`` (the redirect URI) from ``ChattzLogin.router()``, ``POST /logout``.
-The session is built in the lifespan, never at import. After login the app
-keeps the user's id and display name in its own signed session cookie (stdlib
-HMAC; ``__Host-session`` whenever it is Secure); it never stores the access
-token in the browser.
+``DATABASE_URL`` is a SQLAlchemy async URL (``postgresql+psycopg://...`` for
+several workers or machines, ``sqlite+aiosqlite:///path.db``). Without it the
+accounts live in a SQLite file in the system's temporary folder
+(``chattz_fastapi_example.db``, see :data:`DEFAULT_DATABASE_URL`), so running
+the example never writes into your checkout. The lifespan creates the tables
+when they are missing; with them in place it only checks, so any number of
+workers may start at once (``uvicorn --workers 4``).
 
-Tests and the browser test build the app with ``create_app(chattz, secret_key)``.
+Pages: ``/`` ("Signed in as <name>" and a logout button, or a login link),
+``/account`` (sign-in required: a visitor is sent to ``/login?next=/account``),
+``/login`` and ``/callback`` (the redirect URI) and ``POST /logout`` from
+``ChattzLogin.router()``. At login the Chattz user is signed in to their
+account (created at the first login) and the session (Starlette's
+``SessionMiddleware``, a signed cookie) is cleared and rewritten with the
+account's ids; the access token is never stored.
+
+Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
 
-from __future__ import annotations
-
-import base64
-import hashlib
-import hmac
 import html
-import json
 import os
 import secrets
 import sys
-import time
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.middleware.sessions import SessionMiddleware
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, ConfigurationError
-from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
+from chattz_oauth_async import (
+    AccountStoreError,
+    AsyncChattzOAuth,
+    ChattzOAuthError,
+    ConfigurationError,
+)
+from chattz_oauth_async.accounts import Account, AsyncAccounts
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+from chattz_oauth_async.integrations.starlette import ChattzLogin
 
+#: Where the accounts live without ``DATABASE_URL``: a SQLite file in the temporary folder.
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///" + str(
+    Path(tempfile.gettempdir()) / "chattz_fastapi_example.db"
+)
 SESSION_MAX_AGE = 7 * 24 * 3600
-
-
-# --- a minimal signed session cookie (stdlib only) ----------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _mac(secret_key: str, payload: str) -> str:
-    # A key of its own, so a session cookie can never pass for a login cookie.
-    key = hashlib.sha256(b"fastapi example session\x00" + secret_key.encode()).digest()
-    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
-
-
-def sign_session(data: dict[str, Any], secret_key: str) -> str:
-    """Encode ``data`` (plus an expiry) into a signed cookie value."""
-    body = json.dumps({**data, "exp": int(time.time()) + SESSION_MAX_AGE}).encode()
-    payload = _b64(body)
-    return f"{payload}.{_mac(secret_key, payload)}"
-
-
-def read_session(value: str | None, secret_key: str) -> dict[str, Any] | None:
-    """Decode a cookie made by :func:`sign_session`; None if absent, forged or expired."""
-    payload, _, mac = (value or "").partition(".")
-    if not payload or not mac.isascii() or not hmac.compare_digest(_mac(secret_key, payload), mac):
-        return None
-    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    if not isinstance(data, dict) or not data.get("exp", 0) > time.time():
-        return None
-    return data
-
-
-# --- pages ----------------------------------------------------------------------
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;"
@@ -85,6 +69,7 @@ STYLE = (
     "background:#2b59c3;color:#fff;text-decoration:none;border:0;font-size:1rem;cursor:pointer}"
     ".muted{color:#666}"
 )
+LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
 
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -98,9 +83,23 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def session_cookie(login: ChattzLogin, request: Request) -> str:
-    """The app's session cookie name: ``__Host-`` prefixed whenever it is Secure."""
-    return "__Host-session" if login.is_secure(request) else "session"
+async def create_tables(store: AsyncSQLAlchemyStore, attempts: int = 3) -> None:
+    """Create the account tables unless they exist.
+
+    Workers starting at once on an empty PostgreSQL database can race to
+    create the same table; the loser fails, and its next attempt finds the
+    tables there.
+
+    Raises:
+        AccountStoreError: The database kept failing.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            await store.create_tables()
+            return
+        except AccountStoreError:
+            if attempt == attempts:
+                raise
 
 
 def create_app(
@@ -108,6 +107,7 @@ def create_app(
     secret_key: str | None = None,
     *,
     secure_cookies: bool | None = None,
+    database_url: str | None = None,
 ) -> FastAPI:
     """Build the app.
 
@@ -117,8 +117,11 @@ def create_app(
             closes it at shutdown.
         secret_key: Signs the login and session cookies; ``APP_SECRET_KEY``
             from the environment when None.
-        secure_cookies: None: Secure cookies except on plain-http loopback.
-            False only for tests over plain http to a non-loopback host.
+        secure_cookies: None: Secure cookies unless the redirect URI is plain
+            http on a loopback host (development). False only for tests over
+            plain http to a non-loopback host.
+        database_url: A SQLAlchemy async URL; ``DATABASE_URL`` from the
+            environment when None, else :data:`DEFAULT_DATABASE_URL`.
 
     Raises:
         ConfigurationError: No secret key.
@@ -126,49 +129,78 @@ def create_app(
     key = secret_key or os.environ.get("APP_SECRET_KEY")
     if not key:
         raise ConfigurationError("set APP_SECRET_KEY (32 random characters or more)")
+    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    engine = create_async_engine(url)  # connects on first use, not here
+    store = AsyncSQLAlchemyStore(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if chattz is not None:
-            yield
-            return
-        async with AsyncChattzOAuth.from_env() as session:
-            app.state.chattz = session  # what get_chattz (and so the login router) reads
-            yield
+        await create_tables(store)
+        try:
+            if chattz is not None:
+                yield
+                return
+            async with AsyncChattzOAuth.from_env() as session:
+                app.state.chattz = session  # what get_chattz (and so the login router) reads
+                yield
+        finally:
+            await engine.dispose()  # the pool's connections belong to this event loop
 
     app = FastAPI(lifespan=lifespan)
     if chattz is not None:
         app.state.chattz = chattz
-    login = ChattzLogin(secret_key=key, secure=secure_cookies)
+    login = ChattzLogin(secret_key=key, secure=secure_cookies, accounts=AsyncAccounts(store))
+    # The session cookie is Secure (and __Host-) whenever the app's own URL is not
+    # plain http on loopback: decided from the redirect URI, the app's public address.
+    redirect_uri = chattz.config.redirect_uri if chattz else os.environ.get("CHATTZ_REDIRECT_URI")
+    secure = login.cookies.is_secure(redirect_uri or "https://")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=key,
+        session_cookie="__Host-session" if secure else "session",
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure,
+    )
+
+    CurrentAccount = Annotated[Account | None, Depends(login.current_account)]
+    SignedIn = Annotated[Account, Depends(login.require_account)]
 
     @app.get("/")
-    async def home(request: Request) -> HTMLResponse:
-        session = read_session(request.cookies.get(session_cookie(login, request)), key)
-        if session is None:
+    async def home(account: CurrentAccount) -> HTMLResponse:
+        if account is None:
             return page(
                 "Chattz login example",
                 "<h1>Welcome</h1><p class=muted>You are not logged in.</p>"
                 '<p><a class=button id=login href="/login">Log in with Chattz</a></p>',
             )
+        name = html.escape(account.profile.display_name)
         return page(
             "Chattz login example",
-            f"<h1 id=hello>Hello, {html.escape(str(session['name']))}</h1>"
-            f"<p class=muted>Your Chattz user id is {int(session['id'])}.</p>"
-            '<form method=post action="/logout"><button id=logout>Log out</button></form>',
+            f"<h1 id=hello>Hello, {name}</h1>"
+            f"<p id=signed-in>Signed in as {name}</p>"
+            f"<p class=muted>Your Chattz user id is {account.chattz_id}. "
+            '<a href="/account">Your account</a></p>' + LOGOUT_FORM,
         )
 
-    async def on_success(request: Request, result: LoginResult) -> Response:
-        # Key accounts on the numeric id, never on the e-mail address.
-        response = RedirectResponse(result.next_url or "/", status_code=303)
-        response.set_cookie(
-            session_cookie(login, request),
-            sign_session({"id": result.user.id, "name": result.user.display_name}, key),
-            max_age=SESSION_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=login.is_secure(request),
+    @app.get("/account")
+    async def account_page(account: SignedIn) -> HTMLResponse:
+        profile = account.profile
+        rows = [
+            ("Account", account.user_id),
+            ("Chattz user", f"{profile.username} (id {profile.chattz_id})"),
+            ("E-mail (as Chattz sent it, unverified)", profile.email or "-"),
+            ("Linked", f"{account.linked_at:%Y-%m-%d %H:%M} UTC"),
+            ("Last login", f"{account.last_login_at:%Y-%m-%d %H:%M} UTC"),
+        ]
+        table = "".join(
+            f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
         )
-        return response
+        return page(
+            "Your account",
+            f"<h1 id=account>{html.escape(profile.display_name)}</h1><table>{table}</table>"
+            '<p><a href="/">Home</a></p>' + LOGOUT_FORM,
+        )
 
     def on_error(request: Request, exc: ChattzOAuthError) -> Response:
         status, title, message = login.describe_error(exc)
@@ -179,20 +211,18 @@ def create_app(
             status,
         )
 
-    app.include_router(login.router(on_success, on_error=on_error))  # /login and /callback
-
-    @app.post("/logout")
-    async def logout(request: Request) -> Response:
-        response = RedirectResponse("/", status_code=303)
-        response.delete_cookie(
-            session_cookie(login, request),
-            httponly=True,
-            samesite="lax",
-            secure=login.is_secure(request),
-        )
-        return response
-
+    # GET /login, GET /callback (signs the account in, then 303 to next or /), POST /logout
+    app.include_router(login.router(on_error=on_error))
     return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `uvicorn examples.fastapi_app:app` builds the app from the environment on first
+    # use, so tests and docs can import this module without APP_SECRET_KEY.
+    if name == "app":
+        app = globals()["app"] = create_app()
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
