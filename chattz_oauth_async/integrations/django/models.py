@@ -1,0 +1,50 @@
+"""The Django model of a linked Chattz account: :class:`ChattzAccount`.
+
+One row per linked Chattz account, keyed on the Chattz id (the primary key,
+so the database itself refuses a second link: concurrent first logins make one
+account), with a foreign key to ``AUTH_USER_MODEL``: a user may have several
+Chattz accounts linked, each Chattz account one user. The profile columns
+have the lengths of :mod:`chattz_oauth_async.accounts.values`, so every
+cleaned :class:`~chattz_oauth_async.accounts.Profile` fits.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings  # type: ignore[import-untyped]
+from django.db import models  # type: ignore[import-untyped]
+
+from ...accounts.values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
+
+__all__ = ["ChattzAccount"]
+
+
+class ChattzAccount(models.Model):  # type: ignore[misc]
+    """A Chattz account linked to a local user; the profile as of its last login.
+
+    The e-mail is kept as Chattz sent it, unverified: never find or link a
+    user by it, and do not copy it where your app trusts it (password reset).
+    Deleting the user deletes their links.
+    """
+
+    chattz_id = models.BigIntegerField("Chattz id", primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chattz_accounts",
+        verbose_name="user",
+    )
+    username = models.CharField("Chattz username", max_length=MAX_NAME)
+    # NULL, not "": a Profile field Chattz did not send (or that was dropped) is None.
+    email = models.CharField("e-mail (unverified)", max_length=MAX_EMAIL, null=True, blank=True)
+    first_name = models.CharField("first name", max_length=MAX_NAME, null=True, blank=True)
+    last_name = models.CharField("last name", max_length=MAX_NAME, null=True, blank=True)
+    avatar = models.CharField("avatar URL", max_length=MAX_AVATAR, null=True, blank=True)
+    linked_at = models.DateTimeField("linked at")
+    last_login_at = models.DateTimeField("last login at")
+
+    class Meta:
+        verbose_name = "Chattz account"
+        verbose_name_plural = "Chattz accounts"
+
+    def __str__(self) -> str:
+        return f"Chattz user {self.chattz_id} ({self.username})"

@@ -1,0 +1,316 @@
+"""The account store on Django's ORM: :class:`DjangoStore` (sync) and :class:`AsyncDjangoStore`.
+
+Both keep links in :class:`~chattz_oauth_async.integrations.django.models.ChattzAccount`
+and create users of ``AUTH_USER_MODEL``. Use them with
+:class:`~chattz_oauth_async.accounts.Accounts` and
+:class:`~chattz_oauth_async.accounts.AsyncAccounts`; the default callback views
+do. Needs ``"chattz_oauth_async.integrations.django"`` in INSTALLED_APPS and
+its migration applied (``manage.py migrate``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, ParamSpec, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.conf import settings  # type: ignore[import-untyped]
+from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
+from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
+from django.db import Error, IntegrityError, router, transaction  # type: ignore[import-untyped]
+from django.utils import timezone  # type: ignore[import-untyped]
+
+from ...accounts.rules import local_username
+from ...accounts.values import MAX_NAME, Account, Profile
+from ...errors import AccountError, AccountStoreError
+from .models import ChattzAccount
+
+__all__ = ["AsyncDjangoStore", "DjangoStore"]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+#: Candidate usernames tried for a new user (see ``local_username``) before giving up.
+_USERNAME_ATTEMPTS = 8
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except Error as exc:
+        # The driver's message can quote the values sent: keep it as the cause only.
+        raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # With USE_TZ = False Django reads back the naive UTC time that was written.
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _stored_time(value: dt.datetime) -> dt.datetime:
+    return value if settings.USE_TZ else timezone.make_naive(value, dt.UTC)
+
+
+def _account(row: Any) -> Account:
+    profile = Profile(
+        row.chattz_id,
+        row.username,
+        email=row.email,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        avatar=row.avatar,
+    )
+    return Account(
+        user_id=str(row.user_id),
+        profile=profile,
+        linked_at=_utc(row.linked_at),
+        last_login_at=_utc(row.last_login_at),
+    )
+
+
+def _columns(profile: Profile) -> dict[str, Any]:
+    return {
+        "username": profile.username,
+        "email": profile.email,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "avatar": profile.avatar,
+    }
+
+
+class DjangoStore:
+    """Accounts in Django's database: links in ``ChattzAccount``, users of ``AUTH_USER_MODEL``.
+
+    Every method is one transaction (``transaction.atomic``; a savepoint
+    inside a request's own transaction with ``ATOMIC_REQUESTS``). The Chattz id
+    is the links' primary key, so :meth:`create` and :meth:`link` are
+    insert-or-get: a second login that loses the race rolls back everything it
+    wrote (the user it made included) and returns the first login's link.
+    Users are never found by e-mail or username.
+
+    A new user gets an unusable password (they sign in through Chattz), the
+    first of :func:`~chattz_oauth_async.accounts.rules.local_username`'s
+    candidates that is free (the Chattz username, then ``name-<chattz id>``...),
+    and the Chattz first and last names for display. Not the e-mail: Chattz
+    does not say whether it is verified, and an app's ``User.email`` is where
+    password resets go, so a planted address there could take the account
+    over. The link keeps it (``ChattzAccount.email``) for you to verify
+    yourself. Override :meth:`new_user` to fill a custom user model.
+
+    Args:
+        using: The database alias; None follows your database routers
+            (``db_for_write`` of ``ChattzAccount``, for reads too, so a login
+            never reads a replica that has not seen its own link yet).
+    """
+
+    def __init__(self, *, using: str | None = None) -> None:
+        self.using = using
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(using={self.using!r})"
+
+    def _alias(self) -> str:
+        alias: str = self.using or router.db_for_write(ChattzAccount)
+        return alias
+
+    def _links(self, alias: str) -> Any:
+        return ChattzAccount._default_manager.using(alias)
+
+    def find(self, chattz_id: int) -> Account | None:
+        """The link of ``chattz_id``, or None."""
+        with _database_errors():
+            row = self._links(self._alias()).filter(chattz_id=chattz_id).first()
+            return None if row is None else _account(row)
+
+    def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+        """A new user linked to ``profile``, or the link another login made first."""
+        alias = self._alias()
+        try:
+            with _database_errors(), transaction.atomic(using=alias):
+                user = self._insert_user(profile, alias)
+                return self._insert(profile, user.pk, now, alias), True
+        except AccountStoreError as exc:
+            return self._existing(profile, exc)
+
+    def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+        """``profile`` linked to user ``user_id``, or the link another login made first.
+
+        Raises:
+            AccountError: ``user_id`` is not a primary key of ``AUTH_USER_MODEL``.
+            AccountStoreError: The database failed (or there is no such user).
+        """
+        pk = _user_pk(user_id)
+        if pk is None:
+            raise AccountError("the signed-in user's id is not a key of AUTH_USER_MODEL")
+        alias = self._alias()
+        try:
+            with _database_errors(), transaction.atomic(using=alias):
+                return self._insert(profile, pk, now, alias), True
+        except AccountStoreError as exc:
+            return self._existing(profile, exc)
+
+    def _insert(self, profile: Profile, user_pk: Any, now: dt.datetime, alias: str) -> Account:
+        # create() inserts (force_insert): a Chattz id linked already is an IntegrityError.
+        row = self._links(alias).create(
+            chattz_id=profile.chattz_id,
+            user_id=user_pk,
+            linked_at=_stored_time(now),
+            last_login_at=_stored_time(now),
+            **_columns(profile),
+        )
+        return Account(user_id=str(row.user_id), profile=profile, linked_at=now, last_login_at=now)
+
+    def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
+        # Only a conflict on the Chattz id means another login won the race.
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise exc
+        account = self.find(profile.chattz_id)
+        if account is None:
+            raise exc
+        return account, False
+
+    def _insert_user(self, profile: Profile, alias: str) -> Any:
+        model = get_user_model()
+        field = model.USERNAME_FIELD
+        limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
+        for attempt in range(_USERNAME_ATTEMPTS):
+            username = local_username(profile, attempt, limit=limit)
+            user = self.new_user(profile, username)
+            try:
+                with transaction.atomic(using=alias):  # a savepoint: a taken name undoes only this
+                    user.save(using=alias)
+            except IntegrityError:
+                taken = model._default_manager.using(alias).filter(**{field: username}).exists()
+                if not taken:
+                    raise
+                continue
+            return user
+        raise AccountStoreError("no free local username for the new user; try again")
+
+    def new_user(self, profile: Profile, username: str) -> Any:
+        """The unsaved ``AUTH_USER_MODEL`` user for a new sign-up named ``username``.
+
+        Sets the username field, the first and last names (cut to the model's
+        lengths) when the model has them, and an unusable password; never the
+        e-mail (see the class). Override it to fill a custom user model's
+        required fields; the store saves the user and retries with the next
+        username when the name is taken.
+        """
+        model = get_user_model()
+        user = model(**{model.USERNAME_FIELD: username})
+        for name in ("first_name", "last_name"):
+            try:
+                limit = model._meta.get_field(name).max_length
+            except FieldDoesNotExist:
+                continue
+            setattr(user, name, (getattr(profile, name) or "")[:limit])
+        user.set_unusable_password()
+        return user
+
+    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+        """Refresh the profile and last login of ``profile``'s link; None if it is gone.
+
+        Only the link is refreshed: the user's names were copied once, at
+        sign-up, and are theirs to change in your app.
+        """
+        alias = self._alias()
+        with _database_errors(), transaction.atomic(using=alias):
+            links = self._links(alias).filter(chattz_id=profile.chattz_id)
+            if not links.update(last_login_at=_stored_time(now), **_columns(profile)):
+                return None
+            return _account(links.get())
+
+    def unlink(self, chattz_id: int, user_id: str) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays."""
+        pk = _user_pk(user_id)
+        if pk is None:
+            return False
+        alias = self._alias()
+        with _database_errors(), transaction.atomic(using=alias):
+            removed, _ = self._links(alias).filter(chattz_id=chattz_id, user_id=pk).delete()
+            return bool(removed)
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        """The Chattz accounts linked to ``user_id``, oldest link first."""
+        pk = _user_pk(user_id)
+        if pk is None:
+            return []
+        with _database_errors():
+            rows = self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
+            return [_account(row) for row in rows]
+
+    def user(self, user_id: str) -> Any:
+        """The ``AUTH_USER_MODEL`` user ``user_id`` (an :class:`Account`'s), or None.
+
+        Raises:
+            AccountStoreError: The database failed.
+        """
+        pk = _user_pk(user_id)
+        if pk is None:
+            return None
+        with _database_errors():
+            return get_user_model()._default_manager.using(self._alias()).filter(pk=pk).first()
+
+
+def _user_pk(user_id: str) -> Any:
+    """``user_id`` as a value of the user model's primary key, or None if it cannot be one."""
+    try:
+        return get_user_model()._meta.pk.to_python(user_id)
+    except (ValidationError, TypeError, ValueError):
+        return None
+
+
+def _in_thread(function: Callable[_P, _R]) -> Callable[_P, Coroutine[Any, Any, _R]]:
+    # Django's ORM and its transactions are sync: run each call in the thread Django's
+    # other sync code shares (asgiref's thread_sensitive), where its connections live.
+    return sync_to_async(function, thread_sensitive=True)
+
+
+class AsyncDjangoStore:
+    """:class:`DjangoStore` for :class:`~chattz_oauth_async.accounts.AsyncAccounts` (asyncio).
+
+    Each call runs the sync store's method through asgiref's
+    ``sync_to_async(thread_sensitive=True)``, as Django's own async ORM
+    methods do; the rules and transactions are :class:`DjangoStore`'s.
+
+    Args:
+        store: The sync store to run (default: ``DjangoStore(using=using)``).
+        using: The database alias, when ``store`` is not given.
+    """
+
+    def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
+        self.sync = store if store is not None else DjangoStore(using=using)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.sync!r})"
+
+    async def find(self, chattz_id: int) -> Account | None:
+        """:meth:`DjangoStore.find`."""
+        return await _in_thread(self.sync.find)(chattz_id)
+
+    async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+        """:meth:`DjangoStore.create`."""
+        return await _in_thread(self.sync.create)(profile, now)
+
+    async def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+        """:meth:`DjangoStore.link`."""
+        return await _in_thread(self.sync.link)(profile, user_id, now)
+
+    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+        """:meth:`DjangoStore.update`."""
+        return await _in_thread(self.sync.update)(profile, now)
+
+    async def unlink(self, chattz_id: int, user_id: str) -> bool:
+        """:meth:`DjangoStore.unlink`."""
+        return await _in_thread(self.sync.unlink)(chattz_id, user_id)
+
+    async def accounts_of(self, user_id: str) -> list[Account]:
+        """:meth:`DjangoStore.accounts_of`."""
+        return await _in_thread(self.sync.accounts_of)(user_id)
+
+    async def user(self, user_id: str) -> Any:
+        """:meth:`DjangoStore.user`."""
+        return await _in_thread(self.sync.user)(user_id)
