@@ -4,7 +4,10 @@ Each example is served by uvicorn on ``http://localhost:PORT`` (the FastAPI one
 in a thread of this process, the Django project as shipped, in a subprocess
 with its own settings) and the fake provider on ``http://127.0.0.1:PORT2``:
 two different sites, so the browser applies SameSite to the login cookie for
-real on the provider's redirect back.
+real on the provider's redirect back. The tests log in (Allow, Deny, two tabs,
+a forged callback), see the logged-in page, and log out with the page's own
+button (the FastAPI example's account page, kept in SQLite, then sends the
+browser back to the login).
 
 Needs Debian's chromium (``apt-get install chromium``; path overridable with
 CHATTZ_CHROMIUM) and the ``playwright`` package; never ``playwright install``.
@@ -120,10 +123,22 @@ def _wait_until(ready: Any, alive: Any, what: str) -> None:
 
 @contextmanager
 def _fastapi_example(app_url: str, sock: socket.socket) -> Iterator[str]:
-    """The FastAPI example under uvicorn in a thread; its lifespan reads CHATTZ_* variables."""
+    """The FastAPI example under uvicorn in a thread; its lifespan reads CHATTZ_* variables.
+
+    Its accounts live in a SQLite file of a fresh temporary folder.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        database = f"sqlite+aiosqlite:///{Path(folder) / 'accounts.db'}"
+        app = _load_example().create_app(secret_key=APP_SECRET, database_url=database)
+        with _uvicorn_thread(app, sock):
+            yield "Try again"
+
+
+@contextmanager
+def _uvicorn_thread(app: Any, sock: socket.socket) -> Iterator[None]:
+    """Serve ``app`` on ``sock`` from a thread of this process until the block ends."""
     import uvicorn
 
-    app = _load_example().create_app(secret_key=APP_SECRET)
     config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -132,7 +147,7 @@ def _fastapi_example(app_url: str, sock: socket.socket) -> Iterator[str]:
     thread.start()
     try:
         _wait_until(lambda: server.started, thread.is_alive, "uvicorn")
-        yield "Try again"
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=15)
@@ -328,3 +343,64 @@ def test_browser_forged_callback_with_another_browsers_state_refused(
     )
     victim.goto(f"{sites.app_url}/")
     assert True is victim.get_by_text("Log in with Chattz").is_visible()
+
+
+def _redirects_to(response: Any) -> list[str]:
+    """The URLs a navigation was redirected from, first asked first."""
+    chain: list[str] = []
+    request = response.request.redirected_from
+    while request is not None:
+        chain.insert(0, request.url)
+        request = request.redirected_from
+    return chain
+
+
+def _session_cookies(ctx: Any) -> list[str]:
+    return [c["name"] for c in ctx.cookies() if c["name"] in ("session", "__Host-session")]
+
+
+@pytest.mark.parametrize("sites", ["fastapi"], indirect=True)
+def test_browser_login_account_page_logout(sites: Sites, context: Any) -> None:
+    """Alice opens /account, logs in, sees her name there, clicks Log out and is signed out."""
+    alice = sites.fake.add_user(id=42, username="alice", first_name="Alice", last_name="Liddell")
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/account")  # signed out: to /login?next=/account, then Chattz
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    page.evaluate(  # Alice is the one signed in at Chattz
+        "id => { document.querySelector('input[name=user]').value = id }", str(alice.id)
+    )
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{sites.app_url}/account")
+    signed_in = (page.locator("#account").inner_text(), _session_cookies(context))
+    with page.expect_response(lambda r: r.url.endswith("/logout")) as logout:
+        page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{sites.app_url}/")
+    home = page.get_by_text("Log in with Chattz").is_visible()
+    again = page.goto(f"{sites.app_url}/account")
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    assert (("Alice Liddell", ["session"]), 303, True, []) == (
+        signed_in,
+        logout.value.status,
+        home,
+        _session_cookies(context),
+    )
+    assert [f"{sites.app_url}/account", f"{sites.app_url}/login?next=%2Faccount"] == (
+        _redirects_to(again)
+    )
+
+
+@pytest.mark.parametrize("sites", ["django"], indirect=True)
+def test_browser_django_logout_posts_its_csrf_token(sites: Sites, context: Any) -> None:
+    """Log in to the Django example, click Log out (a form POST with its CSRF token): signed out."""
+    page, _ = _answer_consent(sites, context, "Allow")
+    page.wait_for_url(f"{sites.app_url}/")
+    hello = page.locator("#hello").inner_text()
+    with page.expect_response(lambda r: r.url.endswith("/logout")) as logout:
+        page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{sites.app_url}/")
+    assert ("Hello, John Doe", 303, True, []) == (
+        hello,
+        logout.value.status,
+        page.get_by_text("Log in with Chattz").is_visible(),
+        [c["name"] for c in context.cookies() if c["name"] == "sessionid"],
+    )
