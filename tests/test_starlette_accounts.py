@@ -1,0 +1,592 @@
+"""ChattzLogin(accounts=...): logins signed in to accounts in ``request.session``, on SQLite.
+
+Asyncio only: the account store is SQLAlchemy's asyncio extension over
+aiosqlite, which run on asyncio alone (the ``anyio_backend`` fixture below).
+The Starlette apps run in-process through ``httpx.ASGITransport`` on the
+test's own loop; the FastAPI ones through Starlette's ``TestClient``, whose
+portal runs the app on asyncio unless given ``backend="trio"``.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import attrs
+import httpx
+import pytest
+from fastapi import Depends, FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, ConfigurationError
+from chattz_oauth_async.accounts import Account, Accounts, AsyncAccounts, Outcome
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore
+from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
+from chattz_oauth_async.testing import FakeChattz
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "starlette-accounts-secret-" * 2
+APP_URL = "http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Asyncio only: SQLAlchemy's asyncio extension and aiosqlite do not run on trio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def fake() -> FakeChattz:
+    """The provider, with John Doe (123) and Ann (7)."""
+    fake = FakeChattz()
+    fake.add_user(id=7, username="ann", first_name="Ann")
+    return fake
+
+
+@pytest.fixture
+async def chattz(fake: FakeChattz) -> AsyncIterator[AsyncChattzOAuth]:
+    """An async session wired to the fake in-process."""
+    async with fake.session() as session:
+        yield session
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[AsyncSQLAlchemyStore]:
+    """A SQLAlchemy store on a fresh SQLite file, its tables created."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}")
+    store = AsyncSQLAlchemyStore(engine)
+    await store.create_tables()
+    yield store
+    await engine.dispose()
+
+
+@attrs.define
+class Site:
+    """The app, its login helper, its accounts, and the results its on_success saw."""
+
+    app: Starlette
+    login: ChattzLogin
+    accounts: AsyncAccounts
+    results: list[LoginResult]
+
+    def browser(self) -> httpx.AsyncClient:
+        """A new cookie-keeping "browser" for the app (close it)."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=APP_URL)
+
+
+def build_site(
+    chattz: AsyncChattzOAuth,
+    accounts: AsyncAccounts,
+    *,
+    with_on_success: bool = True,
+    middleware: bool = True,
+    **routes: Any,
+) -> Site:
+    """A Starlette app: the helper's routes with accounts, and pages that read the session."""
+    login = ChattzLogin(chattz, secret_key=SECRET, accounts=accounts)
+    results: list[LoginResult] = []
+
+    async def on_success(request: Request, result: LoginResult) -> Response:
+        # Runs after the new session is written: it can read what was signed in.
+        results.append(attrs.evolve(result, next_url=request.session.get("user_id")))
+        return RedirectResponse(result.next_url or "/", status_code=303)
+
+    async def home(request: Request) -> Response:
+        account = await login.current_account(request)
+        return PlainTextResponse("anonymous" if account is None else f"user {account.user_id}")
+
+    async def private(request: Request) -> Response:
+        account = await login.require_account(request)
+        return PlainTextResponse(f"private {account.user_id}")
+
+    async def password_login(request: Request) -> Response:
+        # The app's own sign-in (a password form, say): it writes user_id alone.
+        request.session.clear()
+        request.session["user_id"] = request.path_params["user"]
+        return PlainTextResponse("signed in")
+
+    async def plant(request: Request) -> Response:
+        request.session["planted"] = "by an attacker"
+        return PlainTextResponse("planted")
+
+    async def session(request: Request) -> Response:
+        return JSONResponse(dict(request.session))
+
+    app = Starlette(
+        routes=[
+            *login.routes(on_success if with_on_success else None, **routes),
+            Route("/", home),
+            Route("/private", private),
+            Route("/password-login/{user}", password_login, methods=["POST"]),
+            Route("/plant", plant),
+            Route("/session", session),
+        ],
+        middleware=[Middleware(SessionMiddleware, secret_key=SECRET)] if middleware else [],
+    )
+    return Site(app, login, accounts, results)
+
+
+@pytest.fixture
+def site(chattz: AsyncChattzOAuth, store: AsyncSQLAlchemyStore) -> Site:
+    """The app with accounts on SQLite and an on_success that records its results."""
+    return build_site(chattz, AsyncAccounts(store))
+
+
+@pytest.fixture
+async def browser(site: Site) -> AsyncIterator[httpx.AsyncClient]:
+    """One browser on the site."""
+    async with site.browser() as client:
+        yield client
+
+
+# --- signing in ------------------------------------------------------------------------
+
+
+async def test_first_login_creates_and_second_signs_in(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """The first login creates an account; the next one, in another browser, signs in to it."""
+    first = await fake.alogin(browser, "/login")
+    async with site.browser() as other:
+        second = await fake.alogin(other, "/login")
+    outcomes = [r.signed_in.outcome for r in site.results if r.signed_in]
+    assert ("user 1", "user 1", [Outcome.CREATED, Outcome.SIGNED_IN]) == (
+        first.text,
+        second.text,
+        outcomes,
+    )
+
+
+async def test_on_success_runs_after_the_session_is_written(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """on_success gets result.signed_in, and request.session already holds the new user."""
+    await fake.alogin(browser, "/login")
+    [result] = site.results
+    assert ("1", 123, "1") == (
+        result.signed_in.user_id if result.signed_in else None,
+        result.signed_in.account.chattz_id if result.signed_in else None,
+        result.next_url,  # what on_success read from request.session
+    )
+
+
+async def test_the_session_holds_the_user_and_chattz_ids(
+    fake: FakeChattz, browser: httpx.AsyncClient
+) -> None:
+    """After login the session has exactly user_id and chattz_id."""
+    await fake.alogin(browser, "/login")
+    assert {"user_id": "1", "chattz_id": 123} == (await browser.get("/session")).json()
+
+
+async def test_login_while_signed_in_links_to_that_user(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """A Chattz login while the app's own sign-in holds user_id links to that user."""
+    await browser.post("/password-login/local-42")
+    home = await fake.alogin(browser, "/login")
+    assert ("user local-42", [Outcome.LINKED]) == (
+        home.text,
+        [r.signed_in.outcome for r in site.results if r.signed_in],
+    )
+
+
+async def test_linked_elsewhere_is_409_and_keeps_the_session(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Linking a Chattz account that signs someone else in is refused; nothing changes."""
+    await fake.alogin(browser, "/login")  # Chattz 123 is now user 1's
+    async with site.browser() as mallory:
+        await mallory.post("/password-login/mallory")
+        refused = await fake.alogin(mallory, "/login")
+        session = (await mallory.get("/session")).json()
+    account = await site.accounts.find(123)
+    assert (409, True, {"user_id": "mallory"}, "1") == (
+        refused.status_code,
+        "Chattz account already linked" in refused.text,
+        session,
+        account.user_id if account else None,
+    )
+
+
+async def test_signups_closed_is_403(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, store: AsyncSQLAlchemyStore
+) -> None:
+    """With sign-ups closed, a Chattz user with no account gets the 403 page and no session."""
+    site = build_site(chattz, AsyncAccounts(store, signups=False))
+    async with site.browser() as browser:
+        refused = await fake.alogin(browser, "/login")
+        session = (await browser.get("/session")).json()
+    assert (403, True, {}, None) == (
+        refused.status_code,
+        "Sign-ups are closed" in refused.text,
+        session,
+        await store.find(123),
+    )
+
+
+async def test_store_failure_is_503(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """A database without the account tables gives the 503 page, not a crash."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    site = build_site(chattz, AsyncAccounts(AsyncSQLAlchemyStore(engine)))
+    try:
+        async with site.browser() as browser:
+            failed = await fake.alogin(browser, "/login")
+    finally:
+        await engine.dispose()
+    assert (503, True) == (failed.status_code, "Sign-in is not available" in failed.text)
+
+
+async def test_account_errors_go_to_on_error(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, store: AsyncSQLAlchemyStore
+) -> None:
+    """The app's on_error gets the account error."""
+    seen: list[str] = []
+
+    def on_error(request: Request, exc: ChattzOAuthError) -> Response:
+        seen.append(type(exc).__name__)
+        return PlainTextResponse("no", status_code=418)
+
+    site = build_site(chattz, AsyncAccounts(store, signups=False), on_error=on_error)
+    async with site.browser() as browser:
+        response = await fake.alogin(browser, "/login")
+    assert (418, ["SignupsClosed"]) == (response.status_code, seen)
+
+
+async def test_without_on_success_the_login_redirects_to_next(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, store: AsyncSQLAlchemyStore
+) -> None:
+    """With accounts, on_success is optional: the login lands on next (or /)."""
+    site = build_site(chattz, AsyncAccounts(store), with_on_success=False)
+    async with site.browser() as browser:
+        private = await fake.alogin(browser, "/login", next="/private")
+        home = await fake.alogin(browser, "/login")
+    assert ("/private", "private 1", "/", "user 1") == (
+        private.url.path,
+        private.text,
+        home.url.path,
+        home.text,
+    )
+
+
+# --- session fixation ----------------------------------------------------------------
+
+
+async def test_login_clears_and_rewrites_the_session(
+    fake: FakeChattz, browser: httpx.AsyncClient
+) -> None:
+    """A value planted before login is gone after it, and the session cookie changed."""
+    await browser.get("/plant")
+    planted = browser.cookies["session"]
+    await fake.alogin(browser, "/login")
+    assert (True, {"user_id": "1", "chattz_id": 123}) == (
+        browser.cookies["session"] != planted,
+        (await browser.get("/session")).json(),
+    )
+
+
+async def test_a_login_with_another_chattz_account_links_it(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Signed in as John (via Chattz), a login as Ann links Ann's Chattz account to user 1."""
+    await fake.alogin(browser, "/login")
+    home = await fake.alogin(browser, "/login", user=fake.users[7])
+    assert ("user 1", {"user_id": "1", "chattz_id": 7}, Outcome.LINKED) == (
+        home.text,
+        (await browser.get("/session")).json(),
+        site.results[-1].signed_in.outcome if site.results[-1].signed_in else None,
+    )
+
+
+# --- the current account and require-login ------------------------------------------
+
+
+async def test_require_account_redirects_to_login_with_next(browser: httpx.AsyncClient) -> None:
+    """A visitor on /private?tab=2 is sent to /login?next=/private?tab=2."""
+    response = await browser.get("/private?tab=2&x=%C3%A9")
+    assert (303, "/login?next=%2Fprivate%3Ftab%3D2%26x%3D%25C3%25A9") == (
+        response.status_code,
+        response.headers["location"],
+    )
+
+
+async def test_require_account_then_login_comes_back(
+    fake: FakeChattz, browser: httpx.AsyncClient
+) -> None:
+    """Following the redirect through the login lands back on the requested page."""
+    visitor = await browser.get("/private?tab=2")
+    page = await fake.alogin(browser, visitor.headers["location"])
+    assert ("/private", "tab=2", "private 1") == (page.url.path, page.url.query.decode(), page.text)
+
+
+async def test_require_account_drops_an_unsafe_next(site: Site) -> None:
+    """A requested path that is not a safe target (``//evil``) is not passed on as next."""
+    from starlette.exceptions import HTTPException
+
+    scope = {"type": "http", "path": "//evil.example", "query_string": b"", "headers": []}
+    request = Request({**scope, "session": {}, "app": site.app})
+    with pytest.raises(HTTPException) as raised:
+        await site.login.require_account(request)
+    assert (303, {"Location": "/login"}) == (raised.value.status_code, raised.value.headers)
+
+
+async def test_current_account_after_unlink_is_signed_out(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Unlinking the account signs its sessions out (and clears them)."""
+    await fake.alogin(browser, "/login")
+    before = (await browser.get("/")).text
+    assert await site.accounts.unlink("1", 123)
+    after = (await browser.get("/")).text
+    assert ("user 1", "anonymous", {}) == (before, after, (await browser.get("/session")).json())
+
+
+async def test_a_stale_chattz_session_does_not_link(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """A session whose link is gone is nobody: the next login creates, it does not link."""
+    await fake.alogin(browser, "/login")
+    await site.accounts.unlink("1", 123)
+    home = await fake.alogin(browser, "/login", user=fake.users[7])
+    assert ("user 2", Outcome.CREATED) == (
+        home.text,
+        site.results[-1].signed_in.outcome if site.results[-1].signed_in else None,
+    )
+
+
+async def test_a_session_with_odd_values_is_signed_out(site: Site) -> None:
+    """Session values of the wrong type (an older app's, say) mean nobody is signed in."""
+    request = Request({"type": "http", "session": {"user_id": True, "chattz_id": "123"}})
+    assert None is (await site.login.current_account(request))
+
+
+# --- logout -----------------------------------------------------------------------------
+
+
+async def test_logout_post_clears_the_session(fake: FakeChattz, browser: httpx.AsyncClient) -> None:
+    """POST /logout: 303 to /, the session emptied, no-store."""
+    await fake.alogin(browser, "/login")
+    response = await browser.post("/logout")
+    assert (303, "/", "no-store", "anonymous") == (
+        response.status_code,
+        response.headers["location"],
+        response.headers["cache-control"],
+        (await browser.get("/")).text,
+    )
+
+
+async def test_logout_through_the_testing_kit(fake: FakeChattz, browser: httpx.AsyncClient) -> None:
+    """fake.alogout posts as a browser does (with Origin) and is let through."""
+    await fake.alogin(browser, "/login")
+    page = await fake.alogout(browser, "/logout")
+    assert (200, "anonymous") == (page.status_code, page.text)
+
+
+async def test_logout_by_get_is_405(fake: FakeChattz, browser: httpx.AsyncClient) -> None:
+    """GET /logout is not a logout (any page's <img> could trigger it)."""
+    await fake.alogin(browser, "/login")
+    response = await browser.get("/logout")
+    assert (405, "user 1") == (response.status_code, (await browser.get("/")).text)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": APP_URL},
+    ],
+)
+async def test_cross_site_logout_is_refused(
+    fake: FakeChattz, browser: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """A logout POST from another site's page is refused with 403; the user stays signed in."""
+    await fake.alogin(browser, "/login")
+    response = await browser.post("/logout", headers=headers)
+    assert (403, "user 1") == (response.status_code, (await browser.get("/")).text)
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {"Origin": APP_URL}]
+)
+async def test_same_origin_logout_passes(
+    fake: FakeChattz, browser: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """A logout POST from the site's own page (or typed by the user) signs out."""
+    await fake.alogin(browser, "/login")
+    response = await browser.post("/logout", headers=headers)
+    assert (303, "anonymous") == (response.status_code, (await browser.get("/")).text)
+
+
+# --- configuration errors ----------------------------------------------------------------
+
+
+async def test_missing_session_middleware_is_a_configuration_error(
+    chattz: AsyncChattzOAuth, store: AsyncSQLAlchemyStore
+) -> None:
+    """Without SessionMiddleware the login does not start: a ConfigurationError names it."""
+    site = build_site(chattz, AsyncAccounts(store), middleware=False)
+    transport = httpx.ASGITransport(app=site.app)
+    async with httpx.AsyncClient(transport=transport, base_url=APP_URL) as browser:
+        with pytest.raises(ConfigurationError, match="SessionMiddleware"):
+            await browser.get("/login")
+        with pytest.raises(ConfigurationError, match="SessionMiddleware"):
+            await browser.get("/callback?state=x&code=y")
+
+
+def test_sync_accounts_are_refused(tmp_path: Path) -> None:
+    """A sync Accounts would block the event loop: ChattzLogin refuses it by name."""
+    accounts = Accounts(SQLAlchemyStore(create_engine(f"sqlite:///{tmp_path / 'a.db'}")))
+    with pytest.raises(ConfigurationError, match="AsyncAccounts"):
+        ChattzLogin(secret_key=SECRET, accounts=accounts)  # type: ignore[arg-type]
+
+
+async def test_an_accounts_function_must_return_async_accounts(site: Site) -> None:
+    """accounts=<function> returning something else fails with a ConfigurationError."""
+    login = ChattzLogin(secret_key=SECRET, accounts=lambda: "nope")  # type: ignore[arg-type]
+    request = Request({"type": "http", "session": {"user_id": "1", "chattz_id": 123}})
+    with pytest.raises(ConfigurationError, match="must return an AsyncAccounts"):
+        await login.current_account(request)
+
+
+async def test_account_methods_need_accounts() -> None:
+    """current_account without accounts= is a ConfigurationError, not an AttributeError."""
+    request = Request({"type": "http", "session": {}})
+    with pytest.raises(ConfigurationError, match="accounts="):
+        await ChattzLogin(secret_key=SECRET).current_account(request)
+
+
+def test_routes_need_on_success_or_accounts() -> None:
+    """Without accounts, the routes still need the app's on_success."""
+    with pytest.raises(ConfigurationError, match="on_success"):
+        ChattzLogin(secret_key=SECRET).routes()
+
+
+def test_without_accounts_there_is_no_logout_route() -> None:
+    """The logout route comes with accounts: without them the app owns its session."""
+    routes = ChattzLogin(secret_key=SECRET).routes(lambda request, result: Response())
+    assert ["chattz_login", "chattz_callback"] == [route.name for route in routes]
+
+
+# --- bad profile input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        ({"first_name": "J" * 10_000}, "J" * 150),
+        ({"first_name": "Jo\x00hn", "last_name": "D\x07oe"}, "John Doe"),
+        ({"first_name": "Jo\ud800hn"}, "John"),
+        ({"first_name": "Ann", "avatar": "javascript:alert(1)"}, "Ann"),
+        ({"first_name": "Ann", "avatar": "http://cdn.example/a.png"}, "Ann"),
+        ({"first_name": "\u202e\u200b", "username": "\x00"}, "chattz-9"),
+    ],
+)
+async def test_bad_profile_input_still_logs_in(
+    fake: FakeChattz,
+    site: Site,
+    browser: httpx.AsyncClient,
+    fields: dict[str, str],
+    shown: str,
+) -> None:
+    """Overlong, control-character, lone-surrogate and non-https fields: the login works."""
+    user = fake.add_user(id=9, **{"username": "odd", **fields})
+    home = await fake.alogin(browser, "/login", user=user)
+    account = await site.accounts.find(9)
+    assert ("user 1", shown, None) == (
+        home.text,
+        account.profile.display_name if account else None,
+        account.profile.avatar if account else "no account",
+    )
+
+
+# --- FastAPI ---------------------------------------------------------------------------
+
+
+def fastapi_app(login: ChattzLogin) -> FastAPI:
+    """A FastAPI app with the router and pages behind the two dependencies."""
+    CurrentAccount = Annotated[Account | None, Depends(login.current_account)]
+    SignedIn = Annotated[Account, Depends(login.require_account)]
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    app.include_router(login.router())
+
+    @app.get("/")
+    async def home(account: CurrentAccount) -> dict[str, Any]:
+        return {"user_id": account.user_id if account else None}
+
+    @app.get("/account")
+    async def account_page(account: SignedIn) -> dict[str, Any]:
+        return {"user_id": account.user_id, "chattz_id": account.chattz_id}
+
+    return app
+
+
+@pytest.fixture
+def fastapi_client(fake: FakeChattz, tmp_path: Path) -> Iterator[TestClient]:
+    """Starlette's TestClient (asyncio portal) on the FastAPI app, accounts on SQLite."""
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'fastapi.db'}")
+    store = AsyncSQLAlchemyStore(engine)
+    chattz = fake.session()
+    app = fastapi_app(ChattzLogin(chattz, secret_key=SECRET, accounts=AsyncAccounts(store)))
+    with TestClient(app, base_url="https://testserver") as client:
+        client.portal.call(store.create_tables)  # type: ignore[union-attr]
+        yield client
+        client.portal.call(chattz.aclose)  # type: ignore[union-attr]
+        client.portal.call(engine.dispose)  # type: ignore[union-attr]
+
+
+def test_fastapi_login_account_page_and_logout(
+    fake: FakeChattz, fastapi_client: TestClient
+) -> None:
+    """FastAPI: /account redirects a visitor with next, login comes back, logout signs out."""
+    visitor = fastapi_client.get("/account", follow_redirects=False)
+    page = fake.login(fastapi_client, visitor.headers["location"])
+    logout = fastapi_client.post("/logout", follow_redirects=False)
+    assert (
+        (303, "/login?next=%2Faccount"),
+        {"user_id": "1", "chattz_id": 123},
+        303,
+        {"user_id": None},
+    ) == (
+        (visitor.status_code, visitor.headers["location"]),
+        page.json(),
+        logout.status_code,
+        fastapi_client.get("/").json(),
+    )
+
+
+def test_fastapi_logout_get_and_cross_site(fake: FakeChattz, fastapi_client: TestClient) -> None:
+    """FastAPI: GET /logout is 405, a cross-site POST 403; the user stays signed in."""
+    fake.login(fastapi_client, "/login")
+    get = fastapi_client.get("/logout")
+    cross = fastapi_client.post("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+    assert (405, 403, {"user_id": "1"}) == (
+        get.status_code,
+        cross.status_code,
+        fastapi_client.get("/").json(),
+    )
+
+
+def test_fastapi_session_rotated_at_login(fake: FakeChattz, fastapi_client: TestClient) -> None:
+    """FastAPI: a value planted before login is gone; the session cookie is a new one."""
+    fastapi_client.cookies.set("session", "planted-by-someone", domain="testserver.local")
+    fake.login(fastapi_client, "/login", user=fake.users[7])
+    before = fastapi_client.cookies["session"]
+    fastapi_client.post("/logout")
+    fake.login(fastapi_client, "/login")
+    assert (True, {"user_id": "2"}) == (
+        fastapi_client.cookies["session"] != before,
+        fastapi_client.get("/").json(),
+    )
