@@ -1,13 +1,16 @@
-"""Log in with Chattz from Django: login and callback views, configured from settings.
+"""Log in with Chattz from Django: login, callback and logout views, configured from settings.
 
-Install with ``pip install 'chattz_oauth_async[django]'``.
+Install with ``pip install 'chattz_oauth_async[django]'``. This package is
+also a Django app: with ``"chattz_oauth_async.integrations.django"`` in
+INSTALLED_APPS (and ``manage.py migrate``), the callback signs the Chattz user
+in to a Django user of their own (:mod:`.store`, :mod:`.models`).
 
 ``settings.py``::
 
+    INSTALLED_APPS = [..., "django.contrib.auth", "chattz_oauth_async.integrations.django"]
     CHATTZ_CLIENT_ID = os.environ["CHATTZ_CLIENT_ID"]
     CHATTZ_CLIENT_SECRET = os.environ["CHATTZ_CLIENT_SECRET"]
     CHATTZ_REDIRECT_URI = "https://example.com/chattz/callback/"   # as registered
-    CHATTZ_ON_SUCCESS = "accounts.views.chattz_login_done"          # (request, result) -> response
 
 ``urls.py``::
 
@@ -16,13 +19,24 @@ Install with ``pip install 'chattz_oauth_async[django]'``.
     urlpatterns = [
         path("chattz/login/", chattz.login_view, name="chattz-login"),       # ?next=/account
         path("chattz/callback/", chattz.callback_view, name="chattz-callback"),
+        path("logout/", chattz.logout_view, name="logout"),                 # POST, CSRF token
     ]
 
-``async_login_view`` / ``async_callback_view`` are the same views on
-:class:`~chattz_oauth_async.AsyncChattzOAuth`, for apps served over ASGI.
-``on_success`` may also be given per URL (``path(..., callback_view,
-{"on_success": handler})``); in an async view a plain handler runs in a
-thread (``sync_to_async``), so it may use the ORM.
+Without ``CHATTZ_ON_SUCCESS``, the callback finds, links or creates the
+account (:class:`~chattz_oauth_async.accounts.Accounts` on
+:class:`~chattz_oauth_async.integrations.django.store.DjangoStore`;
+``CHATTZ_SIGNUPS = False`` refuses new users), calls
+``django.contrib.auth.login`` (a new session key) and redirects to ``next``
+or ``LOGIN_REDIRECT_URL``. With ``CHATTZ_ON_SUCCESS`` (a dotted path of
+``on_success(request, result) -> response``) or a per-URL ``on_success``
+(``path(..., callback_view, {"on_success": handler})``), your handler does
+that instead, and ``result.signed_in`` is None.
+
+``async_login_view`` / ``async_callback_view`` / ``async_logout_view`` are the
+same views on :class:`~chattz_oauth_async.AsyncChattzOAuth` and
+:class:`~chattz_oauth_async.accounts.AsyncAccounts`, for apps served over
+ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
+so it may use the ORM.
 
 Optional settings: ``CHATTZ_BASE_URL`` (staging or a local fake),
 ``CHATTZ_SESSION_OPTIONS`` (more constructor arguments, e.g. ``{"pkce": True}``),
@@ -35,7 +49,8 @@ The views share everything but the framework with the Starlette helper: the
 cookies of :mod:`chattz_oauth_async.integrations.cookies`, the ``next`` rules
 (only a same-origin path, else dropped), and the error pages (400 for a
 denied, expired, forged or replayed login, 502 when Chattz fails, 500 for a
-configuration error). One session per process is built from the settings on
+configuration error; 409, 403 and 503 when the account cannot be signed
+in). One session per process is built from the settings on
 first use, and rebuilt when they change (``override_settings`` in tests).
 """
 
@@ -60,18 +75,21 @@ from ..._async.session import AsyncChattzOAuth
 from ..._sync.session import ChattzOAuth
 from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
-from .._web import LoginResult, error_page, logger, post_login_target, set_cookies
+from .._web import LoginResult, post_login_target, set_cookies
 from ..cookies import LoginCookies
+from ._signin import arespond, async_logout_view, check_ready, error_response, logout_view, respond
 
 __all__ = [
     "LoginResult",
     "async_callback_view",
     "async_login_view",
+    "async_logout_view",
     "callback_view",
     "get_async_session",
     "get_session",
     "login_cookies",
     "login_view",
+    "logout_view",
 ]
 
 SuccessHandler = Callable[[HttpRequest, LoginResult], HttpResponse | Awaitable[HttpResponse]]
@@ -162,14 +180,17 @@ def login_cookies() -> LoginCookies:
     return built
 
 
-def _on_success(given: SuccessHandler | None) -> SuccessHandler:
+def _on_success(request: HttpRequest, given: SuccessHandler | None) -> SuccessHandler | None:
+    """The app's handler; None for the default sign-in (checked to be usable first)."""
     if given is not None:
         return given
     path = getattr(settings, "CHATTZ_ON_SUCCESS", None)
+    if path is None:
+        check_ready(request)
+        return None
     if not isinstance(path, str) or not path:
         raise ConfigurationError(
-            "set CHATTZ_ON_SUCCESS to the dotted path of on_success(request, result), "
-            "or pass on_success to the callback view"
+            "CHATTZ_ON_SUCCESS must be the dotted path of on_success(request, result)"
         )
     handler: SuccessHandler = import_string(path)
     return handler
@@ -177,12 +198,6 @@ def _on_success(given: SuccessHandler | None) -> SuccessHandler:
 
 def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
     return cookies.is_secure(request.build_absolute_uri())
-
-
-def _error_response(exc: ChattzOAuthError) -> HttpResponse:
-    logger.info("login callback refused: %s", type(exc).__name__)
-    status, page = error_page(exc)
-    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
 
 
 def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> HttpResponse:
@@ -239,27 +254,37 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None) -> HttpResponse:
-    """GET /callback (your redirect URI): finish the login, then call ``on_success``.
+    """GET /callback (your redirect URI): finish the login, then sign in or call ``on_success``.
 
     Args:
         request: The callback request.
         on_success: ``on_success(request, result)`` returns the response
             (typically a redirect to ``result.next_url``, after logging the
-            user in keyed on ``result.user.id``); ``CHATTZ_ON_SUCCESS`` when None.
+            user in keyed on ``result.user.id``); ``CHATTZ_ON_SUCCESS`` when
+            None, and without that setting the default: the account signed in
+            with ``django.contrib.auth.login``, a 303 to ``next`` or
+            ``LOGIN_REDIRECT_URL``.
 
     Every response deletes the used login cookie. A :class:`ChattzOAuthError`
-    gives the error page (400, 502 or 500); other exceptions propagate.
+    gives the error page (400, 502, 500; 409, 403, 503 for the account);
+    other exceptions propagate.
+
+    Raises:
+        ConfigurationError: A setting is missing; for the default sign-in,
+            the app, ``django.contrib.auth`` or their middleware.
     """
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
-    session, handler = get_session(), _on_success(on_success)
+    session, handler = get_session(), _on_success(request, on_success)
     try:
         login, params, max_age = _read(request, session)
         token = session.complete_login(params, login, max_age=max_age)
         user = session.userinfo(token)
     except ChattzOAuthError as exc:
-        return _finish(request, _error_response(exc))
+        return _finish(request, error_response(exc))
     result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    if handler is None:
+        return _finish(request, respond(request, result))
     return _finish(request, _checked(handler(request, result)))
 
 
@@ -271,21 +296,23 @@ async def async_login_view(request: HttpRequest) -> HttpResponse:
 async def async_callback_view(
     request: HttpRequest, on_success: SuccessHandler | None = None
 ) -> HttpResponse:
-    """:func:`callback_view` on the async session.
+    """:func:`callback_view` on the async session (and ``AsyncAccounts``, ``auth.alogin``).
 
     An async ``on_success`` is awaited; a plain one runs through
     ``sync_to_async`` (so it may use the ORM).
     """
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
-    session, handler = get_async_session(), _on_success(on_success)
+    session, handler = get_async_session(), _on_success(request, on_success)
     try:
         login, params, max_age = _read(request, session)
         token = await session.complete_login(params, login, max_age=max_age)
         user = await session.userinfo(token)
     except ChattzOAuthError as exc:
-        return _finish(request, _error_response(exc))
+        return _finish(request, error_response(exc))
     result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    if handler is None:
+        return _finish(request, await arespond(request, result))
     if inspect.iscoroutinefunction(handler):
         answer = await handler(request, result)
     else:

@@ -1,0 +1,202 @@
+"""The Django callback without ``CHATTZ_ON_SUCCESS``: sign in with ``django.contrib.auth``.
+
+:func:`respond` (and :func:`arespond` for the async view) turns the completed
+login into a local account through :class:`~chattz_oauth_async.accounts.Accounts`
+on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`, then
+calls ``django.contrib.auth.login`` (which rotates the session key) and
+redirects. The logout views are here too. Public names come from
+:mod:`chattz_oauth_async.integrations.django`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from types import ModuleType
+from typing import Any
+
+import django  # type: ignore[import-untyped]
+from asgiref.sync import sync_to_async
+from django.apps import apps  # type: ignore[import-untyped]
+from django.conf import settings  # type: ignore[import-untyped]
+from django.contrib import auth  # type: ignore[import-untyped]
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed  # type: ignore[import-untyped]
+from django.shortcuts import resolve_url  # type: ignore[import-untyped]
+from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
+
+from ..._async.accounts import AsyncAccounts
+from ..._sync.accounts import Accounts
+from ...errors import AccountError, ChattzOAuthError, ConfigurationError
+from .._web import LoginResult, error_page, logger
+
+__all__ = [
+    "APP",
+    "arespond",
+    "async_logout_view",
+    "check_ready",
+    "error_response",
+    "logout_view",
+    "respond",
+]
+
+#: The app's name in INSTALLED_APPS.
+APP = "chattz_oauth_async.integrations.django"
+
+# Django 5.0 added the async auth functions, and async support to csrf_protect.
+_DJANGO_5 = django.VERSION >= (5, 0)
+
+
+def _stores() -> ModuleType:
+    # This module loads with the app's package while Django is still loading INSTALLED_APPS,
+    # when no model can be imported yet: the store and its model load on the first login.
+    from . import store
+
+    return store
+
+
+def check_ready(request: HttpRequest) -> None:
+    """Make sure the default sign-in can work, before the login's code is used up.
+
+    Raises:
+        ConfigurationError: The app or ``django.contrib.auth`` is not
+            installed, or the request has no ``user`` or ``session``
+            (``AuthenticationMiddleware``, ``SessionMiddleware``).
+    """
+    missing = [name for name in (APP, "django.contrib.auth") if not apps.is_installed(name)]
+    missing += [
+        middleware
+        for attribute, middleware in (
+            ("session", "SessionMiddleware"),
+            ("user", "AuthenticationMiddleware"),
+        )
+        if not hasattr(request, attribute)
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"the default Chattz sign-in needs {', '.join(missing)} in the settings "
+            f"(INSTALLED_APPS, MIDDLEWARE); or set CHATTZ_ON_SUCCESS to the dotted path of "
+            "on_success(request, result), or pass on_success to the callback view"
+        )
+
+
+def error_response(exc: ChattzOAuthError) -> HttpResponse:
+    """The error page of a failed login (400, 502, 500; 409, 403, 503 for accounts)."""
+    logger.info("login callback refused: %s", type(exc).__name__)
+    status, page = error_page(exc)
+    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+
+
+def _disabled() -> HttpResponse:
+    logger.info("login callback refused: the local user is not active")
+    title = "Account disabled"
+    message = "The account this Chattz user signs in to is disabled here."
+    page = (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title></head>\n<body><main><h1 id=error>"
+        f"{html.escape(title)}</h1><p>{html.escape(message)}</p></main></body></html>\n"
+    )
+    return HttpResponse(page, status=403, content_type="text/html; charset=utf-8")
+
+
+def _signups() -> bool:
+    return bool(getattr(settings, "CHATTZ_SIGNUPS", True))
+
+
+def _backend() -> str:
+    # auth.login needs a backend when there are several; the first one is Django's own choice.
+    backend: str = settings.AUTHENTICATION_BACKENDS[0]
+    return backend
+
+
+def _current(user: Any) -> Any:
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _see_other(location: str) -> HttpResponse:
+    response = HttpResponse(status=303)
+    response["Location"] = location
+    return response
+
+
+def _landing(result: LoginResult) -> HttpResponse:
+    return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+
+
+def respond(request: HttpRequest, result: LoginResult) -> HttpResponse:
+    """Sign ``result`` in to its Django user, log them in, redirect to next or LOGIN_REDIRECT_URL.
+
+    An account error (linked elsewhere, sign-ups closed, the database failed)
+    gives its error page; an inactive user gets 403 and is not logged in.
+    """
+    store = _stores().DjangoStore()
+    try:
+        accounts = Accounts(store, signups=_signups())
+        signed_in = accounts.sign_in(result.user, current_user_id=_current(request.user))
+        user = store.user(signed_in.user_id)
+    except AccountError as exc:
+        return error_response(exc)
+    if user is None or not getattr(user, "is_active", True):
+        return _disabled()
+    auth.login(request, user, backend=_backend())
+    return _landing(result)
+
+
+async def arespond(request: HttpRequest, result: LoginResult) -> HttpResponse:
+    """:func:`respond` for the async view (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
+    store = _stores().AsyncDjangoStore()
+    try:
+        current = await _auser(request)
+        accounts = AsyncAccounts(store, signups=_signups())
+        signed_in = await accounts.sign_in(result.user, current_user_id=_current(current))
+        user = await store.user(signed_in.user_id)
+    except AccountError as exc:
+        return error_response(exc)
+    if user is None or not getattr(user, "is_active", True):
+        return _disabled()
+    await _alogin(request, user, backend=_backend())
+    return _landing(result)
+
+
+async def _auser(request: HttpRequest) -> Any:
+    if _DJANGO_5:
+        return await request.auser()
+    return await sync_to_async(lambda: request.user)()  # pragma: no cover - Django 4.2
+
+
+if _DJANGO_5:
+    _alogin, _alogout = auth.alogin, auth.alogout
+else:  # pragma: no cover - Django 4.2
+    _alogin, _alogout = sync_to_async(auth.login), sync_to_async(auth.logout)
+
+
+def _logged_out() -> HttpResponse:
+    return _see_other(resolve_url(getattr(settings, "LOGOUT_REDIRECT_URL", None) or "/"))
+
+
+def _logout_view(request: HttpRequest) -> HttpResponse:
+    """POST /logout: sign out (``django.contrib.auth.logout``), 303 to LOGOUT_REDIRECT_URL or /.
+
+    CSRF-protected like any Django form view (send ``csrfmiddlewaretoken``);
+    other methods get 405, so a link or an image cannot sign anyone out.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    auth.logout(request)
+    return _logged_out()
+
+
+logout_view: Callable[[HttpRequest], HttpResponse] = csrf_protect(_logout_view)
+
+
+async def _async_logout_view(request: HttpRequest) -> HttpResponse:
+    """:func:`logout_view` for ASGI (``auth.alogout``)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    await _alogout(request)
+    return _logged_out()
+
+
+# Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
+async_logout_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = (
+    csrf_protect(_async_logout_view) if _DJANGO_5 else _async_logout_view
+)

@@ -1,0 +1,381 @@
+"""The Django views' default sign-in (no CHATTZ_ON_SUCCESS) end to end, with Django's test clients.
+
+A real SQLite database (migrated, emptied after each test), database
+sessions, AuthenticationMiddleware and CsrfViewMiddleware; the fake provider
+on loopback. The sync views run behind ``Client`` (Django's WSGI handler), the
+async views behind ``AsyncClient`` (its ASGI handler) and behind ``Client``.
+This module is also the tests' URLconf. Async tests run on asyncio only:
+Django's async stack (asgiref) needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests import django_setup
+
+django_setup.configure()
+
+from asgiref.sync import sync_to_async  # noqa: E402
+from django.contrib.auth import get_user_model  # type: ignore[import-untyped]  # noqa: E402
+from django.contrib.sessions.models import Session  # type: ignore[import-untyped]  # noqa: E402
+from django.db import OperationalError, connections  # type: ignore[import-untyped]  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]  # noqa: E402
+from django.middleware.csrf import get_token  # type: ignore[import-untyped]  # noqa: E402
+from django.test import AsyncClient, Client  # type: ignore[import-untyped]  # noqa: E402
+from django.urls import path  # type: ignore[import-untyped]  # noqa: E402
+
+from chattz_oauth_async import ConfigurationError  # noqa: E402
+from chattz_oauth_async.integrations import django as chattz  # noqa: E402
+from chattz_oauth_async.integrations.django import LoginResult  # noqa: E402
+from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
+from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+
+User = get_user_model()
+RESULTS: list[LoginResult] = []
+TOKEN = re.compile(r"name=csrfmiddlewaretoken value=([\w-]+)>")
+
+
+def page(user: Any, chattz_ids: list[int], request: HttpRequest, logout: str) -> HttpResponse:
+    """The logged-in page: who, their Chattz ids, a logout form with its CSRF token."""
+    if not user.is_authenticated:
+        return HttpResponse("Not logged in", status=401)
+    return HttpResponse(
+        f"<h1>Hello, {escape(user.get_full_name() or user.username)}</h1>"
+        f"<p id=user>{user.pk}</p><p id=chattz>{chattz_ids}</p>"
+        f"<form method=post action={logout}>"
+        f"<input type=hidden name=csrfmiddlewaretoken value={get_token(request)}>"
+        "<button>Log out</button></form>"
+    )
+
+
+def me(request: HttpRequest) -> HttpResponse:
+    """The sync logged-in page."""
+    user = request.user
+    ids = list(user.chattz_accounts.values_list("chattz_id", flat=True)) if user.pk else []
+    return page(user, sorted(ids), request, "/logout")
+
+
+async def ame(request: HttpRequest) -> HttpResponse:
+    """The async logged-in page."""
+    user = await request.auser()
+    ids = [a.chattz_id async for a in user.chattz_accounts.all()] if user.pk else []
+    return page(user, sorted(ids), request, "/async/logout")
+
+
+def visit(request: HttpRequest) -> HttpResponse:
+    """A page that starts an anonymous session (so its key can be seen to change at login)."""
+    request.session["visited"] = True
+    return HttpResponse("hello")
+
+
+def hook(request: HttpRequest, result: LoginResult) -> HttpResponse:
+    """An app's own on_success."""
+    RESULTS.append(result)
+    return HttpResponse("hooked")
+
+
+urlpatterns = [
+    path("visit", visit),
+    path("me", me),
+    path("chattz/login/", chattz.login_view),
+    path("chattz/callback/", chattz.callback_view),
+    path("logout", chattz.logout_view),
+    path("hook/chattz/callback/", chattz.callback_view, {"on_success": hook}),
+    path("async/me", ame),
+    path("async/chattz/login/", chattz.async_login_view),
+    path("async/chattz/callback/", chattz.async_callback_view),
+    path("async/logout", chattz.async_logout_view),
+]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """asyncio only: Django's async views and ORM bridge (asgiref) run on asyncio."""
+    return "asyncio"
+
+
+def use_callback(fake: FakeChattz, settings: Any, callback: str) -> None:
+    """Register a client whose redirect URI is ``callback`` on testserver, and configure it."""
+    client = fake.add_client("django-app", "django-secret", f"https://testserver{callback}")
+    settings.CHATTZ_CLIENT_ID = client.client_id
+    settings.CHATTZ_CLIENT_SECRET = client.client_secret
+    settings.CHATTZ_REDIRECT_URI = client.redirect_uri
+
+
+@pytest.fixture
+def fake(settings: Any) -> Iterator[FakeChattz]:
+    """The fake on loopback; the site on a migrated database with auth, sessions and CSRF."""
+    RESULTS.clear()
+    provider = FakeChattz()
+    with django_setup.database(), provider.serve() as server:
+        settings.ROOT_URLCONF = __name__
+        settings.MIDDLEWARE = django_setup.ACCOUNT_MIDDLEWARE
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+        settings.LOGIN_REDIRECT_URL = "/me"
+        settings.CHATTZ_BASE_URL = server.base_url
+        use_callback(provider, settings, "/chattz/callback/")
+        yield provider
+
+
+def path_of(url: str) -> str:
+    """The path and query of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def callback_for(fake: FakeChattz, client: Client, login: str) -> str:
+    """Start a login at ``login``, Allow it: the app's callback path and query."""
+    return path_of(fake.authorize(client.get(login)["Location"]))
+
+
+def session_key(client: Client | AsyncClient) -> str | None:
+    """The browser's session cookie, or None."""
+    morsel = client.cookies.get("sessionid")
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def token_on(response: Any) -> str:
+    """The CSRF token of the page's logout form."""
+    found = TOKEN.search(response.content.decode())
+    assert found is not None, response.content
+    return found.group(1)
+
+
+def usernames() -> list[str]:
+    """Every local user's username, oldest first."""
+    return list(User.objects.order_by("pk").values_list("username", flat=True))
+
+
+# --- sync views (Client: Django's WSGI handler) ---------------------------------------
+
+
+def test_login_logged_in_page_and_logout(fake: FakeChattz) -> None:
+    """Login through the fake: a new session key, the user's page; POST logout with CSRF."""
+    client = Client(enforce_csrf_checks=True)
+    client.get("/visit")
+    anonymous = session_key(client)
+    hello = fake.login(client, "/chattz/login/", next="/me")
+    signed_in = session_key(client)
+    token = token_on(hello)
+    no_token = client.post("/logout")
+    by_get = client.get("/logout")
+    out = client.post("/logout", {"csrfmiddlewaretoken": token})
+    after = client.get("/me")
+    assert (200, True, "[123]", ["johndoe"]) == (
+        hello.status_code,
+        "Hello, John Doe" in hello.content.decode(),
+        re.search(r"id=chattz>(.*?)<", hello.content.decode()).group(1),  # type: ignore[union-attr]
+        usernames(),
+    )
+    assert (True, False, 403, 405, 303, "/", 401) == (
+        anonymous != signed_in,
+        Session.objects.filter(session_key=anonymous).exists(),
+        no_token.status_code,
+        by_get.status_code,
+        out.status_code,
+        out["Location"],
+        after.status_code,
+    )
+
+
+def test_callback_redirects_to_next_or_login_redirect_url(fake: FakeChattz, settings: Any) -> None:
+    """A 303 to next when given, else to LOGIN_REDIRECT_URL; the login cookie is cleared."""
+    client = Client()
+    with_next = client.get(callback_for(fake, client, "/chattz/login/?next=/x"))
+    plain = client.get(callback_for(fake, client, "/chattz/login/"))
+    settings.LOGOUT_REDIRECT_URL = "/bye"
+    out = client.post("/logout")
+    assert (303, "/x", 303, "/me", "/bye") == (
+        with_next.status_code,
+        with_next["Location"],
+        plain.status_code,
+        plain["Location"],
+        out["Location"],
+    )
+    assert [] == [n for n, m in client.cookies.items() if "chattz_login_" in n and m.value]
+
+
+def test_login_while_signed_in_links_the_chattz_account(fake: FakeChattz) -> None:
+    """A local user already signed in: the Chattz account is linked to them, not a new user."""
+    local = User.objects.create_user("alice", first_name="Alice")
+    client = Client()
+    client.force_login(local)
+    hello = fake.login(client, "/chattz/login/", next="/me")
+    assert (f"<p id=user>{local.pk}</p>", ["alice"], "Hello, Alice") == (
+        re.search(r"<p id=user>\d+</p>", hello.content.decode()).group(0),  # type: ignore[union-attr]
+        usernames(),
+        re.search(r"Hello, \w+", hello.content.decode()).group(0),  # type: ignore[union-attr]
+    )
+
+
+def test_chattz_account_linked_to_someone_else_is_a_409(fake: FakeChattz) -> None:
+    """Bob signed in, John's Chattz account linked to John: 409, Bob stays Bob."""
+    fake.login(Client(), "/chattz/login/")
+    bob = User.objects.create_user("bob")
+    client = Client()
+    client.force_login(bob)
+    refused = fake.login(client, "/chattz/login/", next="/me")
+    assert (409, True, str(bob.pk)) == (
+        refused.status_code,
+        "already linked" in refused.content.decode(),
+        client.session["_auth_user_id"],
+    )
+
+
+def test_signups_closed_is_a_403_and_creates_nothing(fake: FakeChattz, settings: Any) -> None:
+    """CHATTZ_SIGNUPS = False: an unknown Chattz user gets the 403 page."""
+    settings.CHATTZ_SIGNUPS = False
+    refused = fake.login(Client(), "/chattz/login/")
+    assert (403, True, []) == (
+        refused.status_code,
+        "Sign-ups are closed" in refused.content.decode(),
+        usernames(),
+    )
+
+
+def test_database_failure_is_a_503_and_writes_nothing(fake: FakeChattz) -> None:
+    """The link's INSERT fails: the 503 page, no user, not logged in; the next login works."""
+
+    def fail(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.lstrip().upper().startswith("INSERT") and "chattzaccount" in sql.lower():
+            raise OperationalError("disk full (test)")
+        return execute(sql, params, many, context)
+
+    client = Client()
+    with connections["default"].execute_wrapper(fail):
+        failed = fake.login(client, "/chattz/login/")
+    assert (503, [], 401) == (failed.status_code, usernames(), client.get("/me").status_code)
+    assert 200 == fake.login(client, "/chattz/login/", next="/me").status_code
+
+
+def test_inactive_user_is_refused(fake: FakeChattz) -> None:
+    """A deactivated local user cannot sign in through Chattz: 403, not logged in."""
+    fake.login(Client(), "/chattz/login/")
+    User.objects.update(is_active=False)
+    client = Client()
+    refused = fake.login(client, "/chattz/login/")
+    assert (403, "Account disabled", 401) == (
+        refused.status_code,
+        "Account disabled" if "Account disabled" in refused.content.decode() else "",
+        client.get("/me").status_code,
+    )
+
+
+def test_odd_profile_still_logs_in(fake: FakeChattz) -> None:
+    """Overlong, NUL and surrogate fields and an http avatar: the login goes through."""
+    odd = fake.add_user(
+        id=77,
+        username="ev\x00il" + "x" * 300,
+        email="x@y",
+        first_name="Jo\ud800e",
+        last_name="L" * 999,
+        avatar="http://evil.example/a.png",
+    )
+    hello = fake.login(Client(), "/chattz/login/", user=odd, next="/me")
+    link = ChattzAccount.objects.get()
+    assert (200, 150, None, None, "Joe") == (
+        hello.status_code,
+        len(link.username),
+        link.avatar,
+        link.email,
+        link.first_name,
+    )
+
+
+def test_on_success_keeps_the_hook_and_signs_no_one_in(fake: FakeChattz, settings: Any) -> None:
+    """With an on_success the app's hook runs (signed_in None) and no user is made."""
+    use_callback(fake, settings, "/hook/chattz/callback/")
+    answer = fake.login(Client(), "/chattz/login/")
+    [result] = RESULTS
+    assert ("hooked", None, []) == (answer.content.decode(), result.signed_in, usernames())
+
+
+def test_missing_auth_middleware_fails_before_the_code_is_used(
+    fake: FakeChattz, settings: Any
+) -> None:
+    """No AuthenticationMiddleware: ConfigurationError, no code exchanged."""
+    settings.MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware"]
+    client = Client(raise_request_exception=True)
+    callback = callback_for(fake, client, "/chattz/login/")
+    with pytest.raises(ConfigurationError, match="AuthenticationMiddleware"):
+        client.get(callback)
+    assert 0 == sum(1 for r in fake.requests if r.path == "/oauth/token")
+
+
+# --- async views (AsyncClient: Django's ASGI handler; and under WSGI) -------------------
+
+
+@pytest.mark.anyio
+async def test_async_login_logged_in_page_and_logout(fake: FakeChattz, settings: Any) -> None:
+    """The async views: login (new session key), the page, POST logout with CSRF, logged out."""
+    use_callback(fake, settings, "/async/chattz/callback/")
+    client = AsyncClient(enforce_csrf_checks=True)
+    try:
+        await client.get("/visit")
+        anonymous = session_key(client)
+        login = await client.get("/async/chattz/login/?next=/async/me")
+        back = await client.get(path_of(fake.authorize(login["Location"])))
+        hello = await client.get("/async/me")
+        no_token = await client.post("/async/logout")
+        out = await client.post("/async/logout", {"csrfmiddlewaretoken": token_on(hello)})
+        after = await client.get("/async/me")
+        old_session = await Session.objects.filter(session_key=anonymous).aexists()
+    finally:
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+    assert (303, "/async/me", 200, True, True, False) == (
+        back.status_code,
+        back["Location"],
+        hello.status_code,
+        "Hello, John Doe" in hello.content.decode(),
+        anonymous != session_key(client),
+        old_session,
+    )
+    assert (403, 303, 401, ["johndoe"]) == (
+        no_token.status_code,
+        out.status_code,
+        after.status_code,
+        await sync_to_async(usernames)(),
+    )
+
+
+@pytest.mark.anyio
+async def test_async_refusals_give_their_pages(fake: FakeChattz, settings: Any) -> None:
+    """The async callback: linked elsewhere is 409, sign-ups closed 403."""
+    use_callback(fake, settings, "/async/chattz/callback/")
+
+    async def login(client: AsyncClient, user: Any = None) -> Any:
+        start = await client.get("/async/chattz/login/")
+        return await client.get(path_of(fake.authorize(start["Location"], user=user)))
+
+    try:
+        await login(AsyncClient())
+        bob = await User.objects.acreate(username="bob")
+        client = AsyncClient()
+        await client.aforce_login(bob)
+        linked_elsewhere = await login(client)
+        settings.CHATTZ_SIGNUPS = False
+        closed = await login(AsyncClient(), fake.add_user(id=5, username="new"))
+    finally:
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+    assert (409, 403) == (linked_elsewhere.status_code, closed.status_code)
+
+
+def test_async_views_under_wsgi(fake: FakeChattz, settings: Any) -> None:
+    """The async views behind the sync Client (a loop per request): login, page, logout."""
+    use_callback(fake, settings, "/async/chattz/callback/")
+    client = Client()
+    hello = fake.login(client, "/async/chattz/login/", next="/async/me")
+    out = client.post("/async/logout")
+    assert (200, True, 303, 401) == (
+        hello.status_code,
+        "Hello, John Doe" in hello.content.decode(),
+        out.status_code,
+        client.get("/async/me").status_code,
+    )
