@@ -36,7 +36,13 @@ import pytest
 import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
 from tests import served
-from tests.test_testing_examples import DJANGO, FASTAPI, FLASK
+from tests.test_testing_examples import (
+    DJANGO,
+    FASTAPI,
+    FASTAPI_ACCOUNTS,
+    FLASK,
+    FLASK_ACCOUNTS,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -58,6 +64,8 @@ TESTED = {
     "testing-fastapi",
     "testing-flask",
     "testing-django",
+    "testing-fastapi-accounts",
+    "testing-flask-accounts",
     "fastapi-overrides",
     "sessions-loops",
 }
@@ -494,7 +502,13 @@ def test_docs_fastapi_overrides_example_passes(pytester: pytest.Pytester) -> Non
 
 @pytest.mark.parametrize(
     ("name", "example"),
-    [("testing-fastapi", FASTAPI), ("testing-flask", FLASK), ("testing-django", DJANGO)],
+    [
+        ("testing-fastapi", FASTAPI),
+        ("testing-flask", FLASK),
+        ("testing-django", DJANGO),
+        ("testing-fastapi-accounts", FASTAPI_ACCOUNTS),
+        ("testing-flask-accounts", FLASK_ACCOUNTS),
+    ],
 )
 def test_testing_page_shows_the_examples_the_suite_runs(name: str, example: str) -> None:
     """The Testing page's complete tests are tests/test_testing_examples.py's, verbatim."""

@@ -149,10 +149,151 @@ def test_login(fake_chattz, chattz_env):
 """
 
 
+FASTAPI_ACCOUNTS = """\
+import html
+import secrets
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.testclient import TestClient
+from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from chattz_oauth_async import AsyncChattzOAuth
+from chattz_oauth_async.accounts import Account, AsyncAccounts
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+from chattz_oauth_async.integrations.starlette import ChattzLogin
+
+
+def create_app(database_url: str) -> FastAPI:
+    engine = create_async_engine(database_url)
+    store = AsyncSQLAlchemyStore(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await store.create_tables()
+        async with AsyncChattzOAuth.from_env() as chattz:
+            app.state.chattz = chattz
+            yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+    app.add_middleware(SessionMiddleware, secret_key=secrets.token_hex(32))
+    login = ChattzLogin(secret_key=secrets.token_bytes(32), accounts=AsyncAccounts(store))
+    app.include_router(login.router())  # GET /login, GET /callback, POST /logout
+
+    @app.get("/account", response_class=HTMLResponse)
+    async def account_page(account: Annotated[Account, Depends(login.require_account)]):
+        return (
+            f"<h1>Hello, {html.escape(account.profile.display_name)}</h1>"
+            '<form method="post" action="/logout"><button>Log out</button></form>'
+        )
+
+    return app
+
+
+def test_login_account_page_logout(fake_chattz, chattz_env, tmp_path):
+    alice = fake_chattz.add_user(id=2, username="alice", first_name="Alice")
+    app = create_app(f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    with TestClient(app, base_url="https://testserver") as client:
+        page = fake_chattz.login(client, "/login", user=alice, next="/account")
+        assert page.text.startswith("<h1>Hello, Alice</h1>")
+        fake_chattz.logout(client, from_page="/account")  # clicks "Log out"
+        response = client.get("/account", follow_redirects=False)
+    assert "/login?next=%2Faccount" == response.headers["location"]
+"""
+
+
+FLASK_ACCOUNTS = """\
+import html
+import secrets
+
+import flask
+import pytest
+from sqlalchemy import create_engine
+
+from chattz_oauth_async import ChattzOAuth, LoginRequest
+from chattz_oauth_async.accounts import Accounts
+from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
+
+COOKIE = "__Host-chattz_login"
+
+
+def create_app(engine) -> flask.Flask:
+    app = flask.Flask(__name__)
+    app.secret_key = secrets.token_bytes(32)  # in production: a fixed key from your settings
+    store = SQLAlchemyStore(engine)
+    store.create_tables()
+    accounts = Accounts(store)
+
+    @app.get("/login")
+    def login():
+        with ChattzOAuth.from_env() as chattz:
+            started = chattz.start_login()
+        response = flask.redirect(started.url)
+        response.set_cookie(COOKIE, started.seal(app.secret_key), secure=True, httponly=True)
+        return response
+
+    @app.get("/callback")
+    def callback():
+        started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), app.secret_key)
+        with ChattzOAuth.from_env() as chattz:
+            user = chattz.userinfo(chattz.complete_login(flask.request.url, started))
+        signed_in = accounts.sign_in(user, current_user_id=flask.session.get("user_id"))
+        flask.session.clear()  # a new session at login
+        flask.session["user_id"] = signed_in.user_id
+        flask.session["name"] = signed_in.account.profile.display_name
+        return flask.redirect("/account", code=303)
+
+    @app.get("/account")
+    def account():
+        if "user_id" not in flask.session:
+            return flask.redirect("/login", code=303)
+        return (
+            f"<h1>Hello, {html.escape(flask.session['name'])}</h1>"
+            '<form method="post" action="/logout"><button>Log out</button></form>'
+        )
+
+    @app.post("/logout")
+    def logout():
+        flask.session.clear()
+        return flask.redirect("/", code=303)
+
+    @app.get("/")
+    def home():
+        return "Signed in" if "user_id" in flask.session else "Signed out"
+
+    return app
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_login_account_page_logout(fake_chattz, chattz_env, engine):
+    client = create_app(engine).test_client()
+    page = fake_chattz.login(client, "/login")
+    assert page.text.startswith("<h1>Hello, John Doe</h1>")
+    response = fake_chattz.logout(client, from_page="/account")  # clicks "Log out"
+    assert ("Signed out", 303) == (response.text, client.get("/account").status_code)
+"""
+
+
 @pytest.mark.network
 @pytest.mark.parametrize(
     ("name", "example"),
-    [("test_fastapi_login", FASTAPI), ("test_flask_login", FLASK), ("test_django_login", DJANGO)],
+    [
+        ("test_fastapi_login", FASTAPI),
+        ("test_flask_login", FLASK),
+        ("test_django_login", DJANGO),
+        ("test_fastapi_accounts", FASTAPI_ACCOUNTS),
+        ("test_flask_accounts", FLASK_ACCOUNTS),
+    ],
 )
 def test_readme_testing_example_passes(pytester: pytest.Pytester, name: str, example: str) -> None:
     """Each "Testing your app" example passes as written, with no warnings."""
