@@ -71,6 +71,7 @@ RENAMES = {
     "AsyncEngine": "Engine",
     "AsyncConnection": "Connection",
     "async_create_all": "sync_create_all",
+    "create_async_engine": "create_engine",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.
 # Each must change something in at least one file, or the run fails.

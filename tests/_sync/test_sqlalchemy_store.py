@@ -1,0 +1,373 @@
+# GENERATED from tests/_async/test_sqlalchemy_store.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""SQLAlchemyStore on real databases: SQLite (a file in tmp_path) and PostgreSQL.
+
+Every test runs on both (the PostgreSQL ones are marked ``postgres``; see
+tests/postgres.py). SQLAlchemy's asyncio extension and aiosqlite run on asyncio
+only (aiosqlite hands results back through asyncio futures; trio refuses
+them), so this module's ``anyio_backend`` is asyncio alone. Written once for
+SQLAlchemyStore; scripts/gen_sync.py generates the same tests for
+SQLAlchemyStore (a sync engine, threads instead of threads) in tests/_sync/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine
+
+from chattz_oauth_async.accounts import (
+    Account,
+    AccountLinkedElsewhere,
+    AccountStoreError,
+    Accounts,
+    Outcome,
+    Profile,
+    SignupsClosed,
+)
+from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore, accounts, users
+from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, MAX_NAME
+from chattz_oauth_async.errors import ConfigurationError
+from chattz_oauth_async.models import ChattzUser
+from tests.helpers import sync_gather
+
+
+NOW = dt.datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=dt.UTC)
+JOHN = ChattzUser(id=5, username="john", email="john@example.com", first_name="John")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """asyncio only: SQLAlchemy's asyncio extension and aiosqlite do not run on trio."""
+    return "asyncio"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database: a SQLite file, or a new PostgreSQL database (psycopg 3)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'accounts.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test's database, disposed of afterwards."""
+    engine = create_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SQLAlchemyStore:
+    """The store, its tables created."""
+    store = SQLAlchemyStore(engine)
+    store.create_tables()
+    return store
+
+
+def rows(engine: Engine, table: Table) -> int:
+    """How many rows ``table`` holds."""
+    with engine.connect() as connection:
+        count: int = (
+            connection.execute(select(func.count()).select_from(table))
+        ).scalar_one()
+        return count
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    """(local users, linked accounts)."""
+    return rows(engine, users), rows(engine, accounts)
+
+
+def test_first_login_creates_one_user_and_one_link(store: SQLAlchemyStore) -> None:
+    """The first login writes a chattz_users row and its link; find reads the same account."""
+    signed_in = Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    expected = Account("1", Profile.from_user(JOHN), NOW, NOW)
+    assert (Outcome.CREATED, expected, expected, (1, 1)) == (
+        signed_in.outcome,
+        signed_in.account,
+        store.find(5),
+        counts(store.engine),
+    )
+
+
+def test_second_login_signs_in_and_refreshes_the_stored_profile(
+    store: SQLAlchemyStore,
+) -> None:
+    """A later login updates the row's profile and last login, and keeps linked_at."""
+    Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    later = NOW + dt.timedelta(hours=1)
+    renamed = ChattzUser(id=5, username="johnny", last_name="Doe", avatar="https://a.test/j.png")
+    signed_in = Accounts(store, clock=lambda: later).sign_in(renamed)
+    expected = Account("1", Profile.from_user(renamed), NOW, later)
+    assert (Outcome.SIGNED_IN, expected, (1, 1)) == (
+        signed_in.outcome,
+        store.find(5),
+        counts(store.engine),
+    )
+
+
+def test_signed_in_user_links_without_a_new_user(store: SQLAlchemyStore) -> None:
+    """Linking to the signed-in user writes the link only."""
+    signed_in = Accounts(store).sign_in(JOHN, current_user_id="42")
+    assert (Outcome.LINKED, "42", (0, 1)) == (
+        signed_in.outcome,
+        signed_in.user_id,
+        counts(store.engine),
+    )
+
+
+def test_link_to_someone_else_is_refused(store: SQLAlchemyStore) -> None:
+    """A Chattz account linked to user 42, completed by user 43: refused, the row unchanged."""
+    linked = Accounts(store, clock=lambda: NOW).sign_in(JOHN, current_user_id="42")
+    with pytest.raises(AccountLinkedElsewhere):
+        Accounts(store).sign_in(
+            ChattzUser(id=5, username="renamed"), current_user_id="43"
+        )
+    assert linked.account == store.find(5)
+
+
+class RacedStore(SQLAlchemyStore):
+    """Another worker links each Chattz id to user "winner" just after this store's find."""
+
+    def find(self, chattz_id: int) -> Account | None:
+        found = super().find(chattz_id)
+        if found is None:
+            super().link(Profile(chattz_id, "winner"), "winner", NOW)
+        return found
+
+
+def test_link_race_lost_is_refused(engine: Engine) -> None:
+    """Bob's link loses the unique key to another login's: AccountLinkedElsewhere."""
+    store = RacedStore(engine)
+    store.create_tables()
+    with pytest.raises(AccountLinkedElsewhere):
+        Accounts(store).sign_in(JOHN, current_user_id="bob")
+    found = store.find(5)
+    assert ("winner", (0, 1)) == (found and found.user_id, counts(engine))
+
+
+def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
+    """A create that loses the race rolls its new user back and signs in to the winner's link."""
+    store = RacedStore(engine)
+    store.create_tables()
+    signed_in = Accounts(store).sign_in(JOHN)
+    assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
+        signed_in.outcome,
+        signed_in.user_id,
+        counts(engine),
+    )
+
+
+def test_signups_closed_writes_nothing(store: SQLAlchemyStore) -> None:
+    """Sign-ups closed: SignupsClosed, and no row in either table."""
+    with pytest.raises(SignupsClosed):
+        Accounts(store, signups=False).sign_in(JOHN)
+    assert (0, 0) == counts(store.engine)
+
+
+def test_unlink_only_removes_the_owners_link(store: SQLAlchemyStore) -> None:
+    """unlink by another user leaves the link; by its owner removes it (the user stays)."""
+    accounts_ = Accounts(store)
+    accounts_.sign_in(JOHN)
+    results = [accounts_.unlink("2", 5), accounts_.unlink("1", 5)]
+    assert ([False, True], None, (1, 0)) == (
+        results,
+        accounts_.find(5),
+        counts(store.engine),
+    )
+
+
+def test_accounts_of_lists_links_oldest_first(store: SQLAlchemyStore) -> None:
+    """accounts_of gives one user's links in the order they were made."""
+    for offset, chattz_id in enumerate((9, 5, 7)):
+        clock = lambda offset=offset: NOW + dt.timedelta(seconds=offset)  # noqa: E731
+        user = ChattzUser(id=chattz_id, username=f"u{chattz_id}")
+        Accounts(store, clock=clock).sign_in(user, current_user_id="42")
+    Accounts(store).sign_in(ChattzUser(id=8, username="other"), current_user_id="43")
+    found = Accounts(store).accounts_of("42")
+    assert ([9, 5, 7], []) == (
+        [account.chattz_id for account in found],
+        Accounts(store).accounts_of("44"),
+    )
+
+
+def test_same_email_or_username_gets_an_account_of_its_own(
+    store: SQLAlchemyStore,
+) -> None:
+    """A Chattz user with an existing account's e-mail and username is a new local user."""
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN)
+    twin = accounts_.sign_in(ChattzUser(id=6, username="john", email="john@example.com"))
+    assert (Outcome.CREATED, "2", "1", (2, 2)) == (
+        twin.outcome,
+        twin.user_id,
+        first.user_id,
+        counts(store.engine),
+    )
+
+
+def test_concurrent_first_logins_make_one_account(store: SQLAlchemyStore) -> None:
+    """50 concurrent first logins of one Chattz user: one account, one user, all signed in to it."""
+    accounts_ = Accounts(store)
+    results = []
+
+    def login() -> None:
+        results.append(accounts_.sign_in(JOHN))
+
+    sync_gather([login] * 50)
+    outcomes = sorted(result.outcome.value for result in results)
+    stored = store.find(5)
+    assert (["created"] + ["signed_in"] * 49, {stored and stored.user_id}, (1, 1)) == (
+        outcomes,
+        {result.user_id for result in results},
+        counts(store.engine),
+    )
+
+
+def test_hostile_profile_is_stored_cleaned(store: SQLAlchemyStore) -> None:
+    """NUL, lone surrogates, overlong text and 4-byte characters: stored, read back equal."""
+    hostile = ChattzUser(
+        id=MAX_CHATTZ_ID,
+        username="😀" * 400,
+        email="x\x00@y.z",
+        first_name="\ud800A\x00B",
+        last_name="Robert'); DROP TABLE chattz_accounts;--",
+        avatar="javascript:alert(1)",
+    )
+    accounts_ = Accounts(store)
+    created = accounts_.sign_in(hostile)
+    again = accounts_.sign_in(hostile)
+    assert ("😀" * MAX_NAME, "AB", Outcome.SIGNED_IN, created.account.profile) == (
+        created.account.profile.username,
+        created.account.profile.first_name,
+        again.outcome,
+        (store.find(MAX_CHATTZ_ID) or created.account).profile,
+    )
+
+
+def test_create_user_hook_makes_the_users_row(store: SQLAlchemyStore) -> None:
+    """A create_user hook's id is the link's user id, written in the same transaction."""
+
+    def create_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+        connection.execute(insert(users).values(display_name="app user", created_at=now))
+        return f"app-{profile.chattz_id}"
+
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    signed_in = Accounts(hooked).sign_in(JOHN)
+    assert ("app-5", (1, 1)) == (signed_in.user_id, counts(store.engine))
+
+
+def test_create_user_hook_that_raises_leaves_nothing(store: SQLAlchemyStore) -> None:
+    """The hook inserts a user, then fails: AccountStoreError (cause kept), no row left."""
+
+    def create_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+        connection.execute(insert(users).values(display_name="half", created_at=now))
+        raise RuntimeError("the app's users table said no")
+
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    with pytest.raises(AccountStoreError) as caught:
+        Accounts(hooked).sign_in(JOHN)
+    assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), counts(store.engine))
+
+
+def test_create_user_hook_returning_no_id_leaves_nothing(
+    store: SQLAlchemyStore,
+) -> None:
+    """A hook returning something that is not a user id: ConfigurationError, rolled back."""
+
+    def create_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+        connection.execute(insert(users).values(display_name="half", created_at=now))
+        return None  # type: ignore[return-value]
+
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    with pytest.raises(ConfigurationError):
+        Accounts(hooked).sign_in(JOHN)
+    assert (0, 0) == counts(store.engine)
+
+
+def test_database_failing_mid_create_leaves_no_user(store: SQLAlchemyStore) -> None:
+    """chattz_accounts dropped: the user insert is rolled back with the failed link."""
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE chattz_accounts"))
+    with pytest.raises(AccountStoreError) as caught:
+        store.create(Profile.from_user(JOHN), NOW)
+    assert (True, 0) == (
+        isinstance(caught.value.__cause__, SQLAlchemyError),
+        rows(store.engine, users),
+    )
+
+
+def test_no_database_error_escapes_a_public_method(store: SQLAlchemyStore) -> None:
+    """With the tables gone, every public call raises AccountStoreError, the cause kept."""
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE chattz_accounts"))
+        connection.execute(text("DROP TABLE chattz_users"))
+    profile = Profile.from_user(JOHN)
+    accounts_ = Accounts(store)
+    calls: list[Callable[[], object]] = [
+        lambda: store.find(5),
+        lambda: store.create(profile, NOW),
+        lambda: store.link(profile, "42", NOW),
+        lambda: store.update(profile, NOW),
+        lambda: store.unlink(5, "42"),
+        lambda: store.accounts_of("42"),
+        lambda: accounts_.sign_in(JOHN),
+        lambda: accounts_.sign_in(JOHN, current_user_id="42"),
+        lambda: accounts_.find(5),
+        lambda: accounts_.unlink("42", 5),
+        lambda: accounts_.accounts_of("42"),
+    ]
+    causes = []
+    for call in calls:
+        with pytest.raises(AccountStoreError) as caught:
+            call()
+        causes.append(isinstance(caught.value.__cause__, SQLAlchemyError))
+    assert [True] * len(calls) == causes
+
+
+def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
+    """A database that cannot be opened: AccountStoreError from create_tables and sign_in."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
+    store = SQLAlchemyStore(engine)
+    threads = set(threading.enumerate())
+    try:
+        with pytest.raises(AccountStoreError):
+            store.create_tables()
+        with pytest.raises(AccountStoreError):
+            Accounts(store).sign_in(JOHN)
+    finally:
+        engine.dispose()
+        # aiosqlite's thread of a failed connect answers the event loop once more after
+        # the error (aiosqlite 0.22): let it, while the loop is still open.
+        for thread in set(threading.enumerate()) - threads:
+            thread.join(timeout=5)
+
+
+def test_reprs_and_errors_hide_the_database_password(closed_port: int) -> None:
+    """The store's and the accounts' reprs, and a failed connection's error, hide the password."""
+    url = f"postgresql+psycopg://app:s3cret-pw@127.0.0.1:{closed_port}/app"
+    engine = create_engine(url)
+    store = SQLAlchemyStore(engine)
+    try:
+        with pytest.raises(AccountStoreError) as caught:
+            store.find(5)
+        shown = repr(store) + repr(Accounts(store)) + str(caught.value) + repr(caught.value)
+    finally:
+        engine.dispose()
+    assert (False, True) == ("s3cret-pw" in shown, "app:***@127.0.0.1" in shown)
+
+
+def test_store_needs_an_engine() -> None:
+    """Anything but an engine of the right kind is a ConfigurationError."""
+    with pytest.raises(ConfigurationError):
+        SQLAlchemyStore("sqlite://")  # type: ignore[arg-type]
