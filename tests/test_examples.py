@@ -453,6 +453,7 @@ def django_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeChattz,
     monkeypatch.syspath_prepend(str(DJANGO_APP))
     fake = FakeChattz()
     with (
+        django_setup.database(),  # the accounts app's tables, on the tests' SQLite file
         fake.serve() as server,
         override_settings(
             ROOT_URLCONF="chattz_site.urls",
@@ -460,12 +461,15 @@ def django_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FakeChattz,
                 "django.middleware.security.SecurityMiddleware",
                 "django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
             ],
+            SESSION_ENGINE="django.contrib.sessions.backends.db",
+            LOGIN_REDIRECT_URL="/",
+            LOGOUT_REDIRECT_URL="/",
             CHATTZ_CLIENT_ID=fake.client.client_id,
             CHATTZ_CLIENT_SECRET=fake.client.client_secret,
             CHATTZ_REDIRECT_URI=fake.client.redirect_uri,
             CHATTZ_BASE_URL=server.base_url,
-            CHATTZ_ON_SUCCESS="chattz_site.views.logged_in",
             # The example's production cookies (Django's test client sends Secure ones over http).
             SESSION_COOKIE_SECURE=True,
             SESSION_COOKIE_NAME="__Host-sessionid",
@@ -548,6 +552,34 @@ def test_django_example_settings_pass_django_checks() -> None:
     assert (0, "System check identified no issues (0 silenced).") == (
         out.returncode,
         out.stdout.strip(),
+    )
+
+
+def test_django_example_migrates_its_sqlite_database(tmp_path: Path) -> None:
+    """`manage.py migrate` (what run.py does first) creates the accounts table as shipped."""
+    env = {
+        **os.environ,
+        "APP_SECRET_KEY": SECRET,
+        "APP_DATABASE": str(tmp_path / "db.sqlite3"),
+        "CHATTZ_CLIENT_ID": "id",
+        "CHATTZ_CLIENT_SECRET": "secret",
+        "CHATTZ_REDIRECT_URI": "https://app.example/callback",
+    }
+    runs = [
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=DJANGO_APP,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        for command in (["migrate", "--verbosity", "0"], ["showmigrations", "chattz_oauth_async"])
+    ]
+    assert ([0, 0], "chattz_oauth_async\n [X] 0001_initial") == (
+        [run.returncode for run in runs],
+        runs[1].stdout.strip(),
     )
 
 

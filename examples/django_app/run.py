@@ -8,6 +8,8 @@ APP_SECRET_KEY set; the redirect URI registered as http://127.0.0.1:8000/callbac
 Against the fake provider (no Chattz account needed)::
 
     python examples/django_app/run.py --fake     # then open http://127.0.0.1:8000/
+
+Either way it first creates or updates the SQLite database (``manage.py migrate``).
 """
 
 import os
@@ -29,6 +31,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_DEBUG", "1")  # plain http on this machine
     command = ["manage.py", "runserver", "127.0.0.1:8000", "--noreload"]
     if "--fake" not in sys.argv:
+        execute_from_command_line(["manage.py", "migrate", "--verbosity", "0"])
         execute_from_command_line(command)
         return
     fake = FakeChattz()  # its default client's redirect URI is http://127.0.0.1:8000/callback
@@ -41,6 +44,7 @@ def main() -> None:
         )
         os.environ.setdefault("APP_SECRET_KEY", secrets.token_urlsafe(32))
         print(f"fake Chattz at {server.base_url}; open http://127.0.0.1:8000/")
+        execute_from_command_line(["manage.py", "migrate", "--verbosity", "0"])
         execute_from_command_line(command)
 
 

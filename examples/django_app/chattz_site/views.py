@@ -1,12 +1,9 @@
-"""The example's pages, and the hook that logs the user in once Chattz said who they are."""
+"""The example's page: who is logged in (a Django user), or a "Log in with Chattz" link."""
 
 from html import escape
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from django.views.decorators.http import require_POST
-
-from chattz_oauth_async.integrations.django import LoginResult
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;"
@@ -27,42 +24,22 @@ def page(body: str, status: int = 200) -> HttpResponse:
     )
 
 
-def see_other(location: str) -> HttpResponse:
-    """A 303 redirect (the browser follows it with GET)."""
-    return HttpResponse(status=303, headers={"Location": location})
-
-
-def logged_in(request: HttpRequest, result: LoginResult) -> HttpResponse:
-    """CHATTZ_ON_SUCCESS: Chattz confirmed who the user is.
-
-    A real app would find or create its own user keyed on ``result.user.id``
-    (never on the e-mail) and call ``django.contrib.auth.login(request, user)``.
-    """
-    request.session.cycle_key()
-    request.session["chattz_user"] = {"id": result.user.id, "name": result.user.display_name}
-    return see_other(result.next_url or "/")
-
-
 def home(request: HttpRequest) -> HttpResponse:
-    """The user's page, or a "Log in with Chattz" link."""
-    user = request.session.get("chattz_user")
-    if user is None:
+    """The logged-in user's page with a logout form, or a "Log in with Chattz" link."""
+    user = request.user
+    if not user.is_authenticated:
         return page(
             "<h1>Welcome</h1><p class=muted>You are not logged in.</p>"
             '<p><a class=button id=login href="/login">Log in with Chattz</a></p>'
         )
+    # The Chattz accounts linked to this user (ChattzAccount rows, refreshed at each login).
+    linked = ", ".join(str(a.chattz_id) for a in user.chattz_accounts.order_by("linked_at"))
     token = escape(get_token(request))
     return page(
-        f"<h1 id=hello>Hello, {escape(str(user['name']))}</h1>"
-        f"<p class=muted>Your Chattz user id is {int(user['id'])}.</p>"
+        f"<h1 id=hello>Hello, {escape(user.get_full_name() or user.get_username())}</h1>"
+        f"<p class=muted>You are {escape(user.get_username())} here; "
+        f"your Chattz user id is {escape(linked)}.</p>"
         '<form method=post action="/logout">'
         f"<input type=hidden name=csrfmiddlewaretoken value={token}>"
         "<button id=logout>Log out</button></form>"
     )
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    """Forget the user."""
-    request.session.flush()
-    return see_other("/")
