@@ -1,36 +1,122 @@
-"""An aiohttp app with "Log in with Chattz", using the framework-free core directly.
+"""An aiohttp app with "Log in with Chattz" and accounts in SQLite, using the core directly.
 
 No framework helper is needed: ``start_login`` in /login, ``complete_login``
 in /callback, and the framework-neutral
 :mod:`chattz_oauth_async.integrations.cookies` for the sealed login cookie
 (one per login, so several tabs all complete; a callback whose state this
 browser never started finds no cookie and is refused; Secure with the
-``__Host-`` prefix except on plain-http loopback).
+``__Host-`` prefix except on plain-http loopback). The login's Chattz user is
+signed in to their account by
+:class:`~chattz_oauth_async.accounts.AsyncAccounts` over
+:class:`~chattz_oauth_async.accounts.sqlalchemy.AsyncSQLAlchemyStore`
+(aiohttp runs on asyncio, so aiosqlite works), and a new session cookie is
+written at every login.
+
+aiohttp has no session of its own: this app keeps the signed-in user in a
+small signed, expiring cookie (stdlib HMAC, below). ``aiohttp-session`` does
+the same with more options.
 
 Run::
 
-    pip install chattz_oauth_async aiohttp
+    pip install 'chattz_oauth_async[sqlalchemy]' aiohttp
     export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...
     export CHATTZ_REDIRECT_URI=http://127.0.0.1:8080/callback   # as registered
     export APP_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-    python examples/aiohttp_app.py       # then open http://127.0.0.1:8080/login
+    export DATABASE_URL=sqlite+aiosqlite:///accounts.db   # optional: a SQLAlchemy async URL
+    python examples/aiohttp_app.py       # then open http://127.0.0.1:8080/
 
-Tests build the app with ``create_app(chattz, secret_key)``.
+Without ``DATABASE_URL`` the accounts live in ``chattz_aiohttp_example.db`` in
+the system's temporary folder. Pages: ``/``, ``/account`` (sign-in required),
+``/login?next=...``, ``/callback``, ``POST /logout``.
+
+Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import html
+import json
 import os
+import secrets
+import tempfile
+import time
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError
+from chattz_oauth_async import (
+    AccountLinkedElsewhere,
+    AccountStoreError,
+    AsyncChattzOAuth,
+    ChattzOAuthError,
+    SignupsClosed,
+    safe_next_url,
+)
+from chattz_oauth_async.accounts import Account, AsyncAccounts
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+from chattz_oauth_async.errors import UnsafeRedirectError
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///" + str(
+    Path(tempfile.gettempdir()) / "chattz_aiohttp_example.db"
+)
+SESSION_MAX_AGE = 7 * 24 * 3600
+LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
+# The status of a refused sign-in; other login errors are 400.
+ACCOUNT_STATUS = {AccountLinkedElsewhere: 409, SignupsClosed: 403, AccountStoreError: 503}
 
 CHATTZ = web.AppKey("chattz", AsyncChattzOAuth)
 COOKIES = web.AppKey("cookies", LoginCookies)
+ACCOUNTS = web.AppKey("accounts", AsyncAccounts)
+SECRET = web.AppKey("secret", str)
+
+
+# --- a minimal signed session cookie (stdlib only) ----------------------------
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _mac(secret_key: str, payload: str) -> str:
+    # A key of its own, so a session cookie can never pass for a login cookie.
+    key = hashlib.sha256(b"aiohttp example session\x00" + secret_key.encode()).digest()
+    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+
+
+def sign_session(data: dict[str, Any], secret_key: str) -> str:
+    """Encode ``data`` (plus an expiry and a fresh id) into a signed cookie value."""
+    fresh = {**data, "sid": secrets.token_urlsafe(12), "exp": int(time.time()) + SESSION_MAX_AGE}
+    payload = _b64(json.dumps(fresh).encode())
+    return f"{payload}.{_mac(secret_key, payload)}"
+
+
+def read_session(value: str | None, secret_key: str) -> dict[str, Any]:
+    """Decode a cookie made by :func:`sign_session`; empty if absent, forged or expired."""
+    payload, _, mac = (value or "").partition(".")
+    if not payload or not mac.isascii() or not hmac.compare_digest(_mac(secret_key, payload), mac):
+        return {}
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    if not isinstance(data, dict) or not data.get("exp", 0) > time.time():
+        return {}
+    return data
+
+
+def session_cookie(request: web.Request) -> str:
+    """The session cookie's name: ``__Host-`` prefixed whenever it is Secure."""
+    return "__Host-session" if is_secure(request) else "session"
+
+
+def is_secure(request: web.Request) -> bool:
+    """Whether this request's cookies get Secure (the login cookies' rule)."""
+    return request.app[COOKIES].is_secure(str(request.url))
 
 
 def set_cookies(response: web.StreamResponse, cookies: Iterable[SetCookie]) -> None:
@@ -39,30 +125,124 @@ def set_cookies(response: web.StreamResponse, cookies: Iterable[SetCookie]) -> N
         response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
 
 
+def safe_target(value: str | None) -> str | None:
+    """``value`` if it is a same-origin path, else None (never followed)."""
+    try:
+        return safe_next_url(value)
+    except UnsafeRedirectError:
+        return None
+
+
+async def current_account(request: web.Request) -> Account | None:
+    """The account signed in on this request's session; None if nobody is or its link is gone."""
+    data = read_session(request.cookies.get(session_cookie(request)), request.app[SECRET])
+    user_id, chattz_id = data.get("user_id"), data.get("chattz_id")
+    if not isinstance(user_id, str) or type(chattz_id) is not int:
+        return None
+    account = await request.app[ACCOUNTS].find(chattz_id)
+    return account if account is not None and account.user_id == user_id else None
+
+
+# --- pages ----------------------------------------------------------------------
+
+
+def page(body: str, status: int = 200) -> web.Response:
+    """A small HTML page (``body`` must already be escaped)."""
+    return web.Response(
+        text=f"<!doctype html>\n<html lang=en><body><main>{body}</main></body></html>\n",
+        content_type="text/html",
+        status=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def home(request: web.Request) -> web.Response:
+    """GET /: who is signed in, or a login link."""
+    account = await current_account(request)
+    if account is None:
+        return page('<a id=login href="/login">Log in with Chattz</a>')
+    name = html.escape(account.profile.display_name)
+    return page(
+        f"<h1 id=hello>Hello, {name}</h1><p id=signed-in>Signed in as {name}</p>"
+        '<p><a href="/account">Your account</a></p>' + LOGOUT_FORM
+    )
+
+
+async def account_page(request: web.Request) -> web.Response:
+    """GET /account: sign-in required (a visitor goes to /login?next=/account)."""
+    account = await current_account(request)
+    if account is None:
+        target = safe_target(request.path_qs)
+        query = f"?{urlencode({'next': target})}" if target else ""
+        raise web.HTTPSeeOther(f"/login{query}")
+    profile = account.profile
+    return page(
+        f"<h1 id=account>{html.escape(profile.display_name)}</h1>"
+        f"<p>Account {html.escape(account.user_id)}, Chattz user "
+        f"{html.escape(profile.username)} (id {profile.chattz_id})</p>" + LOGOUT_FORM
+    )
+
+
 async def login(request: web.Request) -> web.Response:
     """GET /login: redirect to Chattz with the sealed login in a cookie."""
     cookies = request.app[COOKIES]
-    started = request.app[CHATTZ].start_login()
+    started = request.app[CHATTZ].start_login(safe_target(request.query.get("next")))
     response = web.Response(status=303, headers={"Location": started.url})
-    secure = cookies.is_secure(str(request.url))
-    set_cookies(response, cookies.start(started, request.cookies, secure=secure))
+    set_cookies(response, cookies.start(started, request.cookies, secure=is_secure(request)))
     return response
 
 
 async def callback(request: web.Request) -> web.Response:
-    """GET /callback: check the state against this browser's cookie, exchange the code."""
+    """GET /callback: check the state, exchange the code, sign the account in."""
     chattz, cookies = request.app[CHATTZ], request.app[COOKIES]
-    states, secure = request.query.getall("state", []), cookies.is_secure(str(request.url))
+    states, secure = request.query.getall("state", []), is_secure(request)
     try:
         started = cookies.read(states, request.cookies, secure=secure)
         token = await chattz.complete_login(request.query, started, max_age=cookies.max_age)
         user = await chattz.userinfo(token)
+        # Someone signed in (and still linked) links this Chattz account to themselves.
+        signed_in = await current_account(request)
+        current = signed_in.user_id if signed_in else None
+        account = (await request.app[ACCOUNTS].sign_in(user, current_user_id=current)).account
     except ChattzOAuthError as exc:
-        response = web.Response(status=400, text=f"Login failed: {type(exc).__name__}")
+        response = page(
+            f"<h1 id=error>Login failed</h1><p>{html.escape(type(exc).__name__)}</p>",
+            ACCOUNT_STATUS.get(type(exc), 400),
+        )
     else:
-        # A real app would now put user.id in its session and redirect.
-        response = web.Response(text=f"Hello, {html.escape(user.display_name)}!")
+        response = web.Response(status=303, headers={"Location": started.next_url or "/"})
+        # A new session at login: a new cookie value holding only the new ids.
+        value = sign_session(
+            {"user_id": account.user_id, "chattz_id": account.chattz_id}, request.app[SECRET]
+        )
+        response.set_cookie(
+            session_cookie(request),
+            value,
+            max_age=SESSION_MAX_AGE,
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
     set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
+    return response
+
+
+def same_origin(request: web.Request) -> bool:
+    """Whether this POST came from the site's own pages (Sec-Fetch-Site, else Origin)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+async def logout(request: web.Request) -> web.Response:
+    """POST /logout: forget the session (a cross-site POST is refused)."""
+    if not same_origin(request):
+        return web.Response(status=403, text="Cross-site logout refused.")
+    response = web.Response(status=303, headers={"Location": "/", "Cache-Control": "no-store"})
+    response.del_cookie(session_cookie(request), path="/", secure=is_secure(request))
     return response
 
 
@@ -71,14 +251,28 @@ def create_app(
     secret_key: str | None = None,
     *,
     secure_cookies: bool | None = None,
+    database_url: str | None = None,
 ) -> web.Application:
     """Build the app; with no ``chattz``, one is made from the environment at startup.
 
-    ``secure_cookies=False`` is only for tests over plain http to a non-loopback host.
+    ``secure_cookies=False`` is only for tests over plain http to a
+    non-loopback host. ``database_url`` (else ``DATABASE_URL``, else
+    :data:`DEFAULT_DATABASE_URL`) is a SQLAlchemy async URL; its tables are
+    created at startup when missing.
     """
     app = web.Application()
     key = secret_key or os.environ["APP_SECRET_KEY"]
+    app[SECRET] = key
     app[COOKIES] = LoginCookies(key, secure=secure_cookies)
+    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+    async def accounts(app: web.Application) -> AsyncIterator[None]:
+        engine = create_async_engine(url)
+        store = AsyncSQLAlchemyStore(engine)
+        await store.create_tables()
+        app[ACCOUNTS] = AsyncAccounts(store)
+        yield
+        await engine.dispose()
 
     async def session(app: web.Application) -> AsyncIterator[None]:
         if chattz is not None:
@@ -89,9 +283,12 @@ def create_app(
             app[CHATTZ] = own
             yield
 
-    app.cleanup_ctx.append(session)
+    app.cleanup_ctx.extend([accounts, session])
+    app.router.add_get("/", home)
+    app.router.add_get("/account", account_page)
     app.router.add_get("/login", login)
     app.router.add_get("/callback", callback)
+    app.router.add_post("/logout", logout)
     return app
 
 

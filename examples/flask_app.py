@@ -1,40 +1,85 @@
-"""A sync Flask app with "Log in with Chattz", on the sync client ``ChattzOAuth``.
+"""A sync Flask app with "Log in with Chattz" and accounts in SQLite, on the sync client.
 
 Same flow as the async apps: ``start_login`` at /login and ``complete_login``
 at /callback, with the sealed login in a per-login cookie from the
 framework-neutral :mod:`chattz_oauth_async.integrations.cookies` (Secure with
-the ``__Host-`` prefix except on plain-http loopback). The signed-in user goes
-in Flask's own signed session.
+the ``__Host-`` prefix except on plain-http loopback). The login's Chattz user
+is signed in to their account by the sync
+:class:`~chattz_oauth_async.accounts.Accounts` over
+:class:`~chattz_oauth_async.accounts.sqlalchemy.SQLAlchemyStore` (created at
+the first login, linked to the user already signed in), and Flask's signed
+session is cleared and rewritten with the account's ids.
 
 Run::
 
-    pip install chattz_oauth_async flask
+    pip install 'chattz_oauth_async[sqlalchemy]' flask
     export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...
     export CHATTZ_REDIRECT_URI=http://127.0.0.1:5000/callback   # as registered
     export APP_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+    export DATABASE_URL=sqlite:///accounts.db    # optional: a SQLAlchemy URL
     flask --app examples/flask_app.py run      # then open http://127.0.0.1:5000/
 
-Tests build the app with ``create_app(chattz, secret_key)``.
+Without ``DATABASE_URL`` the accounts live in ``chattz_flask_example.db`` in the
+system's temporary folder. Pages: ``/``, ``/account`` (sign-in required),
+``/login?next=...``, ``/callback``, ``POST /logout``.
+
+Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, Response, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
+from sqlalchemy import create_engine
 
-from chattz_oauth_async import ChattzOAuth, ChattzOAuthError, safe_next_url
+from chattz_oauth_async import (
+    AccountLinkedElsewhere,
+    AccountStoreError,
+    ChattzOAuth,
+    ChattzOAuthError,
+    SignupsClosed,
+    safe_next_url,
+)
+from chattz_oauth_async.accounts import Account, Accounts
+from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
+
+DEFAULT_DATABASE_URL = "sqlite:///" + str(Path(tempfile.gettempdir()) / "chattz_flask_example.db")
+LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
+# The status of a refused sign-in: the Chattz account is someone else's,
+# sign-ups are closed, the database failed. Other login errors are 400.
+ACCOUNT_STATUS = {AccountLinkedElsewhere: 409, SignupsClosed: 403, AccountStoreError: 503}
 
 
 def set_cookies(response: Response, cookies: Iterable[SetCookie]) -> None:
     """Copy the login cookies onto the response."""
     for cookie in cookies:
         response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
+
+
+def safe_target(value: str | None) -> str | None:
+    """``value`` if it is a same-origin path, else None (never followed)."""
+    try:
+        return safe_next_url(value)
+    except UnsafeRedirectError:
+        return None
+
+
+def same_origin() -> bool:
+    """Whether this POST came from the site's own pages (Sec-Fetch-Site, else Origin)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
 
 
 class SessionCookie(SecureCookieSessionInterface):
@@ -55,32 +100,67 @@ def create_app(
     secret_key: str | None = None,
     *,
     secure_cookies: bool | None = None,
+    database_url: str | None = None,
 ) -> Flask:
     """Build the app; with no ``chattz``, one is made from the environment.
 
-    ``secure_cookies=False`` is only for tests over plain http to a non-loopback host.
+    ``secure_cookies=False`` is only for tests over plain http to a
+    non-loopback host. ``database_url`` (else ``DATABASE_URL``, else
+    :data:`DEFAULT_DATABASE_URL`) is a SQLAlchemy URL; its tables are created
+    when missing.
     """
     app = Flask(__name__)
     app.secret_key = secret_key or os.environ["APP_SECRET_KEY"]
     cookies = LoginCookies(app.secret_key, secure=secure_cookies)
     client = chattz if chattz is not None else ChattzOAuth.from_env()
+    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    store = SQLAlchemyStore(create_engine(url))
+    store.create_tables()
+    accounts = Accounts(store)
+    app.extensions["chattz_accounts"] = accounts  # for views that unlink, and for tests
 
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = SessionCookie(cookies)
 
+    def current_account() -> Account | None:
+        """The account signed in on this session; None if nobody is, or its link is gone."""
+        user_id, chattz_id = session.get("user_id"), session.get("chattz_id")
+        if not isinstance(user_id, str) or type(chattz_id) is not int:
+            return None
+        account = accounts.find(chattz_id)
+        if account is None or account.user_id != user_id:
+            session.clear()  # unlinked meanwhile: signed out
+            return None
+        return account
+
     @app.get("/")
     def home() -> str:
-        if "user_id" not in session:
+        account = current_account()
+        if account is None:
             return '<a id=login href="/login">Log in with Chattz</a>'
-        return f"<h1 id=hello>Hello, {escape(session['name'])}</h1>"
+        name = escape(account.profile.display_name)
+        return (
+            f"<h1 id=hello>Hello, {name}</h1><p id=signed-in>Signed in as {name}</p>"
+            '<p><a href="/account">Your account</a></p>' + LOGOUT_FORM
+        )
+
+    @app.get("/account")
+    def account_page() -> Response | str:
+        account = current_account()
+        if account is None:
+            target = safe_target(request.full_path.rstrip("?"))
+            query = f"?{urlencode({'next': target})}" if target else ""
+            return redirect(f"/login{query}", code=303)
+        profile = account.profile
+        return (
+            f"<h1 id=account>{escape(profile.display_name)}</h1>"
+            f"<p>Account {escape(account.user_id)}, Chattz user {escape(profile.username)} "
+            f"(id {profile.chattz_id})</p>" + LOGOUT_FORM
+        )
 
     @app.get("/login")
     def login() -> Response:
-        try:
-            target = safe_next_url(request.args.get("next"))
-        except UnsafeRedirectError:
-            target = None
-        started = client.start_login(target)
+        started = client.start_login(safe_target(request.args.get("next")))
         response = redirect(started.url, code=303)
         secure = cookies.is_secure(request.url)
         set_cookies(response, cookies.start(started, request.cookies, secure=secure))
@@ -95,15 +175,26 @@ def create_app(
             pairs = request.args.items(multi=True)
             token = client.complete_login(pairs, started, max_age=cookies.max_age)
             user = client.userinfo(token)
+            # Someone signed in (and still linked) links this Chattz account to themselves.
+            signed_in = current_account()
+            current = signed_in.user_id if signed_in else session.get("user_id")
+            account = accounts.sign_in(user, current_user_id=current).account
         except ChattzOAuthError as exc:
             page = f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>"
-            response = Response(page, status=400)
+            response = Response(page, status=ACCOUNT_STATUS.get(type(exc), 400))
         else:
-            session.clear()
-            session.update(user_id=user.id, name=user.display_name)  # key accounts on the id
+            session.clear()  # a new session at login: nothing planted before it survives
+            session.update(user_id=account.user_id, chattz_id=account.chattz_id)
             response = redirect(started.next_url or "/", code=303)
         set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
         return response
+
+    @app.post("/logout")
+    def logout() -> Response:
+        if not same_origin():
+            return Response("Cross-site logout refused.", status=403)
+        session.clear()
+        return redirect("/", code=303)
 
     return app
 

@@ -265,62 +265,146 @@ def test_fastapi_example_runs_under_uvicorn(tmp_path: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def aiohttp_client(chattz: AsyncChattzOAuth) -> AsyncIterator[Any]:
+async def aiohttp_client(chattz: AsyncChattzOAuth, tmp_path: Path) -> AsyncIterator[Any]:
     """The aiohttp example app served on loopback, and aiohttp's test client for it."""
     # Imported here like the other frameworks' test clients in this file: aiohttp's
     # costs about 0.45 s (python -X importtime) and only these tests need it.
     from aiohttp.test_utils import TestClient, TestServer
 
-    app = load_example("aiohttp_app").create_app(chattz, SECRET)
+    app = load_example("aiohttp_app").create_app(chattz, SECRET, database_url=sqlite_url(tmp_path))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@ASYNCIO
+async def test_aiohttp_example_login_page_logout(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """Login lands on / "Signed in as John Doe"; the testing kit's logout signs out."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        before = await (await client.get("/")).text()
+        home = await fake.alogin(client, "/login")
+        hello = await home.text()
+        after = await fake.alogout(client, "/logout", from_page="/")
+        goodbye = await after.text()
+    assert (True, 200, True, 200, True) == (
+        "Log in with Chattz" in before,
+        home.status,
+        "Signed in as John Doe" in hello,
+        after.status,
+        "Log in with Chattz" in goodbye,
+    )
+
+
+@ASYNCIO
+async def test_aiohttp_example_account_page_needs_a_login(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """/account sends a visitor to /login?next=/account; the login comes back; same account."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        visitor = await client.get("/account", allow_redirects=False)
+        first = await (await fake.alogin(client, visitor.headers["Location"])).text()
+        await fake.alogout(client)
+        again = await (await fake.alogin(client, "/login", next="/account")).text()
+    # aiohttp writes the Location through yarl, which leaves "/" unescaped in a query.
+    assert (303, "/login?next=/account", True, True) == (
+        visitor.status,
+        visitor.headers["Location"],
+        "Account 1, Chattz user johndoe (id 123)" in first,
+        "Account 1, Chattz user johndoe (id 123)" in again,
+    )
+
+
+@ASYNCIO
+async def test_aiohttp_example_new_session_cookie_at_login(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """Each login writes a new session cookie value; a forged one signs nobody in."""
+    module = load_example("aiohttp_app")
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        first = client.session.cookie_jar.filter_cookies(client.make_url("/"))["session"].value
+        await fake.alogin(client, "/login")
+        second = client.session.cookie_jar.filter_cookies(client.make_url("/"))["session"].value
+        forged = module.sign_session({"user_id": "1", "chattz_id": 123}, "another-key-" * 3)
+        client.session.cookie_jar.clear()
+        client.session.cookie_jar.update_cookies({"session": forged})
+        stranger = await (await client.get("/")).text()
+    assert (True, {"1"}, True) == (
+        first != second,
+        {module.read_session(v, SECRET)["user_id"] for v in (first, second)},
+        "Log in with Chattz" in stranger,
+    )
+
+
+@ASYNCIO
+async def test_aiohttp_example_cross_site_logout_refused(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """A logout POST from another site is 403 and the user stays signed in; GET is 405."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        cross = await client.post("/logout", headers={"Sec-Fetch-Site": "cross-site"})
+        get = await client.get("/logout")
+        still = await (await client.get("/")).text()
+    assert (403, 405, True) == (cross.status, get.status, "Signed in as John Doe" in still)
+
+
+@ASYNCIO
 async def test_aiohttp_example_login_and_parallel_tabs(
-    fake: FakeChattz, chattz: AsyncChattzOAuth
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
 ) -> None:
     """Two logins started in one browser both complete; a foreign state is refused."""
-    async with aiohttp_client(chattz) as client:
-        first = await client.get("/login", allow_redirects=False)
-        second = await client.get("/login", allow_redirects=False)
+    async with aiohttp_client(chattz, tmp_path) as client:
+        first = await client.get("/login?next=/one", allow_redirects=False)
+        second = await client.get("/login?next=/two", allow_redirects=False)
         callbacks = [fake.authorize(r.headers["location"]) for r in (second, first)]
         answers = []
         for callback in callbacks:
-            response = await client.get(path_of(callback))
-            answers.append((response.status, await response.text()))
+            response = await client.get(path_of(callback), allow_redirects=False)
+            answers.append((response.status, response.headers["Location"]))
         forged = await client.get("/callback?code=abc&state=someone-elses")
-        assert [(200, "Hello, John Doe!")] * 2 == answers
+        assert [(303, "/two"), (303, "/one")] == answers
         assert 400 == forged.status
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@ASYNCIO
 async def test_aiohttp_example_denied_and_replayed(
-    fake: FakeChattz, chattz: AsyncChattzOAuth
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
 ) -> None:
     """Deny gives 400; replaying a used callback gives 400."""
-    async with aiohttp_client(chattz) as client:
+    async with aiohttp_client(chattz, tmp_path) as client:
         denied = await client.get("/login", allow_redirects=False)
         refusal = await client.get(
             path_of(fake.authorize(denied.headers["location"], approve=False))
         )
         login = await client.get("/login", allow_redirects=False)
         callback = path_of(fake.authorize(login.headers["location"]))
-        first, again = await client.get(callback), await client.get(callback)
-        assert (400, 200, 400) == (refusal.status, first.status, again.status)
+        first = await client.get(callback, allow_redirects=False)
+        again = await client.get(callback, allow_redirects=False)
+        assert (400, 303, 400) == (refusal.status, first.status, again.status)
 
 
 # --- Flask (sync) ------------------------------------------------------------------
 
 
 @pytest.fixture
-def flask_client(fake: FakeChattz) -> Any:
-    """Flask's test client for the example, on a sync session wired to the fake."""
+def flask_app(fake: FakeChattz, tmp_path: Path) -> Iterator[Any]:
+    """The Flask example on a sync session wired to the fake, accounts on SQLite."""
     chattz = fake.sync_session()
-    app = load_example("flask_app").create_app(chattz, SECRET)
-    with app.test_client() as client:
-        yield client
+    app = load_example("flask_app").create_app(
+        chattz, SECRET, database_url=sqlite_url(tmp_path, sync=True)
+    )
+    yield app
+    app.extensions["chattz_accounts"].store.engine.dispose()
     chattz.close()
+
+
+@pytest.fixture
+def flask_client(flask_app: Any) -> Iterator[Any]:
+    """Flask's test client for the example."""
+    with flask_app.test_client() as client:
+        yield client
 
 
 def test_flask_example_login_then_hello(fake: FakeChattz, flask_client: Any) -> None:
@@ -331,8 +415,68 @@ def test_flask_example_login_then_hello(fake: FakeChattz, flask_client: Any) -> 
     assert (303, "/account", True) == (
         back.status_code,
         back.headers["location"],
-        "Hello, John Doe" in home.text,
+        "Signed in as John Doe" in home.text,
     )
+
+
+def test_flask_example_login_page_logout(fake: FakeChattz, flask_client: Any) -> None:
+    """The testing kit's login, the logged-in page, then its logout from the page's form."""
+    home = fake.login(flask_client, "/login")
+    after = fake.logout(flask_client, "/logout", from_page="/")
+    assert (200, True, 200, True) == (
+        home.status_code,
+        "Signed in as John Doe" in home.text,
+        after.status_code,
+        "Log in with Chattz" in after.text,
+    )
+
+
+def test_flask_example_account_page_and_second_login(fake: FakeChattz, flask_client: Any) -> None:
+    """/account needs a login (next kept); a second login finds the same account."""
+    visitor = flask_client.get("/account")
+    first = fake.login(flask_client, visitor.headers["location"])
+    fake.logout(flask_client)
+    again = fake.login(flask_client, "/login", next="/account")
+    assert (303, "/login?next=%2Faccount", True, True) == (
+        visitor.status_code,
+        visitor.headers["location"],
+        "Account 1, Chattz user johndoe (id 123)" in first.text,
+        "Account 1, Chattz user johndoe (id 123)" in again.text,
+    )
+
+
+def test_flask_example_session_cleared_at_login(fake: FakeChattz, flask_client: Any) -> None:
+    """A value planted in the session before login is gone after it."""
+    with flask_client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    fake.login(flask_client, "/login")
+    with flask_client.session_transaction() as session:
+        after = dict(session)
+    assert {"user_id": "1", "chattz_id": 123} == after
+
+
+def test_flask_example_logout_get_and_cross_site(fake: FakeChattz, flask_client: Any) -> None:
+    """GET /logout is 405 and a cross-site POST 403; the user stays signed in."""
+    fake.login(flask_client, "/login")
+    get = flask_client.get("/logout")
+    cross = flask_client.post("/logout", headers={"Origin": "https://evil.example"})
+    assert (405, 403, True) == (
+        get.status_code,
+        cross.status_code,
+        "Signed in as John Doe" in flask_client.get("/").text,
+    )
+
+
+def test_flask_example_linked_elsewhere_is_409(
+    fake: FakeChattz, flask_app: Any, flask_client: Any
+) -> None:
+    """Signed in as one user, a Chattz account linked to another is refused with 409."""
+    fake.login(flask_client, "/login")  # Chattz 123 is user 1's
+    with flask_app.test_client() as other:
+        with other.session_transaction() as session:
+            session["user_id"] = "someone-else"  # the app's own sign-in, say
+        refused = fake.login(other, "/login")
+    assert (409, True) == (refused.status_code, "AccountLinkedElsewhere" in refused.text)
 
 
 def test_flask_example_forged_state_refused(fake: FakeChattz, flask_client: Any) -> None:
@@ -586,12 +730,16 @@ def test_django_example_migrates_its_sqlite_database(tmp_path: Path) -> None:
 # --- every cookie the examples set is __Host- when Secure on / --------------------------
 
 
-def test_flask_example_cookies_are_host_prefixed_over_https(fake: FakeChattz) -> None:
+def test_flask_example_cookies_are_host_prefixed_over_https(
+    fake: FakeChattz, tmp_path: Path
+) -> None:
     """Over https the Flask example's login and session cookies are Secure and __Host-."""
     chattz = fake.sync_session(redirect_uri="https://app.example/callback")
     fake.add_client("test-client", "test-secret", "https://app.example/callback")
     try:
-        app = load_example("flask_app").create_app(chattz, SECRET)
+        app = load_example("flask_app").create_app(
+            chattz, SECRET, database_url=sqlite_url(tmp_path, sync=True)
+        )
         with app.test_client() as client:
             base = "https://app.example"
             login = client.get(f"{base}/login")
