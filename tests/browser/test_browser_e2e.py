@@ -6,8 +6,9 @@ with its own settings) and the fake provider on ``http://127.0.0.1:PORT2``:
 two different sites, so the browser applies SameSite to the login cookie for
 real on the provider's redirect back. The tests log in (Allow, Deny, two tabs,
 a forged callback), see the logged-in page, and log out with the page's own
-button (the FastAPI example's account page, kept in SQLite, then sends the
-browser back to the login).
+button (both examples keep their accounts in SQLite, in a fresh temporary
+folder; the FastAPI example's account page then sends the browser back to
+the login).
 
 Needs Debian's chromium (``apt-get install chromium``; path overridable with
 CHATTZ_CHROMIUM) and the ``playwright`` package; never ``playwright install``.
@@ -165,28 +166,36 @@ def _accepts(port: int) -> bool:
 
 @contextmanager
 def _django_example(app_url: str, sock: socket.socket) -> Iterator[str]:
-    """The Django example project as shipped, under uvicorn in a subprocess."""
+    """The Django example project as shipped, under uvicorn in a subprocess.
+
+    Its accounts live in a SQLite file of a fresh temporary folder, migrated first.
+    """
     port = sock.getsockname()[1]
     sock.close()  # the subprocess binds it again (the port stays free in between)
-    env = {
-        **os.environ,
-        "APP_SECRET_KEY": APP_SECRET,
-        "DJANGO_DEBUG": "1",  # plain http on this machine
-        "DJANGO_ALLOWED_HOSTS": "localhost",
-    }
-    command = [sys.executable, "-m", "uvicorn", "chattz_site.asgi:application"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=EXAMPLES / "django_app", env=env)
-    try:
-        _wait_until(lambda: _accepts(port), lambda: process.poll() is None, "Django example")
-        yield "Back to the site"
-    finally:
-        process.terminate()
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "APP_SECRET_KEY": APP_SECRET,
+            "APP_DATABASE": str(Path(folder) / "db.sqlite3"),
+            "DJANGO_DEBUG": "1",  # plain http on this machine
+            "DJANGO_ALLOWED_HOSTS": "localhost",
+        }
+        project = EXAMPLES / "django_app"
+        migrate = [sys.executable, "manage.py", "migrate", "--verbosity", "0"]
+        subprocess.run(migrate, cwd=project, env=env, check=True, timeout=120)
+        command = [sys.executable, "-m", "uvicorn", "chattz_site.asgi:application"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        process = subprocess.Popen(command, cwd=project, env=env)
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+            _wait_until(lambda: _accepts(port), lambda: process.poll() is None, "Django example")
+            yield "Back to the site"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
 
 
 EXAMPLE_SERVERS = {"fastapi": _fastapi_example, "django": _django_example}
@@ -390,17 +399,28 @@ def test_browser_login_account_page_logout(sites: Sites, context: Any) -> None:
 
 
 @pytest.mark.parametrize("sites", ["django"], indirect=True)
-def test_browser_django_logout_posts_its_csrf_token(sites: Sites, context: Any) -> None:
-    """Log in to the Django example, click Log out (a form POST with its CSRF token): signed out."""
-    page, _ = _answer_consent(sites, context, "Allow")
+def test_browser_django_login_page_logout(sites: Sites, context: Any) -> None:
+    """Bob logs in to the Django example, sees his name, clicks Log out (POST, CSRF): signed out."""
+    bob = sites.fake.add_user(id=43, username="bob", first_name="Bob", last_name="Brown")
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/login")
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    page.evaluate(  # Bob is the one signed in at Chattz
+        "id => { document.querySelector('input[name=user]').value = id }", str(bob.id)
+    )
+    page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{sites.app_url}/")
-    hello = page.locator("#hello").inner_text()
+    signed_in = (page.locator("#hello").inner_text(), _django_session(context))
     with page.expect_response(lambda r: r.url.endswith("/logout")) as logout:
         page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{sites.app_url}/")
-    assert ("Hello, John Doe", 303, True, []) == (
-        hello,
+    assert (("Hello, Bob Brown", ["sessionid"]), 303, True, []) == (
+        signed_in,
         logout.value.status,
         page.get_by_text("Log in with Chattz").is_visible(),
-        [c["name"] for c in context.cookies() if c["name"] == "sessionid"],
+        _django_session(context),
     )
+
+
+def _django_session(ctx: Any) -> list[str]:
+    return [c["name"] for c in ctx.cookies() if c["name"] == "sessionid"]
