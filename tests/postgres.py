@@ -77,14 +77,23 @@ class PostgresServer:
         raise RuntimeError("PostgreSQL refuses to run as root and there is no postgres user")
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
-            [str(self.bin_dir / args[0]), *args[1:]],
-            check=True,
-            capture_output=True,
-            user=self.user,
-            cwd=self._root,
-            timeout=120,
-        )
+        """Run a PostgreSQL program; RuntimeError with its output and the server log if it fails."""
+        try:
+            subprocess.run(
+                [str(self.bin_dir / args[0]), *args[1:]],
+                check=True,
+                capture_output=True,
+                user=self.user,
+                cwd=self._root,
+                timeout=120,
+            )
+        except subprocess.CalledProcessError as exc:
+            log = self._root / "server.log"
+            output = (exc.stdout or b"") + (exc.stderr or b"")
+            if log.exists():
+                output += log.read_bytes()[-2000:]
+            message = f"{args[0]} failed ({exc.returncode}): {output.decode(errors='replace')}"
+            raise RuntimeError(message) from exc
 
     def start(self) -> PostgresServer:
         """initdb, then start the server and wait until it accepts connections."""
@@ -103,8 +112,9 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""
-        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        if self.data.exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self._root, ignore_errors=True)
 
     def url(self, database: str = "postgres", driver: str = "psycopg") -> str:
@@ -129,9 +139,9 @@ def running() -> Iterator[PostgresServer]:
         if in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    server = PostgresServer(found).start()
+    server = PostgresServer(found)
     try:
-        yield server
+        yield server.start()
     finally:
         server.stop()
 
