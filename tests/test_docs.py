@@ -61,6 +61,7 @@ TESTED = {
     "login-driver",
     "readme-fastapi",
     "readme-testing",
+    "readme-accounts",
     "testing-fastapi",
     "testing-flask",
     "testing-django",

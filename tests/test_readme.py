@@ -63,6 +63,26 @@ def test_readme_fastapi_example_logs_a_user_in(served_fake: FakeChattz) -> None:
     assert (303, 303, "/account") == (start.status_code, done.status_code, done.headers["location"])
 
 
+def test_readme_accounts_example_signs_the_user_in_and_out(
+    served_fake: FakeChattz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's accounts example as written: /account needs a login, which makes one account."""
+    from starlette.testclient import TestClient
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/app.db")
+    namespace: dict[str, Any] = {"__name__": "readme_accounts"}
+    exec(compile(marked_block("readme-accounts"), "README.md", "exec"), namespace)  # noqa: S102
+    with TestClient(namespace["app"], base_url="https://testserver") as browser:
+        visitor = browser.get("/account", follow_redirects=False)
+        first = served_fake.login(browser, "/login", next="/account").json()
+        browser.post("/logout", headers={"Origin": "https://testserver"})
+        signed_out = browser.get("/account", follow_redirects=False)
+        again = served_fake.login(browser, "/login", next="/account").json()
+    assert (303, "/login?next=%2Faccount") == (visitor.status_code, visitor.headers["location"])
+    assert {"user_id": "1", "name": "John Doe"} == first == again
+    assert 303 == signed_out.status_code
+
+
 def test_readme_testing_example_passes(pytester: pytest.Pytester) -> None:
     """The README's test of its FastAPI example passes as written, in a user's fresh pytest."""
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
