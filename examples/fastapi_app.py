@@ -2,7 +2,7 @@
 
 Run against Chattz::
 
-    pip install 'chattz_oauth_async[fastapi,sqlalchemy]' itsdangerous uvicorn
+    pip install 'chattz_oauth_async[fastapi,sqlalchemy]' uvicorn
     export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...
     export CHATTZ_REDIRECT_URI=http://127.0.0.1:8000/callback   # as registered
     export APP_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
