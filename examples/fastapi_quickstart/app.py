@@ -33,7 +33,7 @@ def create_app() -> FastAPI:
     secret_key = os.environ["APP_SECRET_KEY"]  # 32 random bytes or more
     app = FastAPI(lifespan=lifespan)
     app.add_middleware(
-        SessionMiddleware,  # pip install itsdangerous
+        SessionMiddleware,  # needs itsdangerous (in the [fastapi] extra)
         secret_key=secret_key,
         session_cookie="__Host-session",
         https_only=True,
