@@ -104,3 +104,4 @@ def bench(session: nox.Session) -> None:
             "--concurrency",
             "20",
         )
+        session.run("python", "benchmarks/stores.py", "--quick")

@@ -38,15 +38,19 @@ __all__ = [
     "AsyncLock",
     "SyncLock",
     "async_call_hook",
+    "async_create_all",
     "async_deadline",
     "async_raw_chunks",
     "async_request_timeouts",
+    "async_require_asyncio",
     "async_shielded",
     "async_sleep",
     "sync_call_hook",
+    "sync_create_all",
     "sync_deadline",
     "sync_raw_chunks",
     "sync_request_timeouts",
+    "sync_require_asyncio",
     "sync_shielded",
     "sync_sleep",
 ]
@@ -261,3 +265,21 @@ async def async_create_all(connection: Any, metadata: Any) -> None:
 def sync_create_all(connection: Any, metadata: Any) -> None:
     """``metadata.create_all`` on a SQLAlchemy ``Connection``."""
     metadata.create_all(connection)
+
+
+def async_require_asyncio(what: str) -> None:
+    """Refuse to run ``what`` outside asyncio (SQLAlchemy's asyncio extension needs it).
+
+    Raises:
+        ConfigurationError: The running async library is trio (or another).
+    """
+    library = current_async_library()
+    if library != "asyncio":
+        raise ConfigurationError(
+            f"{what} runs on asyncio only (SQLAlchemy's asyncio extension), not {library}: "
+            "on trio, use the sync store through anyio.to_thread.run_sync"
+        )
+
+
+def sync_require_asyncio(what: str) -> None:
+    """Nothing to check in the sync twin: it runs in any thread."""

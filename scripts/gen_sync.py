@@ -71,6 +71,7 @@ RENAMES = {
     "AsyncEngine": "Engine",
     "AsyncConnection": "Connection",
     "async_create_all": "sync_create_all",
+    "async_require_asyncio": "sync_require_asyncio",
     "create_async_engine": "create_engine",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .._synchronization import async_create_all
+from .._synchronization import async_create_all, async_require_asyncio
 from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
 from ..accounts.values import MAX_USER_ID, Account, Profile
 from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
@@ -29,6 +29,7 @@ CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
+    async_require_asyncio("AsyncSQLAlchemyStore")
     try:
         yield
     except SQLAlchemyError as exc:

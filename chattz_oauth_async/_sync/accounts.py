@@ -147,8 +147,7 @@ class Accounts:
                     check_link(account, current)
                     return SignIn(account, Outcome.SIGNED_IN)
                 continue
-            if step is Step.LINK:
-                assert current is not None
+            if step is Step.LINK and current is not None:  # plan() links only a signed-in user
                 account, made = self.store.link(profile, current, now)
                 outcome = Outcome.LINKED
             else:

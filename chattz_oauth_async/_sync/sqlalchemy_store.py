@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
 
-from .._synchronization import sync_create_all
+from .._synchronization import sync_create_all, sync_require_asyncio
 from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
 from ..accounts.values import MAX_USER_ID, Account, Profile
 from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
@@ -31,6 +31,7 @@ CreateUser = Callable[[Connection, Profile, dt.datetime], str]
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
+    sync_require_asyncio("SQLAlchemyStore")
     try:
         yield
     except SQLAlchemyError as exc:
