@@ -92,6 +92,13 @@ def safe_next_url(next_url: str | None) -> str | None:
     return next_url
 
 
+def _user_id_ok(value: object) -> bool:
+    """None, or a local user id as the accounts keep it: 1 to 64 printable characters."""
+    return value is None or (
+        isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
+    )
+
+
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -171,6 +178,12 @@ class LoginRequest:
         code_verifier: The PKCE verifier, or None when PKCE is off.
         next_url: Where to send the user after login (a safe relative path).
         created_at: When the login started (epoch seconds).
+        link_user_id: The local user who started this login to link a Chattz
+            account to themselves (``attrs.evolve(login, link_user_id=...)``
+            after ``start_login``, from a POST that passed your CSRF check), or
+            None for a plain login. Sealed with the rest: a login is a linking
+            one only if its own browser started it that way, so a forced
+            navigation to ``/login`` never links a stranger's Chattz account.
     """
 
     url: str
@@ -178,6 +191,7 @@ class LoginRequest:
     code_verifier: str | None
     next_url: str | None
     created_at: float
+    link_user_id: str | None = None
 
     def seal(self, secret_key: SecretKey) -> str:
         """Encode this login into a signed, cookie-safe string.
@@ -203,6 +217,7 @@ class LoginRequest:
             or not self.state
             or _finite(self.created_at) is None
             or not isinstance(self.code_verifier, (str, type(None)))
+            or not _user_id_ok(self.link_user_id)
         ):
             raise ConfigurationError("this LoginRequest cannot be sealed: a field is malformed")
         body: dict[str, Any] = {"s": self.state, "t": self.created_at}
@@ -210,6 +225,8 @@ class LoginRequest:
             body["v"] = self.code_verifier
         if self.next_url is not None:
             body["n"] = safe_next_url(self.next_url)
+        if self.link_user_id is not None:
+            body["u"] = self.link_user_id
         payload = _b64encode(json.dumps(body, separators=(",", ":")).encode())
         signed = f"{_VERSION}.{payload}"
         sealed = f"{signed}.{_b64encode(_sign(keys[0], signed))}"
@@ -263,7 +280,7 @@ class LoginRequest:
         if not isinstance(body, dict):
             raise LoginStateError("the login state is malformed")
         state, created_at = body.get("s"), body.get("t")
-        verifier, next_url = body.get("v"), body.get("n")
+        verifier, next_url, link_user_id = body.get("v"), body.get("n"), body.get("u")
         if (
             not isinstance(state, str)
             or not state
@@ -272,6 +289,7 @@ class LoginRequest:
             or not math.isfinite(created_at)
             or not isinstance(verifier, (str, type(None)))
             or not isinstance(next_url, (str, type(None)))
+            or not _user_id_ok(link_user_id)
         ):
             raise LoginStateError("the login state is malformed")
         login = cls(
@@ -280,6 +298,7 @@ class LoginRequest:
             code_verifier=verifier,
             next_url=next_url,
             created_at=float(created_at),
+            link_user_id=link_user_id,
         )
         login.check_age(max_age, now=now)
         return login
@@ -314,7 +333,8 @@ class LoginRequest:
     def __repr__(self) -> str:
         return (
             f"LoginRequest(next_url={self.next_url!r}, created_at={self.created_at!r}, "
-            f"pkce={self.code_verifier is not None}, state=<redacted>)"
+            f"pkce={self.code_verifier is not None}, link_user_id={self.link_user_id!r}, "
+            "state=<redacted>)"
         )
 
     __str__ = __repr__

@@ -552,3 +552,29 @@ def test_checklist_9_next_url_with_a_lone_surrogate_refused(target: str) -> None
     """A target that cannot be encoded (as os.environ or a bad decoder yields) is refused."""
     with pytest.raises(UnsafeRedirectError):
         safe_next_url(target)
+
+
+# --- The link intent ---------------------------------------------------------------
+
+
+def test_sealed_login_keeps_its_link_user_id() -> None:
+    """A linking login comes back as one, for the same user; a plain login links nobody."""
+    plain = make_login()
+    linking = attrs.evolve(plain, link_user_id="42")
+    back = [LoginRequest.unseal(x.seal(KEY), KEY, now=NOW) for x in (plain, linking)]
+    assert [None, "42"] == [login.link_user_id for login in back]
+    assert "link_user_id='42'" in repr(back[1])
+
+
+@pytest.mark.parametrize("user_id", ["", "x" * 65, "a\nb", 42])
+def test_link_user_id_that_is_not_a_user_id_is_not_sealed(user_id: Any) -> None:
+    """seal() refuses a link_user_id the accounts could not hold."""
+    with pytest.raises(ConfigurationError):
+        attrs.evolve(make_login(), link_user_id=user_id).seal(KEY)
+
+
+@pytest.mark.parametrize("user_id", ["", "x" * 65, 42, ["1"]])
+def test_forged_link_user_id_of_the_wrong_shape_is_refused(user_id: Any) -> None:
+    """Even with the key, a malformed link_user_id is a malformed login state."""
+    with pytest.raises(LoginStateError, match="malformed"):
+        LoginRequest.unseal(forge({"s": "st", "t": NOW, "u": user_id}), KEY, now=NOW)
