@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .._synchronization import async_create_all, async_require_asyncio
-from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
+from ..accounts.tables import accounts, metadata, users
 from ..accounts.values import MAX_USER_ID, Account, Profile
 from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
 
@@ -108,7 +108,7 @@ class AsyncSQLAlchemyStore:
     async def _find(self, connection: AsyncConnection, chattz_id: int) -> Account | None:
         query = select(accounts).where(accounts.c.chattz_id == chattz_id)
         row = (await connection.execute(query)).first()
-        return None if row is None else account_from_row(row._mapping)
+        return None if row is None else Account.from_columns(row._mapping)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new local user linked to ``profile``, or the link another login made first.
@@ -149,7 +149,7 @@ class AsyncSQLAlchemyStore:
     async def _insert(
         self, connection: AsyncConnection, profile: Profile, user_id: str, now: dt.datetime
     ) -> Account:
-        values = {**profile_columns(profile), "user_id": user_id}
+        values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": user_id}
         await connection.execute(
             insert(accounts).values(**values, linked_at=now, last_login_at=now)
         )
@@ -171,7 +171,7 @@ class AsyncSQLAlchemyStore:
                 await connection.execute(
                     update(accounts)
                     .where(accounts.c.chattz_id == profile.chattz_id)
-                    .values(**profile_columns(profile), last_login_at=now)
+                    .values(**profile.columns(), last_login_at=now)
                 )
                 return await self._find(connection, profile.chattz_id)
 
@@ -196,4 +196,4 @@ class AsyncSQLAlchemyStore:
         with _database_errors():
             async with self.engine.connect() as connection:
                 rows = (await connection.execute(query)).all()
-        return [account_from_row(row._mapping) for row in rows]
+        return [Account.from_columns(row._mapping) for row in rows]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
 
 from .._synchronization import sync_create_all, sync_require_asyncio
-from ..accounts.tables import account_from_row, accounts, metadata, profile_columns, users
+from ..accounts.tables import accounts, metadata, users
 from ..accounts.values import MAX_USER_ID, Account, Profile
 from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
 
@@ -110,7 +110,7 @@ class SQLAlchemyStore:
     def _find(self, connection: Connection, chattz_id: int) -> Account | None:
         query = select(accounts).where(accounts.c.chattz_id == chattz_id)
         row = (connection.execute(query)).first()
-        return None if row is None else account_from_row(row._mapping)
+        return None if row is None else Account.from_columns(row._mapping)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new local user linked to ``profile``, or the link another login made first.
@@ -151,7 +151,7 @@ class SQLAlchemyStore:
     def _insert(
         self, connection: Connection, profile: Profile, user_id: str, now: dt.datetime
     ) -> Account:
-        values = {**profile_columns(profile), "user_id": user_id}
+        values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": user_id}
         connection.execute(
             insert(accounts).values(**values, linked_at=now, last_login_at=now)
         )
@@ -173,7 +173,7 @@ class SQLAlchemyStore:
                 connection.execute(
                     update(accounts)
                     .where(accounts.c.chattz_id == profile.chattz_id)
-                    .values(**profile_columns(profile), last_login_at=now)
+                    .values(**profile.columns(), last_login_at=now)
                 )
                 return self._find(connection, profile.chattz_id)
 
@@ -198,4 +198,4 @@ class SQLAlchemyStore:
         with _database_errors():
             with self.engine.connect() as connection:
                 rows = (connection.execute(query)).all()
-        return [account_from_row(row._mapping) for row in rows]
+        return [Account.from_columns(row._mapping) for row in rows]

@@ -1,4 +1,4 @@
-"""The SQLAlchemy tables of the account store, and rows to :class:`Account` and back.
+"""The SQLAlchemy tables of the account store.
 
 ``chattz_accounts`` holds one row per linked Chattz account; its primary key
 is the Chattz id, so the database itself refuses a second link (two workers'
@@ -9,10 +9,6 @@ table the store creates users in, unless the app passes its own
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from typing import Any
-
 from ..integrations._web import missing_extra
 
 try:
@@ -20,9 +16,9 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__name__, "SQLAlchemy 2", "sqlalchemy") from exc
 
-from .values import MAX_AVATAR, MAX_EMAIL, MAX_NAME, MAX_USER_ID, Account, Profile
+from .values import MAX_AVATAR, MAX_EMAIL, MAX_NAME, MAX_USER_ID
 
-__all__ = ["account_from_row", "accounts", "metadata", "profile_columns", "users"]
+__all__ = ["accounts", "metadata", "users"]
 
 #: The tables' metadata: ``metadata.create_all(engine)``, or copy them into your migrations.
 metadata = MetaData()
@@ -50,38 +46,3 @@ accounts = Table(
     Column("linked_at", DateTime(timezone=True), nullable=False),
     Column("last_login_at", DateTime(timezone=True), nullable=False),
 )
-
-
-def profile_columns(profile: Profile) -> dict[str, Any]:
-    """The ``chattz_accounts`` columns that hold ``profile``."""
-    return {
-        "chattz_id": profile.chattz_id,
-        "username": profile.username,
-        "email": profile.email,
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "avatar": profile.avatar,
-    }
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite keeps no time zone: what was written was UTC.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def account_from_row(row: Mapping[Any, Any]) -> Account:
-    """The :class:`Account` of a ``chattz_accounts`` row (``row._mapping``)."""
-    profile = Profile(
-        row["chattz_id"],
-        row["username"],
-        email=row["email"],
-        first_name=row["first_name"],
-        last_name=row["last_name"],
-        avatar=row["avatar"],
-    )
-    return Account(
-        user_id=row["user_id"],
-        profile=profile,
-        linked_at=_utc(row["linked_at"]),
-        last_login_at=_utc(row["last_login_at"]),
-    )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import attrs
@@ -21,11 +22,13 @@ from ..errors import AccountError
 from ..models import ChattzUser
 
 __all__ = [
+    "ACCOUNT_COLUMNS",
     "MAX_AVATAR",
     "MAX_CHATTZ_ID",
     "MAX_EMAIL",
     "MAX_NAME",
     "MAX_USER_ID",
+    "PROFILE_COLUMNS",
     "Account",
     "Outcome",
     "Profile",
@@ -42,6 +45,10 @@ MAX_AVATAR: Final = 2048
 MAX_CHATTZ_ID: Final = 2**63 - 1
 #: Longest local user id (the app's primary key, as text).
 MAX_USER_ID: Final = 64
+#: The profile fields a store keeps, one column each (the Chattz id is the key).
+PROFILE_COLUMNS: Final = ("username", "email", "first_name", "last_name", "avatar")
+#: Every column of a stored link, as :meth:`Account.from_columns` reads them.
+ACCOUNT_COLUMNS: Final = ("chattz_id", "user_id", *PROFILE_COLUMNS, "linked_at", "last_login_at")
 
 
 def _clean(value: object, limit: int) -> str | None:
@@ -156,6 +163,10 @@ class Profile:
         name = " ".join(part for part in (self.first_name, self.last_name) if part)
         return name or self.username
 
+    def columns(self) -> dict[str, str | None]:
+        """The stored profile fields by column name (the Chattz id aside): what a store writes."""
+        return {name: getattr(self, name) for name in PROFILE_COLUMNS}
+
 
 @attrs.frozen
 class Account:
@@ -177,6 +188,25 @@ class Account:
     def chattz_id(self) -> int:
         """The Chattz user id of the link."""
         return self.profile.chattz_id
+
+    @classmethod
+    def from_columns(cls, row: Mapping[Any, Any]) -> Account:
+        """The account of a stored link: ``row`` maps each of :data:`ACCOUNT_COLUMNS` to its value.
+
+        A naive time is taken as UTC (SQLite, and Django with ``USE_TZ = False``, keep
+        no offset; what was written was UTC); an aware one is converted to UTC.
+        """
+        profile = Profile(row["chattz_id"], **{name: row[name] for name in PROFILE_COLUMNS})
+        return cls(
+            user_id=str(row["user_id"]),
+            profile=profile,
+            linked_at=_as_utc(row["linked_at"]),
+            last_login_at=_as_utc(row["last_login_at"]),
+        )
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Outcome(enum.Enum):

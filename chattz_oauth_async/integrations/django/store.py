@@ -23,7 +23,7 @@ from django.db import Error, IntegrityError, router, transaction  # type: ignore
 from django.utils import timezone  # type: ignore[import-untyped]
 
 from ...accounts.rules import local_username
-from ...accounts.values import MAX_NAME, Account, Profile
+from ...accounts.values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
 from ...errors import AccountError, AccountStoreError
 from .models import ChattzAccount
 
@@ -45,40 +45,12 @@ def _database_errors() -> Iterator[None]:
         raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # With USE_TZ = False Django reads back the naive UTC time that was written.
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
 def _stored_time(value: dt.datetime) -> dt.datetime:
     return value if settings.USE_TZ else timezone.make_naive(value, dt.UTC)
 
 
 def _account(row: Any) -> Account:
-    profile = Profile(
-        row.chattz_id,
-        row.username,
-        email=row.email,
-        first_name=row.first_name,
-        last_name=row.last_name,
-        avatar=row.avatar,
-    )
-    return Account(
-        user_id=str(row.user_id),
-        profile=profile,
-        linked_at=_utc(row.linked_at),
-        last_login_at=_utc(row.last_login_at),
-    )
-
-
-def _columns(profile: Profile) -> dict[str, Any]:
-    return {
-        "username": profile.username,
-        "email": profile.email,
-        "first_name": profile.first_name,
-        "last_name": profile.last_name,
-        "avatar": profile.avatar,
-    }
+    return Account.from_columns({name: getattr(row, name) for name in ACCOUNT_COLUMNS})
 
 
 class DjangoStore:
@@ -159,7 +131,7 @@ class DjangoStore:
             user_id=user_pk,
             linked_at=_stored_time(now),
             last_login_at=_stored_time(now),
-            **_columns(profile),
+            **profile.columns(),
         )
         return Account(user_id=str(row.user_id), profile=profile, linked_at=now, last_login_at=now)
 
@@ -219,7 +191,7 @@ class DjangoStore:
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
             links = self._links(alias).filter(chattz_id=profile.chattz_id)
-            if not links.update(last_login_at=_stored_time(now), **_columns(profile)):
+            if not links.update(last_login_at=_stored_time(now), **profile.columns()):
                 return None
             return _account(links.get())
 
