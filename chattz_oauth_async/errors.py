@@ -19,6 +19,7 @@ __all__ = [
     "InsecureTransportError",
     "InsufficientScopeError",
     "InvalidTokenError",
+    "LinkRefused",
     "LoginStateError",
     "OAuthError",
     "ProviderError",
@@ -214,6 +215,15 @@ class SignupsClosed(AccountError):
     def __init__(self, chattz_id: int) -> None:
         self.chattz_id = chattz_id
         super().__init__(f"Chattz user {chattz_id} has no account here and sign-ups are closed")
+
+
+class LinkRefused(AccountError):
+    """A login started to link a Chattz account finished for a user who is not signed in any more.
+
+    A linking login carries the local user who started it (``LoginRequest.link_user_id``); if
+    the session's user is someone else by the callback (signed out, or another user signed in
+    meanwhile), nothing is linked or signed in. Start linking again while signed in.
+    """
 
 
 class AccountStoreError(AccountError):

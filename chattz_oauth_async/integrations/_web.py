@@ -20,6 +20,7 @@ from ..errors import (
     AccountLinkedElsewhere,
     AuthorizationDenied,
     ChattzOAuthError,
+    LinkRefused,
     LoginStateError,
     OAuthError,
     ProviderError,
@@ -95,7 +96,8 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     parameters; anyone can forge such a URL, so it says nothing about the
     provider); 502 for a provider that refused the code, answered something
     unusable or could not be reached; 409 for a Chattz account linked to
-    another local user, 403 when sign-ups are closed, 503 when the account
+    another local user, 403 when sign-ups are closed or a linking login
+    finished for a user no longer signed in, 503 when the account
     database failed; 500 otherwise (a configuration error).
     The message never repeats provider-supplied text.
     """
@@ -123,6 +125,13 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             "Chattz account already linked",
             "This Chattz account is linked to another account here. Sign out and sign in "
             "with it, or unlink it from that account first.",
+        )
+    if isinstance(exc, LinkRefused):
+        return (
+            403,
+            "Linking not completed",
+            "This link was started for an account that is no longer signed in here. "
+            "Sign in, then link your Chattz account again from your account page.",
         )
     if isinstance(exc, SignupsClosed):
         return (
