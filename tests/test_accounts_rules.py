@@ -81,7 +81,8 @@ def named(username: str, chattz_id: int = 123) -> Profile:
     ("username", "local"),
     [
         ("john.doe", "john.doe"),
-        ("j_d+x@y-z", "j_d+x@y-z"),
+        ("j_d+x@y-z", "j_d+xy-z"),
+        ("ceo@victim.example", "ceovictim.example"),
         ("John Doe!", "JohnDoe"),
         ("Jöhn", "Jöhn"),
         ("ﬁnn", "finn"),

@@ -117,6 +117,11 @@ def test_username_that_cleans_to_nothing_becomes_chattz_id(sent: str) -> None:
         "jo\ud800@example.com",
         "john@.",
         "x" * MAX_EMAIL + "@example.com",
+        '"><svg/onload=alert(1)>@x.example',
+        "a'b@example.com",
+        '"john doe"@example.com',
+        "john@[127.0.0.1]",
+        "john<x>@example.com",
     ],
 )
 def test_email_that_is_not_an_address_is_dropped(sent: str) -> None:
@@ -155,17 +160,27 @@ def test_email_address_is_kept_as_sent(sent: str) -> None:
         "https://exämple.net/a.png",
         "https://chattz.net/" + "a" * MAX_AVATAR,
         "",
+        'https://x.example/a"><script>alert(1)</script>',
+        "https://x.example/a'onerror=alert(1)",
+        "https://x.example/a`b",
+        "https://x.example/a\\b",
+        "https://x.example/{a}|^",
     ],
 )
 def test_avatar_that_is_not_a_plain_https_url_is_dropped(sent: str) -> None:
-    """Non-https, javascript:, userinfo in the URL, bad ports, odd characters, overlong: dropped."""
+    """Non-https, javascript:, userinfo, bad ports, odd or markup characters, overlong: dropped."""
     profile = Profile.from_user(user(avatar=sent))
     assert (None, ("avatar",)) == (profile.avatar, profile.cleaned)
 
 
 @pytest.mark.parametrize(
     "sent",
-    ["https://chattz.net/a.png", "HTTPS://CDN.chattz.net:8443/a.png?s=64#x", "https://[::1]/"],
+    [
+        "https://chattz.net/a.png",
+        "HTTPS://CDN.chattz.net:8443/a.png?s=64#x",
+        "https://[::1]/",
+        "https://x.example/a.png?s=1&t=2;v=(3),4",
+    ],
 )
 def test_https_avatar_is_kept_as_sent(sent: str) -> None:
     """An https URL with a host and no user info is kept as sent."""
@@ -338,3 +353,27 @@ def storable_text(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return "\x00" not in text
+
+
+def test_stored_columns_are_read_back_cleaned() -> None:
+    """A row edited by hand (or by an older version) reads as a clean profile, not an error."""
+    row = {
+        "chattz_id": 7,
+        "user_id": 3,
+        "username": "alice  smith\x00",
+        "email": "not an address",
+        "first_name": "Alice",
+        "last_name": None,
+        "avatar": "http://x.example/a.png",
+        "linked_at": dt.datetime(2026, 1, 1),  # naive: written as UTC
+        "last_login_at": dt.datetime(2026, 1, 2, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    }
+    account = Account.from_columns(row)
+    expected = (
+        "3",
+        Profile(7, "alice smith", first_name="Alice"),
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 1, 22, tzinfo=dt.UTC),
+    )
+    assert expected == (account.user_id, account.profile, account.linked_at, account.last_login_at)
+    assert {"username", "email", "avatar"} == set(account.profile.cleaned)

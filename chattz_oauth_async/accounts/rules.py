@@ -29,8 +29,10 @@ from .values import Account, Profile
 
 __all__ = ["Step", "check_link", "local_username", "plan"]
 
-#: Characters Django's default username validator accepts.
-_USERNAME_OK: Final = re.compile(r"[^\w.@+-]")
+#: What is dropped from a Chattz username to make a local one: anything Django's default
+#: validator refuses, and "@", so a local username never looks like an e-mail address
+#: ("username or e-mail" login backends, and user models keyed on the e-mail).
+_USERNAME_OK: Final = re.compile(r"[^\w.+-]")
 
 
 class Step(enum.Enum):
@@ -78,7 +80,8 @@ def local_username(profile: Profile, attempt: int = 0, *, limit: int = 150) -> s
     """A local username for a new user: the ``attempt``-th candidate when earlier ones are taken.
 
     The Chattz username reduced to what Django's username validator accepts,
-    then ``-<chattz id>`` from the first retry, then ``-<chattz id>-<n>``: a local
+    less ``@`` (a local username never looks like an e-mail address); then
+    ``-<chattz id>`` from the first retry, then ``-<chattz id>-<n>``: a local
     user who already has the name keeps it, and the new account gets its own.
     Never longer than ``limit``: the name is cut to leave room for the suffix.
 

@@ -30,6 +30,9 @@ users = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("display_name", String(2 * MAX_NAME + 1), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # SQLite would otherwise give a deleted newest user's id to the next user, and with it
+    # any link left behind; PostgreSQL's sequences never reuse one.
+    sqlite_autoincrement=True,
 )
 
 #: One row per linked Chattz account; the primary key is the Chattz id.

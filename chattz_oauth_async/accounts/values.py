@@ -63,9 +63,18 @@ def _clean(value: object, limit: int) -> str | None:
     return text or None
 
 
+#: Characters no kept avatar holds: what RFC 3986 leaves out of URLs, and "'" (HTML
+#: markup and quoting; a page that forgets to escape gets no way out of its attribute).
+_NOT_IN_URL: Final = frozenset("\"'<>`\\{}|^")
+#: Characters no kept e-mail holds: markup and quoting, and what only a quoted local part has.
+_NOT_IN_EMAIL: Final = frozenset("\"'<>`\\()[],;:")
+
+
 def _email(value: object) -> str | None:
     """An address of the form ``local@domain``, as sent, or None: never trusted for linking."""
     if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
+        return None
+    if not _NOT_IN_EMAIL.isdisjoint(value):
         return None
     local, _, domain = value.partition("@")
     if not local or "." not in domain.strip("."):
@@ -78,6 +87,8 @@ def _email(value: object) -> str | None:
 def _avatar(value: object) -> str | None:
     """An ``https://`` URL with a host, as sent, or None (this library never fetches it)."""
     if not isinstance(value, str) or len(value) > MAX_AVATAR or not value.isascii():
+        return None
+    if not _NOT_IN_URL.isdisjoint(value):
         return None
     if any(not ch.isprintable() or ch.isspace() for ch in value):
         return None
@@ -147,15 +158,21 @@ class Profile:
         """
         if not isinstance(user, ChattzUser):
             raise AccountError("accounts are made from the ChattzUser of a completed login")
+        return cls._cleaned(user.id, {name: getattr(user, name) for name in PROFILE_COLUMNS})
+
+    @classmethod
+    def _cleaned(cls, chattz_id: int, fields: Mapping[str, object]) -> Profile:
+        # The one cleaning path: a login's userinfo, and a stored row read back (a row
+        # edited by hand, or written by an older version, must not lock its user out).
         values = {
-            "username": _clean(user.username, MAX_NAME) or f"chattz-{user.id}",
-            "email": _email(user.email),
-            "first_name": _clean(user.first_name, MAX_NAME),
-            "last_name": _clean(user.last_name, MAX_NAME),
-            "avatar": _avatar(user.avatar),
+            "username": _clean(fields["username"], MAX_NAME) or f"chattz-{chattz_id}",
+            "email": _email(fields["email"]),
+            "first_name": _clean(fields["first_name"], MAX_NAME),
+            "last_name": _clean(fields["last_name"], MAX_NAME),
+            "avatar": _avatar(fields["avatar"]),
         }
-        cleaned = tuple(name for name, value in values.items() if value != getattr(user, name))
-        return cls(user.id, cleaned=cleaned, **values)  # type: ignore[arg-type]
+        cleaned = tuple(name for name, value in values.items() if value != fields[name])
+        return cls(chattz_id, cleaned=cleaned, **values)  # type: ignore[arg-type]
 
     @property
     def display_name(self) -> str:
@@ -194,9 +211,10 @@ class Account:
         """The account of a stored link: ``row`` maps each of :data:`ACCOUNT_COLUMNS` to its value.
 
         A naive time is taken as UTC (SQLite, and Django with ``USE_TZ = False``, keep
-        no offset; what was written was UTC); an aware one is converted to UTC.
+        no offset; what was written was UTC); an aware one is converted to UTC. The
+        profile is cleaned as at a login, so a row edited by hand still reads.
         """
-        profile = Profile(row["chattz_id"], **{name: row[name] for name in PROFILE_COLUMNS})
+        profile = Profile._cleaned(row["chattz_id"], row)
         return cls(
             user_id=str(row["user_id"]),
             profile=profile,

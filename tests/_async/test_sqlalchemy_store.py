@@ -246,11 +246,12 @@ async def test_hostile_profile_is_stored_cleaned(store: AsyncSQLAlchemyStore) ->
     accounts_ = AsyncAccounts(store)
     created = await accounts_.sign_in(hostile)
     again = await accounts_.sign_in(hostile)
+    found = await store.find(MAX_CHATTZ_ID)
     assert ("😀" * MAX_NAME, "AB", Outcome.SIGNED_IN, created.account.profile) == (
         created.account.profile.username,
         created.account.profile.first_name,
         again.outcome,
-        (await store.find(MAX_CHATTZ_ID) or created.account).profile,
+        found.profile if found is not None else None,
     )
 
 
@@ -370,3 +371,38 @@ def test_store_needs_an_engine() -> None:
     """Anything but an engine of the right kind is a ConfigurationError."""
     with pytest.raises(ConfigurationError):
         AsyncSQLAlchemyStore("sqlite://")  # type: ignore[arg-type]
+
+
+async def test_a_deleted_users_id_is_never_given_to_a_new_user(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """Deleting the newest user never hands its id (and any link left to it) to the next one."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    alice = await accounts_.sign_in(ChattzUser(id=1, username="alice"))
+    async with engine.begin() as connection:
+        await connection.execute(users.delete().where(users.c.id == int(alice.user_id)))
+    bob = await accounts_.sign_in(ChattzUser(id=2, username="bob"))
+    assert (Outcome.CREATED, True) == (bob.outcome, int(bob.user_id) > int(alice.user_id))
+
+
+async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """A stored profile that fails the Profile checks never locks its user out."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    first = await accounts_.sign_in(JOHN)
+    async with engine.begin() as connection:
+        await connection.execute(
+            accounts.update().values(username="john  doe", avatar="javascript:alert(1)")
+        )
+    found = await store.find(JOHN.id)
+    again = await accounts_.sign_in(JOHN)
+    assert ("john doe", None) == (
+        found.profile.username if found else None,
+        found.profile.avatar if found else "",
+    )
+    assert (Outcome.SIGNED_IN, first.user_id, "john") == (
+        again.outcome,
+        again.user_id,
+        again.account.profile.username,
+    )
