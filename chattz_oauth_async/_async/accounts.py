@@ -72,7 +72,8 @@ class AsyncAccounts:
     Example::
 
         accounts = AsyncAccounts(AsyncSQLAlchemyStore(engine))
-        signed_in = await accounts.sign_in(result.user, current_user_id=session_user)
+        linking = linking_user(login.link_user_id, session.get("user_id"))
+        signed_in = await accounts.sign_in(result.user, current_user_id=linking)
         session["user_id"] = signed_in.user_id      # after clearing the session
 
     Args:
@@ -119,8 +120,12 @@ class AsyncAccounts:
 
         Args:
             user: The user of a completed login (``LoginResult.user``).
-            current_user_id: The local user already signed in, if any: a
-                Chattz account with no link is linked to them.
+            current_user_id: The local user this login links to, if any: a
+                Chattz account with no link is linked to them. Pass it only for
+                a linking login that user started on purpose
+                (:func:`~chattz_oauth_async.accounts.rules.linking_user` of the
+                login's ``link_user_id`` and the session's user), never merely
+                because someone is signed in.
 
         Raises:
             AccountLinkedElsewhere: The Chattz account is linked to a local

@@ -74,7 +74,8 @@ class Accounts:
     Example::
 
         accounts = Accounts(SQLAlchemyStore(engine))
-        signed_in = accounts.sign_in(result.user, current_user_id=session_user)
+        linking = linking_user(login.link_user_id, session.get("user_id"))
+        signed_in = accounts.sign_in(result.user, current_user_id=linking)
         session["user_id"] = signed_in.user_id      # after clearing the session
 
     Args:
@@ -121,8 +122,12 @@ class Accounts:
 
         Args:
             user: The user of a completed login (``LoginResult.user``).
-            current_user_id: The local user already signed in, if any: a
-                Chattz account with no link is linked to them.
+            current_user_id: The local user this login links to, if any: a
+                Chattz account with no link is linked to them. Pass it only for
+                a linking login that user started on purpose
+                (:func:`~chattz_oauth_async.accounts.rules.linking_user` of the
+                login's ``link_user_id`` and the session's user), never merely
+                because someone is signed in.
 
         Raises:
             AccountLinkedElsewhere: The Chattz account is linked to a local

@@ -2,8 +2,8 @@
 
 After a login completes, :meth:`AsyncAccounts.sign_in` (or the sync
 :class:`Accounts`) finds the local account linked to the Chattz user, links
-the Chattz account to the user already signed in, or creates a new user; it
-refuses with :class:`~chattz_oauth_async.AccountLinkedElsewhere` or
+the Chattz account to the user who started a linking login, or creates a new
+user; it refuses with :class:`~chattz_oauth_async.AccountLinkedElsewhere` or
 :class:`~chattz_oauth_async.SignupsClosed`. Accounts are keyed on the Chattz
 id alone, never the e-mail or username; the database's unique key makes
 concurrent first logins one account. Example::
@@ -14,7 +14,9 @@ concurrent first logins one account. Example::
     engine = create_async_engine("sqlite+aiosqlite:///app.db")
     accounts = AsyncAccounts(AsyncSQLAlchemyStore(engine))
     ...
-    signed_in = await accounts.sign_in(result.user, current_user_id=session.get("user_id"))
+    # login: the unsealed LoginRequest; link_user_id is set only for a linking login
+    linking = linking_user(login.link_user_id, session.get("user_id"))
+    signed_in = await accounts.sign_in(result.user, current_user_id=linking)
     session.clear()                                  # a new session at login
     session["user_id"] = signed_in.user_id
 
