@@ -6,6 +6,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -643,6 +644,27 @@ def test_django_example_login_then_hello_then_logout(
         "Hello, John Doe" in hello,
         "123" in hello,
         "Log in with Chattz" in after,
+    )
+
+
+def test_django_example_links_a_second_chattz_account_with_its_form(
+    django_client: tuple[FakeChattz, Any],
+) -> None:
+    """The page's "Link another Chattz account" form (POST, CSRF token) links Jane to John."""
+    fake, client = django_client
+    jane = fake.add_user(id=456, username="jane")
+    client.get(path_of(fake.authorize(client.get("/login")["Location"])))
+    hello = client.get("/").content.decode()
+    form = re.search(r'<form method=post action="(/login/link)">.*?value=([\w-]+)>', hello)
+    assert form is not None, hello
+    by_get = client.get(form.group(1))
+    started = client.post(form.group(1), {"csrfmiddlewaretoken": form.group(2)})
+    back = client.get(path_of(fake.authorize(started["Location"], user=jane)))
+    assert (405, 303, "/", True) == (
+        by_get.status_code,
+        back.status_code,
+        back["Location"],
+        "your Chattz user ids: 123, 456." in client.get("/").content.decode(),
     )
 
 

@@ -19,11 +19,22 @@ in to a Django user of their own (:mod:`.store`, :mod:`.models`).
     urlpatterns = [
         path("chattz/login/", chattz.login_view, name="chattz-login"),       # ?next=/account
         path("chattz/callback/", chattz.callback_view, name="chattz-callback"),
+        path("chattz/link/", chattz.link_view, name="chattz-link"),         # POST, CSRF token
         path("logout/", chattz.logout_view, name="logout"),                 # POST, CSRF token
     ]
 
-Without ``CHATTZ_ON_SUCCESS``, the callback finds, links or creates the
-account (:class:`~chattz_oauth_async.accounts.Accounts` on
+Linking a second Chattz account to the signed-in user takes a POST to
+``link_view`` (a form with ``csrfmiddlewaretoken``; GET is 405, and an
+anonymous visitor is sent to ``LOGIN_URL``): the login it starts carries the
+user's pk, sealed in the login cookie, and the callback links only if that same
+user is still signed in (else 403, :class:`~chattz_oauth_async.LinkRefused`).
+A plain login (``login_view``) never links: while someone is signed in it
+signs in the Chattz account's own user instead, so a forced navigation to the
+login URL (login CSRF through Chattz, a shared computer) cannot attach a
+stranger's Chattz account to the victim's user.
+
+Without ``CHATTZ_ON_SUCCESS``, the callback finds, links (a linking login
+only) or creates the account (:class:`~chattz_oauth_async.accounts.Accounts` on
 :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`;
 ``CHATTZ_SIGNUPS = False`` refuses new users), calls
 ``django.contrib.auth.login`` (a new session key) and redirects to ``next``
@@ -32,7 +43,8 @@ or ``LOGIN_REDIRECT_URL``. With ``CHATTZ_ON_SUCCESS`` (a dotted path of
 (``path(..., callback_view, {"on_success": handler})``), your handler does
 that instead, and ``result.signed_in`` is None.
 
-``async_login_view`` / ``async_callback_view`` / ``async_logout_view`` are the
+``async_login_view`` / ``async_link_view`` / ``async_callback_view`` /
+``async_logout_view`` are the
 same views on :class:`~chattz_oauth_async.AsyncChattzOAuth` and
 :class:`~chattz_oauth_async.accounts.AsyncAccounts`, for apps served over
 ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
@@ -60,14 +72,25 @@ import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import attrs
 
 from .._web import missing_extra
 
 try:
     from asgiref.sync import sync_to_async
     from django.conf import settings  # type: ignore[import-untyped]
-    from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed  # type: ignore[import-untyped]
+    from django.http import (  # type: ignore[import-untyped]
+        HttpRequest,
+        HttpResponse,
+        HttpResponseBase,
+        HttpResponseNotAllowed,
+        QueryDict,
+    )
+    from django.shortcuts import resolve_url  # type: ignore[import-untyped]
     from django.utils.module_loading import import_string  # type: ignore[import-untyped]
+    from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__name__, "Django", "django") from exc
 
@@ -77,16 +100,27 @@ from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
 from .._web import LoginResult, post_login_target, set_cookies
 from ..cookies import LoginCookies
-from ._signin import arespond, async_logout_view, check_ready, error_response, logout_view, respond
+from ._signin import (
+    DJANGO_5,
+    arespond,
+    async_logout_view,
+    check_ready,
+    current_user,
+    error_response,
+    logout_view,
+    respond,
+)
 
 __all__ = [
     "LoginResult",
     "async_callback_view",
+    "async_link_view",
     "async_login_view",
     "async_logout_view",
     "callback_view",
     "get_async_session",
     "get_session",
+    "link_view",
     "login_cookies",
     "login_view",
     "logout_view",
@@ -200,11 +234,16 @@ def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
     return cookies.is_secure(request.build_absolute_uri())
 
 
-def _start(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
-        return HttpResponseNotAllowed(["GET", "HEAD"])
+def _start(
+    request: HttpRequest,
+    session: AsyncChattzOAuth | ChattzOAuth,
+    next_url: str | None,
+    link_user_id: str | None = None,
+) -> HttpResponse:
     cookies = login_cookies()
-    login = session.start_login(post_login_target(request.GET.get("next")))
+    login = session.start_login(post_login_target(next_url))
+    if link_user_id is not None:
+        login = attrs.evolve(login, link_user_id=link_user_id)
     response = HttpResponse(status=303)
     response["Location"] = login.url
     response["Cache-Control"] = "no-store"
@@ -226,6 +265,22 @@ def _read(
     )
     params = [(name, value) for name, values in request.GET.lists() for value in values]
     return login, params, cookies.max_age
+
+
+def _link(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth, user: Any) -> HttpResponse:
+    """Start a linking login for ``user``; an anonymous visitor goes to ``LOGIN_URL`` instead."""
+    next_url = post_login_target(request.POST.get("next") or request.GET.get("next"))
+    if user is None or not user.is_authenticated:
+        # Nobody to link to: log in first, then come back to where the link was asked from.
+        # (django.contrib.auth.views.redirect_to_login would import the auth models while
+        # INSTALLED_APPS load; this is its URL, as a 303 so the login page is fetched with GET.)
+        parts = urlsplit(resolve_url(settings.LOGIN_URL))
+        query = QueryDict(parts.query, mutable=True)
+        query["next"] = next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
+        response = HttpResponse(status=303)
+        response["Location"] = urlunsplit(parts._replace(query=query.urlencode(safe="/")))
+        return response
+    return _start(request, session, next_url, link_user_id=str(user.pk))
 
 
 def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -250,7 +305,29 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
     An unsafe ``next`` is dropped (the user lands on your default page).
     """
-    return _start(request, get_session())
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _start(request, get_session(), request.GET.get("next"))
+
+
+def _link_view(request: HttpRequest) -> HttpResponse:
+    """POST /chattz/link/: start a login that links a Chattz account to the signed-in user.
+
+    Send it from a form on a page of the signed-in user, with
+    ``csrfmiddlewaretoken`` (and optionally ``next``, the path to land on).
+    The login it starts carries the user's pk; the default callback links the
+    Chattz account to that user only if they are still the one signed in
+    (else 403, :class:`~chattz_oauth_async.LinkRefused`), and 409 if the
+    Chattz account is linked to someone else. Other methods get 405 (a link
+    or an image cannot start one); an anonymous visitor gets a 303 to
+    ``LOGIN_URL`` with ``next``.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _link(request, get_session(), request.user)
+
+
+link_view: Callable[[HttpRequest], HttpResponse] = csrf_protect(_link_view)
 
 
 def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None) -> HttpResponse:
@@ -284,13 +361,28 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         return _finish(request, error_response(exc))
     result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
     if handler is None:
-        return _finish(request, respond(request, result))
+        return _finish(request, respond(request, result, login.link_user_id))
     return _finish(request, _checked(handler(request, result)))
 
 
 async def async_login_view(request: HttpRequest) -> HttpResponse:
     """:func:`login_view` on the async session."""
-    return _start(request, get_async_session())
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    return _start(request, get_async_session(), request.GET.get("next"))
+
+
+async def _async_link_view(request: HttpRequest) -> HttpResponse:
+    """:func:`link_view` on the async session (the user from ``request.auser()``)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _link(request, get_async_session(), await current_user(request))
+
+
+# Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
+async_link_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = (
+    csrf_protect(_async_link_view) if DJANGO_5 else _async_link_view
+)
 
 
 async def async_callback_view(
@@ -312,7 +404,7 @@ async def async_callback_view(
         return _finish(request, error_response(exc))
     result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
     if handler is None:
-        return _finish(request, await arespond(request, result))
+        return _finish(request, await arespond(request, result, login.link_user_id))
     if inspect.iscoroutinefunction(handler):
         answer = await handler(request, result)
     else:

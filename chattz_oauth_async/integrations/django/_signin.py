@@ -3,8 +3,10 @@
 :func:`respond` (and :func:`arespond` for the async view) turns the completed
 login into a local account through :class:`~chattz_oauth_async.accounts.Accounts`
 on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`, then
-calls ``django.contrib.auth.login`` (which rotates the session key) and
-redirects. The logout views are here too. Public names come from
+calls ``django.contrib.auth.login`` (which rotates the session key, or
+flushes the session of another user) and redirects. Only a linking login
+(started by ``link_view``) whose user is still the one signed in links; a
+plain login never does. The logout views are here too. Public names come from
 :mod:`chattz_oauth_async.integrations.django`.
 """
 
@@ -26,14 +28,16 @@ from django.views.decorators.csrf import csrf_protect  # type: ignore[import-unt
 
 from ..._async.accounts import AsyncAccounts
 from ..._sync.accounts import Accounts
-from ...errors import AccountError, ChattzOAuthError, ConfigurationError
+from ...errors import AccountError, ChattzOAuthError, ConfigurationError, LinkRefused
 from .._web import LoginResult, error_page, logger
 
 __all__ = [
     "APP",
+    "DJANGO_5",
     "arespond",
     "async_logout_view",
     "check_ready",
+    "current_user",
     "error_response",
     "logout_view",
     "respond",
@@ -42,8 +46,8 @@ __all__ = [
 #: The app's name in INSTALLED_APPS.
 APP = "chattz_oauth_async.integrations.django"
 
-# Django 5.0 added the async auth functions, and async support to csrf_protect.
-_DJANGO_5 = django.VERSION >= (5, 0)
+#: Django 5.0 added the async auth functions, and async support to csrf_protect.
+DJANGO_5: bool = django.VERSION >= (5, 0)
 
 
 def _stores() -> ModuleType:
@@ -102,14 +106,23 @@ def _signups() -> bool:
     return bool(getattr(settings, "CHATTZ_SIGNUPS", True))
 
 
-def _backend() -> str:
+def _backend(user: Any) -> str:
     # auth.login needs a backend when there are several; the first one is Django's own choice.
     backend: str = settings.AUTHENTICATION_BACKENDS[0]
     return backend
 
 
-def _current(user: Any) -> Any:
-    return user.pk if user is not None and user.is_authenticated else None
+def _current(user: Any, link_user_id: str | None) -> str | None:
+    """``current_user_id`` for ``sign_in``: the linking login's user, if still signed in.
+
+    Raises:
+        LinkRefused: A linking login, and its user is not the one signed in now.
+    """
+    if link_user_id is None:
+        return None  # a plain login: never a link, whoever is signed in
+    if user is None or not user.is_authenticated or str(user.pk) != link_user_id:
+        raise LinkRefused("the user who started this link is not signed in any more")
+    return link_user_id
 
 
 def _see_other(location: str) -> HttpResponse:
@@ -122,48 +135,57 @@ def _landing(result: LoginResult) -> HttpResponse:
     return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
-def respond(request: HttpRequest, result: LoginResult) -> HttpResponse:
+def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None) -> HttpResponse:
     """Sign ``result`` in to its Django user, log them in, redirect to next or LOGIN_REDIRECT_URL.
 
-    An account error (linked elsewhere, sign-ups closed, the database failed)
-    gives its error page; an inactive user gets 403 and is not logged in.
+    ``link_user_id`` is the login's (``LoginRequest.link_user_id``): only a
+    linking login still signed in as that user links. An account error (linked
+    elsewhere, sign-ups closed, a refused link, the database failed) gives its
+    error page with the session left as it was; an inactive user gets 403 and
+    is not logged in.
     """
     store = _stores().DjangoStore()
     try:
+        current = _current(request.user, link_user_id)
         accounts = Accounts(store, signups=_signups())
-        signed_in = accounts.sign_in(result.user, current_user_id=_current(request.user))
+        signed_in = accounts.sign_in(result.user, current_user_id=current)
         user = store.user(signed_in.user_id)
+        if user is None or not getattr(user, "is_active", True):
+            return _disabled()
+        backend = _backend(user)
     except AccountError as exc:
         return error_response(exc)
-    if user is None or not getattr(user, "is_active", True):
-        return _disabled()
-    auth.login(request, user, backend=_backend())
+    auth.login(request, user, backend=backend)
     return _landing(result)
 
 
-async def arespond(request: HttpRequest, result: LoginResult) -> HttpResponse:
+async def arespond(
+    request: HttpRequest, result: LoginResult, link_user_id: str | None
+) -> HttpResponse:
     """:func:`respond` for the async view (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
     store = _stores().AsyncDjangoStore()
     try:
-        current = await _auser(request)
+        current = _current(await current_user(request), link_user_id)
         accounts = AsyncAccounts(store, signups=_signups())
-        signed_in = await accounts.sign_in(result.user, current_user_id=_current(current))
+        signed_in = await accounts.sign_in(result.user, current_user_id=current)
         user = await store.user(signed_in.user_id)
+        if user is None or not getattr(user, "is_active", True):
+            return _disabled()
+        backend = _backend(user)
     except AccountError as exc:
         return error_response(exc)
-    if user is None or not getattr(user, "is_active", True):
-        return _disabled()
-    await _alogin(request, user, backend=_backend())
+    await _alogin(request, user, backend=backend)
     return _landing(result)
 
 
-async def _auser(request: HttpRequest) -> Any:
-    if _DJANGO_5:
+async def current_user(request: HttpRequest) -> Any:
+    """The request's user (``request.auser()``), for async views."""
+    if DJANGO_5:
         return await request.auser()
     return await sync_to_async(lambda: request.user)()  # pragma: no cover - Django 4.2
 
 
-if _DJANGO_5:
+if DJANGO_5:
     _alogin, _alogout = auth.alogin, auth.alogout
 else:  # pragma: no cover - Django 4.2
     _alogin, _alogout = sync_to_async(auth.login), sync_to_async(auth.logout)
@@ -198,5 +220,5 @@ async def _async_logout_view(request: HttpRequest) -> HttpResponse:
 
 # Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
 async_logout_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = (
-    csrf_protect(_async_logout_view) if _DJANGO_5 else _async_logout_view
+    csrf_protect(_async_logout_view) if DJANGO_5 else _async_logout_view
 )

@@ -54,5 +54,6 @@ CHATTZ_BASE_URL = os.environ.get("CHATTZ_BASE_URL")  # None: https://chattz.net
 # No CHATTZ_ON_SUCCESS: the callback signs the Chattz user in to a Django user of their own
 # (created at the first login) with django.contrib.auth.login, then goes to next or here:
 LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "/login"  # where the link form sends a visitor who is not signed in
 LOGOUT_REDIRECT_URL = "/"
 CHATTZ_SIGNUPS = True  # False: only Chattz users linked already may sign in

@@ -1,4 +1,4 @@
-"""The example's URLs: the integration's login, callback and logout views, and the home page."""
+"""The example's URLs: the integration's login, link, callback and logout views, the home page."""
 
 from django.urls import path
 
@@ -11,5 +11,8 @@ urlpatterns = [
     # Sync views; under ASGI, async_login_view/async_callback_view/async_logout_view work too.
     path("login", chattz.login_view, name="chattz-login"),  # ?next=/path
     path("callback", chattz.callback_view, name="chattz-callback"),  # CHATTZ_REDIRECT_URI
+    # POST, with the CSRF token: links another Chattz account to the signed-in user. A GET
+    # /login never links (a forced navigation there must not attach a stranger's account).
+    path("login/link", chattz.link_view, name="chattz-link"),
     path("logout", chattz.logout_view, name="logout"),  # POST, with the CSRF token
 ]

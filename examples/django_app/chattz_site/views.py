@@ -25,7 +25,7 @@ def page(body: str, status: int = 200) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The logged-in user's page with a logout form, or a "Log in with Chattz" link."""
+    """The logged-in user's page (link and logout forms), or a "Log in with Chattz" link."""
     user = request.user
     if not user.is_authenticated:
         return page(
@@ -38,7 +38,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return page(
         f"<h1 id=hello>Hello, {escape(user.get_full_name() or user.get_username())}</h1>"
         f"<p class=muted>You are {escape(user.get_username())} here; "
-        f"your Chattz user id is {escape(linked)}.</p>"
+        f"your Chattz user ids: {escape(linked)}.</p>"
+        '<form method=post action="/login/link">'
+        f"<input type=hidden name=csrfmiddlewaretoken value={token}>"
+        "<button id=link>Link another Chattz account</button></form>"
         '<form method=post action="/logout">'
         f"<input type=hidden name=csrfmiddlewaretoken value={token}>"
         "<button id=logout>Log out</button></form>"
