@@ -248,6 +248,58 @@ def test_inactive_user_is_refused(fake: FakeChattz) -> None:
     )
 
 
+class NoUserBackend:
+    """An authentication backend that cannot load users (like django-axes' standalone one)."""
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        """Never authenticates anyone."""
+        return None
+
+
+def test_login_records_a_backend_that_loads_the_user(fake: FakeChattz, settings: Any) -> None:
+    """A first backend with no get_user: the session records ModelBackend, and stays signed in."""
+    settings.AUTHENTICATION_BACKENDS = [
+        f"{__name__}.NoUserBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    client = Client()
+    hello = fake.login(client, "/chattz/login/", next="/me")
+    assert (200, "django.contrib.auth.backends.ModelBackend") == (
+        hello.status_code,
+        client.session["_auth_user_backend"],
+    )
+
+
+def test_no_backend_loading_the_user_is_a_500_and_signs_no_one_in(
+    fake: FakeChattz, settings: Any
+) -> None:
+    """Only backends with no get_user: the 500 page, not logged in, the login cookie cleared."""
+    settings.AUTHENTICATION_BACKENDS = [f"{__name__}.NoUserBackend"]
+    client = Client()
+    failed = fake.login(client, "/chattz/login/")
+    assert (500, "_auth_user_id" in client.session, []) == (
+        failed.status_code,
+        False,
+        login_cookies(client),
+    )
+
+
+def test_username_field_too_short_is_a_500_and_clears_the_login_cookie(
+    fake: FakeChattz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A username field no fallback fits (max_length 4, 'john' taken): 500, cookie gone, no user."""
+    monkeypatch.setattr(User._meta.get_field("username"), "max_length", 4)
+    User.objects.create_user("john")
+    client = Client()
+    failed = fake.login(client, "/chattz/login/")
+    assert (500, "Login failed", ["john"], []) == (
+        failed.status_code,
+        "Login failed" if "Login failed" in failed.content.decode() else "",
+        usernames(),
+        login_cookies(client),
+    )
+
+
 def test_odd_profile_still_logs_in(fake: FakeChattz) -> None:
     """Overlong, NUL and surrogate fields and an http avatar: the login goes through."""
     odd = fake.add_user(

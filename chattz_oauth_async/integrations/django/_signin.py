@@ -28,7 +28,7 @@ from django.views.decorators.csrf import csrf_protect  # type: ignore[import-unt
 
 from ..._async.accounts import AsyncAccounts
 from ..._sync.accounts import Accounts
-from ...errors import AccountError, ChattzOAuthError, ConfigurationError, LinkRefused
+from ...errors import ChattzOAuthError, ConfigurationError, LinkRefused
 from .._web import LoginResult, error_page, logger
 
 __all__ = [
@@ -107,9 +107,25 @@ def _signups() -> bool:
 
 
 def _backend(user: Any) -> str:
-    # auth.login needs a backend when there are several; the first one is Django's own choice.
-    backend: str = settings.AUTHENTICATION_BACKENDS[0]
-    return backend
+    """The first of AUTHENTICATION_BACKENDS that loads ``user`` back from the session.
+
+    ``auth.login`` records the backend, and every later request asks that
+    backend's ``get_user`` for the user: one that cannot (django-axes'
+    ``AxesStandaloneBackend``, which its docs list first) would sign the user
+    out at once.
+
+    Raises:
+        ConfigurationError: No backend loads the user.
+    """
+    for path in settings.AUTHENTICATION_BACKENDS:
+        get_user = getattr(auth.load_backend(path), "get_user", None)
+        found = get_user(user.pk) if get_user is not None else None
+        if found is not None and found.pk == user.pk:
+            return str(path)
+    raise ConfigurationError(
+        "none of AUTHENTICATION_BACKENDS loads the Chattz user's Django user back "
+        "(get_user); add django.contrib.auth.backends.ModelBackend"
+    )
 
 
 def _current(user: Any, link_user_id: str | None) -> str | None:
@@ -139,10 +155,10 @@ def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None)
     """Sign ``result`` in to its Django user, log them in, redirect to next or LOGIN_REDIRECT_URL.
 
     ``link_user_id`` is the login's (``LoginRequest.link_user_id``): only a
-    linking login still signed in as that user links. An account error (linked
-    elsewhere, sign-ups closed, a refused link, the database failed) gives its
-    error page with the session left as it was; an inactive user gets 403 and
-    is not logged in.
+    linking login still signed in as that user links. A :class:`ChattzOAuthError`
+    (linked elsewhere, sign-ups closed, a refused link, the database failed, a
+    user model no username fits) gives its error page with the session left as
+    it was; an inactive user gets 403 and is not logged in.
     """
     store = _stores().DjangoStore()
     try:
@@ -153,7 +169,7 @@ def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None)
         if user is None or not getattr(user, "is_active", True):
             return _disabled()
         backend = _backend(user)
-    except AccountError as exc:
+    except ChattzOAuthError as exc:
         return error_response(exc)
     auth.login(request, user, backend=backend)
     return _landing(result)
@@ -171,8 +187,8 @@ async def arespond(
         user = await store.user(signed_in.user_id)
         if user is None or not getattr(user, "is_active", True):
             return _disabled()
-        backend = _backend(user)
-    except AccountError as exc:
+        backend = await sync_to_async(_backend, thread_sensitive=True)(user)
+    except ChattzOAuthError as exc:
         return error_response(exc)
     await _alogin(request, user, backend=backend)
     return _landing(result)
