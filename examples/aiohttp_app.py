@@ -10,11 +10,18 @@ signed in to their account by
 :class:`~chattz_oauth_async.accounts.AsyncAccounts` over
 :class:`~chattz_oauth_async.accounts.sqlalchemy.AsyncSQLAlchemyStore`
 (aiohttp runs on asyncio, so aiosqlite works), and a new session cookie is
-written at every login.
+written at every login. Linking another Chattz account to the signed-in user
+is the account page's POST form to ``/login``: the user's id is sealed into
+the login, and the callback links only while that user is still signed in.
+A plain ``GET /login`` never links (a link on another site could otherwise
+attach the attacker's Chattz account to your account).
 
 aiohttp has no session of its own: this app keeps the signed-in user in a
 small signed, expiring cookie (stdlib HMAC, below). ``aiohttp-session`` does
-the same with more options.
+the same with more options. A cookie session cannot be revoked on the server:
+a copied cookie stays valid until it expires (7 days here), logout only
+deletes the browser's copy. Use a server-side session (``aiohttp-session``
+with Redis, say) when that matters.
 
 Run::
 
@@ -26,8 +33,9 @@ Run::
     python examples/aiohttp_app.py       # then open http://127.0.0.1:8080/
 
 Without ``DATABASE_URL`` the accounts live in ``chattz_aiohttp_example.db`` in
-the system's temporary folder. Pages: ``/``, ``/account`` (sign-in required),
-``/login?next=...``, ``/callback``, ``POST /logout``.
+your own cache folder (:func:`default_database_url`). Pages: ``/``,
+``/account`` (sign-in required), ``/login?next=...``, ``POST /login`` (link),
+``/callback``, ``POST /logout``.
 
 Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
@@ -41,13 +49,13 @@ import html
 import json
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+import attrs
 from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -56,21 +64,42 @@ from chattz_oauth_async import (
     AccountStoreError,
     AsyncChattzOAuth,
     ChattzOAuthError,
+    LinkRefused,
     SignupsClosed,
     safe_next_url,
 )
 from chattz_oauth_async.accounts import Account, AsyncAccounts
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
+from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///" + str(
-    Path(tempfile.gettempdir()) / "chattz_aiohttp_example.db"
-)
 SESSION_MAX_AGE = 7 * 24 * 3600
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
+LINK_FORM = (
+    '<form method=post action="/login"><input type=hidden name=next value="/account">'
+    "<button id=link>Link another Chattz account</button></form>"
+)
 # The status of a refused sign-in; other login errors are 400.
-ACCOUNT_STATUS = {AccountLinkedElsewhere: 409, SignupsClosed: 403, AccountStoreError: 503}
+ACCOUNT_STATUS = {
+    AccountLinkedElsewhere: 409,
+    SignupsClosed: 403,
+    LinkRefused: 403,
+    AccountStoreError: 503,
+}
+
+
+def default_database_url() -> str:
+    """A SQLite file in this user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``).
+
+    Not the shared temporary folder: another local user could create the file
+    there first. The folder is made private (0o700) when it is created.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "chattz_oauth_async"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'chattz_aiohttp_example.db'}"
+
 
 CHATTZ = web.AppKey("chattz", AsyncChattzOAuth)
 COOKIES = web.AppKey("cookies", LoginCookies)
@@ -172,24 +201,53 @@ async def account_page(request: web.Request) -> web.Response:
     """GET /account: sign-in required (a visitor goes to /login?next=/account)."""
     account = await current_account(request)
     if account is None:
-        target = safe_target(request.path_qs)
-        query = f"?{urlencode({'next': target})}" if target else ""
-        raise web.HTTPSeeOther(f"/login{query}")
+        raise login_page(safe_target(request.path_qs))
     profile = account.profile
+    mine = await request.app[ACCOUNTS].accounts_of(account.user_id)
+    linked = ", ".join(html.escape(a.profile.username) for a in mine)
     return page(
         f"<h1 id=account>{html.escape(profile.display_name)}</h1>"
         f"<p>Account {html.escape(account.user_id)}, Chattz user "
-        f"{html.escape(profile.username)} (id {profile.chattz_id})</p>" + LOGOUT_FORM
+        f"{html.escape(profile.username)} (id {profile.chattz_id})</p>"
+        f"<p id=linked>Chattz accounts linked: {linked}</p>" + LINK_FORM + LOGOUT_FORM
     )
 
 
-async def login(request: web.Request) -> web.Response:
-    """GET /login: redirect to Chattz with the sealed login in a cookie."""
-    cookies = request.app[COOKIES]
-    started = request.app[CHATTZ].start_login(safe_target(request.query.get("next")))
+def login_page(target: str | None) -> web.HTTPSeeOther:
+    """The 303 to GET /login (with ``?next=target`` when there is one)."""
+    query = f"?{urlencode({'next': target})}" if target else ""
+    return web.HTTPSeeOther(f"/login{query}")
+
+
+def start_login(
+    request: web.Request, target: str | None, link_user_id: str | None = None
+) -> web.Response:
+    """A 303 to Chattz with the sealed login (a linking one with ``link_user_id``) in a cookie."""
+    started = request.app[CHATTZ].start_login(target)
+    if link_user_id is not None:  # a linking login: sealed with the login itself
+        started = attrs.evolve(started, link_user_id=link_user_id)
     response = web.Response(status=303, headers={"Location": started.url})
+    cookies = request.app[COOKIES]
     set_cookies(response, cookies.start(started, request.cookies, secure=is_secure(request)))
     return response
+
+
+async def login(request: web.Request) -> web.Response:
+    """GET /login: a plain login (never a link, whoever is signed in)."""
+    return start_login(request, safe_target(request.query.get("next")))
+
+
+async def link(request: web.Request) -> web.Response:
+    """POST /login: link another Chattz account to the signed-in user (the account page's form)."""
+    if not from_own_site(request):
+        return web.Response(status=403, text="Cross-site link refused.")
+    form = await request.post()
+    field = form.get("next")
+    target = safe_target(field if isinstance(field, str) else request.query.get("next"))
+    account = await current_account(request)
+    if account is None:  # nobody to link to: a plain login
+        raise login_page(target)
+    return start_login(request, target, link_user_id=account.user_id)
 
 
 async def callback(request: web.Request) -> web.Response:
@@ -200,10 +258,15 @@ async def callback(request: web.Request) -> web.Response:
         started = cookies.read(states, request.cookies, secure=secure)
         token = await chattz.complete_login(request.query, started, max_age=cookies.max_age)
         user = await chattz.userinfo(token)
-        # Someone signed in (and still linked) links this Chattz account to themselves.
-        signed_in = await current_account(request)
-        current = signed_in.user_id if signed_in else None
-        account = (await request.app[ACCOUNTS].sign_in(user, current_user_id=current)).account
+        # Only a linking login links, and only to its user while still signed in;
+        # a plain login signs in this Chattz account's own account.
+        link_user_id = started.link_user_id
+        if link_user_id is not None:
+            signed_in = await current_account(request)
+            if signed_in is None or signed_in.user_id != link_user_id:
+                raise LinkRefused("the user who started this link is not signed in any more")
+        accounts = request.app[ACCOUNTS]
+        account = (await accounts.sign_in(user, current_user_id=link_user_id)).account
     except ChattzOAuthError as exc:
         response = page(
             f"<h1 id=error>Login failed</h1><p>{html.escape(type(exc).__name__)}</p>",
@@ -228,18 +291,15 @@ async def callback(request: web.Request) -> web.Response:
     return response
 
 
-def same_origin(request: web.Request) -> bool:
+def from_own_site(request: web.Request) -> bool:
     """Whether this POST came from the site's own pages (Sec-Fetch-Site, else Origin)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in ("same-origin", "none")
-    origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
+    headers = request.headers
+    return same_origin(headers.get("Sec-Fetch-Site"), headers.get("Origin"), request.host)
 
 
 async def logout(request: web.Request) -> web.Response:
     """POST /logout: forget the session (a cross-site POST is refused)."""
-    if not same_origin(request):
+    if not from_own_site(request):
         return web.Response(status=403, text="Cross-site logout refused.")
     response = web.Response(status=303, headers={"Location": "/", "Cache-Control": "no-store"})
     response.del_cookie(session_cookie(request), path="/", secure=is_secure(request))
@@ -257,14 +317,14 @@ def create_app(
 
     ``secure_cookies=False`` is only for tests over plain http to a
     non-loopback host. ``database_url`` (else ``DATABASE_URL``, else
-    :data:`DEFAULT_DATABASE_URL`) is a SQLAlchemy async URL; its tables are
+    :func:`default_database_url`) is a SQLAlchemy async URL; its tables are
     created at startup when missing.
     """
     app = web.Application()
     key = secret_key or os.environ["APP_SECRET_KEY"]
     app[SECRET] = key
     app[COOKIES] = LoginCookies(key, secure=secure_cookies)
-    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
 
     async def accounts(app: web.Application) -> AsyncIterator[None]:
         engine = create_async_engine(url)
@@ -287,6 +347,7 @@ def create_app(
     app.router.add_get("/", home)
     app.router.add_get("/account", account_page)
     app.router.add_get("/login", login)
+    app.router.add_post("/login", link)
     app.router.add_get("/callback", callback)
     app.router.add_post("/logout", logout)
     return app

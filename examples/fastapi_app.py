@@ -15,19 +15,23 @@ Run against the fake provider (no Chattz account needed)::
 
 ``DATABASE_URL`` is a SQLAlchemy async URL (``postgresql+psycopg://...`` for
 several workers or machines, ``sqlite+aiosqlite:///path.db``). Without it the
-accounts live in a SQLite file in the system's temporary folder
-(``chattz_fastapi_example.db``, see :data:`DEFAULT_DATABASE_URL`), so running
+accounts live in a SQLite file in your own cache folder
+(``chattz_fastapi_example.db``, see :func:`default_database_url`), so running
 the example never writes into your checkout. The lifespan creates the tables
 when they are missing; with them in place it only checks, so any number of
 workers may start at once (``uvicorn --workers 4``).
 
 Pages: ``/`` ("Signed in as <name>" and a logout button, or a login link),
-``/account`` (sign-in required: a visitor is sent to ``/login?next=/account``),
-``/login`` and ``/callback`` (the redirect URI) and ``POST /logout`` from
-``ChattzLogin.router()``. At login the Chattz user is signed in to their
-account (created at the first login) and the session (Starlette's
-``SessionMiddleware``, a signed cookie) is cleared and rewritten with the
-account's ids; the access token is never stored.
+``/account`` (sign-in required: a visitor is sent to ``/login?next=/account``;
+its "Link another Chattz account" button POSTs to ``/login``),
+``GET /login``, ``POST /login`` (a linking login), ``/callback`` (the
+redirect URI) and ``POST /logout`` from ``ChattzLogin.router()``. At login
+the Chattz user is signed in to their account (created at the first login)
+and the session (Starlette's ``SessionMiddleware``, a signed cookie) is
+cleared and rewritten with the account's ids; the access token is never
+stored. Only the POST form links: a plain ``GET /login`` while signed in
+signs in the Chattz account's own account, so a link on another site can
+never attach someone else's Chattz account to yours.
 
 Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
@@ -36,7 +40,6 @@ import html
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -57,10 +60,20 @@ from chattz_oauth_async.accounts import Account, AsyncAccounts
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.integrations.starlette import ChattzLogin
 
-#: Where the accounts live without ``DATABASE_URL``: a SQLite file in the temporary folder.
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///" + str(
-    Path(tempfile.gettempdir()) / "chattz_fastapi_example.db"
-)
+
+def default_database_url() -> str:
+    """A SQLite file in this user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``).
+
+    Where the accounts live without ``DATABASE_URL``. Not the shared temporary
+    folder: another local user could create the file there first. The folder
+    is made private (0o700) when it is created.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "chattz_oauth_async"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'chattz_fastapi_example.db'}"
+
+
 SESSION_MAX_AGE = 7 * 24 * 3600
 
 STYLE = (
@@ -70,6 +83,11 @@ STYLE = (
     ".muted{color:#666}"
 )
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
+# A linking login is a POST from the account page (never a GET: see the module's docstring).
+LINK_FORM = (
+    '<form method=post action="/login"><input type=hidden name=next value="/account">'
+    "<button id=link>Link another Chattz account</button></form>"
+)
 
 
 def page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -121,7 +139,7 @@ def create_app(
             http on a loopback host (development). False only for tests over
             plain http to a non-loopback host.
         database_url: A SQLAlchemy async URL; ``DATABASE_URL`` from the
-            environment when None, else :data:`DEFAULT_DATABASE_URL`.
+            environment when None, else :func:`default_database_url`.
 
     Raises:
         ConfigurationError: No secret key.
@@ -129,7 +147,7 @@ def create_app(
     key = secret_key or os.environ.get("APP_SECRET_KEY")
     if not key:
         raise ConfigurationError("set APP_SECRET_KEY (32 random characters or more)")
-    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
     engine = create_async_engine(url)  # connects on first use, not here
     store = AsyncSQLAlchemyStore(engine)
 
@@ -149,7 +167,8 @@ def create_app(
     app = FastAPI(lifespan=lifespan)
     if chattz is not None:
         app.state.chattz = chattz
-    login = ChattzLogin(secret_key=key, secure=secure_cookies, accounts=AsyncAccounts(store))
+    accounts = AsyncAccounts(store)
+    login = ChattzLogin(secret_key=key, secure=secure_cookies, accounts=accounts)
     # The session cookie is Secure (and __Host-) whenever the app's own URL is not
     # plain http on loopback: decided from the redirect URI, the app's public address.
     redirect_uri = chattz.config.redirect_uri if chattz else os.environ.get("CHATTZ_REDIRECT_URI")
@@ -186,9 +205,11 @@ def create_app(
     @app.get("/account")
     async def account_page(account: SignedIn) -> HTMLResponse:
         profile = account.profile
+        linked = await accounts.accounts_of(account.user_id)
         rows = [
             ("Account", account.user_id),
             ("Chattz user", f"{profile.username} (id {profile.chattz_id})"),
+            ("Chattz accounts linked", ", ".join(a.profile.username for a in linked)),
             ("E-mail (as Chattz sent it, unverified)", profile.email or "-"),
             ("Linked", f"{account.linked_at:%Y-%m-%d %H:%M} UTC"),
             ("Last login", f"{account.last_login_at:%Y-%m-%d %H:%M} UTC"),
@@ -199,7 +220,7 @@ def create_app(
         return page(
             "Your account",
             f"<h1 id=account>{html.escape(profile.display_name)}</h1><table>{table}</table>"
-            '<p><a href="/">Home</a></p>' + LOGOUT_FORM,
+            '<p><a href="/">Home</a></p>' + LINK_FORM + LOGOUT_FORM,
         )
 
     def on_error(request: Request, exc: ChattzOAuthError) -> Response:
@@ -211,7 +232,8 @@ def create_app(
             status,
         )
 
-    # GET /login, GET /callback (signs the account in, then 303 to next or /), POST /logout
+    # GET /login, POST /login (link), GET /callback (signs the account in, then 303 to
+    # next or /), POST /logout
     app.include_router(login.router(on_error=on_error))
     return app
 

@@ -7,8 +7,12 @@ the ``__Host-`` prefix except on plain-http loopback). The login's Chattz user
 is signed in to their account by the sync
 :class:`~chattz_oauth_async.accounts.Accounts` over
 :class:`~chattz_oauth_async.accounts.sqlalchemy.SQLAlchemyStore` (created at
-the first login, linked to the user already signed in), and Flask's signed
-session is cleared and rewritten with the account's ids.
+the first login), and Flask's signed session is cleared and rewritten with
+the account's ids. Linking another Chattz account to the signed-in user is
+the account page's POST form to ``/login``: the user's id is sealed into the
+login, and the callback links only while that user is still signed in. A
+plain ``GET /login`` never links (a link on another site could otherwise
+attach the attacker's Chattz account to your account).
 
 Run::
 
@@ -19,9 +23,12 @@ Run::
     export DATABASE_URL=sqlite:///accounts.db    # optional: a SQLAlchemy URL
     flask --app examples/flask_app.py run      # then open http://127.0.0.1:5000/
 
-Without ``DATABASE_URL`` the accounts live in ``chattz_flask_example.db`` in the
-system's temporary folder. Pages: ``/``, ``/account`` (sign-in required),
-``/login?next=...``, ``/callback``, ``POST /logout``.
+Without ``DATABASE_URL`` the accounts live in ``chattz_flask_example.db`` in
+your own cache folder (:func:`default_database_url`). Pages: ``/``,
+``/account`` (sign-in required), ``/login?next=...``, ``POST /login`` (link),
+``/callback``, ``POST /logout``. Flask's session is a signed cookie: it
+cannot be revoked on the server (a copied cookie stays valid until it
+expires); use a server-side session when that matters.
 
 Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 """
@@ -29,11 +36,11 @@ Tests build the app with ``create_app(chattz, secret_key, database_url=...)``.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+import attrs
 from flask import Flask, Response, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
@@ -44,19 +51,41 @@ from chattz_oauth_async import (
     AccountStoreError,
     ChattzOAuth,
     ChattzOAuthError,
+    LinkRefused,
     SignupsClosed,
     safe_next_url,
 )
 from chattz_oauth_async.accounts import Account, Accounts
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
+from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
 
-DEFAULT_DATABASE_URL = "sqlite:///" + str(Path(tempfile.gettempdir()) / "chattz_flask_example.db")
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
-# The status of a refused sign-in: the Chattz account is someone else's,
-# sign-ups are closed, the database failed. Other login errors are 400.
-ACCOUNT_STATUS = {AccountLinkedElsewhere: 409, SignupsClosed: 403, AccountStoreError: 503}
+LINK_FORM = (
+    '<form method=post action="/login"><input type=hidden name=next value="/account">'
+    "<button id=link>Link another Chattz account</button></form>"
+)
+# The status of a refused sign-in: the Chattz account is someone else's, sign-ups
+# are closed or a link's user signed out, the database failed. Other errors are 400.
+ACCOUNT_STATUS = {
+    AccountLinkedElsewhere: 409,
+    SignupsClosed: 403,
+    LinkRefused: 403,
+    AccountStoreError: 503,
+}
+
+
+def default_database_url() -> str:
+    """A SQLite file in this user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``).
+
+    Not the shared temporary folder: another local user could create the file
+    there first. The folder is made private (0o700) when it is created.
+    """
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = cache / "chattz_oauth_async"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'chattz_flask_example.db'}"
 
 
 def set_cookies(response: Response, cookies: Iterable[SetCookie]) -> None:
@@ -73,13 +102,10 @@ def safe_target(value: str | None) -> str | None:
         return None
 
 
-def same_origin() -> bool:
+def from_own_site() -> bool:
     """Whether this POST came from the site's own pages (Sec-Fetch-Site, else Origin)."""
-    site = request.headers.get("Sec-Fetch-Site")
-    if site is not None:
-        return site in ("same-origin", "none")
-    origin = request.headers.get("Origin")
-    return origin is None or urlsplit(origin).netloc == request.host
+    headers = request.headers
+    return same_origin(headers.get("Sec-Fetch-Site"), headers.get("Origin"), request.host)
 
 
 class SessionCookie(SecureCookieSessionInterface):
@@ -106,14 +132,14 @@ def create_app(
 
     ``secure_cookies=False`` is only for tests over plain http to a
     non-loopback host. ``database_url`` (else ``DATABASE_URL``, else
-    :data:`DEFAULT_DATABASE_URL`) is a SQLAlchemy URL; its tables are created
+    :func:`default_database_url`) is a SQLAlchemy URL; its tables are created
     when missing.
     """
     app = Flask(__name__)
     app.secret_key = secret_key or os.environ["APP_SECRET_KEY"]
     cookies = LoginCookies(app.secret_key, secure=secure_cookies)
     client = chattz if chattz is not None else ChattzOAuth.from_env()
-    url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
     store = SQLAlchemyStore(create_engine(url))
     store.create_tables()
     accounts = Accounts(store)
@@ -122,16 +148,30 @@ def create_app(
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
     app.session_interface = SessionCookie(cookies)
 
-    def current_account() -> Account | None:
+    def current_account(*, clear_stale: bool = True) -> Account | None:
         """The account signed in on this session; None if nobody is, or its link is gone."""
         user_id, chattz_id = session.get("user_id"), session.get("chattz_id")
         if not isinstance(user_id, str) or type(chattz_id) is not int:
             return None
         account = accounts.find(chattz_id)
         if account is None or account.user_id != user_id:
-            session.clear()  # unlinked meanwhile: signed out
+            if clear_stale:
+                session.clear()  # unlinked meanwhile: signed out
             return None
         return account
+
+    def login_page(target: str | None) -> Response:
+        query = f"?{urlencode({'next': target})}" if target else ""
+        return redirect(f"/login{query}", code=303)
+
+    def start_login(target: str | None, link_user_id: str | None = None) -> Response:
+        started = client.start_login(target)
+        if link_user_id is not None:  # a linking login: sealed with the login itself
+            started = attrs.evolve(started, link_user_id=link_user_id)
+        response = redirect(started.url, code=303)
+        secure = cookies.is_secure(request.url)
+        set_cookies(response, cookies.start(started, request.cookies, secure=secure))
+        return response
 
     @app.get("/")
     def home() -> str:
@@ -148,23 +188,32 @@ def create_app(
     def account_page() -> Response | str:
         account = current_account()
         if account is None:
-            target = safe_target(request.full_path.rstrip("?"))
-            query = f"?{urlencode({'next': target})}" if target else ""
-            return redirect(f"/login{query}", code=303)
+            return login_page(safe_target(request.full_path.rstrip("?")))
         profile = account.profile
+        mine = accounts.accounts_of(account.user_id)
+        linked = ", ".join(escape(a.profile.username) for a in mine)
         return (
             f"<h1 id=account>{escape(profile.display_name)}</h1>"
             f"<p>Account {escape(account.user_id)}, Chattz user {escape(profile.username)} "
-            f"(id {profile.chattz_id})</p>" + LOGOUT_FORM
+            f"(id {profile.chattz_id})</p><p id=linked>Chattz accounts linked: {linked}</p>"
+            + LINK_FORM
+            + LOGOUT_FORM
         )
 
     @app.get("/login")
     def login() -> Response:
-        started = client.start_login(safe_target(request.args.get("next")))
-        response = redirect(started.url, code=303)
-        secure = cookies.is_secure(request.url)
-        set_cookies(response, cookies.start(started, request.cookies, secure=secure))
-        return response
+        return start_login(safe_target(request.args.get("next")))
+
+    @app.post("/login")
+    def link() -> Response:
+        """Link another Chattz account to the signed-in user (the account page's form)."""
+        if not from_own_site():
+            return Response("Cross-site link refused.", status=403)
+        target = safe_target(request.form.get("next") or request.args.get("next"))
+        account = current_account()
+        if account is None:  # nobody to link to: a plain login
+            return login_page(target)
+        return start_login(target, link_user_id=account.user_id)
 
     @app.get("/callback")
     def callback() -> Response:
@@ -175,10 +224,14 @@ def create_app(
             pairs = request.args.items(multi=True)
             token = client.complete_login(pairs, started, max_age=cookies.max_age)
             user = client.userinfo(token)
-            # Someone signed in (and still linked) links this Chattz account to themselves.
-            signed_in = current_account()
-            current = signed_in.user_id if signed_in else session.get("user_id")
-            account = accounts.sign_in(user, current_user_id=current).account
+            # Only a linking login links, and only to its user while still signed in;
+            # a plain login signs in this Chattz account's own account.
+            link = started.link_user_id
+            if link is not None:
+                signed_in = current_account(clear_stale=False)  # a refusal changes nothing
+                if signed_in is None or signed_in.user_id != link:
+                    raise LinkRefused("the user who started this link is not signed in any more")
+            account = accounts.sign_in(user, current_user_id=link).account
         except ChattzOAuthError as exc:
             page = f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>"
             response = Response(page, status=ACCOUNT_STATUS.get(type(exc), 400))
@@ -191,7 +244,7 @@ def create_app(
 
     @app.post("/logout")
     def logout() -> Response:
-        if not same_origin():
+        if not from_own_site():
             return Response("Cross-site logout refused.", status=403)
         session.clear()
         return redirect("/", code=303)

@@ -262,6 +262,48 @@ def test_fastapi_example_runs_under_uvicorn(tmp_path: Path) -> None:
     )
 
 
+@ASYNCIO
+async def test_fastapi_example_links_from_the_account_page(
+    fake: FakeChattz, fastapi_browser: httpx.AsyncClient
+) -> None:
+    """The account page's "Link another Chattz account" form POSTs /login; Ann links to John."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    await fake.alogin(fastapi_browser, "/login")
+    form = (await fastapi_browser.get("/account")).text
+    page = await fake.alogin(fastapi_browser, "/login", user=ann, method="POST", next="/account")
+    assert (True, True, True) == (
+        '<form method=post action="/login">' in form and "Link another Chattz account" in form,
+        "johndoe, ann" in page.text,
+        "Hello, John Doe" not in page.text and "<h1 id=account>Ann</h1>" in page.text,
+    )
+
+
+@ASYNCIO
+async def test_fastapi_example_get_login_while_signed_in_does_not_link(
+    fake: FakeChattz, fastapi_browser: httpx.AsyncClient
+) -> None:
+    """Signed in as John, a plain GET /login as Ann signs in Ann's own new account."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    await fake.alogin(fastapi_browser, "/login")
+    page = await fake.alogin(fastapi_browser, "/login", user=ann, next="/account")
+    assert (True, True) == ("<td>2</td>" in page.text, "johndoe" not in page.text)
+
+
+@pytest.mark.parametrize("name", ["fastapi_app", "flask_app", "aiohttp_app"])
+def test_examples_default_database_is_in_the_users_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str
+) -> None:
+    """Without DATABASE_URL the SQLite file is in $XDG_CACHE_HOME, in a folder made 0o700."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url = load_example(name).default_database_url()
+    folder = tmp_path / "cache" / "chattz_oauth_async"
+    database = folder / f"chattz_{name.removesuffix('_app')}_example.db"
+    assert (str(database), 0o700) == (
+        url.partition(":///")[2],
+        stat.S_IMODE(folder.stat().st_mode),
+    )
+
+
 # --- aiohttp (asyncio only) --------------------------------------------------------
 
 
@@ -349,6 +391,67 @@ async def test_aiohttp_example_cross_site_logout_refused(
         get = await client.get("/logout")
         still = await (await client.get("/")).text()
     assert (403, 405, True) == (cross.status, get.status, "Signed in as John Doe" in still)
+
+
+@ASYNCIO
+async def test_aiohttp_example_links_only_through_the_post(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """GET /login as Ann while John is signed in signs Ann in; POST /login links Bob to John."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        plain = await (await fake.alogin(client, "/login", user=ann, next="/account")).text()
+        await fake.alogout(client)
+        await fake.alogin(client, "/login")
+        bob = fake.add_user(id=8, username="bob", first_name="Bob")
+        linked = await (
+            await fake.alogin(client, "/login", user=bob, method="POST", next="/account")
+        ).text()
+    assert (True, True) == (
+        "Account 2, Chattz user ann" in plain,
+        "Account 1, Chattz user bob" in linked and "johndoe, bob" in linked,
+    )
+
+
+@ASYNCIO
+async def test_aiohttp_example_stale_link_is_refused(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """A linking login finished after logout is 403 LinkRefused and links nothing."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        origin = str(client.make_url("/").origin())
+        started = await client.post("/login", headers={"Origin": origin}, allow_redirects=False)
+        callback = path_of(fake.authorize(started.headers["Location"], user=ann))
+        await fake.alogout(client)
+        refused = await client.get(callback, allow_redirects=False)
+        text = await refused.text()
+        home = await (await client.get("/")).text()
+        john = await (await fake.alogin(client, "/login", next="/account")).text()
+    assert (403, True, True, True) == (
+        refused.status,
+        "LinkRefused" in text,
+        "Log in with Chattz" in home,
+        "Chattz accounts linked: johndoe<" in john,
+    )
+
+
+@ASYNCIO
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://["}, {"Origin": "null"}]
+)
+async def test_aiohttp_example_cross_site_or_malformed_origin_refused(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path, headers: dict[str, str]
+) -> None:
+    """A cross-site or malformed-Origin POST to /logout or /login is 403, never a 500."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        logout = await client.post("/logout", headers=headers)
+        link = await client.post("/login", headers=headers, allow_redirects=False)
+        still = await (await client.get("/")).text()
+    assert (403, 403, True) == (logout.status, link.status, "Signed in as John Doe" in still)
 
 
 @ASYNCIO
@@ -471,13 +574,69 @@ def test_flask_example_logout_get_and_cross_site(fake: FakeChattz, flask_client:
 def test_flask_example_linked_elsewhere_is_409(
     fake: FakeChattz, flask_app: Any, flask_client: Any
 ) -> None:
-    """Signed in as one user, a Chattz account linked to another is refused with 409."""
+    """Linking (POST /login) a Chattz account that is another user's is refused with 409."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
     fake.login(flask_client, "/login")  # Chattz 123 is user 1's
     with flask_app.test_client() as other:
-        with other.session_transaction() as session:
-            session["user_id"] = "someone-else"  # the app's own sign-in, say
-        refused = fake.login(other, "/login")
-    assert (409, True) == (refused.status_code, "AccountLinkedElsewhere" in refused.text)
+        fake.login(other, "/login", user=ann)  # user 2
+        refused = fake.login(other, "/login", method="POST")
+        still = other.get("/account").text
+    assert (409, True, True) == (
+        refused.status_code,
+        "AccountLinkedElsewhere" in refused.text,
+        "Account 2, Chattz user ann" in still,
+    )
+
+
+def test_flask_example_links_only_through_the_post(fake: FakeChattz, flask_client: Any) -> None:
+    """The account page has the link form; GET /login as Ann signs Ann in, POST links Bob."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    page = fake.login(flask_client, "/login", next="/account").text
+    plain = fake.login(flask_client, "/login", user=ann, next="/account").text
+    fake.logout(flask_client)
+    fake.login(flask_client, "/login")
+    bob = fake.add_user(id=8, username="bob", first_name="Bob")
+    linked = fake.login(flask_client, "/login", user=bob, method="POST", next="/account").text
+    assert (True, True, True) == (
+        '<form method=post action="/login">' in page and "Link another Chattz account" in page,
+        "Account 2, Chattz user ann" in plain,
+        "Account 1, Chattz user bob" in linked and "johndoe, bob" in linked,
+    )
+
+
+def test_flask_example_stale_link_is_refused(
+    fake: FakeChattz, flask_app: Any, flask_client: Any
+) -> None:
+    """A linking login finished after logout is 403 LinkRefused, links nothing, signs nobody in."""
+    ann = fake.add_user(id=7, username="ann", first_name="Ann")
+    fake.login(flask_client, "/login")
+    started = flask_client.post("/login", headers={"Origin": "http://localhost"})
+    callback = path_of(fake.authorize(started.headers["location"], user=ann))
+    fake.logout(flask_client)
+    refused = flask_client.get(callback)
+    assert (403, True, None, True) == (
+        refused.status_code,
+        "LinkRefused" in refused.text,
+        flask_app.extensions["chattz_accounts"].find(7),
+        "Log in with Chattz" in flask_client.get("/").text,
+    )
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://["}, {"Origin": "null"}]
+)
+def test_flask_example_cross_site_or_malformed_origin_refused(
+    fake: FakeChattz, flask_client: Any, headers: dict[str, str]
+) -> None:
+    """A cross-site or malformed-Origin POST to /logout or /login is 403, never a 500."""
+    fake.login(flask_client, "/login")
+    logout = flask_client.post("/logout", headers=headers)
+    link = flask_client.post("/login", headers=headers)
+    assert (403, 403, True) == (
+        logout.status_code,
+        link.status_code,
+        "Signed in as John Doe" in flask_client.get("/").text,
+    )
 
 
 def test_flask_example_forged_state_refused(fake: FakeChattz, flask_client: Any) -> None:

@@ -10,6 +10,7 @@ portal runs the app on asyncio unless given ``backend="trio"``.
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -28,6 +29,7 @@ from starlette.testclient import TestClient
 from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, ConfigurationError
 from chattz_oauth_async.accounts import Account, Accounts, AsyncAccounts, Outcome
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore
+from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
 from chattz_oauth_async.testing import FakeChattz
 
@@ -35,6 +37,16 @@ pytestmark = pytest.mark.anyio
 
 SECRET = "starlette-accounts-secret-" * 2
 APP_URL = "http://127.0.0.1:8000"
+# What a browser's POST from the app's own page carries (the kit's login(method="POST") too).
+OWN_PAGE = {"Origin": APP_URL}
+CROSS_SITE = [
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+    {"Origin": "http://["},  # malformed: urlsplit raises ValueError
+    {"Sec-Fetch-Site": "cross-site", "Origin": APP_URL},
+]
 
 
 @pytest.fixture
@@ -186,16 +198,132 @@ async def test_the_session_holds_the_user_and_chattz_ids(
     assert {"user_id": "1", "chattz_id": 123} == (await browser.get("/session")).json()
 
 
-async def test_login_while_signed_in_links_to_that_user(
+async def test_a_get_login_while_signed_in_never_links(
     fake: FakeChattz, site: Site, browser: httpx.AsyncClient
 ) -> None:
-    """A Chattz login while the app's own sign-in holds user_id links to that user."""
+    """A plain GET /login while the app's own sign-in holds user_id signs in Chattz's account."""
     await browser.post("/password-login/local-42")
     home = await fake.alogin(browser, "/login")
-    assert ("user local-42", [Outcome.LINKED]) == (
+    assert ("user 1", {"user_id": "1", "chattz_id": 123}, Outcome.CREATED, []) == (
         home.text,
+        (await browser.get("/session")).json(),
+        site.results[-1].signed_in.outcome if site.results[-1].signed_in else None,
+        await site.accounts.accounts_of("local-42"),
+    )
+
+
+async def test_a_linking_login_links_to_the_signed_in_user(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """POST /login while signed in (the app's own sign-in) links the Chattz account to that user."""
+    await browser.post("/password-login/local-42")
+    home = await fake.alogin(browser, "/login", method="POST")
+    assert ("user local-42", {"user_id": "local-42", "chattz_id": 123}, [Outcome.LINKED]) == (
+        home.text,
+        (await browser.get("/session")).json(),
         [r.signed_in.outcome for r in site.results if r.signed_in],
     )
+
+
+async def start_linking(browser: httpx.AsyncClient, fake: FakeChattz, **form: str) -> str:
+    """POST /login from the app's page, consent as John: the callback path, not yet visited."""
+    started = await browser.post("/login", data=form, headers=OWN_PAGE)
+    assert 303 == started.status_code, started.text
+    callback = urlsplit(fake.authorize(started.headers["location"]))
+    return f"{callback.path}?{callback.query}"
+
+
+async def test_a_linking_login_finished_after_sign_out_is_refused(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Linking started, then the user signs out: the callback is 403 and writes nothing."""
+    await browser.post("/password-login/local-42")
+    callback = await start_linking(browser, fake)
+    await browser.post("/logout", headers=OWN_PAGE)
+    refused = await browser.get(callback)
+    assert (403, True, {}, None, []) == (
+        refused.status_code,
+        "Linking not completed" in refused.text,
+        (await browser.get("/session")).json(),
+        await site.accounts.find(123),
+        site.results,
+    )
+
+
+async def test_a_linking_login_finished_for_another_user_is_refused(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Linking started as local-42, then bob signs in: 403, bob's session kept, nothing linked."""
+    await browser.post("/password-login/local-42")
+    callback = await start_linking(browser, fake)
+    await browser.post("/password-login/bob")
+    refused = await browser.get(callback)
+    assert (403, {"user_id": "bob"}, None) == (
+        refused.status_code,
+        (await browser.get("/session")).json(),
+        await site.accounts.find(123),
+    )
+
+
+async def test_a_refused_link_leaves_a_stale_session_as_it_was(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Signed in with Chattz, linking Ann, then John's link removed: 403, the session untouched."""
+    await fake.alogin(browser, "/login")
+    started = await browser.post("/login", headers=OWN_PAGE)
+    callback = urlsplit(fake.authorize(started.headers["location"], user=fake.users[7]))
+    await site.accounts.unlink("1", 123)
+    refused = await browser.get(f"{callback.path}?{callback.query}")
+    assert (403, {"user_id": "1", "chattz_id": 123}, None) == (
+        refused.status_code,
+        (await browser.get("/session")).json(),  # JSON route: it does not read the account
+        await site.accounts.find(7),
+    )
+
+
+async def test_a_linking_login_keeps_next_from_the_form(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """POST /login's next field is where the linking login lands."""
+    await browser.post("/password-login/local-42")
+    callback = await start_linking(browser, fake, next="/private")
+    landed = await browser.get(callback)
+    assert (303, "/private") == (landed.status_code, landed.headers["location"])
+
+
+async def test_a_linking_login_when_signed_out_is_a_plain_login(
+    browser: httpx.AsyncClient,
+) -> None:
+    """POST /login with nobody signed in: a 303 to GET /login with next, no login started."""
+    response = await browser.post("/login", data={"next": "/private"}, headers=OWN_PAGE)
+    assert (303, "/login?next=%2Fprivate", []) == (
+        response.status_code,
+        response.headers["location"],
+        [name for name in browser.cookies if "chattz_login" in name],
+    )
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE)
+async def test_a_cross_site_linking_login_is_refused(
+    browser: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """A POST /login from another site's page (or a malformed Origin) is 403; no login starts."""
+    await browser.post("/password-login/local-42")
+    response = await browser.post("/login", headers=headers)
+    assert (403, []) == (
+        response.status_code,
+        [name for name in browser.cookies if "chattz_login" in name],
+    )
+
+
+async def test_a_login_post_without_accounts_is_405(chattz: AsyncChattzOAuth) -> None:
+    """Without accounts there is no linking: POST /login is not routed."""
+    login = ChattzLogin(chattz, secret_key=SECRET)
+    app = Starlette(routes=login.routes(lambda request, result: Response()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=APP_URL) as client:
+        response = await client.post("/login", headers=OWN_PAGE)
+    assert 405 == response.status_code
 
 
 async def test_linked_elsewhere_is_409_and_keeps_the_session(
@@ -205,7 +333,7 @@ async def test_linked_elsewhere_is_409_and_keeps_the_session(
     await fake.alogin(browser, "/login")  # Chattz 123 is now user 1's
     async with site.browser() as mallory:
         await mallory.post("/password-login/mallory")
-        refused = await fake.alogin(mallory, "/login")
+        refused = await fake.alogin(mallory, "/login", method="POST")
         session = (await mallory.get("/session")).json()
     account = await site.accounts.find(123)
     assert (409, True, {"user_id": "mallory"}, "1") == (
@@ -294,12 +422,26 @@ async def test_login_clears_and_rewrites_the_session(
     )
 
 
-async def test_a_login_with_another_chattz_account_links_it(
+async def test_a_get_login_with_another_chattz_account_signs_out_the_first(
     fake: FakeChattz, site: Site, browser: httpx.AsyncClient
 ) -> None:
-    """Signed in as John (via Chattz), a login as Ann links Ann's Chattz account to user 1."""
+    """Signed in as John (via Chattz), a plain login as Ann signs in Ann's own new account."""
     await fake.alogin(browser, "/login")
     home = await fake.alogin(browser, "/login", user=fake.users[7])
+    assert ("user 2", {"user_id": "2", "chattz_id": 7}, Outcome.CREATED, 1) == (
+        home.text,
+        (await browser.get("/session")).json(),
+        site.results[-1].signed_in.outcome if site.results[-1].signed_in else None,
+        len(await site.accounts.accounts_of("1")),
+    )
+
+
+async def test_a_linking_login_with_another_chattz_account_links_it(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Signed in as John (via Chattz), a linking login as Ann links Ann's account to user 1."""
+    await fake.alogin(browser, "/login")
+    home = await fake.alogin(browser, "/login", user=fake.users[7], method="POST")
     assert ("user 1", {"user_id": "1", "chattz_id": 7}, Outcome.LINKED) == (
         home.text,
         (await browser.get("/session")).json(),
@@ -398,20 +540,11 @@ async def test_logout_by_get_is_405(fake: FakeChattz, browser: httpx.AsyncClient
     assert (405, "user 1") == (response.status_code, (await browser.get("/")).text)
 
 
-@pytest.mark.parametrize(
-    "headers",
-    [
-        {"Sec-Fetch-Site": "cross-site"},
-        {"Sec-Fetch-Site": "same-site"},
-        {"Origin": "https://evil.example"},
-        {"Origin": "null"},
-        {"Sec-Fetch-Site": "cross-site", "Origin": APP_URL},
-    ],
-)
+@pytest.mark.parametrize("headers", CROSS_SITE)
 async def test_cross_site_logout_is_refused(
     fake: FakeChattz, browser: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    """A logout POST from another site's page is refused with 403; the user stays signed in."""
+    """A logout POST from another site's page (or a malformed Origin) is 403; still signed in."""
     await fake.alogin(browser, "/login")
     response = await browser.post("/logout", headers=headers)
     assert (403, "user 1") == (response.status_code, (await browser.get("/")).text)
@@ -530,6 +663,15 @@ def fastapi_app(login: ChattzLogin) -> FastAPI:
     async def account_page(account: SignedIn) -> dict[str, Any]:
         return {"user_id": account.user_id, "chattz_id": account.chattz_id}
 
+    @app.post("/plant")
+    async def plant(request: Request) -> dict[str, Any]:
+        request.session["planted"] = "by an attacker"
+        return dict(request.session)
+
+    @app.get("/session")
+    async def session(request: Request) -> dict[str, Any]:
+        return dict(request.session)
+
     return app
 
 
@@ -580,13 +722,57 @@ def test_fastapi_logout_get_and_cross_site(fake: FakeChattz, fastapi_client: Tes
 
 
 def test_fastapi_session_rotated_at_login(fake: FakeChattz, fastapi_client: TestClient) -> None:
-    """FastAPI: a value planted before login is gone; the session cookie is a new one."""
-    fastapi_client.cookies.set("session", "planted-by-someone", domain="testserver.local")
-    fake.login(fastapi_client, "/login", user=fake.users[7])
+    """FastAPI: a value planted in the session before login is gone; the cookie is a new one."""
+    planted = fastapi_client.post("/plant").json()
     before = fastapi_client.cookies["session"]
-    fastapi_client.post("/logout")
     fake.login(fastapi_client, "/login")
-    assert (True, {"user_id": "2"}) == (
+    assert ({"planted": "by an attacker"}, True, {"user_id": "1", "chattz_id": 123}) == (
+        planted,
         fastapi_client.cookies["session"] != before,
-        fastapi_client.get("/").json(),
+        fastapi_client.get("/session").json(),
     )
+
+
+def test_fastapi_linking_login(fake: FakeChattz, fastapi_client: TestClient) -> None:
+    """FastAPI: POST /login while signed in links Ann to user 1; GET /login as Ann then signs in."""
+    fake.login(fastapi_client, "/login")
+    linked = fake.login(
+        fastapi_client, "/login", user=fake.users[7], method="POST", next="/account"
+    )
+    fastapi_client.post("/logout")
+    again = fake.login(fastapi_client, "/login", user=fake.users[7], next="/account")
+    assert ({"user_id": "1", "chattz_id": 7}, {"user_id": "1", "chattz_id": 7}) == (
+        linked.json(),
+        again.json(),
+    )
+
+
+def test_fastapi_cross_site_linking_login_is_refused(
+    fake: FakeChattz, fastapi_client: TestClient
+) -> None:
+    """FastAPI: a cross-site POST /login is 403; a GET /login while signed in never links."""
+    fake.login(fastapi_client, "/login")
+    cross = fastapi_client.post("/login", headers={"Sec-Fetch-Site": "cross-site"})
+    plain = fake.login(fastapi_client, "/login", user=fake.users[7], next="/account")
+    assert (403, {"user_id": "2", "chattz_id": 7}) == (cross.status_code, plain.json())
+
+
+@pytest.mark.parametrize(
+    ("site", "origin", "host", "expected"),
+    [
+        ("same-origin", None, None, True),
+        ("None", "https://evil.example", "app.example", True),  # typed: the header wins
+        ("cross-site", "http://app.example", "app.example", False),
+        (None, "http://APP.example:8000", "app.example:8000", True),
+        (None, "http://app.example", "other.example", False),
+        (None, "http://[", "app.example", False),
+        (None, "null", "app.example", False),
+        (None, "http://app.example", None, False),
+        (None, None, "app.example", True),
+    ],
+)
+def test_same_origin_rule(
+    site: str | None, origin: str | None, host: str | None, expected: bool
+) -> None:
+    """integrations.same_origin: Sec-Fetch-Site first, else Origin against Host; never raises."""
+    assert expected == same_origin(site, origin, host)

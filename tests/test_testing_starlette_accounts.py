@@ -161,3 +161,25 @@ async def test_starlette_helper_with_httpx_async_client(
         after = await fake_chattz.alogout(client)
     await engine.dispose()
     assert ("Signed in", "Signed out") == (landed.text, after.text)
+
+
+def test_login_with_post_drives_a_linking_login(
+    fake_chattz: FakeChattz, client: TestClient, engine: AsyncEngine
+) -> None:
+    """login(method="POST") starts with the link form's POST: Alice's Chattz links to John."""
+    alice = fake_chattz.add_user(id=2, username="alice")
+    fake_chattz.login(client, "/login")
+    page = fake_chattz.login(client, "/login", user=alice, method="POST")
+    store = AsyncSQLAlchemyStore(engine)
+    assert client.portal is not None
+    john, linked = (client.portal.call(store.find, chattz_id) for chattz_id in (123, 2))
+    assert ('"Signed in as alice"', True) == (
+        page.text,
+        john is not None and linked is not None and john.user_id == linked.user_id,
+    )
+
+
+def test_login_method_must_be_get_or_post(fake_chattz: FakeChattz, client: TestClient) -> None:
+    """login(method=...) takes GET or POST only: anything else is a ValueError, not a request."""
+    with pytest.raises(ValueError, match="GET or a POST"):
+        fake_chattz.login(client, "/login", method="PUT")

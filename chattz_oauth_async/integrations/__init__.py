@@ -17,9 +17,12 @@ Other frameworks (aiohttp, Flask, ...) need only the cookie module: see
 ``examples/`` for the dozen lines that call
 :meth:`~chattz_oauth_async.AsyncChattzOAuth.start_login`,
 :class:`~chattz_oauth_async.integrations.cookies.LoginCookies` and
-:meth:`~chattz_oauth_async.AsyncChattzOAuth.complete_login`.
+:meth:`~chattz_oauth_async.AsyncChattzOAuth.complete_login`, and
+:func:`same_origin` (no framework either) for their logout and link POSTs.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from ._web import same_origin
+
+__all__ = ["same_origin"]

@@ -2,7 +2,9 @@
 
 Both helpers re-export :class:`LoginResult`; the rest is used through their
 own ``describe_error`` / error pages, so the two frameworks answer a failed
-login with the same status and the same words.
+login with the same status and the same words. :func:`same_origin` is public
+(:mod:`chattz_oauth_async.integrations`): the CSRF check of a logout or link
+POST for apps that write their own routes (the Flask and aiohttp examples).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -39,10 +42,14 @@ __all__ = [
     "error_page",
     "missing_extra",
     "post_login_target",
+    "same_origin",
     "set_cookies",
 ]
 
 logger = logging.getLogger("chattz_oauth_async.integrations")
+
+# What Sec-Fetch-Site says for a request the site itself (or the user, typing) made.
+_OWN_SITE: Final = frozenset({"same-origin", "none"})
 
 
 @attrs.frozen
@@ -160,3 +167,27 @@ def error_page(exc: ChattzOAuthError, *, retry_url: str = "/") -> tuple[int, str
         f'<p><a href="{html.escape(retry)}">Back to the site</a></p></main></body></html>\n'
     )
     return status, page
+
+
+def same_origin(sec_fetch_site: str | None, origin: str | None, host: str | None) -> bool:
+    """Whether a state-changing request (a logout, a link) came from the site's own pages.
+
+    Pass the request's ``Sec-Fetch-Site``, ``Origin`` and ``Host`` headers
+    (None when absent). Browsers send ``Sec-Fetch-Site`` on every request
+    (Chrome 76, Firefox 90, Safari 16.4): only ``same-origin`` and ``none``
+    (typed or bookmarked) pass. Without it, ``Origin`` must name ``host``
+    (compared case-insensitively); ``null`` or a malformed ``Origin``
+    (``http://[``) fails. A request with neither header is not from a current
+    browser's page: it passes (the session cookie's ``SameSite=Lax`` already
+    keeps other sites' POSTs from carrying it; this is the second lock).
+    It never raises.
+    """
+    if sec_fetch_site is not None:
+        return sec_fetch_site.strip().lower() in _OWN_SITE
+    if origin is None:
+        return True
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:  # "http://[" and other malformed URLs: not this site
+        return False
+    return bool(netloc) and bool(host) and netloc.lower() == (host or "").strip().lower()

@@ -1,9 +1,10 @@
 """Driving a web app's own login and logout through the fake provider with the app's test client.
 
 :func:`login` and :func:`alogin` play the browser: they ask the app's login
-route, let the fake's consent page answer (Allow or Deny), bring the fake's
-callback back to the app on the test client's own base URL, and follow the
-app's redirects to its final response. :func:`logout` and :func:`alogout`
+route (a GET, or a form POST for a login that links an account), let the
+fake's consent page answer (Allow or Deny), bring the fake's callback back
+to the app on the test client's own base URL, and follow the app's
+redirects to its final response. :func:`logout` and :func:`alogout`
 submit the app's logout form (a POST, with the CSRF token a browser would
 send) and follow the app's redirects the same way.
 """
@@ -94,8 +95,12 @@ class Trip(_Hops):
         user: FakeUser | None,
         approve: bool,
         next_url: str | None,
+        method: str = "GET",
     ) -> None:
         super().__init__(fake)
+        if method not in ("GET", "POST"):
+            raise ValueError(f"a login starts with a GET or a POST, not {method!r}")
+        self.method = method
         self.fake = fake
         self.user = user
         self.approve = approve
@@ -327,7 +332,10 @@ def login(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.login`."""
     browser = _sync_client(client, "login")
     trip.also_on(browser.host)
-    reply = browser.get(trip.start)
+    if trip.method == "POST":
+        reply = browser.post(trip.start, browser.csrf())
+    else:
+        reply = browser.get(trip.start)
     while (url := trip.after(reply)) is not None:
         reply = browser.get(url)
     return reply.response
@@ -337,7 +345,10 @@ async def alogin(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.alogin`."""
     browser = _async_client(client, "login")
     trip.also_on(browser.host)
-    reply = await browser.get(trip.start)
+    if trip.method == "POST":
+        reply = await browser.post(trip.start, browser.csrf())
+    else:
+        reply = await browser.get(trip.start)
     while (url := trip.after(reply)) is not None:
         reply = await browser.get(url)
     return reply.response

@@ -56,6 +56,7 @@ class Wiring:
         user: FakeUser | None = None,
         approve: bool = True,
         next: str | None = None,
+        method: str = "GET",
     ) -> Any:
         """Log in through a web app with its sync test client, end to end.
 
@@ -66,7 +67,9 @@ class Wiring:
         clients talk to ``testserver`` or ``localhost``), and follows the
         app's redirects. The app's session must talk to this fake: in-process
         through :meth:`session`, or over loopback through the ``chattz_env``
-        fixture.
+        fixture. With ``method="POST"`` the login starts with a form POST
+        (with the ``Origin`` header, and Django's CSRF token from its cookie),
+        as a "Link another Chattz account" button sends it.
 
         Args:
             client: Starlette's or FastAPI's ``TestClient``, an
@@ -75,7 +78,9 @@ class Wiring:
             path: The app's login route.
             user: Who logs in; :attr:`user` when None.
             approve: Click Allow (True) or Deny (False).
-            next: The post-login target to pass to the login route.
+            next: The post-login target to pass to the login route (in its query).
+            method: ``"GET"`` (a plain login) or ``"POST"`` (a form submitted
+                to ``path``: a linking login).
 
         Returns:
             The app's final response (the client's own response type): the
@@ -84,10 +89,11 @@ class Wiring:
         Raises:
             ErrorPage: The fake refused the authorize request (unknown
                 client, redirect URI not the registered one...).
+            ValueError: ``method`` is neither GET nor POST.
             TypeError: ``client`` is not a supported test client.
             RuntimeError: The app redirected more than 20 times.
         """
-        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next)
+        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next, method=method)
         return _driver.login(trip, client)
 
     async def alogin(
@@ -98,9 +104,10 @@ class Wiring:
         user: FakeUser | None = None,
         approve: bool = True,
         next: str | None = None,
+        method: str = "GET",
     ) -> Any:
         """:meth:`login` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
-        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next)
+        trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next, method=method)
         return await _driver.alogin(trip, client)
 
     def logout(self, client: Any, path: str = "/logout", *, from_page: str | None = None) -> Any:

@@ -5,8 +5,10 @@ uses it; public names come from :mod:`chattz_oauth_async.integrations.starlette`
 
 The session (Starlette's ``SessionMiddleware``) holds two keys: ``user_id``
 (the local user, text) and ``chattz_id`` (the Chattz account it signed in
-with). An app's own sign-in (a password form) may write ``user_id`` alone:
-a Chattz login made while it is there links to that user.
+with). An app's own sign-in (a password form) may write ``user_id`` alone.
+A login links a Chattz account to the signed-in user only when that user
+started it to link (``POST /login``: the user id is sealed in the login);
+any other login signs the Chattz account's own account in.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode
 
 import attrs
 from starlette.exceptions import HTTPException
@@ -24,10 +26,19 @@ from starlette.routing import NoMatchFound
 
 from ..._async.accounts import AsyncAccounts
 from ...accounts.values import Account
-from ...errors import ConfigurationError
-from .._web import LoginResult, post_login_target
+from ...errors import ConfigurationError, LinkRefused
+from .._web import LoginResult, post_login_target, same_origin
 
-__all__ = ["CHATTZ_ID", "USER_ID", "AccountSession", "AccountsSource", "configured"]
+__all__ = [
+    "CHATTZ_ID",
+    "USER_ID",
+    "AccountSession",
+    "AccountsSource",
+    "configured",
+    "form_field",
+    "from_own_site",
+    "login_url",
+]
 
 logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
 
@@ -41,8 +52,8 @@ AccountsSource = AsyncAccounts | Callable[[], AsyncAccounts]
 # Characters kept as they are when a requested path and query are written into ?next=.
 _PATH_SAFE: Final = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE: Final = _PATH_SAFE + "?"
-# What Sec-Fetch-Site says for a request the site itself (or the user, typing) made.
-_OWN_SITE: Final = frozenset({"same-origin", "none"})
+# The largest form body read for a field (a link form holds a next path, 1 KiB at most).
+_FORM_LIMIT: Final = 8192
 
 
 def session_of(request: Request) -> dict[str, Any]:
@@ -107,10 +118,11 @@ class AccountSession:
         return accounts
 
     async def signed_in_user(self, request: Request) -> str | None:
-        """The local user signed in on this session, if any (the one a login links to).
+        """The local user signed in on this session, if any (the one a linking login is for).
 
         A session from a Chattz login counts only while its link stands; one
-        with ``user_id`` alone (the app's own sign-in) counts as it is.
+        with ``user_id`` alone (the app's own sign-in) counts as it is. The
+        session is left as it is (:meth:`current_account` clears a stale one).
 
         Raises:
             ConfigurationError: No SessionMiddleware.
@@ -120,24 +132,34 @@ class AccountSession:
         user_id = _text(session.get(USER_ID))
         if user_id is None or CHATTZ_ID not in session:
             return user_id
-        account = await self.current_account(request)
+        account, _ = await self._session_account(request)
         return None if account is None else account.user_id
 
-    async def sign_in(self, request: Request, result: LoginResult) -> LoginResult:
+    async def sign_in(
+        self, request: Request, result: LoginResult, *, link_user_id: str | None = None
+    ) -> LoginResult:
         """Sign ``result``'s user in to their account and start a new session for it.
 
+        ``link_user_id`` is the sealed login's (``LoginRequest.link_user_id``):
+        None for a plain login, which signs in the Chattz account's own account
+        whoever was signed in before; a user id for a linking login, which
+        links to that user only while they are still the session's user.
         The session is cleared and rewritten only once the account is known,
-        so a refused login leaves the user signed in as they were.
+        so a refused login leaves the session as it was.
 
         Raises:
             ConfigurationError: No SessionMiddleware.
+            LinkRefused: A linking login, and its user is not the session's any more.
             AccountLinkedElsewhere, SignupsClosed, AccountStoreError: From
                 :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in`.
         """
-        current = await self.signed_in_user(request)
-        signed_in = await self.accounts().sign_in(result.user, current_user_id=current)
+        if link_user_id is not None and await self.signed_in_user(request) != link_user_id:
+            logger.info("login: refused a linking login whose user is not signed in any more")
+            raise LinkRefused("the user who started this link is not signed in any more")
+        signed_in = await self.accounts().sign_in(result.user, current_user_id=link_user_id)
         session = session_of(request)
-        # A new session at login: nothing planted before it (fixation) survives.
+        # A new session at login: nothing planted before it (fixation) survives,
+        # and whoever was signed in before a plain login is signed out.
         session.clear()
         session[USER_ID] = signed_in.user_id
         session[CHATTZ_ID] = signed_in.account.chattz_id
@@ -153,16 +175,22 @@ class AccountSession:
             ConfigurationError: No SessionMiddleware.
             AccountStoreError: The database failed.
         """
+        account, stale = await self._session_account(request)
+        if stale:
+            logger.info("session: the account link of this session is gone; signed out")
+            session_of(request).clear()
+        return account
+
+    async def _session_account(self, request: Request) -> tuple[Account | None, bool]:
+        # The session's account, and whether the session names a link that is gone.
         session = session_of(request)
         user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
         if user_id is None or type(chattz_id) is not int or chattz_id <= 0:
-            return None
+            return None, False
         account = await self.accounts().find(chattz_id)
         if account is None or account.user_id != user_id:
-            logger.info("session: the account link of this session is gone; signed out")
-            session.clear()
-            return None
-        return account
+            return None, True
+        return account, False
 
     async def require_account(self, request: Request) -> Account:
         """The signed-in account; else an HTTPException, a 303 to the login page.
@@ -175,7 +203,7 @@ class AccountSession:
         """
         account = await self.current_account(request)
         if account is None:
-            raise HTTPException(303, headers={"Location": login_url(request)})
+            raise HTTPException(303, headers={"Location": login_url(request, here=True)})
         return account
 
     def logout(self, request: Request) -> Response:
@@ -185,7 +213,7 @@ class AccountSession:
             ConfigurationError: No SessionMiddleware.
         """
         session = session_of(request)
-        if not same_origin(request):
+        if not from_own_site(request):
             logger.info("logout: refused a cross-site request")
             return PlainTextResponse("Cross-site logout refused.", status_code=403)
         session.clear()
@@ -202,40 +230,49 @@ def configured(session: AccountSession | None) -> AccountSession:
     return session
 
 
-def login_url(request: Request) -> str:
-    """``/login?next=<the requested path and query>``, ``next`` left out when not a safe path.
+def login_url(request: Request, target: str | None = None, *, here: bool = False) -> str:
+    """The login page's URL: ``/login?next=<target>``, ``next`` left out when not a safe path.
 
-    The login path is the ``chattz_login`` route's (``/login`` when the app has none).
+    The login path is the ``chattz_login`` route's (``/login`` when the app
+    has none). With ``here``, ``target`` is this request's own path and query.
     """
     try:
         login_path = str(request.app.url_path_for("chattz_login"))
     except (NoMatchFound, AttributeError):
         login_path = "/login"
     root = request.scope.get("root_path", "")
-    path = quote(request.scope["path"], safe=_PATH_SAFE)
-    query = quote(request.scope.get("query_string", b""), safe=_QUERY_SAFE)
-    target = post_login_target(f"{path}?{query}" if query else path)
+    if here:
+        path = quote(request.scope["path"], safe=_PATH_SAFE)
+        query = quote(request.scope.get("query_string", b""), safe=_QUERY_SAFE)
+        target = f"{path}?{query}" if query else path
+    target = post_login_target(target)
     if target is None:
         return f"{root}{login_path}"
     return f"{root}{login_path}?{urlencode({'next': target})}"
 
 
-def same_origin(request: Request) -> bool:
-    """Whether a state-changing request came from the site's own pages.
+def from_own_site(request: Request) -> bool:
+    """Whether a state-changing request came from the site's own pages (:func:`same_origin`)."""
+    headers = request.headers
+    return same_origin(headers.get("sec-fetch-site"), headers.get("origin"), headers.get("host"))
 
-    Browsers send ``Sec-Fetch-Site`` on every request (Chrome 76, Firefox
-    90, Safari 16.4): only ``same-origin`` and ``none`` (typed or
-    bookmarked) pass. Without it, an ``Origin`` header must name this host.
-    A request with neither is not from a current browser's page: it passes.
+
+async def form_field(request: Request, name: str) -> str | None:
+    """The field ``name`` of a urlencoded form POST, or None (absent, another body, too big).
+
+    Read without ``python-multipart`` (which Starlette's ``request.form()``
+    needs) and at most 8 KiB: the link form holds a ``next`` path at most.
     """
-    site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        return site.lower() in _OWN_SITE
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
+    content_type = request.headers.get("content-type", "").partition(";")[0]
+    if content_type.strip().lower() != "application/x-www-form-urlencoded":
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _FORM_LIMIT:
+            return None
     try:
-        netloc = urlsplit(origin).netloc
-    except ValueError:
-        return False
-    return bool(netloc) and netloc.lower() == request.headers.get("host", "").lower()
+        fields = parse_qsl(body.decode("ascii"), max_num_fields=16)
+    except (UnicodeDecodeError, ValueError):  # not urlencoded ASCII, or too many fields
+        return None
+    return next((value for key, value in fields if key == name), None)

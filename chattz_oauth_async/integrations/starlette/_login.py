@@ -6,14 +6,16 @@ Public from :mod:`chattz_oauth_async.integrations.starlette`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import attrs
 
 from .._web import missing_extra
 
 try:
     from starlette.requests import Request
-    from starlette.responses import HTMLResponse, RedirectResponse, Response
+    from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Route
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__package__ or __name__, "Starlette", "starlette") from exc
@@ -21,10 +23,18 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from ..._async.session import AsyncChattzOAuth
 from ...accounts.values import Account
 from ...errors import ChattzOAuthError, ConfigurationError
-from ...login import DEFAULT_LOGIN_MAX_AGE, SecretKey
+from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey
 from .._web import LoginResult, describe_error, error_page, post_login_target, set_cookies
 from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
-from ._accounts import AccountSession, AccountsSource, configured, session_of
+from ._accounts import (
+    AccountSession,
+    AccountsSource,
+    configured,
+    form_field,
+    from_own_site,
+    login_url,
+    session_of,
+)
 from ._handlers import (
     ErrorHandler,
     SessionSource,
@@ -34,6 +44,7 @@ from ._handlers import (
     get_chattz,
     handlers,
 )
+from ._routes import Endpoints
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -62,11 +73,12 @@ class ChattzLogin:
         max_pending: How many logins one browser may have in progress at once.
         accounts: The app's :class:`~chattz_oauth_async.accounts.AsyncAccounts`
             (or a zero-argument callable returning it): the callback then
-            signs the login in to its local account, found, linked to the
-            user signed in, or created, and starts a new session for it in
-            ``request.session`` (Starlette's ``SessionMiddleware``); the
-            routes add ``POST /logout``, and :meth:`current_account` and
-            :meth:`require_account` read the session.
+            signs the login in to its local account, found or created, and
+            starts a new session for it in ``request.session`` (Starlette's
+            ``SessionMiddleware``); the routes add ``POST /login`` (link
+            another Chattz account: :meth:`link_response`) and ``POST
+            /logout``, and :meth:`current_account` and :meth:`require_account`
+            read the session.
 
     Raises:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
@@ -142,8 +154,55 @@ class ChattzLogin:
             chattz: The session; :meth:`session_for` when None.
             **extra: Further authorize parameters, passed to ``start_login``.
         """
+        return self._start(request, next_url, chattz, extra, link_user_id=None)
+
+    async def link_response(
+        self,
+        request: Request,
+        next_url: str | None = None,
+        *,
+        chattz: AsyncChattzOAuth | None = None,
+        **extra: str,
+    ) -> Response:
+        """Start a login that links another Chattz account to the signed-in user (``POST /login``).
+
+        Linking needs the user's intent, sealed in the login itself: the
+        signed-in user's id goes into the login cookie, and the callback
+        links only while that user is still the session's (else
+        :class:`~chattz_oauth_async.LinkRefused`, 403). A plain ``GET /login``
+        never links, so a forced navigation to it (another site's link, the
+        attacker's Chattz session in the victim's browser) cannot attach the
+        attacker's Chattz account to the victim's account. Call it from a POST
+        route only; it answers 403 to a cross-site request (the rule of
+        :meth:`logout_response`) and a 303 to the plain login page when nobody
+        is signed in. The arguments are :meth:`login_response`'s.
+
+        Raises:
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+            AccountStoreError: The account database failed.
+        """
+        accounts = configured(self._accounts)
+        if not from_own_site(request):
+            logger.info("link: refused a cross-site request")
+            return PlainTextResponse("Cross-site link refused.", status_code=403)
+        user_id = await accounts.signed_in_user(request)
+        if user_id is None:
+            return RedirectResponse(login_url(request, next_url), status_code=303)
+        return self._start(request, next_url, chattz, extra, link_user_id=user_id)
+
+    def _start(
+        self,
+        request: Request,
+        next_url: str | None,
+        chattz: AsyncChattzOAuth | None,
+        extra: dict[str, str],
+        *,
+        link_user_id: str | None,
+    ) -> Response:
         session = chattz if chattz is not None else self.session_for(request)
         login = session.start_login(post_login_target(next_url), **extra)
+        if link_user_id is not None:
+            login = attrs.evolve(login, link_user_id=link_user_id)
         response = RedirectResponse(login.url, status_code=303)
         response.headers["Cache-Control"] = "no-store"
         secure, now = self.is_secure(request), session.clock()
@@ -170,12 +229,15 @@ class ChattzLogin:
                 the code, answered something unusable, or was unreachable.
         """
         session = chattz if chattz is not None else self.session_for(request)
-        login = self.cookies.read(
-            request.query_params.getlist("state"),
-            request.cookies,
-            secure=self.is_secure(request),
-            now=session.clock(),
-        )
+        return await self._finish(request, session, self._unseal(request, session))
+
+    def _unseal(self, request: Request, session: AsyncChattzOAuth) -> LoginRequest:
+        states, secure = request.query_params.getlist("state"), self.is_secure(request)
+        return self.cookies.read(states, request.cookies, secure=secure, now=session.clock())
+
+    async def _finish(
+        self, request: Request, session: AsyncChattzOAuth, login: LoginRequest
+    ) -> LoginResult:
         token = await session.complete_login(
             request.query_params, login, max_age=self.cookies.max_age
         )
@@ -203,9 +265,12 @@ class ChattzLogin:
         if self._accounts is not None:
             session_of(request)  # a missing middleware is the app's bug: before the code is used
         try:
-            result = await self.handle_callback(request, chattz=chattz)
+            session = chattz if chattz is not None else self.session_for(request)
+            login = self._unseal(request, session)
+            result = await self._finish(request, session, login)
             if self._accounts is not None:
-                result = await self._accounts.sign_in(request, result)
+                link = login.link_user_id
+                result = await self._accounts.sign_in(request, result, link_user_id=link)
         except ChattzOAuthError as exc:
             logger.info("login callback refused: %s", type(exc).__name__)
             response = await call_handler(on_error, request, exc)
@@ -216,12 +281,16 @@ class ChattzLogin:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
-    def _login(
+    async def _login(
         self, request: Request, next_param: str, chattz: AsyncChattzOAuth | None
     ) -> Response:
         if self._accounts is not None:
             session_of(request)  # fail at the start of a login, not at its end
-        return self.login_response(request, request.query_params.get(next_param), chattz=chattz)
+        next_url = request.query_params.get(next_param)
+        if request.method == "POST":  # only routed with accounts=
+            next_url = await form_field(request, next_param) or next_url
+            return await self.link_response(request, next_url, chattz=chattz)
+        return self.login_response(request, next_url, chattz=chattz)
 
     # --- the signed-in session (with accounts=) -------------------------------
 
@@ -281,7 +350,9 @@ class ChattzLogin:
         next_param: str = "next",
         logout_path: str = "/logout",
     ) -> list[Route]:
-        """Starlette routes: ``GET login_path?next=...``, ``GET callback_path``, ``POST /logout``.
+        """Starlette routes: ``GET login_path?next=...``, ``GET callback_path``, and with accounts
+        ``POST login_path`` (:meth:`link_response`; ``next`` from the form or the query) and
+        ``POST /logout``.
 
         Args:
             on_success: ``on_success(request, result)`` (plain or async)
@@ -305,26 +376,8 @@ class ChattzLogin:
         Raises:
             ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
-        success_handler, error_handler = handlers(
-            on_success, on_error or self.error_response, accounts=self._accounts is not None
-        )
-
-        async def login(request: Request) -> Response:
-            return self._login(request, next_param, None)
-
-        async def callback(request: Request) -> Response:
-            return await self._callback(request, None, success_handler, error_handler)
-
-        async def logout(request: Request) -> Response:
-            return self.logout_response(request)
-
-        routes = [
-            Route(login_path, login, methods=["GET"], name="chattz_login"),
-            Route(callback_path, callback, methods=["GET"], name="chattz_callback"),
-        ]
-        if self._accounts is not None:
-            routes.append(Route(logout_path, logout, methods=["POST"], name="chattz_logout"))
-        return routes
+        paths = (login_path, callback_path, next_param, logout_path)
+        return self._endpoints(on_success, on_error, *paths).routes()
 
     def router(
         self,
@@ -345,50 +398,31 @@ class ChattzLogin:
         Raises:
             ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
-        # FastAPI is an optional dependency, and importing it after Starlette costs
-        # 0.7-0.9 s (python -X importtime, 3 runs on the shared 2-core box):
-        # Starlette-only apps never pay for it.
-        from fastapi import APIRouter, Depends
+        paths = (login_path, callback_path, next_param, logout_path)
+        session = get_chattz if self._chattz is None else self.session_for
+        return self._endpoints(on_success, on_error, *paths).router(session)
 
-        success_handler, error_handler = handlers(
+    def _endpoints(
+        self,
+        on_success: SuccessHandler | None,
+        on_error: ErrorHandler | None,
+        login_path: str,
+        callback_path: str,
+        next_param: str,
+        logout_path: str,
+    ) -> Endpoints:
+        success, error = handlers(
             on_success, on_error or self.error_response, accounts=self._accounts is not None
         )
-        session_dependency = get_chattz if self._chattz is None else self.session_for
 
-        # FastAPI resolves string annotations against this module's globals only, so the
-        # dependency is a default value (FastAPI's older form) rather than Annotated[...].
-        async def login(
-            request: Request,
-            chattz: AsyncChattzOAuth = Depends(session_dependency),  # noqa: B008
-        ) -> Response:
-            return self._login(request, next_param, chattz)
+        async def login(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
+            return await self._login(request, next_param, chattz)
 
-        async def callback(
-            request: Request,
-            chattz: AsyncChattzOAuth = Depends(session_dependency),  # noqa: B008
-        ) -> Response:
-            return await self._callback(request, chattz, success_handler, error_handler)
+        async def callback(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
+            return await self._callback(request, chattz, success, error)
 
-        async def logout(request: Request) -> Response:
-            return self.logout_response(request)
-
-        router = APIRouter()
-        endpoints: list[tuple[str, Callable[..., Any], str, str]] = [
-            (login_path, login, "chattz_login", "GET"),
-            (callback_path, callback, "chattz_callback", "GET"),
-        ]
-        if self._accounts is not None:
-            endpoints.append((logout_path, logout, "chattz_logout", "POST"))
-        for path, endpoint, name, method in endpoints:
-            router.add_api_route(
-                path,
-                endpoint,
-                methods=[method],
-                name=name,
-                response_model=None,
-                include_in_schema=False,
-            )
-        return router
+        logout = None if self._accounts is None else self.logout_response
+        return Endpoints(login, callback, logout, login_path, callback_path, logout_path)
 
     # --- error pages --------------------------------------------------------
 
