@@ -19,12 +19,12 @@ from asgiref.sync import sync_to_async
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
 from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
-from django.db import Error, IntegrityError, router, transaction  # type: ignore[import-untyped]
+from django.db import Error, IntegrityError, models, router, transaction  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
 from ...accounts.rules import local_username
 from ...accounts.values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
-from ...errors import AccountError, AccountStoreError
+from ...errors import AccountError, AccountStoreError, ConfigurationError
 from .models import ChattzAccount
 
 __all__ = ["AsyncDjangoStore", "DjangoStore"]
@@ -34,6 +34,34 @@ _R = TypeVar("_R")
 
 #: Candidate usernames tried for a new user (see ``local_username``) before giving up.
 _USERNAME_ATTEMPTS = 8
+#: The domain of the usernames of a user model keyed on the e-mail: RFC 2606 reserves
+#: ``.invalid``, so no mail is ever delivered there.
+_NO_MAIL_DOMAIN = "chattz.invalid"
+
+
+def _keyed_on_email(model: Any) -> bool:
+    """Whether the user model's USERNAME_FIELD is its e-mail address."""
+    field = model._meta.get_field(model.USERNAME_FIELD)
+    return model.get_email_field_name() == model.USERNAME_FIELD or isinstance(
+        field, models.EmailField
+    )
+
+
+def _username(profile: Profile, attempt: int, *, limit: int, email: bool) -> str:
+    """The ``attempt``-th candidate username for a new user of ``profile``.
+
+    Raises:
+        ConfigurationError: The username field cannot hold the candidate.
+    """
+    if not email:
+        return local_username(profile, attempt, limit=limit)
+    # Never the Chattz username ("ceo@victim.example" is anyone's to pick): an address
+    # there is where password resets go. One no mail reaches, unique per Chattz id.
+    suffix = f"-{attempt}" if attempt else ""
+    username = f"chattz-{profile.chattz_id}{suffix}@{_NO_MAIL_DOMAIN}"
+    if len(username) > limit:
+        raise ConfigurationError(f"a username of at most {limit} characters cannot hold {username}")
+    return username
 
 
 @contextlib.contextmanager
@@ -70,7 +98,12 @@ class DjangoStore:
     does not say whether it is verified, and an app's ``User.email`` is where
     password resets go, so a planted address there could take the account
     over. The link keeps it (``ChattzAccount.email``) for you to verify
-    yourself. Override :meth:`new_user` to fill a custom user model.
+    yourself. For the same reason a user model whose ``USERNAME_FIELD`` is the
+    e-mail (an ``EmailField``, or ``EMAIL_FIELD`` itself) never gets the
+    Chattz username (which may read ``ceo@victim.example``) but
+    ``chattz-<chattz id>@chattz.invalid``, unique, and an address no mail
+    reaches (RFC 2606 reserves ``.invalid``). Override :meth:`new_user` to
+    fill a custom user model.
 
     Args:
         using: The database alias; None follows your database routers
@@ -148,8 +181,9 @@ class DjangoStore:
         model = get_user_model()
         field = model.USERNAME_FIELD
         limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
+        email = _keyed_on_email(model)
         for attempt in range(_USERNAME_ATTEMPTS):
-            username = local_username(profile, attempt, limit=limit)
+            username = _username(profile, attempt, limit=limit, email=email)
             user = self.new_user(profile, username)
             try:
                 with transaction.atomic(using=alias):  # a savepoint: a taken name undoes only this
