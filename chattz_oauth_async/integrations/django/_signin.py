@@ -28,7 +28,8 @@ from django.views.decorators.csrf import csrf_protect  # type: ignore[import-unt
 
 from ..._async.accounts import AsyncAccounts
 from ..._sync.accounts import Accounts
-from ...errors import ChattzOAuthError, ConfigurationError, LinkRefused
+from ...accounts.rules import linking_user
+from ...errors import ChattzOAuthError, ConfigurationError
 from .._web import LoginResult, error_page, logger
 
 __all__ = [
@@ -129,16 +130,13 @@ def _backend(user: Any) -> str:
 
 
 def _current(user: Any, link_user_id: str | None) -> str | None:
-    """``current_user_id`` for ``sign_in``: the linking login's user, if still signed in.
+    """``current_user_id`` for ``sign_in``: :func:`~chattz_oauth_async.accounts.rules.linking_user`.
 
     Raises:
         LinkRefused: A linking login, and its user is not the one signed in now.
     """
-    if link_user_id is None:
-        return None  # a plain login: never a link, whoever is signed in
-    if user is None or not user.is_authenticated or str(user.pk) != link_user_id:
-        raise LinkRefused("the user who started this link is not signed in any more")
-    return link_user_id
+    signed_in = str(user.pk) if user is not None and user.is_authenticated else None
+    return linking_user(link_user_id, signed_in)
 
 
 def _see_other(location: str) -> HttpResponse:
