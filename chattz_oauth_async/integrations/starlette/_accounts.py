@@ -25,6 +25,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from ..._async.accounts import AsyncAccounts
+from ...accounts.rules import linking_user
 from ...accounts.values import Account
 from ...errors import ConfigurationError, LinkRefused
 from .._web import LoginResult, post_login_target, same_origin
@@ -153,10 +154,13 @@ class AccountSession:
             AccountLinkedElsewhere, SignupsClosed, AccountStoreError: From
                 :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in`.
         """
-        if link_user_id is not None and await self.signed_in_user(request) != link_user_id:
+        current = None if link_user_id is None else await self.signed_in_user(request)
+        try:
+            link = linking_user(link_user_id, current)  # the one rule, shared with Django
+        except LinkRefused:
             logger.info("login: refused a linking login whose user is not signed in any more")
-            raise LinkRefused("the user who started this link is not signed in any more")
-        signed_in = await self.accounts().sign_in(result.user, current_user_id=link_user_id)
+            raise
+        signed_in = await self.accounts().sign_in(result.user, current_user_id=link)
         session = session_of(request)
         # A new session at login: nothing planted before it (fixation) survives,
         # and whoever was signed in before a plain login is signed out.
