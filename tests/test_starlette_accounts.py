@@ -204,11 +204,12 @@ async def test_a_get_login_while_signed_in_never_links(
     """A plain GET /login while the app's own sign-in holds user_id signs in Chattz's account."""
     await browser.post("/password-login/local-42")
     home = await fake.alogin(browser, "/login")
-    assert ("user 1", {"user_id": "1", "chattz_id": 123}, Outcome.CREATED, []) == (
+    assert ("user 1", {"user_id": "1", "chattz_id": 123}, Outcome.CREATED, [], None) == (
         home.text,
         (await browser.get("/session")).json(),
         site.results[-1].signed_in.outcome if site.results[-1].signed_in else None,
         await site.accounts.accounts_of("local-42"),
+        site.results[-1].link_user_id,
     )
 
 
@@ -223,6 +224,7 @@ async def test_a_linking_login_links_to_the_signed_in_user(
         (await browser.get("/session")).json(),
         [r.signed_in.outcome for r in site.results if r.signed_in],
     )
+    assert ["local-42"] == [r.link_user_id for r in site.results]  # on_success sees the intent
 
 
 async def start_linking(browser: httpx.AsyncClient, fake: FakeChattz, **form: str) -> str:

@@ -62,12 +62,17 @@ class LoginResult:
         next_url: The same-origin path the login was started with, or None.
         signed_in: The local account the login signed in to, when the helper
             was given an account store (:mod:`chattz_oauth_async.accounts`); else None.
+        link_user_id: For a linking login (started by a POST of the signed-in
+            user), that user's id; None for a plain login. A handler of your own
+            that links accounts passes it through
+            :func:`~chattz_oauth_async.accounts.rules.linking_user`.
     """
 
     token: Token
     user: ChattzUser
     next_url: str | None
     signed_in: SignIn | None = None
+    link_user_id: str | None = None
 
 
 def missing_extra(module: str, package: str, extra: str) -> ImportError:

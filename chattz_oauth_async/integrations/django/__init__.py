@@ -359,7 +359,12 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         user = session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, error_response(exc))
-    result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    result = LoginResult(
+        token=token,
+        user=user,
+        next_url=post_login_target(login.next_url),
+        link_user_id=login.link_user_id,
+    )
     if handler is None:
         return _finish(request, respond(request, result, login.link_user_id))
     return _finish(request, _checked(handler(request, result)))
@@ -402,7 +407,12 @@ async def async_callback_view(
         user = await session.userinfo(token)
     except ChattzOAuthError as exc:
         return _finish(request, error_response(exc))
-    result = LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+    result = LoginResult(
+        token=token,
+        user=user,
+        next_url=post_login_target(login.next_url),
+        link_user_id=login.link_user_id,
+    )
     if handler is None:
         return _finish(request, await arespond(request, result, login.link_user_id))
     if inspect.iscoroutinefunction(handler):

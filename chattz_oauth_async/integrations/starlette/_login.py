@@ -242,7 +242,12 @@ class ChattzLogin:
             request.query_params, login, max_age=self.cookies.max_age
         )
         user = await session.userinfo(token)
-        return LoginResult(token=token, user=user, next_url=post_login_target(login.next_url))
+        return LoginResult(
+            token=token,
+            user=user,
+            next_url=post_login_target(login.next_url),
+            link_user_id=login.link_user_id,
+        )
 
     def clear_cookie(self, response: Response, request: Request) -> None:
         """Delete the pending-login cookie this callback used (if the callback names one)."""
