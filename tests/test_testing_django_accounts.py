@@ -53,6 +53,7 @@ urlpatterns = [
     path("login", chattz.login_view),
     path("callback", chattz.callback_view),
     path("logout", chattz.logout_view),
+    path("link", chattz.link_view),
 ]
 
 
@@ -113,3 +114,18 @@ def test_two_browsers_two_users(fake_chattz: FakeChattz) -> None:
         first.get("/").content,
         second.get("/").content,
     )
+
+
+@pytest.mark.usefixtures("site")
+def test_linking_login_through_the_kit_links_a_second_chattz_account(
+    fake_chattz: FakeChattz,
+) -> None:
+    """login(method="POST") on the link view links Bob's Chattz account to Alice, CSRF enforced."""
+    alice = fake_chattz.add_user(id=2, username="alice")
+    bob = fake_chattz.add_user(id=3, username="bob")
+    client = Client(enforce_csrf_checks=True)
+    fake_chattz.login(client, "/login", user=alice)
+    fake_chattz.login(client, "/link", user=bob, method="POST")
+    fake_chattz.logout(client, "/logout")
+    as_bob = fake_chattz.login(client, "/login", user=bob, next="/")
+    assert "Signed in as alice" == as_bob.content.decode()
