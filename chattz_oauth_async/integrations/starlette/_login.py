@@ -26,25 +26,9 @@ from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey
 from .._web import LoginResult, describe_error, error_page, post_login_target, set_cookies
 from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
-from ._accounts import (
-    AccountSession,
-    AccountsSource,
-    configured,
-    form_field,
-    from_own_site,
-    login_url,
-    session_of,
-)
-from ._handlers import (
-    ErrorHandler,
-    SessionSource,
-    SuccessHandler,
-    async_session,
-    call_handler,
-    get_chattz,
-    handlers,
-)
-from ._routes import Endpoints
+from ._accounts import AccountSession, AccountsSource, configured, from_own_site, login_url
+from ._handlers import ErrorHandler, SessionSource, SuccessHandler, async_session, get_chattz
+from ._routes import endpoints
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -256,47 +240,6 @@ class ChattzLogin:
             response, self.cookies.clear(states, request.cookies, secure=self.is_secure(request))
         )
 
-    async def _callback(
-        self,
-        request: Request,
-        chattz: AsyncChattzOAuth | None,
-        on_success: SuccessHandler,
-        on_error: ErrorHandler,
-    ) -> Response:
-        if request.method != "GET":
-            # Starlette answers HEAD on a GET route: a link checker's HEAD must
-            # not use up the code before the browser's GET arrives.
-            return Response(status_code=405, headers={"Allow": "GET"})
-        if self._accounts is not None:
-            session_of(request)  # a missing middleware is the app's bug: before the code is used
-        try:
-            session = chattz if chattz is not None else self.session_for(request)
-            login = self._unseal(request, session)
-            result = await self._finish(request, session, login)
-            if self._accounts is not None:
-                link = login.link_user_id
-                result = await self._accounts.sign_in(request, result, link_user_id=link)
-        except ChattzOAuthError as exc:
-            logger.info("login callback refused: %s", type(exc).__name__)
-            response = await call_handler(on_error, request, exc)
-        else:
-            response = await call_handler(on_success, request, result)
-        self.clear_cookie(response, request)
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
-    async def _login(
-        self, request: Request, next_param: str, chattz: AsyncChattzOAuth | None
-    ) -> Response:
-        if self._accounts is not None:
-            session_of(request)  # fail at the start of a login, not at its end
-        next_url = request.query_params.get(next_param)
-        if request.method == "POST":  # only routed with accounts=
-            next_url = await form_field(request, next_param) or next_url
-            return await self.link_response(request, next_url, chattz=chattz)
-        return self.login_response(request, next_url, chattz=chattz)
-
     # --- the signed-in session (with accounts=) -------------------------------
 
     async def current_account(self, request: Request) -> Account | None:
@@ -382,7 +325,7 @@ class ChattzLogin:
             ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
         paths = (login_path, callback_path, next_param, logout_path)
-        return self._endpoints(on_success, on_error, *paths).routes()
+        return endpoints(self, self._accounts, on_success, on_error, *paths).routes()
 
     def router(
         self,
@@ -405,29 +348,7 @@ class ChattzLogin:
         """
         paths = (login_path, callback_path, next_param, logout_path)
         session = get_chattz if self._chattz is None else self.session_for
-        return self._endpoints(on_success, on_error, *paths).router(session)
-
-    def _endpoints(
-        self,
-        on_success: SuccessHandler | None,
-        on_error: ErrorHandler | None,
-        login_path: str,
-        callback_path: str,
-        next_param: str,
-        logout_path: str,
-    ) -> Endpoints:
-        success, error = handlers(
-            on_success, on_error or self.error_response, accounts=self._accounts is not None
-        )
-
-        async def login(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
-            return await self._login(request, next_param, chattz)
-
-        async def callback(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
-            return await self._callback(request, chattz, success, error)
-
-        logout = None if self._accounts is None else self.logout_response
-        return Endpoints(login, callback, logout, login_path, callback_path, logout_path)
+        return endpoints(self, self._accounts, on_success, on_error, *paths).router(session)
 
     # --- error pages --------------------------------------------------------
 
