@@ -69,9 +69,8 @@ first use, and rebuilt when they change (``override_settings`` in tests).
 from __future__ import annotations
 
 import inspect
-import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import attrs
@@ -89,22 +88,27 @@ try:
         QueryDict,
     )
     from django.shortcuts import resolve_url  # type: ignore[import-untyped]
-    from django.utils.module_loading import import_string  # type: ignore[import-untyped]
     from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__name__, "Django", "django") from exc
 
 from ..._async.session import AsyncChattzOAuth
 from ..._sync.session import ChattzOAuth
-from ...errors import ChattzOAuthError, ConfigurationError
-from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest
+from ...errors import ChattzOAuthError
+from ...login import LoginRequest
 from .._web import LoginResult, post_login_target, set_cookies
 from ..cookies import LoginCookies
+from ._settings import (
+    SuccessHandler,
+    get_async_session,
+    get_session,
+    login_cookies,
+    success_handler,
+)
 from ._signin import (
     DJANGO_5,
     arespond,
     async_logout_view,
-    check_ready,
     current_user,
     error_response,
     logout_view,
@@ -125,109 +129,6 @@ __all__ = [
     "login_view",
     "logout_view",
 ]
-
-SuccessHandler = Callable[[HttpRequest, LoginResult], HttpResponse | Awaitable[HttpResponse]]
-_Session = TypeVar("_Session", ChattzOAuth, AsyncChattzOAuth)
-
-_lock = threading.Lock()
-# (kind, settings it was built from) -> the object; a change of settings builds a new one.
-_built: dict[str, tuple[tuple[Any, ...], Any]] = {}
-
-
-def _required(name: str) -> str:
-    value = getattr(settings, name, None)
-    if not isinstance(value, str) or not value:
-        raise ConfigurationError(f"set {name} in the Django settings")
-    return value
-
-
-def _session_settings() -> tuple[Any, ...]:
-    options = getattr(settings, "CHATTZ_SESSION_OPTIONS", None) or {}
-    if not isinstance(options, dict):
-        raise ConfigurationError("CHATTZ_SESSION_OPTIONS must be a dict of keyword arguments")
-    base_url = getattr(settings, "CHATTZ_BASE_URL", None)
-    if base_url is not None:
-        options = {**options, "base_url": base_url}
-    return (
-        _required("CHATTZ_CLIENT_ID"),
-        _required("CHATTZ_CLIENT_SECRET"),
-        _required("CHATTZ_REDIRECT_URI"),
-        tuple(sorted(options.items())),
-    )
-
-
-def _cached(kind: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    with _lock:
-        found = _built.get(kind)
-        if found is not None and found[0] == key:
-            return found[1]
-        made = build()
-        _built[kind] = (key, made)
-    if found is not None and isinstance(found[1], ChattzOAuth):
-        found[1].close()  # settings changed: the old sync session is done with
-    return made
-
-
-def _session(kind: str, make: type[_Session]) -> _Session:
-    key = _session_settings()
-    client_id, secret, redirect_uri, options = key
-    built: _Session = _cached(
-        kind, key, lambda: make(client_id, secret, redirect_uri, **dict(options))
-    )
-    return built
-
-
-def get_session() -> ChattzOAuth:
-    """The process's sync session, built from the ``CHATTZ_*`` settings on first use.
-
-    Raises:
-        ConfigurationError: A required setting is missing or invalid.
-    """
-    return _session("sync", ChattzOAuth)
-
-
-def get_async_session() -> AsyncChattzOAuth:
-    """The process's async session, built from the ``CHATTZ_*`` settings on first use.
-
-    Raises:
-        ConfigurationError: A required setting is missing or invalid.
-    """
-    return _session("async", AsyncChattzOAuth)
-
-
-def login_cookies() -> LoginCookies:
-    """The pending-login cookies as the settings configure them.
-
-    Raises:
-        ConfigurationError: No usable key (``CHATTZ_LOGIN_SECRET_KEY`` or
-            ``SECRET_KEY``), or another invalid cookie setting.
-    """
-    key = getattr(settings, "CHATTZ_LOGIN_SECRET_KEY", None) or settings.SECRET_KEY
-    keys = tuple(key) if isinstance(key, (list, tuple)) else (key,)
-    max_age = getattr(settings, "CHATTZ_LOGIN_MAX_AGE", DEFAULT_LOGIN_MAX_AGE)
-    secure = getattr(settings, "CHATTZ_COOKIE_SECURE", None)
-    built: LoginCookies = _cached(
-        "cookies",
-        (keys, max_age, secure),
-        lambda: LoginCookies(list(keys), max_age=max_age, secure=secure),
-    )
-    return built
-
-
-def _on_success(request: HttpRequest, given: SuccessHandler | None) -> SuccessHandler | None:
-    """The app's handler; None for the default sign-in (checked to be usable first)."""
-    if given is not None:
-        return given
-    path = getattr(settings, "CHATTZ_ON_SUCCESS", None)
-    if path is None:
-        check_ready(request)
-        return None
-    if not isinstance(path, str) or not path:
-        raise ConfigurationError(
-            "CHATTZ_ON_SUCCESS must be the dotted path of on_success(request, result)"
-        )
-    handler: SuccessHandler = import_string(path)
-    return handler
 
 
 def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
@@ -253,7 +154,7 @@ def _start(
 
 
 def _read(
-    request: HttpRequest, session: _Session
+    request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth
 ) -> tuple[LoginRequest, list[tuple[str, str]], int]:
     """The browser's login for this callback, its parameters (repeats kept), the login max age."""
     cookies = login_cookies()
@@ -352,7 +253,7 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
     """
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
-    session, handler = get_session(), _on_success(request, on_success)
+    session, handler = get_session(), success_handler(request, on_success)
     try:
         login, params, max_age = _read(request, session)
         token = session.complete_login(params, login, max_age=max_age)
@@ -400,7 +301,7 @@ async def async_callback_view(
     """
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
-    session, handler = get_async_session(), _on_success(request, on_success)
+    session, handler = get_async_session(), success_handler(request, on_success)
     try:
         login, params, max_age = _read(request, session)
         token = await session.complete_login(params, login, max_age=max_age)

@@ -1,0 +1,141 @@
+"""The Django views' settings: the sessions, the login cookies and the success handler.
+
+Each is built from the ``CHATTZ_*`` settings on first use, once per process,
+and rebuilt when the settings change (``override_settings`` in tests). Public
+names come from :mod:`chattz_oauth_async.integrations.django`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from django.conf import settings  # type: ignore[import-untyped]
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]
+from django.utils.module_loading import import_string  # type: ignore[import-untyped]
+
+from ..._async.session import AsyncChattzOAuth
+from ..._sync.session import ChattzOAuth
+from ...errors import ConfigurationError
+from ...login import DEFAULT_LOGIN_MAX_AGE
+from .._web import LoginResult
+from ..cookies import LoginCookies
+from ._signin import check_ready
+
+__all__ = [
+    "SuccessHandler",
+    "get_async_session",
+    "get_session",
+    "login_cookies",
+    "success_handler",
+]
+
+SuccessHandler = Callable[[HttpRequest, LoginResult], HttpResponse | Awaitable[HttpResponse]]
+_Session = TypeVar("_Session", ChattzOAuth, AsyncChattzOAuth)
+
+_lock = threading.Lock()
+# (kind, settings it was built from) -> the object; a change of settings builds a new one.
+_built: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+
+def _required(name: str) -> str:
+    value = getattr(settings, name, None)
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"set {name} in the Django settings")
+    return value
+
+
+def _session_settings() -> tuple[Any, ...]:
+    options = getattr(settings, "CHATTZ_SESSION_OPTIONS", None) or {}
+    if not isinstance(options, dict):
+        raise ConfigurationError("CHATTZ_SESSION_OPTIONS must be a dict of keyword arguments")
+    base_url = getattr(settings, "CHATTZ_BASE_URL", None)
+    if base_url is not None:
+        options = {**options, "base_url": base_url}
+    return (
+        _required("CHATTZ_CLIENT_ID"),
+        _required("CHATTZ_CLIENT_SECRET"),
+        _required("CHATTZ_REDIRECT_URI"),
+        tuple(sorted(options.items())),
+    )
+
+
+def _cached(kind: str, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    with _lock:
+        found = _built.get(kind)
+        if found is not None and found[0] == key:
+            return found[1]
+        made = build()
+        _built[kind] = (key, made)
+    if found is not None and isinstance(found[1], ChattzOAuth):
+        found[1].close()  # settings changed: the old sync session is done with
+    return made
+
+
+def _session(kind: str, make: type[_Session]) -> _Session:
+    key = _session_settings()
+    client_id, secret, redirect_uri, options = key
+    built: _Session = _cached(
+        kind, key, lambda: make(client_id, secret, redirect_uri, **dict(options))
+    )
+    return built
+
+
+def get_session() -> ChattzOAuth:
+    """The process's sync session, built from the ``CHATTZ_*`` settings on first use.
+
+    Raises:
+        ConfigurationError: A required setting is missing or invalid.
+    """
+    return _session("sync", ChattzOAuth)
+
+
+def get_async_session() -> AsyncChattzOAuth:
+    """The process's async session, built from the ``CHATTZ_*`` settings on first use.
+
+    Raises:
+        ConfigurationError: A required setting is missing or invalid.
+    """
+    return _session("async", AsyncChattzOAuth)
+
+
+def login_cookies() -> LoginCookies:
+    """The pending-login cookies as the settings configure them.
+
+    Raises:
+        ConfigurationError: No usable key (``CHATTZ_LOGIN_SECRET_KEY`` or
+            ``SECRET_KEY``), or another invalid cookie setting.
+    """
+    key = getattr(settings, "CHATTZ_LOGIN_SECRET_KEY", None) or settings.SECRET_KEY
+    keys = tuple(key) if isinstance(key, (list, tuple)) else (key,)
+    max_age = getattr(settings, "CHATTZ_LOGIN_MAX_AGE", DEFAULT_LOGIN_MAX_AGE)
+    secure = getattr(settings, "CHATTZ_COOKIE_SECURE", None)
+    built: LoginCookies = _cached(
+        "cookies",
+        (keys, max_age, secure),
+        lambda: LoginCookies(list(keys), max_age=max_age, secure=secure),
+    )
+    return built
+
+
+def success_handler(request: HttpRequest, given: SuccessHandler | None) -> SuccessHandler | None:
+    """The app's handler; None for the default sign-in (checked to be usable first).
+
+    Raises:
+        ConfigurationError: ``CHATTZ_ON_SUCCESS`` is not a dotted path; or, for
+            the default sign-in, the app, ``django.contrib.auth`` or their
+            middleware is missing.
+    """
+    if given is not None:
+        return given
+    path = getattr(settings, "CHATTZ_ON_SUCCESS", None)
+    if path is None:
+        check_ready(request)
+        return None
+    if not isinstance(path, str) or not path:
+        raise ConfigurationError(
+            "CHATTZ_ON_SUCCESS must be the dotted path of on_success(request, result)"
+        )
+    handler: SuccessHandler = import_string(path)
+    return handler
