@@ -20,10 +20,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import django  # type: ignore[import-untyped]
 from django.conf import settings  # type: ignore[import-untyped]
 
+from chattz_oauth_async.testing import FakeChattz
 from tests.postgres import ROLE, PostgresServer
 
 SECRET_KEY = "django-test-secret-key-" * 2
@@ -126,3 +129,34 @@ def postgres_database(server: PostgresServer) -> Iterator[str]:
         del connections[alias]
         del connections.settings[alias]
         _migrated.discard(alias)
+
+
+def use_callback(fake: FakeChattz, test_settings: Any, callback: str) -> None:
+    """Register a client whose redirect URI is ``callback`` on testserver, and configure it."""
+    client = fake.add_client("django-app", "django-secret", f"https://testserver{callback}")
+    test_settings.CHATTZ_CLIENT_ID = client.client_id
+    test_settings.CHATTZ_CLIENT_SECRET = client.client_secret
+    test_settings.CHATTZ_REDIRECT_URI = client.redirect_uri
+
+
+@contextlib.contextmanager
+def account_site(test_settings: Any, urlconf: str) -> Iterator[FakeChattz]:
+    """A fake on loopback; ``urlconf`` on a migrated database with auth, database sessions, CSRF.
+
+    The callback is ``/chattz/callback/``; after login the default views go to ``/me``.
+    """
+    provider = FakeChattz()
+    with database(), provider.serve() as server:
+        test_settings.ROOT_URLCONF = urlconf
+        test_settings.MIDDLEWARE = ACCOUNT_MIDDLEWARE
+        test_settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+        test_settings.LOGIN_REDIRECT_URL = "/me"
+        test_settings.CHATTZ_BASE_URL = server.base_url
+        use_callback(provider, test_settings, "/chattz/callback/")
+        yield provider
+
+
+def path_of(url: str) -> str:
+    """The path and query of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"

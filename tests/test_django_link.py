@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -69,26 +68,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def use_callback(fake: FakeChattz, settings: Any, callback: str) -> None:
-    """Register a client whose redirect URI is ``callback`` on testserver, and configure it."""
-    client = fake.add_client("django-app", "django-secret", f"https://testserver{callback}")
-    settings.CHATTZ_CLIENT_ID = client.client_id
-    settings.CHATTZ_CLIENT_SECRET = client.client_secret
-    settings.CHATTZ_REDIRECT_URI = client.redirect_uri
-
-
 @pytest.fixture
 def fake(settings: Any) -> Iterator[FakeChattz]:
     """The fake on loopback; the site on a migrated database with auth, sessions and CSRF."""
-    provider = FakeChattz()
-    with django_setup.database(), provider.serve() as server:
-        settings.ROOT_URLCONF = __name__
-        settings.MIDDLEWARE = django_setup.ACCOUNT_MIDDLEWARE
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    with django_setup.account_site(settings, __name__) as provider:
         settings.LOGIN_URL = "/chattz/login/"
-        settings.LOGIN_REDIRECT_URL = "/me"
-        settings.CHATTZ_BASE_URL = server.base_url
-        use_callback(provider, settings, "/chattz/callback/")
         yield provider
 
 
@@ -96,12 +80,6 @@ def fake(settings: Any) -> Iterator[FakeChattz]:
 def alice() -> Any:
     """A local user, Alice, with no Chattz account yet."""
     return User.objects.create_user("alice")
-
-
-def path_of(url: str) -> str:
-    """The path and query of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
 
 
 def signed_in_as(client: Client) -> str:
@@ -154,7 +132,7 @@ def test_link_view_links_the_chattz_account_to_the_signed_in_user(
     client.force_login(alice)
     no_token = client.post("/chattz/link/", {"next": "/me"})
     started = start_link(client)
-    back = client.get(path_of(fake.authorize(started["Location"])))
+    back = client.get(django_setup.path_of(fake.authorize(started["Location"])))
     again = fake.login(Client(), "/chattz/login/", next="/me")
     assert (403, 303, "/me", f"{alice.pk} alice", [(123, "alice")], ["alice"]) == (
         no_token.status_code,
@@ -198,7 +176,7 @@ def test_linking_login_finished_for_someone_else_is_refused(
     else:
         client.force_login(bob)
     before = signed_in_as(client)
-    refused = client.get(path_of(fake.authorize(started["Location"])))
+    refused = client.get(django_setup.path_of(fake.authorize(started["Location"])))
     assert (403, True, before, [], 2) == (
         refused.status_code,
         "Linking not completed" in refused.content.decode(),
@@ -216,7 +194,7 @@ def test_linking_a_chattz_account_linked_to_someone_else_is_a_409(
     fake.login(Client(), "/chattz/login/")
     client = Client()
     client.force_login(alice)
-    refused = client.get(path_of(fake.authorize(start_link(client)["Location"])))
+    refused = client.get(django_setup.path_of(fake.authorize(start_link(client)["Location"])))
     assert (409, True, f"{alice.pk} alice", [(123, "johndoe")]) == (
         refused.status_code,
         "already linked" in refused.content.decode(),
@@ -228,11 +206,13 @@ def test_linking_a_chattz_account_linked_to_someone_else_is_a_409(
 @pytest.mark.anyio
 async def test_async_link_view_links_and_refuses(fake: FakeChattz, settings: Any) -> None:
     """async_link_view: GET 405; links for the signed-in user; a stale link 403, a taken one 409."""
-    use_callback(fake, settings, "/async/chattz/callback/")
+    django_setup.use_callback(fake, settings, "/async/chattz/callback/")
     link = "/async/chattz/link/"
 
     async def finish(client: AsyncClient, started: Any, user: Any = None) -> Any:
-        return await client.get(path_of(fake.authorize(started["Location"], user=user)))
+        return await client.get(
+            django_setup.path_of(fake.authorize(started["Location"], user=user))
+        )
 
     async def post(client: AsyncClient, to: str) -> Any:
         found = TOKEN.search((await client.get("/me")).content.decode())

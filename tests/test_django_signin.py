@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -101,38 +100,17 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def use_callback(fake: FakeChattz, settings: Any, callback: str) -> None:
-    """Register a client whose redirect URI is ``callback`` on testserver, and configure it."""
-    client = fake.add_client("django-app", "django-secret", f"https://testserver{callback}")
-    settings.CHATTZ_CLIENT_ID = client.client_id
-    settings.CHATTZ_CLIENT_SECRET = client.client_secret
-    settings.CHATTZ_REDIRECT_URI = client.redirect_uri
-
-
 @pytest.fixture
 def fake(settings: Any) -> Iterator[FakeChattz]:
     """The fake on loopback; the site on a migrated database with auth, sessions and CSRF."""
     RESULTS.clear()
-    provider = FakeChattz()
-    with django_setup.database(), provider.serve() as server:
-        settings.ROOT_URLCONF = __name__
-        settings.MIDDLEWARE = django_setup.ACCOUNT_MIDDLEWARE
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
-        settings.LOGIN_REDIRECT_URL = "/me"
-        settings.CHATTZ_BASE_URL = server.base_url
-        use_callback(provider, settings, "/chattz/callback/")
+    with django_setup.account_site(settings, __name__) as provider:
         yield provider
-
-
-def path_of(url: str) -> str:
-    """The path and query of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.path}?{parts.query}"
 
 
 def callback_for(fake: FakeChattz, client: Client, login: str) -> str:
     """Start a login at ``login``, Allow it: the app's callback path and query."""
-    return path_of(fake.authorize(client.get(login)["Location"]))
+    return django_setup.path_of(fake.authorize(client.get(login)["Location"]))
 
 
 def session_key(client: Client | AsyncClient) -> str | None:
@@ -323,7 +301,7 @@ def test_odd_profile_still_logs_in(fake: FakeChattz) -> None:
 
 def test_on_success_keeps_the_hook_and_signs_no_one_in(fake: FakeChattz, settings: Any) -> None:
     """With an on_success the app's hook runs (signed_in None) and no user is made."""
-    use_callback(fake, settings, "/hook/chattz/callback/")
+    django_setup.use_callback(fake, settings, "/hook/chattz/callback/")
     answer = fake.login(Client(), "/chattz/login/")
     [result] = RESULTS
     assert ("hooked", None, []) == (answer.content.decode(), result.signed_in, usernames())
@@ -347,14 +325,14 @@ def test_missing_auth_middleware_fails_before_the_code_is_used(
 @pytest.mark.anyio
 async def test_async_login_logged_in_page_and_logout(fake: FakeChattz, settings: Any) -> None:
     """The async views: login (new session key), the page, POST logout with CSRF, logged out."""
-    use_callback(fake, settings, "/async/chattz/callback/")
+    django_setup.use_callback(fake, settings, "/async/chattz/callback/")
     client = AsyncClient(enforce_csrf_checks=True)
     try:
         await client.get("/visit")
         anonymous = session_key(client)
         assert anonymous is not None
         login = await client.get("/async/chattz/login/?next=/async/me")
-        back = await client.get(path_of(fake.authorize(login["Location"])))
+        back = await client.get(django_setup.path_of(fake.authorize(login["Location"])))
         hello = await client.get("/async/me")
         no_token = await client.post("/async/logout")
         out = await client.post("/async/logout", {"csrfmiddlewaretoken": token_on(hello)})
@@ -383,11 +361,11 @@ async def test_async_plain_login_while_signed_in_and_signups_closed(
     fake: FakeChattz, settings: Any
 ) -> None:
     """Async: a plain login while Bob is signed in signs John in; sign-ups closed is 403."""
-    use_callback(fake, settings, "/async/chattz/callback/")
+    django_setup.use_callback(fake, settings, "/async/chattz/callback/")
 
     async def login(client: AsyncClient, user: Any = None) -> Any:
         start = await client.get("/async/chattz/login/")
-        return await client.get(path_of(fake.authorize(start["Location"], user=user)))
+        return await client.get(django_setup.path_of(fake.authorize(start["Location"], user=user)))
 
     try:
         await login(AsyncClient())
@@ -409,7 +387,7 @@ async def test_async_plain_login_while_signed_in_and_signups_closed(
 
 def test_async_views_under_wsgi(fake: FakeChattz, settings: Any) -> None:
     """The async views behind the sync Client (a loop per request): login, page, logout."""
-    use_callback(fake, settings, "/async/chattz/callback/")
+    django_setup.use_callback(fake, settings, "/async/chattz/callback/")
     client = Client()
     hello = fake.login(client, "/async/chattz/login/", next="/async/me")
     out = client.post("/async/logout")
