@@ -267,7 +267,7 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         link_user_id=login.link_user_id,
     )
     if handler is None:
-        return _finish(request, respond(request, result, login.link_user_id))
+        return _finish(request, respond(request, result))
     return _finish(request, _checked(handler(request, result)))
 
 
@@ -315,7 +315,7 @@ async def async_callback_view(
         link_user_id=login.link_user_id,
     )
     if handler is None:
-        return _finish(request, await arespond(request, result, login.link_user_id))
+        return _finish(request, await arespond(request, result))
     if inspect.iscoroutinefunction(handler):
         answer = await handler(request, result)
     else:

@@ -149,10 +149,10 @@ def _landing(result: LoginResult) -> HttpResponse:
     return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
-def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None) -> HttpResponse:
+def respond(request: HttpRequest, result: LoginResult) -> HttpResponse:
     """Sign ``result`` in to its Django user, log them in, redirect to next or LOGIN_REDIRECT_URL.
 
-    ``link_user_id`` is the login's (``LoginRequest.link_user_id``): only a
+    ``result.link_user_id`` is the login's (``LoginRequest.link_user_id``): only a
     linking login still signed in as that user links. A :class:`ChattzOAuthError`
     (linked elsewhere, sign-ups closed, a refused link, the database failed, a
     user model no username fits) gives its error page with the session left as
@@ -160,7 +160,7 @@ def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None)
     """
     store = _stores().DjangoStore()
     try:
-        current = _current(request.user, link_user_id)
+        current = _current(request.user, result.link_user_id)
         accounts = Accounts(store, signups=_signups())
         signed_in = accounts.sign_in(result.user, current_user_id=current)
         user = store.user(signed_in.user_id)
@@ -173,13 +173,11 @@ def respond(request: HttpRequest, result: LoginResult, link_user_id: str | None)
     return _landing(result)
 
 
-async def arespond(
-    request: HttpRequest, result: LoginResult, link_user_id: str | None
-) -> HttpResponse:
+async def arespond(request: HttpRequest, result: LoginResult) -> HttpResponse:
     """:func:`respond` for the async view (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
     store = _stores().AsyncDjangoStore()
     try:
-        current = _current(await current_user(request), link_user_id)
+        current = _current(await current_user(request), result.link_user_id)
         accounts = AsyncAccounts(store, signups=_signups())
         signed_in = await accounts.sign_in(result.user, current_user_id=current)
         user = await store.user(signed_in.user_id)

@@ -136,12 +136,10 @@ class AccountSession:
         account, _ = await self._session_account(request)
         return None if account is None else account.user_id
 
-    async def sign_in(
-        self, request: Request, result: LoginResult, *, link_user_id: str | None = None
-    ) -> LoginResult:
+    async def sign_in(self, request: Request, result: LoginResult) -> LoginResult:
         """Sign ``result``'s user in to their account and start a new session for it.
 
-        ``link_user_id`` is the sealed login's (``LoginRequest.link_user_id``):
+        ``result.link_user_id`` is the sealed login's (``LoginRequest.link_user_id``):
         None for a plain login, which signs in the Chattz account's own account
         whoever was signed in before; a user id for a linking login, which
         links to that user only while they are still the session's user.
@@ -154,6 +152,7 @@ class AccountSession:
             AccountLinkedElsewhere, SignupsClosed, AccountStoreError: From
                 :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in`.
         """
+        link_user_id = result.link_user_id
         current = None if link_user_id is None else await self.signed_in_user(request)
         try:
             link = linking_user(link_user_id, current)  # the one rule, shared with Django

@@ -180,8 +180,7 @@ async def _callback(
     try:
         result = await helper.handle_callback(request, chattz=chattz)
         if accounts is not None:
-            link = result.link_user_id  # the sealed login's
-            result = await accounts.sign_in(request, result, link_user_id=link)
+            result = await accounts.sign_in(request, result)
     except ChattzOAuthError as exc:
         logger.info("login callback refused: %s", type(exc).__name__)
         response = await call_handler(on_error, request, exc)
