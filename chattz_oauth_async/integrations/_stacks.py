@@ -1,0 +1,80 @@
+"""What the allauth, social-auth and httpx-oauth integrations share (no stack imported here).
+
+- :func:`shared_session`: one :class:`~chattz_oauth_async.ChattzOAuth` per configured
+  client, shared by every thread, for the stacks that configure Chattz in settings
+  (allauth, social-auth) and ask for a session at each login;
+- :func:`is_misconfigured`: whether a login failed because of the app's own settings
+  (what the stacks' logs say), not the provider;
+- :func:`token_fields`: a :class:`~chattz_oauth_async.Token` as the token response
+  dictionary the stacks read.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections import OrderedDict
+from typing import Any, Final
+
+from .._sync import ChattzOAuth
+from ..errors import ChattzOAuthError, ConfigurationError, OAuthError
+from ..models import Token
+
+__all__ = ["close_sessions", "is_misconfigured", "shared_session", "token_fields"]
+
+#: RFC 6749 section 5.2 errors that mean the app's client is misconfigured.
+_CLIENT_ERRORS: Final = frozenset({"invalid_client", "unauthorized_client"})
+#: Sessions kept (one per configured client); the least recently used is closed beyond this.
+_MAX_SESSIONS: Final = 8
+
+_sessions: OrderedDict[tuple[str, str, str, str], ChattzOAuth] = OrderedDict()
+_lock = threading.Lock()
+
+
+def shared_session(client_id: str, secret: str, redirect_uri: str, base_url: str) -> ChattzOAuth:
+    """The shared sync session of one configured client (built on first use).
+
+    Raises:
+        ConfigurationError: A value the session refuses (an empty secret, a
+            plain-http redirect URI on a host that is not loopback...).
+    """
+    key = (client_id, secret, redirect_uri, base_url)
+    with _lock:
+        session = _sessions.get(key)
+        if session is None:
+            session = _sessions[key] = ChattzOAuth(
+                client_id, secret, redirect_uri, base_url=base_url
+            )
+            while len(_sessions) > _MAX_SESSIONS:
+                _sessions.popitem(last=False)[1].close()
+        _sessions.move_to_end(key)
+        return session
+
+
+@atexit.register
+def close_sessions() -> None:
+    """Close the shared sessions' HTTP clients (at exit; a later login opens new ones)."""
+    with _lock:
+        sessions = list(_sessions.values())
+        _sessions.clear()
+    for session in sessions:
+        session.close()
+
+
+def is_misconfigured(error: ChattzOAuthError) -> bool:
+    """Whether the app's settings are at fault: a wrong client id or secret, a redirect URI
+    Chattz does not accept, a value the session refuses."""
+    return isinstance(error, ConfigurationError) or (
+        isinstance(error, OAuthError)
+        and (error.error in _CLIENT_ERRORS or "redirect_uri" in (error.error_description or ""))
+    )
+
+
+def token_fields(token: Token) -> dict[str, Any]:
+    """The token response fields the stacks read: access token, type, lifetime, refresh."""
+    data: dict[str, Any] = {"access_token": token.access_token, "token_type": "Bearer"}
+    if token.expires_in is not None:
+        data["expires_in"] = token.expires_in
+    if token.refresh_token:
+        data["refresh_token"] = token.refresh_token
+    return data

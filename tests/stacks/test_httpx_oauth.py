@@ -1,0 +1,82 @@
+"""The httpx-oauth client on its own: endpoints, client_secret_post, errors, cleaned profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.stacks import need
+
+need("httpx_oauth")
+
+from httpx_oauth.oauth2 import GetAccessTokenError  # noqa: E402
+
+from chattz_oauth_async import OAuthError, ProviderError  # noqa: E402
+from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2  # noqa: E402
+from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_login_posts_the_secret_in_the_form_on_the_registered_redirect_uri(
+    fake_chattz: FakeChattz,
+) -> None:
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    url = await client.get_authorization_url("http://evil.example/cb", state="s1")
+    callback = fake_chattz.authorize(url)
+    code = callback.split("code=")[1].split("&")[0]
+    token = await client.get_access_token(code, "http://evil.example/cb")
+    profile = await client.get_profile(token["access_token"])
+    form = fake_chattz.requests[-2].form
+    assert ("test-secret", "http://127.0.0.1:8000/callback", None) == (
+        form["client_secret"],
+        form["redirect_uri"],
+        fake_chattz.requests[-2].headers.get("authorization"),
+    )
+    assert (123, "johndoe@example.com") == (profile["id"], profile["email"])
+    assert ("123", "chattz-123@chattz.example") == await client.get_id_email(token["access_token"])
+
+
+async def test_a_refused_code_is_get_access_token_error_with_the_typed_cause(
+    fake_chattz: FakeChattz,
+) -> None:
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    with pytest.raises(GetAccessTokenError) as caught:
+        await client.get_access_token("not-a-code", "http://127.0.0.1:8000/callback")
+    assert ("invalid_grant", True) == (
+        caught.value.__cause__.error,  # type: ignore[union-attr]
+        isinstance(caught.value.__cause__, OAuthError),
+    )
+
+
+async def test_a_userinfo_failure_is_an_http_error_fastapi_answers(
+    fake_chattz: FakeChattz,
+) -> None:
+    from starlette.exceptions import HTTPException
+
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    token = fake_chattz.issue_token()
+    fake_chattz.fail_next("userinfo", status=200, body=b"[]")
+    with pytest.raises(HTTPException) as caught:
+        await client.get_id_email(token.access_token)
+    assert (502, True) == (
+        caught.value.status_code,
+        isinstance(caught.value.__cause__, ProviderError),
+    )
+
+
+async def test_hostile_profile_fields_are_cleaned(fake_chattz: FakeChattz) -> None:
+    eve = fake_chattz.add_user(
+        id=7,
+        username="eve\x00" + "e" * 400,
+        email="eve@example.com\r\nBcc: x@example.com",
+        first_name="\x1b[31mEve",
+        avatar="http://evil.example/a.png",
+    )
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    profile = await client.get_profile(fake_chattz.issue_token(eve).access_token)
+    assert (150, None, "[31mEve", None) == (
+        len(profile["username"]),
+        profile["email"],
+        profile["first_name"],
+        profile["avatar"],
+    )
