@@ -43,6 +43,30 @@ def tests_httpx2(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *tests, *session.posargs)
 
 
+#: The extras of the auth-stack integrations (docs/stacks/), tested at their minimums.
+STACK_EXTRAS = ("allauth", "social-auth", "httpx-oauth", "authlib")
+
+
+def minimums(requirements: list[str]) -> list[str]:
+    """``name>=1.2`` pinned to ``name==1.2`` (other requirements as they are)."""
+    return [req.replace(">=", "==") if ">=" in req else req for req in requirements]
+
+
+@nox.session(python=PYTHON)
+def stacks_minimum(session: nox.Session) -> None:
+    """Run the auth-stack tests (allauth, social-auth, httpx-oauth, fastapi-users, Authlib)
+    against the oldest versions the extras allow; `nox -s tests` runs them on the latest."""
+    install(session, "tests")
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    pins = minimums([req for name in STACK_EXTRAS for req in extras[name]])
+    glue = [
+        req for req in nox.project.dependency_groups(PYPROJECT, "tests") if "social-auth-app" in req
+    ]
+    session.install(*pins, *minimums(glue))
+    stacks = ("tests/stacks", "tests/test_stacks_django.py")
+    session.run("python", "-m", "pytest", *stacks, "-p", "no:randomly", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting check (generated folders excluded)."""

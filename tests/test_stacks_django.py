@@ -1,4 +1,4 @@
-"""The django-allauth and social-auth-app-django tests, each in a pytest of its own.
+"""The auth-stack tests of tests/stacks: the Django ones each in a pytest of its own.
 
 pytest-django configures one settings module per process, and each stack needs its
 own (``tests/stacks/<stack>/settings.py``): this runs ``tests/stacks/<stack>`` in a
@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.stacks import need
+from tests.stacks import HOSTS, need
 
 ROOT = Path(__file__).resolve().parent.parent
 
 #: Each stack's folder, the packages it needs, and the fewest tests its run must pass.
 STACKS = {
-    "allauth": (("allauth",), 12),
+    "allauth": (("allauth",), 13),
     "social_django": (("social_core", "social_django"), 10),
 }
 
@@ -48,3 +48,9 @@ def test_stack_suite_passes(stack: str) -> None:
         result.returncode,
         passed is not None and int(passed[1]) >= fewest,
     ), result.stdout[-4000:] + result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("test_file", sorted(HOSTS))
+def test_stack_hosts_are_installed(test_file: str) -> None:
+    """The host packages of each tests/stacks file are there (else it is not collected)."""
+    need(*HOSTS[test_file])

@@ -5,23 +5,18 @@ from __future__ import annotations
 import os
 
 import pytest
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.starlette_client import OAuth
+from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
-from tests.stacks import need
-
-need("authlib", "itsdangerous")
-
-from authlib.integrations.base_client import OAuthError  # noqa: E402
-from authlib.integrations.starlette_client import OAuth  # noqa: E402
-from starlette.applications import Starlette  # noqa: E402
-from starlette.middleware.sessions import SessionMiddleware  # noqa: E402
-from starlette.requests import Request  # noqa: E402
-from starlette.responses import PlainTextResponse, RedirectResponse, Response  # noqa: E402
-from starlette.routing import Route  # noqa: E402
-from starlette.testclient import TestClient  # noqa: E402
-
-from chattz_oauth_async import ChattzOAuthError  # noqa: E402
-from chattz_oauth_async.protocol import DEFAULT_BASE_URL, parse_userinfo_response  # noqa: E402
-from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+from chattz_oauth_async import ChattzOAuthError
+from chattz_oauth_async.protocol import DEFAULT_BASE_URL, parse_userinfo_response
+from chattz_oauth_async.testing import FakeChattz
 
 
 def create_app() -> Starlette:

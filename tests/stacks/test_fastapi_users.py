@@ -2,56 +2,99 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-
-from tests.stacks import need
-
-need("fastapi_users", "fastapi_users_db_sqlalchemy", "httpx_oauth", "aiosqlite")
-
-from fastapi import Depends, FastAPI, Request  # noqa: E402
-from fastapi.responses import RedirectResponse, Response  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from fastapi_users import BaseUserManager, FastAPIUsers, UUIDIDMixin, schemas  # noqa: E402
-from fastapi_users.authentication import (  # noqa: E402
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.testclient import TestClient
+from fastapi_users import BaseUserManager, FastAPIUsers, UUIDIDMixin, schemas
+from fastapi_users.authentication import (
     AuthenticationBackend,
     BearerTransport,
     JWTStrategy,
 )
-from fastapi_users.db import (  # noqa: E402
-    SQLAlchemyBaseOAuthAccountTableUUID,
-    SQLAlchemyBaseUserTableUUID,
-    SQLAlchemyUserDatabase,
-)
-from sqlalchemy.ext.asyncio import (  # noqa: E402
-    async_sessionmaker,
-    create_async_engine,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, relationship  # noqa: E402
+from fastapi_users.db import BaseUserDatabase
 
-from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2  # noqa: E402
-from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2
+from chattz_oauth_async.testing import FakeChattz
 
 SECRET = "fastapi-users-test-secret-of-32-bytes!"
 CALLBACK = "https://testserver/auth/chattz/callback"
 
 
-class Base(DeclarativeBase):
-    pass
+@dataclasses.dataclass
+class OAuthAccount:
+    oauth_name: str
+    access_token: str
+    account_id: str
+    account_email: str
+    expires_at: int | None = None
+    refresh_token: str | None = None
+    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
 
 
-class OAuthAccount(SQLAlchemyBaseOAuthAccountTableUUID, Base):
-    pass
+@dataclasses.dataclass
+class User:
+    email: str
+    hashed_password: str
+    is_active: bool = True
+    is_superuser: bool = False
+    is_verified: bool = False
+    oauth_accounts: list[OAuthAccount] = dataclasses.field(default_factory=list)
+    id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
 
 
-class User(SQLAlchemyBaseUserTableUUID, Base):
-    oauth_accounts: Mapped[list[OAuthAccount]] = relationship("OAuthAccount", lazy="joined")
+class UserDatabase(BaseUserDatabase[User, uuid.UUID]):
+    """fastapi-users' user database in a dict (an app would use its SQLAlchemy or Beanie one)."""
+
+    def __init__(self) -> None:
+        self.users: dict[uuid.UUID, User] = {}
+
+    async def get(self, id: uuid.UUID) -> User | None:
+        return self.users.get(id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        return next((u for u in self.users.values() if u.email.lower() == email.lower()), None)
+
+    async def get_by_oauth_account(self, oauth: str, account_id: str) -> User | None:
+        return next(
+            (
+                user
+                for user in self.users.values()
+                for account in user.oauth_accounts
+                if (account.oauth_name, account.account_id) == (oauth, account_id)
+            ),
+            None,
+        )
+
+    async def create(self, create_dict: dict[str, Any]) -> User:
+        user = User(**create_dict)
+        self.users[user.id] = user
+        return user
+
+    async def update(self, user: User, update_dict: dict[str, Any]) -> User:
+        for name, value in update_dict.items():
+            setattr(user, name, value)
+        return user
+
+    async def delete(self, user: User) -> None:
+        del self.users[user.id]
+
+    async def add_oauth_account(self, user: User, create_dict: dict[str, Any]) -> User:
+        user.oauth_accounts.append(OAuthAccount(**create_dict))
+        return user
+
+    async def update_oauth_account(
+        self, user: User, oauth_account: Any, update_dict: dict[str, Any]
+    ) -> User:
+        for name, value in update_dict.items():
+            setattr(oauth_account, name, value)
+        return user
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
@@ -59,14 +102,12 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
     verification_token_secret = SECRET
 
 
-def create_app(database_url: str, chattz: ChattzOAuth2, **oauth_options: Any) -> FastAPI:
+def create_app(chattz: ChattzOAuth2, **oauth_options: Any) -> FastAPI:
     """A fastapi-users app with password sign-up and the Chattz client (defaults kept)."""
-    engine = create_async_engine(database_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    database = UserDatabase()
 
-    async def get_user_db() -> AsyncIterator[SQLAlchemyUserDatabase[User, uuid.UUID]]:
-        async with sessions() as session:
-            yield SQLAlchemyUserDatabase(session, User, OAuthAccount)
+    async def get_user_db() -> AsyncIterator[UserDatabase]:
+        yield database
 
     async def get_user_manager(
         user_db: Any = Depends(get_user_db),  # noqa: B008 (FastAPI's way)
@@ -80,14 +121,7 @@ def create_app(database_url: str, chattz: ChattzOAuth2, **oauth_options: Any) ->
     )
     users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
+    app = FastAPI()
     # redirect_url: the registered redirect URI, not one built from the request.
     oauth = users.get_oauth_router(chattz, backend, SECRET, redirect_url=CALLBACK, **oauth_options)
     app.include_router(oauth, prefix="/auth/chattz")
@@ -128,8 +162,8 @@ def chattz(chattz_env: dict[str, str]) -> ChattzOAuth2:
 
 
 @pytest.fixture
-def app(tmp_path: Path, chattz: ChattzOAuth2) -> FastAPI:
-    return create_app(f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", chattz)
+def app(chattz: ChattzOAuth2) -> FastAPI:
+    return create_app(chattz)
 
 
 def me(client: TestClient, response: Any) -> Any:
@@ -149,11 +183,10 @@ def test_first_login_creates_the_user_and_the_second_finds_it(
 
 @pytest.mark.parametrize("associate_by_email", [False, True])
 def test_a_chattz_user_with_someone_elses_email_gets_an_account_of_its_own(
-    tmp_path: Path, chattz: ChattzOAuth2, fake_chattz: FakeChattz, associate_by_email: bool
+    chattz: ChattzOAuth2, fake_chattz: FakeChattz, associate_by_email: bool
 ) -> None:
     """fastapi-users' default, and its takeover switch ``associate_by_email=True``."""
-    database = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
-    app = create_app(database, chattz, associate_by_email=associate_by_email)
+    app = create_app(chattz, associate_by_email=associate_by_email)
     mallory = fake_chattz.add_user(id=666, username="mallory", email="victim@example.com")
     victim = {"email": "victim@example.com", "password": "a-long-password"}
     with TestClient(app, base_url="https://testserver") as client:
@@ -164,7 +197,7 @@ def test_a_chattz_user_with_someone_elses_email_gets_an_account_of_its_own(
 
 
 def test_a_wrong_client_secret_is_fastapis_error_answer(
-    tmp_path: Path, chattz_env: dict[str, str], fake_chattz: FakeChattz
+    chattz_env: dict[str, str], fake_chattz: FakeChattz
 ) -> None:
     chattz = ChattzOAuth2(
         chattz_env["CHATTZ_CLIENT_ID"],
@@ -172,7 +205,15 @@ def test_a_wrong_client_secret_is_fastapis_error_answer(
         CALLBACK,
         base_url=chattz_env["CHATTZ_BASE_URL"],
     )
-    app = create_app(f"sqlite+aiosqlite:///{tmp_path / 'app.db'}", chattz)
+    app = create_app(chattz)
     with TestClient(app, base_url="https://testserver") as client:
         response = fake_chattz.login(client, "/login")
     assert (500, True) == (response.status_code, "invalid_client" in response.json()["detail"])
+
+
+def test_a_provider_error_is_fastapis_error_answer(app: FastAPI, fake_chattz: FakeChattz) -> None:
+    """fastapi-users calls get_id_email() unguarded: the failure is a 502, not a crash."""
+    fake_chattz.fail_next("userinfo", status=200, body=b"[]")
+    with TestClient(app, base_url="https://testserver") as client:
+        response = fake_chattz.login(client, "/login")
+    assert (502, True) == (response.status_code, "userinfo" in response.json()["detail"])

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from httpx_oauth.oauth2 import GetAccessTokenError
 
-from tests.stacks import need
-
-need("httpx_oauth")
-
-from httpx_oauth.oauth2 import GetAccessTokenError  # noqa: E402
-
-from chattz_oauth_async import OAuthError, ProviderError  # noqa: E402
-from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2  # noqa: E402
-from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+from chattz_oauth_async import OAuthError, ProviderError
+from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2
+from chattz_oauth_async.testing import FakeChattz
 
 pytestmark = pytest.mark.anyio
 

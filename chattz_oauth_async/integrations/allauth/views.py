@@ -164,13 +164,14 @@ class ChattzOAuth2Adapter(OAuth2Adapter):  # type: ignore[misc]
         """The sync session of ``app`` (its client id and secret, REDIRECT_URI, BASE_URL).
 
         Raises:
-            ChattzLoginError: The settings are ones the session refuses.
+            ImproperlyConfigured: The settings are ones the session refuses (an
+                empty secret, a plain-http URL on a host that is not loopback...).
         """
         redirect_uri = self.get_callback_url(self.request, app)
         try:
             return shared_session(app.client_id, app.secret, redirect_uri, self._base_url())
         except ChattzOAuthError as exc:
-            raise _failure(exc, "configuration") from exc
+            raise ImproperlyConfigured(f"the Chattz app's settings are not usable: {exc}") from exc
 
     def get_client(self, request: Any, app: Any) -> ChattzOAuth2Client:
         """allauth's client for ``app``, sending through the library's session."""

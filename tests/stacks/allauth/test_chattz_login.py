@@ -79,5 +79,6 @@ def test_a_wrong_client_secret_gives_allauths_error_page(
 ) -> None:
     settings.SOCIALACCOUNT_PROVIDERS["chattz"]["APP"]["secret"] = "not-the-secret"
     page = fake_chattz.login(Client(), LOGIN, method="POST")
-    assert (401, True) == (page.status_code, b"Third-Party Login Failure" in page.content)
+    # allauth's page, with its status (401 since allauth 65.x; 200 before).
+    assert (True, True) == (page.status_code in (200, 401), b"Login Failure" in page.content)
     assert "check the app's Chattz client id, secret and REDIRECT_URI" in caplog.text

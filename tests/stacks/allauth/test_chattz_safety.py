@@ -112,6 +112,12 @@ def test_a_missing_redirect_uri_is_a_configuration_error(settings: Any) -> None:
         Client().post(LOGIN)
 
 
+def test_an_unusable_secret_is_a_configuration_error(settings: Any) -> None:
+    settings.SOCIALACCOUNT_PROVIDERS["chattz"]["APP"]["secret"] = ""
+    with pytest.raises(ImproperlyConfigured, match=r"client_secret"):
+        Client().post(LOGIN)
+
+
 def test_no_token_login_for_headless_app_clients() -> None:
     assert (False, True) == (
         ChattzProvider.supports_token_authentication,
