@@ -56,6 +56,8 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
     STATE_PARAMETER = True
     DEFAULT_SCOPE: ClassVar[list[str]] = []
     DEFAULT_USE_PKCE = True
+    PKCE_DEFAULT_CODE_CHALLENGE_METHOD = "S256"  # social-core before 4.6 said "s256"
+    PKCE_DEFAULT_CODE_VERIFIER_LENGTH = 64  # RFC 7636: 43 to 128 (social-core 4.5: 32)
     #: Kept in ``UserSocialAuth.extra_data``: the token's lifetime and the cleaned profile
     #: (the e-mail unverified: never use it to find or link a user).
     EXTRA_DATA: ClassVar[list[tuple[str, str]]] = [
@@ -93,6 +95,24 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
             logger.warning("social-auth: %s", message)
             raise _social_errors.AuthException(self, message)
         return uri
+
+    def auth_params(self, state: str | None = None) -> dict[str, str]:
+        """social-core's authorize parameters, the PKCE method spelled ``S256`` (RFC 7636)."""
+        params: dict[str, str] = super().auth_params(state)
+        if "code_challenge_method" in params:
+            params["code_challenge_method"] = "S256"
+        return params
+
+    def generate_code_challenge(self, code_verifier: str, challenge_method: str) -> str:
+        """The S256 challenge; ``plain`` is refused (RFC 7636 section 7.2).
+
+        Raises:
+            AuthException: ``SOCIAL_AUTH_CHATTZ_PKCE_CODE_CHALLENGE_METHOD`` is not S256.
+        """
+        if str(challenge_method).lower() != "s256":
+            raise _social_errors.AuthException(self, "PKCE with Chattz is S256 only")
+        challenge: str = super().generate_code_challenge(code_verifier, "s256")
+        return challenge
 
     def chattz_session(self) -> ChattzOAuth:
         """The shared sync session of the configured client.

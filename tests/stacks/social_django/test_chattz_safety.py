@@ -89,3 +89,9 @@ def test_a_missing_redirect_uri_gives_the_sites_error_page(
     del settings.SOCIAL_AUTH_CHATTZ_REDIRECT_URI
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert ("/login-error/", []) == (page.request["PATH_INFO"], fake_chattz.requests)
+
+
+def test_pkce_never_falls_back_to_plain(settings: Any, fake_chattz: FakeChattz) -> None:
+    settings.SOCIAL_AUTH_CHATTZ_PKCE_CODE_CHALLENGE_METHOD = "plain"
+    page = fake_chattz.login(Client(), LOGIN, method="POST")
+    assert ("/login-error/", []) == (page.request["PATH_INFO"], fake_chattz.requests)
