@@ -33,7 +33,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from .._async import AsyncChattzOAuth
 from ..accounts import Profile
-from ..errors import ChattzOAuthError
+from ..errors import ChattzOAuthError, ConfigurationError
 from ..models import ChattzUser
 from ..protocol import DEFAULT_BASE_URL
 from ._stacks import token_fields
@@ -147,8 +147,6 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
                 protection), a ``plain`` PKCE challenge, or an extra parameter
                 the library sets itself.
         """
-        from ..errors import ConfigurationError
-
         if not state:
             raise ConfigurationError("a Chattz login needs a state (CSRF protection)")
         if code_challenge is not None and code_challenge_method not in (None, "S256"):

@@ -12,6 +12,7 @@ from chattz_oauth_async.testing import FakeChattz
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.checklist(16)
 async def test_login_posts_the_secret_in_the_form_on_the_registered_redirect_uri(
     fake_chattz: FakeChattz,
 ) -> None:
@@ -75,3 +76,18 @@ async def test_hostile_profile_fields_are_cleaned(fake_chattz: FakeChattz) -> No
         profile["first_name"],
         profile["avatar"],
     )
+
+
+@pytest.mark.checklist(11)
+async def test_a_plain_pkce_challenge_or_a_missing_state_is_refused(
+    fake_chattz: FakeChattz,
+) -> None:
+    from chattz_oauth_async import ConfigurationError
+
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    with pytest.raises(ConfigurationError, match=r"S256 only"):
+        await client.get_authorization_url(
+            "", state="s1", code_challenge="x" * 43, code_challenge_method="plain"
+        )
+    with pytest.raises(ConfigurationError, match=r"needs a state"):
+        await client.get_authorization_url("")

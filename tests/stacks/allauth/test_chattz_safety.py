@@ -96,6 +96,7 @@ def test_a_denied_login_is_allauths_cancelled_page(fake_chattz: FakeChattz) -> N
     assert "/accounts/3rdparty/login/cancelled/" == page.request["PATH_INFO"]
 
 
+@pytest.mark.checklist(16)
 def test_callback_url_is_the_registered_one_and_pkce_is_on(fake_chattz: FakeChattz) -> None:
     """The test client speaks http://, as a site behind a TLS proxy sees it."""
     fake_chattz.login(Client(), LOGIN, method="POST")

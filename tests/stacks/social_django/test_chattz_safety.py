@@ -72,6 +72,7 @@ def test_a_denied_login_gives_the_sites_error_page(fake_chattz: FakeChattz) -> N
     assert ("/login-error/", 0) == (page.request["PATH_INFO"], UserSocialAuth.objects.count())
 
 
+@pytest.mark.checklist(16)
 def test_redirect_uri_is_the_registered_one_and_pkce_is_on(fake_chattz: FakeChattz) -> None:
     """The test client speaks http://, as a site behind a TLS proxy sees it."""
     fake_chattz.login(Client(), LOGIN, method="POST")
@@ -91,6 +92,7 @@ def test_a_missing_redirect_uri_gives_the_sites_error_page(
     assert ("/login-error/", []) == (page.request["PATH_INFO"], fake_chattz.requests)
 
 
+@pytest.mark.checklist(11)
 def test_pkce_never_falls_back_to_plain(settings: Any, fake_chattz: FakeChattz) -> None:
     settings.SOCIAL_AUTH_CHATTZ_PKCE_CODE_CHALLENGE_METHOD = "plain"
     page = fake_chattz.login(Client(), LOGIN, method="POST")
