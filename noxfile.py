@@ -8,6 +8,7 @@ nox itself, so no session needs a newer pip than the venv ships.
 
 from __future__ import annotations
 
+import re
 import sys
 
 import nox
@@ -45,6 +46,19 @@ def tests_httpx2(session: nox.Session) -> None:
 
 #: The extras of the auth-stack integrations (docs/stacks/), tested at their minimums.
 STACK_EXTRAS = ("allauth", "social-auth", "httpx-oauth", "authlib")
+#: What else the stack tests need from the tests group (psycopg: tests/conftest.py imports it;
+#: pytest-asyncio: pyproject sets its option; httpx2: Starlette's test client);
+#: social-auth-app-django, the Django glue of social-core, is pinned to its minimum too.
+STACK_TEST_PACKAGES = frozenset(
+    {"pytest", "pytest-django", "pytest-asyncio", "trio", "fastapi", "starlette", "psycopg"}
+    | {"itsdangerous", "httpx2"}
+    | {"fastapi-users", "social-auth-app-django"}
+)
+
+
+def requirement_name(requirement: str) -> str:
+    """The distribution name of a requirement string (``psycopg[binary]>=3.1``: ``psycopg``)."""
+    return re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0].lower()
 
 
 def minimums(requirements: list[str]) -> list[str]:
@@ -56,13 +70,16 @@ def minimums(requirements: list[str]) -> list[str]:
 def stacks_minimum(session: nox.Session) -> None:
     """Run the auth-stack tests (allauth, social-auth, httpx-oauth, fastapi-users, Authlib)
     against the oldest versions the extras allow; `nox -s tests` runs them on the latest."""
-    install(session, "tests")
     extras = PYPROJECT["project"]["optional-dependencies"]
     pins = minimums([req for name in STACK_EXTRAS for req in extras[name]])
-    glue = [
-        req for req in nox.project.dependency_groups(PYPROJECT, "tests") if "social-auth-app" in req
+    needed = [
+        req
+        for req in nox.project.dependency_groups(PYPROJECT, "tests")
+        if requirement_name(req) in STACK_TEST_PACKAGES
     ]
-    session.install(*pins, *minimums(glue))
+    glue = [req for req in needed if requirement_name(req) == "social-auth-app-django"]
+    others = [req for req in needed if req not in glue]
+    session.install("-e", ".", *others, *pins, *minimums(glue))
     stacks = ("tests/stacks", "tests/test_stacks_django.py")
     session.run("python", "-m", "pytest", *stacks, "-p", "no:randomly", *session.posargs)
 
