@@ -19,6 +19,8 @@ it decides for you (``docs/stacks/social-auth.md`` says why):
   from the environment); every failure becomes a social-core ``AuthException``
   (which ``SocialAuthExceptionMiddleware`` turns into the site's error page) and is
   logged on the ``chattz_oauth_async`` logger saying whose fault it is;
+- an e-mail allow-list (``WHITELISTED_EMAILS``, ``WHITELISTED_DOMAINS``) refuses every
+  Chattz login, on every social-core release (an unverified address cannot pass one);
 - the profile fields are cleaned (:class:`~chattz_oauth_async.accounts.Profile`).
 """
 
@@ -167,6 +169,23 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
         except ChattzOAuthError as exc:
             raise self._failure(exc, "userinfo") from exc
         return {"id": user.id, **profile.columns()}
+
+    def auth_allowed(self, response: Any, details: dict[str, Any]) -> bool:
+        """False whenever ``WHITELISTED_EMAILS`` or ``WHITELISTED_DOMAINS`` is set.
+
+        An allow-list by e-mail cannot admit a Chattz user: the address is not
+        verified, so anyone could claim one on the list. social-core before 7
+        lets a login with no e-mail through an allow-list; this refuses it on
+        every release (allow Chattz users by their id in a pipeline step instead).
+        """
+        if self.setting("WHITELISTED_EMAILS") or self.setting("WHITELISTED_DOMAINS"):
+            logger.warning(
+                "social-auth: Chattz login refused: an e-mail allow-list is set, and Chattz "
+                "addresses are not verified"
+            )
+            return False
+        allowed: bool = super().auth_allowed(response, details)
+        return allowed
 
     def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
         """The Chattz id, as text."""

@@ -97,3 +97,11 @@ def test_pkce_never_falls_back_to_plain(settings: Any, fake_chattz: FakeChattz) 
     settings.SOCIAL_AUTH_CHATTZ_PKCE_CODE_CHALLENGE_METHOD = "plain"
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert ("/login-error/", []) == (page.request["PATH_INFO"], fake_chattz.requests)
+
+
+def test_an_email_allow_list_admits_no_chattz_user(settings: Any, fake_chattz: FakeChattz) -> None:
+    """Claiming a listed address on Chattz must not get anyone in (it is not verified)."""
+    settings.SOCIAL_AUTH_WHITELISTED_DOMAINS = ["example.com"]
+    mallory = fake_chattz.add_user(id=666, username="mallory", email="ceo@example.com")
+    page = fake_chattz.login(Client(), LOGIN, method="POST", user=mallory)
+    assert ("/login-error/", 0) == (page.request["PATH_INFO"], UserSocialAuth.objects.count())
