@@ -340,4 +340,4 @@ def _listen(port: int) -> LoopbackHTTPServer:
         # SO_REUSEADDR: --port 8080 again within a minute finds the port in TIME_WAIT.
         return LoopbackHTTPServer("127.0.0.1", port, QuietHandler, reuse_address=True)
     except OSError as exc:
-        raise CommandError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+        raise CommandError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None

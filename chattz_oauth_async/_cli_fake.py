@@ -138,7 +138,7 @@ def run_fake(args: argparse.Namespace, out: TextIO) -> int:
             server.start()
         except OSError as exc:
             raise CommandError(
-                f"cannot listen on {args.host}:{args.port}: {exc.strerror}"
+                f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
             ) from None
         # The settings are printed inside the suppress: a Ctrl-C that comes as
         # soon as they are read must still end the command cleanly.

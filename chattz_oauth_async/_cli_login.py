@@ -190,7 +190,7 @@ def _listen(host: str, port: int, handler: type[QuietHandler]) -> LoopbackHTTPSe
                 f"cannot listen on {host}:{port}: the port is in use "
                 "(stop the program using it, or register another redirect URI)"
             ) from None
-        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+        raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def run_login(args: argparse.Namespace, out: Any) -> int:

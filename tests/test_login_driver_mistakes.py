@@ -166,3 +166,16 @@ async def test_alogin_names_an_app_on_another_provider() -> None:
             with pytest.raises(ConfigurationError) as caught:
                 await fake.alogin(client, "/login")
     assert sent_elsewhere("https://staging.test/oauth/authorize", fake) == str(caught.value)
+
+
+def test_an_absolute_redirect_to_the_apps_own_server_name_is_followed() -> None:
+    """Flask's SERVER_NAME is the app's host: an absolute redirect to it is not "elsewhere"."""
+    fake = FakeChattz()
+    with fake.sync_session() as chattz:
+        app = flask_app(chattz)
+        app.config["SERVER_NAME"] = "app.example"
+        app.add_url_rule(
+            "/start", "start", lambda: flask.redirect(flask.url_for("login", _external=True))
+        )
+        response = fake.login(app.test_client(), "/start")
+    assert (200, "johndoe") == (response.status_code, response.text)

@@ -266,7 +266,7 @@ def _sync_client(client: Any, driver: str) -> _Sync:
             lambda url, fields: werkzeug(
                 client.post(url, data=fields, headers={"Origin": origin}, follow_redirects=False)
             ),
-            None,
+            config.get("SERVER_NAME"),
             origin,
         )
     raise TypeError(
@@ -304,7 +304,7 @@ def _django_client(client: Any) -> _Sync:
                 HTTP_ORIGIN=origin,
             )
         ),
-        None,
+        client.defaults.get("HTTP_HOST"),
         origin,
         django_csrf,
     )
