@@ -17,6 +17,7 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "MAX_SECONDS",
     "CommandError",
     "describe_expiry",
     "describe_time",
@@ -112,15 +113,20 @@ def port_number(text: str) -> int:
     return value
 
 
+#: The longest wait a command accepts: a day (the standard library's waits overflow far beyond).
+MAX_SECONDS: Final = 86400
+
+
 def seconds(text: str) -> float:
-    """An ``argparse`` type: a finite number of seconds greater than 0."""
+    """An ``argparse`` type: a number of seconds greater than 0, at most a day."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not 0 < value < math.inf:
+    if not 0 < value <= MAX_SECONDS:
         raise argparse.ArgumentTypeError(
-            f"must be a number of seconds greater than 0, such as 300, not {text!r}"
+            f"must be a number of seconds greater than 0 and at most {MAX_SECONDS} (a day), "
+            f"such as 300, not {text!r}"
         )
     return value
 

@@ -26,19 +26,22 @@ __all__ = ["add_fake_command"]
 
 #: The redirect URI the fake registers unless told otherwise: a web app's on port 8000.
 DEFAULT_REDIRECT_URI: Final = "http://127.0.0.1:8000/callback"
+#: The longest token lifetime accepted: a year.
+_MAX_LIFETIME: Final = 365 * 86400
 #: Longest path the request log shows.
 _MAX_LOGGED_PATH: Final = 200
 
 
 def _lifetime(text: str) -> int:
-    """An ``argparse`` type: a token lifetime, whole seconds > 0."""
+    """An ``argparse`` type: a token lifetime, whole seconds from 1 to a year."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if value <= 0:
+    if not 0 < value <= _MAX_LIFETIME:
         raise argparse.ArgumentTypeError(
-            f"must be a whole number of seconds greater than 0, such as 3600, not {text!r}"
+            f"must be a whole number of seconds from 1 to {_MAX_LIFETIME} (a year), such as "
+            f"3600, not {text!r}"
         )
     return value
 

@@ -96,17 +96,22 @@ def test_demo_help_has_a_description(capsys: pytest.CaptureFixture[str]) -> None
         (
             ["login", "--timeout", "-5"],
             "chattz-oauth login: error: argument --timeout: must be a number of seconds "
-            "greater than 0, such as 300, not '-5'",
+            "greater than 0 and at most 86400 (a day), such as 300, not '-5'",
         ),
         (
             ["login", "--timeout", "nan"],
             "chattz-oauth login: error: argument --timeout: must be a number of seconds "
-            "greater than 0, such as 300, not 'nan'",
+            "greater than 0 and at most 86400 (a day), such as 300, not 'nan'",
+        ),
+        (
+            ["login", "--timeout", "1e308"],
+            "chattz-oauth login: error: argument --timeout: must be a number of seconds "
+            "greater than 0 and at most 86400 (a day), such as 300, not '1e308'",
         ),
         (
             ["demo", "--browser", "--timeout", "0"],
             "chattz-oauth demo: error: argument --timeout: must be a number of seconds "
-            "greater than 0, such as 300, not '0'",
+            "greater than 0 and at most 86400 (a day), such as 300, not '0'",
         ),
         (
             ["fake", "--redirect-uri", "notaurl"],
@@ -117,7 +122,7 @@ def test_demo_help_has_a_description(capsys: pytest.CaptureFixture[str]) -> None
         (
             ["fake", "--token-lifetime", "0"],
             "chattz-oauth fake: error: argument --token-lifetime: must be a whole number of "
-            "seconds greater than 0, such as 3600, not '0'",
+            "seconds from 1 to 31536000 (a year), such as 3600, not '0'",
         ),
         (
             ["fake", "--client-id", "a b", "--port", "0"],
