@@ -89,3 +89,9 @@ def test_readme_testing_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(app=marked_block("readme-fastapi"), test_app=marked_block("readme-testing"))
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)
+
+
+def test_getting_started_gives_the_readmes_demo_command() -> None:
+    """docs/getting-started.md runs the demo with the README's command (accounts extra included)."""
+    page = (README.parent / "docs" / "getting-started.md").read_text()
+    assert True is (f"\n{RUN}\n" in page)

@@ -26,8 +26,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
-# Read at the first login, not here: unset, the login answers 500 naming the missing one,
-# and in tests the chattz_settings fixture sets all four.
+# The Chattz client, from the environment, used from the first login on: one left unset
+# fails it with ConfigurationError("set CHATTZ_CLIENT_ID in the Django settings").
+# In tests, the chattz_settings fixture sets all four.
 CHATTZ_CLIENT_ID = os.environ.get("CHATTZ_CLIENT_ID")
 CHATTZ_CLIENT_SECRET = os.environ.get("CHATTZ_CLIENT_SECRET")
 CHATTZ_REDIRECT_URI = os.environ.get("CHATTZ_REDIRECT_URI")  # exactly as registered
