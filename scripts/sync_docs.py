@@ -141,6 +141,9 @@ def synced(page: Path) -> str:
         line = lines[index]
         opener = FENCE.match(line)
         if opener is None:
+            following = next((text for text in lines[index + 1 :] if text.strip()), "")
+            if MIRROR.match(line.strip()) and not FENCE.match(following):
+                raise SyncError(f"{page.relative_to(ROOT)}:{index + 1}: no code block after {line}")
             out.append(ROLE.sub(lambda m: role_text(page, m), line))
             index += 1
             continue

@@ -327,17 +327,21 @@ echo hi
 """
 
 
-def test_sync_docs_converts_and_is_idempotent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The script turns roles, includes and code-blocks into plain Markdown; a rerun keeps it."""
+@pytest.fixture
+def sync_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """scripts/sync_docs.py, working on ``tmp_path`` as its repository and its docs folder."""
     spec = importlib.util.spec_from_file_location("sync_docs", ROOT / "scripts" / "sync_docs.py")
     assert spec is not None
     assert spec.loader is not None
-    sync_docs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sync_docs)
-    monkeypatch.setattr(sync_docs, "ROOT", tmp_path)
-    monkeypatch.setattr(sync_docs, "DOCS", tmp_path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "DOCS", tmp_path)
+    return module
+
+
+def test_sync_docs_converts_and_is_idempotent(sync_docs: ModuleType, tmp_path: Path) -> None:
+    """The script turns roles, includes and code-blocks into plain Markdown; a rerun keeps it."""
     (tmp_path / "app.py").write_text("import sys\n\n\n@print\ndef main():\n    return 1\n")
     (tmp_path / "other.md").write_text("# Other page\n")
     page = tmp_path / "page.md"
@@ -348,6 +352,22 @@ def test_sync_docs_converts_and_is_idempotent(
     (tmp_path / "app.py").write_text("def main():\n    return 2\n")  # the example edited
     stale = sync_docs.main(["--check"])
     assert (0, SYNCED_PAGE, 0, 1) == (first, text, again, stale)
+
+
+def test_sync_docs_refuses_a_mirror_without_its_block_or_file(
+    sync_docs: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A marker with no code block after it, or naming no file, exits 2 saying where."""
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n<!-- mirror: app.py -->\n\nSome text.\n")
+    dangling = sync_docs.main(["--check"])
+    page.write_text("# A page\n\n<!-- mirror: gone.py -->\n```python\n```\n")
+    missing = sync_docs.main(["--check"])
+    assert (2, 2) == (dangling, missing)
+    assert [
+        "sync_docs: page.md:3: no code block after <!-- mirror: app.py -->",
+        "sync_docs: gone.py: no such file",
+    ] == capsys.readouterr().err.splitlines()
 
 
 # --- the reference --------------------------------------------------------------
