@@ -155,6 +155,8 @@ def synced(page: Path) -> str:
         if directive == "{literalinclude}":
             options, body_start = options_of(lines, index + 1)
             end = closing(lines, body_start, fence)
+            if set(options) - {"language", "pyobject"}:
+                raise SyncError(f"{page.relative_to(ROOT)}:{index + 1}: options {options}")
             path = (page.parent / words[1]).resolve().relative_to(ROOT).as_posix()
             name = options.get("pyobject")
             language = options.get("language") or LANGUAGES.get(Path(path).suffix, "")
