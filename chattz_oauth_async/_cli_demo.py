@@ -1,10 +1,11 @@
-"""``python -m chattz_oauth_async demo``: the whole flow against a fake Chattz on loopback.
+"""``chattz-oauth demo``: the whole flow against a fake Chattz on loopback.
 
-Without ``--browser`` it plays the browser itself and prints each step, then
-signs the user in to a local account in a throwaway SQLite database (twice:
-the first login creates the account, the second finds it) when SQLAlchemy is
-installed (``pip install 'chattz_oauth_async[sqlalchemy]'``). With
-``--browser`` it serves a small local site with a "Log in with Chattz" button.
+Without ``--browser`` it plays both the browser and "your app" in this
+process and prints each step, then signs the user in to a local account in a
+throwaway SQLite database (twice: the first login creates the account, the
+second finds it) when SQLAlchemy is installed
+(``pip install 'chattz_oauth_async[sqlalchemy]'``). With ``--browser`` it
+serves a small local site with a "Log in with Chattz" button.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import tempfile
 import threading
 import webbrowser
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, Final, TextIO
 from urllib.parse import urljoin, urlsplit
 
 import anyio
@@ -27,11 +28,15 @@ import httpx
 from ._async.session import AsyncChattzOAuth
 from ._cli_common import (
     EXIT_OK,
+    EXIT_USAGE,
     CommandError,
     describe_expiry,
+    describe_time,
     describe_user,
     failure_reason,
+    port_number,
     redact_url,
+    seconds,
 )
 from ._loopback import LoopbackHTTPServer, QuietHandler
 from ._sync.session import ChattzOAuth
@@ -40,9 +45,47 @@ from .login import LoginRequest
 from .models import ChattzUser
 from .testing import FakeChattz, parse_form
 
-__all__ = ["run_demo"]
+__all__ = ["add_demo_command", "run_demo"]
 
-_SEALED_COOKIE = "chattz_demo_login"
+_SEALED_COOKIE: Final = "chattz_demo_login"
+#: What ``--browser`` waits for by default, in seconds.
+_BROWSER_TIMEOUT: Final = 300.0
+#: What each sign-in outcome means, in words ({user} is the local user id).
+_OUTCOMES: Final = {
+    "created": "a new local user {user} was created",
+    "signed_in": "the same local user {user} signed in",
+    "linked": "the Chattz account was linked to local user {user}",
+}
+
+
+def add_demo_command(commands: Any) -> None:
+    """Add the ``demo`` subcommand to the command line's subparsers."""
+    demo = commands.add_parser(
+        "demo",
+        help="run the whole login flow against a fake Chattz on loopback",
+        description=(
+            "Run the whole documented login against a fake Chattz provider served on "
+            "loopback, over real HTTP, and print each step with secrets redacted. This "
+            'process plays both the browser and "your app"; with SQLAlchemy installed it '
+            "also signs the user in to a local account in a throwaway SQLite database. "
+            "--browser does it in your own browser instead, through a small local site."
+        ),
+    )
+    demo.add_argument(
+        "--browser", action="store_true", help="do it in your browser through a local demo site"
+    )
+    demo.add_argument(
+        "--no-open", action="store_true", help="with --browser: print the URL, open nothing"
+    )
+    demo.add_argument(
+        "--port", type=port_number, help="with --browser: the demo site's port (a free one)"
+    )
+    demo.add_argument(
+        "--timeout",
+        type=seconds,
+        help=f"with --browser: seconds to wait for you to log in ({_BROWSER_TIMEOUT:g})",
+    )
+    demo.set_defaults(run=run_demo)
 
 
 async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser:
@@ -56,15 +99,15 @@ async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser
             print(text, file=out, flush=True)
 
     login = chattz.start_login()
-    step(f"1. Built the authorize URL (state and PKCE challenge): {redact_url(login.url)}")
+    step(f"1. Your app built the authorize URL (state and PKCE challenge): {redact_url(login.url)}")
     async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
         page = await browser.get(login.url)
         if page.status_code != 200:
             raise CommandError(f"the authorize page answered HTTP {page.status_code}")
         action, _, fields, _ = parse_form(page.text)
         step(
-            f"2. Browser: GET /oauth/authorize -> {page.status_code}, consent page "
-            f"(signed in as {_page_user(page.text)})"
+            f"2. Browser: GET /oauth/authorize -> {page.status_code}, the consent page "
+            f"(signed in to Chattz as {_page_user(page.text)})"
         )
         answer = await browser.post(
             urljoin(login.url, action), data={**fields, "decision": "allow"}
@@ -72,14 +115,17 @@ async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser
         location = answer.headers.get("location")
         if answer.status_code != 302 or not location:
             raise CommandError(f"clicking Allow answered HTTP {answer.status_code}, no redirect")
-        step(f'3. Browser: clicked "Allow" -> {answer.status_code} to {redact_url(location)}')
+        step(
+            f'3. Browser: clicked "Allow" -> {answer.status_code} to {redact_url(location)} '
+            "(handed to your app here: nothing listens on that address)"
+        )
     token = await chattz.complete_login(location, login)
     step(
-        "4. Parsed the callback, checked the state, exchanged the code: "
+        "4. Your app parsed the callback, checked the state, exchanged the code: "
         f"access token <redacted>, {describe_expiry(token)}"
     )
     user = await chattz.userinfo(token)
-    step("5. GET /oauth/userinfo with the Bearer token")
+    step("5. Your app: GET /oauth/userinfo with the Bearer token")
     step(f"User: {describe_user(user)}")
     return user
 
@@ -110,20 +156,24 @@ async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO
             accounts = AsyncAccounts(store)
             first = await accounts.sign_in(user)
             print(
-                f"6. Local account (SQLite): {first.outcome.value} user {first.user_id}, "
+                f"6. Local account (SQLite): {_outcome(first.outcome.value, first.user_id)}, "
                 f"linked to Chattz id {first.account.chattz_id} (never to the e-mail)",
                 file=out,
                 flush=True,
             )
             again = await accounts.sign_in(await _demo_flow(chattz, None))
             print(
-                f"7. Logged in again: {again.outcome.value} user {again.user_id}, "
-                f"profile refreshed at {again.account.last_login_at:%H:%M:%S} UTC",
+                f"7. Logged in again: {_outcome(again.outcome.value, again.user_id)}, "
+                f"profile refreshed at {describe_time(again.account.last_login_at)}",
                 file=out,
                 flush=True,
             )
         finally:
             await engine.dispose()
+
+
+def _outcome(value: str, user_id: object) -> str:
+    return _OUTCOMES.get(value, value + " (user {user})").format(user=user_id)
 
 
 def _page_user(page: str) -> str:
@@ -133,13 +183,31 @@ def _page_user(page: str) -> str:
 
 
 def run_demo(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the demo (in-process, or ``--browser``); exit status 0."""
     if args.browser:
         return _run_browser_demo(args, out)
+    given = [
+        flag
+        for flag, value in (("--port", args.port), ("--timeout", args.timeout))
+        if value is not None
+    ] + (["--no-open"] if args.no_open else [])
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise CommandError(
+            f"{' and '.join(given)} only {verb} to demo --browser (the demo without it "
+            "runs at once in this process and waits for nobody)",
+            EXIT_USAGE,
+        )
     fake = FakeChattz()
     with fake.serve() as server:
         print(
-            f"Chattz OAuth demo against a fake provider at {server.base_url} "
-            "(real HTTP on loopback)",
+            f"Chattz OAuth demo against a fake Chattz provider at {server.base_url} "
+            "(real HTTP on loopback).",
+            file=out,
+        )
+        print(
+            'This process plays both the browser and "your app": your app\'s redirect URI '
+            f"{fake.client.redirect_uri} is only a name here, nothing listens on it.",
             file=out,
             flush=True,
         )
@@ -149,7 +217,13 @@ def run_demo(args: argparse.Namespace, out: TextIO) -> int:
                 await _demo_accounts(chattz, await _demo_flow(chattz, out), out)
 
         anyio.run(flow)
-    print("Done: the whole flow worked.", file=out, flush=True)
+    print("Done: the whole flow worked.", file=out)
+    print(
+        f'Next: run "{args.prog} demo --browser" to click through it in your browser, or '
+        f'"{args.prog} fake" to point your own app at this fake (see docs/getting-started.md).',
+        file=out,
+        flush=True,
+    )
     return EXIT_OK
 
 
@@ -222,7 +296,7 @@ def _run_browser_demo(args: argparse.Namespace, out: TextIO) -> int:
 
     with fake.serve() as server:
         # Bind first: the redirect URI registered with the fake needs the port.
-        site = LoopbackHTTPServer("127.0.0.1", args.port, _placeholder_handler())
+        site = _listen(args.port or 0)
         try:
             client = fake.add_client(
                 "demo-app", secrets.token_urlsafe(24), f"{site.base_url}/callback"
@@ -241,18 +315,29 @@ def _run_browser_demo(args: argparse.Namespace, out: TextIO) -> int:
                 print(f"Demo site: open {site.base_url}/ in your browser", file=out, flush=True)
                 if not args.no_open:
                     webbrowser.open(f"{site.base_url}/")
-                if not done.wait(args.timeout):
-                    raise CommandError(f"nobody logged in within {args.timeout:g} s (timed out)")
+                timeout = _BROWSER_TIMEOUT if args.timeout is None else args.timeout
+                if not done.wait(timeout):
+                    raise CommandError(f"nobody logged in within {timeout:g} s (timed out)")
         finally:
             site.stop_thread()
     error, text = outcome[0]
     if error is not None:
         raise CommandError(error)
     print(text, file=out)
-    print("Done: the whole flow worked in the browser.", file=out, flush=True)
+    print("Done: the whole flow worked in the browser.", file=out)
+    print(
+        f'Next: run "{args.prog} fake" to point your own app at this fake provider '
+        "(see docs/getting-started.md).",
+        file=out,
+        flush=True,
+    )
     return EXIT_OK
 
 
-def _placeholder_handler() -> type[QuietHandler]:
-
-    return QuietHandler
+def _listen(port: int) -> LoopbackHTTPServer:
+    """The demo site's socket, bound first: the redirect URI registered with the fake needs it."""
+    try:
+        # SO_REUSEADDR: --port 8080 again within a minute finds the port in TIME_WAIT.
+        return LoopbackHTTPServer("127.0.0.1", port, QuietHandler, reuse_address=True)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None

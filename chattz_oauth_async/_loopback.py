@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,11 +33,35 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     # The standard library's 5 made 32-64 clients connecting at once see resets.
     request_queue_size = 128
 
-    def __init__(self, host: str, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        reuse_address: bool = False,
+    ) -> None:
+        """Bind ``host:port`` (loopback only) and listen.
+
+        Args:
+            host: A loopback address.
+            port: The port; 0 picks a free one.
+            handler: The request handler class.
+            reuse_address: Set ``SO_REUSEADDR``, so a port whose last
+                connections are still in TIME_WAIT (the command ran a
+                moment ago) can be bound again; a port another program
+                listens on is still refused. Not on Windows, where the
+                option lets a second program take a port in use.
+
+        Raises:
+            ValueError: ``host`` is not a loopback address.
+            OSError: The port cannot be bound.
+        """
         if not is_loopback_host(host):
             raise ValueError(f"refusing to listen on {host!r}: only loopback hosts are allowed")
         if ":" in host:
             self.address_family = socket.AF_INET6
+        self.allow_reuse_address = reuse_address and sys.platform != "win32"
         super().__init__((host.strip("[]"), port), handler)
         self._thread: threading.Thread | None = None
         self._idle = threading.Condition()

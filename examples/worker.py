@@ -9,7 +9,7 @@ log in again.
 
 Run::
 
-    export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=... CHATTZ_REDIRECT_URI=...
+    export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...   # a worker needs no redirect URI
     python examples/worker.py token.json
 """
 

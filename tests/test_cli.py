@@ -109,18 +109,40 @@ def test_import_does_not_load_testing_cli_or_uvicorn() -> None:
 
 
 def test_demo_runs_the_flow_and_redacts_the_token() -> None:
-    """The demo exits 0, shows the user and never prints the token or the code."""
+    """The demo exits 0, says it plays your app, words each outcome, never prints a secret."""
     run = Running("demo")
     status, out, err = run.finish()
     assert (0, "") == (status, err)
-    assert "username johndoe" in out
+    lines = out.splitlines()
+    assert lines[1] == (
+        'This process plays both the browser and "your app": your app\'s redirect URI '
+        "http://127.0.0.1:8000/callback is only a name here, nothing listens on it."
+    )
     assert [f"{n}." for n in range(1, 8)] == re.findall(r"^(\d\.)", out, re.M)
-    assert "6. Local account (SQLite): created user 1, linked to Chattz id 123" in out
-    assert "7. Logged in again: signed_in user 1," in out
+    assert "username johndoe" in out
+    assert (
+        "6. Local account (SQLite): a new local user 1 was created, linked to Chattz id 123 "
+        "(never to the e-mail)"
+    ) in lines
+    seventh = next(line for line in lines if line.startswith("7."))
+    assert re.fullmatch(
+        r"7\. Logged in again: the same local user 1 signed in, profile refreshed at "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC",
+        seventh,
+    )
+    fourth = next(line for line in lines if line.startswith("4."))
+    assert re.search(r"expires in 3600 s, at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$", fourth)
+    assert [
+        "Done: the whole flow worked.",
+        'Next: run "python -m chattz_oauth_async demo --browser" to click through it in your '
+        'browser, or "python -m chattz_oauth_async fake" to point your own app at this fake '
+        "(see docs/getting-started.md).",
+    ] == lines[-2:]
     assert "access token <redacted>" in out
     assert re.search(r"code=(?!<redacted>)", out) is None
     assert re.search(r"[A-Za-z0-9_-]{40,}", out) is None  # no token-sized value at all
     assert "test-secret" not in out
+    assert "signed_in" not in out  # an outcome in words, not the enum's value
 
 
 def test_demo_without_sqlalchemy_runs_the_flow_and_says_how_to_see_accounts() -> None:
@@ -227,6 +249,53 @@ def test_login_end_to_end_saves_the_token_0600(served: FakeChattz, tmp_path: Pat
     assert 200 == userinfo.status
 
 
+def test_login_twice_within_a_minute_on_the_same_port(served: FakeChattz) -> None:
+    """The second run binds the port the first left in TIME_WAIT (SO_REUSEADDR): both log in."""
+    port = free_port()
+    outcomes = []
+    for _ in range(2):
+        run = start_login(served, port=port)
+        try:
+            page = browse(served, run, decision="allow")
+        finally:
+            status, _, err = run.finish()
+        outcomes.append((status, err, page.status_code))
+    assert [(0, "", 200), (0, "", 200)] == outcomes
+    # The server ended the callback's connection: that socket pair sits in TIME_WAIT.
+    assert f"127.0.0.1:{port}" in time_wait_sockets() or not Path("/proc/net/tcp").exists()
+
+
+def time_wait_sockets() -> set[str]:
+    """``host:port`` of the local ends of loopback IPv4 sockets in TIME_WAIT (Linux)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if state == "06":  # TCP_TIME_WAIT
+            address, port = local.split(":")
+            if address == "0100007F":
+                found.add(f"127.0.0.1:{int(port, 16)}")
+    return found
+
+
+@pytest.mark.parametrize(("switch", "challenged"), [((), True), (("--no-pkce",), False)])
+def test_login_uses_pkce_unless_told_not_to(
+    served: FakeChattz, switch: tuple[str, ...], challenged: bool
+) -> None:
+    """login sends a code_challenge and its verifier by default; --no-pkce sends neither."""
+    run = start_login(served, *switch)
+    try:
+        browse(served, run, decision="allow")
+    finally:
+        status, _, _ = run.finish()
+    authorize = next(r for r in served.requests if r.path == "/oauth/authorize")
+    token = next(r for r in served.requests if r.path == "/oauth/token")
+    assert (0, challenged, challenged) == (
+        status,
+        "code_challenge" in authorize.query,
+        "code_verifier" in token.form,
+    )
+
+
 def test_login_denied(served: FakeChattz) -> None:
     """Clicking Deny ends with a one-line 'authorization denied' and exit 1."""
     run = start_login(served)
@@ -237,6 +306,7 @@ def test_login_denied(served: FakeChattz) -> None:
     assert 1 == status
     assert "error: login failed: authorization denied" in err
     assert 1 == len(err.strip().splitlines())
+    assert 400 == page.status_code  # the tab's page says it failed, and so does its status
     assert "Login failed: authorization denied" in page.text
     assert "login failed" not in page.text.lower().replace("login failed: authorization", "")
 

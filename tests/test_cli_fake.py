@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from chattz_oauth_async import ChattzOAuth
+from chattz_oauth_async import ChattzOAuth, Token
 from chattz_oauth_async.cli import main
 from chattz_oauth_async.testing import parse_form
 from tests.test_cli import Running, free_port
@@ -31,8 +31,8 @@ def settings_of(run: Running) -> dict[str, str]:
     return values
 
 
-def log_in(values: dict[str, str]) -> str:
-    """A whole login with the library against the served fake; the username."""
+def fake_login_token(values: dict[str, str]) -> Token:
+    """A whole login with the library against the served fake; its token."""
     with (
         ChattzOAuth(
             values["CHATTZ_CLIENT_ID"],
@@ -47,8 +47,17 @@ def log_in(values: dict[str, str]) -> str:
         page = browser.get(login.url)
         action, _, fields, _ = parse_form(page.text)
         answer = browser.post(urljoin(login.url, action), data={**fields, "decision": "allow"})
-        token = chattz.complete_login(answer.headers["location"], login)
-        return chattz.userinfo(token).username
+        return chattz.complete_login(answer.headers["location"], login)
+
+
+def log_in(values: dict[str, str]) -> str:
+    """A whole login with the library against the served fake; the username."""
+    with ChattzOAuth(
+        values["CHATTZ_CLIENT_ID"],
+        values["CHATTZ_CLIENT_SECRET"],
+        base_url=values["CHATTZ_BASE_URL"],
+    ) as chattz:
+        return chattz.userinfo(fake_login_token(values)).username
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -71,8 +80,8 @@ def test_fake_serves_a_whole_flow_and_stops_cleanly(stop: signal.Signals) -> Non
     assert out.rstrip().endswith("Stopped.")
 
 
-def test_fake_on_a_given_port_with_the_login_commands_defaults() -> None:
-    """--port is honoured and the defaults are the ones login --help shows."""
+def test_fake_on_a_given_port_with_a_web_apps_defaults() -> None:
+    """--port is honoured; the redirect URI is a web app's on :8000, not the login command's."""
     port = free_port()
     run = Running("fake", "--port", str(port))
     try:
@@ -84,9 +93,68 @@ def test_fake_on_a_given_port_with_the_login_commands_defaults() -> None:
         "CHATTZ_BASE_URL": f"http://127.0.0.1:{port}",
         "CHATTZ_CLIENT_ID": "test-client",
         "CHATTZ_CLIENT_SECRET": "test-secret",
-        "CHATTZ_REDIRECT_URI": "http://127.0.0.1:8765/callback",
+        "CHATTZ_REDIRECT_URI": "http://127.0.0.1:8000/callback",
     }
     assert (expected, 0) == (values, status)
+
+
+def test_fake_logs_each_request_without_secrets() -> None:
+    """Each request is one line: method, path, status; no query, code, token or secret."""
+    run = Running("fake", "--port", "0")
+    try:
+        values = settings_of(run)
+        run.wait_for(lambda text: text.startswith("Requests (method, path, status):"))
+        username = log_in(values)
+        logged = [run.wait_for(lambda text: " -> " in text).strip() for _ in range(4)]
+        run.proc.send_signal(signal.SIGINT)
+    finally:
+        status, out, err = run.finish()
+    assert ("johndoe", 0, "") == (username, status, err)
+    assert [
+        "GET /oauth/authorize -> 200",
+        "POST /oauth/authorize -> 302",
+        "POST /oauth/token -> 200",
+        "GET /oauth/userinfo -> 200",
+    ] == logged
+    assert [] == [word for word in ("code=", "state=", "Bearer", "?") if word in out]
+
+
+def test_fake_refresh_tokens_switch_lets_a_worker_refresh() -> None:
+    """--refresh-tokens issues refresh tokens that refresh() accepts; without it, none."""
+    results = {}
+    for switch in ([], ["--refresh-tokens", "--token-lifetime", "60"]):
+        run = Running("fake", "--port", "0", "--quiet", *switch)
+        try:
+            values = settings_of(run)
+            tokens = run.wait_for(lambda text: text.startswith("Tokens: ")).strip()
+            with ChattzOAuth(
+                values["CHATTZ_CLIENT_ID"],
+                values["CHATTZ_CLIENT_SECRET"],
+                base_url=values["CHATTZ_BASE_URL"],
+            ) as worker:
+                token = fake_login_token(values)
+                refreshed = worker.refresh(token) if token.refresh_token else None
+                results[bool(switch)] = (
+                    tokens,
+                    token.expires_in,
+                    None if refreshed is None else worker.userinfo(refreshed).username,
+                )
+            run.proc.send_signal(signal.SIGINT)
+        finally:
+            run.finish()
+    assert {
+        False: (
+            "Tokens: access tokens last 3600 s; no refresh tokens (--refresh-tokens to issue "
+            "them).",
+            3600,
+            None,
+        ),
+        True: (
+            "Tokens: access tokens last 60 s; refresh tokens are issued (rotated at each refresh).",
+            60,
+            "johndoe",
+        ),
+    } == results
 
 
 def test_fake_refuses_a_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None:
@@ -112,8 +180,14 @@ def test_login_help_says_how_to_try_it_against_the_fake(
     with pytest.raises(SystemExit):
         main(["login", "--help"])
     text = capsys.readouterr().out
-    assert "python -m chattz_oauth_async fake --port 9000" in text
-    assert "--base-url http://127.0.0.1:9000 --client-id test-client" in text
+    assert (
+        "Try it without a Chattz account, against the fake provider (its client's\n"
+        "redirect URI is http://127.0.0.1:8000/callback unless you give it another):\n"
+        "  chattz-oauth fake --port 9000        # in another terminal\n"
+        "  CHATTZ_CLIENT_SECRET=test-secret chattz-oauth login \\\n"
+        "      --base-url http://127.0.0.1:9000 --client-id test-client \\\n"
+        "      --redirect-uri http://127.0.0.1:8000/callback\n"
+    ) in text
 
 
 def test_console_script_entry_point_is_main() -> None:

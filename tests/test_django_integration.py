@@ -269,11 +269,11 @@ def test_post_is_not_allowed(fake: FakeChattz) -> None:
 
 
 def test_changed_settings_build_a_new_session(fake: FakeChattz, settings: Any) -> None:
-    """The process's session follows the settings (override_settings in tests)."""
+    """The process's session follows the settings; PKCE is on unless the options turn it off."""
     first = chattz.get_session()
-    settings.CHATTZ_SESSION_OPTIONS = {"pkce": True}
+    settings.CHATTZ_SESSION_OPTIONS = {"pkce": False}
     second = chattz.get_session()
-    assert (False, True, True) == (first.pkce, second.pkce, second is chattz.get_session())
+    assert (True, False, True) == (first.pkce, second.pkce, second is chattz.get_session())
 
 
 # --- async views (asyncio: Django's async stack) -----------------------------------

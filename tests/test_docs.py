@@ -4,11 +4,14 @@ Conventions (docs/development.md):
 
 - A code block a test runs is preceded by ``<!-- test: NAME -->``; this file
   runs it (``TESTED`` lists the names).
-- A code block shown on purpose without running it is a fragment: a MyST
-  ``{code-block}`` with ``:class: fragment``, or, in README.md (rendered by
-  GitHub and the package index, which know no MyST), ``<!-- fragment -->``.
-- Whole apps are shown with ``literalinclude`` from examples/, which
-  tests/test_examples.py runs.
+- A code block shown on purpose without running it is a fragment: it is
+  preceded by ``<!-- fragment -->``.
+- Whole apps are shown as blocks preceded by ``<!-- mirror: examples/... -->``,
+  holding the file's text: scripts/sync_docs.py writes them from the files
+  (its ``--check`` runs here), and tests/test_examples.py or
+  tests/test_django_project.py runs the files.
+- The pages the README links to read on GitHub as they do in the built site:
+  plain Markdown, no MyST roles, ``{literalinclude}`` or ``{code-block}``.
 - The Testing page's complete test files are tests/test_testing_examples.py's
   constants, which that file runs in a fresh pytest; here they are compared
   with the page, so the two cannot drift.
@@ -17,6 +20,7 @@ Conventions (docs/development.md):
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import json
 import pkgutil
@@ -37,7 +41,6 @@ import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
 from tests import served
 from tests.test_testing_examples import (
-    DJANGO,
     FASTAPI,
     FASTAPI_ACCOUNTS,
     FLASK,
@@ -64,7 +67,6 @@ TESTED = {
     "readme-accounts",
     "testing-fastapi",
     "testing-flask",
-    "testing-django",
     "testing-fastapi-accounts",
     "testing-flask-accounts",
     "fastapi-overrides",
@@ -76,7 +78,10 @@ NOT_CODE = {"text", "none"}
 CODE_DIRECTIVES = {"{code-block}", "{code}", "{sourcecode}"}
 
 FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
-MARKER = re.compile(r"^<!--\s*(?:test:\s*(?P<test>[\w-]+)|(?P<fragment>fragment)\b[^>]*)\s*-->$")
+MARKER = re.compile(
+    r"^<!--\s*(?:test:\s*(?P<test>[\w-]+)|(?P<fragment>fragment)\b[^>]*"
+    r"|mirror:\s*(?P<mirror>[\w./-]+?)(?::\w+)?)\s*-->$"
+)
 AUTODOC = re.compile(
     r"^\s*(?:\.\.\s+|```\{)(?:auto(?:class|function|exception|data|attribute|module|method)|"
     r"py:(?:class|function|exception|data|attribute|module|method))(?:::|\})\s+(?P<name>[\w.]+)",
@@ -94,6 +99,7 @@ class Block:
     options: dict[str, str]
     body: str
     marker: str | None  # a test name, "fragment", or None
+    mirror: str | None  # the example file a ``<!-- mirror: ... -->`` block holds
 
     @property
     def where(self) -> str:
@@ -132,11 +138,12 @@ def blocks_of(path: Path) -> Iterator[Block]:
             index += 1
             continue
         fence, info, start = opener["fence"], opener["info"].strip(), index
-        marker = None
+        marker = mirror = None
         previous = next((text for text in reversed(lines[:start]) if text.strip()), "")
         found = MARKER.match(previous.strip())
         if found is not None:
-            marker = found["test"] or "fragment"
+            mirror = found["mirror"]
+            marker = found["test"] or ("fragment" if found["fragment"] else None)
         index += 1
         options: dict[str, str] = {}
         while info.startswith("{") and index < len(lines) and lines[index].startswith(":"):
@@ -152,7 +159,7 @@ def blocks_of(path: Path) -> Iterator[Block]:
             index += 1
         index += 1
         text = "\n".join(body).strip("\n") + "\n"
-        yield Block(path, start + 1, info, options, text, marker)
+        yield Block(path, start + 1, info, options, text, marker, mirror)
 
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
@@ -174,7 +181,9 @@ def test_docs_have_code_blocks() -> None:
 
 def test_every_code_block_runs_or_is_a_fragment() -> None:
     """No code block is left unmarked: each runs in a test or says it is a fragment."""
-    unmarked = [b.where for b in ALL_BLOCKS if b.is_code and not b.is_fragment and not b.marker]
+    unmarked = [
+        b.where for b in ALL_BLOCKS if b.is_code and not (b.is_fragment or b.marker or b.mirror)
+    ]
     assert [] == unmarked
 
 
@@ -198,17 +207,167 @@ def test_python_fragments_compile() -> None:
     assert [] == broken
 
 
-def test_literalincludes_show_tested_examples() -> None:
-    """Every included file is an example that tests/test_examples.py loads."""
-    tested = (ROOT / "tests" / "test_examples.py").read_text()
+#: The tests that run the example files, whole or by folder.
+EXAMPLE_TESTS = ("test_examples.py", "test_django_project.py")
+
+
+def test_mirrors_show_tested_examples() -> None:
+    """Every mirrored file is an example under examples/ that a test runs (by name or folder)."""
+    tested = "".join((ROOT / "tests" / name).read_text() for name in EXAMPLE_TESTS)
+    mirrors = [found for found in ALL_BLOCKS if found.mirror is not None]
     untested = []
-    for found in ALL_BLOCKS:
-        if found.info.startswith("{literalinclude}"):
-            target = (found.path.parent / found.info.split(maxsplit=1)[1]).resolve()
-            examples = ROOT / "examples"
-            if not target.is_relative_to(examples) or target.stem not in tested:
-                untested.append(found.where)
-    assert [] == untested
+    for found in mirrors:
+        parts = Path(str(found.mirror)).parts
+        top = Path(parts[1]).stem if len(parts) > 1 else ""
+        if parts[0] != "examples" or top not in tested:
+            untested.append(f"{found.where}: {found.mirror}")
+    assert ([], True) == (untested, len(mirrors) >= 15)
+
+
+def test_mirrored_blocks_are_the_example_files() -> None:
+    """``scripts/sync_docs.py --check``: every mirrored block is its file, and nothing is stale.
+
+    After editing an example, run ``python scripts/sync_docs.py`` and commit the pages.
+    """
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "sync_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (0, "") == (result.returncode, result.stderr), result.stdout
+
+
+def readme_pages() -> list[Path]:
+    """The pages of docs/ that README.md links to (absolute GitHub links, read on GitHub)."""
+    prefix = r"https://github\.com/chattz-oauth-async/chattz_oauth_async/blob/main/(docs/[\w/.-]+)"
+    return sorted({ROOT / path for path in re.findall(prefix, README.read_text())})
+
+
+#: What GitHub shows raw: MyST roles (not inside a code span) and the directives that show code.
+MYST_ONLY = re.compile(
+    r"(?<!`)\{(?:doc|class|mod|func|meth|exc|attr|data|obj|ref)\}`"
+    r"|^\s*(?:```|:::)\{(?:literalinclude|code-block|code|sourcecode|include)\}",
+    re.M,
+)
+
+
+def test_pages_the_readme_links_to_read_on_github() -> None:
+    """Those pages are plain Markdown: fenced code, relative links; no roles or includes."""
+    pages = readme_pages()
+    raw = {
+        str(page.relative_to(ROOT)): MYST_ONLY.findall(page.read_text())
+        for page in pages
+        if page.suffix == ".md"
+    }
+    assert ({}, True) == ({k: v for k, v in raw.items() if v}, len(pages) >= 15)
+
+
+def test_pages_link_to_pages_that_exist() -> None:
+    """Every relative link of a docs page names a file that exists (as GitHub follows it)."""
+    link = re.compile(r"\]\((?!https?://|#|mailto:)([^)#\s]+)(?:#[^)]*)?\)")
+    broken = [
+        f"{page.relative_to(ROOT)}: {target}"
+        for page in PAGES
+        for target in link.findall(page.read_text())
+        if not (page.parent / target).exists()
+    ]
+    assert [] == broken
+
+
+SYNC_PAGE = """# A page
+
+See {doc}`other` and {doc}`the other page <other>`; {class}`~pkg.mod.Thing`,
+{func}`pkg.run` and {mod}`pkg.mod`.
+
+<!-- mirror: app.py -->
+```python
+stale
+```
+
+```{literalinclude} app.py
+:language: python
+:pyobject: main
+```
+
+```{code-block} sh
+:class: fragment
+
+echo hi
+```
+"""
+
+SYNCED_PAGE = """# A page
+
+See [Other page](other.md) and [the other page](other.md); `Thing`,
+`pkg.run()` and `pkg.mod`.
+
+<!-- mirror: app.py -->
+```python
+import sys
+
+
+@print
+def main():
+    return 1
+```
+
+<!-- mirror: app.py:main -->
+```python
+@print
+def main():
+    return 1
+```
+
+<!-- fragment -->
+```sh
+echo hi
+```
+"""
+
+
+@pytest.fixture
+def sync_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """scripts/sync_docs.py, working on ``tmp_path`` as its repository and its docs folder."""
+    spec = importlib.util.spec_from_file_location("sync_docs", ROOT / "scripts" / "sync_docs.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    monkeypatch.setattr(module, "DOCS", tmp_path)
+    return module
+
+
+def test_sync_docs_converts_and_is_idempotent(sync_docs: ModuleType, tmp_path: Path) -> None:
+    """The script turns roles, includes and code-blocks into plain Markdown; a rerun keeps it."""
+    (tmp_path / "app.py").write_text("import sys\n\n\n@print\ndef main():\n    return 1\n")
+    (tmp_path / "other.md").write_text("# Other page\n")
+    page = tmp_path / "page.md"
+    page.write_text(SYNC_PAGE)
+    first = sync_docs.main([])
+    text = page.read_text()
+    again = sync_docs.main(["--check"])
+    (tmp_path / "app.py").write_text("def main():\n    return 2\n")  # the example edited
+    stale = sync_docs.main(["--check"])
+    assert (0, SYNCED_PAGE, 0, 1) == (first, text, again, stale)
+
+
+def test_sync_docs_refuses_a_mirror_without_its_block_or_file(
+    sync_docs: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A marker with no code block after it, or naming no file, exits 2 saying where."""
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n<!-- mirror: app.py -->\n\nSome text.\n")
+    dangling = sync_docs.main(["--check"])
+    page.write_text("# A page\n\n<!-- mirror: gone.py -->\n```python\n```\n")
+    missing = sync_docs.main(["--check"])
+    assert (2, 2) == (dangling, missing)
+    assert [
+        "sync_docs: page.md:3: no code block after <!-- mirror: app.py -->",
+        "sync_docs: gone.py: no such file",
+    ] == capsys.readouterr().err.splitlines()
 
 
 # --- the reference --------------------------------------------------------------
@@ -506,7 +665,6 @@ def test_docs_fastapi_overrides_example_passes(pytester: pytest.Pytester) -> Non
     [
         ("testing-fastapi", FASTAPI),
         ("testing-flask", FLASK),
-        ("testing-django", DJANGO),
         ("testing-fastapi-accounts", FASTAPI_ACCOUNTS),
         ("testing-flask-accounts", FLASK_ACCOUNTS),
     ],
@@ -514,3 +672,28 @@ def test_docs_fastapi_overrides_example_passes(pytester: pytest.Pytester) -> Non
 def test_testing_page_shows_the_examples_the_suite_runs(name: str, example: str) -> None:
     """The Testing page's complete tests are tests/test_testing_examples.py's, verbatim."""
     assert example == block(name).body
+
+
+# --- the site -------------------------------------------------------------------
+
+
+def test_read_the_docs_builds_the_site_like_nox_with_warnings_as_errors() -> None:
+    """.readthedocs.yaml installs the docs group and builds docs/conf.py, failing on warnings."""
+    text = (ROOT / ".readthedocs.yaml").read_text()
+    wanted = ["version: 2", "configuration: docs/conf.py", "fail_on_warning: true"]
+    wanted.append("python -m pip install . --group docs")
+    assert [] == [line for line in wanted if line not in text]
+
+
+def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    """``sphinx-build -W`` (what ``nox -s docs`` and Read the Docs run) builds the site."""
+    pytest.importorskip("myst_parser", reason="the docs dependency group is not installed")
+    build = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+    result = subprocess.run(
+        [*build, str(DOCS), str(tmp_path / "html")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (0, "") == (result.returncode, result.stderr[-3000:])

@@ -31,10 +31,11 @@ from chattz_oauth_async import (
     ChattzOAuth,
     ChattzOAuthError,
     ChattzUser,
+    ConfigurationError,
     LoginRequest,
 )
 from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
-from chattz_oauth_async.testing import ErrorPage, FakeChattz
+from chattz_oauth_async.testing import FakeChattz
 
 KEY = secrets.token_bytes(32)
 COOKIE = "chattz_login"
@@ -98,15 +99,20 @@ def test_a_route_that_does_not_redirect_is_returned_as_is(
     assert 404 == fake_chattz.login(starlette_client, "/nowhere").status_code
 
 
-def test_wrong_redirect_uri_shows_the_fakes_error_page() -> None:
-    """An app whose redirect URI is not the registered one gets ErrorPage."""
+def test_wrong_redirect_uri_names_the_fixture_to_override() -> None:
+    """An app whose redirect URI is not the registered one: a ConfigurationError naming both."""
     fake = FakeChattz()
     app = starlette_app(fake.session(redirect_uri="http://127.0.0.1:9/elsewhere"))
     with (
         TestClient(app, base_url="https://testserver") as client,
-        pytest.raises(ErrorPage, match="redirect_uri"),
+        pytest.raises(ConfigurationError) as caught,
     ):
         fake.login(client, "/login")
+    assert str(caught.value).startswith(
+        "this test's fake Chattz refused the login: the app's redirect URI "
+        "'http://127.0.0.1:9/elsewhere' is not the one registered for the fake's client "
+        "('http://127.0.0.1:8000/callback'). Fix: override the chattz_redirect_uri fixture"
+    )
 
 
 def test_unknown_client_type_is_a_type_error(fake_chattz: FakeChattz) -> None:

@@ -104,21 +104,35 @@ def test_parse_callback_returns_the_code() -> None:
     ]
 
 
+NO_STATE = (
+    "the callback has no state, so it cannot belong to the login this browser started "
+    "(was the callback URL opened by hand, or the provider's redirect cut short?)"
+)
+WRONG_STATE = "the callback's state does not match the login this browser started"
+NOT_EXPECTED = "no login was started in this browser, so no state is expected"
+
+
 @pytest.mark.parametrize(
-    ("query", "expected_state"),
+    ("query", "expected_state", "message"),
     [
-        ("code=c", "s"),
-        ("code=c&state=", "s"),
-        ("code=c&state=other", "s"),
-        ("code=c", None),
-        ("code=c&state=", ""),
-        ("code=c&state=s&state=s", "s"),
+        ("code=c", "s", NO_STATE),
+        ("code=c&state=", "s", NO_STATE),
+        ("error=access_denied", "s", NO_STATE),
+        ("code=c&state=other", "s", WRONG_STATE),
+        ("code=c&state=" + "s" * 4097, "s", WRONG_STATE),
+        ("code=c", None, NOT_EXPECTED),
+        ("code=c&state=", "", NOT_EXPECTED),
+        ("code=c&state=s", "", NOT_EXPECTED),
+        ("code=c&state=s&state=s", "s", "the callback repeats the 'state' parameter"),
     ],
 )
-def test_parse_callback_state_mismatch(query: str, expected_state: str | None) -> None:
-    """Missing, empty, different, unexpected or repeated state is a StateMismatchError."""
-    with pytest.raises(StateMismatchError):
+def test_parse_callback_state_mismatch(
+    query: str, expected_state: str | None, message: str
+) -> None:
+    """Each way a state fails has its own message: none, wrong, not expected, repeated."""
+    with pytest.raises(StateMismatchError) as caught:
         parse_callback(query, expected_state)
+    assert message == str(caught.value)
 
 
 def test_parse_callback_denied_with_right_state() -> None:

@@ -17,6 +17,9 @@ from chattz_oauth_async.errors import (
 from chattz_oauth_async.protocol import (
     ClientConfig,
     authorize_url,
+    refresh_request,
+    token_request,
+    userinfo_request,
 )
 from tests.helpers import (
     CLIENT_SECRET,
@@ -171,3 +174,23 @@ def test_checklist_13_loopback_http_allowed_and_no_env_bypass(
         ClientConfig("id", CLIENT_SECRET, f"http://{host}/cb", f"http://{host}")
     with pytest.raises(InsecureTransportError):
         ClientConfig("id", CLIENT_SECRET, "https://app.example/cb", "http://chattz.net")
+
+
+def test_no_redirect_uri_refuses_a_login_and_a_code_exchange_but_not_a_refresh() -> None:
+    """Without a redirect URI, a login and a code exchange name it; refresh and userinfo build."""
+    config = ClientConfig("id", "secret")
+    failures = []
+    for build in (lambda: authorize_url(config, "st"), lambda: token_request(config, "code")):
+        with pytest.raises(ConfigurationError) as caught:
+            build()
+        failures.append(str(caught.value))
+    tail = (
+        " needs redirect_uri, which is not set: pass the callback URL registered with Chattz "
+        "(CHATTZ_REDIRECT_URI for from_env()); a session without one can only refresh tokens "
+        "and read userinfo"
+    )
+    assert ["a login" + tail, "a code exchange" + tail] == failures
+    assert (b"grant_type=refresh_token&client_id=id&client_secret=secret&refresh_token=r") == (
+        refresh_request(config, "r").body
+    )
+    assert "https://chattz.net/oauth/userinfo" == userinfo_request(config, "t").url

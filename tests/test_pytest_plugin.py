@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from chattz_oauth_async.testing import pytest_plugin
+
 pytest_plugins = ["pytester"]
 
 USER_TESTS = """
@@ -74,17 +76,11 @@ def test_afterwards():
 
 
 def test_fixtures_are_listed(pytester: pytest.Pytester) -> None:
-    """pytest --fixtures shows the plugin's fixtures."""
+    """pytest --fixtures shows each of the plugin's fixtures (in pytest's order, which varies)."""
     result = pytester.runpytest_subprocess("--fixtures", "-p", "no:cacheprovider")
-    result.stdout.fnmatch_lines(
-        [
-            "*chattz_redirect_uri*",
-            "*fake_chattz*",
-            "*chattz_env*",
-            "*chattz_session*",
-            "*sync_chattz_session*",
-        ]
-    )
+    listed = {line.split(" -- ")[0] for line in result.stdout.lines if " -- " in line}
+    expected = set(pytest_plugin.__all__)
+    assert expected == expected & listed
 
 
 ENV_TESTS = """
@@ -167,3 +163,70 @@ asyncio_default_fixture_loop_scope = function
     pytester.makepyfile(test_asyncio_user=ASYNCIO_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=3)
+
+
+DJANGO_SETTINGS = """
+SECRET_KEY = "tests-only-not-a-secret-" * 2
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+ROOT_URLCONF = "site_urls"
+USE_TZ = True
+"""
+
+DJANGO_TESTS = """
+import pytest
+from django.urls import path
+
+from chattz_oauth_async.integrations import django as chattz
+
+urlpatterns = [path("auth/chattz/done/", chattz.callback_view, name="chattz-callback")]
+
+
+def test_settings_point_at_the_served_fake(fake_chattz, chattz_settings, settings):
+    assert fake_chattz.base_url == settings.CHATTZ_BASE_URL == chattz_settings["CHATTZ_BASE_URL"]
+    assert fake_chattz.base_url.startswith("http://127.0.0.1:")
+    uri = "https://testserver/auth/chattz/done/"   # Django's test client, the named URL
+    assert (uri, uri) == (settings.CHATTZ_REDIRECT_URI, fake_chattz.client.redirect_uri)
+    assert ("test-client", "test-secret") == (
+        settings.CHATTZ_CLIENT_ID, settings.CHATTZ_CLIENT_SECRET
+    )
+
+
+@pytest.mark.urls("fallback_urls")
+def test_without_a_named_callback_the_redirect_uri_is_chattz_redirect_uri(
+    fake_chattz, chattz_settings, settings
+):
+    uri = "http://127.0.0.1:8000/callback"
+    assert (uri, uri) == (settings.CHATTZ_REDIRECT_URI, fake_chattz.client.redirect_uri)
+
+
+def test_settings_are_restored_after_the_test(settings):
+    assert [] == [name for name in dir(settings) if name.startswith("CHATTZ_")]
+"""
+
+
+def test_chattz_settings_points_django_at_the_fake(pytester: pytest.Pytester) -> None:
+    """chattz_settings: the served fake, the named callback on testserver; restored after."""
+    pytester.makeini("[pytest]\nDJANGO_SETTINGS_MODULE = site_settings\npythonpath = .\n")
+    pytester.makepyfile(
+        site_settings=DJANGO_SETTINGS,
+        site_urls="from test_django_site import urlpatterns  # noqa: F401\n",
+        fallback_urls="urlpatterns = []\n",
+        test_django_site=DJANGO_TESTS,
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-p", "no:asyncio", "-p", "no:randomly", "-W", "error"
+    )
+    result.assert_outcomes(passed=3)
+
+
+def test_chattz_settings_without_pytest_django_says_what_to_install(
+    pytester: pytest.Pytester,
+) -> None:
+    """Without pytest-django, chattz_settings fails with what to install, not a lookup error."""
+    pytester.makepyfile(test_no_django="def test_it(chattz_settings):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:django")
+    result.stdout.fnmatch_lines(
+        ["*chattz_settings sets Django's settings through pytest-django's `settings` fixture*"]
+    )
+    result.assert_outcomes(errors=1)

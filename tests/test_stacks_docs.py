@@ -60,8 +60,8 @@ def test_stack_pages_are_linked_from_the_docs_index_and_the_readme() -> None:
     base = "https://github.com/chattz-oauth-async/chattz_oauth_async/blob/main/docs/"
     pages = ["stacks/allauth", "stacks/social-auth", "stacks/httpx-oauth"]
     assert ([True] * 5, [True] * 4) == (
-        [f"{{doc}}`{page}`" in index or f"<{page}>`" in index for page in pages]
-        + ["\nstacks/index\n" in index, "migrating.md#authlib-the-recipe" in index],
+        [f"]({page}.md)" in index for page in pages]
+        + ["\nstacks/index\n" in index, "](migrating.md#authlib-the-recipe)" in index],
         [f"{base}{page}.md" in readme for page in pages]
         + [f"{base}migrating.md#authlib-the-recipe" in readme],
     )

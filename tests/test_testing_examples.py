@@ -67,11 +67,11 @@ COOKIE = "__Host-chattz_login"
 def create_app() -> flask.Flask:
     app = flask.Flask(__name__)
     app.secret_key = secrets.token_bytes(32)  # in production: a fixed key from your settings
+    chattz = ChattzOAuth.from_env()  # one session for the app, shared by every request
 
     @app.get("/login")
     def login():
-        with ChattzOAuth.from_env() as chattz:
-            started = chattz.start_login()
+        started = chattz.start_login()
         response = flask.redirect(started.url)
         response.set_cookie(COOKIE, started.seal(app.secret_key), secure=True, httponly=True)
         return response
@@ -79,9 +79,8 @@ def create_app() -> flask.Flask:
     @app.get("/callback")
     def callback():
         started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), app.secret_key)
-        with ChattzOAuth.from_env() as chattz:
-            token = chattz.complete_login(flask.request.url, started)
-            flask.session["username"] = chattz.userinfo(token).username
+        token = chattz.complete_login(flask.request.url, started)
+        flask.session["username"] = chattz.userinfo(token).username
         return flask.redirect("/")
 
     @app.get("/")
@@ -95,57 +94,6 @@ def test_login(fake_chattz, chattz_env):
     client = create_app().test_client()
     response = fake_chattz.login(client, "/login")
     assert "Hello, johndoe!" == response.text
-"""
-
-
-DJANGO = """\
-import secrets
-
-import django
-from django.conf import settings
-
-# In a real project these come from your settings module (and pytest-django).
-settings.configure(
-    ROOT_URLCONF=__name__, SECRET_KEY=secrets.token_hex(32), ALLOWED_HOSTS=["testserver"]
-)
-django.setup()
-
-from django.http import HttpResponse, HttpResponseRedirect  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import path  # noqa: E402
-
-from chattz_oauth_async import ChattzOAuth, LoginRequest  # noqa: E402
-
-COOKIE = "__Host-chattz_login"
-
-
-def login(request):
-    with ChattzOAuth.from_env() as chattz:
-        started = chattz.start_login()
-    response = HttpResponseRedirect(started.url)
-    response.set_cookie(COOKIE, started.seal(settings.SECRET_KEY), secure=True, httponly=True)
-    return response
-
-
-def callback(request):
-    started = LoginRequest.unseal(request.COOKIES.get(COOKIE, ""), settings.SECRET_KEY)
-    with ChattzOAuth.from_env() as chattz:
-        user = chattz.userinfo(chattz.complete_login(request.build_absolute_uri(), started))
-    response = HttpResponseRedirect("/")
-    response.set_signed_cookie("username", user.username, secure=True, httponly=True)
-    return response
-
-
-def home(request):
-    return HttpResponse(f"Hello, {request.get_signed_cookie('username')}!")
-
-
-urlpatterns = [path("login", login), path("callback", callback), path("", home)]
-
-
-def test_login(fake_chattz, chattz_env):
-    response = fake_chattz.login(Client(), "/login")
-    assert b"Hello, johndoe!" == response.content
 """
 
 
@@ -290,7 +238,6 @@ def test_login_account_page_logout(fake_chattz, chattz_env, engine):
     [
         ("test_fastapi_login", FASTAPI),
         ("test_flask_login", FLASK),
-        ("test_django_login", DJANGO),
         ("test_fastapi_accounts", FASTAPI_ACCOUNTS),
         ("test_flask_accounts", FLASK_ACCOUNTS),
     ],

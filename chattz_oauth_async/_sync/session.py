@@ -48,7 +48,7 @@ __all__ = ["ChattzOAuth"]
 
 logger = logging.getLogger("chattz_oauth_async")
 
-_ENV_VARS = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
+_REQUIRED_ENV_VARS = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET")
 
 
 class _SessionOptions(TypedDict, total=False):
@@ -98,6 +98,10 @@ class ChattzOAuth:
         client_id: The client id Chattz gave you.
         client_secret: The client secret (never logged or shown).
         redirect_uri: Your callback URL, exactly as registered with Chattz.
+            None for a worker or bot that never starts a login (it
+            refreshes tokens and reads userinfo): then :meth:`start_login`,
+            :meth:`authorize_url` and the code exchange raise
+            :class:`ConfigurationError` naming it.
         base_url: The provider; change it for staging or a local fake.
         http_client: An ``httpx.Client`` or ``httpx2.Client`` of
             yours. The session uses it as it is (its timeouts, redirects,
@@ -133,7 +137,7 @@ class ChattzOAuth:
         self,
         client_id: str,
         client_secret: str,
-        redirect_uri: str,
+        redirect_uri: str | None = None,
         *,
         base_url: str = DEFAULT_BASE_URL,
         http_client: SyncClientLike | None = None,
@@ -193,8 +197,12 @@ class ChattzOAuth:
         environ: Mapping[str, str] | None = None,
         **kwargs: Unpack[_SessionOptions],
     ) -> ChattzOAuth:
-        """Build a session from CHATTZ_CLIENT_ID, CHATTZ_CLIENT_SECRET,
-        CHATTZ_REDIRECT_URI and the optional CHATTZ_BASE_URL.
+        """Build a session from CHATTZ_CLIENT_ID, CHATTZ_CLIENT_SECRET, and the
+        optional CHATTZ_REDIRECT_URI and CHATTZ_BASE_URL.
+
+        A web app sets CHATTZ_REDIRECT_URI; a worker or bot that only
+        refreshes tokens and reads userinfo may leave it out (its session
+        then refuses to start a login, naming the variable).
 
         Args:
             environ: Where to read the variables; ``os.environ`` when None.
@@ -202,9 +210,9 @@ class ChattzOAuth:
                 (``base_url`` overrides CHATTZ_BASE_URL).
 
         Raises:
-            ConfigurationError: A required variable is missing or empty (the
-                message names it), a keyword argument the constructor does
-                not take, or any error of the constructor.
+            ConfigurationError: Required variables are missing or empty (the
+                message names all of them at once), a keyword argument the
+                constructor does not take, or any error of the constructor.
         """
         unknown = sorted(set(kwargs) - set(_SessionOptions.__annotations__))
         if unknown:
@@ -214,15 +222,15 @@ class ChattzOAuth:
         env = os.environ if environ is None else environ
         if not isinstance(env, Mapping):
             raise ConfigurationError("from_env() needs environ to be a mapping, such as os.environ")
-        values = []
-        for name in _ENV_VARS:
-            value = env.get(name)
-            if not value:
-                raise ConfigurationError(f"environment variable {name} is not set")
-            values.append(value)
+        missing = [name for name in _REQUIRED_ENV_VARS if not env.get(name)]
+        if len(missing) == 1:
+            raise ConfigurationError(f"environment variable {missing[0]} is not set")
+        if missing:
+            raise ConfigurationError(f"environment variables {' and '.join(missing)} are not set")
+        client_id, client_secret = (env[name] for name in _REQUIRED_ENV_VARS)
         if env.get("CHATTZ_BASE_URL"):
             kwargs.setdefault("base_url", env["CHATTZ_BASE_URL"])
-        return cls(*values, **kwargs)
+        return cls(client_id, client_secret, env.get("CHATTZ_REDIRECT_URI") or None, **kwargs)
 
     # --- lifecycle ----------------------------------------------------------
 

@@ -121,7 +121,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             base_scopes=None,
             token_endpoint_auth_method="client_secret_post",
         )
-        self.redirect_uri = config.redirect_uri
+        if not config.redirect_uri:
+            raise ConfigurationError("ChattzOAuth2 needs the redirect URI registered with Chattz")
+        self.redirect_uri: str = config.redirect_uri
 
     def _registered(self, redirect_uri: str) -> str:
         if redirect_uri != self.redirect_uri:

@@ -105,8 +105,9 @@ def parse_callback(
         The authorization code.
 
     Raises:
-        StateMismatchError: ``state`` is missing, empty, repeated or wrong, or
-            no state was expected.
+        StateMismatchError: ``state`` is missing or empty ("the callback has
+            no state"), repeated or wrong, or no state was expected; the
+            message says which.
         AuthorizationDenied: The provider sent ``error=...`` (for example
             ``access_denied``) with the right state.
         ProviderError: No code, a repeated code, or ``iss`` that does not match.
@@ -119,16 +120,18 @@ def parse_callback(
     for key, value in pairs:
         values.setdefault(key, []).append(value)
     states = values.get("state", [])
-    if (
-        not isinstance(expected_state, str)
-        or not expected_state
-        or len(states) != 1
-        or not states[0]
-        or len(states[0]) > _MAX_CALLBACK_VALUE
-        or not hmac.compare_digest(
-            states[0].encode("utf-8", "surrogatepass"),
-            expected_state.encode("utf-8", "surrogatepass"),
+    if not isinstance(expected_state, str) or not expected_state:
+        raise StateMismatchError("no login was started in this browser, so no state is expected")
+    if not states or not states[0]:
+        raise StateMismatchError(
+            "the callback has no state, so it cannot belong to the login this browser started "
+            "(was the callback URL opened by hand, or the provider's redirect cut short?)"
         )
+    if len(states) > 1:
+        raise StateMismatchError("the callback repeats the 'state' parameter")
+    if len(states[0]) > _MAX_CALLBACK_VALUE or not hmac.compare_digest(
+        states[0].encode("utf-8", "surrogatepass"),
+        expected_state.encode("utf-8", "surrogatepass"),
     ):
         raise StateMismatchError(
             "the callback's state does not match the login this browser started"

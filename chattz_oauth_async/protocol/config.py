@@ -100,8 +100,17 @@ def _check_client_secret(_: object, __: object, value: str) -> None:
         )
 
 
-def _check_redirect_uri(_: object, __: object, value: str) -> None:
-    _check_url("redirect_uri", value)
+def _check_redirect_uri(_: object, __: object, value: str | None) -> None:
+    if value is not None:
+        _check_url("redirect_uri", value)
+
+
+def _no_redirect_uri(what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{what} needs redirect_uri, which is not set: pass the callback URL registered "
+        "with Chattz (CHATTZ_REDIRECT_URI for from_env()); a session without one can only "
+        "refresh tokens and read userinfo"
+    )
 
 
 def _check_base_url(_: object, __: object, value: object) -> None:
@@ -122,17 +131,25 @@ class ClientConfig:
     every value and derives the endpoints from ``base_url`` (a trailing slash
     is dropped). The client secret never appears in ``repr()``.
 
+    ``redirect_uri`` may be None for a worker or bot that never sends a user
+    to Chattz (it refreshes tokens and reads userinfo): then building an
+    authorize URL or a code exchange raises :class:`ConfigurationError`
+    naming the missing redirect URI.
+
     Attributes:
         client_id: The client id Chattz gave you (printable ASCII).
         client_secret: The client secret.
-        redirect_uri: Your callback URL, exactly as registered.
+        redirect_uri: Your callback URL, exactly as registered; None when the
+            client never starts a login.
         base_url: The provider, ``https://chattz.net`` unless you test against a fake.
         authorize_endpoint: ``base_url`` + ``/oauth/authorize`` (derived).
         token_endpoint: ``base_url`` + ``/oauth/token`` (derived).
         userinfo_endpoint: ``base_url`` + ``/oauth/userinfo`` (derived).
-        authorize_prefix: The authorize URL up to the per-login parameters (derived).
+        authorize_prefix: The authorize URL up to the per-login parameters
+            (derived; reading it raises ConfigurationError without a redirect URI).
         token_form_prefix: The code exchange's form without the code (derived;
-            it holds the secret).
+            it holds the secret; reading it raises ConfigurationError without
+            a redirect URI).
         refresh_form_prefix: The refresh form without the refresh token
             (derived; it holds the secret).
 
@@ -145,7 +162,7 @@ class ClientConfig:
 
     client_id: str = attrs.field(validator=_check_client_id)
     client_secret: str = attrs.field(validator=_check_client_secret)
-    redirect_uri: str = attrs.field(validator=_check_redirect_uri)
+    redirect_uri: str | None = attrs.field(default=None, validator=_check_redirect_uri)
     base_url: str = attrs.field(
         default=DEFAULT_BASE_URL, converter=_strip_slash, validator=_check_base_url
     )
@@ -153,8 +170,8 @@ class ClientConfig:
     token_endpoint: str = attrs.field(init=False)
     userinfo_endpoint: str = attrs.field(init=False)
     # Precomputed so that the hot paths only append the per-call values.
-    authorize_prefix: str = attrs.field(init=False)
-    token_form_prefix: str = attrs.field(init=False)
+    _authorize_prefix: str | None = attrs.field(init=False)
+    _token_form_prefix: str | None = attrs.field(init=False)
     refresh_form_prefix: str = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -163,23 +180,50 @@ class ClientConfig:
         secret = form_quote(self.client_secret, "client_secret")
         client_id = form_quote(self.client_id, "client_id")
         common = f"&client_id={client_id}&client_secret={secret}"
+        redirect = self.redirect_uri
         derived = {
             "authorize_endpoint": base + AUTHORIZE_PATH,
             "token_endpoint": base + TOKEN_PATH,
             "userinfo_endpoint": base + USERINFO_PATH,
-            "authorize_prefix": (
+            "_authorize_prefix": None
+            if redirect is None
+            else (
                 f"{base}{AUTHORIZE_PATH}?response_type=code"
                 f"&client_id={query_quote(self.client_id, 'client_id')}"
-                f"&redirect_uri={query_quote(self.redirect_uri, 'redirect_uri')}"
+                f"&redirect_uri={query_quote(redirect, 'redirect_uri')}"
             ),
-            "token_form_prefix": (
+            "_token_form_prefix": None
+            if redirect is None
+            else (
                 f"grant_type=authorization_code{common}"
-                f"&redirect_uri={form_quote(self.redirect_uri, 'redirect_uri')}"
+                f"&redirect_uri={form_quote(redirect, 'redirect_uri')}"
             ),
             "refresh_form_prefix": f"grant_type=refresh_token{common}",
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # the attrs idiom for a frozen class
+
+    @property
+    def authorize_prefix(self) -> str:
+        """The authorize URL up to the per-login parameters.
+
+        Raises:
+            ConfigurationError: No redirect URI is configured.
+        """
+        if self._authorize_prefix is None:
+            raise _no_redirect_uri("a login")
+        return self._authorize_prefix
+
+    @property
+    def token_form_prefix(self) -> str:
+        """The code exchange's form without the code (it holds the secret).
+
+        Raises:
+            ConfigurationError: No redirect URI is configured.
+        """
+        if self._token_form_prefix is None:
+            raise _no_redirect_uri("a code exchange")
+        return self._token_form_prefix
 
     def __repr__(self) -> str:
         return (

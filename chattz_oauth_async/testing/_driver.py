@@ -17,8 +17,9 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import attrs
 
+from . import _mistakes
 from ._pages import forms
-from ._values import FakeClient, FakeUser
+from ._values import ErrorPage, FakeClient, FakeUser
 
 __all__ = ["Exit", "Trip", "alogin", "alogout", "login", "logout"]
 
@@ -105,6 +106,9 @@ class Trip(_Hops):
         self.user = user
         self.approve = approve
         self.provider = urlsplit(fake.base_url).netloc
+        #: The callback path the app was just asked for (its answer is checked), else None.
+        self.callback: str | None = None
+        self.consented = False
         if next_url is None:
             self.start = path
         else:
@@ -119,16 +123,35 @@ class Trip(_Hops):
         """The app URL to ask next, or None when ``reply`` is the app's final answer.
 
         Raises:
+            ConfigurationError: The test's wiring is wrong: the app sent the
+                login to another provider, the fake refused the app's client
+                or redirect URI, or the app answered 404 to the callback.
+            ErrorPage: The fake refused the authorize request for another reason.
             RuntimeError: The app redirected more than 20 times.
         """
+        if self.callback is not None:
+            callback, self.callback = self.callback, None
+            if reply.status == 404:
+                raise _mistakes.callback_not_found(urlsplit(callback).path, self.fake.client)
         location = self.redirect(reply)
         if location is None:
             return None
         if self.is_consent(location):
-            callback = self.fake.authorize(location, user=self.user, approve=self.approve)
+            self.consented = True
+            try:
+                callback = self.fake.authorize(location, user=self.user, approve=self.approve)
+            except ErrorPage as page:
+                mistake = _mistakes.client_not_the_fakes(page, location, self.fake.client)
+                if mistake is None:
+                    raise
+                raise mistake from None
             parts = urlsplit(callback)
-            return urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        return self.on_app(location)
+            self.callback = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            return self.callback
+        on_app = self.on_app(location)
+        if on_app is None and not self.consented:
+            raise _mistakes.login_sent_elsewhere(location, self.fake.base_url)
+        return on_app
 
 
 class Exit(_Hops):
@@ -243,7 +266,7 @@ def _sync_client(client: Any, driver: str) -> _Sync:
             lambda url, fields: werkzeug(
                 client.post(url, data=fields, headers={"Origin": origin}, follow_redirects=False)
             ),
-            None,
+            config.get("SERVER_NAME"),
             origin,
         )
     raise TypeError(
@@ -281,7 +304,7 @@ def _django_client(client: Any) -> _Sync:
                 HTTP_ORIGIN=origin,
             )
         ),
-        None,
+        client.defaults.get("HTTP_HOST"),
         origin,
         django_csrf,
     )

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 import attrs
 
+from ._mistakes import REDIRECT_URI_NOT_REGISTERED, UNKNOWN_CLIENT
 from ._pages import consent_page, error_page
 from ._values import JSON_TYPE, NO_STORE, FakeClient, FakeResponse, FakeUser
 
@@ -148,10 +149,10 @@ class Provider:
         params, repeated = single(pairs)
         client = self.clients.get(params.get("client_id", ""))
         if client is None:
-            return error_page(400, "Unknown client_id: this application is not registered.")
+            return error_page(400, f"{UNKNOWN_CLIENT}: this application is not registered.")
         if params.get("redirect_uri") != client.redirect_uri:
             return error_page(
-                400, "The redirect_uri does not match the one registered for this client."
+                400, f"{REDIRECT_URI_NOT_REGISTERED} the one registered for this client."
             )
         if repeated in ("client_id", "redirect_uri"):
             return error_page(400, f"The {repeated} parameter is repeated.")

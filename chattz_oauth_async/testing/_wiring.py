@@ -87,8 +87,15 @@ class Wiring:
             first one that is not a redirect, or a redirect away from the app.
 
         Raises:
-            ErrorPage: The fake refused the authorize request (unknown
-                client, redirect URI not the registered one...).
+            ConfigurationError: The test's wiring is wrong, and the message
+                names the likely cause and the fixture or setting to fix:
+                the app sent the login anywhere but this fake (a wrong or
+                stale ``CHATTZ_BASE_URL``), the fake does not know the app's
+                client id or redirect URI, or the app answered 404 to the
+                callback (the fake's redirect URI is not the app's route:
+                override ``chattz_redirect_uri``).
+            ErrorPage: The fake refused the authorize request for another
+                reason (a malformed request).
             ValueError: ``method`` is neither GET nor POST.
             TypeError: ``client`` is not a supported test client.
             RuntimeError: The app redirected more than 20 times.

@@ -1,7 +1,8 @@
 """The docs' FastAPI quickstart (tests/test_examples.py runs it, and test_app.py, as shown).
 
 Run: ``uvicorn --factory app:create_app`` with CHATTZ_CLIENT_ID, CHATTZ_CLIENT_SECRET,
-CHATTZ_REDIRECT_URI (as registered on Chattz) and APP_SECRET_KEY set.
+CHATTZ_REDIRECT_URI (as registered on Chattz), optionally CHATTZ_BASE_URL, and
+APP_SECRET_KEY set.
 """
 
 import os
@@ -31,12 +32,15 @@ async def on_success(request: Request, result: LoginResult):
 
 def create_app() -> FastAPI:
     secret_key = os.environ["APP_SECRET_KEY"]  # 32 random bytes or more
+    # Secure (with the __Host- prefix) unless the redirect URI is plain http, which only a
+    # loopback host may use: http://127.0.0.1:8000/callback during development.
+    local = os.environ.get("CHATTZ_REDIRECT_URI", "").startswith("http:")
     app = FastAPI(lifespan=lifespan)
     app.add_middleware(
         SessionMiddleware,  # needs itsdangerous (in the [fastapi] extra)
         secret_key=secret_key,
-        session_cookie="__Host-session",
-        https_only=True,
+        session_cookie="session" if local else "__Host-session",
+        https_only=not local,
     )
     login = ChattzLogin(secret_key=secret_key)
     app.include_router(login.router(on_success))  # GET /login?next=/..., GET /callback

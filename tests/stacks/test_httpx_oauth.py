@@ -91,3 +91,13 @@ async def test_a_plain_pkce_challenge_or_a_missing_state_is_refused(
         )
     with pytest.raises(ConfigurationError, match=r"needs a state"):
         await client.get_authorization_url("")
+
+
+async def test_a_session_without_a_redirect_uri_is_refused(fake_chattz: FakeChattz) -> None:
+    """fastapi-users sends every login through it: the registered redirect URI is required."""
+    from chattz_oauth_async import AsyncChattzOAuth, ConfigurationError
+
+    session = AsyncChattzOAuth("test-client", "test-secret", transport=fake_chattz.transport())
+    with pytest.raises(ConfigurationError, match=r"needs the redirect URI"):
+        ChattzOAuth2("", "", "", session=session)
+    await session.aclose()

@@ -51,7 +51,7 @@ ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
 so it may use the ORM.
 
 Optional settings: ``CHATTZ_BASE_URL`` (staging or a local fake),
-``CHATTZ_SESSION_OPTIONS`` (more constructor arguments, e.g. ``{"pkce": True}``),
+``CHATTZ_SESSION_OPTIONS`` (more constructor arguments, e.g. ``{"pkce": False}`` to turn PKCE off),
 ``CHATTZ_LOGIN_SECRET_KEY`` (seals the login cookie; default ``SECRET_KEY``;
 a list rotates keys), ``CHATTZ_LOGIN_MAX_AGE`` (600 s) and
 ``CHATTZ_COOKIE_SECURE`` (None: Secure except on plain-http loopback;

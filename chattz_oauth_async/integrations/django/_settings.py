@@ -50,6 +50,8 @@ def _session_settings() -> tuple[Any, ...]:
     options = getattr(settings, "CHATTZ_SESSION_OPTIONS", None) or {}
     if not isinstance(options, dict):
         raise ConfigurationError("CHATTZ_SESSION_OPTIONS must be a dict of keyword arguments")
+    # PKCE is on, as in the demo; CHATTZ_SESSION_OPTIONS = {"pkce": False} turns it off.
+    options = {"pkce": True, **options}
     base_url = getattr(settings, "CHATTZ_BASE_URL", None)
     if base_url is not None:
         options = {**options, "base_url": base_url}

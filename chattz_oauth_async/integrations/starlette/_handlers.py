@@ -47,8 +47,10 @@ def get_chattz(request: Request) -> AsyncChattzOAuth:
     chattz = getattr(request.app.state, "chattz", None)
     if chattz is None:
         raise ConfigurationError(
-            "no Chattz session: set app.state.chattz in the app's lifespan "
-            "(async with AsyncChattzOAuth.from_env() as chattz: app.state.chattz = chattz)"
+            "no Chattz session: app.state.chattz is not set. Set it in the app's lifespan "
+            "(async with AsyncChattzOAuth.from_env() as chattz: app.state.chattz = chattz). "
+            "In a test, the likely cause is TestClient(app) used without `with`: only "
+            "`with TestClient(app) as client:` runs the lifespan"
         )
     return async_session(chattz, "app.state.chattz")
 

@@ -47,9 +47,11 @@ SESSION_COOKIE_NAME = "__Host-sessionid" if SESSION_COOKIE_SECURE else "sessioni
 CSRF_COOKIE_NAME = "__Host-csrftoken" if CSRF_COOKIE_SECURE else "csrftoken"
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 
-CHATTZ_CLIENT_ID = os.environ["CHATTZ_CLIENT_ID"]
-CHATTZ_CLIENT_SECRET = os.environ["CHATTZ_CLIENT_SECRET"]
-CHATTZ_REDIRECT_URI = os.environ["CHATTZ_REDIRECT_URI"]  # http://127.0.0.1:8000/callback here
+# Read from the first login on (an unset one fails it with a ConfigurationError naming it), so
+# pytest-django can import these settings for tests that set them (the chattz_settings fixture).
+CHATTZ_CLIENT_ID = os.environ.get("CHATTZ_CLIENT_ID")
+CHATTZ_CLIENT_SECRET = os.environ.get("CHATTZ_CLIENT_SECRET")
+CHATTZ_REDIRECT_URI = os.environ.get("CHATTZ_REDIRECT_URI")  # http://127.0.0.1:8000/callback here
 CHATTZ_BASE_URL = os.environ.get("CHATTZ_BASE_URL")  # None: https://chattz.net
 # No CHATTZ_ON_SUCCESS: the callback signs the Chattz user in to a Django user of their own
 # (created at the first login) with django.contrib.auth.login, then goes to next or here:

@@ -1,0 +1,1 @@
+"""A Django project that signs users in with Chattz, and its tests (docs/frameworks/django.md)."""

@@ -1,0 +1,167 @@
+"""The command line's face: its name in help, --version, bad arguments refused before any start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from chattz_oauth_async import _cli_fake
+from chattz_oauth_async.cli import main
+
+TIMEOUT = 30.0
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m chattz_oauth_async ARGS`` in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "chattz_oauth_async", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def exit_of(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """main(argv) in-process: exit status, stdout, last line of stderr."""
+    try:
+        status = main(argv)
+    except SystemExit as stop:  # argparse's usage errors, --help and --version
+        status = int(stop.code or 0)
+    captured = capsys.readouterr()
+    return status, captured.out, (captured.err.strip().splitlines() or [""])[-1]
+
+
+def test_help_names_the_command_as_typed() -> None:
+    """--help says chattz-oauth for the console script and python -m ... for the module."""
+    script = str(Path(sys.executable).with_name("chattz-oauth"))
+    by_script = subprocess.run([script, "--help"], capture_output=True, text=True, check=False)
+    by_module = run_module("--help")
+    assert [
+        "usage: chattz-oauth [-h] [--version] COMMAND ...",
+        "usage: python -m chattz_oauth_async [-h] [--version] COMMAND ...",
+    ] == [by_script.stdout.splitlines()[0], by_module.stdout.splitlines()[0]]
+    assert (
+        "Start with: python -m chattz_oauth_async demo" == by_module.stdout.strip().splitlines()[-1]
+    )
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """--version prints the command's name and the package's version."""
+    assert (0, f"chattz-oauth {version('chattz_oauth_async')}\n") == exit_of(["--version"], capsys)[
+        :2
+    ]
+
+
+def test_demo_help_has_a_description(capsys: pytest.CaptureFixture[str]) -> None:
+    """demo --help says what the demo does, that it plays your app, and what --browser does."""
+    status, out, _ = exit_of(["demo", "--help"], capsys)
+    assert 0 == status
+    assert (
+        "Run the whole documented login against a fake Chattz provider served on loopback, "
+        "over real HTTP, and print each step with secrets redacted. This process plays both "
+        'the browser and "your app"; with SQLAlchemy installed it also signs the user in to '
+        "a local account in a throwaway SQLite database. --browser does it in your own "
+        "browser instead, through a small local site."
+    ) in " ".join(out.split())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["demo", "--timeout", "5"],
+            "error: --timeout only applies to demo --browser (the demo without it runs at "
+            "once in this process and waits for nobody)",
+        ),
+        (
+            ["demo", "--port", "8080", "--no-open"],
+            "error: --port and --no-open only apply to demo --browser (the demo without it "
+            "runs at once in this process and waits for nobody)",
+        ),
+        (
+            ["fake", "--port", "70000"],
+            "chattz-oauth fake: error: argument --port: must be a port number from 0 to 65535 "
+            "(0 picks a free one), not '70000'",
+        ),
+        (
+            ["fake", "--port", "nine"],
+            "chattz-oauth fake: error: argument --port: must be a port number from 0 to 65535 "
+            "(0 picks a free one), not 'nine'",
+        ),
+        (
+            ["login", "--timeout", "-5"],
+            "chattz-oauth login: error: argument --timeout: must be a number of seconds "
+            "greater than 0 and at most 86400 (a day), such as 300, not '-5'",
+        ),
+        (
+            ["login", "--timeout", "nan"],
+            "chattz-oauth login: error: argument --timeout: must be a number of seconds "
+            "greater than 0 and at most 86400 (a day), such as 300, not 'nan'",
+        ),
+        (
+            ["login", "--timeout", "1e308"],
+            "chattz-oauth login: error: argument --timeout: must be a number of seconds "
+            "greater than 0 and at most 86400 (a day), such as 300, not '1e308'",
+        ),
+        (
+            ["demo", "--browser", "--timeout", "0"],
+            "chattz-oauth demo: error: argument --timeout: must be a number of seconds "
+            "greater than 0 and at most 86400 (a day), such as 300, not '0'",
+        ),
+        (
+            ["fake", "--redirect-uri", "notaurl"],
+            "chattz-oauth fake: error: argument --redirect-uri: must be an absolute URL such "
+            "as http://127.0.0.1:8000/callback or https://app.example/callback, not 'notaurl' "
+            "(redirect_uri must be an absolute https:// URL)",
+        ),
+        (
+            ["fake", "--token-lifetime", "0"],
+            "chattz-oauth fake: error: argument --token-lifetime: must be a whole number of "
+            "seconds from 1 to 31536000 (a year), such as 3600, not '0'",
+        ),
+        (
+            ["fake", "--client-id", "a b", "--port", "0"],
+            "error: bad settings: client_id must be a non-empty string of printable ASCII",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_sentence_before_anything_starts(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each bad argument: exit 2, one sentence on stderr, nothing printed (nothing started)."""
+    assert (2, "", message) == exit_of(argv, capsys)
+
+
+def test_login_save_into_a_missing_folder_is_refused_before_listening(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--save into a folder that does not exist is refused before the login starts."""
+    monkeypatch.setenv("CHATTZ_CLIENT_SECRET", "s")
+    target = tmp_path / "missing" / "token.json"
+    argv = ["login", "--client-id", "c", "--redirect-uri", "http://127.0.0.1:8765/callback"]
+    assert (
+        2,
+        "",
+        f"error: --save {str(target)!r}: the folder {str(target.parent)!r} does not exist",
+    ) == exit_of([*argv, "--save", str(target)], capsys)
+
+
+def test_an_unexpected_failure_is_a_sentence_not_a_class_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug's exception still reads as a sentence that says what to do."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(_cli_fake, "FakeServer", broken)
+    assert (
+        1,
+        "error: the command failed unexpectedly (RuntimeError: boom); this is a bug in "
+        "chattz_oauth_async, please report it",
+    ) == exit_of(["fake", "--port", "0"], capsys)[::2]
