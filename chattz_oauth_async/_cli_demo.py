@@ -45,10 +45,12 @@ __all__ = ["run_demo"]
 _SEALED_COOKIE = "chattz_demo_login"
 
 
-async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser:
+async def _demo_flow(
+    chattz: AsyncChattzOAuth, out: TextIO | None
+) -> tuple[LoginRequest, ChattzUser]:
     """Run the documented flow, playing the browser with a separate plain HTTP client.
 
-    Prints each step to ``out`` (nothing when None); returns the signed-in user.
+    Prints each step to ``out`` (nothing when None); returns the completed login and its user.
     """
 
     def step(text: str) -> None:
@@ -81,11 +83,13 @@ async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser
     user = await chattz.userinfo(token)
     step("5. GET /oauth/userinfo with the Bearer token")
     step(f"User: {describe_user(user)}")
-    return user
+    return login, user
 
 
-async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO) -> None:
-    """Sign ``user`` in to a local account in a throwaway SQLite file, then log in again."""
+async def _demo_accounts(
+    chattz: AsyncChattzOAuth, completed: tuple[LoginRequest, ChattzUser], out: TextIO
+) -> None:
+    """Sign the login's user in to a local account in a throwaway SQLite file, then log in again."""
     if (
         importlib.util.find_spec("sqlalchemy") is None
         or importlib.util.find_spec("aiosqlite") is None
@@ -108,14 +112,16 @@ async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO
             store = AsyncSQLAlchemyStore(engine)
             await store.create_tables()
             accounts = AsyncAccounts(store)
-            first = await accounts.sign_in(user)
+            login, user = completed
+            first = await accounts.sign_in(user, login=login)
             print(
                 f"6. Local account (SQLite): {first.outcome.value} user {first.user_id}, "
                 f"linked to Chattz id {first.account.chattz_id} (never to the e-mail)",
                 file=out,
                 flush=True,
             )
-            again = await accounts.sign_in(await _demo_flow(chattz, None))
+            login, user = await _demo_flow(chattz, None)
+            again = await accounts.sign_in(user, login=login)
             print(
                 f"7. Logged in again: {again.outcome.value} user {again.user_id}, "
                 f"profile refreshed at {again.account.last_login_at:%H:%M:%S} UTC",

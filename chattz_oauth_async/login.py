@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ._ids import is_user_id_text
 from .errors import ConfigurationError, LoginStateError, StateMismatchError, UnsafeRedirectError
 from .protocol import DEFAULT_LOGIN_MAX_AGE
 
@@ -93,10 +94,8 @@ def safe_next_url(next_url: str | None) -> str | None:
 
 
 def _user_id_ok(value: object) -> bool:
-    """None, or a local user id as the accounts keep it: 1 to 64 printable characters."""
-    return value is None or (
-        isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
-    )
+    """None, or a local user id as the accounts keep it (:func:`~._ids.user_id_text`)."""
+    return value is None or is_user_id_text(value)
 
 
 def _b64encode(data: bytes) -> str:

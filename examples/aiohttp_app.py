@@ -258,15 +258,13 @@ async def callback(request: web.Request) -> web.Response:
         started = cookies.read(states, request.cookies, secure=secure)
         token = await chattz.complete_login(request.query, started, max_age=cookies.max_age)
         user = await chattz.userinfo(token)
-        # Only a linking login links, and only to its user while still signed in;
-        # a plain login signs in this Chattz account's own account.
-        link_user_id = started.link_user_id
-        if link_user_id is not None:
-            signed_in = await current_account(request)
-            if signed_in is None or signed_in.user_id != link_user_id:
-                raise LinkRefused("the user who started this link is not signed in any more")
+        # sign_in applies the link intent: only a linking login links, and only to its
+        # user while still signed in (else LinkRefused); a plain login never links.
+        signed_in = None if started.link_user_id is None else await current_account(request)
         accounts = request.app[ACCOUNTS]
-        account = (await accounts.sign_in(user, current_user_id=link_user_id)).account
+        signed_in_user_id = None if signed_in is None else signed_in.user_id
+        done = await accounts.sign_in(user, login=started, signed_in_user_id=signed_in_user_id)
+        account = done.account
     except ChattzOAuthError as exc:
         response = page(
             f"<h1 id=error>Login failed</h1><p>{html.escape(type(exc).__name__)}</p>",

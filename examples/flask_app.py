@@ -224,14 +224,15 @@ def create_app(
             pairs = request.args.items(multi=True)
             token = client.complete_login(pairs, started, max_age=cookies.max_age)
             user = client.userinfo(token)
-            # Only a linking login links, and only to its user while still signed in;
-            # a plain login signs in this Chattz account's own account.
-            link = started.link_user_id
-            if link is not None:
+            # sign_in applies the link intent: only a linking login links, and only to its
+            # user while still signed in (else LinkRefused); a plain login never links.
+            signed_in = None
+            if started.link_user_id is not None:
                 signed_in = current_account(clear_stale=False)  # a refusal changes nothing
-                if signed_in is None or signed_in.user_id != link:
-                    raise LinkRefused("the user who started this link is not signed in any more")
-            account = accounts.sign_in(user, current_user_id=link).account
+            signed_in_user_id = None if signed_in is None else signed_in.user_id
+            account = accounts.sign_in(
+                user, login=started, signed_in_user_id=signed_in_user_id
+            ).account
         except ChattzOAuthError as exc:
             page = f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>"
             response = Response(page, status=ACCOUNT_STATUS.get(type(exc), 400))

@@ -10,12 +10,11 @@ from django.contrib.auth.validators import UnicodeUsernameValidator  # type: ign
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chattz_oauth_async.accounts.rules import Step, check_link, linking_user, local_username, plan
+from chattz_oauth_async.accounts.rules import Step, check_link, local_username, plan
 from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, Account, Profile
 from chattz_oauth_async.errors import (
     AccountLinkedElsewhere,
     ConfigurationError,
-    LinkRefused,
     SignupsClosed,
 )
 from chattz_oauth_async.models import ChattzUser
@@ -145,21 +144,3 @@ def test_local_usernames_are_valid_distinct_and_bounded(
     names = [local_username(profile, attempt) for attempt in range(attempts)]
     valid = [bool(DJANGO_USERNAME.match(name)) and len(name) <= 150 for name in names]
     assert ([True] * attempts, attempts) == (valid, len(set(names)))
-
-
-@pytest.mark.parametrize(
-    ("link_user_id", "signed_in", "expected"),
-    [(None, None, None), (None, "7", None), ("7", "7", "7")],
-)
-def test_linking_user_is_only_the_user_who_started_a_linking_login(
-    link_user_id: str | None, signed_in: str | None, expected: str | None
-) -> None:
-    """A plain login links nobody, even with a user signed in; a linking login links its user."""
-    assert expected == linking_user(link_user_id, signed_in)
-
-
-@pytest.mark.parametrize("signed_in", [None, "8"])
-def test_linking_login_for_a_user_no_longer_signed_in_is_refused(signed_in: str | None) -> None:
-    """A linking login finished after its user signed out, or another signed in: LinkRefused."""
-    with pytest.raises(LinkRefused):
-        linking_user("7", signed_in)

@@ -43,6 +43,7 @@ from chattz_oauth_async.accounts import (  # noqa: E402
 )
 from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
 from chattz_oauth_async.integrations.django.store import AsyncDjangoStore, DjangoStore  # noqa: E402
+from tests.accounts_helpers import PLAIN, linking  # noqa: E402
 
 User = get_user_model()
 T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -116,7 +117,7 @@ def in_threads(count: int, call: Any) -> list[Any]:
 
 def test_first_login_makes_a_user_with_an_unusable_password_and_no_email(alias: str) -> None:
     """A new user: the Chattz username, names for display, no password, e-mail not copied."""
-    signed_in = accounts(alias).sign_in(chattz_user())
+    signed_in = accounts(alias).sign_in(chattz_user(), login=PLAIN)
     link = ChattzAccount.objects.using(alias).get()
     assert (Outcome.CREATED, [("johndoe", "John", "Doe", "", False)], "john@example.com") == (
         signed_in.outcome,
@@ -129,7 +130,7 @@ def test_first_login_makes_a_user_with_an_unusable_password_and_no_email(alias: 
 def test_fifty_concurrent_first_logins_make_one_account(alias: str) -> None:
     """50 threads signing one new Chattz user in at once: one user, one link, one CREATED."""
     shared = accounts(alias)
-    results = in_threads(CONCURRENT, lambda: shared.sign_in(chattz_user()))
+    results = in_threads(CONCURRENT, lambda: shared.sign_in(chattz_user(), login=PLAIN))
     outcomes = sorted(r.outcome.value for r in results)
     assert (1, ["created"] + ["signed_in"] * (CONCURRENT - 1), 1, [(123, "johndoe")]) == (
         len({r.user_id for r in results}),
@@ -153,7 +154,7 @@ def test_fifty_concurrent_creates_on_the_store_itself_make_one_link(alias: str) 
 def test_local_user_with_the_same_email_and_username_is_left_alone(alias: str) -> None:
     """A local 'johndoe' (same e-mail) keeps its account; Chattz's johndoe gets johndoe-123."""
     local = User.objects.db_manager(alias).create_user("johndoe", "john@example.com", "pw")
-    signed_in = accounts(alias).sign_in(chattz_user())
+    signed_in = accounts(alias).sign_in(chattz_user(), login=PLAIN)
     local.refresh_from_db(using=alias)
     assert (
         True,
@@ -172,7 +173,7 @@ def test_taken_fallback_usernames_are_skipped(alias: str) -> None:
     """'johndoe' and 'johndoe-123' taken locally: the new user is johndoe-123-2."""
     for name in ("johndoe", "johndoe-123"):
         User.objects.db_manager(alias).create_user(name)
-    accounts(alias).sign_in(chattz_user())
+    accounts(alias).sign_in(chattz_user(), login=PLAIN)
     assert [(123, "johndoe-123-2")] == links(alias)
 
 
@@ -185,7 +186,7 @@ def test_concurrent_first_logins_of_two_users_with_one_username(alias: str) -> N
     def one() -> str:
         with lock:
             person = next(people)
-        return shared.sign_in(person).user_id
+        return shared.sign_in(person, login=PLAIN).user_id
 
     signed_in = set(in_threads(CONCURRENT, one))
     names = sorted(name for _, name in links(alias))
@@ -204,9 +205,13 @@ def test_login_while_signed_in_links_to_that_user(alias: str) -> None:
     """A signed-in local user links two Chattz accounts; both then sign in to them."""
     local = User.objects.db_manager(alias).create_user("alice")
     service = accounts(alias)
-    first = service.sign_in(chattz_user(1, "a1"), current_user_id=str(local.pk))
-    second = service.sign_in(chattz_user(2, "a2"), current_user_id=local.pk)
-    again = service.sign_in(chattz_user(1, "a1"))
+    first = service.sign_in(
+        chattz_user(1, "a1"), login=linking(str(local.pk)), signed_in_user_id=str(local.pk)
+    )
+    second = service.sign_in(
+        chattz_user(2, "a2"), login=linking(str(local.pk)), signed_in_user_id=local.pk
+    )
+    again = service.sign_in(chattz_user(1, "a1"), login=PLAIN)
     assert ([Outcome.LINKED, Outcome.LINKED, Outcome.SIGNED_IN], [str(local.pk)] * 3) == (
         [first.outcome, second.outcome, again.outcome],
         [first.user_id, second.user_id, again.user_id],
@@ -220,10 +225,12 @@ def test_login_while_signed_in_links_to_that_user(alias: str) -> None:
 def test_chattz_account_of_someone_else_is_refused(alias: str) -> None:
     """Bob, signed in, completes a login with Alice's Chattz account: refused, nothing moves."""
     service = accounts(alias)
-    alice = service.sign_in(chattz_user(1, "alice"))
+    alice = service.sign_in(chattz_user(1, "alice"), login=PLAIN)
     bob = User.objects.db_manager(alias).create_user("bob")
     with pytest.raises(AccountLinkedElsewhere) as refused:
-        service.sign_in(chattz_user(1, "alice"), current_user_id=str(bob.pk))
+        service.sign_in(
+            chattz_user(1, "alice"), login=linking(str(bob.pk)), signed_in_user_id=str(bob.pk)
+        )
     kept = service.find(1)
     assert (1, alice.user_id, []) == (
         refused.value.chattz_id,
@@ -234,12 +241,12 @@ def test_chattz_account_of_someone_else_is_refused(alias: str) -> None:
 
 def test_signups_closed_refuses_new_users_but_signs_known_ones_in(alias: str) -> None:
     """signups=False: an unknown Chattz user is refused (nothing written), a linked one signs in."""
-    accounts(alias).sign_in(chattz_user(1, "known"))
+    accounts(alias).sign_in(chattz_user(1, "known"), login=PLAIN)
     closed = accounts(alias, signups=False)
     with pytest.raises(SignupsClosed):
-        closed.sign_in(chattz_user(2, "stranger"))
+        closed.sign_in(chattz_user(2, "stranger"), login=PLAIN)
     assert (Outcome.SIGNED_IN, [(1, "known")], 1) == (
-        closed.sign_in(chattz_user(1, "known")).outcome,
+        closed.sign_in(chattz_user(1, "known"), login=PLAIN).outcome,
         links(alias),
         len(users(alias)),
     )
@@ -248,9 +255,9 @@ def test_signups_closed_refuses_new_users_but_signs_known_ones_in(alias: str) ->
 def test_profile_is_refreshed_on_each_login(alias: str) -> None:
     """The link takes the new profile and login time; linked_at and the user's names stay."""
     service = accounts(alias)
-    service.sign_in(chattz_user())
+    service.sign_in(chattz_user(), login=PLAIN)
     changed = chattz_user(username="jd", email=None, first_name="Johnny", avatar="https://a.b/c")
-    account = service.sign_in(changed).account
+    account = service.sign_in(changed, login=PLAIN).account
     row = ChattzAccount.objects.using(alias).get()
     assert (
         ("jd", None, "Johnny", "https://a.b/c"),
@@ -268,7 +275,7 @@ def test_profile_is_refreshed_on_each_login(alias: str) -> None:
 def test_unlink_keeps_the_user_and_only_removes_ones_own_link(alias: str) -> None:
     """Unlink by someone else does nothing; by the owner it removes the link, not the user."""
     service = accounts(alias)
-    owner = service.sign_in(chattz_user()).user_id
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
     other = User.objects.db_manager(alias).create_user("other")
     assert (False, False, True, False) == (
         service.unlink(str(other.pk), 123),
@@ -279,7 +286,7 @@ def test_unlink_keeps_the_user_and_only_removes_ones_own_link(alias: str) -> Non
     assert (None, 1, Outcome.CREATED) == (
         service.find(123),
         len([u for u in users(alias) if u[0] == "johndoe"]),
-        service.sign_in(chattz_user()).outcome,
+        service.sign_in(chattz_user(), login=PLAIN).outcome,
     )
 
 
@@ -301,7 +308,7 @@ def test_odd_profile_fields_never_lose_the_login(alias: str) -> None:
         last_name="D" * 1000,
         avatar="http://evil.example/a.png",
     )
-    accounts(alias).sign_in(odd)
+    accounts(alias).sign_in(odd, login=PLAIN)
     row = ChattzAccount.objects.using(alias).get()
     assert ("x" * 150, None, "John", "D" * 150, None, ["x" * 150]) == (
         row.username,
@@ -315,14 +322,14 @@ def test_odd_profile_fields_never_lose_the_login(alias: str) -> None:
 
 def test_a_username_with_nothing_usable_gets_a_fallback(alias: str) -> None:
     """A username of control characters only signs in as chattz-<id>."""
-    accounts(alias).sign_in(chattz_user(7, "\x00\x01\u200b"))
+    accounts(alias).sign_in(chattz_user(7, "\x00\x01\u200b"), login=PLAIN)
     assert [(7, "chattz-7")] == links(alias)
 
 
 def test_chattz_id_out_of_range_is_an_account_error_with_nothing_written(alias: str) -> None:
     """An id no BIGINT holds is refused before the database."""
     with pytest.raises(AccountError):
-        accounts(alias).sign_in(chattz_user(2**63))
+        accounts(alias).sign_in(chattz_user(2**63), login=PLAIN)
     assert ([], []) == (users(alias), links(alias))
 
 
@@ -336,15 +343,15 @@ def test_database_failing_mid_create_writes_nothing(alias: str) -> None:
 
     service = accounts(alias)
     with connections[alias].execute_wrapper(fail_link_insert), pytest.raises(AccountStoreError):
-        service.sign_in(chattz_user())
+        service.sign_in(chattz_user(), login=PLAIN)
     assert ([], []) == (users(alias), links(alias))
-    assert Outcome.CREATED == service.sign_in(chattz_user()).outcome
+    assert Outcome.CREATED == service.sign_in(chattz_user(), login=PLAIN).outcome
 
 
 def test_link_to_a_user_that_does_not_exist_is_a_store_error(alias: str) -> None:
     """A current user id with no row: the foreign key refuses it, nothing written."""
     with pytest.raises(AccountStoreError):
-        accounts(alias).sign_in(chattz_user(), current_user_id="424242")
+        accounts(alias).sign_in(chattz_user(), login=linking("424242"), signed_in_user_id="424242")
     assert [] == links(alias)
 
 
@@ -370,9 +377,13 @@ async def test_async_store_fifty_concurrent_first_logins_make_one_account(alias:
     """AsyncAccounts on AsyncDjangoStore: 50 tasks at once, one user, then link and unlink."""
     service = AsyncAccounts(AsyncDjangoStore(using=alias), clock=clock())
     try:
-        results = await asyncio.gather(*(service.sign_in(chattz_user()) for _ in range(CONCURRENT)))
+        results = await asyncio.gather(
+            *(service.sign_in(chattz_user(), login=PLAIN) for _ in range(CONCURRENT))
+        )
         user_id = results[0].user_id
-        linked = await service.sign_in(chattz_user(9, "second"), current_user_id=user_id)
+        linked = await service.sign_in(
+            chattz_user(9, "second"), login=linking(str(user_id)), signed_in_user_id=user_id
+        )
         mine = [a.chattz_id for a in await service.accounts_of(user_id)]
         removed = await service.unlink(user_id, 9)
     finally:

@@ -241,7 +241,9 @@ def create_app(engine) -> flask.Flask:
         started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), app.secret_key)
         with ChattzOAuth.from_env() as chattz:
             user = chattz.userinfo(chattz.complete_login(flask.request.url, started))
-        signed_in = accounts.sign_in(user, current_user_id=flask.session.get("user_id"))
+        signed_in = accounts.sign_in(
+            user, login=started, signed_in_user_id=flask.session.get("user_id")
+        )
         flask.session.clear()  # a new session at login
         flask.session["user_id"] = signed_in.user_id
         flask.session["name"] = signed_in.account.profile.display_name

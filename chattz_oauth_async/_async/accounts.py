@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Protocol
 
+from .._ids import user_id_text
 from ..accounts.rules import Step, check_link, plan
-from ..accounts.values import MAX_CHATTZ_ID, MAX_USER_ID, Account, Outcome, Profile, SignIn
-from ..errors import AccountError, ConfigurationError
+from ..accounts.values import MAX_CHATTZ_ID, Account, Outcome, Profile, SignIn
+from ..errors import AccountError, ConfigurationError, LinkRefused
+from ..login import LoginRequest
 from ..models import ChattzUser
 
 __all__ = ["AsyncAccountStore", "AsyncAccounts"]
@@ -72,20 +73,24 @@ class AsyncAccounts:
     Example::
 
         accounts = AsyncAccounts(AsyncSQLAlchemyStore(engine))
-        linking = linking_user(login.link_user_id, session.get("user_id"))
-        signed_in = await accounts.sign_in(result.user, current_user_id=linking)
+        # login: the completed LoginRequest (link_user_id set only for a linking login)
+        signed_in = await accounts.sign_in(
+            result.user, login=login, signed_in_user_id=session.get("user_id")
+        )
         session["user_id"] = signed_in.user_id      # after clearing the session
 
     Args:
         store: Where accounts live (an :class:`AsyncAccountStore`).
         signups: False to refuse Chattz users who have no account yet
-            (:class:`~chattz_oauth_async.SignupsClosed`); linking to a
-            signed-in user still works.
+            (:class:`~chattz_oauth_async.SignupsClosed`); linking logins
+            and :meth:`link` still work. Must be a bool: a string such as
+            ``"false"`` from an environment variable is refused.
         clock: Returns the current time (aware) for the timestamps; they are
             stored in UTC.
 
     Raises:
-        ConfigurationError: ``store`` lacks a method of the protocol.
+        ConfigurationError: ``store`` lacks a method of the protocol, or
+            ``signups`` is not a bool.
     """
 
     def __init__(
@@ -104,45 +109,81 @@ class AsyncAccounts:
             raise ConfigurationError(
                 f"the account store has no {', '.join(missing)}: see AsyncAccountStore"
             )
+        if not isinstance(signups, bool):
+            # bool("false") is True: a setting read from the environment must not open sign-ups.
+            raise ConfigurationError(f"signups must be True or False, not {type(signups).__name__}")
         self.store = store
-        self.signups = bool(signups)
+        self.signups = signups
         self.clock = clock
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.store!r}, signups={self.signups!r})"
 
-    async def sign_in(self, user: ChattzUser, *, current_user_id: str | None = None) -> SignIn:
-        """The local account ``user`` signs in to: found, linked or created.
+    async def sign_in(
+        self, user: ChattzUser, *, login: LoginRequest, signed_in_user_id: object = None
+    ) -> SignIn:
+        """The local account a completed login signs in to: found, linked or created.
+
+        The one place that decides whether a login links. A *plain* login
+        (``login.link_user_id`` is None) never links, whoever is signed in:
+        it signs in the Chattz account's own account, or creates one. A
+        *linking* login (started by a POST of the signed-in user, who was
+        sealed in it as ``login.link_user_id``) links the Chattz account to
+        that user only while they are still ``signed_in_user_id``; otherwise
+        it is refused (:class:`~chattz_oauth_async.LinkRefused`) and nothing
+        is written. So a forced navigation to ``/login`` (login CSRF at the
+        provider) or a shared computer left signed in never links a
+        stranger's Chattz account to the signed-in user.
 
         Never finds or links an account by e-mail or username: only by the
         Chattz id. The profile is refreshed at every sign-in. Log the
         returned ``user_id`` in only after clearing (rotating) the session.
 
         Args:
-            user: The user of a completed login (``LoginResult.user``).
-            current_user_id: The local user this login links to, if any: a
-                Chattz account with no link is linked to them. Pass it only for
-                a linking login that user started on purpose
-                (:func:`~chattz_oauth_async.accounts.rules.linking_user` of the
-                login's ``link_user_id`` and the session's user), never merely
-                because someone is signed in.
+            user: The user of the completed login (``LoginResult.user``).
+            login: The completed login (the unsealed :class:`LoginRequest`
+                that ``complete_login`` checked); only its ``link_user_id``
+                is read here.
+            signed_in_user_id: The local user signed in on this session now
+                (an id: str, int or UUID), or None. Read only for a linking login.
 
         Raises:
-            AccountLinkedElsewhere: The Chattz account is linked to a local
-                user other than ``current_user_id``.
-            SignupsClosed: No link, nobody signed in, and sign-ups are closed.
-            AccountError: The user cannot be stored (an id out of range), or
-                ``current_user_id`` is not a user id.
+            LinkRefused: A linking login, and its user is not ``signed_in_user_id``.
+            AccountLinkedElsewhere: A linking login of a Chattz account linked
+                to another local user.
+            SignupsClosed: A plain login of a Chattz user with no link, and
+                sign-ups are closed.
+            AccountError: The user cannot be stored (an id out of range).
             AccountStoreError: The database failed; nothing was written.
-            ConfigurationError: The clock gave a time with no time zone.
+            ConfigurationError: ``login`` is not a LoginRequest, or the clock
+                gave a time with no time zone.
         """
-        profile = Profile.from_user(user)
-        if profile.cleaned:
-            logger.info("accounts: profile fields cleaned: %s", ", ".join(profile.cleaned))
-        current = _user_id(current_user_id)
+        if not isinstance(login, LoginRequest):
+            raise ConfigurationError("sign_in needs the completed login: login=<LoginRequest>")
+        profile = _profile(user)
+        target = _link_target(login.link_user_id, signed_in_user_id)
+        return await self._sign_in(profile, target, signups=self.signups)
+
+    async def link(self, user_id: object, user: ChattzUser) -> SignIn:
+        """Link Chattz ``user`` to local user ``user_id`` without a linking login.
+
+        A deliberate act for admin tools and migrations (a person proved who
+        they are some other way); a web login links only through
+        :meth:`sign_in` with a linking login. Linking a Chattz account that
+        is ``user_id``'s already just refreshes its profile.
+
+        Raises:
+            AccountLinkedElsewhere: The Chattz account is linked to another local user.
+            AccountError: ``user_id`` is not a user id, or ``user`` cannot be stored.
+            AccountStoreError: The database failed; nothing was written.
+        """
+        target = user_id_text(user_id)
+        return await self._sign_in(_profile(user), target, signups=False)
+
+    async def _sign_in(self, profile: Profile, current: str | None, *, signups: bool) -> SignIn:
         for _ in range(_ATTEMPTS):
             existing = await self.store.find(profile.chattz_id)
-            step = plan(existing, profile.chattz_id, current, signups=self.signups)
+            step = plan(existing, profile.chattz_id, current, signups=signups)
             now = self._now()
             if step is Step.UPDATE:
                 account = await self.store.update(profile, now)
@@ -179,7 +220,7 @@ class AsyncAccounts:
             AccountError: ``user_id`` or ``chattz_id`` is not an id.
             AccountStoreError: The database failed.
         """
-        return await self.store.unlink(_chattz_id(chattz_id), _required(user_id))
+        return await self.store.unlink(_chattz_id(chattz_id), user_id_text(user_id))
 
     async def find(self, chattz_id: int) -> Account | None:
         """The account linked to ``chattz_id``, or None.
@@ -197,26 +238,32 @@ class AsyncAccounts:
             AccountError: ``user_id`` is not a user id.
             AccountStoreError: The database failed.
         """
-        return await self.store.accounts_of(_required(user_id))
+        return await self.store.accounts_of(user_id_text(user_id))
 
 
-def _user_id(value: object) -> str | None:
-    """A local user id as text (a Django pk may be an int or a UUID), or None."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, uuid.UUID)):
-        raise AccountError("a local user id must be a string, an int or a UUID")
-    text = str(value)
-    if not text or len(text) > MAX_USER_ID or not text.isprintable():
-        raise AccountError(f"a local user id must be 1 to {MAX_USER_ID} printable characters")
-    return text
+def _profile(user: ChattzUser) -> Profile:
+    profile = Profile.from_user(user)
+    if profile.cleaned:
+        logger.info("accounts: profile fields cleaned: %s", ", ".join(profile.cleaned))
+    return profile
 
 
-def _required(value: object) -> str:
-    user_id = _user_id(value)
-    if user_id is None:
-        raise AccountError("a local user id is needed")
-    return user_id
+def _link_target(link_user_id: str | None, signed_in_user_id: object) -> str | None:
+    """Who a completed login links to: nobody for a plain login, else its still-signed-in user.
+
+    Raises:
+        LinkRefused: A linking login, but its user is not the one signed in now.
+    """
+    if link_user_id is None:
+        return None  # a plain login: whoever is signed in is not asked
+    try:
+        signed_in = None if signed_in_user_id is None else user_id_text(signed_in_user_id)
+    except AccountError:
+        signed_in = None  # not an id this login could have been sealed for
+    if signed_in != link_user_id:
+        logger.info("accounts: refused a linking login whose user is not signed in any more")
+        raise LinkRefused("this login was started to link an account that is not signed in now")
+    return link_user_id
 
 
 def _chattz_id(value: object) -> int:

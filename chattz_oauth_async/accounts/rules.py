@@ -24,10 +24,10 @@ import re
 import unicodedata
 from typing import Final
 
-from ..errors import AccountLinkedElsewhere, ConfigurationError, LinkRefused, SignupsClosed
+from ..errors import AccountLinkedElsewhere, ConfigurationError, SignupsClosed
 from .values import Account, Profile
 
-__all__ = ["Step", "check_link", "linking_user", "local_username", "plan"]
+__all__ = ["Step", "check_link", "local_username", "plan"]
 
 #: What is dropped from a Chattz username to make a local one: anything Django's default
 #: validator refuses, and "@", so a local username never looks like an e-mail address
@@ -74,35 +74,6 @@ def check_link(account: Account, current_user_id: str | None) -> None:
     """
     if current_user_id is not None and account.user_id != current_user_id:
         raise AccountLinkedElsewhere(account.chattz_id)
-
-
-def linking_user(link_user_id: str | None, signed_in_user_id: str | None) -> str | None:
-    """Who a completed login links to: its ``current_user_id`` for ``sign_in``.
-
-    A Chattz account is linked only by a *linking login*: one the signed-in
-    user started on purpose (``LoginRequest.link_user_id``, set from a POST
-    that passed the app's CSRF check, sealed with the login). A plain login
-    links nobody, whoever is signed in: otherwise a forced navigation to
-    ``/login`` (the attacker's Chattz session in the victim's browser), or a
-    shared computer left signed in, would link a stranger's Chattz account to
-    the signed-in user for good.
-
-    Args:
-        link_user_id: The unsealed login's ``link_user_id``.
-        signed_in_user_id: The local user signed in on this session now, or None.
-
-    Returns:
-        ``link_user_id`` for a linking login by the user still signed in; None
-        for a plain login.
-
-    Raises:
-        LinkRefused: A linking login, but its user is not the one signed in now.
-    """
-    if link_user_id is None:
-        return None
-    if link_user_id != signed_in_user_id:
-        raise LinkRefused("this login was started to link an account that is not signed in now")
-    return link_user_id
 
 
 def local_username(profile: Profile, attempt: int = 0, *, limit: int = 150) -> str:

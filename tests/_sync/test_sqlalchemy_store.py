@@ -35,6 +35,7 @@ from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore, accounts, us
 from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
+from tests.accounts_helpers import PLAIN, linking
 from tests.helpers import sync_gather
 
 
@@ -90,7 +91,7 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 def test_first_login_creates_one_user_and_one_link(store: SQLAlchemyStore) -> None:
     """The first login writes a chattz_users row and its link; find reads the same account."""
-    signed_in = Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    signed_in = Accounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     expected = Account("1", Profile.from_user(JOHN), NOW, NOW)
     assert (Outcome.CREATED, expected, expected, (1, 1)) == (
         signed_in.outcome,
@@ -104,10 +105,10 @@ def test_second_login_signs_in_and_refreshes_the_stored_profile(
     store: SQLAlchemyStore,
 ) -> None:
     """A later login updates the row's profile and last login, and keeps linked_at."""
-    Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    Accounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     later = NOW + dt.timedelta(hours=1)
     renamed = ChattzUser(id=5, username="johnny", last_name="Doe", avatar="https://a.test/j.png")
-    signed_in = Accounts(store, clock=lambda: later).sign_in(renamed)
+    signed_in = Accounts(store, clock=lambda: later).sign_in(renamed, login=PLAIN)
     expected = Account("1", Profile.from_user(renamed), NOW, later)
     assert (Outcome.SIGNED_IN, expected, (1, 1)) == (
         signed_in.outcome,
@@ -118,7 +119,9 @@ def test_second_login_signs_in_and_refreshes_the_stored_profile(
 
 def test_signed_in_user_links_without_a_new_user(store: SQLAlchemyStore) -> None:
     """Linking to the signed-in user writes the link only."""
-    signed_in = Accounts(store).sign_in(JOHN, current_user_id="42")
+    signed_in = Accounts(store).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     assert (Outcome.LINKED, "42", (0, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
@@ -128,10 +131,12 @@ def test_signed_in_user_links_without_a_new_user(store: SQLAlchemyStore) -> None
 
 def test_link_to_someone_else_is_refused(store: SQLAlchemyStore) -> None:
     """A Chattz account linked to user 42, completed by user 43: refused, the row unchanged."""
-    linked = Accounts(store, clock=lambda: NOW).sign_in(JOHN, current_user_id="42")
+    linked = Accounts(store, clock=lambda: NOW).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     with pytest.raises(AccountLinkedElsewhere):
         Accounts(store).sign_in(
-            ChattzUser(id=5, username="renamed"), current_user_id="43"
+            ChattzUser(id=5, username="renamed"), login=linking("43"), signed_in_user_id="43"
         )
     assert linked.account == store.find(5)
 
@@ -151,7 +156,7 @@ def test_link_race_lost_is_refused(engine: Engine) -> None:
     store = RacedStore(engine)
     store.create_tables()
     with pytest.raises(AccountLinkedElsewhere):
-        Accounts(store).sign_in(JOHN, current_user_id="bob")
+        Accounts(store).sign_in(JOHN, login=linking("bob"), signed_in_user_id="bob")
     found = store.find(5)
     assert ("winner", (0, 1)) == (found and found.user_id, counts(engine))
 
@@ -160,7 +165,7 @@ def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
     """A create that loses the race rolls its new user back and signs in to the winner's link."""
     store = RacedStore(engine)
     store.create_tables()
-    signed_in = Accounts(store).sign_in(JOHN)
+    signed_in = Accounts(store).sign_in(JOHN, login=PLAIN)
     assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
@@ -171,14 +176,14 @@ def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
 def test_signups_closed_writes_nothing(store: SQLAlchemyStore) -> None:
     """Sign-ups closed: SignupsClosed, and no row in either table."""
     with pytest.raises(SignupsClosed):
-        Accounts(store, signups=False).sign_in(JOHN)
+        Accounts(store, signups=False).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == counts(store.engine)
 
 
 def test_unlink_only_removes_the_owners_link(store: SQLAlchemyStore) -> None:
     """unlink by another user leaves the link; by its owner removes it (the user stays)."""
     accounts_ = Accounts(store)
-    accounts_.sign_in(JOHN)
+    accounts_.sign_in(JOHN, login=PLAIN)
     results = [accounts_.unlink("2", 5), accounts_.unlink("1", 5)]
     assert ([False, True], None, (1, 0)) == (
         results,
@@ -192,8 +197,12 @@ def test_accounts_of_lists_links_oldest_first(store: SQLAlchemyStore) -> None:
     for offset, chattz_id in enumerate((9, 5, 7)):
         clock = lambda offset=offset: NOW + dt.timedelta(seconds=offset)  # noqa: E731
         user = ChattzUser(id=chattz_id, username=f"u{chattz_id}")
-        Accounts(store, clock=clock).sign_in(user, current_user_id="42")
-    Accounts(store).sign_in(ChattzUser(id=8, username="other"), current_user_id="43")
+        Accounts(store, clock=clock).sign_in(
+            user, login=linking("42"), signed_in_user_id="42"
+        )
+    Accounts(store).sign_in(
+        ChattzUser(id=8, username="other"), login=linking("43"), signed_in_user_id="43"
+    )
     found = Accounts(store).accounts_of("42")
     assert ([9, 5, 7], []) == (
         [account.chattz_id for account in found],
@@ -206,8 +215,10 @@ def test_same_email_or_username_gets_an_account_of_its_own(
 ) -> None:
     """A Chattz user with an existing account's e-mail and username is a new local user."""
     accounts_ = Accounts(store)
-    first = accounts_.sign_in(JOHN)
-    twin = accounts_.sign_in(ChattzUser(id=6, username="john", email="john@example.com"))
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    twin = accounts_.sign_in(
+        ChattzUser(id=6, username="john", email="john@example.com"), login=PLAIN
+    )
     assert (Outcome.CREATED, "2", "1", (2, 2)) == (
         twin.outcome,
         twin.user_id,
@@ -222,7 +233,7 @@ def test_concurrent_first_logins_make_one_account(store: SQLAlchemyStore) -> Non
     results = []
 
     def login() -> None:
-        results.append(accounts_.sign_in(JOHN))
+        results.append(accounts_.sign_in(JOHN, login=PLAIN))
 
     sync_gather([login] * 50)
     outcomes = sorted(result.outcome.value for result in results)
@@ -245,8 +256,8 @@ def test_hostile_profile_is_stored_cleaned(store: SQLAlchemyStore) -> None:
         avatar="javascript:alert(1)",
     )
     accounts_ = Accounts(store)
-    created = accounts_.sign_in(hostile)
-    again = accounts_.sign_in(hostile)
+    created = accounts_.sign_in(hostile, login=PLAIN)
+    again = accounts_.sign_in(hostile, login=PLAIN)
     found = store.find(MAX_CHATTZ_ID)
     assert ("😀" * MAX_NAME, "AB", Outcome.SIGNED_IN, created.account.profile) == (
         created.account.profile.username,
@@ -264,7 +275,7 @@ def test_create_user_hook_makes_the_users_row(store: SQLAlchemyStore) -> None:
         return f"app-{profile.chattz_id}"
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
-    signed_in = Accounts(hooked).sign_in(JOHN)
+    signed_in = Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert ("app-5", (1, 1)) == (signed_in.user_id, counts(store.engine))
 
 
@@ -277,7 +288,7 @@ def test_create_user_hook_that_raises_leaves_nothing(store: SQLAlchemyStore) -> 
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(AccountStoreError) as caught:
-        Accounts(hooked).sign_in(JOHN)
+        Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), counts(store.engine))
 
 
@@ -292,7 +303,7 @@ def test_create_user_hook_returning_no_id_leaves_nothing(
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(ConfigurationError):
-        Accounts(hooked).sign_in(JOHN)
+        Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == counts(store.engine)
 
 
@@ -322,8 +333,8 @@ def test_no_database_error_escapes_a_public_method(store: SQLAlchemyStore) -> No
         lambda: store.update(profile, NOW),
         lambda: store.unlink(5, "42"),
         lambda: store.accounts_of("42"),
-        lambda: accounts_.sign_in(JOHN),
-        lambda: accounts_.sign_in(JOHN, current_user_id="42"),
+        lambda: accounts_.sign_in(JOHN, login=PLAIN),
+        lambda: accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42"),
         lambda: accounts_.find(5),
         lambda: accounts_.unlink("42", 5),
         lambda: accounts_.accounts_of("42"),
@@ -345,7 +356,7 @@ def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
         with pytest.raises(AccountStoreError):
             store.create_tables()
         with pytest.raises(AccountStoreError):
-            Accounts(store).sign_in(JOHN)
+            Accounts(store).sign_in(JOHN, login=PLAIN)
     finally:
         engine.dispose()
         # aiosqlite's thread of a failed connect answers the event loop once more after
@@ -379,10 +390,10 @@ def test_a_deleted_users_id_is_never_given_to_a_new_user(
 ) -> None:
     """Deleting the newest user never hands its id (and any link left to it) to the next one."""
     accounts_ = Accounts(store, clock=lambda: NOW)
-    alice = accounts_.sign_in(ChattzUser(id=1, username="alice"))
+    alice = accounts_.sign_in(ChattzUser(id=1, username="alice"), login=PLAIN)
     with engine.begin() as connection:
         connection.execute(users.delete().where(users.c.id == int(alice.user_id)))
-    bob = accounts_.sign_in(ChattzUser(id=2, username="bob"))
+    bob = accounts_.sign_in(ChattzUser(id=2, username="bob"), login=PLAIN)
     assert (Outcome.CREATED, True) == (bob.outcome, int(bob.user_id) > int(alice.user_id))
 
 
@@ -391,13 +402,13 @@ def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
 ) -> None:
     """A stored profile that fails the Profile checks never locks its user out."""
     accounts_ = Accounts(store, clock=lambda: NOW)
-    first = accounts_.sign_in(JOHN)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
     with engine.begin() as connection:
         connection.execute(
             accounts.update().values(username="john  doe", avatar="javascript:alert(1)")
         )
     found = store.find(JOHN.id)
-    again = accounts_.sign_in(JOHN)
+    again = accounts_.sign_in(JOHN, login=PLAIN)
     assert ("john doe", None) == (
         found.profile.username if found else None,
         found.profile.avatar if found else "",

@@ -28,8 +28,8 @@ from django.views.decorators.csrf import csrf_protect  # type: ignore[import-unt
 
 from ..._async.accounts import AsyncAccounts
 from ..._sync.accounts import Accounts
-from ...accounts.rules import linking_user
 from ...errors import ChattzOAuthError, ConfigurationError
+from ...login import LoginRequest
 from .._web import LoginResult, error_page, logger
 
 __all__ = [
@@ -104,7 +104,18 @@ def _disabled() -> HttpResponse:
 
 
 def _signups() -> bool:
-    return bool(getattr(settings, "CHATTZ_SIGNUPS", True))
+    """``CHATTZ_SIGNUPS`` (default True).
+
+    Raises:
+        ConfigurationError: The setting is not True or False (``"false"`` from an
+            environment variable would otherwise open sign-ups).
+    """
+    value = getattr(settings, "CHATTZ_SIGNUPS", True)
+    if not isinstance(value, bool):
+        raise ConfigurationError(
+            f"CHATTZ_SIGNUPS must be True or False, not {type(value).__name__}"
+        )
+    return value
 
 
 def _backend(user: Any) -> str:
@@ -129,14 +140,14 @@ def _backend(user: Any) -> str:
     )
 
 
-def _current(user: Any, link_user_id: str | None) -> str | None:
-    """``current_user_id`` for ``sign_in``: :func:`~chattz_oauth_async.accounts.rules.linking_user`.
+def _signed_in(user: Any) -> str | None:
+    """The signed-in user's pk as text, or None (anonymous)."""
+    return str(user.pk) if user is not None and user.is_authenticated else None
 
-    Raises:
-        LinkRefused: A linking login, and its user is not the one signed in now.
-    """
-    signed_in = str(user.pk) if user is not None and user.is_authenticated else None
-    return linking_user(link_user_id, signed_in)
+
+def _login_of(result: LoginResult) -> LoginRequest:
+    # The completed login's link intent, for AsyncAccounts.sign_in(login=...).
+    return LoginRequest("", "", None, None, 0.0, link_user_id=result.link_user_id)
 
 
 def _see_other(location: str) -> HttpResponse:
@@ -160,9 +171,10 @@ def respond(request: HttpRequest, result: LoginResult) -> HttpResponse:
     """
     store = _stores().DjangoStore()
     try:
-        current = _current(request.user, result.link_user_id)
         accounts = Accounts(store, signups=_signups())
-        signed_in = accounts.sign_in(result.user, current_user_id=current)
+        signed_in = accounts.sign_in(
+            result.user, login=_login_of(result), signed_in_user_id=_signed_in(request.user)
+        )
         user = store.user(signed_in.user_id)
         if user is None or not getattr(user, "is_active", True):
             return _disabled()
@@ -177,9 +189,11 @@ async def arespond(request: HttpRequest, result: LoginResult) -> HttpResponse:
     """:func:`respond` for the async view (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
     store = _stores().AsyncDjangoStore()
     try:
-        current = _current(await current_user(request), result.link_user_id)
+        signed_in_user = _signed_in(await current_user(request))
         accounts = AsyncAccounts(store, signups=_signups())
-        signed_in = await accounts.sign_in(result.user, current_user_id=current)
+        signed_in = await accounts.sign_in(
+            result.user, login=_login_of(result), signed_in_user_id=signed_in_user
+        )
         user = await store.user(signed_in.user_id)
         if user is None or not getattr(user, "is_active", True):
             return _disabled()

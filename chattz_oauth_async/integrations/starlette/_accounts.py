@@ -25,9 +25,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from ..._async.accounts import AsyncAccounts
-from ...accounts.rules import linking_user
 from ...accounts.values import Account
-from ...errors import ConfigurationError, LinkRefused
+from ...errors import ConfigurationError
+from ...login import LoginRequest
 from .._web import LoginResult, post_login_target, same_origin
 
 __all__ = [
@@ -154,12 +154,10 @@ class AccountSession:
         """
         link_user_id = result.link_user_id
         current = None if link_user_id is None else await self.signed_in_user(request)
-        try:
-            link = linking_user(link_user_id, current)  # the one rule, shared with Django
-        except LinkRefused:
-            logger.info("login: refused a linking login whose user is not signed in any more")
-            raise
-        signed_in = await self.accounts().sign_in(result.user, current_user_id=link)
+        login = LoginRequest("", "", None, None, 0.0, link_user_id=link_user_id)
+        signed_in = await self.accounts().sign_in(
+            result.user, login=login, signed_in_user_id=current
+        )
         session = session_of(request)
         # A new session at login: nothing planted before it (fixation) survives,
         # and whoever was signed in before a plain login is signed out.
