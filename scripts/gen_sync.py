@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Generate the sync twin from the async code, or check that it is up to date.
 
-    python scripts/gen_sync.py          # regenerate chattz_oauth_async/_sync and tests/_sync
+    python scripts/gen_sync.py          # regenerate every _sync folder (see PAIRS)
     python scripts/gen_sync.py --check  # fail if anything generated is stale, edited or orphaned
 
 Token rewriting is done by the ``unasync`` package; a few textual rules then
@@ -40,6 +40,7 @@ class MissingUnasyncError(RuntimeError):
 
 PAIRS = [
     ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
+    ("chattz_oauth_async/accounts/_async", "chattz_oauth_async/accounts/_sync"),
     ("tests/_async", "tests/_sync"),
 ]
 HEADER = (

@@ -224,7 +224,6 @@ def public_modules() -> list[ModuleType]:
             "chattz_oauth_async.testing.pytest_plugin",
             "chattz_oauth_async.protocol",
             "chattz_oauth_async.accounts",
-            "chattz_oauth_async.accounts.rules",
             "chattz_oauth_async.accounts.sqlalchemy",
         )
     ]

@@ -28,25 +28,25 @@ Stores: :mod:`chattz_oauth_async.accounts.sqlalchemy` (SQLAlchemy 2, sync
 and async engines) and the Django app
 ``chattz_oauth_async.integrations.django`` (Django's ORM). Any object with
 the methods of :class:`AsyncAccountStore` (or :class:`AccountStore`) works.
-The rules themselves, with no I/O: :mod:`chattz_oauth_async.accounts.rules`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._async.accounts import AsyncAccounts, AsyncAccountStore
-
 # The errors are the package's own (chattz_oauth_async.AccountError, ...), importable here too.
 from ..errors import AccountError as AccountError
 from ..errors import AccountLinkedElsewhere as AccountLinkedElsewhere
 from ..errors import AccountStoreError as AccountStoreError
+from ..errors import InactiveUser as InactiveUser
 from ..errors import LinkRefused as LinkRefused
 from ..errors import SignupsClosed as SignupsClosed
-from .values import Account, Outcome, Profile, SignIn
+from ..errors import UnlinkRefused as UnlinkRefused
+from ._async.engine import AsyncAccounts, AsyncAccountStore
+from ._values import Account, Outcome, Profile, SignIn
 
 if TYPE_CHECKING:
-    from .._sync.accounts import Accounts, AccountStore
+    from ._sync.engine import Accounts, AccountStore
 
 __all__ = [
     "Account",
@@ -61,9 +61,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The sync twin loads with chattz_oauth_async._sync (see the package's own __getattr__).
+    # The sync twin loads on first use (see the package's own __getattr__).
     if name in ("Accounts", "AccountStore"):
-        from .._sync import accounts
+        from ._sync import engine
 
-        return getattr(accounts, name)
+        return getattr(engine, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

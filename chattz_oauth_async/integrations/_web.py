@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ..accounts.values import SignIn
+from ..accounts import SignIn
 from ..errors import (
     AccountError,
     AccountLinkedElsewhere,

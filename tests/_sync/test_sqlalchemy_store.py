@@ -31,8 +31,8 @@ from chattz_oauth_async.accounts import (
     Profile,
     SignupsClosed,
 )
+from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore, accounts, users
-from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN, linking

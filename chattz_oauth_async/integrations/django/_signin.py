@@ -26,8 +26,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed  # typ
 from django.shortcuts import resolve_url  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 
-from ..._async.accounts import AsyncAccounts
-from ..._sync.accounts import Accounts
+from ...accounts import Accounts, AsyncAccounts
 from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import LoginRequest
 from .._web import LoginResult, error_page, logger

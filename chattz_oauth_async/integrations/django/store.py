@@ -19,15 +19,16 @@ from asgiref.sync import sync_to_async
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
 from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
-from django.db import Error, IntegrityError, models, router, transaction  # type: ignore[import-untyped]
+from django.db import Error, IntegrityError, models, router, transaction
+from django.db.models import Q  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
-from ...accounts.rules import local_username
-from ...accounts.values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
+from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
 from ...errors import AccountError, AccountStoreError, ConfigurationError
+from ._usernames import local_username
 from .models import ChattzAccount
 
-__all__ = ["AsyncDjangoStore", "DjangoStore"]
+__all__ = ["AsyncDjangoStore", "DjangoStore", "local_username"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -92,8 +93,9 @@ class DjangoStore:
     Users are never found by e-mail or username.
 
     A new user gets an unusable password (they sign in through Chattz), the
-    first of :func:`~chattz_oauth_async.accounts.rules.local_username`'s
-    candidates that is free (the Chattz username, then ``name-<chattz id>``...),
+    first of :func:`local_username`'s candidates that no user has in any
+    letter case (the Chattz username, ASCII and lowercased, then
+    ``name-<chattz id>``...; ``chattz-<chattz id>`` for a name that is not ASCII),
     and the Chattz first and last names for display. Not the e-mail: Chattz
     does not say whether it is verified, and an app's ``User.email`` is where
     password resets go, so a planted address there could take the account
@@ -133,9 +135,11 @@ class DjangoStore:
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new user linked to ``profile``, or the link another login made first."""
         alias = self._alias()
+        with _database_errors():
+            names = self._free_usernames(profile, alias)
         try:
             with _database_errors(), transaction.atomic(using=alias):
-                user = self._insert_user(profile, alias)
+                user = self._insert_user(profile, names, alias)
                 return self._insert(profile, user.pk, now, alias), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
@@ -177,20 +181,39 @@ class DjangoStore:
             raise exc
         return account, False
 
-    def _insert_user(self, profile: Profile, alias: str) -> Any:
+    def _free_usernames(self, profile: Profile, alias: str) -> list[str]:
+        """The candidate usernames no user has in any letter case (one query).
+
+        Read before the write transaction: on SQLite a transaction that reads
+        first cannot take the write lock while another login holds it.
+        """
         model = get_user_model()
         field = model.USERNAME_FIELD
         limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
         email = _keyed_on_email(model)
-        for attempt in range(_USERNAME_ATTEMPTS):
-            username = _username(profile, attempt, limit=limit, email=email)
+        names = [
+            _username(profile, attempt, limit=limit, email=email)
+            for attempt in range(_USERNAME_ATTEMPTS)
+        ]
+        # Case-insensitively, as Django's UserCreationForm compares: "Admin" is admin's.
+        alike = Q()
+        for name in names:
+            alike |= Q(**{f"{field}__iexact": name})
+        users = model._default_manager.using(alias)
+        taken = {str(name).casefold() for name in users.filter(alike).values_list(field, flat=True)}
+        return [name for name in names if name.casefold() not in taken]
+
+    def _insert_user(self, profile: Profile, names: list[str], alias: str) -> Any:
+        model = get_user_model()
+        field = model.USERNAME_FIELD
+        users = model._default_manager.using(alias)
+        for username in names:
             user = self.new_user(profile, username)
             try:
                 with transaction.atomic(using=alias):  # a savepoint: a taken name undoes only this
                     user.save(using=alias)
             except IntegrityError:
-                taken = model._default_manager.using(alias).filter(**{field: username}).exists()
-                if not taken:
+                if not users.filter(**{f"{field}__iexact": username}).exists():
                     raise
                 continue
             return user

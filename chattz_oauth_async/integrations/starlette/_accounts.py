@@ -24,8 +24,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
-from ..._async.accounts import AsyncAccounts
-from ...accounts.values import Account
+from ...accounts import Account, AsyncAccounts
 from ...errors import ConfigurationError
 from ...login import LoginRequest
 from .._web import LoginResult, post_login_target, same_origin

@@ -21,7 +21,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__package__ or __name__, "Starlette", "starlette") from exc
 
 from ..._async.session import AsyncChattzOAuth
-from ...accounts.values import Account
+from ...accounts import Account
 from ...errors import ChattzOAuthError, ConfigurationError
 from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey
 from .._web import LoginResult, describe_error, error_page, post_login_target, set_cookies

@@ -1,6 +1,7 @@
 """Sign Chattz users into local accounts: :class:`AsyncAccounts` over an :class:`AsyncAccountStore`.
 
-The rules live in :mod:`chattz_oauth_async.accounts.rules` (no I/O); this
+The one place that decides what a completed login does (sign in, create,
+link, or refuse). The rules with no I/O are in ``accounts/_rules.py``; this
 module carries them out against a store. Public names come from
 :mod:`chattz_oauth_async.accounts`.
 """
@@ -12,12 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from .._ids import user_id_text
-from ..accounts.rules import Step, check_link, plan
-from ..accounts.values import MAX_CHATTZ_ID, Account, Outcome, Profile, SignIn
-from ..errors import AccountError, ConfigurationError, LinkRefused
-from ..login import LoginRequest
-from ..models import ChattzUser
+from ..._ids import user_id_text
+from ...errors import AccountError, ConfigurationError, LinkRefused
+from ...login import LoginRequest
+from ...models import ChattzUser
+from .._rules import Step, check_link, plan
+from .._values import MAX_CHATTZ_ID, Account, Outcome, Profile, SignIn
 
 __all__ = ["AsyncAccountStore", "AsyncAccounts"]
 

@@ -27,7 +27,6 @@ __all__ = [
     "MAX_CHATTZ_ID",
     "MAX_EMAIL",
     "MAX_NAME",
-    "MAX_USER_ID",
     "PROFILE_COLUMNS",
     "Account",
     "Outcome",
@@ -43,8 +42,6 @@ MAX_EMAIL: Final = 254
 MAX_AVATAR: Final = 2048
 #: The largest Chattz id a database's signed 64-bit integer column holds.
 MAX_CHATTZ_ID: Final = 2**63 - 1
-#: Longest local user id (the app's primary key, as text).
-MAX_USER_ID: Final = 64
 #: The profile fields a store keeps, one column each (the Chattz id is the key).
 PROFILE_COLUMNS: Final = ("username", "email", "first_name", "last_name", "avatar")
 #: Every column of a stored link, as :meth:`Account.from_columns` reads them.

@@ -9,14 +9,16 @@ table the store creates users in, unless the app passes its own
 
 from __future__ import annotations
 
-from ..integrations._web import missing_extra
-
 try:
     from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise missing_extra(__name__, "SQLAlchemy 2", "sqlalchemy") from exc
+    raise ImportError(
+        "chattz_oauth_async.accounts.sqlalchemy needs SQLAlchemy 2: "
+        "pip install 'chattz_oauth_async[sqlalchemy]'"
+    ) from exc
 
-from .values import MAX_AVATAR, MAX_EMAIL, MAX_NAME, MAX_USER_ID
+from .._ids import MAX_USER_ID
+from ._values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
 
 __all__ = ["accounts", "metadata", "users"]
 

@@ -1,8 +1,6 @@
-# GENERATED from chattz_oauth_async/_async/sqlalchemy_store.py by scripts/gen_sync.py -- do not edit.
-# Edit the async original, then run: python scripts/gen_sync.py
-"""The account store on SQLAlchemy 2: :class:`SQLAlchemyStore` over an ``Engine``.
+"""The account store on SQLAlchemy 2: :class:`AsyncSQLAlchemyStore` over an ``AsyncEngine``.
 
-Tables and row conversion: :mod:`chattz_oauth_async.accounts.tables`. Public
+Tables: ``accounts/_tables.py``. Public
 from :mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio
 extension runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``);
 the generated sync twin serves any thread.
@@ -12,26 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from .._synchronization import sync_create_all, sync_require_asyncio
-from ..accounts.tables import accounts, metadata, users
-from ..accounts.values import MAX_USER_ID, Account, Profile
-from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
+from ..._ids import MAX_USER_ID
+from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError
+from .._synchronization import async_create_all, async_require_asyncio
+from .._tables import accounts, metadata, users
+from .._values import Account, Profile
 
-__all__ = ["SQLAlchemyStore", "CreateUser"]
+__all__ = ["AsyncSQLAlchemyStore", "CreateUser"]
 
 #: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
-CreateUser = Callable[[Connection, Profile, dt.datetime], str]
+CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
 
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
-    sync_require_asyncio("SQLAlchemyStore")
+    async_require_asyncio("AsyncSQLAlchemyStore")
     try:
         yield
     except SQLAlchemyError as exc:
@@ -39,8 +38,8 @@ def _database_errors() -> Iterator[None]:
         raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
 
 
-def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
-    result = connection.execute(
+async def _insert_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
+    result = await connection.execute(
         insert(users).values(display_name=profile.display_name, created_at=now)
     )
     (user_id,) = result.inserted_primary_key or (None,)
@@ -56,10 +55,10 @@ def _checked_user_id(user_id: object) -> str:
     return user_id
 
 
-class SQLAlchemyStore:
+class AsyncSQLAlchemyStore:
     """Accounts in a SQL database through SQLAlchemy 2.
 
-    SQLite (``sqlite:///app.db``) for one machine, PostgreSQL
+    SQLite (``sqlite+aiosqlite:///app.db``) for one machine, PostgreSQL
     (``postgresql+psycopg://...``) for many workers and machines. Every
     method is one short transaction; a write is its first statement, so
     SQLite takes its write lock at once instead of failing to upgrade one.
@@ -77,13 +76,13 @@ class SQLAlchemyStore:
             AccountStoreError (its cause kept).
 
     Raises:
-        ConfigurationError: ``engine`` is not an ``Engine``.
+        ConfigurationError: ``engine`` is not an ``AsyncEngine``.
     """
 
-    def __init__(self, engine: Engine, *, create_user: CreateUser | None = None) -> None:
-        if not isinstance(engine, Engine):
+    def __init__(self, engine: AsyncEngine, *, create_user: CreateUser | None = None) -> None:
+        if not isinstance(engine, AsyncEngine):
             raise ConfigurationError(
-                f"{type(self).__name__} needs a SQLAlchemy {Engine.__name__}"
+                f"{type(self).__name__} needs a SQLAlchemy {AsyncEngine.__name__}"
             )
         self.engine = engine
         self._create_user = create_user or _insert_user
@@ -91,28 +90,28 @@ class SQLAlchemyStore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
 
-    def create_tables(self) -> None:
+    async def create_tables(self) -> None:
         """Create ``chattz_users`` and ``chattz_accounts`` if they do not exist yet.
 
         Raises:
             AccountStoreError: The database failed.
         """
         with _database_errors():
-            with self.engine.begin() as connection:
-                sync_create_all(connection, metadata)
+            async with self.engine.begin() as connection:
+                await async_create_all(connection, metadata)
 
-    def find(self, chattz_id: int) -> Account | None:
+    async def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         with _database_errors():
-            with self.engine.connect() as connection:
-                return self._find(connection, chattz_id)
+            async with self.engine.connect() as connection:
+                return await self._find(connection, chattz_id)
 
-    def _find(self, connection: Connection, chattz_id: int) -> Account | None:
+    async def _find(self, connection: AsyncConnection, chattz_id: int) -> Account | None:
         query = select(accounts).where(accounts.c.chattz_id == chattz_id)
-        row = (connection.execute(query)).first()
+        row = (await connection.execute(query)).first()
         return None if row is None else Account.from_columns(row._mapping)
 
-    def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+    async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new local user linked to ``profile``, or the link another login made first.
 
         Raises:
@@ -122,73 +121,73 @@ class SQLAlchemyStore:
         """
         try:
             with _database_errors():
-                with self.engine.begin() as connection:
-                    user_id = _checked_user_id(self._new_user(connection, profile, now))
-                    return self._insert(connection, profile, user_id, now), True
+                async with self.engine.begin() as connection:
+                    user_id = _checked_user_id(await self._new_user(connection, profile, now))
+                    return await self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
-            return self._existing(profile, exc)
+            return await self._existing(profile, exc)
 
-    def _new_user(
-        self, connection: Connection, profile: Profile, now: dt.datetime
+    async def _new_user(
+        self, connection: AsyncConnection, profile: Profile, now: dt.datetime
     ) -> object:
         try:
-            return self._create_user(connection, profile, now)
+            return await self._create_user(connection, profile, now)
         except (ChattzOAuthError, SQLAlchemyError):
             raise
         except Exception as exc:
             # The app's hook: raising rolls the new user back with the link.
             raise AccountStoreError(f"create_user failed ({type(exc).__name__})") from exc
 
-    def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+    async def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""
         try:
             with _database_errors():
-                with self.engine.begin() as connection:
-                    return self._insert(connection, profile, user_id, now), True
+                async with self.engine.begin() as connection:
+                    return await self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
-            return self._existing(profile, exc)
+            return await self._existing(profile, exc)
 
-    def _insert(
-        self, connection: Connection, profile: Profile, user_id: str, now: dt.datetime
+    async def _insert(
+        self, connection: AsyncConnection, profile: Profile, user_id: str, now: dt.datetime
     ) -> Account:
         values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": user_id}
-        connection.execute(
+        await connection.execute(
             insert(accounts).values(**values, linked_at=now, last_login_at=now)
         )
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
-    def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
+    async def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
         # Only a unique-key conflict on the Chattz id means another login won the race.
         if not isinstance(exc.__cause__, IntegrityError):
             raise exc
-        account = self.find(profile.chattz_id)
+        account = await self.find(profile.chattz_id)
         if account is None:
             raise exc
         return account, False
 
-    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
         """Refresh the profile and last login of ``profile``'s link; None if it is gone."""
         with _database_errors():
-            with self.engine.begin() as connection:
-                connection.execute(
+            async with self.engine.begin() as connection:
+                await connection.execute(
                     update(accounts)
                     .where(accounts.c.chattz_id == profile.chattz_id)
                     .values(**profile.columns(), last_login_at=now)
                 )
-                return self._find(connection, profile.chattz_id)
+                return await self._find(connection, profile.chattz_id)
 
-    def unlink(self, chattz_id: int, user_id: str) -> bool:
+    async def unlink(self, chattz_id: int, user_id: str) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s."""
         with _database_errors():
-            with self.engine.begin() as connection:
-                result = connection.execute(
+            async with self.engine.begin() as connection:
+                result = await connection.execute(
                     delete(accounts).where(
                         accounts.c.chattz_id == chattz_id, accounts.c.user_id == user_id
                     )
                 )
                 return bool(result.rowcount)
 
-    def accounts_of(self, user_id: str) -> list[Account]:
+    async def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
         query = (
             select(accounts)
@@ -196,6 +195,6 @@ class SQLAlchemyStore:
             .order_by(accounts.c.linked_at, accounts.c.chattz_id)
         )
         with _database_errors():
-            with self.engine.connect() as connection:
-                rows = (connection.execute(query)).all()
+            async with self.engine.connect() as connection:
+                rows = (await connection.execute(query)).all()
         return [Account.from_columns(row._mapping) for row in rows]

@@ -1,6 +1,8 @@
-"""The account store on SQLAlchemy 2: :class:`AsyncSQLAlchemyStore` over an ``AsyncEngine``.
+# GENERATED from chattz_oauth_async/accounts/_async/sqlalchemy_store.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""The account store on SQLAlchemy 2: :class:`SQLAlchemyStore` over an ``Engine``.
 
-Tables and row conversion: :mod:`chattz_oauth_async.accounts.tables`. Public
+Tables: ``accounts/_tables.py``. Public
 from :mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio
 extension runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``);
 the generated sync twin serves any thread.
@@ -10,26 +12,27 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Engine
 
-from .._synchronization import async_create_all, async_require_asyncio
-from ..accounts.tables import accounts, metadata, users
-from ..accounts.values import MAX_USER_ID, Account, Profile
-from ..errors import AccountStoreError, ChattzOAuthError, ConfigurationError
+from ..._ids import MAX_USER_ID
+from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError
+from .._synchronization import sync_create_all, sync_require_asyncio
+from .._tables import accounts, metadata, users
+from .._values import Account, Profile
 
-__all__ = ["AsyncSQLAlchemyStore", "CreateUser"]
+__all__ = ["SQLAlchemyStore", "CreateUser"]
 
 #: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
-CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
+CreateUser = Callable[[Connection, Profile, dt.datetime], str]
 
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
-    async_require_asyncio("AsyncSQLAlchemyStore")
+    sync_require_asyncio("SQLAlchemyStore")
     try:
         yield
     except SQLAlchemyError as exc:
@@ -37,8 +40,8 @@ def _database_errors() -> Iterator[None]:
         raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
 
 
-async def _insert_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
-    result = await connection.execute(
+def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+    result = connection.execute(
         insert(users).values(display_name=profile.display_name, created_at=now)
     )
     (user_id,) = result.inserted_primary_key or (None,)
@@ -54,10 +57,10 @@ def _checked_user_id(user_id: object) -> str:
     return user_id
 
 
-class AsyncSQLAlchemyStore:
+class SQLAlchemyStore:
     """Accounts in a SQL database through SQLAlchemy 2.
 
-    SQLite (``sqlite+aiosqlite:///app.db``) for one machine, PostgreSQL
+    SQLite (``sqlite:///app.db``) for one machine, PostgreSQL
     (``postgresql+psycopg://...``) for many workers and machines. Every
     method is one short transaction; a write is its first statement, so
     SQLite takes its write lock at once instead of failing to upgrade one.
@@ -75,13 +78,13 @@ class AsyncSQLAlchemyStore:
             AccountStoreError (its cause kept).
 
     Raises:
-        ConfigurationError: ``engine`` is not an ``AsyncEngine``.
+        ConfigurationError: ``engine`` is not an ``Engine``.
     """
 
-    def __init__(self, engine: AsyncEngine, *, create_user: CreateUser | None = None) -> None:
-        if not isinstance(engine, AsyncEngine):
+    def __init__(self, engine: Engine, *, create_user: CreateUser | None = None) -> None:
+        if not isinstance(engine, Engine):
             raise ConfigurationError(
-                f"{type(self).__name__} needs a SQLAlchemy {AsyncEngine.__name__}"
+                f"{type(self).__name__} needs a SQLAlchemy {Engine.__name__}"
             )
         self.engine = engine
         self._create_user = create_user or _insert_user
@@ -89,28 +92,28 @@ class AsyncSQLAlchemyStore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
 
-    async def create_tables(self) -> None:
+    def create_tables(self) -> None:
         """Create ``chattz_users`` and ``chattz_accounts`` if they do not exist yet.
 
         Raises:
             AccountStoreError: The database failed.
         """
         with _database_errors():
-            async with self.engine.begin() as connection:
-                await async_create_all(connection, metadata)
+            with self.engine.begin() as connection:
+                sync_create_all(connection, metadata)
 
-    async def find(self, chattz_id: int) -> Account | None:
+    def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         with _database_errors():
-            async with self.engine.connect() as connection:
-                return await self._find(connection, chattz_id)
+            with self.engine.connect() as connection:
+                return self._find(connection, chattz_id)
 
-    async def _find(self, connection: AsyncConnection, chattz_id: int) -> Account | None:
+    def _find(self, connection: Connection, chattz_id: int) -> Account | None:
         query = select(accounts).where(accounts.c.chattz_id == chattz_id)
-        row = (await connection.execute(query)).first()
+        row = (connection.execute(query)).first()
         return None if row is None else Account.from_columns(row._mapping)
 
-    async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+    def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new local user linked to ``profile``, or the link another login made first.
 
         Raises:
@@ -120,73 +123,73 @@ class AsyncSQLAlchemyStore:
         """
         try:
             with _database_errors():
-                async with self.engine.begin() as connection:
-                    user_id = _checked_user_id(await self._new_user(connection, profile, now))
-                    return await self._insert(connection, profile, user_id, now), True
+                with self.engine.begin() as connection:
+                    user_id = _checked_user_id(self._new_user(connection, profile, now))
+                    return self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
-            return await self._existing(profile, exc)
+            return self._existing(profile, exc)
 
-    async def _new_user(
-        self, connection: AsyncConnection, profile: Profile, now: dt.datetime
+    def _new_user(
+        self, connection: Connection, profile: Profile, now: dt.datetime
     ) -> object:
         try:
-            return await self._create_user(connection, profile, now)
+            return self._create_user(connection, profile, now)
         except (ChattzOAuthError, SQLAlchemyError):
             raise
         except Exception as exc:
             # The app's hook: raising rolls the new user back with the link.
             raise AccountStoreError(f"create_user failed ({type(exc).__name__})") from exc
 
-    async def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+    def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""
         try:
             with _database_errors():
-                async with self.engine.begin() as connection:
-                    return await self._insert(connection, profile, user_id, now), True
+                with self.engine.begin() as connection:
+                    return self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
-            return await self._existing(profile, exc)
+            return self._existing(profile, exc)
 
-    async def _insert(
-        self, connection: AsyncConnection, profile: Profile, user_id: str, now: dt.datetime
+    def _insert(
+        self, connection: Connection, profile: Profile, user_id: str, now: dt.datetime
     ) -> Account:
         values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": user_id}
-        await connection.execute(
+        connection.execute(
             insert(accounts).values(**values, linked_at=now, last_login_at=now)
         )
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
-    async def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
+    def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
         # Only a unique-key conflict on the Chattz id means another login won the race.
         if not isinstance(exc.__cause__, IntegrityError):
             raise exc
-        account = await self.find(profile.chattz_id)
+        account = self.find(profile.chattz_id)
         if account is None:
             raise exc
         return account, False
 
-    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
         """Refresh the profile and last login of ``profile``'s link; None if it is gone."""
         with _database_errors():
-            async with self.engine.begin() as connection:
-                await connection.execute(
+            with self.engine.begin() as connection:
+                connection.execute(
                     update(accounts)
                     .where(accounts.c.chattz_id == profile.chattz_id)
                     .values(**profile.columns(), last_login_at=now)
                 )
-                return await self._find(connection, profile.chattz_id)
+                return self._find(connection, profile.chattz_id)
 
-    async def unlink(self, chattz_id: int, user_id: str) -> bool:
+    def unlink(self, chattz_id: int, user_id: str) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s."""
         with _database_errors():
-            async with self.engine.begin() as connection:
-                result = await connection.execute(
+            with self.engine.begin() as connection:
+                result = connection.execute(
                     delete(accounts).where(
                         accounts.c.chattz_id == chattz_id, accounts.c.user_id == user_id
                     )
                 )
                 return bool(result.rowcount)
 
-    async def accounts_of(self, user_id: str) -> list[Account]:
+    def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
         query = (
             select(accounts)
@@ -194,6 +197,6 @@ class AsyncSQLAlchemyStore:
             .order_by(accounts.c.linked_at, accounts.c.chattz_id)
         )
         with _database_errors():
-            async with self.engine.connect() as connection:
-                rows = (await connection.execute(query)).all()
+            with self.engine.connect() as connection:
+                rows = (connection.execute(query)).all()
         return [Account.from_columns(row._mapping) for row in rows]
