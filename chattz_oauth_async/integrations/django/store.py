@@ -19,7 +19,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
 from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
-from django.db import Error, IntegrityError, models, router, transaction
+from django.db import Error, IntegrityError, models, router, transaction  # type: ignore[import-untyped]
 from django.db.models import Q  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
