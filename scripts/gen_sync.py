@@ -74,6 +74,7 @@ RENAMES = {
     "async_create_all": "sync_create_all",
     "async_require_asyncio": "sync_require_asyncio",
     "create_async_engine": "create_engine",
+    "AsyncLoginFlow": "LoginFlow",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.
 # Each must change something in at least one file, or the run fails.
@@ -81,6 +82,7 @@ TEXT_RULES = [
     (re.compile(r"^pytestmark = pytest\.mark\.anyio\n", re.M), ""),
     (re.compile(r"\bAsyncChattzOAuth\b"), "ChattzOAuth"),
     (re.compile(r"\bAsyncTokenHolder\b"), "TokenHolder"),
+    (re.compile(r"\bAsyncLoginFlow\b"), "LoginFlow"),
     (re.compile(r"\bhttpx\.AsyncClient\b"), "httpx.Client"),
     (re.compile(r"\bhttpx2\.AsyncClient\b"), "httpx2.Client"),
     (re.compile(r"\bAsync(Accounts|AccountStore|SQLAlchemyStore|Engine)\b"), r"\1"),

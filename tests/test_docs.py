@@ -57,6 +57,7 @@ TESTED = {
     "quickstart-fastapi",
     "starlette-app",
     "django-views",
+    "django-on-success",
     "pytest-example",
     "login-driver",
     "readme-fastapi",
