@@ -178,11 +178,11 @@ class LoginRequest:
         next_url: Where to send the user after login (a safe relative path).
         created_at: When the login started (epoch seconds).
         link_user_id: The local user who started this login to link a Chattz
-            account to themselves (``attrs.evolve(login, link_user_id=...)``
-            after ``start_login``, from a POST that passed your CSRF check), or
-            None for a plain login. Sealed with the rest: a login is a linking
-            one only if its own browser started it that way, so a forced
-            navigation to ``/login`` never links a stranger's Chattz account.
+            account to themselves (``start_login(next_url, link_user_id=...)``,
+            from a POST that passed your CSRF check), or None for a plain login.
+            Sealed with the rest: a login is a linking one only if its own
+            browser started it that way, so a forced navigation to ``/login``
+            never links a stranger's Chattz account.
     """
 
     url: str
