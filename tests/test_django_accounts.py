@@ -37,10 +37,13 @@ from chattz_oauth_async.accounts import (  # noqa: E402
     Accounts,
     AccountStoreError,
     AsyncAccounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
+from chattz_oauth_async.accounts._values import UNKNOWN_TIME  # noqa: E402
 from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
 from chattz_oauth_async.integrations.django.store import AsyncDjangoStore, DjangoStore  # noqa: E402
 from tests.accounts_helpers import PLAIN, linking  # noqa: E402
@@ -276,6 +279,7 @@ def test_unlink_keeps_the_user_and_only_removes_ones_own_link(alias: str) -> Non
     """Unlink by someone else does nothing; by the owner it removes the link, not the user."""
     service = accounts(alias)
     owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    service.link(owner, chattz_user(9, "second"))  # not the last way in
     other = User.objects.db_manager(alias).create_user("other")
     assert (False, False, True, False) == (
         service.unlink(str(other.pk), 123),
@@ -363,10 +367,91 @@ def test_database_errors_are_wrapped_without_values(alias: str) -> None:
 
     with connections[alias].execute_wrapper(fail), pytest.raises(AccountStoreError) as failed:
         DjangoStore(using=alias).find(1)
-    assert ("the account database failed (OperationalError)", True) == (
+    assert ("the account database failed (OperationalError); try again", True, True) == (
         str(failed.value),
         isinstance(failed.value.__cause__, OperationalError),
+        failed.value.transient,
     )
+
+
+def test_unlink_never_removes_the_last_way_in(alias: str) -> None:
+    """No other link and an unusable password: UnlinkRefused; with a password, removed."""
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    with pytest.raises(UnlinkRefused):
+        service.unlink(owner, 123)
+    kept = [chattz_id for chattz_id, _ in links(alias)]
+    user = User.objects.db_manager(alias).get(pk=owner)
+    user.set_password("a long passphrase")
+    user.save(using=alias)
+    assert ([123], True, []) == (kept, service.unlink(owner, 123), links(alias))
+
+
+def test_inactive_user_is_refused_and_not_refreshed(alias: str) -> None:
+    """is_active=False: InactiveUser, the link's last login unchanged."""
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    User.objects.db_manager(alias).filter(pk=owner).update(is_active=False)
+    before = ChattzAccount.objects.using(alias).get().last_login_at
+    with pytest.raises(InactiveUser):
+        Accounts(DjangoStore(using=alias), clock=lambda: T0 + dt.timedelta(days=1)).sign_in(
+            chattz_user(), login=PLAIN
+        )
+    assert before == ChattzAccount.objects.using(alias).get().last_login_at
+
+
+def test_a_users_required_field_is_a_permanent_failure(alias: str) -> None:
+    """A NOT NULL column the user model's table gains: transient=False, the column named."""
+    table = User._meta.db_table
+    with connections[alias].cursor() as cursor:
+        if connections[alias].vendor == "sqlite":
+            pytest.skip("SQLite cannot add a NOT NULL column without a default")
+        cursor.execute(f"ALTER TABLE {table} ADD COLUMN nickname varchar(20) NOT NULL")
+    try:
+        with pytest.raises(AccountStoreError) as caught:
+            accounts(alias).sign_in(chattz_user(), login=PLAIN)
+    finally:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DROP COLUMN nickname")
+    assert (False, True) == (caught.value.transient, "nickname" in str(caught.value.cause))
+
+
+@pytest.mark.parametrize("value", ["yesterday", 12345, ""])
+def test_a_time_edited_by_hand_never_breaks_a_read(alias: str, value: object) -> None:
+    """SQLite keeps any type: free text or a number in linked_at reads as UNKNOWN_TIME."""
+    if connections[alias].vendor != "sqlite":
+        pytest.skip("PostgreSQL's timestamp columns hold times only")
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    with connections[alias].cursor() as cursor:
+        table = ChattzAccount._meta.db_table
+        cursor.execute(f"UPDATE {table} SET linked_at = %s, last_login_at = %s", [value, value])  # noqa: S608
+    found = service.find(123)
+    assert ((UNKNOWN_TIME, UNKNOWN_TIME), 1, Outcome.SIGNED_IN) == (
+        found and (found.linked_at, found.last_login_at),
+        len(service.accounts_of(owner)),
+        service.sign_in(chattz_user(), login=PLAIN).outcome,
+    )
+
+
+def test_first_logins_after_reads_all_succeed(alias: str) -> None:
+    """12 callbacks that read first (session, user) then sign 12 new users in: none fails.
+
+    The store's transactions start with their write, so SQLite never has to upgrade a
+    read lock (what made 6-9 of 12 answer "database is locked" inside the request's own
+    transaction with ATOMIC_REQUESTS; the callback view runs outside it).
+    """
+    service = accounts(alias)
+    ids = iter(range(1, 13))
+    lock = threading.Lock()
+
+    def one() -> str:
+        with lock:
+            chattz_id = next(ids)
+        User.objects.using(alias).filter(pk=chattz_id).exists()  # what a request reads first
+        return service.sign_in(chattz_user(chattz_id, f"u{chattz_id}"), login=PLAIN).outcome.value
+
+    assert ["created"] * 12 == in_threads(12, one)
 
 
 # --- async store --------------------------------------------------------------------------

@@ -10,8 +10,10 @@ names of the fields that were changed are in :attr:`Profile.cleaned`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -21,6 +23,8 @@ import attrs
 from ..errors import AccountError
 from ..models import ChattzUser
 
+logger = logging.getLogger("chattz_oauth_async.accounts")
+
 __all__ = [
     "ACCOUNT_COLUMNS",
     "MAX_AVATAR",
@@ -28,6 +32,7 @@ __all__ = [
     "MAX_EMAIL",
     "MAX_NAME",
     "PROFILE_COLUMNS",
+    "UNKNOWN_TIME",
     "Account",
     "Outcome",
     "Profile",
@@ -220,7 +225,22 @@ class Account:
         )
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
+#: What a stored time that is not one (edited by hand) reads as.
+UNKNOWN_TIME: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _as_utc(value: object) -> dt.datetime:
+    """A stored time in UTC; text is parsed (SQLite keeps any type in any column).
+
+    A value that is not a time (free text or a number typed into the table by
+    hand) reads as :data:`UNKNOWN_TIME`, so the row still signs its user in.
+    """
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = dt.datetime.fromisoformat(value.strip())
+    if not isinstance(value, dt.datetime):
+        logger.warning("accounts: a stored time is not a time; read as %s", UNKNOWN_TIME)
+        return UNKNOWN_TIME
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 

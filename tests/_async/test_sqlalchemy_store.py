@@ -25,9 +25,11 @@ from chattz_oauth_async.accounts import (
     AccountLinkedElsewhere,
     AccountStoreError,
     AsyncAccounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
 from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, accounts, users
@@ -141,12 +143,12 @@ async def test_link_to_someone_else_is_refused(store: AsyncSQLAlchemyStore) -> N
 
 
 class RacedStore(AsyncSQLAlchemyStore):
-    """Another worker links each Chattz id to user "winner" just after this store's find."""
+    """Another worker's login creates each Chattz id's account (user "1") just after this find."""
 
     async def find(self, chattz_id: int) -> Account | None:
         found = await super().find(chattz_id)
         if found is None:
-            await super().link(Profile(chattz_id, "winner"), "winner", NOW)
+            await super().create(Profile(chattz_id, "winner"), NOW)
         return found
 
 
@@ -157,7 +159,7 @@ async def test_link_race_lost_is_refused(engine: AsyncEngine) -> None:
     with pytest.raises(AccountLinkedElsewhere):
         await AsyncAccounts(store).sign_in(JOHN, login=linking("bob"), signed_in_user_id="bob")
     found = await store.find(5)
-    assert ("winner", (0, 1)) == (found and found.user_id, await counts(engine))
+    assert ("1", (1, 1)) == (found and found.user_id, await counts(engine))
 
 
 async def test_create_race_lost_leaves_no_user_behind(engine: AsyncEngine) -> None:
@@ -165,7 +167,7 @@ async def test_create_race_lost_leaves_no_user_behind(engine: AsyncEngine) -> No
     store = RacedStore(engine)
     await store.create_tables()
     signed_in = await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
-    assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
+    assert (Outcome.SIGNED_IN, "1", (1, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
         await counts(engine),
@@ -183,11 +185,124 @@ async def test_unlink_only_removes_the_owners_link(store: AsyncSQLAlchemyStore) 
     """unlink by another user leaves the link; by its owner removes it (the user stays)."""
     accounts_ = AsyncAccounts(store)
     await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
     results = [await accounts_.unlink("2", 5), await accounts_.unlink("1", 5)]
-    assert ([False, True], None, (1, 0)) == (
+    assert ([False, True], None, (1, 1)) == (
         results,
         await accounts_.find(5),
         await counts(store.engine),
+    )
+
+
+async def test_unlink_of_the_last_link_is_refused(store: AsyncSQLAlchemyStore) -> None:
+    """The store's users have no password: their last link stays (UnlinkRefused), others go."""
+    accounts_ = AsyncAccounts(store)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
+    removed = await accounts_.unlink("1", 6)
+    with pytest.raises(UnlinkRefused) as caught:
+        await accounts_.unlink("1", 5)
+    assert (True, 5, [5]) == (
+        removed,
+        caught.value.chattz_id,
+        [account.chattz_id for account in await accounts_.accounts_of("1")],
+    )
+
+
+async def test_concurrent_unlinks_never_strand_a_user(store: AsyncSQLAlchemyStore) -> None:
+    """Two unlinks of one user's two links at once: one is removed, one refused, one stays."""
+    accounts_ = AsyncAccounts(store)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
+    outcomes: list[str] = []
+
+    async def unlink(chattz_id: int) -> None:
+        try:
+            outcomes.append(str(await accounts_.unlink("1", chattz_id)))
+        except UnlinkRefused:
+            outcomes.append("refused")
+        except AccountStoreError as exc:  # PostgreSQL may report a lock wait as transient
+            outcomes.append(f"transient={exc.transient}")
+
+    await async_gather([lambda: unlink(5), lambda: unlink(6)])
+    assert (["True", "refused"], 1) == (
+        sorted(outcomes),
+        len(await accounts_.accounts_of("1")),
+    )
+
+
+async def test_unlink_with_a_password_hook_removes_the_last_link(engine: AsyncEngine) -> None:
+    """has_password says the user has another way in: their last link may go."""
+
+    async def has_password(connection: AsyncConnection, user_id: str) -> bool:
+        return user_id == "1"
+
+    store = AsyncSQLAlchemyStore(engine, has_password=has_password)
+    await store.create_tables()
+    await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
+    assert (True, []) == (
+        await AsyncAccounts(store).unlink("1", 5),
+        await AsyncAccounts(store).accounts_of("1"),
+    )
+
+
+async def test_inactive_user_is_refused_until_active_again(store: AsyncSQLAlchemyStore) -> None:
+    """set_active(user, False): InactiveUser, the row not refreshed; True: signs in again."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    marked = await store.set_active("1", False)
+    with pytest.raises(InactiveUser):
+        await AsyncAccounts(store, clock=lambda: NOW + dt.timedelta(1)).sign_in(JOHN, login=PLAIN)
+    found = await store.find(5)
+    await store.set_active("1", True)
+    again = await accounts_.sign_in(JOHN, login=PLAIN)
+    assert (True, NOW, Outcome.SIGNED_IN, False) == (
+        marked,
+        found and found.last_login_at,
+        again.outcome,
+        await store.set_active("99", False),
+    )
+
+
+async def test_a_deleted_users_link_never_signs_anyone_in(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """The user row deleted by hand: the link is removed at the next login, a new user made."""
+    accounts_ = AsyncAccounts(store)
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
+    async with engine.begin() as connection:
+        await connection.execute(users.delete())
+    again = await accounts_.sign_in(JOHN, login=PLAIN)
+    assert (Outcome.CREATED, True, (1, 1)) == (
+        again.outcome,
+        again.user_id != first.user_id,
+        await counts(engine),
+    )
+
+
+async def test_linking_login_refused_in_a_race_writes_nothing(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """The link changes hands between find and update: the UPDATE's condition writes nothing."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    await accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42")
+
+    class Racing(AsyncSQLAlchemyStore):
+        async def is_active(self, user_id: str) -> bool | None:
+            async with engine.begin() as connection:  # another login relinks it to 43
+                await connection.execute(accounts.update().values(user_id="43"))
+            return True
+
+    racing = AsyncAccounts(Racing(engine), clock=lambda: NOW + dt.timedelta(1))
+    with pytest.raises(AccountLinkedElsewhere):
+        await racing.sign_in(
+            ChattzUser(id=5, username="renamed"), login=linking("42"), signed_in_user_id="42"
+        )
+    found = await store.find(5)
+    assert ("43", "john", NOW) == (
+        found and found.user_id,
+        found and found.profile.username,
+        found and found.last_login_at,
     )
 
 
@@ -329,8 +444,9 @@ async def test_no_database_error_escapes_a_public_method(store: AsyncSQLAlchemyS
         lambda: store.find(5),
         lambda: store.create(profile, NOW),
         lambda: store.link(profile, "42", NOW),
-        lambda: store.update(profile, NOW),
-        lambda: store.unlink(5, "42"),
+        lambda: store.update(profile, NOW, user_id="42"),
+        lambda: store.unlink("42", 5),
+        lambda: store.is_active("42"),
         lambda: store.accounts_of("42"),
         lambda: accounts_.sign_in(JOHN, login=PLAIN),
         lambda: accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42"),

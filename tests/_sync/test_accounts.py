@@ -25,10 +25,12 @@ from chattz_oauth_async.accounts import (
     AccountLinkedElsewhere,
     AccountStoreError,
     Accounts,
+    InactiveUser,
     LinkRefused,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
@@ -58,6 +60,10 @@ class MemoryStore:
     def __init__(self) -> None:
         self.links: dict[int, Account] = {}
         self.users = 0
+        #: Local users that are inactive, deleted, or have a usable password.
+        self.inactive: set[str] = set()
+        self.deleted: set[str] = set()
+        self.passwords: set[str] = set()
         self.calls: list[str] = []
         self.before: dict[str, Callable[[], None]] = {}
 
@@ -103,22 +109,29 @@ class MemoryStore:
         self.links[profile.chattz_id] = account
         return account
 
-    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+    def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
         self._call("update")
         found = self.links.get(profile.chattz_id)
-        if found is None:
+        if found is None or found.user_id != user_id:
             return None
         account = attrs.evolve(found, profile=profile, last_login_at=now)
         self.links[profile.chattz_id] = account
         return account
 
-    def unlink(self, chattz_id: int, user_id: str) -> bool:
+    def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         self._call("unlink")
         found = self.links.get(chattz_id)
         if found is None or found.user_id != user_id:
             return False
+        others = [a for a in self.links.values() if a.user_id == user_id and a is not found]
+        if guard and not others and user_id not in self.passwords:
+            raise UnlinkRefused(chattz_id)
         del self.links[chattz_id]
         return True
+
+    def is_active(self, user_id: str) -> bool | None:
+        self._call("is_active")
+        return None if user_id in self.deleted else user_id not in self.inactive
 
     def accounts_of(self, user_id: str) -> list[Account]:
         self._call("accounts_of")
@@ -242,14 +255,14 @@ def test_link_that_keeps_changing_gives_up_with_an_account_error(
 ) -> None:
     """A link removed before every update: after three attempts, AccountError."""
 
-    def gone(profile: Profile, now: dt.datetime) -> None:
+    def gone(profile: Profile, now: dt.datetime, *, user_id: str) -> None:
         store.calls.append("update")
 
     store.put(5, "alice")
     store.update = gone  # type: ignore[method-assign]
     with pytest.raises(AccountError, match="kept changing"):
         accounts.sign_in(JOHN, login=PLAIN)
-    assert ["find", "update"] * 3 == store.calls
+    assert ["find", "is_active", "update"] * 3 == store.calls
 
 
 def test_signups_closed_refuses_new_users_only(store: MemoryStore, clock: Clock) -> None:
@@ -286,8 +299,65 @@ def test_unlink_removes_only_the_owners_link(
 ) -> None:
     """unlink by another user is a no-op (False); by the owner it removes the link (True)."""
     store.put(5, "alice")
+    store.put(6, "alice")
     results = [accounts.unlink("bob", 5), accounts.unlink("alice", 5)]
     assert ([False, True], None) == (results, accounts.find(5))
+
+
+def test_unlink_never_removes_the_last_way_in(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """alice's only link, no password: UnlinkRefused, the link kept; with a password, removed."""
+    store.put(5, "alice")
+    with pytest.raises(UnlinkRefused) as caught:
+        accounts.unlink("alice", 5)
+    kept = store.links.get(5) is not None
+    store.passwords.add("alice")
+    assert ((5, True), True, None) == (
+        (caught.value.chattz_id, kept),
+        accounts.unlink("alice", 5),
+        store.links.get(5),
+    )
+
+
+def test_inactive_user_is_refused_and_nothing_is_written(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """A plain login of an inactive user's Chattz account: InactiveUser, the profile unchanged."""
+    existing = store.put(5, "alice")
+    store.inactive.add("alice")
+    with pytest.raises(InactiveUser):
+        accounts.sign_in(JOHN, login=PLAIN)
+    assert (existing, ["find", "is_active"]) == (store.links[5], store.calls)
+
+
+def test_link_of_a_deleted_user_is_removed_and_never_signs_anyone_in(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """A link whose local user is gone: removed, and the login makes a new user of its own."""
+    store.put(5, "7")
+    store.deleted.add("7")
+    signed = accounts.sign_in(JOHN, login=PLAIN)
+    assert (Outcome.CREATED, "1", ["find", "is_active", "unlink", "find", "create"]) == (
+        signed.outcome,
+        signed.user_id,
+        store.calls,
+    )
+
+
+def test_linking_login_refused_in_a_race_writes_nothing(
+    accounts: Accounts, store: MemoryStore
+) -> None:
+    """The link passes to bob between alice's find and update: refused, bob's row untouched."""
+    store.put(5, "alice")
+    store.before["update"] = store.linking(5, "bob")
+    with pytest.raises(AccountLinkedElsewhere):
+        accounts.sign_in(JOHN, login=linking("alice"), signed_in_user_id="alice")
+    assert ("bob", "other", START) == (
+        store.links[5].user_id,
+        store.links[5].profile.username,
+        store.links[5].last_login_at,
+    )
 
 
 def test_accounts_of_lists_a_users_links(

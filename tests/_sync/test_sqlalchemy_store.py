@@ -27,9 +27,11 @@ from chattz_oauth_async.accounts import (
     AccountLinkedElsewhere,
     AccountStoreError,
     Accounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
 from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore, accounts, users
@@ -142,12 +144,12 @@ def test_link_to_someone_else_is_refused(store: SQLAlchemyStore) -> None:
 
 
 class RacedStore(SQLAlchemyStore):
-    """Another worker links each Chattz id to user "winner" just after this store's find."""
+    """Another worker's login creates each Chattz id's account (user "1") just after this find."""
 
     def find(self, chattz_id: int) -> Account | None:
         found = super().find(chattz_id)
         if found is None:
-            super().link(Profile(chattz_id, "winner"), "winner", NOW)
+            super().create(Profile(chattz_id, "winner"), NOW)
         return found
 
 
@@ -158,7 +160,7 @@ def test_link_race_lost_is_refused(engine: Engine) -> None:
     with pytest.raises(AccountLinkedElsewhere):
         Accounts(store).sign_in(JOHN, login=linking("bob"), signed_in_user_id="bob")
     found = store.find(5)
-    assert ("winner", (0, 1)) == (found and found.user_id, counts(engine))
+    assert ("1", (1, 1)) == (found and found.user_id, counts(engine))
 
 
 def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
@@ -166,7 +168,7 @@ def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
     store = RacedStore(engine)
     store.create_tables()
     signed_in = Accounts(store).sign_in(JOHN, login=PLAIN)
-    assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
+    assert (Outcome.SIGNED_IN, "1", (1, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
         counts(engine),
@@ -184,11 +186,124 @@ def test_unlink_only_removes_the_owners_link(store: SQLAlchemyStore) -> None:
     """unlink by another user leaves the link; by its owner removes it (the user stays)."""
     accounts_ = Accounts(store)
     accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
     results = [accounts_.unlink("2", 5), accounts_.unlink("1", 5)]
-    assert ([False, True], None, (1, 0)) == (
+    assert ([False, True], None, (1, 1)) == (
         results,
         accounts_.find(5),
         counts(store.engine),
+    )
+
+
+def test_unlink_of_the_last_link_is_refused(store: SQLAlchemyStore) -> None:
+    """The store's users have no password: their last link stays (UnlinkRefused), others go."""
+    accounts_ = Accounts(store)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
+    removed = accounts_.unlink("1", 6)
+    with pytest.raises(UnlinkRefused) as caught:
+        accounts_.unlink("1", 5)
+    assert (True, 5, [5]) == (
+        removed,
+        caught.value.chattz_id,
+        [account.chattz_id for account in accounts_.accounts_of("1")],
+    )
+
+
+def test_concurrent_unlinks_never_strand_a_user(store: SQLAlchemyStore) -> None:
+    """Two unlinks of one user's two links at once: one is removed, one refused, one stays."""
+    accounts_ = Accounts(store)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
+    outcomes: list[str] = []
+
+    def unlink(chattz_id: int) -> None:
+        try:
+            outcomes.append(str(accounts_.unlink("1", chattz_id)))
+        except UnlinkRefused:
+            outcomes.append("refused")
+        except AccountStoreError as exc:  # PostgreSQL may report a lock wait as transient
+            outcomes.append(f"transient={exc.transient}")
+
+    sync_gather([lambda: unlink(5), lambda: unlink(6)])
+    assert (["True", "refused"], 1) == (
+        sorted(outcomes),
+        len(accounts_.accounts_of("1")),
+    )
+
+
+def test_unlink_with_a_password_hook_removes_the_last_link(engine: Engine) -> None:
+    """has_password says the user has another way in: their last link may go."""
+
+    def has_password(connection: Connection, user_id: str) -> bool:
+        return user_id == "1"
+
+    store = SQLAlchemyStore(engine, has_password=has_password)
+    store.create_tables()
+    Accounts(store).sign_in(JOHN, login=PLAIN)
+    assert (True, []) == (
+        Accounts(store).unlink("1", 5),
+        Accounts(store).accounts_of("1"),
+    )
+
+
+def test_inactive_user_is_refused_until_active_again(store: SQLAlchemyStore) -> None:
+    """set_active(user, False): InactiveUser, the row not refreshed; True: signs in again."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    marked = store.set_active("1", False)
+    with pytest.raises(InactiveUser):
+        Accounts(store, clock=lambda: NOW + dt.timedelta(1)).sign_in(JOHN, login=PLAIN)
+    found = store.find(5)
+    store.set_active("1", True)
+    again = accounts_.sign_in(JOHN, login=PLAIN)
+    assert (True, NOW, Outcome.SIGNED_IN, False) == (
+        marked,
+        found and found.last_login_at,
+        again.outcome,
+        store.set_active("99", False),
+    )
+
+
+def test_a_deleted_users_link_never_signs_anyone_in(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """The user row deleted by hand: the link is removed at the next login, a new user made."""
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    with engine.begin() as connection:
+        connection.execute(users.delete())
+    again = accounts_.sign_in(JOHN, login=PLAIN)
+    assert (Outcome.CREATED, True, (1, 1)) == (
+        again.outcome,
+        again.user_id != first.user_id,
+        counts(engine),
+    )
+
+
+def test_linking_login_refused_in_a_race_writes_nothing(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """The link changes hands between find and update: the UPDATE's condition writes nothing."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42")
+
+    class Racing(SQLAlchemyStore):
+        def is_active(self, user_id: str) -> bool | None:
+            with engine.begin() as connection:  # another login relinks it to 43
+                connection.execute(accounts.update().values(user_id="43"))
+            return True
+
+    racing = Accounts(Racing(engine), clock=lambda: NOW + dt.timedelta(1))
+    with pytest.raises(AccountLinkedElsewhere):
+        racing.sign_in(
+            ChattzUser(id=5, username="renamed"), login=linking("42"), signed_in_user_id="42"
+        )
+    found = store.find(5)
+    assert ("43", "john", NOW) == (
+        found and found.user_id,
+        found and found.profile.username,
+        found and found.last_login_at,
     )
 
 
@@ -330,8 +445,9 @@ def test_no_database_error_escapes_a_public_method(store: SQLAlchemyStore) -> No
         lambda: store.find(5),
         lambda: store.create(profile, NOW),
         lambda: store.link(profile, "42", NOW),
-        lambda: store.update(profile, NOW),
-        lambda: store.unlink(5, "42"),
+        lambda: store.update(profile, NOW, user_id="42"),
+        lambda: store.unlink("42", 5),
+        lambda: store.is_active("42"),
         lambda: store.accounts_of("42"),
         lambda: accounts_.sign_in(JOHN, login=PLAIN),
         lambda: accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42"),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ..._ids import user_id_text
-from ...errors import AccountError, ConfigurationError, LinkRefused
+from ...errors import AccountError, ConfigurationError, InactiveUser, LinkRefused
 from ...login import LoginRequest
 from ...models import ChattzUser
 from .._rules import Step, check_link, plan
@@ -26,6 +26,8 @@ logger = logging.getLogger("chattz_oauth_async.accounts")
 
 #: Attempts of a sign-in whose link changed between reading and writing it.
 _ATTEMPTS = 3
+#: What an account store must have (see AsyncAccountStore).
+_STORE_METHODS = ("find", "create", "link", "update", "unlink", "accounts_of", "is_active")
 
 
 class AsyncAccountStore(Protocol):
@@ -36,7 +38,11 @@ class AsyncAccountStore(Protocol):
     the link already exists (another worker's login won the race), they
     return it with ``False`` and write nothing. Every method runs in one
     transaction of its own and raises
-    :class:`~chattz_oauth_async.AccountStoreError` when the database fails.
+    :class:`~chattz_oauth_async.AccountStoreError` when the database fails
+    (``transient=False`` when the site's setup is wrong, logged once with
+    its cause). :class:`AsyncAccounts` decides; a store only reads and
+    writes, with the conditions that keep a decision true under races in
+    its statements.
     """
 
     async def find(self, chattz_id: int) -> Account | None:
@@ -51,16 +57,36 @@ class AsyncAccountStore(Protocol):
         """Link ``profile`` to ``user_id``: (the link, True); or (the existing link, False)."""
         ...
 
-    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
-        """Refresh the link's profile and last login; None if there is no link any more."""
+    async def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
+        """Refresh the profile and last login of the link, only if it is ``user_id``'s.
+
+        The ownership condition is part of the write (``UPDATE ... WHERE
+        chattz_id = ... AND user_id = ...``): a link that changed hands since
+        it was read is never written. None if no link of ``user_id``'s was updated.
+        """
         ...
 
-    async def unlink(self, chattz_id: int, user_id: str) -> bool:
-        """Remove the link of ``chattz_id`` if it is ``user_id``'s; True if one was removed."""
+    async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s; True if one was removed.
+
+        With ``guard`` (always, except for a link whose user is gone), refuse
+        with :class:`~chattz_oauth_async.UnlinkRefused` and remove nothing when
+        it is the user's last way in: no other link, and no other way to sign
+        in (:meth:`has_other_login`); decided in the same transaction as the
+        delete, so two concurrent unlinks cannot strand the user.
+        """
         ...
 
     async def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
+        ...
+
+    async def is_active(self, user_id: str) -> bool | None:
+        """Whether local user ``user_id`` may sign in; None if there is no such user.
+
+        None makes the engine remove the link (a deleted user's link must
+        never sign anyone in) and treat the login as a first one.
+        """
         ...
 
 
@@ -101,11 +127,7 @@ class AsyncAccounts:
         signups: bool = True,
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
-        missing = [
-            name
-            for name in ("find", "create", "link", "update", "unlink", "accounts_of")
-            if not callable(getattr(store, name, None))
-        ]
+        missing = [name for name in _STORE_METHODS if not callable(getattr(store, name, None))]
         if missing:
             raise ConfigurationError(
                 f"the account store has no {', '.join(missing)}: see AsyncAccountStore"
@@ -150,6 +172,7 @@ class AsyncAccounts:
 
         Raises:
             LinkRefused: A linking login, and its user is not ``signed_in_user_id``.
+            InactiveUser: The Chattz account's local user is inactive; nothing written.
             AccountLinkedElsewhere: A linking login of a Chattz account linked
                 to another local user.
             SignupsClosed: A plain login of a Chattz user with no link, and
@@ -182,16 +205,16 @@ class AsyncAccounts:
         return await self._sign_in(_profile(user), target, signups=False)
 
     async def _sign_in(self, profile: Profile, current: str | None, *, signups: bool) -> SignIn:
+        chattz_id = profile.chattz_id
         for _ in range(_ATTEMPTS):
-            existing = await self.store.find(profile.chattz_id)
-            step = plan(existing, profile.chattz_id, current, signups=signups)
+            existing = await self.store.find(chattz_id)
+            step = plan(existing, chattz_id, current, signups=signups)
             now = self._now()
-            if step is Step.UPDATE:
-                account = await self.store.update(profile, now)
-                if account is not None:  # else unlinked meanwhile: plan again
-                    check_link(account, current)
+            if existing is not None:  # plan() said UPDATE: the link is its own user's
+                account = await self._returning(existing, profile, now)
+                if account is not None:
                     return SignIn(account, Outcome.SIGNED_IN)
-                continue
+                continue  # unlinked, relinked or its user deleted meanwhile: plan again
             if step is Step.LINK and current is not None:  # plan() links only a signed-in user
                 account, made = await self.store.link(profile, current, now)
                 outcome = Outcome.LINKED
@@ -199,11 +222,37 @@ class AsyncAccounts:
                 account, made = await self.store.create(profile, now)
                 outcome = Outcome.CREATED
             if made:
-                logger.info("accounts: Chattz user %s %s", profile.chattz_id, outcome.value)
+                logger.info("accounts: Chattz user %s %s", chattz_id, outcome.value)
                 return SignIn(account, outcome)
             # Another login linked this Chattz id first: sign in with that link.
             check_link(account, current)
         raise AccountError("the account link kept changing during the sign-in; try again")
+
+    async def _returning(
+        self, existing: Account, profile: Profile, now: dt.datetime
+    ) -> Account | None:
+        """Sign in with an existing link: its user must exist and be active.
+
+        Raises:
+            InactiveUser: The link's user is inactive; nothing was written.
+        """
+        active = await self.store.is_active(existing.user_id)
+        if active is None:
+            # A deleted user's link must never sign anyone in (a reused id would be a stranger).
+            logger.warning(
+                "accounts: Chattz user %s was linked to a local user that no longer exists; "
+                "the link is removed",
+                existing.chattz_id,
+            )
+            await self.store.unlink(existing.user_id, existing.chattz_id, guard=False)
+            return None
+        if not active:
+            logger.info(
+                "accounts: refused Chattz user %s: the local user is inactive", existing.chattz_id
+            )
+            raise InactiveUser("the local account of this Chattz user is disabled")
+        # Written only if the link is still that user's (the condition is in the UPDATE).
+        return await self.store.update(profile, now, user_id=existing.user_id)
 
     def _now(self) -> dt.datetime:
         now = self.clock()
@@ -212,16 +261,22 @@ class AsyncAccounts:
         # Stored in UTC: SQLite keeps no offset, and reads are tagged UTC.
         return now.astimezone(dt.UTC)
 
-    async def unlink(self, user_id: str, chattz_id: int) -> bool:
+    async def unlink(self, user_id: object, chattz_id: int) -> bool:
         """Remove the link of ``chattz_id`` from ``user_id``; True if there was one.
 
-        The local user stays; a link of ``chattz_id`` to another user is left alone.
+        The local user stays; a link of ``chattz_id`` to another user is left
+        alone (False). A user's last way in is never removed: with no other
+        link and no usable password, :class:`~chattz_oauth_async.UnlinkRefused`
+        (django-allauth's disconnect guard refuses the same way). Chattz has no
+        token revocation endpoint: unlinking forgets the link here only; the
+        person's Chattz account, and any grant they gave this app, stay.
 
         Raises:
+            UnlinkRefused: It is the user's last way in; nothing was removed.
             AccountError: ``user_id`` or ``chattz_id`` is not an id.
             AccountStoreError: The database failed.
         """
-        return await self.store.unlink(_chattz_id(chattz_id), user_id_text(user_id))
+        return await self.store.unlink(user_id_text(user_id), _chattz_id(chattz_id))
 
     async def find(self, chattz_id: int) -> Account | None:
         """The account linked to ``chattz_id``, or None.

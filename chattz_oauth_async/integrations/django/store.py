@@ -19,12 +19,21 @@ from asgiref.sync import sync_to_async
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
 from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
-from django.db import Error, IntegrityError, models, router, transaction  # type: ignore[import-untyped]
-from django.db.models import Q  # type: ignore[import-untyped]
+from django.db import (  # type: ignore[import-untyped]
+    Error,
+    IntegrityError,
+    connections,
+    models,
+    router,
+    transaction,
+)
+from django.db.models import Q, TextField  # type: ignore[import-untyped]
+from django.db.models.functions import Cast  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
+from ...accounts._failures import report, store_error
 from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
-from ...errors import AccountError, AccountStoreError, ConfigurationError
+from ...errors import AccountError, AccountStoreError, ConfigurationError, UnlinkRefused
 from ._usernames import local_username
 from .models import ChattzAccount
 
@@ -33,6 +42,7 @@ __all__ = ["AsyncDjangoStore", "DjangoStore", "local_username"]
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+_TIMES = ("linked_at", "last_login_at")
 #: Candidate usernames tried for a new user (see ``local_username``) before giving up.
 _USERNAME_ATTEMPTS = 8
 #: The domain of the usernames of a user model keyed on the e-mail: RFC 2606 reserves
@@ -71,15 +81,29 @@ def _database_errors() -> Iterator[None]:
         yield
     except Error as exc:
         # The driver's message can quote the values sent: keep it as the cause only.
-        raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
+        error = store_error(exc)
+        if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
+            report(error)
+        raise error from exc
 
 
 def _stored_time(value: dt.datetime) -> dt.datetime:
     return value if settings.USE_TZ else timezone.make_naive(value, dt.UTC)
 
 
-def _account(row: Any) -> Account:
-    return Account.from_columns({name: getattr(row, name) for name in ACCOUNT_COLUMNS})
+def _accounts(links: Any) -> list[Account]:
+    """The accounts of a ``ChattzAccount`` queryset; stored times read as text on SQLite.
+
+    SQLite keeps any type in any column: a time edited by hand (free text, a
+    number) would make Django's converter raise; read as text, it is parsed
+    by :meth:`Account.from_columns`, which never raises for it.
+    """
+    names = list(ACCOUNT_COLUMNS)
+    if connections[links.db].vendor == "sqlite":
+        links = links.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
+        names = [f"{name}_text" if name in _TIMES else name for name in names]
+    rows = links.values_list(*names)
+    return [Account.from_columns(dict(zip(ACCOUNT_COLUMNS, row, strict=True))) for row in rows]
 
 
 class DjangoStore:
@@ -129,8 +153,8 @@ class DjangoStore:
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         with _database_errors():
-            row = self._links(self._alias()).filter(chattz_id=chattz_id).first()
-            return None if row is None else _account(row)
+            found = _accounts(self._links(self._alias()).filter(chattz_id=chattz_id))
+        return found[0] if found else None
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new user linked to ``profile``, or the link another login made first."""
@@ -178,7 +202,7 @@ class DjangoStore:
             raise exc
         account = self.find(profile.chattz_id)
         if account is None:
-            raise exc
+            raise report(exc) from exc.__cause__
         return account, False
 
     def _free_usernames(self, profile: Profile, alias: str) -> list[str]:
@@ -239,28 +263,48 @@ class DjangoStore:
         user.set_unusable_password()
         return user
 
-    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
-        """Refresh the profile and last login of ``profile``'s link; None if it is gone.
+    def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
+        """Refresh the profile and last login of the link, only if it is ``user_id``'s.
 
-        Only the link is refreshed: the user's names were copied once, at
-        sign-up, and are theirs to change in your app.
+        The ownership condition is in the UPDATE: a link that changed hands
+        since it was read is never written. Only the link is refreshed: the
+        user's names were copied once, at sign-up, and are theirs to change.
         """
+        pk = _user_pk(user_id)
+        if pk is None:
+            return None
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
-            links = self._links(alias).filter(chattz_id=profile.chattz_id)
+            links = self._links(alias).filter(chattz_id=profile.chattz_id, user_id=pk)
             if not links.update(last_login_at=_stored_time(now), **profile.columns()):
                 return None
-            return _account(links.get())
+            found = _accounts(links)
+        return found[0] if found else None
 
-    def unlink(self, chattz_id: int, user_id: str) -> bool:
-        """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays."""
+    def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays.
+
+        Never the user's last way in (with ``guard``): with no other link and
+        no usable password (``has_usable_password()``), :class:`UnlinkRefused`
+        and nothing is removed, as django-allauth refuses to disconnect.
+        """
         pk = _user_pk(user_id)
         if pk is None:
             return False
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
-            removed, _ = self._links(alias).filter(chattz_id=chattz_id, user_id=pk).delete()
-            return bool(removed)
+            links = self._links(alias)
+            if guard and connections[alias].vendor != "sqlite":
+                # Two unlinks of one user take turns (SQLite: the DELETE's write lock does it).
+                list(links.select_for_update().filter(user_id=pk).order_by("chattz_id"))
+            removed, _ = links.filter(chattz_id=chattz_id, user_id=pk).delete()
+            if not removed:
+                return False
+            if guard and not links.filter(user_id=pk).exists():
+                user = get_user_model()._default_manager.using(alias).filter(pk=pk).first()
+                if user is None or not user.has_usable_password():
+                    raise UnlinkRefused(chattz_id)  # rolls the delete back
+            return True
 
     def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
@@ -268,8 +312,14 @@ class DjangoStore:
         if pk is None:
             return []
         with _database_errors():
-            rows = self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
-            return [_account(row) for row in rows]
+            return _accounts(
+                self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
+            )
+
+    def is_active(self, user_id: str) -> bool | None:
+        """The user's ``is_active`` (True for a model without it); None if there is no such user."""
+        user = self.user(user_id)
+        return None if user is None else bool(getattr(user, "is_active", True))
 
     def user(self, user_id: str) -> Any:
         """The ``AUTH_USER_MODEL`` user ``user_id`` (an :class:`Account`'s), or None.
@@ -328,17 +378,21 @@ class AsyncDjangoStore:
         """:meth:`DjangoStore.link`."""
         return await _in_thread(self.sync.link)(profile, user_id, now)
 
-    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+    async def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
         """:meth:`DjangoStore.update`."""
-        return await _in_thread(self.sync.update)(profile, now)
+        return await _in_thread(self.sync.update)(profile, now, user_id=user_id)
 
-    async def unlink(self, chattz_id: int, user_id: str) -> bool:
+    async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """:meth:`DjangoStore.unlink`."""
-        return await _in_thread(self.sync.unlink)(chattz_id, user_id)
+        return await _in_thread(self.sync.unlink)(user_id, chattz_id, guard=guard)
 
     async def accounts_of(self, user_id: str) -> list[Account]:
         """:meth:`DjangoStore.accounts_of`."""
         return await _in_thread(self.sync.accounts_of)(user_id)
+
+    async def is_active(self, user_id: str) -> bool | None:
+        """:meth:`DjangoStore.is_active`."""
+        return await _in_thread(self.sync.is_active)(user_id)
 
     async def user(self, user_id: str) -> Any:
         """:meth:`DjangoStore.user`."""
