@@ -45,6 +45,11 @@ SECRET = "starlette-accounts-secret-" * 2
 APP_URL = "http://127.0.0.1:8000"
 # What a browser's POST from the app's own page carries (the kit's login(method="POST") too).
 OWN_PAGE = {"Origin": APP_URL}
+#: The heart of the page every framework answers an inactive user with (403).
+DISABLED_PAGE = (
+    "<h1 id=error>Account disabled</h1>"
+    "<p>The account this Chattz user signs in to is disabled here.</p>"
+)
 #: A Chattz account linked to user 1 out of band (accounts.link), so another link can go.
 SPARE = ChattzUser(id=9, username="spare")
 CROSS_SITE = [
@@ -557,6 +562,21 @@ async def test_a_linking_login_of_a_user_id_the_accounts_cannot_keep_is_a_500_pa
         "<h1 id=error>Sign-in is misconfigured</h1>" in refused.text,
         refused.headers["cache-control"],
         [n for n in browser.cookies if n.startswith("chattz_login_")],
+    )
+
+
+async def test_an_inactive_user_gets_the_account_disabled_page(
+    fake: FakeChattz, site: Site, store: AsyncSQLAlchemyStore, browser: httpx.AsyncClient
+) -> None:
+    """A user marked inactive: 403 "Account disabled" (the Django views' page), not signed in."""
+    await fake.alogin(browser, "/login")
+    await fake.alogout(browser)
+    await store.set_active("1", False)
+    refused = await fake.alogin(browser, "/login")
+    assert (403, True, {}) == (
+        refused.status_code,
+        DISABLED_PAGE in refused.text,
+        (await browser.get("/session")).json(),
     )
 
 

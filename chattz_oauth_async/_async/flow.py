@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import attrs
 
@@ -35,18 +36,16 @@ SignedInUser = Callable[[], Awaitable[object]]
 StartSession = Callable[[LoginResult], Awaitable[None]]
 
 
-def _session(value: object) -> AsyncChattzOAuth:
+def _check_session(_: object, __: object, value: Any) -> None:
     if not isinstance(value, AsyncChattzOAuth):
         raise ConfigurationError(
             f"the login flow needs an AsyncChattzOAuth session, not {type(value).__name__}"
         )
-    return value
 
 
-def _cookies(value: object) -> LoginCookies:
+def _check_cookies(_: object, __: object, value: Any) -> None:
     if not isinstance(value, LoginCookies):
         raise ConfigurationError(f"the login flow needs LoginCookies, not {type(value).__name__}")
-    return value
 
 
 @attrs.frozen
@@ -69,8 +68,8 @@ class AsyncLoginFlow:
         ConfigurationError: ``chattz`` or ``cookies`` is of the wrong type.
     """
 
-    chattz: AsyncChattzOAuth = attrs.field(converter=_session)
-    cookies: LoginCookies = attrs.field(converter=_cookies)
+    chattz: AsyncChattzOAuth = attrs.field(validator=_check_session)
+    cookies: LoginCookies = attrs.field(validator=_check_cookies)
     accounts: AsyncAccounts | None = None
 
     def begin(

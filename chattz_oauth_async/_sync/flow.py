@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -37,18 +38,16 @@ SignedInUser = Callable[[], object]
 StartSession = Callable[[LoginResult], None]
 
 
-def _session(value: object) -> ChattzOAuth:
+def _check_session(_: object, __: object, value: Any) -> None:
     if not isinstance(value, ChattzOAuth):
         raise ConfigurationError(
             f"the login flow needs an ChattzOAuth session, not {type(value).__name__}"
         )
-    return value
 
 
-def _cookies(value: object) -> LoginCookies:
+def _check_cookies(_: object, __: object, value: Any) -> None:
     if not isinstance(value, LoginCookies):
         raise ConfigurationError(f"the login flow needs LoginCookies, not {type(value).__name__}")
-    return value
 
 
 @attrs.frozen
@@ -71,8 +70,8 @@ class LoginFlow:
         ConfigurationError: ``chattz`` or ``cookies`` is of the wrong type.
     """
 
-    chattz: ChattzOAuth = attrs.field(converter=_session)
-    cookies: LoginCookies = attrs.field(converter=_cookies)
+    chattz: ChattzOAuth = attrs.field(validator=_check_session)
+    cookies: LoginCookies = attrs.field(validator=_check_cookies)
     accounts: Accounts | None = None
 
     def begin(

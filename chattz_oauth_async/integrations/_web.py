@@ -220,7 +220,7 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     - 403 when sign-ups are closed, a linking login finished for a user no
       longer signed in, or the local user is disabled (:class:`InactiveUser`);
     - 503 when the account database failed and trying again may work
-      (:class:`AccountStoreError` with ``transient``);
+      (:class:`AccountStoreError` with ``transient``, and another :class:`AccountError`);
     - 500 "this site's sign-in is misconfigured" for the site's own mistakes: a
       :class:`ConfigurationError`, or a database failure that will repeat until
       the site is fixed (a missing table, a constraint of the app's user
@@ -279,16 +279,16 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             "Account disabled",
             "The account this Chattz user signs in to is disabled here.",
         )
-    if isinstance(exc, AccountStoreError) and exc.transient:
+    if isinstance(exc, ConfigurationError) or (
+        isinstance(exc, AccountStoreError) and not exc.transient
+    ):
+        return _MISCONFIGURED
+    if isinstance(exc, AccountError):  # the database failed for now, a sign-in race lost...
         return (
             503,
             "Sign-in is not available",
             "We could not sign you in right now. Please try again in a moment.",
         )
-    if isinstance(exc, (ConfigurationError, AccountStoreError)):
-        return _MISCONFIGURED
-    if isinstance(exc, AccountError):
-        return 500, "Login failed", "This Chattz account could not be signed in here."
     return 500, "Login failed", "The login could not be completed."
 
 
