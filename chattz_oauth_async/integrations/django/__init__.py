@@ -43,8 +43,15 @@ or ``LOGIN_REDIRECT_URL``. With ``CHATTZ_ON_SUCCESS`` (a dotted path of
 (``path(..., callback_view, {"on_success": handler})``), your handler does
 that instead, and ``result.signed_in`` is None.
 
+``unlink_view`` removes one of the signed-in user's Chattz links, never the
+last way in of a user without a password (409); Chattz has no revocation
+endpoint, so a token issued for that account stays valid until it expires.
+Every view runs outside ``ATOMIC_REQUESTS`` (each store call is a short
+transaction of its own). Each view is Django glue around the one login flow,
+:class:`~chattz_oauth_async.integrations.flow.LoginFlow`.
+
 ``async_login_view`` / ``async_link_view`` / ``async_callback_view`` /
-``async_logout_view`` are the
+``async_unlink_view`` / ``async_logout_view`` are the
 same views on :class:`~chattz_oauth_async.AsyncChattzOAuth` and
 :class:`~chattz_oauth_async.accounts.AsyncAccounts`, for apps served over
 ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
