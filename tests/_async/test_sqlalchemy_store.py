@@ -14,9 +14,10 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -533,3 +534,37 @@ async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
         again.user_id,
         again.account.profile.username,
     )
+
+
+async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: AsyncEngine) -> None:
+    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+
+    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    """
+    counted: list[str] = []
+
+    def count(*args: Any) -> None:
+        counted.append(args[2].split()[0].upper())
+
+    target = getattr(engine, "sync_engine", engine)
+    event.listen(target, "before_cursor_execute", count)
+    accounts_ = AsyncAccounts(store)
+    runs = []
+    try:
+        for user, login, signed_in in (
+            (JOHN, PLAIN, None),
+            (JOHN, PLAIN, "7"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+        ):
+            counted.clear()
+            await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+            runs.append(list(counted))
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert [
+        ["UPDATE", "SELECT", "INSERT", "INSERT"],  # first login: a user and its link
+        ["UPDATE"],  # returning login
+        ["UPDATE", "SELECT", "INSERT"],  # linking login of a new Chattz account
+        ["UPDATE"],  # linking login of one linked already
+    ] == runs
