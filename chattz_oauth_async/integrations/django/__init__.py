@@ -279,8 +279,7 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         finished = LoginFlow(session, login_cookies()).finish(web_request(request))
     if finished.error is not None:
         return _answer(finished, error_response(finished.error))
-    result = finished.result
-    assert result is not None  # one of the two is set
+    result = finished.result_or_raise()
     if handler is None:
         return _answer(finished, landing(result))
     return _answer(finished, _checked(handler(request, result)))
@@ -332,8 +331,7 @@ async def async_callback_view(
         finished = await AsyncLoginFlow(session, login_cookies()).finish(web_request(request))
     if finished.error is not None:
         return _answer(finished, error_response(finished.error))
-    result = finished.result
-    assert result is not None  # one of the two is set
+    result = finished.result_or_raise()
     if handler is None:
         return _answer(finished, landing(result))
     if inspect.iscoroutinefunction(handler):

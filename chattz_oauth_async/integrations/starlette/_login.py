@@ -239,10 +239,7 @@ class ChattzLogin:
         """
         flow = self.flow(request, chattz, accounts=False)
         finished = await flow.finish(self.web_request(request))
-        if finished.error is not None:
-            raise finished.error
-        assert finished.result is not None  # one of the two is set
-        return finished.result
+        return finished.result_or_raise()
 
     async def finish(
         self, request: Request, *, chattz: AsyncChattzOAuth | None = None
