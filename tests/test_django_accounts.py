@@ -464,7 +464,7 @@ def test_queries_per_sign_in(alias: str) -> None:
         with CaptureQueriesContext(connections[alias]) as captured:
             service.sign_in(chattz_user(), login=PLAIN)
         verbs.append([query["sql"].split()[0].upper() for query in captured.captured_queries])
-    first = ["UPDATE", "SELECT", "SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
+    first = ["UPDATE", "SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
     assert [[*first, "COMMIT"], ["UPDATE", "SELECT"]] == verbs
 
 

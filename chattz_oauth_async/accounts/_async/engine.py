@@ -220,8 +220,12 @@ class AsyncAccounts:
             account = await refresh(profile, now, user_id=current)
             if account is not None:
                 return SignIn(account, Outcome.SIGNED_IN)
+        # After a refresh that found nothing, the link most likely does not exist: go
+        # straight to the insert-or-get, whose unique key decides (a link that does exist
+        # comes back unwritten, and the next attempt reads it). Closed sign-ups need the read.
+        guess = refresh is not None and (current is not None or signups)
         for attempt in range(_ATTEMPTS):
-            existing = await self.store.find(chattz_id)
+            existing = None if guess and not attempt else await self.store.find(chattz_id)
             step = plan(existing, chattz_id, current, signups=signups)
             now = self._now() if attempt else now
             if existing is not None:  # plan() said UPDATE: the link is its own user's

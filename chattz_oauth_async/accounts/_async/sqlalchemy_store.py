@@ -68,6 +68,11 @@ def _database_errors() -> Iterator[None]:
         raise error from exc
 
 
+async def _autocommit(connection: AsyncConnection) -> AsyncConnection:
+    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    return await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def _insert_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
     result = await connection.execute(
         insert(users).values(display_name=profile.display_name, created_at=now)
@@ -201,7 +206,8 @@ class AsyncSQLAlchemyStore:
         query = select(*self._columns).where(self._links.c.chattz_id == chattz_id)
         with _database_errors():
             async with self.engine.connect() as connection:
-                row = (await connection.execute(query)).first()
+                reading = await _autocommit(connection)
+                row = (await reading.execute(query)).first()
         return None if row is None else self._account(row)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -315,8 +321,8 @@ class AsyncSQLAlchemyStore:
         query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
         with _database_errors():
             async with self.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                row = (await autocommit.execute(query)).first()
+                writing = await _autocommit(connection)
+                row = (await writing.execute(query)).first()
         return None if row is None else self._account(row)
 
     def _active_user(self) -> Any:
@@ -378,7 +384,8 @@ class AsyncSQLAlchemyStore:
         )
         with _database_errors():
             async with self.engine.connect() as connection:
-                rows = (await connection.execute(query)).all()
+                reading = await _autocommit(connection)
+                rows = (await reading.execute(query)).all()
         return [self._account(row) for row in rows]
 
     async def is_active(self, user_id: str) -> bool | None:
@@ -389,7 +396,7 @@ class AsyncSQLAlchemyStore:
             async with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return await self._is_active(connection, user_id)
-                return await self._user_state(connection, user_id)
+                return await self._user_state(await _autocommit(connection), user_id)
 
     async def _user_state(self, connection: AsyncConnection, user_id: str) -> bool | None:
         if self._user_key is not None:

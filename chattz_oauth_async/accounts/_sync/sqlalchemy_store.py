@@ -70,6 +70,11 @@ def _database_errors() -> Iterator[None]:
         raise error from exc
 
 
+def _autocommit(connection: Connection) -> Connection:
+    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
     result = connection.execute(
         insert(users).values(display_name=profile.display_name, created_at=now)
@@ -203,7 +208,8 @@ class SQLAlchemyStore:
         query = select(*self._columns).where(self._links.c.chattz_id == chattz_id)
         with _database_errors():
             with self.engine.connect() as connection:
-                row = (connection.execute(query)).first()
+                reading = _autocommit(connection)
+                row = (reading.execute(query)).first()
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -317,8 +323,8 @@ class SQLAlchemyStore:
         query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
         with _database_errors():
             with self.engine.connect() as connection:
-                autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-                row = (autocommit.execute(query)).first()
+                writing = _autocommit(connection)
+                row = (writing.execute(query)).first()
         return None if row is None else self._account(row)
 
     def _active_user(self) -> Any:
@@ -380,7 +386,8 @@ class SQLAlchemyStore:
         )
         with _database_errors():
             with self.engine.connect() as connection:
-                rows = (connection.execute(query)).all()
+                reading = _autocommit(connection)
+                rows = (reading.execute(query)).all()
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
@@ -391,7 +398,7 @@ class SQLAlchemyStore:
             with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return self._is_active(connection, user_id)
-                return self._user_state(connection, user_id)
+                return self._user_state(_autocommit(connection), user_id)
 
     def _user_state(self, connection: Connection, user_id: str) -> bool | None:
         if self._user_key is not None:
