@@ -339,7 +339,9 @@ class SQLAlchemyStore:
             # CASE keeps the cast from ever seeing a user id that is not a number.
             number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
             as_number = case((number, cast(links.c.user_id, BigInteger)))
-        return exists().where(users.c.id == as_number, users.c.is_active).correlate(links)
+        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
+        same = cast(users.c.id, String) == links.c.user_id
+        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s; never the last way in.
