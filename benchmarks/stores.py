@@ -49,6 +49,7 @@ from contenders import MOCK_BASE_URL, Target, check_user, library_async
 from rounds import batch_size, median_ci, rotated, run_async_batch
 
 from chattz_oauth_async.accounts import AsyncAccounts, Outcome
+from tests.accounts_helpers import PLAIN
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "no store (exchange + userinfo)"
@@ -123,19 +124,19 @@ async def store_logins(url: str, login: Login) -> AsyncIterator[dict[str, Login]
         new_ids = itertools.count(10_000)
 
         async def returning() -> Any:
-            signed_in = await accounts.sign_in(await login())
+            signed_in = await accounts.sign_in(await login(), login=PLAIN)
             if signed_in.outcome is not Outcome.SIGNED_IN:
                 raise AssertionError(f"expected a returning user, got {signed_in.outcome}")
             return signed_in
 
         async def first() -> Any:
             user = attrs.evolve(await login(), id=next(new_ids))
-            signed_in = await accounts.sign_in(user)
+            signed_in = await accounts.sign_in(user, login=PLAIN)
             if signed_in.outcome is not Outcome.CREATED:
                 raise AssertionError(f"expected a new account, got {signed_in.outcome}")
             return signed_in
 
-        await accounts.sign_in(await login())  # the returning user's first login
+        await accounts.sign_in(await login(), login=PLAIN)  # the returning user's first login
         yield {"returning user": returning, "first login": first}
     finally:
         await engine.dispose()

@@ -24,6 +24,7 @@ from .errors import (
     AuthorizationDenied,
     ChattzOAuthError,
     ConfigurationError,
+    InactiveUser,
     InsecureTransportError,
     InsufficientScopeError,
     InvalidTokenError,
@@ -37,6 +38,7 @@ from .errors import (
     TokenExpiredError,
     TransportError,
     TransportTimeout,
+    UnlinkRefused,
     UnsafeRedirectError,
 )
 from .login import LoginRequest, safe_next_url
@@ -57,6 +59,7 @@ __all__ = [
     "ChattzOAuthError",
     "ChattzUser",
     "ConfigurationError",
+    "InactiveUser",
     "InsecureTransportError",
     "InsufficientScopeError",
     "InvalidTokenError",
@@ -74,6 +77,7 @@ __all__ = [
     "TokenHolder",
     "TransportError",
     "TransportTimeout",
+    "UnlinkRefused",
     "UnsafeRedirectError",
     "__version__",
     "code_challenge",

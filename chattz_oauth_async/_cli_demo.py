@@ -88,10 +88,12 @@ def add_demo_command(commands: Any) -> None:
     demo.set_defaults(run=run_demo)
 
 
-async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser:
+async def _demo_flow(
+    chattz: AsyncChattzOAuth, out: TextIO | None
+) -> tuple[LoginRequest, ChattzUser]:
     """Run the documented flow, playing the browser with a separate plain HTTP client.
 
-    Prints each step to ``out`` (nothing when None); returns the signed-in user.
+    Prints each step to ``out`` (nothing when None); returns the completed login and its user.
     """
 
     def step(text: str) -> None:
@@ -127,11 +129,13 @@ async def _demo_flow(chattz: AsyncChattzOAuth, out: TextIO | None) -> ChattzUser
     user = await chattz.userinfo(token)
     step("5. Your app: GET /oauth/userinfo with the Bearer token")
     step(f"User: {describe_user(user)}")
-    return user
+    return login, user
 
 
-async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO) -> None:
-    """Sign ``user`` in to a local account in a throwaway SQLite file, then log in again."""
+async def _demo_accounts(
+    chattz: AsyncChattzOAuth, completed: tuple[LoginRequest, ChattzUser], out: TextIO
+) -> None:
+    """Sign the login's user in to a local account in a throwaway SQLite file, then log in again."""
     if (
         importlib.util.find_spec("sqlalchemy") is None
         or importlib.util.find_spec("aiosqlite") is None
@@ -154,14 +158,16 @@ async def _demo_accounts(chattz: AsyncChattzOAuth, user: ChattzUser, out: TextIO
             store = AsyncSQLAlchemyStore(engine)
             await store.create_tables()
             accounts = AsyncAccounts(store)
-            first = await accounts.sign_in(user)
+            login, user = completed
+            first = await accounts.sign_in(user, login=login)
             print(
                 f"6. Local account (SQLite): {_outcome(first.outcome.value, first.user_id)}, "
                 f"linked to Chattz id {first.account.chattz_id} (never to the e-mail)",
                 file=out,
                 flush=True,
             )
-            again = await accounts.sign_in(await _demo_flow(chattz, None))
+            login, user = await _demo_flow(chattz, None)
+            again = await accounts.sign_in(user, login=login)
             print(
                 f"7. Logged in again: {_outcome(again.outcome.value, again.user_id)}, "
                 f"profile refreshed at {describe_time(again.account.last_login_at)}",

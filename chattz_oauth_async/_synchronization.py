@@ -38,19 +38,15 @@ __all__ = [
     "AsyncLock",
     "SyncLock",
     "async_call_hook",
-    "async_create_all",
     "async_deadline",
     "async_raw_chunks",
     "async_request_timeouts",
-    "async_require_asyncio",
     "async_shielded",
     "async_sleep",
     "sync_call_hook",
-    "sync_create_all",
     "sync_deadline",
     "sync_raw_chunks",
     "sync_request_timeouts",
-    "sync_require_asyncio",
     "sync_shielded",
     "sync_sleep",
 ]
@@ -255,31 +251,3 @@ def sync_request_timeouts(timeout: Any, remaining: float) -> dict[str, Any]:
     its own (see :func:`~chattz_oauth_async._http.timeout_within`).
     """
     return {"timeout": timeout_within(timeout, remaining)}
-
-
-async def async_create_all(connection: Any, metadata: Any) -> None:
-    """``metadata.create_all`` on a SQLAlchemy ``AsyncConnection`` (it runs sync DDL)."""
-    await connection.run_sync(metadata.create_all)
-
-
-def sync_create_all(connection: Any, metadata: Any) -> None:
-    """``metadata.create_all`` on a SQLAlchemy ``Connection``."""
-    metadata.create_all(connection)
-
-
-def async_require_asyncio(what: str) -> None:
-    """Refuse to run ``what`` outside asyncio (SQLAlchemy's asyncio extension needs it).
-
-    Raises:
-        ConfigurationError: The running async library is trio (or another).
-    """
-    library = current_async_library()
-    if library != "asyncio":
-        raise ConfigurationError(
-            f"{what} runs on asyncio only (SQLAlchemy's asyncio extension), not {library}: "
-            "on trio, use the sync store through anyio.to_thread.run_sync"
-        )
-
-
-def sync_require_asyncio(what: str) -> None:
-    """Nothing to check in the sync twin: it runs in any thread."""

@@ -16,6 +16,7 @@ __all__ = [
     "AuthorizationDenied",
     "ChattzOAuthError",
     "ConfigurationError",
+    "InactiveUser",
     "InsecureTransportError",
     "InsufficientScopeError",
     "InvalidTokenError",
@@ -29,6 +30,7 @@ __all__ = [
     "TokenExpiredError",
     "TransportError",
     "TransportTimeout",
+    "UnlinkRefused",
     "UnsafeRedirectError",
 ]
 
@@ -231,4 +233,61 @@ class AccountStoreError(AccountError):
 
     The database driver's exception is kept as ``__cause__`` (its message can
     quote the values sent, so it is not repeated here).
+
+    Attributes:
+        transient: True when trying again later may work (the connection was
+            lost, a lock or statement timed out, a deadlock); False when the
+            site's setup is wrong and every login will fail the same way until
+            it is fixed (a missing table or column, a NOT NULL column the app's
+            user model added, a unique constraint a ``create_user`` hook
+            violates): show "this site's sign-in is misconfigured", not "try
+            again". The stores log a permanent failure once, with its cause.
+        cause: What failed, for the logs and the site's owner: a table, column
+            or constraint name, or the driver's error class; never a value.
     """
+
+    def __init__(self, message: str, *, transient: bool = True, cause: str | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.cause = cause
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({str(self)!r}, transient={self.transient!r}, "
+            f"cause={self.cause!r})"
+        )
+
+
+class UnlinkRefused(AccountError):
+    """Removing this Chattz link would leave its local user with no way to sign in.
+
+    The link is the user's last: no other Chattz account is linked to them,
+    and they have no usable password (what the store's ``has_other_login``
+    says). django-allauth refuses the same way ("Your account has no password
+    set up" / "no verified e-mail address") before disconnecting a social
+    account. The web helpers answer 409. Set a password, or link another
+    Chattz account, first.
+
+    Attributes:
+        chattz_id: The Chattz user id whose link was kept.
+    """
+
+    def __init__(self, chattz_id: int) -> None:
+        self.chattz_id = chattz_id
+        super().__init__(
+            f"the link of Chattz user {chattz_id} is this user's last way to sign in: "
+            "set a password or link another Chattz account first"
+        )
+
+
+class InactiveUser(AccountError):
+    """The local user this login signs in to is inactive (disabled by the site); not signed in.
+
+    Every store refuses the same way: Django's ``is_active`` (what
+    ``ModelBackend`` checks), the SQLAlchemy store's ``chattz_users.is_active``
+    or its ``is_active`` hook. The web helpers answer 403, the page Django's
+    views give.
+    """
+
+    def __init__(self, message: str = "this account is disabled") -> None:
+        super().__init__(message)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ._ids import is_user_id_text
 from .errors import ConfigurationError, LoginStateError, StateMismatchError, UnsafeRedirectError
 from .protocol import DEFAULT_LOGIN_MAX_AGE
 
@@ -93,10 +94,8 @@ def safe_next_url(next_url: str | None) -> str | None:
 
 
 def _user_id_ok(value: object) -> bool:
-    """None, or a local user id as the accounts keep it: 1 to 64 printable characters."""
-    return value is None or (
-        isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable()
-    )
+    """None, or a local user id as the accounts keep it (:func:`~._ids.user_id_text`)."""
+    return value is None or is_user_id_text(value)
 
 
 def _b64encode(data: bytes) -> str:
@@ -179,11 +178,11 @@ class LoginRequest:
         next_url: Where to send the user after login (a safe relative path).
         created_at: When the login started (epoch seconds).
         link_user_id: The local user who started this login to link a Chattz
-            account to themselves (``attrs.evolve(login, link_user_id=...)``
-            after ``start_login``, from a POST that passed your CSRF check), or
-            None for a plain login. Sealed with the rest: a login is a linking
-            one only if its own browser started it that way, so a forced
-            navigation to ``/login`` never links a stranger's Chattz account.
+            account to themselves (``start_login(next_url, link_user_id=...)``,
+            from a POST that passed your CSRF check), or None for a plain login.
+            Sealed with the rest: a login is a linking one only if its own
+            browser started it that way, so a forced navigation to ``/login``
+            never links a stranger's Chattz account.
     """
 
     url: str

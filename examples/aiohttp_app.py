@@ -1,20 +1,22 @@
-"""An aiohttp app with "Log in with Chattz" and accounts in SQLite, using the core directly.
+"""An aiohttp app with "Log in with Chattz" and accounts in SQLite, on the library's login flow.
 
-No framework helper is needed: ``start_login`` in /login, ``complete_login``
-in /callback, and the framework-neutral
-:mod:`chattz_oauth_async.integrations.cookies` for the sealed login cookie
-(one per login, so several tabs all complete; a callback whose state this
-browser never started finds no cookie and is refused; Secure with the
-``__Host-`` prefix except on plain-http loopback). The login's Chattz user is
-signed in to their account by
-:class:`~chattz_oauth_async.accounts.AsyncAccounts` over
-:class:`~chattz_oauth_async.accounts.sqlalchemy.AsyncSQLAlchemyStore`
-(aiohttp runs on asyncio, so aiosqlite works), and a new session cookie is
-written at every login. Linking another Chattz account to the signed-in user
-is the account page's POST form to ``/login``: the user's id is sealed into
-the login, and the callback links only while that user is still signed in.
-A plain ``GET /login`` never links (a link on another site could otherwise
-attach the attacker's Chattz account to your account).
+No framework helper is needed: the framework-neutral
+:class:`~chattz_oauth_async.integrations.flow.AsyncLoginFlow` (the steps the
+Starlette and Django helpers run too) does the login. ``flow.begin`` at
+/login seals it into a cookie of its own (one per login, so several tabs all
+complete; a callback whose state this browser never started finds no cookie
+and is refused; Secure with the ``__Host-`` prefix except on plain-http
+loopback); ``flow.finish`` at /callback completes it and signs the Chattz
+user in to their account
+(:class:`~chattz_oauth_async.accounts.AsyncAccounts` over
+:class:`~chattz_oauth_async.accounts.sqlalchemy.AsyncSQLAlchemyStore`;
+aiohttp runs on asyncio, so aiosqlite works). This file is the aiohttp glue:
+request in, response out, and a new session cookie at every login. Linking
+another Chattz account to the signed-in user is the account page's POST form
+to ``/login``: the user's id is sealed into the login, and the accounts link
+only while that user is still signed in. A plain ``GET /login`` never links
+(a link on another site could otherwise attach the attacker's Chattz account
+to your account).
 
 aiohttp has no session of its own: this app keeps the signed-in user in a
 small signed, expiring cookie (stdlib HMAC, below). ``aiohttp-session`` does
@@ -55,24 +57,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import attrs
 from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chattz_oauth_async import (
-    AccountLinkedElsewhere,
-    AccountStoreError,
-    AsyncChattzOAuth,
-    ChattzOAuthError,
-    LinkRefused,
-    SignupsClosed,
-    safe_next_url,
-)
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, safe_next_url
 from chattz_oauth_async.accounts import Account, AsyncAccounts
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
-from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
+from chattz_oauth_async.integrations.flow import (
+    AsyncLoginFlow,
+    LoginStart,
+    WebRequest,
+    error_page,
+    same_origin,
+)
 
 SESSION_MAX_AGE = 7 * 24 * 3600
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
@@ -80,13 +79,6 @@ LINK_FORM = (
     '<form method=post action="/login"><input type=hidden name=next value="/account">'
     "<button id=link>Link another Chattz account</button></form>"
 )
-# The status of a refused sign-in; other login errors are 400.
-ACCOUNT_STATUS = {
-    AccountLinkedElsewhere: 409,
-    SignupsClosed: 403,
-    LinkRefused: 403,
-    AccountStoreError: 503,
-}
 
 
 def default_database_url() -> str:
@@ -104,6 +96,7 @@ def default_database_url() -> str:
 CHATTZ = web.AppKey("chattz", AsyncChattzOAuth)
 COOKIES = web.AppKey("cookies", LoginCookies)
 ACCOUNTS = web.AppKey("accounts", AsyncAccounts)
+FLOW = web.AppKey("flow", AsyncLoginFlow)
 SECRET = web.AppKey("secret", str)
 
 
@@ -219,22 +212,27 @@ def login_page(target: str | None) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"/login{query}")
 
 
-def start_login(
-    request: web.Request, target: str | None, link_user_id: str | None = None
-) -> web.Response:
-    """A 303 to Chattz with the sealed login (a linking one with ``link_user_id``) in a cookie."""
-    started = request.app[CHATTZ].start_login(target)
-    if link_user_id is not None:  # a linking login: sealed with the login itself
-        started = attrs.evolve(started, link_user_id=link_user_id)
-    response = web.Response(status=303, headers={"Location": started.url})
-    cookies = request.app[COOKIES]
-    set_cookies(response, cookies.start(started, request.cookies, secure=is_secure(request)))
+def web_request(request: web.Request) -> WebRequest:
+    """What the login flow reads from this request: URL, cookies, every query parameter."""
+    return WebRequest(str(request.url), request.cookies, request.query.items())
+
+
+def to_chattz(started: LoginStart) -> web.Response:
+    """The /login answer: a 303 to Chattz, the sealed login in its cookie."""
+    response = web.Response(status=started.status, headers=started.headers)
+    set_cookies(response, started.cookies)
     return response
+
+
+def error_response(exc: ChattzOAuthError) -> web.Response:
+    """The library's error page for ``exc`` (the same status and words in every framework)."""
+    status, text = error_page(exc)
+    return web.Response(text=text, content_type="text/html", status=status)
 
 
 async def login(request: web.Request) -> web.Response:
     """GET /login: a plain login (never a link, whoever is signed in)."""
-    return start_login(request, safe_target(request.query.get("next")))
+    return to_chattz(request.app[FLOW].begin(web_request(request), request.query.get("next")))
 
 
 async def link(request: web.Request) -> web.Response:
@@ -243,40 +241,36 @@ async def link(request: web.Request) -> web.Response:
         return web.Response(status=403, text="Cross-site link refused.")
     form = await request.post()
     field = form.get("next")
-    target = safe_target(field if isinstance(field, str) else request.query.get("next"))
+    target = field if isinstance(field, str) else request.query.get("next")
     account = await current_account(request)
     if account is None:  # nobody to link to: a plain login
-        raise login_page(target)
-    return start_login(request, target, link_user_id=account.user_id)
+        raise login_page(safe_target(target))
+    flow = request.app[FLOW]
+    try:
+        return to_chattz(flow.begin(web_request(request), target, link_user_id=account.user_id))
+    except ChattzOAuthError as exc:
+        return error_response(exc)
 
 
 async def callback(request: web.Request) -> web.Response:
-    """GET /callback: check the state, exchange the code, sign the account in."""
-    chattz, cookies = request.app[CHATTZ], request.app[COOKIES]
-    states, secure = request.query.getall("state", []), is_secure(request)
-    try:
-        started = cookies.read(states, request.cookies, secure=secure)
-        token = await chattz.complete_login(request.query, started, max_age=cookies.max_age)
-        user = await chattz.userinfo(token)
-        # Only a linking login links, and only to its user while still signed in;
-        # a plain login signs in this Chattz account's own account.
-        link_user_id = started.link_user_id
-        if link_user_id is not None:
-            signed_in = await current_account(request)
-            if signed_in is None or signed_in.user_id != link_user_id:
-                raise LinkRefused("the user who started this link is not signed in any more")
-        accounts = request.app[ACCOUNTS]
-        account = (await accounts.sign_in(user, current_user_id=link_user_id)).account
-    except ChattzOAuthError as exc:
-        response = page(
-            f"<h1 id=error>Login failed</h1><p>{html.escape(type(exc).__name__)}</p>",
-            ACCOUNT_STATUS.get(type(exc), 400),
-        )
+    """GET /callback: the flow completes the login and signs the account in."""
+
+    async def signed_in_user() -> str | None:  # asked only at a linking login
+        account = await current_account(request)
+        return None if account is None else account.user_id
+
+    finished = await request.app[FLOW].finish(web_request(request), signed_in_user=signed_in_user)
+    if finished.error is not None:
+        response = error_response(finished.error)
     else:
-        response = web.Response(status=303, headers={"Location": started.next_url or "/"})
+        result = finished.result_or_raise()
+        signed_in = result.signed_in
+        assert signed_in is not None  # the flow was given accounts
+        response = web.Response(status=303, headers={"Location": result.next_url or "/"})
         # A new session at login: a new cookie value holding only the new ids.
         value = sign_session(
-            {"user_id": account.user_id, "chattz_id": account.chattz_id}, request.app[SECRET]
+            {"user_id": signed_in.user_id, "chattz_id": signed_in.account.chattz_id},
+            request.app[SECRET],
         )
         response.set_cookie(
             session_cookie(request),
@@ -285,9 +279,10 @@ async def callback(request: web.Request) -> web.Response:
             path="/",
             httponly=True,
             samesite="Lax",
-            secure=secure,
+            secure=is_secure(request),
         )
-    set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
+    set_cookies(response, finished.cookies)  # the used login cookie goes either way
+    response.headers.update(finished.headers)
     return response
 
 
@@ -337,10 +332,12 @@ def create_app(
     async def session(app: web.Application) -> AsyncIterator[None]:
         if chattz is not None:
             app[CHATTZ] = chattz
+            app[FLOW] = AsyncLoginFlow(chattz, app[COOKIES], accounts=app[ACCOUNTS])
             yield
             return
         async with AsyncChattzOAuth.from_env() as own:
             app[CHATTZ] = own
+            app[FLOW] = AsyncLoginFlow(own, app[COOKIES], accounts=app[ACCOUNTS])
             yield
 
     app.cleanup_ctx.extend([accounts, session])

@@ -1,16 +1,18 @@
 """A sync Flask app with "Log in with Chattz" and accounts in SQLite, on the sync client.
 
-Same flow as the async apps: ``start_login`` at /login and ``complete_login``
-at /callback, with the sealed login in a per-login cookie from the
-framework-neutral :mod:`chattz_oauth_async.integrations.cookies` (Secure with
-the ``__Host-`` prefix except on plain-http loopback). The login's Chattz user
-is signed in to their account by the sync
+The login itself is the library's framework-neutral flow,
+:class:`~chattz_oauth_async.integrations.flow.LoginFlow` (the same steps the
+Starlette and Django helpers run): ``flow.begin`` at /login seals the login
+into a per-login cookie (Secure with the ``__Host-`` prefix except on
+plain-http loopback), ``flow.finish`` at /callback completes it, signs the
+Chattz user in to their account (the sync
 :class:`~chattz_oauth_async.accounts.Accounts` over
-:class:`~chattz_oauth_async.accounts.sqlalchemy.SQLAlchemyStore` (created at
-the first login), and Flask's signed session is cleared and rewritten with
-the account's ids. Linking another Chattz account to the signed-in user is
+:class:`~chattz_oauth_async.accounts.sqlalchemy.SQLAlchemyStore`) and calls
+this app's ``start_session``, which clears and rewrites Flask's signed
+session with the account's ids. This file is only the Flask glue: request
+in, response out. Linking another Chattz account to the signed-in user is
 the account page's POST form to ``/login``: the user's id is sealed into the
-login, and the callback links only while that user is still signed in. A
+login, and the accounts link only while that user is still signed in. A
 plain ``GET /login`` never links (a link on another site could otherwise
 attach the attacker's Chattz account to your account).
 
@@ -40,40 +42,30 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
 
-import attrs
 from flask import Flask, Response, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
 from sqlalchemy import create_engine
 
-from chattz_oauth_async import (
-    AccountLinkedElsewhere,
-    AccountStoreError,
-    ChattzOAuth,
-    ChattzOAuthError,
-    LinkRefused,
-    SignupsClosed,
-    safe_next_url,
-)
+from chattz_oauth_async import ChattzOAuth, ChattzOAuthError, safe_next_url
 from chattz_oauth_async.accounts import Account, Accounts
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
-from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.cookies import LoginCookies, SetCookie
+from chattz_oauth_async.integrations.flow import (
+    LoginFlow,
+    LoginResult,
+    LoginStart,
+    WebRequest,
+    error_page,
+    same_origin,
+)
 
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
 LINK_FORM = (
     '<form method=post action="/login"><input type=hidden name=next value="/account">'
     "<button id=link>Link another Chattz account</button></form>"
 )
-# The status of a refused sign-in: the Chattz account is someone else's, sign-ups
-# are closed or a link's user signed out, the database failed. Other errors are 400.
-ACCOUNT_STATUS = {
-    AccountLinkedElsewhere: 409,
-    SignupsClosed: 403,
-    LinkRefused: 403,
-    AccountStoreError: 503,
-}
 
 
 def default_database_url() -> str:
@@ -92,6 +84,24 @@ def set_cookies(response: Response, cookies: Iterable[SetCookie]) -> None:
     """Copy the login cookies onto the response."""
     for cookie in cookies:
         response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
+
+
+def web_request() -> WebRequest:
+    """What the login flow reads from this request: URL, cookies, every query parameter."""
+    return WebRequest(request.url, request.cookies, request.args.items(multi=True))
+
+
+def to_chattz(started: LoginStart) -> Response:
+    """The /login answer: a 303 to Chattz, the sealed login in its cookie."""
+    response = Response(status=started.status, headers=started.headers)
+    set_cookies(response, started.cookies)
+    return response
+
+
+def error_response(exc: ChattzOAuthError) -> Response:
+    """The library's error page for ``exc`` (the same status and words in every framework)."""
+    status, page = error_page(exc)
+    return Response(page, status=status, mimetype="text/html")
 
 
 def safe_target(value: str | None) -> str | None:
@@ -143,6 +153,7 @@ def create_app(
     store = SQLAlchemyStore(create_engine(url))
     store.create_tables()
     accounts = Accounts(store)
+    flow = LoginFlow(client, cookies, accounts=accounts)
     app.extensions["chattz_accounts"] = accounts  # for views that unlink, and for tests
 
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
@@ -160,18 +171,21 @@ def create_app(
             return None
         return account
 
+    def signed_in_user() -> str | None:
+        """Who is signed in now (the flow asks only at a linking login); changes nothing."""
+        account = current_account(clear_stale=False)
+        return None if account is None else account.user_id
+
+    def start_session(result: LoginResult) -> None:
+        """The flow's last step: a new session at login, nothing planted before it survives."""
+        assert result.signed_in is not None  # the flow was given accounts
+        session.clear()
+        signed_in = result.signed_in
+        session.update(user_id=signed_in.user_id, chattz_id=signed_in.account.chattz_id)
+
     def login_page(target: str | None) -> Response:
         query = f"?{urlencode({'next': target})}" if target else ""
         return redirect(f"/login{query}", code=303)
-
-    def start_login(target: str | None, link_user_id: str | None = None) -> Response:
-        started = client.start_login(target)
-        if link_user_id is not None:  # a linking login: sealed with the login itself
-            started = attrs.evolve(started, link_user_id=link_user_id)
-        response = redirect(started.url, code=303)
-        secure = cookies.is_secure(request.url)
-        set_cookies(response, cookies.start(started, request.cookies, secure=secure))
-        return response
 
     @app.get("/")
     def home() -> str:
@@ -202,44 +216,33 @@ def create_app(
 
     @app.get("/login")
     def login() -> Response:
-        return start_login(safe_target(request.args.get("next")))
+        return to_chattz(flow.begin(web_request(), request.args.get("next")))
 
     @app.post("/login")
     def link() -> Response:
         """Link another Chattz account to the signed-in user (the account page's form)."""
         if not from_own_site():
             return Response("Cross-site link refused.", status=403)
-        target = safe_target(request.form.get("next") or request.args.get("next"))
+        target = request.form.get("next") or request.args.get("next")
         account = current_account()
         if account is None:  # nobody to link to: a plain login
-            return login_page(target)
-        return start_login(target, link_user_id=account.user_id)
+            return login_page(safe_target(target))
+        try:
+            return to_chattz(flow.begin(web_request(), target, link_user_id=account.user_id))
+        except ChattzOAuthError as exc:
+            return error_response(exc)
 
     @app.get("/callback")
     def callback() -> Response:
-        states, secure = request.args.getlist("state"), cookies.is_secure(request.url)
-        try:
-            started = cookies.read(states, request.cookies, secure=secure)
-            # Pass every (name, value) pair so a repeated parameter is seen and refused.
-            pairs = request.args.items(multi=True)
-            token = client.complete_login(pairs, started, max_age=cookies.max_age)
-            user = client.userinfo(token)
-            # Only a linking login links, and only to its user while still signed in;
-            # a plain login signs in this Chattz account's own account.
-            link = started.link_user_id
-            if link is not None:
-                signed_in = current_account(clear_stale=False)  # a refusal changes nothing
-                if signed_in is None or signed_in.user_id != link:
-                    raise LinkRefused("the user who started this link is not signed in any more")
-            account = accounts.sign_in(user, current_user_id=link).account
-        except ChattzOAuthError as exc:
-            page = f"<h1 id=error>Login failed</h1><p>{escape(type(exc).__name__)}</p>"
-            response = Response(page, status=ACCOUNT_STATUS.get(type(exc), 400))
+        finished = flow.finish(
+            web_request(), signed_in_user=signed_in_user, start_session=start_session
+        )
+        if finished.error is not None:
+            response = error_response(finished.error)
         else:
-            session.clear()  # a new session at login: nothing planted before it survives
-            session.update(user_id=account.user_id, chattz_id=account.chattz_id)
-            response = redirect(started.next_url or "/", code=303)
-        set_cookies(response, cookies.clear(states, request.cookies, secure=secure))
+            response = redirect(finished.result_or_raise().next_url or "/", code=303)
+        set_cookies(response, finished.cookies)  # the used login cookie goes either way
+        response.headers.update(finished.headers)
         return response
 
     @app.post("/logout")

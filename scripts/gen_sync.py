@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Generate the sync twin from the async code, or check that it is up to date.
 
-    python scripts/gen_sync.py          # regenerate chattz_oauth_async/_sync and tests/_sync
+    python scripts/gen_sync.py          # regenerate every _sync folder (see PAIRS)
     python scripts/gen_sync.py --check  # fail if anything generated is stale, edited or orphaned
 
 Token rewriting is done by the ``unasync`` package; a few textual rules then
@@ -40,6 +40,7 @@ class MissingUnasyncError(RuntimeError):
 
 PAIRS = [
     ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
+    ("chattz_oauth_async/accounts/_async", "chattz_oauth_async/accounts/_sync"),
     ("tests/_async", "tests/_sync"),
 ]
 HEADER = (
@@ -73,6 +74,7 @@ RENAMES = {
     "async_create_all": "sync_create_all",
     "async_require_asyncio": "sync_require_asyncio",
     "create_async_engine": "create_engine",
+    "AsyncLoginFlow": "LoginFlow",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.
 # Each must change something in at least one file, or the run fails.
@@ -80,6 +82,7 @@ TEXT_RULES = [
     (re.compile(r"^pytestmark = pytest\.mark\.anyio\n", re.M), ""),
     (re.compile(r"\bAsyncChattzOAuth\b"), "ChattzOAuth"),
     (re.compile(r"\bAsyncTokenHolder\b"), "TokenHolder"),
+    (re.compile(r"\bAsyncLoginFlow\b"), "LoginFlow"),
     (re.compile(r"\bhttpx\.AsyncClient\b"), "httpx.Client"),
     (re.compile(r"\bhttpx2\.AsyncClient\b"), "httpx2.Client"),
     (re.compile(r"\bAsync(Accounts|AccountStore|SQLAlchemyStore|Engine)\b"), r"\1"),

@@ -1,4 +1,4 @@
-"""accounts.values: Profile.from_user cleans any ChattzUser into storable values, or refuses."""
+"""accounts._values: Profile.from_user cleans any ChattzUser into storable values, or refuses."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chattz_oauth_async.accounts.values import (
+from chattz_oauth_async.accounts._values import (
     MAX_AVATAR,
     MAX_CHATTZ_ID,
     MAX_EMAIL,

@@ -37,12 +37,16 @@ from chattz_oauth_async.accounts import (  # noqa: E402
     Accounts,
     AccountStoreError,
     AsyncAccounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
+from chattz_oauth_async.accounts._values import UNKNOWN_TIME  # noqa: E402
 from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
 from chattz_oauth_async.integrations.django.store import AsyncDjangoStore, DjangoStore  # noqa: E402
+from tests.accounts_helpers import PLAIN, linking  # noqa: E402
 
 User = get_user_model()
 T0 = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
@@ -116,7 +120,7 @@ def in_threads(count: int, call: Any) -> list[Any]:
 
 def test_first_login_makes_a_user_with_an_unusable_password_and_no_email(alias: str) -> None:
     """A new user: the Chattz username, names for display, no password, e-mail not copied."""
-    signed_in = accounts(alias).sign_in(chattz_user())
+    signed_in = accounts(alias).sign_in(chattz_user(), login=PLAIN)
     link = ChattzAccount.objects.using(alias).get()
     assert (Outcome.CREATED, [("johndoe", "John", "Doe", "", False)], "john@example.com") == (
         signed_in.outcome,
@@ -129,7 +133,7 @@ def test_first_login_makes_a_user_with_an_unusable_password_and_no_email(alias: 
 def test_fifty_concurrent_first_logins_make_one_account(alias: str) -> None:
     """50 threads signing one new Chattz user in at once: one user, one link, one CREATED."""
     shared = accounts(alias)
-    results = in_threads(CONCURRENT, lambda: shared.sign_in(chattz_user()))
+    results = in_threads(CONCURRENT, lambda: shared.sign_in(chattz_user(), login=PLAIN))
     outcomes = sorted(r.outcome.value for r in results)
     assert (1, ["created"] + ["signed_in"] * (CONCURRENT - 1), 1, [(123, "johndoe")]) == (
         len({r.user_id for r in results}),
@@ -153,7 +157,7 @@ def test_fifty_concurrent_creates_on_the_store_itself_make_one_link(alias: str) 
 def test_local_user_with_the_same_email_and_username_is_left_alone(alias: str) -> None:
     """A local 'johndoe' (same e-mail) keeps its account; Chattz's johndoe gets johndoe-123."""
     local = User.objects.db_manager(alias).create_user("johndoe", "john@example.com", "pw")
-    signed_in = accounts(alias).sign_in(chattz_user())
+    signed_in = accounts(alias).sign_in(chattz_user(), login=PLAIN)
     local.refresh_from_db(using=alias)
     assert (
         True,
@@ -172,7 +176,7 @@ def test_taken_fallback_usernames_are_skipped(alias: str) -> None:
     """'johndoe' and 'johndoe-123' taken locally: the new user is johndoe-123-2."""
     for name in ("johndoe", "johndoe-123"):
         User.objects.db_manager(alias).create_user(name)
-    accounts(alias).sign_in(chattz_user())
+    accounts(alias).sign_in(chattz_user(), login=PLAIN)
     assert [(123, "johndoe-123-2")] == links(alias)
 
 
@@ -185,7 +189,7 @@ def test_concurrent_first_logins_of_two_users_with_one_username(alias: str) -> N
     def one() -> str:
         with lock:
             person = next(people)
-        return shared.sign_in(person).user_id
+        return shared.sign_in(person, login=PLAIN).user_id
 
     signed_in = set(in_threads(CONCURRENT, one))
     names = sorted(name for _, name in links(alias))
@@ -204,9 +208,13 @@ def test_login_while_signed_in_links_to_that_user(alias: str) -> None:
     """A signed-in local user links two Chattz accounts; both then sign in to them."""
     local = User.objects.db_manager(alias).create_user("alice")
     service = accounts(alias)
-    first = service.sign_in(chattz_user(1, "a1"), current_user_id=str(local.pk))
-    second = service.sign_in(chattz_user(2, "a2"), current_user_id=local.pk)
-    again = service.sign_in(chattz_user(1, "a1"))
+    first = service.sign_in(
+        chattz_user(1, "a1"), login=linking(str(local.pk)), signed_in_user_id=str(local.pk)
+    )
+    second = service.sign_in(
+        chattz_user(2, "a2"), login=linking(str(local.pk)), signed_in_user_id=local.pk
+    )
+    again = service.sign_in(chattz_user(1, "a1"), login=PLAIN)
     assert ([Outcome.LINKED, Outcome.LINKED, Outcome.SIGNED_IN], [str(local.pk)] * 3) == (
         [first.outcome, second.outcome, again.outcome],
         [first.user_id, second.user_id, again.user_id],
@@ -220,10 +228,12 @@ def test_login_while_signed_in_links_to_that_user(alias: str) -> None:
 def test_chattz_account_of_someone_else_is_refused(alias: str) -> None:
     """Bob, signed in, completes a login with Alice's Chattz account: refused, nothing moves."""
     service = accounts(alias)
-    alice = service.sign_in(chattz_user(1, "alice"))
+    alice = service.sign_in(chattz_user(1, "alice"), login=PLAIN)
     bob = User.objects.db_manager(alias).create_user("bob")
     with pytest.raises(AccountLinkedElsewhere) as refused:
-        service.sign_in(chattz_user(1, "alice"), current_user_id=str(bob.pk))
+        service.sign_in(
+            chattz_user(1, "alice"), login=linking(str(bob.pk)), signed_in_user_id=str(bob.pk)
+        )
     kept = service.find(1)
     assert (1, alice.user_id, []) == (
         refused.value.chattz_id,
@@ -234,12 +244,12 @@ def test_chattz_account_of_someone_else_is_refused(alias: str) -> None:
 
 def test_signups_closed_refuses_new_users_but_signs_known_ones_in(alias: str) -> None:
     """signups=False: an unknown Chattz user is refused (nothing written), a linked one signs in."""
-    accounts(alias).sign_in(chattz_user(1, "known"))
+    accounts(alias).sign_in(chattz_user(1, "known"), login=PLAIN)
     closed = accounts(alias, signups=False)
     with pytest.raises(SignupsClosed):
-        closed.sign_in(chattz_user(2, "stranger"))
+        closed.sign_in(chattz_user(2, "stranger"), login=PLAIN)
     assert (Outcome.SIGNED_IN, [(1, "known")], 1) == (
-        closed.sign_in(chattz_user(1, "known")).outcome,
+        closed.sign_in(chattz_user(1, "known"), login=PLAIN).outcome,
         links(alias),
         len(users(alias)),
     )
@@ -248,9 +258,9 @@ def test_signups_closed_refuses_new_users_but_signs_known_ones_in(alias: str) ->
 def test_profile_is_refreshed_on_each_login(alias: str) -> None:
     """The link takes the new profile and login time; linked_at and the user's names stay."""
     service = accounts(alias)
-    service.sign_in(chattz_user())
+    service.sign_in(chattz_user(), login=PLAIN)
     changed = chattz_user(username="jd", email=None, first_name="Johnny", avatar="https://a.b/c")
-    account = service.sign_in(changed).account
+    account = service.sign_in(changed, login=PLAIN).account
     row = ChattzAccount.objects.using(alias).get()
     assert (
         ("jd", None, "Johnny", "https://a.b/c"),
@@ -268,7 +278,8 @@ def test_profile_is_refreshed_on_each_login(alias: str) -> None:
 def test_unlink_keeps_the_user_and_only_removes_ones_own_link(alias: str) -> None:
     """Unlink by someone else does nothing; by the owner it removes the link, not the user."""
     service = accounts(alias)
-    owner = service.sign_in(chattz_user()).user_id
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    service.link(owner, chattz_user(9, "second"))  # not the last way in
     other = User.objects.db_manager(alias).create_user("other")
     assert (False, False, True, False) == (
         service.unlink(str(other.pk), 123),
@@ -279,7 +290,7 @@ def test_unlink_keeps_the_user_and_only_removes_ones_own_link(alias: str) -> Non
     assert (None, 1, Outcome.CREATED) == (
         service.find(123),
         len([u for u in users(alias) if u[0] == "johndoe"]),
-        service.sign_in(chattz_user()).outcome,
+        service.sign_in(chattz_user(), login=PLAIN).outcome,
     )
 
 
@@ -301,7 +312,7 @@ def test_odd_profile_fields_never_lose_the_login(alias: str) -> None:
         last_name="D" * 1000,
         avatar="http://evil.example/a.png",
     )
-    accounts(alias).sign_in(odd)
+    accounts(alias).sign_in(odd, login=PLAIN)
     row = ChattzAccount.objects.using(alias).get()
     assert ("x" * 150, None, "John", "D" * 150, None, ["x" * 150]) == (
         row.username,
@@ -315,14 +326,14 @@ def test_odd_profile_fields_never_lose_the_login(alias: str) -> None:
 
 def test_a_username_with_nothing_usable_gets_a_fallback(alias: str) -> None:
     """A username of control characters only signs in as chattz-<id>."""
-    accounts(alias).sign_in(chattz_user(7, "\x00\x01\u200b"))
+    accounts(alias).sign_in(chattz_user(7, "\x00\x01\u200b"), login=PLAIN)
     assert [(7, "chattz-7")] == links(alias)
 
 
 def test_chattz_id_out_of_range_is_an_account_error_with_nothing_written(alias: str) -> None:
     """An id no BIGINT holds is refused before the database."""
     with pytest.raises(AccountError):
-        accounts(alias).sign_in(chattz_user(2**63))
+        accounts(alias).sign_in(chattz_user(2**63), login=PLAIN)
     assert ([], []) == (users(alias), links(alias))
 
 
@@ -336,15 +347,15 @@ def test_database_failing_mid_create_writes_nothing(alias: str) -> None:
 
     service = accounts(alias)
     with connections[alias].execute_wrapper(fail_link_insert), pytest.raises(AccountStoreError):
-        service.sign_in(chattz_user())
+        service.sign_in(chattz_user(), login=PLAIN)
     assert ([], []) == (users(alias), links(alias))
-    assert Outcome.CREATED == service.sign_in(chattz_user()).outcome
+    assert Outcome.CREATED == service.sign_in(chattz_user(), login=PLAIN).outcome
 
 
 def test_link_to_a_user_that_does_not_exist_is_a_store_error(alias: str) -> None:
     """A current user id with no row: the foreign key refuses it, nothing written."""
     with pytest.raises(AccountStoreError):
-        accounts(alias).sign_in(chattz_user(), current_user_id="424242")
+        accounts(alias).sign_in(chattz_user(), login=linking("424242"), signed_in_user_id="424242")
     assert [] == links(alias)
 
 
@@ -356,10 +367,105 @@ def test_database_errors_are_wrapped_without_values(alias: str) -> None:
 
     with connections[alias].execute_wrapper(fail), pytest.raises(AccountStoreError) as failed:
         DjangoStore(using=alias).find(1)
-    assert ("the account database failed (OperationalError)", True) == (
+    assert ("the account database failed (OperationalError); try again", True, True) == (
         str(failed.value),
         isinstance(failed.value.__cause__, OperationalError),
+        failed.value.transient,
     )
+
+
+def test_unlink_never_removes_the_last_way_in(alias: str) -> None:
+    """No other link and an unusable password: UnlinkRefused; with a password, removed."""
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    with pytest.raises(UnlinkRefused):
+        service.unlink(owner, 123)
+    kept = [chattz_id for chattz_id, _ in links(alias)]
+    user = User.objects.db_manager(alias).get(pk=owner)
+    user.set_password("a long passphrase")
+    user.save(using=alias)
+    assert ([123], True, []) == (kept, service.unlink(owner, 123), links(alias))
+
+
+def test_inactive_user_is_refused_and_not_refreshed(alias: str) -> None:
+    """is_active=False: InactiveUser, the link's last login unchanged."""
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    User.objects.db_manager(alias).filter(pk=owner).update(is_active=False)
+    before = ChattzAccount.objects.using(alias).get().last_login_at
+    with pytest.raises(InactiveUser):
+        Accounts(DjangoStore(using=alias), clock=lambda: T0 + dt.timedelta(days=1)).sign_in(
+            chattz_user(), login=PLAIN
+        )
+    assert before == ChattzAccount.objects.using(alias).get().last_login_at
+
+
+def test_a_users_required_field_is_a_permanent_failure(alias: str) -> None:
+    """A NOT NULL column the user model's table gains: transient=False, the column named."""
+    table = User._meta.db_table
+    with connections[alias].cursor() as cursor:
+        if connections[alias].vendor == "sqlite":
+            pytest.skip("SQLite cannot add a NOT NULL column without a default")
+        cursor.execute(f"ALTER TABLE {table} ADD COLUMN nickname varchar(20) NOT NULL")
+    try:
+        with pytest.raises(AccountStoreError) as caught:
+            accounts(alias).sign_in(chattz_user(), login=PLAIN)
+    finally:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} DROP COLUMN nickname")
+    assert (False, True) == (caught.value.transient, "nickname" in str(caught.value.cause))
+
+
+@pytest.mark.parametrize("value", ["yesterday", 12345, ""])
+def test_a_time_edited_by_hand_never_breaks_a_read(alias: str, value: object) -> None:
+    """SQLite keeps any type: free text or a number in linked_at reads as UNKNOWN_TIME."""
+    if connections[alias].vendor != "sqlite":
+        pytest.skip("PostgreSQL's timestamp columns hold times only")
+    service = accounts(alias)
+    owner = service.sign_in(chattz_user(), login=PLAIN).user_id
+    with connections[alias].cursor() as cursor:
+        table = ChattzAccount._meta.db_table
+        cursor.execute(f"UPDATE {table} SET linked_at = %s, last_login_at = %s", [value, value])  # noqa: S608
+    found = service.find(123)
+    assert ((UNKNOWN_TIME, UNKNOWN_TIME), 1, Outcome.SIGNED_IN) == (
+        found and (found.linked_at, found.last_login_at),
+        len(service.accounts_of(owner)),
+        service.sign_in(chattz_user(), login=PLAIN).outcome,
+    )
+
+
+def test_first_logins_after_reads_all_succeed(alias: str) -> None:
+    """12 callbacks that read first (session, user) then sign 12 new users in: none fails.
+
+    The store's transactions start with their write, so SQLite never has to upgrade a
+    read lock (what made 6-9 of 12 answer "database is locked" inside the request's own
+    transaction with ATOMIC_REQUESTS; the callback view runs outside it).
+    """
+    service = accounts(alias)
+    ids = iter(range(1, 13))
+    lock = threading.Lock()
+
+    def one() -> str:
+        with lock:
+            chattz_id = next(ids)
+        User.objects.using(alias).filter(pk=chattz_id).exists()  # what a request reads first
+        return service.sign_in(chattz_user(chattz_id, f"u{chattz_id}"), login=PLAIN).outcome.value
+
+    assert ["created"] * 12 == in_threads(12, one)
+
+
+def test_queries_per_sign_in(alias: str) -> None:
+    """A returning login is two queries (the UPDATE, the row read back); a first login more."""
+    from django.test.utils import CaptureQueriesContext  # type: ignore[import-untyped]
+
+    service = accounts(alias)
+    verbs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connections[alias]) as captured:
+            service.sign_in(chattz_user(), login=PLAIN)
+        verbs.append([query["sql"].split()[0].upper() for query in captured.captured_queries])
+    first = ["UPDATE", "SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
+    assert [[*first, "COMMIT"], ["UPDATE", "SELECT"]] == verbs
 
 
 # --- async store --------------------------------------------------------------------------
@@ -370,9 +476,13 @@ async def test_async_store_fifty_concurrent_first_logins_make_one_account(alias:
     """AsyncAccounts on AsyncDjangoStore: 50 tasks at once, one user, then link and unlink."""
     service = AsyncAccounts(AsyncDjangoStore(using=alias), clock=clock())
     try:
-        results = await asyncio.gather(*(service.sign_in(chattz_user()) for _ in range(CONCURRENT)))
+        results = await asyncio.gather(
+            *(service.sign_in(chattz_user(), login=PLAIN) for _ in range(CONCURRENT))
+        )
         user_id = results[0].user_id
-        linked = await service.sign_in(chattz_user(9, "second"), current_user_id=user_id)
+        linked = await service.sign_in(
+            chattz_user(9, "second"), login=linking(str(user_id)), signed_in_user_id=user_id
+        )
         mine = [a.chattz_id for a in await service.accounts_of(user_id)]
         removed = await service.unlink(user_id, 9)
     finally:

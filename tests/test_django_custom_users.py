@@ -32,6 +32,7 @@ call_command("migrate", run_syncdb=True, verbosity=0)
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from chattz_oauth_async import ChattzUser
+from tests.accounts_helpers import PLAIN
 from chattz_oauth_async.accounts import Accounts
 from chattz_oauth_async.integrations.django.store import DjangoStore
 
@@ -39,9 +40,11 @@ store = DjangoStore()
 accounts = Accounts(store)
 get_user_model().objects.create(email="chattz-7@chattz.invalid")  # taken: the next one is used
 signed = [
-    accounts.sign_in(ChattzUser(id=666, username="ceo@victim.example", email="a@evil.example")),
-    accounts.sign_in(ChattzUser(id=7, username="seven")),
-    accounts.sign_in(ChattzUser(id=666, username="ceo@victim.example")),
+    accounts.sign_in(
+        ChattzUser(id=666, username="ceo@victim.example", email="a@evil.example"), login=PLAIN
+    ),
+    accounts.sign_in(ChattzUser(id=7, username="seven"), login=PLAIN),
+    accounts.sign_in(ChattzUser(id=666, username="ceo@victim.example"), login=PLAIN),
 ]
 print(json.dumps({
     "emails": [store.user(s.user_id).email for s in signed],

@@ -1,4 +1,4 @@
-"""Linking a Chattz account to the signed-in Django user: only through the POST link view.
+"""Linking a Chattz account to the signed-in Django user (only by the POST link view); unlinking.
 
 A plain login (``login_view``) while someone is signed in signs in the Chattz
 account's own user and never links (a forced navigation to the login URL must
@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped
 from django.middleware.csrf import get_token  # type: ignore[import-untyped]  # noqa: E402
 from django.test import AsyncClient, Client  # type: ignore[import-untyped]  # noqa: E402
 from django.urls import path  # type: ignore[import-untyped]  # noqa: E402
+from django.utils.timezone import now as django_now  # type: ignore[import-untyped]  # noqa: E402
 
 from chattz_oauth_async.integrations import django as chattz  # noqa: E402
 from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
@@ -59,6 +60,8 @@ urlpatterns = [
     path("async/chattz/login/", chattz.async_login_view),
     path("async/chattz/link/", chattz.async_link_view),
     path("async/chattz/callback/", chattz.async_callback_view),
+    path("chattz/unlink/", chattz.unlink_view),
+    path("async/chattz/unlink/", chattz.async_unlink_view),
 ]
 
 
@@ -242,5 +245,126 @@ async def test_async_link_view_links_and_refuses(fake: FakeChattz, settings: Any
         linked.status_code,
         refused.status_code,
         taken.status_code,
+        rows,
+    )
+
+
+# --- unlink ------------------------------------------------------------------------------
+
+
+def unlink(client: Client, chattz_id: object, to: str = "/chattz/unlink/") -> Any:
+    """POST the unlink form (the page's CSRF token, ``chattz_id``, next=/me)."""
+    fields = {"csrfmiddlewaretoken": token_of(client), "chattz_id": chattz_id, "next": "/me"}
+    return client.post(to, fields)
+
+
+def test_unlink_view_removes_a_link_but_never_the_users_last_way_in(fake: FakeChattz) -> None:
+    """John (no password) with two links: one unlinks (303), the last one is kept (409)."""
+    client = Client(enforce_csrf_checks=True)
+    fake.login(client, "/chattz/login/")
+    bob = fake.add_user(id=8, username="bob")
+    client.get(django_setup.path_of(fake.authorize(start_link(client)["Location"], user=bob)))
+    both = links()
+    removed = unlink(client, 123)
+    kept = unlink(client, 8)
+    assert (
+        [(8, "johndoe"), (123, "johndoe")],
+        (303, "/me"),
+        (409, True),
+        [(8, "johndoe")],
+        f"{User.objects.get().pk} johndoe",
+    ) == (
+        both,
+        (removed.status_code, removed["Location"]),
+        (
+            kept.status_code,
+            "<h1 id=error>Chattz account not unlinked</h1>" in kept.content.decode(),
+        ),
+        links(),
+        signed_in_as(client),
+    )
+
+
+def test_unlink_view_lets_a_user_with_a_password_remove_the_last_link(
+    fake: FakeChattz, alice: Any
+) -> None:
+    """Alice has a password: her one Chattz link goes (303); she stays signed in."""
+    alice.set_password("a long enough password")
+    alice.save()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    client.get(django_setup.path_of(fake.authorize(start_link(client)["Location"])))
+    before = links()
+    removed = unlink(client, 123)
+    assert ([(123, "alice")], 303, [], f"{alice.pk} alice") == (
+        before,
+        removed.status_code,
+        links(),
+        signed_in_as(client),
+    )
+
+
+def test_unlink_view_refuses_what_is_not_an_unlink_of_ones_own_link(
+    fake: FakeChattz, alice: Any
+) -> None:
+    """GET 405, no CSRF token 403, anonymous 303 to LOGIN_URL, a bad id 400; others' links stay."""
+    fake.login(Client(), "/chattz/login/")  # Chattz 123 is John's
+    anonymous = Client().post("/chattz/unlink/", {"chattz_id": "123"})
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    by_get = client.get("/chattz/unlink/")
+    no_token = client.post("/chattz/unlink/", {"chattz_id": "123"})
+    garbage = [unlink(client, value).status_code for value in ("abc", "", "0", "-1", "9" * 20)]
+    others = unlink(client, 123)
+    assert (
+        (303, "/chattz/login/"),
+        405,
+        403,
+        [400, 400, 400, 400, 400],
+        303,
+        [(123, "johndoe")],
+    ) == (
+        (anonymous.status_code, anonymous["Location"]),
+        by_get.status_code,
+        no_token.status_code,
+        garbage,
+        others.status_code,
+        links(),
+    )
+
+
+@pytest.mark.anyio
+async def test_async_unlink_view_removes_and_keeps_the_last_link(fake: FakeChattz) -> None:
+    """async_unlink_view: one link of two goes (303), the last is kept (409)."""
+    try:
+        john = await User.objects.acreate(username="john")
+        await sync_to_async(john.set_unusable_password)()
+        await sync_to_async(john.save)()
+        for chattz_id in (123, 8):
+            await ChattzAccount.objects.acreate(
+                chattz_id=chattz_id,
+                user=john,
+                username=f"c{chattz_id}",
+                linked_at=django_now(),
+                last_login_at=django_now(),
+            )
+        client = AsyncClient(enforce_csrf_checks=True)
+        await client.aforce_login(john)
+        found = TOKEN.search((await client.get("/me")).content.decode())
+        assert found is not None
+        token = found.group(1)
+        removed = await client.post(
+            "/async/chattz/unlink/", {"csrfmiddlewaretoken": token, "chattz_id": "123"}
+        )
+        kept = await client.post(
+            "/async/chattz/unlink/", {"csrfmiddlewaretoken": token, "chattz_id": "8"}
+        )
+        rows = await sync_to_async(links)()
+    finally:
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+    assert (303, "/me", 409, [(8, "john")]) == (
+        removed.status_code,
+        removed["Location"],
+        kept.status_code,
         rows,
     )

@@ -11,7 +11,9 @@ Django's async stack (asgiref) needs it.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from typing import Any
 
@@ -35,6 +37,7 @@ from chattz_oauth_async.integrations import django as chattz  # noqa: E402
 from chattz_oauth_async.integrations.django import LoginResult  # noqa: E402
 from chattz_oauth_async.integrations.django.models import ChattzAccount  # noqa: E402
 from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+from tests.test_docs import run_block  # noqa: E402
 
 User = get_user_model()
 RESULTS: list[LoginResult] = []
@@ -80,6 +83,10 @@ def hook(request: HttpRequest, result: LoginResult) -> HttpResponse:
     return HttpResponse("hooked")
 
 
+# The "Your own on_success" recipe of docs/frameworks/django.md, run as shown.
+DOCS_ON_SUCCESS = run_block("django-on-success")["chattz_login_done"]
+
+
 urlpatterns = [
     path("visit", visit),
     path("me", me),
@@ -87,6 +94,8 @@ urlpatterns = [
     path("chattz/callback/", chattz.callback_view),
     path("logout", chattz.logout_view),
     path("hook/chattz/callback/", chattz.callback_view, {"on_success": hook}),
+    path("chattz/link/", chattz.link_view),
+    path("recipe/chattz/callback/", chattz.callback_view, {"on_success": DOCS_ON_SUCCESS}),
     path("async/me", ame),
     path("async/chattz/login/", chattz.async_login_view),
     path("async/chattz/callback/", chattz.async_callback_view),
@@ -270,9 +279,9 @@ def test_username_field_too_short_is_a_500_and_clears_the_login_cookie(
     User.objects.create_user("john")
     client = Client()
     failed = fake.login(client, "/chattz/login/")
-    assert (500, "Login failed", ["john"], []) == (
+    assert (500, "Sign-in is misconfigured", ["john"], []) == (
         failed.status_code,
-        "Login failed" if "Login failed" in failed.content.decode() else "",
+        "Sign-in is misconfigured" if "Sign-in is misconfigured" in failed.content.decode() else "",
         usernames(),
         login_cookies(client),
     )
@@ -396,4 +405,104 @@ def test_async_views_under_wsgi(fake: FakeChattz, settings: Any) -> None:
         "Hello, John Doe" in hello.content.decode(),
         out.status_code,
         client.get("/async/me").status_code,
+    )
+
+
+# --- ATOMIC_REQUESTS -------------------------------------------------------------------
+
+
+def test_twelve_concurrent_first_logins_with_atomic_requests_all_succeed(
+    fake: FakeChattz, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite, ATOMIC_REQUESTS = True: 12 new users logging in at once all land signed in."""
+    monkeypatch.setitem(connections.settings["default"], "ATOMIC_REQUESTS", True)
+    people = [fake.add_user(id=1000 + n, username=f"user{n}") for n in range(12)]
+    barrier = threading.Barrier(len(people))
+
+    def log_in(index: int) -> tuple[int, str]:
+        client = Client()
+        try:
+            started = client.get("/chattz/login/")
+            callback = django_setup.path_of(fake.authorize(started["Location"], user=people[index]))
+            barrier.wait()
+            answer = client.get(callback)
+            return answer.status_code, answer.get("Location", "")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(len(people)) as pool:
+        answers = list(pool.map(log_in, range(len(people))))
+    assert ([(303, "/me")] * 12, [f"user{n}" for n in range(12)]) == (
+        answers,
+        sorted(usernames(), key=lambda name: int(name[4:])),
+    )
+
+
+@pytest.mark.anyio
+async def test_async_callback_works_under_atomic_requests(
+    fake: FakeChattz, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Django refuses async views under ATOMIC_REQUESTS unless marked: the login still works."""
+    monkeypatch.setitem(connections.settings["default"], "ATOMIC_REQUESTS", True)
+    django_setup.use_callback(fake, settings, "/async/chattz/callback/")
+    client = AsyncClient()
+    try:
+        started = await client.get("/async/chattz/login/")
+        back = await client.get(django_setup.path_of(fake.authorize(started["Location"])))
+        count = await User.objects.acount()
+    finally:
+        await sync_to_async(connections.close_all, thread_sensitive=True)()
+    assert (303, "/me", 1) == (back.status_code, back["Location"], count)
+
+
+# --- the documented on_success (docs/frameworks/django.md) ----------------------------------
+
+
+def test_docs_on_success_never_links_a_plain_login_to_the_signed_in_user(
+    fake: FakeChattz, settings: Any
+) -> None:
+    """Signed in as Vic, a plain login as Mal through the docs' handler: Mal's own new user."""
+    django_setup.use_callback(fake, settings, "/recipe/chattz/callback/")
+    vic = fake.add_user(id=2, username="vic", first_name="Vic")
+    mal = fake.add_user(id=3, username="mal", first_name="Mal")
+    client = Client()
+    first = fake.login(client, "/chattz/login/", user=vic, next="/me")
+    forced = fake.login(client, "/chattz/login/", user=mal, next="/me")
+    rows = ChattzAccount.objects.select_related("user").order_by("chattz_id")
+    assert (
+        "<h1>Hello, Vic</h1>",
+        "<h1>Hello, Mal</h1>",
+        ["vic", "mal"],
+        [(2, "vic"), (3, "mal")],
+    ) == (
+        first.content.decode().partition("<p")[0],
+        forced.content.decode().partition("<p")[0],
+        usernames(),
+        [(row.chattz_id, row.user.username) for row in rows],
+    )
+
+
+def test_docs_on_success_links_a_linking_login_and_refuses_a_stale_one(
+    fake: FakeChattz, settings: Any
+) -> None:
+    """Through link_view the docs' handler links to the signed-in user; after logout, 403."""
+    django_setup.use_callback(fake, settings, "/recipe/chattz/callback/")
+    vic = fake.add_user(id=2, username="vic", first_name="Vic")
+    bob = fake.add_user(id=4, username="bob", first_name="Bob")
+    mal = fake.add_user(id=3, username="mal", first_name="Mal")
+    client = Client()
+    page = fake.login(client, "/chattz/login/", user=vic, next="/me")
+    linked = fake.login(client, "/chattz/link/", user=bob, method="POST", next="/me")
+    token = token_on(linked)
+    started = client.post("/chattz/link/", {"csrfmiddlewaretoken": token, "next": "/me"})
+    client.post("/logout", {"csrfmiddlewaretoken": token})
+    stale = client.get(django_setup.path_of(fake.authorize(started["Location"], user=mal)))
+    rows = ChattzAccount.objects.select_related("user").order_by("chattz_id")
+    assert (200, "[2, 4]", 403, True, ["vic"], [(2, "vic"), (4, "vic")]) == (
+        page.status_code,
+        re.search(r"id=chattz>(.*?)<", linked.content.decode()).group(1),  # type: ignore[union-attr]
+        stale.status_code,
+        "<h1 id=error>Linking not completed</h1>" in stale.content.decode(),
+        usernames(),
+        [(row.chattz_id, row.user.username) for row in rows],
     )

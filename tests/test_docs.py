@@ -60,6 +60,8 @@ TESTED = {
     "quickstart-fastapi",
     "starlette-app",
     "django-views",
+    "django-on-success",
+    "starlette-accounts",
     "pytest-example",
     "login-driver",
     "readme-fastapi",
@@ -383,7 +385,6 @@ def public_modules() -> list[ModuleType]:
             "chattz_oauth_async.testing.pytest_plugin",
             "chattz_oauth_async.protocol",
             "chattz_oauth_async.accounts",
-            "chattz_oauth_async.accounts.rules",
             "chattz_oauth_async.accounts.sqlalchemy",
         )
     ]
@@ -570,6 +571,37 @@ def test_docs_starlette_app_logs_in(served_fake: FakeChattz) -> None:
         location,
         cookie.startswith("__Host-chattz_login_"),
         paths[-2:],
+    )
+
+
+def test_docs_starlette_accounts_app_never_links_a_plain_login(
+    served_fake: FakeChattz, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed in as Vic, a plain login as Mal through the page's app: Mal's own new account."""
+    from sqlalchemy import create_engine
+    from starlette.testclient import TestClient
+
+    from chattz_oauth_async.accounts import Accounts
+    from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
+
+    database = tmp_path / "app.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+    vic = served_fake.add_user(id=2, username="vic", first_name="Vic")
+    mal = served_fake.add_user(id=3, username="mal", first_name="Mal")
+    app = run_block("starlette-accounts")["app"]
+    with TestClient(app, base_url="https://testserver") as client:
+        first = served_fake.login(client, "/login", user=vic, next="/account")
+        forced = served_fake.login(client, "/login", user=mal, next="/account")
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        accounts = Accounts(SQLAlchemyStore(engine))
+        links = [(a.chattz_id, a.user_id) for u in ("1", "2") for a in accounts.accounts_of(u)]
+    finally:
+        engine.dispose()
+    assert ("Signed in as Vic", "Signed in as Mal", [(2, "1"), (3, "2")]) == (
+        first.text,
+        forced.text,
+        links,
     )
 
 

@@ -23,12 +23,19 @@ import httpx
 import pytest
 
 from chattz_oauth_async import AsyncChattzOAuth, Token
+from chattz_oauth_async.accounts import AsyncAccounts
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.testing import FakeChattz
 
 pytestmark = pytest.mark.anyio
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SECRET = "example-secret-key-" * 2
+#: The heart of the page every framework answers an inactive user with (403).
+DISABLED_PAGE = (
+    "<h1 id=error>Account disabled</h1>"
+    "<p>The account this Chattz user signs in to is disabled here.</p>"
+)
 APP_URL = "http://127.0.0.1:8000"
 
 
@@ -432,7 +439,7 @@ async def test_aiohttp_example_stale_link_is_refused(
         john = await (await fake.alogin(client, "/login", next="/account")).text()
     assert (403, True, True, True) == (
         refused.status,
-        "LinkRefused" in text,
+        "<h1 id=error>Linking not completed</h1>" in text,
         "Log in with Chattz" in home,
         "Chattz accounts linked: johndoe<" in john,
     )
@@ -487,6 +494,23 @@ async def test_aiohttp_example_denied_and_replayed(
         first = await client.get(callback, allow_redirects=False)
         again = await client.get(callback, allow_redirects=False)
         assert (400, 303, 400) == (refusal.status, first.status, again.status)
+
+
+@ASYNCIO
+async def test_aiohttp_example_inactive_user_gets_the_account_disabled_page(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """A user marked inactive: 403 "Account disabled", the page every framework gives."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        await fake.alogin(client, "/login")
+        await fake.alogout(client)
+        accounts = next(v for v in client.app.values() if isinstance(v, AsyncAccounts))
+        assert isinstance(accounts.store, AsyncSQLAlchemyStore)
+        await accounts.store.set_active("1", False)
+        refused = await fake.alogin(client, "/login")
+        text = await refused.text()
+        home = await (await client.get("/")).text()
+    assert (403, True, True) == (refused.status, DISABLED_PAGE in text, "Log in with" in home)
 
 
 # --- Flask (sync) ------------------------------------------------------------------
@@ -583,7 +607,7 @@ def test_flask_example_linked_elsewhere_is_409(
         still = other.get("/account").text
     assert (409, True, True) == (
         refused.status_code,
-        "AccountLinkedElsewhere" in refused.text,
+        "<h1 id=error>Chattz account already linked</h1>" in refused.text,
         "Account 2, Chattz user ann" in still,
     )
 
@@ -616,7 +640,7 @@ def test_flask_example_stale_link_is_refused(
     refused = flask_client.get(callback)
     assert (403, True, None, True) == (
         refused.status_code,
-        "LinkRefused" in refused.text,
+        "<h1 id=error>Linking not completed</h1>" in refused.text,
         flask_app.extensions["chattz_accounts"].find(7),
         "Log in with Chattz" in flask_client.get("/").text,
     )
@@ -659,7 +683,10 @@ def test_checklist_7_flask_example_repeated_code_refused(
     login = flask_client.get("/login")
     callback = fake.authorize(login.headers["location"])
     response = flask_client.get(path_of(callback) + "&code=second")
-    assert (400, True) == (response.status_code, "ProviderError" in response.text)
+    assert (400, True) == (
+        response.status_code,
+        "<h1 id=error>Login link not valid</h1>" in response.text,
+    )
 
 
 @pytest.mark.checklist(9)
@@ -668,6 +695,21 @@ def test_checklist_9_flask_example_unsafe_next_dropped(fake: FakeChattz, flask_c
     login = flask_client.get("/login?next=//evil.example")
     back = flask_client.get(path_of(fake.authorize(login.headers["location"])))
     assert "/" == back.headers["location"]
+
+
+def test_flask_example_inactive_user_gets_the_account_disabled_page(
+    fake: FakeChattz, flask_app: Any, flask_client: Any
+) -> None:
+    """A user marked inactive: 403 "Account disabled", the page every framework gives."""
+    fake.login(flask_client, "/login")
+    fake.logout(flask_client)
+    flask_app.extensions["chattz_accounts"].store.set_active("1", False)
+    refused = fake.login(flask_client, "/login")
+    assert (403, True, True) == (
+        refused.status_code,
+        DISABLED_PAGE in refused.text,
+        "Log in with Chattz" in flask_client.get("/").text,
+    )
 
 
 # --- worker ------------------------------------------------------------------------

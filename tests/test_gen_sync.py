@@ -23,6 +23,8 @@ def gen_sync(tmp_path: Path) -> Iterator[ModuleType]:
     for folder in (
         "chattz_oauth_async/_async",
         "chattz_oauth_async/_sync",
+        "chattz_oauth_async/accounts/_async",
+        "chattz_oauth_async/accounts/_sync",
         "tests/_async",
         "tests/_sync",
     ):
@@ -57,6 +59,13 @@ def test_edited_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
     target = gen_sync.ROOT / "chattz_oauth_async/_sync/session.py"
     target.write_text(target.read_text().replace("def userinfo", "def userinfo_edited"))
     assert ["stale or edited: chattz_oauth_async/_sync/session.py"] == gen_sync.check()
+
+
+def test_edited_accounts_twin_fails_the_check(gen_sync: ModuleType) -> None:
+    """The accounts' generated folder is checked too."""
+    target = gen_sync.ROOT / "chattz_oauth_async/accounts/_sync/engine.py"
+    target.write_text(target.read_text().replace("def sign_in", "def sign_in_edited"))
+    assert ["stale or edited: chattz_oauth_async/accounts/_sync/engine.py"] == gen_sync.check()
 
 
 def test_appended_line_fails_the_check(gen_sync: ModuleType) -> None:
@@ -131,16 +140,19 @@ def _capitalised_words(text: str) -> set[str]:
 def test_generated_code_names_no_class_that_does_not_exist() -> None:
     """Every capitalised name the generator introduces exists in the package, httpx or the tests."""
     import httpx
+    import sqlalchemy
 
     import chattz_oauth_async
     import chattz_oauth_async._synchronization
     import tests.helpers
 
     generated_modules = [
-        importlib.import_module(f"chattz_oauth_async._sync.{path.stem}")
-        for path in sorted((ROOT / "chattz_oauth_async/_sync").glob("*.py"))
+        importlib.import_module(f"{folder.replace('/', '.')}.{path.stem}")
+        for folder in ("chattz_oauth_async/_sync", "chattz_oauth_async/accounts/_sync")
+        for path in sorted((ROOT / folder).glob("*.py"))
     ]
     homes = [
+        sqlalchemy,
         chattz_oauth_async,
         chattz_oauth_async._synchronization,
         *generated_modules,
@@ -150,6 +162,7 @@ def test_generated_code_names_no_class_that_does_not_exist() -> None:
     introduced: dict[str, str] = {}
     for source_dir, generated_dir in (
         ("chattz_oauth_async/_async", "chattz_oauth_async/_sync"),
+        ("chattz_oauth_async/accounts/_async", "chattz_oauth_async/accounts/_sync"),
         ("tests/_async", "tests/_sync"),
     ):
         for source in sorted((ROOT / source_dir).rglob("*.py")):

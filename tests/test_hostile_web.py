@@ -367,7 +367,7 @@ async def test_a_sync_session_in_app_state_is_a_configuration_error() -> None:
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "app": app}
     exc: BaseException | None = None
     try:
-        get_chattz(Request(scope))
+        await get_chattz(Request(scope))
     except BaseException as caught:
         exc = caught
     sync_session.close()

@@ -36,7 +36,11 @@ from tests.helpers import OTHER_LOGIN_KEY as OTHER_KEY
 
 
 def make_login(
-    *, verifier: str | None = None, next_url: str | None = "/account?tab=1", at: float = NOW
+    *,
+    verifier: str | None = None,
+    next_url: str | None = "/account?tab=1",
+    at: float = NOW,
+    link_user_id: Any = None,
 ) -> LoginRequest:
     """Build a login as start_login() would, with a fixed clock."""
     return LoginRequest(
@@ -45,6 +49,7 @@ def make_login(
         code_verifier=verifier,
         next_url=next_url,
         created_at=at,
+        link_user_id=link_user_id,
     )
 
 
@@ -560,7 +565,7 @@ def test_checklist_9_next_url_with_a_lone_surrogate_refused(target: str) -> None
 def test_sealed_login_keeps_its_link_user_id() -> None:
     """A linking login comes back as one, for the same user; a plain login links nobody."""
     plain = make_login()
-    linking = attrs.evolve(plain, link_user_id="42")
+    linking = make_login(link_user_id="42")
     back = [LoginRequest.unseal(x.seal(KEY), KEY, now=NOW) for x in (plain, linking)]
     assert [None, "42"] == [login.link_user_id for login in back]
     assert "link_user_id='42'" in repr(back[1])
@@ -570,7 +575,7 @@ def test_sealed_login_keeps_its_link_user_id() -> None:
 def test_link_user_id_that_is_not_a_user_id_is_not_sealed(user_id: Any) -> None:
     """seal() refuses a link_user_id the accounts could not hold."""
     with pytest.raises(ConfigurationError):
-        attrs.evolve(make_login(), link_user_id=user_id).seal(KEY)
+        make_login(link_user_id=user_id).seal(KEY)
 
 
 @pytest.mark.parametrize("user_id", ["", "x" * 65, 42, ["1"]])

@@ -26,7 +26,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, ConfigurationError
+from chattz_oauth_async import (
+    AccountStoreError,
+    AsyncChattzOAuth,
+    ChattzOAuthError,
+    ChattzUser,
+    ConfigurationError,
+)
 from chattz_oauth_async.accounts import Account, Accounts, AsyncAccounts, Outcome
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore
 from chattz_oauth_async.integrations import same_origin
@@ -39,6 +45,13 @@ SECRET = "starlette-accounts-secret-" * 2
 APP_URL = "http://127.0.0.1:8000"
 # What a browser's POST from the app's own page carries (the kit's login(method="POST") too).
 OWN_PAGE = {"Origin": APP_URL}
+#: The heart of the page every framework answers an inactive user with (403).
+DISABLED_PAGE = (
+    "<h1 id=error>Account disabled</h1>"
+    "<p>The account this Chattz user signs in to is disabled here.</p>"
+)
+#: A Chattz account linked to user 1 out of band (accounts.link), so another link can go.
+SPARE = ChattzUser(id=9, username="spare")
 CROSS_SITE = [
     {"Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "same-site"},
@@ -274,6 +287,7 @@ async def test_a_refused_link_leaves_a_stale_session_as_it_was(
     await fake.alogin(browser, "/login")
     started = await browser.post("/login", headers=OWN_PAGE)
     callback = urlsplit(fake.authorize(started.headers["location"], user=fake.users[7]))
+    await site.accounts.link("1", SPARE)  # another way in, so John's link can go
     await site.accounts.unlink("1", 123)
     refused = await browser.get(f"{callback.path}?{callback.query}")
     assert (403, {"user_id": "1", "chattz_id": 123}, None) == (
@@ -362,10 +376,10 @@ async def test_signups_closed_is_403(
     )
 
 
-async def test_store_failure_is_503(
+async def test_missing_tables_is_the_misconfigured_page(
     fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
 ) -> None:
-    """A database without the account tables gives the 503 page, not a crash."""
+    """A database without the account tables: 500 "misconfigured", never "try again"."""
     engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     site = build_site(chattz, AsyncAccounts(AsyncSQLAlchemyStore(engine)))
     try:
@@ -373,6 +387,31 @@ async def test_store_failure_is_503(
             failed = await fake.alogin(browser, "/login")
     finally:
         await engine.dispose()
+    assert (500, True, False) == (
+        failed.status_code,
+        "<h1 id=error>Sign-in is misconfigured</h1>" in failed.text,
+        "try again" in failed.text.lower(),
+    )
+
+
+async def test_database_outage_is_503(
+    fake: FakeChattz,
+    chattz: AsyncChattzOAuth,
+    store: AsyncSQLAlchemyStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A transient database failure (a lost connection): the 503 page that says try again."""
+
+    async def down(*args: object, **kwargs: object) -> None:
+        raise AccountStoreError("the connection was lost (test)", transient=True)
+
+    accounts = AsyncAccounts(store)
+    monkeypatch.setattr(accounts, "sign_in", down)
+    site = build_site(chattz, accounts)
+    async with site.browser() as browser:
+        started = await browser.get("/login")
+        callback = urlsplit(fake.authorize(started.headers["location"]))
+        failed = await browser.get(f"{callback.path}?{callback.query}")
     assert (503, True) == (failed.status_code, "Sign-in is not available" in failed.text)
 
 
@@ -489,6 +528,7 @@ async def test_current_account_after_unlink_is_signed_out(
     """Unlinking the account signs its sessions out (and clears them)."""
     await fake.alogin(browser, "/login")
     before = (await browser.get("/")).text
+    await site.accounts.link("1", SPARE)  # another way in, so this link can go
     assert await site.accounts.unlink("1", 123)
     after = (await browser.get("/")).text
     assert ("user 1", "anonymous", {}) == (before, after, (await browser.get("/session")).json())
@@ -499,6 +539,7 @@ async def test_a_stale_chattz_session_does_not_link(
 ) -> None:
     """A session whose link is gone is nobody: the next login creates, it does not link."""
     await fake.alogin(browser, "/login")
+    await site.accounts.link("1", SPARE)  # another way in, so this link can go
     await site.accounts.unlink("1", 123)
     home = await fake.alogin(browser, "/login", user=fake.users[7])
     assert ("user 2", Outcome.CREATED) == (
@@ -511,6 +552,146 @@ async def test_a_session_with_odd_values_is_signed_out(site: Site) -> None:
     """Session values of the wrong type (an older app's, say) mean nobody is signed in."""
     request = Request({"type": "http", "session": {"user_id": True, "chattz_id": "123"}})
     assert None is (await site.login.current_account(request))
+
+
+async def test_a_linking_login_of_a_user_id_the_accounts_cannot_keep_is_a_500_page(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """The app's own sign-in stored a 65-character user_id: the link is the misconfigured page."""
+    await browser.post(f"/password-login/{'u' * 65}")
+    refused = await browser.post("/login", headers=OWN_PAGE)
+    assert (500, True, "no-store", []) == (
+        refused.status_code,
+        "<h1 id=error>Sign-in is misconfigured</h1>" in refused.text,
+        refused.headers["cache-control"],
+        [n for n in browser.cookies if n.startswith("chattz_login_")],
+    )
+
+
+async def test_an_inactive_user_gets_the_account_disabled_page(
+    fake: FakeChattz, site: Site, store: AsyncSQLAlchemyStore, browser: httpx.AsyncClient
+) -> None:
+    """A user marked inactive: 403 "Account disabled" (the Django views' page), not signed in."""
+    await fake.alogin(browser, "/login")
+    await fake.alogout(browser)
+    await store.set_active("1", False)
+    refused = await fake.alogin(browser, "/login")
+    assert (403, True, {}) == (
+        refused.status_code,
+        DISABLED_PAGE in refused.text,
+        (await browser.get("/session")).json(),
+    )
+
+
+# --- unlink -----------------------------------------------------------------------------
+
+
+async def unlink(browser: httpx.AsyncClient, chattz_id: str, **headers: str) -> httpx.Response:
+    """POST /unlink from the app's page (or with ``headers``), next=/private."""
+    return await browser.post(
+        "/unlink",
+        data={"chattz_id": chattz_id, "next": "/private"},
+        headers=headers or OWN_PAGE,
+    )
+
+
+async def test_unlink_removes_a_link_and_moves_the_session_to_the_other(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """John links Ann, then unlinks 123 (the session's): 303, the session now on Ann's link."""
+    await fake.alogin(browser, "/login")
+    await fake.alogin(browser, "/login", user=fake.users[7], method="POST")
+    removed = await unlink(browser, "123")
+    assert ((303, "/private"), {"user_id": "1", "chattz_id": 7}, "user 1", [7]) == (
+        (removed.status_code, removed.headers["location"]),
+        (await browser.get("/session")).json(),
+        (await browser.get("/")).text,
+        [a.chattz_id for a in await site.accounts.accounts_of("1")],
+    )
+
+
+async def test_unlink_never_removes_the_last_way_in(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """A Chattz-only user's last link is kept: 409 "Chattz account not unlinked"."""
+    await fake.alogin(browser, "/login")
+    refused = await unlink(browser, "123")
+    assert (409, True, "user 1", [123]) == (
+        refused.status_code,
+        "<h1 id=error>Chattz account not unlinked</h1>" in refused.text,
+        (await browser.get("/")).text,
+        [a.chattz_id for a in await site.accounts.accounts_of("1")],
+    )
+
+
+@pytest.mark.parametrize("headers", CROSS_SITE, ids=repr)
+async def test_a_cross_site_unlink_is_refused(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """An unlink POST from another site's page: 403, the link kept."""
+    await fake.alogin(browser, "/login")
+    await fake.alogin(browser, "/login", user=fake.users[7], method="POST")
+    refused = await unlink(browser, "123", **headers)
+    assert (403, [7, 123]) == (
+        refused.status_code,
+        sorted(a.chattz_id for a in await site.accounts.accounts_of("1")),
+    )
+
+
+async def test_unlink_refuses_what_is_not_ones_own_link(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+) -> None:
+    """Anonymous: 303 to the login; GET 405; a bad id 400; another user's link is left alone."""
+    anonymous = await unlink(browser, "123")
+    await fake.alogin(browser, "/login", user=fake.users[7])  # user 1: Ann
+    async with site.browser() as other:
+        await fake.alogin(other, "/login")  # user 2: John (123)
+    by_get = await browser.get("/unlink")
+    bad = [(await unlink(browser, value)).status_code for value in ("x", "", "0", "9" * 20)]
+    others = await unlink(browser, "123")
+    assert (
+        (303, "/login?next=%2Fprivate"),
+        405,
+        [400, 400, 400, 400],
+        303,
+        [123],
+    ) == (
+        (anonymous.status_code, anonymous.headers["location"]),
+        by_get.status_code,
+        bad,
+        others.status_code,
+        [a.chattz_id for a in await site.accounts.accounts_of("2")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"chattz_id=123", "application/json"),
+        (b"chattz_id=123&pad=" + b"x" * 9000, "application/x-www-form-urlencoded"),
+        ("chattz_id=١٢٣".encode(), "application/x-www-form-urlencoded"),
+        (b"&".join(b"f%d=1" % n for n in range(20)) + b"&chattz_id=123", None),
+        (b"chattz_id=%FF", "application/x-www-form-urlencoded"),
+    ],
+    ids=["json", "too big", "arabic digits", "too many fields", "not utf-8"],
+)
+async def test_a_hostile_unlink_body_is_a_400_and_removes_nothing(
+    fake: FakeChattz,
+    site: Site,
+    browser: httpx.AsyncClient,
+    body: bytes,
+    content_type: str | None,
+) -> None:
+    """Bodies the form reader refuses: 400 "Not a Chattz account id.", never a 500."""
+    await fake.alogin(browser, "/login")
+    await fake.alogin(browser, "/login", user=fake.users[7], method="POST")
+    headers = {**OWN_PAGE, "Content-Type": content_type or "application/x-www-form-urlencoded"}
+    refused = await browser.post("/unlink", content=body, headers=headers)
+    assert (400, "Not a Chattz account id.", [7, 123]) == (
+        refused.status_code,
+        refused.text,
+        sorted(a.chattz_id for a in await site.accounts.accounts_of("1")),
+    )
 
 
 # --- logout -----------------------------------------------------------------------------

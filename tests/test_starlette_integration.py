@@ -777,12 +777,56 @@ async def test_fastapi_router_with_a_given_session_uses_it(site: Site) -> None:
     assert (200, "123 None") == (response.status_code, response.text)
 
 
-def test_get_chattz_without_a_session_in_app_state_is_a_configuration_error() -> None:
+async def test_get_chattz_without_a_session_in_app_state_is_a_configuration_error() -> None:
     """get_chattz says to set app.state.chattz in the lifespan when it is missing."""
     request = bare_request()
     request.scope["app"] = Starlette()
     with pytest.raises(ConfigurationError, match=r"app\.state\.chattz"):
-        get_chattz(request)
+        await get_chattz(request)
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["app.state", "ChattzLogin(chattz)"])
+async def test_fastapi_session_dependency_never_runs_in_the_thread_pool(
+    site: Site, monkeypatch: pytest.MonkeyPatch, given: bool
+) -> None:
+    """/login and /callback resolve the session on the event loop: no thread-pool call at all."""
+    import fastapi.dependencies.utils as dependencies
+
+    pooled: list[object] = []
+    real = dependencies.run_in_threadpool  # type: ignore[attr-defined]
+
+    async def recording(func: Any, *args: Any, **kwargs: Any) -> Any:
+        pooled.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(dependencies, "run_in_threadpool", recording)
+    app = fastapi_app(ChattzLogin(site.chattz if given else None, secret_key=SECRET))
+    app.state.chattz = site.chattz
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=APP_URL
+    ) as browser:
+        response = await browser.get(site.fake.authorize(await start(browser)))
+    assert ((200, "123 None"), []) == ((response.status_code, response.text), pooled)
+
+
+async def test_fastapi_session_dependency_overridden_by_an_async_function(site: Site) -> None:
+    """app.dependency_overrides[get_chattz] takes an async function as well as a plain one."""
+    app = fastapi_app(ChattzLogin(secret_key=SECRET))
+
+    async def session() -> AsyncChattzOAuth:
+        return site.chattz
+
+    app.dependency_overrides[get_chattz] = session
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=APP_URL
+    ) as browser:
+        response = await browser.get(site.fake.authorize(await start(browser, "/login?next=/a")))
+        page = await browser.get("/whoami")
+    assert (200, "123 /a", {"session": repr(site.chattz)}) == (
+        response.status_code,
+        response.text,
+        page.json(),
+    )
 
 
 def test_fastapi_lifespan_session_with_secure_false_switch_on_testserver() -> None:

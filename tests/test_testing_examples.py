@@ -6,7 +6,15 @@ checks that the page's copy is the same, so the two cannot drift.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from sqlalchemy import create_engine
+
+from chattz_oauth_async.accounts import Accounts
+from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
+from chattz_oauth_async.testing import FakeChattz
 
 pytest_plugins = ["pytester"]
 
@@ -162,11 +170,11 @@ import flask
 import pytest
 from sqlalchemy import create_engine
 
-from chattz_oauth_async import ChattzOAuth, LoginRequest
+from chattz_oauth_async import ChattzOAuth
 from chattz_oauth_async.accounts import Accounts
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
-
-COOKIE = "__Host-chattz_login"
+from chattz_oauth_async.integrations.cookies import LoginCookies
+from chattz_oauth_async.integrations.flow import LoginFlow, WebRequest
 
 
 def create_app(engine) -> flask.Flask:
@@ -174,26 +182,37 @@ def create_app(engine) -> flask.Flask:
     app.secret_key = secrets.token_bytes(32)  # in production: a fixed key from your settings
     store = SQLAlchemyStore(engine)
     store.create_tables()
-    accounts = Accounts(store)
+    accounts, cookies = Accounts(store), LoginCookies(app.secret_key)
+
+    def web_request():  # what the login flow reads from Flask's request
+        request = flask.request
+        return WebRequest(request.url, request.cookies, request.args.items(multi=True))
+
+    def answer(response, cookies):
+        for cookie in cookies:
+            response.set_cookie(cookie.name, cookie.value, **cookie.attributes)
+        return response
 
     @app.get("/login")
     def login():
         with ChattzOAuth.from_env() as chattz:
-            started = chattz.start_login()
-        response = flask.redirect(started.url)
-        response.set_cookie(COOKIE, started.seal(app.secret_key), secure=True, httponly=True)
-        return response
+            started = LoginFlow(chattz, cookies).begin(web_request())
+        return answer(flask.redirect(started.location, code=303), started.cookies)
 
     @app.get("/callback")
     def callback():
-        started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), app.secret_key)
+        def start_session(result):  # once the account is known: a new session
+            flask.session.clear()
+            flask.session["user_id"] = result.signed_in.user_id
+            flask.session["name"] = result.signed_in.account.profile.display_name
+
         with ChattzOAuth.from_env() as chattz:
-            user = chattz.userinfo(chattz.complete_login(flask.request.url, started))
-        signed_in = accounts.sign_in(user, current_user_id=flask.session.get("user_id"))
-        flask.session.clear()  # a new session at login
-        flask.session["user_id"] = signed_in.user_id
-        flask.session["name"] = signed_in.account.profile.display_name
-        return flask.redirect("/account", code=303)
+            flow = LoginFlow(chattz, cookies, accounts=accounts)
+            finished = flow.finish(web_request(), start_session=start_session)
+        if finished.error is not None:
+            status, page = finished.error_page()
+            return answer(flask.Response(page, status), finished.cookies)
+        return answer(flask.redirect("/account", code=303), finished.cookies)
 
     @app.get("/account")
     def account():
@@ -248,3 +267,76 @@ def test_readme_testing_example_passes(pytester: pytest.Pytester, name: str, exa
     pytester.makepyfile(**{name: example})
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)
+
+
+# --- the complete apps against the attack they must refuse ---------------------------------
+#
+# Signed in as the victim V, the browser completes a *plain* login as Chattz user A (a forced
+# navigation to /login while the provider's session is the attacker's, or a shared computer).
+# The page's apps must sign A in to A's own new account and never link A to V.
+
+
+def recipe(example: str, name: str) -> dict[str, Any]:
+    """The page's file executed as a module of its own; its namespace."""
+    namespace: dict[str, Any] = {"__name__": f"docs_{name}"}
+    code = compile(example, f"docs/testing.md ({name})", "exec", dont_inherit=True)
+    exec(code, namespace)  # noqa: S102
+    return namespace
+
+
+def heading(page: str) -> str:
+    """The page up to its first ``</h1>``."""
+    return page.partition("</h1>")[0]
+
+
+def test_flask_accounts_app_never_links_a_plain_login(
+    fake_chattz: FakeChattz, chattz_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Signed in as V, a plain login as A: A gets account 2, V's account keeps only V."""
+    victim = fake_chattz.add_user(id=2, username="vic", first_name="Vic", last_name="Tim")
+    attacker = fake_chattz.add_user(id=3, username="mal", first_name="Mal", last_name="Lory")
+    engine = create_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    try:
+        client = recipe(FLASK_ACCOUNTS, "flask_accounts")["create_app"](engine).test_client()
+        first = fake_chattz.login(client, "/login", user=victim)
+        forced = fake_chattz.login(client, "/login", user=attacker)
+        with client.session_transaction() as session:
+            after = dict(session)
+        accounts = Accounts(SQLAlchemyStore(engine))
+        links = [(a.chattz_id, a.user_id) for u in ("1", "2") for a in accounts.accounts_of(u)]
+    finally:
+        engine.dispose()
+    assert (
+        "<h1>Hello, Vic Tim",
+        "<h1>Hello, Mal Lory",
+        {"user_id": "2", "name": "Mal Lory"},
+        [(2, "1"), (3, "2")],
+    ) == (heading(first.text), heading(forced.text), after, links)
+
+
+def test_fastapi_accounts_app_never_links_a_plain_login(
+    fake_chattz: FakeChattz, chattz_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The FastAPI app: signed in as V, a plain login as A signs in A's own new account."""
+    from fastapi.testclient import TestClient
+
+    victim = fake_chattz.add_user(id=2, username="vic", first_name="Vic", last_name="Tim")
+    attacker = fake_chattz.add_user(id=3, username="mal", first_name="Mal", last_name="Lory")
+    database = tmp_path / "app.db"
+    app = recipe(FASTAPI_ACCOUNTS, "fastapi_accounts")["create_app"](
+        f"sqlite+aiosqlite:///{database}"
+    )
+    with TestClient(app, base_url="https://testserver") as client:
+        first = fake_chattz.login(client, "/login", user=victim, next="/account")
+        forced = fake_chattz.login(client, "/login", user=attacker, next="/account")
+    engine = create_engine(f"sqlite:///{database}")
+    try:
+        accounts = Accounts(SQLAlchemyStore(engine))
+        links = [(a.chattz_id, a.user_id) for u in ("1", "2") for a in accounts.accounts_of(u)]
+    finally:
+        engine.dispose()
+    assert ("<h1>Hello, Vic Tim", "<h1>Hello, Mal Lory", [(2, "1"), (3, "2")]) == (
+        heading(first.text),
+        heading(forced.text),
+        links,
+    )

@@ -79,8 +79,8 @@ class Site:
     async def start(self) -> None:
         await AsyncSQLAlchemyStore(self.engine).create_tables()
 
-    async def sign_in(self, result_user: Any, current: str | None) -> SignIn:
-        signed = await self.accounts.sign_in(result_user, current_user_id=current)
+    async def sign_in(self, result_user: Any, login: LoginRequest, current: str | None) -> SignIn:
+        signed = await self.accounts.sign_in(result_user, login=login, signed_in_user_id=current)
         self.sign_ins.append(signed)
         return signed
 
@@ -93,7 +93,8 @@ def starlette_app(chattz: AsyncChattzOAuth, site: Site) -> Starlette:
     login = ChattzLogin(chattz, secret_key=KEY)
 
     async def on_success(request: Request, result: LoginResult) -> Response:
-        signed = await site.sign_in(result.user, request.session.get("user_id"))
+        login = LoginRequest("", "", None, None, 0.0, link_user_id=result.link_user_id)
+        signed = await site.sign_in(result.user, login, request.session.get("user_id"))
         request.session.clear()  # a new session at login
         request.session.update(user_id=signed.user_id, name=signed.account.profile.display_name)
         return RedirectResponse(result.next_url or "/account", status_code=303)
@@ -194,15 +195,15 @@ def test_each_chattz_user_gets_one_account(
     assert site.sign_ins[0].user_id == site.sign_ins[2].user_id != site.sign_ins[1].user_id
 
 
-def test_a_second_login_without_logout_links(
+def test_a_second_login_without_logout_never_links(
     fake_chattz: FakeChattz, starlette_client: TestClient, site: Site
 ) -> None:
-    """A login while signed in links the new Chattz account to the signed-in user."""
+    """A plain login while signed in signs bob's own new account in; nothing is linked."""
     bob = fake_chattz.add_user(id=3, username="bob")
     fake_chattz.login(starlette_client, "/login")
     fake_chattz.login(starlette_client, "/login", user=bob)
-    assert [Outcome.CREATED, Outcome.LINKED] == [s.outcome for s in site.sign_ins]
-    assert site.sign_ins[0].user_id == site.sign_ins[1].user_id
+    assert [Outcome.CREATED, Outcome.CREATED] == [s.outcome for s in site.sign_ins]
+    assert site.sign_ins[0].user_id != site.sign_ins[1].user_id
 
 
 def test_clients_are_separate_browsers(fake_chattz: FakeChattz, site: Site) -> None:
@@ -280,7 +281,7 @@ def aiohttp_app(chattz: AsyncChattzOAuth, site: Site) -> web.Application:
         try:
             started = LoginRequest.unseal(request.cookies.get(COOKIE, ""), KEY)
             user = await chattz.userinfo(await chattz.complete_login(str(request.url), started))
-            signed = await site.sign_in(user, session_of(request).get("user_id"))
+            signed = await site.sign_in(user, started, session_of(request).get("user_id"))
         except ChattzOAuthError as exc:
             return web.Response(status=400, text=f"Login failed: {type(exc).__name__}")
         sessions.pop(request.cookies.get("sid", ""), None)

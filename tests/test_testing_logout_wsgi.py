@@ -72,7 +72,9 @@ def flask_app(chattz: ChattzOAuth, accounts: Accounts) -> flask.Flask:
         try:
             started = LoginRequest.unseal(flask.request.cookies.get(COOKIE, ""), KEY)
             user = chattz.userinfo(chattz.complete_login(flask.request.url, started))
-            signed = accounts.sign_in(user, current_user_id=flask.session.get("user_id"))
+            signed = accounts.sign_in(
+                user, login=started, signed_in_user_id=flask.session.get("user_id")
+            )
         except ChattzOAuthError as exc:
             return f"Login failed: {type(exc).__name__}", 400
         flask.session.clear()  # a new session at login
@@ -163,7 +165,9 @@ def django_callback(request: HttpRequest) -> HttpResponse:
     try:
         started = LoginRequest.unseal(request.COOKIES.get(COOKIE, ""), KEY)
         user = chattz.userinfo(chattz.complete_login(request.build_absolute_uri(), started))
-        signed = _django["accounts"].sign_in(user, current_user_id=request.session.get("user_id"))
+        signed = _django["accounts"].sign_in(
+            user, login=started, signed_in_user_id=request.session.get("user_id")
+        )
     except ChattzOAuthError as exc:
         return HttpResponse(f"Login failed: {type(exc).__name__}", status=400)
     request.session.cycle_key()

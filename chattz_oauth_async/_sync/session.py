@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Literal, TypedDict, Unpack
@@ -28,8 +29,10 @@ from .._http import (
     RetryPolicy,
     checked_clock,
 )
+from .._ids import user_id_text
 from .._loops import SyncClients
 from ..errors import (
+    AccountError,
     ConfigurationError,
     StateMismatchError,
     TokenExpiredError,
@@ -366,33 +369,73 @@ class ChattzOAuth:
         status, body, headers = self._sender.send(request, idempotent=True, what="userinfo")
         return protocol.parse_userinfo_response(status, body, headers, hide=(token,))
 
-    def start_login(self, next_url: str | None = None, **extra: str) -> LoginRequest:
+    def start_login(
+        self,
+        next_url: str | None = None,
+        /,
+        *,
+        link_user_id: str | int | uuid.UUID | None = None,
+        **extra: str | None,
+    ) -> LoginRequest:
         """Begin a login: a fresh state (and PKCE verifier), and the authorize URL.
 
         Keep the result for the callback, for example with
         :meth:`LoginRequest.seal` in a cookie. No I/O.
 
         Args:
-            next_url: Where to send the user afterwards: a same-origin path.
+            next_url: Where to send the user afterwards: a same-origin path
+                (positionally or as ``next_url=``).
+            link_user_id: For a *linking login*, the local user who asked, from
+                a POST that passed your CSRF check: sealed with the login, so
+                the account step (:meth:`Accounts.sign_in
+                <chattz_oauth_async.accounts.Accounts.sign_in>`) links the
+                Chattz account to that user only if they are still signed in
+                at the callback. None (the default) is a plain login, which
+                never links.
             **extra: Further authorize query parameters.
 
         Raises:
             UnsafeRedirectError: ``next_url`` is not a same-origin path.
-            ConfigurationError: ``extra`` names a parameter the library sets.
+            ConfigurationError: ``extra`` names a parameter the library sets,
+                or one of this method's own (``self``, ``next_url`` given
+                twice); ``link_user_id`` is not a local user id the accounts
+                can keep (a str, int or UUID of 1 to 64 printable characters).
         """
+        if "next_url" in extra:
+            given = extra.pop("next_url")
+            if next_url is not None:
+                raise ConfigurationError("start_login() got next_url twice")
+            next_url = given
+        if "self" in extra:
+            raise ConfigurationError("start_login() takes no 'self' authorize parameter")
         if "code_challenge" in extra:
             raise ConfigurationError("start_login() sets code_challenge itself (pkce=True)")
+        link = None
+        if link_user_id is not None:
+            try:
+                link = user_id_text(link_user_id)
+            except AccountError:
+                raise ConfigurationError(
+                    "link_user_id must be a local user id the accounts can keep: a str, int "
+                    "or UUID of 1 to 64 printable characters"
+                ) from None
         next_url = safe_next_url(next_url)
         state = protocol.new_state()
         verifier = protocol.new_code_verifier() if self.pkce else None
         challenge = None if verifier is None else protocol.code_challenge(verifier)
-        url = protocol.authorize_url(self.config, state, code_challenge=challenge, **extra)
+        url = protocol.authorize_url(
+            self.config,
+            state,
+            code_challenge=challenge,
+            **extra,  # type: ignore[arg-type]  # a None is refused there, typed
+        )
         return LoginRequest(
             url=url,
             state=state,
             code_verifier=verifier,
             next_url=next_url,
             created_at=self.clock(),
+            link_user_id=link,
         )
 
     def complete_login(

@@ -14,8 +14,8 @@ async engines) or ``[postgresql]`` (psycopg 3, sync and async)::
 
 from __future__ import annotations
 
-from .._async.sqlalchemy_store import AsyncSQLAlchemyStore
-from .._sync.sqlalchemy_store import SQLAlchemyStore
-from .tables import accounts, metadata, users
+from ._async.sqlalchemy_store import AsyncSQLAlchemyStore
+from ._sync.sqlalchemy_store import SQLAlchemyStore
+from ._tables import accounts, metadata, users
 
 __all__ = ["AsyncSQLAlchemyStore", "SQLAlchemyStore", "accounts", "metadata", "users"]

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterable
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar, Final, cast
 from urllib.parse import urlsplit
 
 import attrs
 
-from ..accounts.values import SignIn
+from ..accounts import SignIn
 from ..errors import (
     AccountError,
     AccountLinkedElsewhere,
+    AccountStoreError,
     AuthorizationDenied,
     ChattzOAuthError,
+    ConfigurationError,
+    InactiveUser,
     LinkRefused,
     LoginStateError,
     OAuthError,
@@ -30,14 +34,18 @@ from ..errors import (
     SignupsClosed,
     StateMismatchError,
     TransportError,
+    UnlinkRefused,
     UnsafeRedirectError,
 )
-from ..login import safe_next_url
+from ..login import LoginRequest, safe_next_url
 from ..models import ChattzUser, Token
 from .cookies import SetCookie
 
 __all__ = [
+    "LoginFinish",
     "LoginResult",
+    "LoginStart",
+    "WebRequest",
     "describe_error",
     "error_page",
     "missing_extra",
@@ -50,6 +58,13 @@ logger = logging.getLogger("chattz_oauth_async.integrations")
 
 # What Sec-Fetch-Site says for a request the site itself (or the user, typing) made.
 _OWN_SITE: Final = frozenset({"same-origin", "none"})
+# The answer to the site's own mistakes: trying again cannot help, so it never says to.
+_MISCONFIGURED: Final = (
+    500,
+    "Sign-in is misconfigured",
+    "This site's sign-in with Chattz is not set up correctly, so it cannot work until "
+    "the site's operators fix it.",
+)
 
 
 @attrs.frozen
@@ -60,19 +75,122 @@ class LoginResult:
         token: The access token (its ``repr`` hides the secret parts).
         user: The signed-in user. Key your accounts on ``user.id``, never on the e-mail.
         next_url: The same-origin path the login was started with, or None.
-        signed_in: The local account the login signed in to, when the helper
+        login: The completed login (its ``repr`` hides the state). A handler of
+            your own that signs in to accounts passes it on, so the accounts
+            decide whether it links:
+            ``accounts.sign_in(result.user, login=result.login, signed_in_user_id=...)``.
+        signed_in: The local account the login signed in to, when the flow
             was given an account store (:mod:`chattz_oauth_async.accounts`); else None.
-        link_user_id: For a linking login (started by a POST of the signed-in
-            user), that user's id; None for a plain login. A handler of your own
-            that links accounts passes it through
-            :func:`~chattz_oauth_async.accounts.rules.linking_user`.
     """
 
     token: Token
     user: ChattzUser
     next_url: str | None
+    login: LoginRequest
     signed_in: SignIn | None = None
-    link_user_id: str | None = None
+
+    @property
+    def link_user_id(self) -> str | None:
+        """For a linking login (a POST of the signed-in user), that user's id; else None."""
+        return self.login.link_user_id
+
+
+def _pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(pairs)
+
+
+@attrs.frozen
+class WebRequest:
+    """What the login flow reads from a request: its URL, cookies and query.
+
+    Each framework's glue builds one (Starlette: ``WebRequest(str(request.base_url),
+    request.cookies, request.query_params.multi_items())``; Flask:
+    ``WebRequest(request.url, request.cookies, request.args.items(multi=True))``).
+
+    Attributes:
+        url: The request's URL as the app sees it (after any trusted proxy
+            header): its scheme and host decide whether cookies get Secure.
+        cookies: The request's cookies.
+        query: Every ``(name, value)`` of the query string, repeats kept (a
+            callback with two ``code`` or ``state`` values is refused).
+    """
+
+    url: str
+    cookies: Mapping[str, str] = attrs.field(repr=False)
+    query: Sequence[tuple[str, str]] = attrs.field(default=(), converter=_pairs, repr=False)
+
+    @property
+    def states(self) -> list[str]:
+        """Every ``state`` value of the query."""
+        return [value for name, value in self.query if name == "state"]
+
+
+@attrs.frozen
+class LoginStart:
+    """What ``/login`` answers: a 303 to Chattz, with the sealed login in a cookie.
+
+    Attributes:
+        location: The authorize URL to redirect the browser to.
+        cookies: The cookies to set (the login's own, and deletions of stale ones).
+        login: The login just started.
+    """
+
+    location: str = attrs.field(repr=False)
+    cookies: list[SetCookie]
+    login: LoginRequest
+
+    #: The status of the answer: See Other (the browser follows it with a GET).
+    status: ClassVar[int] = 303
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Location`` and ``Cache-Control: no-store``."""
+        return {"Location": self.location, "Cache-Control": "no-store"}
+
+
+@attrs.frozen
+class LoginFinish:
+    """What the callback ended with: a result or an error, and the cookie to delete either way.
+
+    Attributes:
+        result: The completed login (and its account), or None when it failed.
+        error: Why it failed, or None when it succeeded.
+        cookies: The deletion of the login cookie the callback used (set it on
+            every answer, success or error).
+    """
+
+    result: LoginResult | None
+    error: ChattzOAuthError | None
+    cookies: list[SetCookie]
+
+    #: Headers for every callback answer: the callback URL holds the code.
+    headers: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.result is None) == (self.error is None):
+            raise ConfigurationError("a LoginFinish holds a result or an error, not both")
+
+    def result_or_raise(self) -> LoginResult:
+        """The result of a login that succeeded; else its error, raised.
+
+        Raises:
+            ChattzOAuthError: :attr:`error`, for a login that failed.
+        """
+        if self.error is not None:
+            raise self.error
+        return cast(LoginResult, self.result)
+
+    def error_page(self, *, retry_url: str = "/") -> tuple[int, str]:
+        """The status and HTML page for :attr:`error` (:func:`error_page`).
+
+        Raises:
+            ValueError: The login succeeded: there is no error to show.
+        """
+        if self.error is None:
+            raise ValueError("this login succeeded; it has no error page")
+        return error_page(self.error, retry_url=retry_url)
 
 
 def missing_extra(module: str, package: str, extra: str) -> ImportError:
@@ -102,15 +220,26 @@ def post_login_target(next_url: str | None) -> str | None:
 def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     """The HTTP status, title and user-facing message for a login error.
 
-    400 for a denied, expired, forged or replayed login, and for a callback
-    whose parameters are malformed (a :class:`ProviderError` with no
-    ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
-    parameters; anyone can forge such a URL, so it says nothing about the
-    provider); 502 for a provider that refused the code, answered something
-    unusable or could not be reached; 409 for a Chattz account linked to
-    another local user, 403 when sign-ups are closed or a linking login
-    finished for a user no longer signed in, 503 when the account
-    database failed; 500 otherwise (a configuration error).
+    The one table every web helper and example answers with:
+
+    - 400 for a denied, expired, forged or replayed login, and for a callback
+      whose parameters are malformed (a :class:`ProviderError` with no
+      ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
+      parameters; anyone can forge such a URL, so it says nothing about the
+      provider);
+    - 502 for a provider that refused the code, answered something unusable
+      or could not be reached;
+    - 409 for a Chattz account linked to another local user, and for an
+      unlink that would leave the user no way to sign in (:class:`UnlinkRefused`);
+    - 403 when sign-ups are closed, a linking login finished for a user no
+      longer signed in, or the local user is disabled (:class:`InactiveUser`);
+    - 503 when the account database failed and trying again may work
+      (:class:`AccountStoreError` with ``transient``, and another :class:`AccountError`);
+    - 500 "this site's sign-in is misconfigured" for the site's own mistakes: a
+      :class:`ConfigurationError`, or a database failure that will repeat until
+      the site is fixed (a missing table, a constraint of the app's user
+      model). It never tells the user to try again.
+
     The message never repeats provider-supplied text.
     """
     if isinstance(exc, AuthorizationDenied):
@@ -138,6 +267,13 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             "This Chattz account is linked to another account here. Sign out and sign in "
             "with it, or unlink it from that account first.",
         )
+    if isinstance(exc, UnlinkRefused):
+        return (
+            409,
+            "Chattz account not unlinked",
+            "This Chattz account is your only way to sign in here. Set a password or link "
+            "another Chattz account first.",
+        )
     if isinstance(exc, LinkRefused):
         return (
             403,
@@ -151,7 +287,17 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             "Sign-ups are closed",
             "There is no account here for this Chattz user, and new sign-ups are closed.",
         )
-    if isinstance(exc, AccountError):
+    if isinstance(exc, InactiveUser):
+        return (
+            403,
+            "Account disabled",
+            "The account this Chattz user signs in to is disabled here.",
+        )
+    if isinstance(exc, ConfigurationError) or (
+        isinstance(exc, AccountStoreError) and not exc.transient
+    ):
+        return _MISCONFIGURED
+    if isinstance(exc, AccountError):  # the database failed for now, a sign-in race lost...
         return (
             503,
             "Sign-in is not available",

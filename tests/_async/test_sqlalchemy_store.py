@@ -14,9 +14,10 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -25,14 +26,17 @@ from chattz_oauth_async.accounts import (
     AccountLinkedElsewhere,
     AccountStoreError,
     AsyncAccounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
+from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, accounts, users
-from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
+from tests.accounts_helpers import PLAIN, linking
 from tests.helpers import async_gather
 
 pytestmark = pytest.mark.anyio
@@ -89,7 +93,7 @@ async def counts(engine: AsyncEngine) -> tuple[int, int]:
 
 async def test_first_login_creates_one_user_and_one_link(store: AsyncSQLAlchemyStore) -> None:
     """The first login writes a chattz_users row and its link; find reads the same account."""
-    signed_in = await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN)
+    signed_in = await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     expected = Account("1", Profile.from_user(JOHN), NOW, NOW)
     assert (Outcome.CREATED, expected, expected, (1, 1)) == (
         signed_in.outcome,
@@ -103,10 +107,10 @@ async def test_second_login_signs_in_and_refreshes_the_stored_profile(
     store: AsyncSQLAlchemyStore,
 ) -> None:
     """A later login updates the row's profile and last login, and keeps linked_at."""
-    await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN)
+    await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     later = NOW + dt.timedelta(hours=1)
     renamed = ChattzUser(id=5, username="johnny", last_name="Doe", avatar="https://a.test/j.png")
-    signed_in = await AsyncAccounts(store, clock=lambda: later).sign_in(renamed)
+    signed_in = await AsyncAccounts(store, clock=lambda: later).sign_in(renamed, login=PLAIN)
     expected = Account("1", Profile.from_user(renamed), NOW, later)
     assert (Outcome.SIGNED_IN, expected, (1, 1)) == (
         signed_in.outcome,
@@ -117,7 +121,9 @@ async def test_second_login_signs_in_and_refreshes_the_stored_profile(
 
 async def test_signed_in_user_links_without_a_new_user(store: AsyncSQLAlchemyStore) -> None:
     """Linking to the signed-in user writes the link only."""
-    signed_in = await AsyncAccounts(store).sign_in(JOHN, current_user_id="42")
+    signed_in = await AsyncAccounts(store).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     assert (Outcome.LINKED, "42", (0, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
@@ -127,21 +133,31 @@ async def test_signed_in_user_links_without_a_new_user(store: AsyncSQLAlchemySto
 
 async def test_link_to_someone_else_is_refused(store: AsyncSQLAlchemyStore) -> None:
     """A Chattz account linked to user 42, completed by user 43: refused, the row unchanged."""
-    linked = await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, current_user_id="42")
+    linked = await AsyncAccounts(store, clock=lambda: NOW).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     with pytest.raises(AccountLinkedElsewhere):
         await AsyncAccounts(store).sign_in(
-            ChattzUser(id=5, username="renamed"), current_user_id="43"
+            ChattzUser(id=5, username="renamed"), login=linking("43"), signed_in_user_id="43"
         )
     assert linked.account == await store.find(5)
 
 
 class RacedStore(AsyncSQLAlchemyStore):
-    """Another worker links each Chattz id to user "winner" just after this store's find."""
+    """Another worker's login creates each Chattz id's account (user "1") just after this find."""
 
     async def find(self, chattz_id: int) -> Account | None:
         found = await super().find(chattz_id)
         if found is None:
-            await super().link(Profile(chattz_id, "winner"), "winner", NOW)
+            await super().create(Profile(chattz_id, "winner"), NOW)
+        return found
+
+    async def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        found = await super().refresh_active(profile, now, user_id=user_id)
+        if found is None and await super().find(profile.chattz_id) is None:
+            await super().create(Profile(profile.chattz_id, "winner"), NOW)
         return found
 
 
@@ -150,17 +166,17 @@ async def test_link_race_lost_is_refused(engine: AsyncEngine) -> None:
     store = RacedStore(engine)
     await store.create_tables()
     with pytest.raises(AccountLinkedElsewhere):
-        await AsyncAccounts(store).sign_in(JOHN, current_user_id="bob")
+        await AsyncAccounts(store).sign_in(JOHN, login=linking("bob"), signed_in_user_id="bob")
     found = await store.find(5)
-    assert ("winner", (0, 1)) == (found and found.user_id, await counts(engine))
+    assert ("1", (1, 1)) == (found and found.user_id, await counts(engine))
 
 
 async def test_create_race_lost_leaves_no_user_behind(engine: AsyncEngine) -> None:
     """A create that loses the race rolls its new user back and signs in to the winner's link."""
     store = RacedStore(engine)
     await store.create_tables()
-    signed_in = await AsyncAccounts(store).sign_in(JOHN)
-    assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
+    signed_in = await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
+    assert (Outcome.SIGNED_IN, "1", (1, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
         await counts(engine),
@@ -170,19 +186,132 @@ async def test_create_race_lost_leaves_no_user_behind(engine: AsyncEngine) -> No
 async def test_signups_closed_writes_nothing(store: AsyncSQLAlchemyStore) -> None:
     """Sign-ups closed: SignupsClosed, and no row in either table."""
     with pytest.raises(SignupsClosed):
-        await AsyncAccounts(store, signups=False).sign_in(JOHN)
+        await AsyncAccounts(store, signups=False).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == await counts(store.engine)
 
 
 async def test_unlink_only_removes_the_owners_link(store: AsyncSQLAlchemyStore) -> None:
     """unlink by another user leaves the link; by its owner removes it (the user stays)."""
     accounts_ = AsyncAccounts(store)
-    await accounts_.sign_in(JOHN)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
     results = [await accounts_.unlink("2", 5), await accounts_.unlink("1", 5)]
-    assert ([False, True], None, (1, 0)) == (
+    assert ([False, True], None, (1, 1)) == (
         results,
         await accounts_.find(5),
         await counts(store.engine),
+    )
+
+
+async def test_unlink_of_the_last_link_is_refused(store: AsyncSQLAlchemyStore) -> None:
+    """The store's users have no password: their last link stays (UnlinkRefused), others go."""
+    accounts_ = AsyncAccounts(store)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
+    removed = await accounts_.unlink("1", 6)
+    with pytest.raises(UnlinkRefused) as caught:
+        await accounts_.unlink("1", 5)
+    assert (True, 5, [5]) == (
+        removed,
+        caught.value.chattz_id,
+        [account.chattz_id for account in await accounts_.accounts_of("1")],
+    )
+
+
+async def test_concurrent_unlinks_never_strand_a_user(store: AsyncSQLAlchemyStore) -> None:
+    """Two unlinks of one user's two links at once: one is removed, one refused, one stays."""
+    accounts_ = AsyncAccounts(store)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    await accounts_.link("1", ChattzUser(id=6, username="second"))
+    outcomes: list[str] = []
+
+    async def unlink(chattz_id: int) -> None:
+        try:
+            outcomes.append(str(await accounts_.unlink("1", chattz_id)))
+        except UnlinkRefused:
+            outcomes.append("refused")
+        except AccountStoreError as exc:  # PostgreSQL may report a lock wait as transient
+            outcomes.append(f"transient={exc.transient}")
+
+    await async_gather([lambda: unlink(5), lambda: unlink(6)])
+    assert (["True", "refused"], 1) == (
+        sorted(outcomes),
+        len(await accounts_.accounts_of("1")),
+    )
+
+
+async def test_unlink_with_a_password_hook_removes_the_last_link(engine: AsyncEngine) -> None:
+    """has_password says the user has another way in: their last link may go."""
+
+    async def has_password(connection: AsyncConnection, user_id: str) -> bool:
+        return user_id == "1"
+
+    store = AsyncSQLAlchemyStore(engine, has_password=has_password)
+    await store.create_tables()
+    await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
+    assert (True, []) == (
+        await AsyncAccounts(store).unlink("1", 5),
+        await AsyncAccounts(store).accounts_of("1"),
+    )
+
+
+async def test_inactive_user_is_refused_until_active_again(store: AsyncSQLAlchemyStore) -> None:
+    """set_active(user, False): InactiveUser, the row not refreshed; True: signs in again."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    await accounts_.sign_in(JOHN, login=PLAIN)
+    marked = await store.set_active("1", False)
+    with pytest.raises(InactiveUser):
+        await AsyncAccounts(store, clock=lambda: NOW + dt.timedelta(1)).sign_in(JOHN, login=PLAIN)
+    found = await store.find(5)
+    await store.set_active("1", True)
+    again = await accounts_.sign_in(JOHN, login=PLAIN)
+    assert (True, NOW, Outcome.SIGNED_IN, False) == (
+        marked,
+        found and found.last_login_at,
+        again.outcome,
+        await store.set_active("99", False),
+    )
+
+
+async def test_a_deleted_users_link_never_signs_anyone_in(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """The user row deleted by hand: the link is removed at the next login, a new user made."""
+    accounts_ = AsyncAccounts(store)
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
+    async with engine.begin() as connection:
+        await connection.execute(users.delete())
+    again = await accounts_.sign_in(JOHN, login=PLAIN)
+    assert (Outcome.CREATED, True, (1, 1)) == (
+        again.outcome,
+        again.user_id != first.user_id,
+        await counts(engine),
+    )
+
+
+async def test_linking_login_refused_in_a_race_writes_nothing(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """The link changes hands between find and update: the UPDATE's condition writes nothing."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    await accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42")
+
+    class Racing(AsyncSQLAlchemyStore):
+        async def is_active(self, user_id: str) -> bool | None:
+            async with engine.begin() as connection:  # another login relinks it to 43
+                await connection.execute(accounts.update().values(user_id="43"))
+            return True
+
+    racing = AsyncAccounts(Racing(engine), clock=lambda: NOW + dt.timedelta(1))
+    with pytest.raises(AccountLinkedElsewhere):
+        await racing.sign_in(
+            ChattzUser(id=5, username="renamed"), login=linking("42"), signed_in_user_id="42"
+        )
+    found = await store.find(5)
+    assert ("43", "john", NOW) == (
+        found and found.user_id,
+        found and found.profile.username,
+        found and found.last_login_at,
     )
 
 
@@ -191,8 +320,12 @@ async def test_accounts_of_lists_links_oldest_first(store: AsyncSQLAlchemyStore)
     for offset, chattz_id in enumerate((9, 5, 7)):
         clock = lambda offset=offset: NOW + dt.timedelta(seconds=offset)  # noqa: E731
         user = ChattzUser(id=chattz_id, username=f"u{chattz_id}")
-        await AsyncAccounts(store, clock=clock).sign_in(user, current_user_id="42")
-    await AsyncAccounts(store).sign_in(ChattzUser(id=8, username="other"), current_user_id="43")
+        await AsyncAccounts(store, clock=clock).sign_in(
+            user, login=linking("42"), signed_in_user_id="42"
+        )
+    await AsyncAccounts(store).sign_in(
+        ChattzUser(id=8, username="other"), login=linking("43"), signed_in_user_id="43"
+    )
     found = await AsyncAccounts(store).accounts_of("42")
     assert ([9, 5, 7], []) == (
         [account.chattz_id for account in found],
@@ -205,8 +338,10 @@ async def test_same_email_or_username_gets_an_account_of_its_own(
 ) -> None:
     """A Chattz user with an existing account's e-mail and username is a new local user."""
     accounts_ = AsyncAccounts(store)
-    first = await accounts_.sign_in(JOHN)
-    twin = await accounts_.sign_in(ChattzUser(id=6, username="john", email="john@example.com"))
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
+    twin = await accounts_.sign_in(
+        ChattzUser(id=6, username="john", email="john@example.com"), login=PLAIN
+    )
     assert (Outcome.CREATED, "2", "1", (2, 2)) == (
         twin.outcome,
         twin.user_id,
@@ -221,7 +356,7 @@ async def test_concurrent_first_logins_make_one_account(store: AsyncSQLAlchemySt
     results = []
 
     async def login() -> None:
-        results.append(await accounts_.sign_in(JOHN))
+        results.append(await accounts_.sign_in(JOHN, login=PLAIN))
 
     await async_gather([login] * 50)
     outcomes = sorted(result.outcome.value for result in results)
@@ -244,8 +379,8 @@ async def test_hostile_profile_is_stored_cleaned(store: AsyncSQLAlchemyStore) ->
         avatar="javascript:alert(1)",
     )
     accounts_ = AsyncAccounts(store)
-    created = await accounts_.sign_in(hostile)
-    again = await accounts_.sign_in(hostile)
+    created = await accounts_.sign_in(hostile, login=PLAIN)
+    again = await accounts_.sign_in(hostile, login=PLAIN)
     found = await store.find(MAX_CHATTZ_ID)
     assert ("😀" * MAX_NAME, "AB", Outcome.SIGNED_IN, created.account.profile) == (
         created.account.profile.username,
@@ -263,7 +398,7 @@ async def test_create_user_hook_makes_the_users_row(store: AsyncSQLAlchemyStore)
         return f"app-{profile.chattz_id}"
 
     hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
-    signed_in = await AsyncAccounts(hooked).sign_in(JOHN)
+    signed_in = await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert ("app-5", (1, 1)) == (signed_in.user_id, await counts(store.engine))
 
 
@@ -276,7 +411,7 @@ async def test_create_user_hook_that_raises_leaves_nothing(store: AsyncSQLAlchem
 
     hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(AccountStoreError) as caught:
-        await AsyncAccounts(hooked).sign_in(JOHN)
+        await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), await counts(store.engine))
 
 
@@ -291,7 +426,7 @@ async def test_create_user_hook_returning_no_id_leaves_nothing(
 
     hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(ConfigurationError):
-        await AsyncAccounts(hooked).sign_in(JOHN)
+        await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == await counts(store.engine)
 
 
@@ -318,11 +453,12 @@ async def test_no_database_error_escapes_a_public_method(store: AsyncSQLAlchemyS
         lambda: store.find(5),
         lambda: store.create(profile, NOW),
         lambda: store.link(profile, "42", NOW),
-        lambda: store.update(profile, NOW),
-        lambda: store.unlink(5, "42"),
+        lambda: store.update(profile, NOW, user_id="42"),
+        lambda: store.unlink("42", 5),
+        lambda: store.is_active("42"),
         lambda: store.accounts_of("42"),
-        lambda: accounts_.sign_in(JOHN),
-        lambda: accounts_.sign_in(JOHN, current_user_id="42"),
+        lambda: accounts_.sign_in(JOHN, login=PLAIN),
+        lambda: accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42"),
         lambda: accounts_.find(5),
         lambda: accounts_.unlink("42", 5),
         lambda: accounts_.accounts_of("42"),
@@ -344,7 +480,7 @@ async def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
         with pytest.raises(AccountStoreError):
             await store.create_tables()
         with pytest.raises(AccountStoreError):
-            await AsyncAccounts(store).sign_in(JOHN)
+            await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
     finally:
         await engine.dispose()
         # aiosqlite's thread of a failed connect answers the event loop once more after
@@ -378,10 +514,10 @@ async def test_a_deleted_users_id_is_never_given_to_a_new_user(
 ) -> None:
     """Deleting the newest user never hands its id (and any link left to it) to the next one."""
     accounts_ = AsyncAccounts(store, clock=lambda: NOW)
-    alice = await accounts_.sign_in(ChattzUser(id=1, username="alice"))
+    alice = await accounts_.sign_in(ChattzUser(id=1, username="alice"), login=PLAIN)
     async with engine.begin() as connection:
         await connection.execute(users.delete().where(users.c.id == int(alice.user_id)))
-    bob = await accounts_.sign_in(ChattzUser(id=2, username="bob"))
+    bob = await accounts_.sign_in(ChattzUser(id=2, username="bob"), login=PLAIN)
     assert (Outcome.CREATED, True) == (bob.outcome, int(bob.user_id) > int(alice.user_id))
 
 
@@ -390,13 +526,13 @@ async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
 ) -> None:
     """A stored profile that fails the Profile checks never locks its user out."""
     accounts_ = AsyncAccounts(store, clock=lambda: NOW)
-    first = await accounts_.sign_in(JOHN)
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
     async with engine.begin() as connection:
         await connection.execute(
             accounts.update().values(username="john  doe", avatar="javascript:alert(1)")
         )
     found = await store.find(JOHN.id)
-    again = await accounts_.sign_in(JOHN)
+    again = await accounts_.sign_in(JOHN, login=PLAIN)
     assert ("john doe", None) == (
         found.profile.username if found else None,
         found.profile.avatar if found else "",
@@ -406,3 +542,37 @@ async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
         again.user_id,
         again.account.profile.username,
     )
+
+
+async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: AsyncEngine) -> None:
+    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+
+    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    """
+    counted: list[str] = []
+
+    def count(*args: Any) -> None:
+        counted.append(args[2].split()[0].upper())
+
+    target = getattr(engine, "sync_engine", engine)
+    event.listen(target, "before_cursor_execute", count)
+    accounts_ = AsyncAccounts(store)
+    runs = []
+    try:
+        for user, login, signed_in in (
+            (JOHN, PLAIN, None),
+            (JOHN, PLAIN, "7"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+        ):
+            counted.clear()
+            await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+            runs.append(list(counted))
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert [
+        ["UPDATE", "INSERT", "INSERT"],  # first login: a user and its link
+        ["UPDATE"],  # returning login
+        ["UPDATE", "INSERT"],  # linking login of a new Chattz account
+        ["UPDATE"],  # linking login of one linked already
+    ] == runs

@@ -8,6 +8,9 @@ for ChattzOAuth in tests/_sync/.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+
 import pytest
 
 from chattz_oauth_async import (
@@ -23,6 +26,8 @@ from .support import (
     token_requests,
 )
 
+
+KEY = "a login-state key of 32 bytes.."
 
 
 # --- 3, 12: the flow --------------------------------------------------------------
@@ -115,3 +120,63 @@ def test_complete_login_max_age_that_would_switch_expiry_off(
             chattz.complete_login(callback, login, max_age=max_age)  # type: ignore[arg-type]
         token = chattz.complete_login(callback, login)  # still retryable
     assert (1, "Bearer") == (token_requests(fake), token.token_type)
+
+
+# --- start_login: link intent and its own arguments ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "sealed"),
+    [
+        (None, None),
+        ("local-42", "local-42"),
+        (42, "42"),
+        (uuid.UUID(int=7), "00000000-0000-0000-0000-000000000007"),
+        ("u" * 64, "u" * 64),
+    ],
+    ids=["plain", "str", "int", "uuid", "64 characters"],
+)
+def test_start_login_seals_link_intent(
+    fake: FakeChattz, given: object, sealed: str | None
+) -> None:
+    """start_login(link_user_id=...) is sealed with the login and read back as text."""
+    with fake.sync_session() as chattz:
+        login = chattz.start_login("/account", link_user_id=given)  # type: ignore[arg-type]
+    back = LoginRequest.unseal(login.seal(KEY), KEY)
+    assert (sealed, sealed, "/account") == (login.link_user_id, back.link_user_id, back.next_url)
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["", "u" * 65, "a\nb", True, 1.5, b"42", object()],
+    ids=["empty", "65 characters", "newline", "bool", "float", "bytes", "object"],
+)
+def test_start_login_refuses_a_link_user_id_the_accounts_cannot_keep(
+    fake: FakeChattz, given: object
+) -> None:
+    """Not a local user id of 1 to 64 printable characters: ConfigurationError, not a raw error."""
+    with fake.sync_session() as chattz:
+        with pytest.raises(ConfigurationError, match="link_user_id"):
+            chattz.start_login(None, link_user_id=given)  # type: ignore[arg-type]
+
+
+def test_start_login_takes_next_url_by_keyword_and_refuses_it_twice(
+    fake: FakeChattz,
+) -> None:
+    """next_url= alone works; with a positional one too, or a self= extra: ConfigurationError."""
+    with fake.sync_session() as chattz:
+        by_keyword = chattz.start_login(next_url="/a", scope="profile")
+        errors = []
+        calls: list[Callable[[], object]] = [
+            lambda: chattz.start_login("/a", next_url="/b"),
+            lambda: chattz.start_login(**{"self": "x"}),
+        ]
+        for call in calls:
+            with pytest.raises(ConfigurationError) as raised:
+                call()
+            errors.append(str(raised.value))
+    assert (
+        "/a",
+        True,
+        ["start_login() got next_url twice", "start_login() takes no 'self' authorize parameter"],
+    ) == (by_keyword.next_url, "scope=profile" in by_keyword.url, errors)

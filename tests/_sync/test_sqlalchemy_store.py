@@ -16,9 +16,10 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy import Connection, Engine, create_engine
 
@@ -27,14 +28,17 @@ from chattz_oauth_async.accounts import (
     AccountLinkedElsewhere,
     AccountStoreError,
     Accounts,
+    InactiveUser,
     Outcome,
     Profile,
     SignupsClosed,
+    UnlinkRefused,
 )
+from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore, accounts, users
-from chattz_oauth_async.accounts.values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
+from tests.accounts_helpers import PLAIN, linking
 from tests.helpers import sync_gather
 
 
@@ -90,7 +94,7 @@ def counts(engine: Engine) -> tuple[int, int]:
 
 def test_first_login_creates_one_user_and_one_link(store: SQLAlchemyStore) -> None:
     """The first login writes a chattz_users row and its link; find reads the same account."""
-    signed_in = Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    signed_in = Accounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     expected = Account("1", Profile.from_user(JOHN), NOW, NOW)
     assert (Outcome.CREATED, expected, expected, (1, 1)) == (
         signed_in.outcome,
@@ -104,10 +108,10 @@ def test_second_login_signs_in_and_refreshes_the_stored_profile(
     store: SQLAlchemyStore,
 ) -> None:
     """A later login updates the row's profile and last login, and keeps linked_at."""
-    Accounts(store, clock=lambda: NOW).sign_in(JOHN)
+    Accounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     later = NOW + dt.timedelta(hours=1)
     renamed = ChattzUser(id=5, username="johnny", last_name="Doe", avatar="https://a.test/j.png")
-    signed_in = Accounts(store, clock=lambda: later).sign_in(renamed)
+    signed_in = Accounts(store, clock=lambda: later).sign_in(renamed, login=PLAIN)
     expected = Account("1", Profile.from_user(renamed), NOW, later)
     assert (Outcome.SIGNED_IN, expected, (1, 1)) == (
         signed_in.outcome,
@@ -118,7 +122,9 @@ def test_second_login_signs_in_and_refreshes_the_stored_profile(
 
 def test_signed_in_user_links_without_a_new_user(store: SQLAlchemyStore) -> None:
     """Linking to the signed-in user writes the link only."""
-    signed_in = Accounts(store).sign_in(JOHN, current_user_id="42")
+    signed_in = Accounts(store).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     assert (Outcome.LINKED, "42", (0, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
@@ -128,21 +134,31 @@ def test_signed_in_user_links_without_a_new_user(store: SQLAlchemyStore) -> None
 
 def test_link_to_someone_else_is_refused(store: SQLAlchemyStore) -> None:
     """A Chattz account linked to user 42, completed by user 43: refused, the row unchanged."""
-    linked = Accounts(store, clock=lambda: NOW).sign_in(JOHN, current_user_id="42")
+    linked = Accounts(store, clock=lambda: NOW).sign_in(
+        JOHN, login=linking("42"), signed_in_user_id="42"
+    )
     with pytest.raises(AccountLinkedElsewhere):
         Accounts(store).sign_in(
-            ChattzUser(id=5, username="renamed"), current_user_id="43"
+            ChattzUser(id=5, username="renamed"), login=linking("43"), signed_in_user_id="43"
         )
     assert linked.account == store.find(5)
 
 
 class RacedStore(SQLAlchemyStore):
-    """Another worker links each Chattz id to user "winner" just after this store's find."""
+    """Another worker's login creates each Chattz id's account (user "1") just after this find."""
 
     def find(self, chattz_id: int) -> Account | None:
         found = super().find(chattz_id)
         if found is None:
-            super().link(Profile(chattz_id, "winner"), "winner", NOW)
+            super().create(Profile(chattz_id, "winner"), NOW)
+        return found
+
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        found = super().refresh_active(profile, now, user_id=user_id)
+        if found is None and super().find(profile.chattz_id) is None:
+            super().create(Profile(profile.chattz_id, "winner"), NOW)
         return found
 
 
@@ -151,17 +167,17 @@ def test_link_race_lost_is_refused(engine: Engine) -> None:
     store = RacedStore(engine)
     store.create_tables()
     with pytest.raises(AccountLinkedElsewhere):
-        Accounts(store).sign_in(JOHN, current_user_id="bob")
+        Accounts(store).sign_in(JOHN, login=linking("bob"), signed_in_user_id="bob")
     found = store.find(5)
-    assert ("winner", (0, 1)) == (found and found.user_id, counts(engine))
+    assert ("1", (1, 1)) == (found and found.user_id, counts(engine))
 
 
 def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
     """A create that loses the race rolls its new user back and signs in to the winner's link."""
     store = RacedStore(engine)
     store.create_tables()
-    signed_in = Accounts(store).sign_in(JOHN)
-    assert (Outcome.SIGNED_IN, "winner", (0, 1)) == (
+    signed_in = Accounts(store).sign_in(JOHN, login=PLAIN)
+    assert (Outcome.SIGNED_IN, "1", (1, 1)) == (
         signed_in.outcome,
         signed_in.user_id,
         counts(engine),
@@ -171,19 +187,132 @@ def test_create_race_lost_leaves_no_user_behind(engine: Engine) -> None:
 def test_signups_closed_writes_nothing(store: SQLAlchemyStore) -> None:
     """Sign-ups closed: SignupsClosed, and no row in either table."""
     with pytest.raises(SignupsClosed):
-        Accounts(store, signups=False).sign_in(JOHN)
+        Accounts(store, signups=False).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == counts(store.engine)
 
 
 def test_unlink_only_removes_the_owners_link(store: SQLAlchemyStore) -> None:
     """unlink by another user leaves the link; by its owner removes it (the user stays)."""
     accounts_ = Accounts(store)
-    accounts_.sign_in(JOHN)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
     results = [accounts_.unlink("2", 5), accounts_.unlink("1", 5)]
-    assert ([False, True], None, (1, 0)) == (
+    assert ([False, True], None, (1, 1)) == (
         results,
         accounts_.find(5),
         counts(store.engine),
+    )
+
+
+def test_unlink_of_the_last_link_is_refused(store: SQLAlchemyStore) -> None:
+    """The store's users have no password: their last link stays (UnlinkRefused), others go."""
+    accounts_ = Accounts(store)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
+    removed = accounts_.unlink("1", 6)
+    with pytest.raises(UnlinkRefused) as caught:
+        accounts_.unlink("1", 5)
+    assert (True, 5, [5]) == (
+        removed,
+        caught.value.chattz_id,
+        [account.chattz_id for account in accounts_.accounts_of("1")],
+    )
+
+
+def test_concurrent_unlinks_never_strand_a_user(store: SQLAlchemyStore) -> None:
+    """Two unlinks of one user's two links at once: one is removed, one refused, one stays."""
+    accounts_ = Accounts(store)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    accounts_.link("1", ChattzUser(id=6, username="second"))
+    outcomes: list[str] = []
+
+    def unlink(chattz_id: int) -> None:
+        try:
+            outcomes.append(str(accounts_.unlink("1", chattz_id)))
+        except UnlinkRefused:
+            outcomes.append("refused")
+        except AccountStoreError as exc:  # PostgreSQL may report a lock wait as transient
+            outcomes.append(f"transient={exc.transient}")
+
+    sync_gather([lambda: unlink(5), lambda: unlink(6)])
+    assert (["True", "refused"], 1) == (
+        sorted(outcomes),
+        len(accounts_.accounts_of("1")),
+    )
+
+
+def test_unlink_with_a_password_hook_removes_the_last_link(engine: Engine) -> None:
+    """has_password says the user has another way in: their last link may go."""
+
+    def has_password(connection: Connection, user_id: str) -> bool:
+        return user_id == "1"
+
+    store = SQLAlchemyStore(engine, has_password=has_password)
+    store.create_tables()
+    Accounts(store).sign_in(JOHN, login=PLAIN)
+    assert (True, []) == (
+        Accounts(store).unlink("1", 5),
+        Accounts(store).accounts_of("1"),
+    )
+
+
+def test_inactive_user_is_refused_until_active_again(store: SQLAlchemyStore) -> None:
+    """set_active(user, False): InactiveUser, the row not refreshed; True: signs in again."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    accounts_.sign_in(JOHN, login=PLAIN)
+    marked = store.set_active("1", False)
+    with pytest.raises(InactiveUser):
+        Accounts(store, clock=lambda: NOW + dt.timedelta(1)).sign_in(JOHN, login=PLAIN)
+    found = store.find(5)
+    store.set_active("1", True)
+    again = accounts_.sign_in(JOHN, login=PLAIN)
+    assert (True, NOW, Outcome.SIGNED_IN, False) == (
+        marked,
+        found and found.last_login_at,
+        again.outcome,
+        store.set_active("99", False),
+    )
+
+
+def test_a_deleted_users_link_never_signs_anyone_in(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """The user row deleted by hand: the link is removed at the next login, a new user made."""
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    with engine.begin() as connection:
+        connection.execute(users.delete())
+    again = accounts_.sign_in(JOHN, login=PLAIN)
+    assert (Outcome.CREATED, True, (1, 1)) == (
+        again.outcome,
+        again.user_id != first.user_id,
+        counts(engine),
+    )
+
+
+def test_linking_login_refused_in_a_race_writes_nothing(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """The link changes hands between find and update: the UPDATE's condition writes nothing."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42")
+
+    class Racing(SQLAlchemyStore):
+        def is_active(self, user_id: str) -> bool | None:
+            with engine.begin() as connection:  # another login relinks it to 43
+                connection.execute(accounts.update().values(user_id="43"))
+            return True
+
+    racing = Accounts(Racing(engine), clock=lambda: NOW + dt.timedelta(1))
+    with pytest.raises(AccountLinkedElsewhere):
+        racing.sign_in(
+            ChattzUser(id=5, username="renamed"), login=linking("42"), signed_in_user_id="42"
+        )
+    found = store.find(5)
+    assert ("43", "john", NOW) == (
+        found and found.user_id,
+        found and found.profile.username,
+        found and found.last_login_at,
     )
 
 
@@ -192,8 +321,12 @@ def test_accounts_of_lists_links_oldest_first(store: SQLAlchemyStore) -> None:
     for offset, chattz_id in enumerate((9, 5, 7)):
         clock = lambda offset=offset: NOW + dt.timedelta(seconds=offset)  # noqa: E731
         user = ChattzUser(id=chattz_id, username=f"u{chattz_id}")
-        Accounts(store, clock=clock).sign_in(user, current_user_id="42")
-    Accounts(store).sign_in(ChattzUser(id=8, username="other"), current_user_id="43")
+        Accounts(store, clock=clock).sign_in(
+            user, login=linking("42"), signed_in_user_id="42"
+        )
+    Accounts(store).sign_in(
+        ChattzUser(id=8, username="other"), login=linking("43"), signed_in_user_id="43"
+    )
     found = Accounts(store).accounts_of("42")
     assert ([9, 5, 7], []) == (
         [account.chattz_id for account in found],
@@ -206,8 +339,10 @@ def test_same_email_or_username_gets_an_account_of_its_own(
 ) -> None:
     """A Chattz user with an existing account's e-mail and username is a new local user."""
     accounts_ = Accounts(store)
-    first = accounts_.sign_in(JOHN)
-    twin = accounts_.sign_in(ChattzUser(id=6, username="john", email="john@example.com"))
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    twin = accounts_.sign_in(
+        ChattzUser(id=6, username="john", email="john@example.com"), login=PLAIN
+    )
     assert (Outcome.CREATED, "2", "1", (2, 2)) == (
         twin.outcome,
         twin.user_id,
@@ -222,7 +357,7 @@ def test_concurrent_first_logins_make_one_account(store: SQLAlchemyStore) -> Non
     results = []
 
     def login() -> None:
-        results.append(accounts_.sign_in(JOHN))
+        results.append(accounts_.sign_in(JOHN, login=PLAIN))
 
     sync_gather([login] * 50)
     outcomes = sorted(result.outcome.value for result in results)
@@ -245,8 +380,8 @@ def test_hostile_profile_is_stored_cleaned(store: SQLAlchemyStore) -> None:
         avatar="javascript:alert(1)",
     )
     accounts_ = Accounts(store)
-    created = accounts_.sign_in(hostile)
-    again = accounts_.sign_in(hostile)
+    created = accounts_.sign_in(hostile, login=PLAIN)
+    again = accounts_.sign_in(hostile, login=PLAIN)
     found = store.find(MAX_CHATTZ_ID)
     assert ("😀" * MAX_NAME, "AB", Outcome.SIGNED_IN, created.account.profile) == (
         created.account.profile.username,
@@ -264,7 +399,7 @@ def test_create_user_hook_makes_the_users_row(store: SQLAlchemyStore) -> None:
         return f"app-{profile.chattz_id}"
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
-    signed_in = Accounts(hooked).sign_in(JOHN)
+    signed_in = Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert ("app-5", (1, 1)) == (signed_in.user_id, counts(store.engine))
 
 
@@ -277,7 +412,7 @@ def test_create_user_hook_that_raises_leaves_nothing(store: SQLAlchemyStore) -> 
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(AccountStoreError) as caught:
-        Accounts(hooked).sign_in(JOHN)
+        Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), counts(store.engine))
 
 
@@ -292,7 +427,7 @@ def test_create_user_hook_returning_no_id_leaves_nothing(
 
     hooked = SQLAlchemyStore(store.engine, create_user=create_user)
     with pytest.raises(ConfigurationError):
-        Accounts(hooked).sign_in(JOHN)
+        Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == counts(store.engine)
 
 
@@ -319,11 +454,12 @@ def test_no_database_error_escapes_a_public_method(store: SQLAlchemyStore) -> No
         lambda: store.find(5),
         lambda: store.create(profile, NOW),
         lambda: store.link(profile, "42", NOW),
-        lambda: store.update(profile, NOW),
-        lambda: store.unlink(5, "42"),
+        lambda: store.update(profile, NOW, user_id="42"),
+        lambda: store.unlink("42", 5),
+        lambda: store.is_active("42"),
         lambda: store.accounts_of("42"),
-        lambda: accounts_.sign_in(JOHN),
-        lambda: accounts_.sign_in(JOHN, current_user_id="42"),
+        lambda: accounts_.sign_in(JOHN, login=PLAIN),
+        lambda: accounts_.sign_in(JOHN, login=linking("42"), signed_in_user_id="42"),
         lambda: accounts_.find(5),
         lambda: accounts_.unlink("42", 5),
         lambda: accounts_.accounts_of("42"),
@@ -345,7 +481,7 @@ def test_unreachable_database_is_a_store_error(tmp_path: Path) -> None:
         with pytest.raises(AccountStoreError):
             store.create_tables()
         with pytest.raises(AccountStoreError):
-            Accounts(store).sign_in(JOHN)
+            Accounts(store).sign_in(JOHN, login=PLAIN)
     finally:
         engine.dispose()
         # aiosqlite's thread of a failed connect answers the event loop once more after
@@ -379,10 +515,10 @@ def test_a_deleted_users_id_is_never_given_to_a_new_user(
 ) -> None:
     """Deleting the newest user never hands its id (and any link left to it) to the next one."""
     accounts_ = Accounts(store, clock=lambda: NOW)
-    alice = accounts_.sign_in(ChattzUser(id=1, username="alice"))
+    alice = accounts_.sign_in(ChattzUser(id=1, username="alice"), login=PLAIN)
     with engine.begin() as connection:
         connection.execute(users.delete().where(users.c.id == int(alice.user_id)))
-    bob = accounts_.sign_in(ChattzUser(id=2, username="bob"))
+    bob = accounts_.sign_in(ChattzUser(id=2, username="bob"), login=PLAIN)
     assert (Outcome.CREATED, True) == (bob.outcome, int(bob.user_id) > int(alice.user_id))
 
 
@@ -391,13 +527,13 @@ def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
 ) -> None:
     """A stored profile that fails the Profile checks never locks its user out."""
     accounts_ = Accounts(store, clock=lambda: NOW)
-    first = accounts_.sign_in(JOHN)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
     with engine.begin() as connection:
         connection.execute(
             accounts.update().values(username="john  doe", avatar="javascript:alert(1)")
         )
     found = store.find(JOHN.id)
-    again = accounts_.sign_in(JOHN)
+    again = accounts_.sign_in(JOHN, login=PLAIN)
     assert ("john doe", None) == (
         found.profile.username if found else None,
         found.profile.avatar if found else "",
@@ -407,3 +543,37 @@ def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
         again.user_id,
         again.account.profile.username,
     )
+
+
+def test_statements_per_sign_in(store: SQLAlchemyStore, engine: Engine) -> None:
+    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+
+    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    """
+    counted: list[str] = []
+
+    def count(*args: Any) -> None:
+        counted.append(args[2].split()[0].upper())
+
+    target = getattr(engine, "sync_engine", engine)
+    event.listen(target, "before_cursor_execute", count)
+    accounts_ = Accounts(store)
+    runs = []
+    try:
+        for user, login, signed_in in (
+            (JOHN, PLAIN, None),
+            (JOHN, PLAIN, "7"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+        ):
+            counted.clear()
+            accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+            runs.append(list(counted))
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert [
+        ["UPDATE", "INSERT", "INSERT"],  # first login: a user and its link
+        ["UPDATE"],  # returning login
+        ["UPDATE", "INSERT"],  # linking login of a new Chattz account
+        ["UPDATE"],  # linking login of one linked already
+    ] == runs

@@ -43,8 +43,15 @@ or ``LOGIN_REDIRECT_URL``. With ``CHATTZ_ON_SUCCESS`` (a dotted path of
 (``path(..., callback_view, {"on_success": handler})``), your handler does
 that instead, and ``result.signed_in`` is None.
 
+``unlink_view`` removes one of the signed-in user's Chattz links, never the
+last way in of a user without a password (409); Chattz has no revocation
+endpoint, so a token issued for that account stays valid until it expires.
+Every view runs outside ``ATOMIC_REQUESTS`` (each store call is a short
+transaction of its own). Each view is Django glue around the one login flow,
+:class:`~chattz_oauth_async.integrations.flow.LoginFlow`.
+
 ``async_login_view`` / ``async_link_view`` / ``async_callback_view`` /
-``async_logout_view`` are the
+``async_unlink_view`` / ``async_logout_view`` are the
 same views on :class:`~chattz_oauth_async.AsyncChattzOAuth` and
 :class:`~chattz_oauth_async.accounts.AsyncAccounts`, for apps served over
 ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
@@ -73,8 +80,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import attrs
-
 from .._web import missing_extra
 
 try:
@@ -92,12 +97,17 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__name__, "Django", "django") from exc
 
-from ..._async.session import AsyncChattzOAuth
-from ..._sync.session import ChattzOAuth
+from ..._async.flow import AsyncLoginFlow
+from ..._sync.flow import LoginFlow
 from ...errors import ChattzOAuthError
-from ...login import LoginRequest
-from .._web import LoginResult, post_login_target, set_cookies
-from ..cookies import LoginCookies
+from .._web import (
+    LoginFinish,
+    LoginResult,
+    LoginStart,
+    WebRequest,
+    post_login_target,
+    set_cookies,
+)
 from ._settings import (
     SuccessHandler,
     get_async_session,
@@ -107,12 +117,20 @@ from ._settings import (
 )
 from ._signin import (
     DJANGO_5,
-    arespond,
+    async_accounts,
     async_logout_view,
+    async_session_step,
+    async_signed_in,
+    async_unlink_view,
     current_user,
     error_response,
+    landing,
     logout_view,
-    respond,
+    non_atomic,
+    session_step,
+    signed_in,
+    sync_accounts,
+    unlink_view,
 )
 
 __all__ = [
@@ -121,6 +139,7 @@ __all__ = [
     "async_link_view",
     "async_login_view",
     "async_logout_view",
+    "async_unlink_view",
     "callback_view",
     "get_async_session",
     "get_session",
@@ -128,71 +147,54 @@ __all__ = [
     "login_cookies",
     "login_view",
     "logout_view",
+    "unlink_view",
 ]
 
 
-def _is_secure(cookies: LoginCookies, request: HttpRequest) -> bool:
-    return cookies.is_secure(request.build_absolute_uri())
+def web_request(request: HttpRequest) -> WebRequest:
+    """What the login flow reads from a Django request: its URL, cookies and query."""
+    query = [(name, value) for name, values in request.GET.lists() for value in values]
+    return WebRequest(request.build_absolute_uri(), request.COOKIES, query)
 
 
-def _start(
-    request: HttpRequest,
-    session: AsyncChattzOAuth | ChattzOAuth,
-    next_url: str | None,
-    link_user_id: str | None = None,
-) -> HttpResponse:
-    cookies = login_cookies()
-    login = session.start_login(post_login_target(next_url))
-    if link_user_id is not None:
-        login = attrs.evolve(login, link_user_id=link_user_id)
+def _redirect(started: LoginStart) -> HttpResponse:
+    response = HttpResponse(status=started.status)
+    for name, value in started.headers.items():
+        response[name] = value
+    set_cookies(response, started.cookies)
+    return response
+
+
+def _answer(finished: LoginFinish, response: HttpResponse) -> HttpResponse:
+    """``response`` with the used login cookie deleted and the callback's headers."""
+    set_cookies(response, finished.cookies)
+    for name, value in finished.headers.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _to_login_first(request: HttpRequest, next_url: str | None) -> HttpResponse:
+    """Nobody to link to: log in first, then come back to where the link was asked from."""
+    # (django.contrib.auth.views.redirect_to_login would import the auth models while
+    # INSTALLED_APPS load; this is its URL, as a 303 so the login page is fetched with GET.)
+    parts = urlsplit(resolve_url(settings.LOGIN_URL))
+    query = QueryDict(parts.query, mutable=True)
+    query["next"] = next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
     response = HttpResponse(status=303)
-    response["Location"] = login.url
-    response["Cache-Control"] = "no-store"
-    secure = _is_secure(cookies, request)
-    set_cookies(response, cookies.start(login, request.COOKIES, secure=secure, now=session.clock()))
+    response["Location"] = urlunsplit(parts._replace(query=query.urlencode(safe="/")))
     return response
 
 
-def _read(
-    request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth
-) -> tuple[LoginRequest, list[tuple[str, str]], int]:
-    """The browser's login for this callback, its parameters (repeats kept), the login max age."""
-    cookies = login_cookies()
-    login = cookies.read(
-        request.GET.getlist("state"),
-        request.COOKIES,
-        secure=_is_secure(cookies, request),
-        now=session.clock(),
-    )
-    params = [(name, value) for name, values in request.GET.lists() for value in values]
-    return login, params, cookies.max_age
-
-
-def _link(request: HttpRequest, session: AsyncChattzOAuth | ChattzOAuth, user: Any) -> HttpResponse:
+def _link(request: HttpRequest, flow: LoginFlow | AsyncLoginFlow, user: Any) -> HttpResponse:
     """Start a linking login for ``user``; an anonymous visitor goes to ``LOGIN_URL`` instead."""
-    next_url = post_login_target(request.POST.get("next") or request.GET.get("next"))
+    next_url = request.POST.get("next") or request.GET.get("next")
     if user is None or not user.is_authenticated:
-        # Nobody to link to: log in first, then come back to where the link was asked from.
-        # (django.contrib.auth.views.redirect_to_login would import the auth models while
-        # INSTALLED_APPS load; this is its URL, as a 303 so the login page is fetched with GET.)
-        parts = urlsplit(resolve_url(settings.LOGIN_URL))
-        query = QueryDict(parts.query, mutable=True)
-        query["next"] = next_url or resolve_url(settings.LOGIN_REDIRECT_URL)
-        response = HttpResponse(status=303)
-        response["Location"] = urlunsplit(parts._replace(query=query.urlencode(safe="/")))
-        return response
-    return _start(request, session, next_url, link_user_id=str(user.pk))
-
-
-def _finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    cookies = login_cookies()
-    states = request.GET.getlist("state")
-    set_cookies(
-        response, cookies.clear(states, request.COOKIES, secure=_is_secure(cookies, request))
-    )
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    return response
+        return _to_login_first(request, post_login_target(next_url))
+    try:
+        started = flow.begin(web_request(request), next_url, link_user_id=user.pk)
+    except ChattzOAuthError as exc:  # a pk the accounts cannot keep (over 64 characters)
+        return error_response(exc)
+    return _redirect(started)
 
 
 def _checked(response: object) -> HttpResponse:
@@ -201,14 +203,17 @@ def _checked(response: object) -> HttpResponse:
     return response
 
 
+@non_atomic
 def login_view(request: HttpRequest) -> HttpResponse:
     """GET /login?next=/path: a 303 redirect to Chattz, the sealed login in a cookie.
 
-    An unsafe ``next`` is dropped (the user lands on your default page).
+    An unsafe ``next`` is dropped (the user lands on your default page). A
+    plain login: it never links, whoever is signed in.
     """
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    return _start(request, get_session(), request.GET.get("next"))
+    flow = LoginFlow(get_session(), login_cookies())
+    return _redirect(flow.begin(web_request(request), request.GET.get("next")))
 
 
 def _link_view(request: HttpRequest) -> HttpResponse:
@@ -221,27 +226,36 @@ def _link_view(request: HttpRequest) -> HttpResponse:
     (else 403, :class:`~chattz_oauth_async.LinkRefused`), and 409 if the
     Chattz account is linked to someone else. Other methods get 405 (a link
     or an image cannot start one); an anonymous visitor gets a 303 to
-    ``LOGIN_URL`` with ``next``.
+    ``LOGIN_URL`` with ``next``; a user whose pk is longer than the accounts
+    keep (64 characters) gets the 500 error page.
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return _link(request, get_session(), request.user)
+    return _link(request, LoginFlow(get_session(), login_cookies()), request.user)
 
 
-link_view: Callable[[HttpRequest], HttpResponse] = csrf_protect(_link_view)
+link_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_link_view))
 
 
+@non_atomic
 def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None) -> HttpResponse:
     """GET /callback (your redirect URI): finish the login, then sign in or call ``on_success``.
+
+    The login flow (:class:`~chattz_oauth_async.integrations.flow.LoginFlow`)
+    does the work. Without a handler, its account step signs the login in to
+    its Django user (:class:`~chattz_oauth_async.accounts.Accounts` on
+    :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`; a
+    linking login links, only for its user still signed in), then
+    ``django.contrib.auth.login`` and a 303 to ``next`` or
+    ``LOGIN_REDIRECT_URL``. The view runs outside ``ATOMIC_REQUESTS``: each
+    store write is a short transaction of its own.
 
     Args:
         request: The callback request.
         on_success: ``on_success(request, result)`` returns the response
             (typically a redirect to ``result.next_url``, after logging the
             user in keyed on ``result.user.id``); ``CHATTZ_ON_SUCCESS`` when
-            None, and without that setting the default: the account signed in
-            with ``django.contrib.auth.login``, a 303 to ``next`` or
-            ``LOGIN_REDIRECT_URL``.
+            None, and without that setting the default sign-in above.
 
     Every response deletes the used login cookie. A :class:`ChattzOAuthError`
     gives the error page (400, 502, 500; 409, 403, 503 for the account);
@@ -254,43 +268,47 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
     session, handler = get_session(), success_handler(request, on_success)
-    try:
-        login, params, max_age = _read(request, session)
-        token = session.complete_login(params, login, max_age=max_age)
-        user = session.userinfo(token)
-    except ChattzOAuthError as exc:
-        return _finish(request, error_response(exc))
-    result = LoginResult(
-        token=token,
-        user=user,
-        next_url=post_login_target(login.next_url),
-        link_user_id=login.link_user_id,
-    )
     if handler is None:
-        return _finish(request, respond(request, result))
-    return _finish(request, _checked(handler(request, result)))
+        flow = LoginFlow(session, login_cookies(), accounts=sync_accounts())
+        finished = flow.finish(
+            web_request(request),
+            signed_in_user=lambda: signed_in(request.user),
+            start_session=session_step(request),
+        )
+    else:
+        finished = LoginFlow(session, login_cookies()).finish(web_request(request))
+    if finished.error is not None:
+        return _answer(finished, error_response(finished.error))
+    result = finished.result_or_raise()
+    if handler is None:
+        return _answer(finished, landing(result))
+    return _answer(finished, _checked(handler(request, result)))
 
 
+@non_atomic
 async def async_login_view(request: HttpRequest) -> HttpResponse:
     """:func:`login_view` on the async session."""
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    return _start(request, get_async_session(), request.GET.get("next"))
+    flow = AsyncLoginFlow(get_async_session(), login_cookies())
+    return _redirect(flow.begin(web_request(request), request.GET.get("next")))
 
 
 async def _async_link_view(request: HttpRequest) -> HttpResponse:
     """:func:`link_view` on the async session (the user from ``request.auser()``)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return _link(request, get_async_session(), await current_user(request))
+    flow = AsyncLoginFlow(get_async_session(), login_cookies())
+    return _link(request, flow, await current_user(request))
 
 
 # Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
-async_link_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = (
+async_link_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = non_atomic(
     csrf_protect(_async_link_view) if DJANGO_5 else _async_link_view
 )
 
 
+@non_atomic
 async def async_callback_view(
     request: HttpRequest, on_success: SuccessHandler | None = None
 ) -> HttpResponse:
@@ -302,22 +320,22 @@ async def async_callback_view(
     if request.method != "GET":  # a link checker's HEAD must not use up the code
         return HttpResponseNotAllowed(["GET"])
     session, handler = get_async_session(), success_handler(request, on_success)
-    try:
-        login, params, max_age = _read(request, session)
-        token = await session.complete_login(params, login, max_age=max_age)
-        user = await session.userinfo(token)
-    except ChattzOAuthError as exc:
-        return _finish(request, error_response(exc))
-    result = LoginResult(
-        token=token,
-        user=user,
-        next_url=post_login_target(login.next_url),
-        link_user_id=login.link_user_id,
-    )
     if handler is None:
-        return _finish(request, await arespond(request, result))
+        flow = AsyncLoginFlow(session, login_cookies(), accounts=async_accounts())
+        finished = await flow.finish(
+            web_request(request),
+            signed_in_user=lambda: async_signed_in(request),
+            start_session=async_session_step(request),
+        )
+    else:
+        finished = await AsyncLoginFlow(session, login_cookies()).finish(web_request(request))
+    if finished.error is not None:
+        return _answer(finished, error_response(finished.error))
+    result = finished.result_or_raise()
+    if handler is None:
+        return _answer(finished, landing(result))
     if inspect.iscoroutinefunction(handler):
         answer = await handler(request, result)
     else:
         answer = await sync_to_async(handler)(request, result)
-    return _finish(request, _checked(answer))
+    return _answer(finished, _checked(answer))

@@ -1,48 +1,71 @@
-"""The Django callback without ``CHATTZ_ON_SUCCESS``: sign in with ``django.contrib.auth``.
+"""The Django callback's account and session steps without ``CHATTZ_ON_SUCCESS``; logout, unlink.
 
-:func:`respond` (and :func:`arespond` for the async view) turns the completed
-login into a local account through :class:`~chattz_oauth_async.accounts.Accounts`
-on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`, then
-calls ``django.contrib.auth.login`` (which rotates the session key, or
-flushes the session of another user) and redirects. Only a linking login
-(started by ``link_view``) whose user is still the one signed in links; a
-plain login never does. The logout views are here too. Public names come from
+The login flow's account step runs :class:`~chattz_oauth_async.accounts.Accounts`
+on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`
+(:func:`sync_accounts`; the accounts decide whether a login links: only a
+linking login, started by ``link_view``, whose user is still the one signed
+in); its session step (:func:`session_step`) calls ``django.contrib.auth.login``
+(which rotates the session key, or flushes the session of another user).
+The logout and unlink views are here too. Public names come from
 :mod:`chattz_oauth_async.integrations.django`.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import django  # type: ignore[import-untyped]
 from asgiref.sync import sync_to_async
 from django.apps import apps  # type: ignore[import-untyped]
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib import auth  # type: ignore[import-untyped]
+from django.db import transaction  # type: ignore[import-untyped]
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed  # type: ignore[import-untyped]
 from django.shortcuts import resolve_url  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 
-from ..._async.accounts import AsyncAccounts
-from ..._sync.accounts import Accounts
-from ...accounts.rules import linking_user
-from ...errors import ChattzOAuthError, ConfigurationError
-from .._web import LoginResult, error_page, logger
+from ...accounts import Accounts, AsyncAccounts
+from ...errors import ChattzOAuthError, ConfigurationError, InactiveUser
+from .._web import LoginResult, error_page, logger, post_login_target
 
 __all__ = [
     "APP",
     "DJANGO_5",
-    "arespond",
+    "async_accounts",
     "async_logout_view",
+    "async_session_step",
+    "async_signed_in",
+    "async_unlink_view",
     "check_ready",
     "current_user",
     "error_response",
+    "landing",
     "logout_view",
-    "respond",
+    "non_atomic",
+    "session_step",
+    "signed_in",
+    "sync_accounts",
+    "unlink_view",
 ]
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def non_atomic(view: _View) -> _View:
+    """``view`` run outside ``ATOMIC_REQUESTS`` (``transaction.non_atomic_requests``).
+
+    The login views write through the store, whose every method is a short
+    transaction of its own; inside a request-wide transaction on SQLite the
+    store's write after the request's reads is a lock upgrade SQLite refuses
+    ("database is locked") under concurrent logins, and Django refuses async
+    views under ``ATOMIC_REQUESTS`` altogether. Marks the default database
+    (the one ``transaction.non_atomic_requests`` marks).
+    """
+    marked: _View = transaction.non_atomic_requests(view)
+    return marked
+
 
 #: The app's name in INSTALLED_APPS.
 APP = "chattz_oauth_async.integrations.django"
@@ -86,25 +109,23 @@ def check_ready(request: HttpRequest) -> None:
 
 def error_response(exc: ChattzOAuthError) -> HttpResponse:
     """The error page of a failed login (400, 502, 500; 409, 403, 503 for accounts)."""
-    logger.info("login callback refused: %s", type(exc).__name__)
     status, page = error_page(exc)
     return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
 
 
-def _disabled() -> HttpResponse:
-    logger.info("login callback refused: the local user is not active")
-    title = "Account disabled"
-    message = "The account this Chattz user signs in to is disabled here."
-    page = (
-        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title></head>\n<body><main><h1 id=error>"
-        f"{html.escape(title)}</h1><p>{html.escape(message)}</p></main></body></html>\n"
-    )
-    return HttpResponse(page, status=403, content_type="text/html; charset=utf-8")
-
-
 def _signups() -> bool:
-    return bool(getattr(settings, "CHATTZ_SIGNUPS", True))
+    """``CHATTZ_SIGNUPS`` (default True).
+
+    Raises:
+        ConfigurationError: The setting is not True or False (``"false"`` from an
+            environment variable would otherwise open sign-ups).
+    """
+    value = getattr(settings, "CHATTZ_SIGNUPS", True)
+    if not isinstance(value, bool):
+        raise ConfigurationError(
+            f"CHATTZ_SIGNUPS must be True or False, not {type(value).__name__}"
+        )
+    return value
 
 
 def _backend(user: Any) -> str:
@@ -129,14 +150,68 @@ def _backend(user: Any) -> str:
     )
 
 
-def _current(user: Any, link_user_id: str | None) -> str | None:
-    """``current_user_id`` for ``sign_in``: :func:`~chattz_oauth_async.accounts.rules.linking_user`.
+def signed_in(user: Any) -> object:
+    """The signed-in user's pk, or None (anonymous): who a linking login must still be."""
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+async def async_signed_in(request: HttpRequest) -> object:
+    """:func:`signed_in` of the request's user, for the async views."""
+    return signed_in(await current_user(request))
+
+
+def sync_accounts() -> Accounts:
+    """The default sign-in's accounts: ``Accounts`` on ``DjangoStore``, ``CHATTZ_SIGNUPS``.
 
     Raises:
-        LinkRefused: A linking login, and its user is not the one signed in now.
+        ConfigurationError: ``CHATTZ_SIGNUPS`` is not a bool.
     """
-    signed_in = str(user.pk) if user is not None and user.is_authenticated else None
-    return linking_user(link_user_id, signed_in)
+    return Accounts(_stores().DjangoStore(), signups=_signups())
+
+
+def async_accounts() -> AsyncAccounts:
+    """:func:`sync_accounts` for the async views (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
+    return AsyncAccounts(_stores().AsyncDjangoStore(), signups=_signups())
+
+
+def _active(user: Any) -> Any:
+    """``user`` if it may sign in; else InactiveUser (403, the same page in every framework)."""
+    if user is None or not getattr(user, "is_active", True):
+        logger.info("login callback refused: the local user is not active")
+        raise InactiveUser("the local user this Chattz account signs in to is not active")
+    return user
+
+
+def _user_id(result: LoginResult) -> str:
+    """The local user the flow's account step signed ``result`` in to."""
+    if result.signed_in is None:  # the flow ran without accounts: nothing to sign in to
+        raise ConfigurationError("the session step needs the flow's account step")
+    return result.signed_in.user_id
+
+
+def session_step(request: HttpRequest) -> Callable[[LoginResult], None]:
+    """The flow's session step: ``django.contrib.auth.login`` of the login's Django user.
+
+    ``auth.login`` rotates the session key (or flushes the session of another
+    user), so nothing planted before the login survives.
+    """
+
+    def start(result: LoginResult) -> None:
+        user = _active(_stores().DjangoStore().user(_user_id(result)))
+        auth.login(request, user, backend=_backend(user))
+
+    return start
+
+
+def async_session_step(request: HttpRequest) -> Callable[[LoginResult], Awaitable[None]]:
+    """:func:`session_step` for the async views (``auth.alogin``)."""
+
+    async def start(result: LoginResult) -> None:
+        user = _active(await _stores().AsyncDjangoStore().user(_user_id(result)))
+        backend = await sync_to_async(_backend, thread_sensitive=True)(user)
+        await _alogin(request, user, backend=backend)
+
+    return start
 
 
 def _see_other(location: str) -> HttpResponse:
@@ -145,49 +220,9 @@ def _see_other(location: str) -> HttpResponse:
     return response
 
 
-def _landing(result: LoginResult) -> HttpResponse:
+def landing(result: LoginResult) -> HttpResponse:
+    """The default sign-in's answer: a 303 to ``next`` or ``LOGIN_REDIRECT_URL``."""
     return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-
-
-def respond(request: HttpRequest, result: LoginResult) -> HttpResponse:
-    """Sign ``result`` in to its Django user, log them in, redirect to next or LOGIN_REDIRECT_URL.
-
-    ``result.link_user_id`` is the login's (``LoginRequest.link_user_id``): only a
-    linking login still signed in as that user links. A :class:`ChattzOAuthError`
-    (linked elsewhere, sign-ups closed, a refused link, the database failed, a
-    user model no username fits) gives its error page with the session left as
-    it was; an inactive user gets 403 and is not logged in.
-    """
-    store = _stores().DjangoStore()
-    try:
-        current = _current(request.user, result.link_user_id)
-        accounts = Accounts(store, signups=_signups())
-        signed_in = accounts.sign_in(result.user, current_user_id=current)
-        user = store.user(signed_in.user_id)
-        if user is None or not getattr(user, "is_active", True):
-            return _disabled()
-        backend = _backend(user)
-    except ChattzOAuthError as exc:
-        return error_response(exc)
-    auth.login(request, user, backend=backend)
-    return _landing(result)
-
-
-async def arespond(request: HttpRequest, result: LoginResult) -> HttpResponse:
-    """:func:`respond` for the async view (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
-    store = _stores().AsyncDjangoStore()
-    try:
-        current = _current(await current_user(request), result.link_user_id)
-        accounts = AsyncAccounts(store, signups=_signups())
-        signed_in = await accounts.sign_in(result.user, current_user_id=current)
-        user = await store.user(signed_in.user_id)
-        if user is None or not getattr(user, "is_active", True):
-            return _disabled()
-        backend = await sync_to_async(_backend, thread_sensitive=True)(user)
-    except ChattzOAuthError as exc:
-        return error_response(exc)
-    await _alogin(request, user, backend=backend)
-    return _landing(result)
 
 
 async def current_user(request: HttpRequest) -> Any:
@@ -219,7 +254,7 @@ def _logout_view(request: HttpRequest) -> HttpResponse:
     return _logged_out()
 
 
-logout_view: Callable[[HttpRequest], HttpResponse] = csrf_protect(_logout_view)
+logout_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_logout_view))
 
 
 async def _async_logout_view(request: HttpRequest) -> HttpResponse:
@@ -231,6 +266,77 @@ async def _async_logout_view(request: HttpRequest) -> HttpResponse:
 
 
 # Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
-async_logout_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = (
+async_logout_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = non_atomic(
     csrf_protect(_async_logout_view) if DJANGO_5 else _async_logout_view
+)
+
+
+def _chattz_id(value: object) -> int | None:
+    """A form's Chattz id (decimal digits, 1 to 2**63 - 1), or None."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if 0 < number < 2**63 else None
+
+
+def _unlinked(request: HttpRequest) -> HttpResponse:
+    return _see_other(
+        post_login_target(request.POST.get("next")) or resolve_url(settings.LOGIN_REDIRECT_URL)
+    )
+
+
+def _unlink_refused(exc: ChattzOAuthError) -> HttpResponse:
+    logger.info("unlink refused: %s", type(exc).__name__)
+    return error_response(exc)
+
+
+def _unlink_view(request: HttpRequest) -> HttpResponse:
+    """POST /chattz/unlink/: remove one of the signed-in user's Chattz links (field ``chattz_id``).
+
+    CSRF-protected (send ``csrfmiddlewaretoken``); other methods get 405. An
+    anonymous visitor gets a 303 to ``LOGIN_URL``; a ``chattz_id`` that is
+    not a Chattz id, 400. The user's last way in (no usable password and no
+    other link) is never removed: :class:`~chattz_oauth_async.UnlinkRefused`,
+    409. Then a 303 to ``next`` (a same-origin path) or ``LOGIN_REDIRECT_URL``.
+    Chattz has no revocation endpoint: a token issued for that Chattz account
+    stays valid until it expires; unlinking only stops it signing in here.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = request.user
+    if not user.is_authenticated:
+        return _see_other(resolve_url(settings.LOGIN_URL))
+    chattz_id = _chattz_id(request.POST.get("chattz_id"))
+    if chattz_id is None:
+        return HttpResponse("Not a Chattz account id.", status=400, content_type="text/plain")
+    try:
+        Accounts(_stores().DjangoStore()).unlink(user.pk, chattz_id)
+    except ChattzOAuthError as exc:
+        return _unlink_refused(exc)
+    return _unlinked(request)
+
+
+unlink_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_unlink_view))
+
+
+async def _async_unlink_view(request: HttpRequest) -> HttpResponse:
+    """:func:`unlink_view` for ASGI (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    user = await current_user(request)
+    if not user.is_authenticated:
+        return _see_other(resolve_url(settings.LOGIN_URL))
+    chattz_id = _chattz_id(request.POST.get("chattz_id"))
+    if chattz_id is None:
+        return HttpResponse("Not a Chattz account id.", status=400, content_type="text/plain")
+    try:
+        await AsyncAccounts(_stores().AsyncDjangoStore()).unlink(user.pk, chattz_id)
+    except ChattzOAuthError as exc:
+        return _unlink_refused(exc)
+    return _unlinked(request)
+
+
+# Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
+async_unlink_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = non_atomic(
+    csrf_protect(_async_unlink_view) if DJANGO_5 else _async_unlink_view
 )

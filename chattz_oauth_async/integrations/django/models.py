@@ -4,7 +4,7 @@ One row per linked Chattz account, keyed on the Chattz id (the primary key,
 so the database itself refuses a second link: concurrent first logins make one
 account), with a foreign key to ``AUTH_USER_MODEL``: a user may have several
 Chattz accounts linked, each Chattz account one user. The profile columns
-have the lengths of :mod:`chattz_oauth_async.accounts.values`, so every
+have the lengths the accounts clean profiles to, so every
 cleaned :class:`~chattz_oauth_async.accounts.Profile` fits.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings  # type: ignore[import-untyped]
 from django.db import models  # type: ignore[import-untyped]
 
-from ...accounts.values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
+from ...accounts._values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
 
 __all__ = ["ChattzAccount"]
 

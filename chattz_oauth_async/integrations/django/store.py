@@ -19,49 +19,31 @@ from asgiref.sync import sync_to_async
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
 from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
-from django.db import Error, IntegrityError, models, router, transaction  # type: ignore[import-untyped]
+from django.db import (  # type: ignore[import-untyped]
+    Error,
+    IntegrityError,
+    connections,
+    router,
+    transaction,
+)
+from django.db.models import Q, TextField  # type: ignore[import-untyped]
+from django.db.models.functions import Cast  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
-from ...accounts.rules import local_username
-from ...accounts.values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
-from ...errors import AccountError, AccountStoreError, ConfigurationError
+from ...accounts._failures import report, store_error
+from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
+from ...errors import AccountError, AccountStoreError, UnlinkRefused
+from ._usernames import keyed_on_email, local_username, username_for
 from .models import ChattzAccount
 
-__all__ = ["AsyncDjangoStore", "DjangoStore"]
+__all__ = ["AsyncDjangoStore", "DjangoStore", "local_username"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
+_TIMES = ("linked_at", "last_login_at")
 #: Candidate usernames tried for a new user (see ``local_username``) before giving up.
 _USERNAME_ATTEMPTS = 8
-#: The domain of the usernames of a user model keyed on the e-mail: RFC 2606 reserves
-#: ``.invalid``, so no mail is ever delivered there.
-_NO_MAIL_DOMAIN = "chattz.invalid"
-
-
-def _keyed_on_email(model: Any) -> bool:
-    """Whether the user model's USERNAME_FIELD is its e-mail address."""
-    field = model._meta.get_field(model.USERNAME_FIELD)
-    return model.get_email_field_name() == model.USERNAME_FIELD or isinstance(
-        field, models.EmailField
-    )
-
-
-def _username(profile: Profile, attempt: int, *, limit: int, email: bool) -> str:
-    """The ``attempt``-th candidate username for a new user of ``profile``.
-
-    Raises:
-        ConfigurationError: The username field cannot hold the candidate.
-    """
-    if not email:
-        return local_username(profile, attempt, limit=limit)
-    # Never the Chattz username ("ceo@victim.example" is anyone's to pick): an address
-    # there is where password resets go. One no mail reaches, unique per Chattz id.
-    suffix = f"-{attempt}" if attempt else ""
-    username = f"chattz-{profile.chattz_id}{suffix}@{_NO_MAIL_DOMAIN}"
-    if len(username) > limit:
-        raise ConfigurationError(f"a username of at most {limit} characters cannot hold {username}")
-    return username
 
 
 @contextlib.contextmanager
@@ -70,15 +52,29 @@ def _database_errors() -> Iterator[None]:
         yield
     except Error as exc:
         # The driver's message can quote the values sent: keep it as the cause only.
-        raise AccountStoreError(f"the account database failed ({type(exc).__name__})") from exc
+        error = store_error(exc)
+        if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
+            report(error)
+        raise error from exc
 
 
 def _stored_time(value: dt.datetime) -> dt.datetime:
     return value if settings.USE_TZ else timezone.make_naive(value, dt.UTC)
 
 
-def _account(row: Any) -> Account:
-    return Account.from_columns({name: getattr(row, name) for name in ACCOUNT_COLUMNS})
+def _accounts(links: Any) -> list[Account]:
+    """The accounts of a ``ChattzAccount`` queryset; stored times read as text on SQLite.
+
+    SQLite keeps any type in any column: a time edited by hand (free text, a
+    number) would make Django's converter raise; read as text, it is parsed
+    by :meth:`Account.from_columns`, which never raises for it.
+    """
+    names = list(ACCOUNT_COLUMNS)
+    if connections[links.db].vendor == "sqlite":
+        links = links.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
+        names = [f"{name}_text" if name in _TIMES else name for name in names]
+    rows = links.values_list(*names)
+    return [Account.from_columns(dict(zip(ACCOUNT_COLUMNS, row, strict=True))) for row in rows]
 
 
 class DjangoStore:
@@ -92,8 +88,9 @@ class DjangoStore:
     Users are never found by e-mail or username.
 
     A new user gets an unusable password (they sign in through Chattz), the
-    first of :func:`~chattz_oauth_async.accounts.rules.local_username`'s
-    candidates that is free (the Chattz username, then ``name-<chattz id>``...),
+    first of :func:`local_username`'s candidates that no user has in any
+    letter case (the Chattz username, ASCII and lowercased, then
+    ``name-<chattz id>``...; ``chattz-<chattz id>`` for a name that is not ASCII),
     and the Chattz first and last names for display. Not the e-mail: Chattz
     does not say whether it is verified, and an app's ``User.email`` is where
     password resets go, so a planted address there could take the account
@@ -127,15 +124,17 @@ class DjangoStore:
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         with _database_errors():
-            row = self._links(self._alias()).filter(chattz_id=chattz_id).first()
-            return None if row is None else _account(row)
+            found = _accounts(self._links(self._alias()).filter(chattz_id=chattz_id))
+        return found[0] if found else None
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new user linked to ``profile``, or the link another login made first."""
         alias = self._alias()
+        with _database_errors():
+            names = self._free_usernames(profile, alias)
         try:
             with _database_errors(), transaction.atomic(using=alias):
-                user = self._insert_user(profile, alias)
+                user = self._insert_user(profile, names, alias)
                 return self._insert(profile, user.pk, now, alias), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
@@ -174,23 +173,42 @@ class DjangoStore:
             raise exc
         account = self.find(profile.chattz_id)
         if account is None:
-            raise exc
+            raise report(exc) from exc.__cause__
         return account, False
 
-    def _insert_user(self, profile: Profile, alias: str) -> Any:
+    def _free_usernames(self, profile: Profile, alias: str) -> list[str]:
+        """The candidate usernames no user has in any letter case (one query).
+
+        Read before the write transaction: on SQLite a transaction that reads
+        first cannot take the write lock while another login holds it.
+        """
         model = get_user_model()
         field = model.USERNAME_FIELD
         limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
-        email = _keyed_on_email(model)
-        for attempt in range(_USERNAME_ATTEMPTS):
-            username = _username(profile, attempt, limit=limit, email=email)
+        email = keyed_on_email(model)
+        names = [
+            username_for(profile, attempt, limit=limit, email=email)
+            for attempt in range(_USERNAME_ATTEMPTS)
+        ]
+        # Case-insensitively, as Django's UserCreationForm compares: "Admin" is admin's.
+        alike = Q()
+        for name in names:
+            alike |= Q(**{f"{field}__iexact": name})
+        users = model._default_manager.using(alias)
+        taken = {str(name).casefold() for name in users.filter(alike).values_list(field, flat=True)}
+        return [name for name in names if name.casefold() not in taken]
+
+    def _insert_user(self, profile: Profile, names: list[str], alias: str) -> Any:
+        model = get_user_model()
+        field = model.USERNAME_FIELD
+        users = model._default_manager.using(alias)
+        for username in names:
             user = self.new_user(profile, username)
             try:
                 with transaction.atomic(using=alias):  # a savepoint: a taken name undoes only this
                     user.save(using=alias)
             except IntegrityError:
-                taken = model._default_manager.using(alias).filter(**{field: username}).exists()
-                if not taken:
+                if not users.filter(**{f"{field}__iexact": username}).exists():
                     raise
                 continue
             return user
@@ -216,28 +234,69 @@ class DjangoStore:
         user.set_unusable_password()
         return user
 
-    def update(self, profile: Profile, now: dt.datetime) -> Account | None:
-        """Refresh the profile and last login of ``profile``'s link; None if it is gone.
+    def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
+        """Refresh the profile and last login of the link, only if it is ``user_id``'s.
 
-        Only the link is refreshed: the user's names were copied once, at
-        sign-up, and are theirs to change in your app.
+        The ownership condition is in the UPDATE: a link that changed hands
+        since it was read is never written. Only the link is refreshed: the
+        user's names were copied once, at sign-up, and are theirs to change.
         """
+        pk = _user_pk(user_id)
+        if pk is None:
+            return None
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
-            links = self._links(alias).filter(chattz_id=profile.chattz_id)
+            links = self._links(alias).filter(chattz_id=profile.chattz_id, user_id=pk)
             if not links.update(last_login_at=_stored_time(now), **profile.columns()):
                 return None
-            return _account(links.get())
+            found = _accounts(links)
+        return found[0] if found else None
 
-    def unlink(self, chattz_id: int, user_id: str) -> bool:
-        """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays."""
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """A returning login in two queries: the UPDATE (only if the link is ``user_id``'s,
+        when given, and its user is active) and the row read back; None sends the engine
+        down its full path."""
+        alias = self._alias()
+        links = self._links(alias).filter(chattz_id=profile.chattz_id)
+        if user_id is not None:
+            pk = _user_pk(user_id)
+            if pk is None:
+                return None
+            links = links.filter(user_id=pk)
+        if any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields):
+            links = links.filter(user__is_active=True)
+        with _database_errors():
+            if not links.update(last_login_at=_stored_time(now), **profile.columns()):
+                return None
+            found = _accounts(self._links(alias).filter(chattz_id=profile.chattz_id))
+        return found[0] if found else None
+
+    def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays.
+
+        Never the user's last way in (with ``guard``): with no other link and
+        no usable password (``has_usable_password()``), :class:`UnlinkRefused`
+        and nothing is removed, as django-allauth refuses to disconnect.
+        """
         pk = _user_pk(user_id)
         if pk is None:
             return False
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
-            removed, _ = self._links(alias).filter(chattz_id=chattz_id, user_id=pk).delete()
-            return bool(removed)
+            links = self._links(alias)
+            if guard and connections[alias].vendor != "sqlite":
+                # Two unlinks of one user take turns (SQLite: the DELETE's write lock does it).
+                list(links.select_for_update().filter(user_id=pk).order_by("chattz_id"))
+            removed, _ = links.filter(chattz_id=chattz_id, user_id=pk).delete()
+            if not removed:
+                return False
+            if guard and not links.filter(user_id=pk).exists():
+                user = get_user_model()._default_manager.using(alias).filter(pk=pk).first()
+                if user is None or not user.has_usable_password():
+                    raise UnlinkRefused(chattz_id)  # rolls the delete back
+            return True
 
     def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
@@ -245,8 +304,14 @@ class DjangoStore:
         if pk is None:
             return []
         with _database_errors():
-            rows = self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
-            return [_account(row) for row in rows]
+            return _accounts(
+                self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
+            )
+
+    def is_active(self, user_id: str) -> bool | None:
+        """The user's ``is_active`` (True for a model without it); None if there is no such user."""
+        user = self.user(user_id)
+        return None if user is None else bool(getattr(user, "is_active", True))
 
     def user(self, user_id: str) -> Any:
         """The ``AUTH_USER_MODEL`` user ``user_id`` (an :class:`Account`'s), or None.
@@ -305,17 +370,27 @@ class AsyncDjangoStore:
         """:meth:`DjangoStore.link`."""
         return await _in_thread(self.sync.link)(profile, user_id, now)
 
-    async def update(self, profile: Profile, now: dt.datetime) -> Account | None:
+    async def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
         """:meth:`DjangoStore.update`."""
-        return await _in_thread(self.sync.update)(profile, now)
+        return await _in_thread(self.sync.update)(profile, now, user_id=user_id)
 
-    async def unlink(self, chattz_id: int, user_id: str) -> bool:
+    async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """:meth:`DjangoStore.unlink`."""
-        return await _in_thread(self.sync.unlink)(chattz_id, user_id)
+        return await _in_thread(self.sync.unlink)(user_id, chattz_id, guard=guard)
 
     async def accounts_of(self, user_id: str) -> list[Account]:
         """:meth:`DjangoStore.accounts_of`."""
         return await _in_thread(self.sync.accounts_of)(user_id)
+
+    async def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """:meth:`DjangoStore.refresh_active`."""
+        return await _in_thread(self.sync.refresh_active)(profile, now, user_id=user_id)
+
+    async def is_active(self, user_id: str) -> bool | None:
+        """:meth:`DjangoStore.is_active`."""
+        return await _in_thread(self.sync.is_active)(user_id)
 
     async def user(self, user_id: str) -> Any:
         """:meth:`DjangoStore.user`."""

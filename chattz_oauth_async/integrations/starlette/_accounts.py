@@ -14,7 +14,7 @@ any other login signs the Chattz account's own account in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -24,10 +24,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
-from ..._async.accounts import AsyncAccounts
-from ...accounts.rules import linking_user
-from ...accounts.values import Account
-from ...errors import ConfigurationError, LinkRefused
+from ...accounts import Account, AsyncAccounts
+from ...errors import ConfigurationError
 from .._web import LoginResult, post_login_target, same_origin
 
 __all__ = [
@@ -37,6 +35,7 @@ __all__ = [
     "AccountsSource",
     "configured",
     "form_field",
+    "form_fields",
     "from_own_site",
     "login_url",
 ]
@@ -136,37 +135,78 @@ class AccountSession:
         account, _ = await self._session_account(request)
         return None if account is None else account.user_id
 
-    async def sign_in(self, request: Request, result: LoginResult) -> LoginResult:
-        """Sign ``result``'s user in to their account and start a new session for it.
+    def signed_in_getter(self, request: Request) -> Callable[[], Awaitable[str | None]]:
+        """:meth:`signed_in_user` of ``request``, for the flow to ask at a linking login only."""
 
-        ``result.link_user_id`` is the sealed login's (``LoginRequest.link_user_id``):
-        None for a plain login, which signs in the Chattz account's own account
-        whoever was signed in before; a user id for a linking login, which
-        links to that user only while they are still the session's user.
-        The session is cleared and rewritten only once the account is known,
-        so a refused login leaves the session as it was.
+        async def signed_in() -> str | None:
+            return await self.signed_in_user(request)
+
+        return signed_in
+
+    def session_writer(self, request: Request) -> Callable[[LoginResult], Awaitable[None]]:
+        """The flow's session step: a new session for the account the login signed in to.
+
+        The session is cleared and rewritten only once the account is known
+        (the flow calls it after the account step), so a refused login leaves
+        the session as it was.
+
+        Raises:
+            ConfigurationError: No SessionMiddleware (checked now, before the code is used).
+        """
+        session = session_of(request)
+
+        async def write(result: LoginResult) -> None:
+            signed_in = result.signed_in
+            if signed_in is None:  # the flow ran without accounts: nothing to sign in to
+                raise ConfigurationError("the session step needs the flow's account step")
+            # A new session at login: nothing planted before it (fixation) survives,
+            # and whoever was signed in before a plain login is signed out.
+            session.clear()
+            session[USER_ID] = signed_in.user_id
+            session[CHATTZ_ID] = signed_in.account.chattz_id
+
+        return write
+
+    async def unlink(self, request: Request) -> Response:
+        """``POST /unlink``: remove one of the signed-in user's Chattz links (field ``chattz_id``).
+
+        A cross-site request gets 403 (the rule of :meth:`logout`); nobody
+        signed in, a 303 to the login page; a ``chattz_id`` that is not a
+        Chattz id, 400. Then :meth:`AsyncAccounts.unlink
+        <chattz_oauth_async.accounts.AsyncAccounts.unlink>`, which refuses
+        (:class:`~chattz_oauth_async.UnlinkRefused`, 409) to remove the last
+        way in of a user. When the session signed in with the link removed, it
+        moves to the user's oldest remaining link (or keeps ``user_id`` alone).
+        Then a 303 to the form's ``next`` (a same-origin path) or ``/``.
+        Chattz has no revocation endpoint: a token issued for the Chattz
+        account stays valid until it expires.
 
         Raises:
             ConfigurationError: No SessionMiddleware.
-            LinkRefused: A linking login, and its user is not the session's any more.
-            AccountLinkedElsewhere, SignupsClosed, AccountStoreError: From
-                :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in`.
+            UnlinkRefused: The link is the user's last way in.
+            AccountError, AccountStoreError: From the accounts.
         """
-        link_user_id = result.link_user_id
-        current = None if link_user_id is None else await self.signed_in_user(request)
-        try:
-            link = linking_user(link_user_id, current)  # the one rule, shared with Django
-        except LinkRefused:
-            logger.info("login: refused a linking login whose user is not signed in any more")
-            raise
-        signed_in = await self.accounts().sign_in(result.user, current_user_id=link)
         session = session_of(request)
-        # A new session at login: nothing planted before it (fixation) survives,
-        # and whoever was signed in before a plain login is signed out.
-        session.clear()
-        session[USER_ID] = signed_in.user_id
-        session[CHATTZ_ID] = signed_in.account.chattz_id
-        return attrs.evolve(result, signed_in=signed_in)
+        if not from_own_site(request):
+            logger.info("unlink: refused a cross-site request")
+            return PlainTextResponse("Cross-site unlink refused.", status_code=403)
+        fields = await form_fields(request)
+        target = post_login_target(fields.get("next"))
+        user_id = await self.signed_in_user(request)
+        if user_id is None:
+            return RedirectResponse(login_url(request, target), status_code=303)
+        chattz_id = _chattz_id(fields.get("chattz_id"))
+        if chattz_id is None:
+            return PlainTextResponse("Not a Chattz account id.", status_code=400)
+        accounts = self.accounts()
+        if await accounts.unlink(user_id, chattz_id) and session.get(CHATTZ_ID) == chattz_id:
+            remaining = await accounts.accounts_of(user_id)
+            if remaining:
+                session[CHATTZ_ID] = remaining[0].chattz_id
+            else:
+                session.pop(CHATTZ_ID, None)
+        headers = {"Cache-Control": "no-store"}
+        return RedirectResponse(target or "/", status_code=303, headers=headers)
 
     async def current_account(self, request: Request) -> Account | None:
         """The account signed in on this session, or None (signed out).
@@ -261,21 +301,38 @@ def from_own_site(request: Request) -> bool:
 
 
 async def form_field(request: Request, name: str) -> str | None:
-    """The field ``name`` of a urlencoded form POST, or None (absent, another body, too big).
+    """The field ``name`` of a urlencoded form POST, or None (absent, another body, too big)."""
+    return (await form_fields(request)).get(name)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The fields of a urlencoded form POST (the first of each name); empty for another body.
 
     Read without ``python-multipart`` (which Starlette's ``request.form()``
-    needs) and at most 8 KiB: the link form holds a ``next`` path at most.
+    needs) and at most 8 KiB: the link and unlink forms hold a ``next`` path
+    and a Chattz id at most.
     """
     content_type = request.headers.get("content-type", "").partition(";")[0]
     if content_type.strip().lower() != "application/x-www-form-urlencoded":
-        return None
+        return {}
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > _FORM_LIMIT:
-            return None
+            return {}
     try:
-        fields = parse_qsl(body.decode("ascii"), max_num_fields=16)
+        pairs = parse_qsl(body.decode("ascii"), max_num_fields=16)
     except (UnicodeDecodeError, ValueError):  # not urlencoded ASCII, or too many fields
+        return {}
+    fields: dict[str, str] = {}
+    for key, value in pairs:
+        fields.setdefault(key, value)
+    return fields
+
+
+def _chattz_id(value: str | None) -> int | None:
+    """A form's Chattz id (decimal digits, 1 to 2**63 - 1), or None."""
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
-    return next((value for key, value in fields if key == name), None)
+    number = int(value)
+    return number if 0 < number < 2**63 else None

@@ -20,6 +20,7 @@ __all__ = [
     "ErrorHandler",
     "SessionSource",
     "SuccessHandler",
+    "app_session",
     "async_session",
     "call_handler",
     "get_chattz",
@@ -32,18 +33,24 @@ ErrorHandler = Callable[[Request, ChattzOAuthError], Response | Awaitable[Respon
 SessionSource = AsyncChattzOAuth | Callable[[], AsyncChattzOAuth]
 
 
-def get_chattz(request: Request) -> AsyncChattzOAuth:
+async def get_chattz(request: Request) -> AsyncChattzOAuth:
     """The app's session, from ``app.state.chattz`` (set it in the lifespan).
 
     A FastAPI dependency (``chattz: AsyncChattzOAuth = Depends(get_chattz)``)
     that tests replace with ``app.dependency_overrides[get_chattz] = ...``;
-    :meth:`ChattzLogin.router` uses it too.
+    :meth:`ChattzLogin.router` uses it too. It is ``async def`` (it does no
+    I/O) so FastAPI calls it on the event loop, not in its thread pool.
 
     Raises:
         ConfigurationError: The lifespan did not set ``app.state.chattz``, or
             set it to something other than an ``AsyncChattzOAuth`` (a sync
             ``ChattzOAuth`` would block the event loop).
     """
+    return app_session(request)
+
+
+def app_session(request: Request) -> AsyncChattzOAuth:
+    """:func:`get_chattz`'s answer, without the ``await``."""
     chattz = getattr(request.app.state, "chattz", None)
     if chattz is None:
         raise ConfigurationError(

@@ -9,8 +9,6 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import attrs
-
 from .._web import missing_extra
 
 try:
@@ -20,14 +18,30 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise missing_extra(__package__ or __name__, "Starlette", "starlette") from exc
 
+from ..._async.flow import AsyncLoginFlow
 from ..._async.session import AsyncChattzOAuth
-from ...accounts.values import Account
+from ...accounts import Account
 from ...errors import ChattzOAuthError, ConfigurationError
-from ...login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey
-from .._web import LoginResult, describe_error, error_page, post_login_target, set_cookies
+from ...login import DEFAULT_LOGIN_MAX_AGE, SecretKey
+from .._web import (
+    LoginFinish,
+    LoginResult,
+    LoginStart,
+    WebRequest,
+    describe_error,
+    error_page,
+    set_cookies,
+)
 from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
 from ._accounts import AccountSession, AccountsSource, configured, from_own_site, login_url
-from ._handlers import ErrorHandler, SessionSource, SuccessHandler, async_session, get_chattz
+from ._handlers import (
+    ErrorHandler,
+    SessionSource,
+    SuccessHandler,
+    app_session,
+    async_session,
+    get_chattz,
+)
 from ._routes import endpoints
 
 if TYPE_CHECKING:
@@ -40,6 +54,9 @@ logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
 
 class ChattzLogin:
     """The /login and /callback routes, with the login state in cookies.
+
+    Starlette glue around the one login flow
+    (:class:`~chattz_oauth_async.integrations.flow.AsyncLoginFlow`, see :meth:`flow`).
 
     Args:
         chattz: The application's session, or a zero-argument callable
@@ -60,9 +77,9 @@ class ChattzLogin:
             signs the login in to its local account, found or created, and
             starts a new session for it in ``request.session`` (Starlette's
             ``SessionMiddleware``); the routes add ``POST /login`` (link
-            another Chattz account: :meth:`link_response`) and ``POST
-            /logout``, and :meth:`current_account` and :meth:`require_account`
-            read the session.
+            another Chattz account: :meth:`link_response`), ``POST /logout``
+            and ``POST /unlink`` (:meth:`unlink_response`), and
+            :meth:`current_account` and :meth:`require_account` read the session.
 
     Raises:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
@@ -97,7 +114,7 @@ class ChattzLogin:
     def session_for(self, request: Request) -> AsyncChattzOAuth:
         """The session that serves ``request`` (see the ``chattz`` argument)."""
         if self._chattz is None:
-            return get_chattz(request)
+            return app_session(request)
         if isinstance(self._chattz, AsyncChattzOAuth):
             return self._chattz
         if not callable(self._chattz):
@@ -115,6 +132,27 @@ class ChattzLogin:
         # for a query that is not UTF-8 (anyone can send one): base_url has no query.
         return self.cookies.is_secure(str(request.base_url))
 
+    def flow(
+        self, request: Request, chattz: AsyncChattzOAuth | None = None, *, accounts: bool = True
+    ) -> AsyncLoginFlow:
+        """The login flow serving ``request``: this helper's cookies, the session, the accounts.
+
+        Args:
+            request: The request (for the session, see :meth:`session_for`).
+            chattz: The session; :meth:`session_for` when None.
+            accounts: False leaves the account step out even with ``accounts=``.
+        """
+        session = chattz if chattz is not None else self.session_for(request)
+        engine = None if self._accounts is None or not accounts else self._accounts.accounts()
+        return AsyncLoginFlow(session, self.cookies, accounts=engine)
+
+    def web_request(self, request: Request) -> WebRequest:
+        """What the flow reads from ``request``: its base URL, cookies and query (repeats kept)."""
+        # request.url raises UnicodeDecodeError for a query that is not UTF-8 (anyone
+        # can send one): only the scheme and host matter, and base_url has no query.
+        url = str(request.base_url)
+        return WebRequest(url, request.cookies, request.query_params.multi_items())
+
     # --- /login -------------------------------------------------------------
 
     def login_response(
@@ -128,7 +166,7 @@ class ChattzLogin:
         """The /login response: a 303 redirect to Chattz, with the sealed login in a cookie.
 
         :meth:`routes` and :meth:`router` call it; call it yourself from a
-        /login handler of your own.
+        /login handler of your own. A plain login: it never links.
 
         Args:
             request: The incoming request (for the cookie's attributes and the
@@ -138,7 +176,8 @@ class ChattzLogin:
             chattz: The session; :meth:`session_for` when None.
             **extra: Further authorize parameters, passed to ``start_login``.
         """
-        return self._start(request, next_url, chattz, extra, link_user_id=None)
+        started = self.flow(request, chattz).begin(self.web_request(request), next_url, **extra)
+        return _redirect(started)
 
     async def link_response(
         self,
@@ -162,7 +201,9 @@ class ChattzLogin:
         is signed in. The arguments are :meth:`login_response`'s.
 
         Raises:
-            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware; or
+                the session's user id is not one the accounts can keep (more
+                than 64 characters: what your own sign-in stored).
             AccountStoreError: The account database failed.
         """
         accounts = configured(self._accounts)
@@ -172,26 +213,9 @@ class ChattzLogin:
         user_id = await accounts.signed_in_user(request)
         if user_id is None:
             return RedirectResponse(login_url(request, next_url), status_code=303)
-        return self._start(request, next_url, chattz, extra, link_user_id=user_id)
-
-    def _start(
-        self,
-        request: Request,
-        next_url: str | None,
-        chattz: AsyncChattzOAuth | None,
-        extra: dict[str, str],
-        *,
-        link_user_id: str | None,
-    ) -> Response:
-        session = chattz if chattz is not None else self.session_for(request)
-        login = session.start_login(post_login_target(next_url), **extra)
-        if link_user_id is not None:
-            login = attrs.evolve(login, link_user_id=link_user_id)
-        response = RedirectResponse(login.url, status_code=303)
-        response.headers["Cache-Control"] = "no-store"
-        secure, now = self.is_secure(request), session.clock()
-        set_cookies(response, self.cookies.start(login, request.cookies, secure=secure, now=now))
-        return response
+        flow = self.flow(request, chattz)
+        started = flow.begin(self.web_request(request), next_url, link_user_id=user_id, **extra)
+        return _redirect(started)
 
     # --- /callback ----------------------------------------------------------
 
@@ -200,9 +224,10 @@ class ChattzLogin:
     ) -> LoginResult:
         """Finish the login: check the callback, exchange the code, fetch the user.
 
-        This does not delete the used cookie (there is no response yet): call
-        :meth:`clear_cookie` on the response you return. :meth:`routes` and
-        :meth:`router` do both.
+        For a /callback handler of your own: the login flow without the
+        account step (:meth:`finish` is the routes' whole callback). This
+        does not delete the used cookie (there is no response yet): call
+        :meth:`clear_cookie` on the response you return.
 
         Raises:
             StateMismatchError: No state, or this browser started no login
@@ -212,25 +237,31 @@ class ChattzLogin:
             OAuthError, ProviderError, TransportError: The provider refused
                 the code, answered something unusable, or was unreachable.
         """
-        session = chattz if chattz is not None else self.session_for(request)
-        return await self._finish(request, session, self._unseal(request, session))
+        flow = self.flow(request, chattz, accounts=False)
+        finished = await flow.finish(self.web_request(request))
+        return finished.result_or_raise()
 
-    def _unseal(self, request: Request, session: AsyncChattzOAuth) -> LoginRequest:
-        states, secure = request.query_params.getlist("state"), self.is_secure(request)
-        return self.cookies.read(states, request.cookies, secure=secure, now=session.clock())
+    async def finish(
+        self, request: Request, *, chattz: AsyncChattzOAuth | None = None
+    ) -> LoginFinish:
+        """The routes' callback: the login flow, with the account step and the new session.
 
-    async def _finish(
-        self, request: Request, session: AsyncChattzOAuth, login: LoginRequest
-    ) -> LoginResult:
-        token = await session.complete_login(
-            request.query_params, login, max_age=self.cookies.max_age
-        )
-        user = await session.userinfo(token)
-        return LoginResult(
-            token=token,
-            user=user,
-            next_url=post_login_target(login.next_url),
-            link_user_id=login.link_user_id,
+        With ``accounts=``, the login signs in to its account (a linking
+        login links, only for the user still signed in) and the session is
+        cleared and rewritten (``user_id``, ``chattz_id``) only once the
+        account is known, so a refused login leaves the session as it was.
+        Never raises a ChattzOAuthError: the answer carries it.
+
+        Raises:
+            ConfigurationError: ``accounts=`` and no SessionMiddleware.
+        """
+        flow = self.flow(request, chattz)
+        if self._accounts is None:
+            return await flow.finish(self.web_request(request))
+        return await flow.finish(
+            self.web_request(request),
+            signed_in_user=self._accounts.signed_in_getter(request),
+            start_session=self._accounts.session_writer(request),
         )
 
     def clear_cookie(self, response: Response, request: Request) -> None:
@@ -286,6 +317,24 @@ class ChattzLogin:
         """
         return configured(self._accounts).logout(request)
 
+    async def unlink_response(self, request: Request) -> Response:
+        """Unlink one of the signed-in user's Chattz accounts (what ``POST /unlink`` answers).
+
+        The form sends ``chattz_id`` (and optionally ``next``). A cross-site
+        request gets 403, nobody signed in a 303 to the login page, a
+        malformed id 400; the user's last way in is never removed
+        (:class:`~chattz_oauth_async.UnlinkRefused`: the routes answer 409).
+        Then a 303 to ``next`` or ``/``. Chattz has no revocation endpoint:
+        an access token issued for that Chattz account stays valid until it
+        expires; unlinking only stops it from signing in here.
+
+        Raises:
+            ConfigurationError: No ``accounts=``, or no SessionMiddleware.
+            UnlinkRefused: The link is the user's last way in.
+            AccountStoreError: The account database failed.
+        """
+        return await configured(self._accounts).unlink(request)
+
     # --- routes ---------------------------------------------------------------
 
     def routes(
@@ -297,6 +346,7 @@ class ChattzLogin:
         callback_path: str = "/callback",
         next_param: str = "next",
         logout_path: str = "/logout",
+        unlink_path: str = "/unlink",
     ) -> list[Route]:
         """Starlette routes: ``GET login_path?next=...``, ``GET callback_path``, and with accounts
         ``POST login_path`` (:meth:`link_response`; ``next`` from the form or the query) and
@@ -318,13 +368,15 @@ class ChattzLogin:
             next_param: The query parameter of /login naming the post-login target.
             logout_path: The sign-out route (:meth:`logout_response`), only
                 with ``accounts=``.
+            unlink_path: ``POST`` removes one of the signed-in user's Chattz
+                links (:meth:`unlink_response`), only with ``accounts=``.
 
         The used login cookie is deleted on every callback response, success or error.
 
         Raises:
             ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
-        paths = (login_path, callback_path, next_param, logout_path)
+        paths = (login_path, callback_path, next_param, logout_path, unlink_path)
         return endpoints(self, self._accounts, on_success, on_error, *paths).routes()
 
     def router(
@@ -336,6 +388,7 @@ class ChattzLogin:
         callback_path: str = "/callback",
         next_param: str = "next",
         logout_path: str = "/logout",
+        unlink_path: str = "/unlink",
     ) -> APIRouter:
         """A FastAPI ``APIRouter`` with the routes of :meth:`routes` (same arguments).
 
@@ -346,9 +399,14 @@ class ChattzLogin:
         Raises:
             ConfigurationError: No ``on_success`` and no ``accounts=``.
         """
-        paths = (login_path, callback_path, next_param, logout_path)
-        session = get_chattz if self._chattz is None else self.session_for
-        return endpoints(self, self._accounts, on_success, on_error, *paths).router(session)
+        paths = (login_path, callback_path, next_param, logout_path, unlink_path)
+        if self._chattz is None:
+            return endpoints(self, self._accounts, on_success, on_error, *paths).router(get_chattz)
+
+        async def own_session(request: Request) -> AsyncChattzOAuth:
+            return self.session_for(request)
+
+        return endpoints(self, self._accounts, on_success, on_error, *paths).router(own_session)
 
     # --- error pages --------------------------------------------------------
 
@@ -356,9 +414,11 @@ class ChattzLogin:
     def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
         """The HTTP status, title and user-facing message for a login error.
 
-        400 for a denied, expired, forged or replayed login; 502 for a
-        provider failure; 500 otherwise. The message never repeats
-        provider-supplied text. The Django views answer the same.
+        :func:`chattz_oauth_async.integrations.flow.describe_error`, the one
+        table every web helper answers with: 400 for a denied, expired,
+        forged or replayed login; 502 for a provider failure; 409, 403 and
+        503 for the account errors; 500 "misconfigured" for the site's own
+        mistakes. The message never repeats provider-supplied text.
         """
         return describe_error(exc)
 
@@ -372,3 +432,9 @@ class ChattzLogin:
             status_code=status,
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
+
+
+def _redirect(started: LoginStart) -> Response:
+    response = Response(status_code=started.status, headers=started.headers)
+    set_cookies(response, started.cookies)
+    return response

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from ..._async.session import AsyncChattzOAuth
 from ...errors import ChattzOAuthError
+from .._web import set_cookies
 from ._accounts import AccountSession, form_field, session_of
 from ._handlers import ErrorHandler, SuccessHandler, call_handler, handlers
 
@@ -43,14 +44,17 @@ class Endpoints:
         login: ``GET login_path`` (and ``POST`` with accounts: a linking login).
         callback: ``GET callback_path``.
         logout: ``POST logout_path``; None without accounts (no POST login either).
+    unlink: ``POST unlink_path``; None without accounts.
     """
 
     login: Endpoint
     callback: Endpoint
     logout: Callable[[Request], Response] | None
+    unlink: Callable[[Request], Awaitable[Response]] | None
     login_path: str
     callback_path: str
     logout_path: str
+    unlink_path: str
 
     def _table(
         self, login: Callable[..., Any], callback: Callable[..., Any]
@@ -68,6 +72,8 @@ class Endpoints:
 
             table[0] = (self.login_path, login, "chattz_login", ["GET", "POST"])
             table.append((self.logout_path, sign_out, "chattz_logout", ["POST"]))
+        if self.unlink is not None:
+            table.append((self.unlink_path, self.unlink, "chattz_unlink", ["POST"]))
         return table
 
     def routes(self) -> list[Route]:
@@ -84,8 +90,12 @@ class Endpoints:
             for path, endpoint, name, methods in self._table(login, callback)
         ]
 
-    def router(self, session: Callable[..., AsyncChattzOAuth]) -> APIRouter:
-        """A FastAPI router, the session coming from the dependency ``session``."""
+    def router(self, session: Callable[..., Awaitable[AsyncChattzOAuth]]) -> APIRouter:
+        """A FastAPI router, the session coming from the dependency ``session``.
+
+        ``session`` is ``async def``: FastAPI runs a plain ``def`` dependency
+        in its thread pool, at every request.
+        """
         # FastAPI is an optional dependency, and importing it after Starlette costs
         # 0.7-0.9 s (python -X importtime, 3 runs on the shared 2-core box):
         # Starlette-only apps never pay for it.
@@ -127,6 +137,7 @@ def endpoints(
     callback_path: str,
     next_param: str,
     logout_path: str,
+    unlink_path: str,
 ) -> Endpoints:
     """The endpoints of ``helper``'s routes (``accounts``: its account session, if any).
 
@@ -138,13 +149,25 @@ def endpoints(
     )
 
     async def login(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
-        return await _login(helper, accounts, request, next_param, chattz)
+        return await _login(helper, accounts, request, next_param, chattz, error)
 
     async def callback(request: Request, chattz: AsyncChattzOAuth | None) -> Response:
-        return await _callback(helper, accounts, request, chattz, success, error)
+        return await _callback(helper, request, chattz, success, error)
+
+    unlink: Callable[[Request], Awaitable[Response]] | None = None
+    if accounts is not None:
+        account_session = accounts
+
+        async def unlink(request: Request) -> Response:
+            try:
+                return await account_session.unlink(request)
+            except ChattzOAuthError as exc:
+                logger.info("unlink refused: %s", type(exc).__name__)
+                return await call_handler(error, request, exc)
 
     logout = None if accounts is None else helper.logout_response
-    return Endpoints(login, callback, logout, login_path, callback_path, logout_path)
+    paths = (login_path, callback_path, logout_path, unlink_path)
+    return Endpoints(login, callback, logout, unlink, *paths)
 
 
 async def _login(
@@ -153,19 +176,24 @@ async def _login(
     request: Request,
     next_param: str,
     chattz: AsyncChattzOAuth | None,
+    on_error: ErrorHandler,
 ) -> Response:
     if accounts is not None:
         session_of(request)  # fail at the start of a login, not at its end
     next_url = request.query_params.get(next_param)
-    if request.method == "POST":  # only routed with accounts=
-        next_url = await form_field(request, next_param) or next_url
+    if request.method != "POST":
+        return helper.login_response(request, next_url, chattz=chattz)
+    # POST: a linking login (only routed with accounts=).
+    next_url = await form_field(request, next_param) or next_url
+    try:
         return await helper.link_response(request, next_url, chattz=chattz)
-    return helper.login_response(request, next_url, chattz=chattz)
+    except ChattzOAuthError as exc:  # the database failed, a user id the accounts cannot keep
+        logger.info("link refused: %s", type(exc).__name__)
+        return await call_handler(on_error, request, exc)
 
 
 async def _callback(
     helper: ChattzLogin,
-    accounts: AccountSession | None,
     request: Request,
     chattz: AsyncChattzOAuth | None,
     on_success: SuccessHandler,
@@ -175,18 +203,12 @@ async def _callback(
         # Starlette answers HEAD on a GET route: a link checker's HEAD must
         # not use up the code before the browser's GET arrives.
         return Response(status_code=405, headers={"Allow": "GET"})
-    if accounts is not None:
-        session_of(request)  # a missing middleware is the app's bug: before the code is used
-    try:
-        result = await helper.handle_callback(request, chattz=chattz)
-        if accounts is not None:
-            result = await accounts.sign_in(request, result)
-    except ChattzOAuthError as exc:
-        logger.info("login callback refused: %s", type(exc).__name__)
-        response = await call_handler(on_error, request, exc)
+    finished = await helper.finish(request, chattz=chattz)
+    if finished.error is not None:
+        response = await call_handler(on_error, request, finished.error)
     else:
-        response = await call_handler(on_success, request, result)
-    helper.clear_cookie(response, request)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response = await call_handler(on_success, request, finished.result)
+    set_cookies(response, finished.cookies)  # the used login cookie goes, success or error
+    for name, value in finished.headers.items():
+        response.headers.setdefault(name, value)
     return response

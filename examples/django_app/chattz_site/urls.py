@@ -1,4 +1,4 @@
-"""The example's URLs: the integration's login, link, callback and logout views, the home page."""
+"""The example's URLs: the integration's login, link, unlink, callback, logout views; the page."""
 
 from django.urls import path
 
@@ -14,5 +14,7 @@ urlpatterns = [
     # POST, with the CSRF token: links another Chattz account to the signed-in user. A GET
     # /login never links (a forced navigation there must not attach a stranger's account).
     path("login/link", chattz.link_view, name="chattz-link"),
+    # POST chattz_id, with the CSRF token: removes one link (never the user's last way in).
+    path("login/unlink", chattz.unlink_view, name="chattz-unlink"),
     path("logout", chattz.logout_view, name="logout"),  # POST, with the CSRF token
 ]

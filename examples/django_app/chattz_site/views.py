@@ -25,7 +25,7 @@ def page(body: str, status: int = 200) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The logged-in user's page (link and logout forms), or a "Log in with Chattz" link."""
+    """The logged-in user's page (unlink, link and logout forms), or a "Log in with Chattz" link."""
     user = request.user
     if not user.is_authenticated:
         return page(
@@ -33,13 +33,23 @@ def home(request: HttpRequest) -> HttpResponse:
             '<p><a class=button id=login href="/login">Log in with Chattz</a></p>'
         )
     # The Chattz accounts linked to this user (ChattzAccount rows, refreshed at each login).
-    linked = ", ".join(str(a.chattz_id) for a in user.chattz_accounts.order_by("linked_at"))
+    accounts = list(user.chattz_accounts.order_by("linked_at"))
+    linked = ", ".join(str(a.chattz_id) for a in accounts)
     token = escape(get_token(request))
+    # One "Unlink" form per link; the last one of a user without a password is refused (409).
+    unlink = "".join(
+        '<form method=post action="/login/unlink">'
+        f"<input type=hidden name=csrfmiddlewaretoken value={token}>"
+        f"<input type=hidden name=chattz_id value={a.chattz_id}>"
+        f"<button id=unlink-{a.chattz_id}>Unlink {escape(a.username)}</button></form>"
+        for a in accounts
+    )
     return page(
         f"<h1 id=hello>Hello, {escape(user.get_full_name() or user.get_username())}</h1>"
         f"<p class=muted>You are {escape(user.get_username())} here; "
         f"your Chattz user ids: {escape(linked)}.</p>"
-        '<form method=post action="/login/link">'
+        + unlink
+        + '<form method=post action="/login/link">'
         f"<input type=hidden name=csrfmiddlewaretoken value={token}>"
         "<button id=link>Link another Chattz account</button></form>"
         '<form method=post action="/logout">'

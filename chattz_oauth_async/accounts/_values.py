@@ -10,8 +10,10 @@ names of the fields that were changed are in :attr:`Profile.cleaned`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
+import logging
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -21,14 +23,16 @@ import attrs
 from ..errors import AccountError
 from ..models import ChattzUser
 
+logger = logging.getLogger("chattz_oauth_async.accounts")
+
 __all__ = [
     "ACCOUNT_COLUMNS",
     "MAX_AVATAR",
     "MAX_CHATTZ_ID",
     "MAX_EMAIL",
     "MAX_NAME",
-    "MAX_USER_ID",
     "PROFILE_COLUMNS",
+    "UNKNOWN_TIME",
     "Account",
     "Outcome",
     "Profile",
@@ -43,8 +47,6 @@ MAX_EMAIL: Final = 254
 MAX_AVATAR: Final = 2048
 #: The largest Chattz id a database's signed 64-bit integer column holds.
 MAX_CHATTZ_ID: Final = 2**63 - 1
-#: Longest local user id (the app's primary key, as text).
-MAX_USER_ID: Final = 64
 #: The profile fields a store keeps, one column each (the Chattz id is the key).
 PROFILE_COLUMNS: Final = ("username", "email", "first_name", "last_name", "avatar")
 #: Every column of a stored link, as :meth:`Account.from_columns` reads them.
@@ -223,7 +225,22 @@ class Account:
         )
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
+#: What a stored time that is not one (edited by hand) reads as.
+UNKNOWN_TIME: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _as_utc(value: object) -> dt.datetime:
+    """A stored time in UTC; text is parsed (SQLite keeps any type in any column).
+
+    A value that is not a time (free text or a number typed into the table by
+    hand) reads as :data:`UNKNOWN_TIME`, so the row still signs its user in.
+    """
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = dt.datetime.fromisoformat(value.strip())
+    if not isinstance(value, dt.datetime):
+        logger.warning("accounts: a stored time is not a time; read as %s", UNKNOWN_TIME)
+        return UNKNOWN_TIME
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 

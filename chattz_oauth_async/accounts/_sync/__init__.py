@@ -1,0 +1,8 @@
+# GENERATED from chattz_oauth_async/accounts/_async/__init__.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""The accounts' async code: the engine and the SQLAlchemy store.
+
+``accounts/_sync/`` is generated from it by ``scripts/gen_sync.py``; public
+names come from :mod:`chattz_oauth_async.accounts` and
+:mod:`chattz_oauth_async.accounts.sqlalchemy`.
+"""

@@ -1,0 +1,415 @@
+# GENERATED from chattz_oauth_async/accounts/_async/sqlalchemy_store.py by scripts/gen_sync.py -- do not edit.
+# Edit the async original, then run: python scripts/gen_sync.py
+"""The account store on SQLAlchemy 2: :class:`SQLAlchemyStore` over an ``Engine``.
+
+Tables: ``accounts/_tables.py``. Public from
+:mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio extension
+runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``); the
+generated sync twin serves any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
+from sqlalchemy import update as update_
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Connection, Engine
+
+from ..._ids import is_user_id_text
+from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
+from .._failures import report, store_error
+from .._synchronization import sync_create_all, sync_require_asyncio
+from .._tables import accounts, link_table, metadata, users
+from .._values import Account, Profile
+
+__all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
+
+#: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
+CreateUser = Callable[[Connection, Profile, dt.datetime], str]
+#: What ``is_active`` answers: True (may sign in), False (refused), None (no such user).
+UserState = bool | None
+#: ``is_active(connection, user_id)``: the user's :data:`UserState`.
+IsActive = Callable[[Connection, str], UserState]
+#: ``has_password(connection, user_id)``: whether the user can sign in without Chattz.
+HasPassword = Callable[[Connection, str], bool]
+
+_TIMES = ("linked_at", "last_login_at")
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    sync_require_asyncio("SQLAlchemyStore")
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        # The driver's message can quote the values sent: keep it as the cause only.
+        error = store_error(exc)
+        if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
+            report(error)
+        raise error from exc
+
+
+def _autocommit(connection: Connection) -> Connection:
+    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+    result = connection.execute(
+        insert(users).values(display_name=profile.display_name, created_at=now)
+    )
+    (user_id,) = result.inserted_primary_key or (None,)
+    return "" if user_id is None else str(user_id)
+
+
+def _no_password(connection: Connection, user_id: str) -> bool:
+    return False  # the store's own users sign in through Chattz only
+
+
+class SQLAlchemyStore:
+    """Accounts in a SQL database through SQLAlchemy 2.
+
+    SQLite (``sqlite:///app.db``) for one machine, PostgreSQL
+    (``postgresql+psycopg://...``) for many workers and machines. Every
+    method is one short transaction; a write is its first statement, so
+    SQLite takes its write lock at once instead of failing to upgrade one.
+    Every method raises :class:`~chattz_oauth_async.AccountStoreError` when
+    the database fails, the driver's exception kept as its cause (its message
+    can quote the values sent); nothing of a failed call stays written.
+
+    Args:
+        engine: The app's engine (the store never disposes of it).
+        create_user: Inserts the local user of a new sign-up, in the same
+            transaction as its link, and returns its id as text; by default
+            a row of ``chattz_users``. Pass your own to create rows in your
+            users table. Whatever it raises rolls the transaction back; an
+            exception that is not a ChattzOAuthError comes out as
+            AccountStoreError (``transient=False``, its cause kept).
+        user_key: With ``create_user``: your users table's primary key column
+            (``app_users.c.id``). The links table then gets a foreign key to it
+            with ``ON DELETE CASCADE`` (deleting a user deletes their links, so
+            an id your database reuses never inherits one) and ``user_id`` of
+            its type; use :attr:`metadata` in your migrations. On SQLite,
+            turn foreign keys on (``PRAGMA foreign_keys=ON`` in a connect event).
+        is_active: ``(connection, user_id) -> True | False | None``: whether a
+            user may sign in (False: refused with
+            :class:`~chattz_oauth_async.InactiveUser`), None for no such user
+            (the link is removed). Default: ``chattz_users.is_active`` (see
+            :meth:`set_active`); with ``user_key``, whether the row exists;
+            with ``create_user`` alone, always True.
+        has_password: ``(connection, user_id) -> bool``: whether the user can
+            sign in without Chattz (a usable password), so their last link may
+            be removed. Default: False (the store's own users have no password).
+
+    Raises:
+        ConfigurationError: ``engine`` is not an ``Engine``, or
+            ``user_key`` without ``create_user``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        create_user: CreateUser | None = None,
+        user_key: Column[Any] | None = None,
+        is_active: IsActive | None = None,
+        has_password: HasPassword | None = None,
+    ) -> None:
+        if not isinstance(engine, Engine):
+            raise ConfigurationError(
+                f"{type(self).__name__} needs a SQLAlchemy {Engine.__name__}"
+            )
+        if user_key is not None and (create_user is None or not isinstance(user_key, Column)):
+            raise ConfigurationError("user_key is your users table's key column, with create_user")
+        self.engine = engine
+        self._create_user = create_user or _insert_user
+        self._own_users = create_user is None
+        self._user_key = user_key
+        self._is_active = is_active
+        self._has_password = has_password or _no_password
+        #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
+        self.metadata = metadata if user_key is None else MetaData()
+        self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
+        # SQLite keeps any type in any column: read stored times as they are, and parse them.
+        sqlite = engine.dialect.name == "sqlite"
+        self._columns = [
+            type_coerce(column, String).label(column.name)
+            if sqlite and column.name in _TIMES
+            else column
+            for column in self._links.c
+        ]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def _key(self, user_id: str) -> object:
+        """``user_id`` as a value of the links' ``user_id`` column (None: cannot be one)."""
+        python_type = str if self._user_key is None else self._user_key.type.python_type
+        if python_type is str:
+            return user_id
+        try:
+            return uuid.UUID(user_id) if python_type is uuid.UUID else python_type(user_id)
+        except (TypeError, ValueError):
+            return None
+
+    def _account(self, row: Any) -> Account:
+        return Account.from_columns(row._mapping)
+
+    def create_tables(self) -> None:
+        """Create this store's tables if they do not exist yet.
+
+        Raises:
+            AccountStoreError: The database failed.
+        """
+        with _database_errors():
+            with self.engine.begin() as connection:
+                sync_create_all(connection, self.metadata)
+
+    def set_active(self, user_id: str, active: bool) -> bool:
+        """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
+
+        Raises:
+            ConfigurationError: The store creates users through ``create_user``
+                (mark them in your own table, and pass ``is_active``).
+            AccountStoreError: The database failed.
+        """
+        if not self._own_users or type(active) is not bool:
+            raise ConfigurationError("set_active(user_id, True/False) marks chattz_users users")
+        if not user_id.isdigit():
+            return False
+        query = update_(users).where(users.c.id == int(user_id)).values(is_active=active)
+        with _database_errors():
+            with self.engine.begin() as connection:
+                return bool((connection.execute(query)).rowcount)
+
+    def find(self, chattz_id: int) -> Account | None:
+        """The link of ``chattz_id``, or None."""
+        query = select(*self._columns).where(self._links.c.chattz_id == chattz_id)
+        with _database_errors():
+            with self.engine.connect() as connection:
+                reading = _autocommit(connection)
+                row = (reading.execute(query)).first()
+        return None if row is None else self._account(row)
+
+    def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
+        """A new local user linked to ``profile``, or the link another login made first.
+
+        Raises:
+            AccountStoreError: The database or the ``create_user`` hook failed;
+                the transaction was rolled back.
+            ConfigurationError: The hook returned something that is not a user id.
+        """
+        try:
+            with _database_errors():
+                with self.engine.begin() as connection:
+                    user_id = self._new_user(connection, profile, now)
+                    return self._insert(connection, profile, user_id, now), True
+        except AccountStoreError as exc:
+            return self._existing(profile, exc)
+
+    def _new_user(
+        self, connection: Connection, profile: Profile, now: dt.datetime
+    ) -> str:
+        try:
+            user_id = self._create_user(connection, profile, now)
+        except (ChattzOAuthError, SQLAlchemyError):
+            raise
+        except Exception as exc:
+            # The app's hook: raising rolls the new user back with the link.
+            name = type(exc).__name__
+            raise report(
+                AccountStoreError(f"create_user failed ({name})", transient=False, cause=name)
+            ) from exc
+        if not is_user_id_text(user_id):  # no link is made to a user id that is not one
+            raise ConfigurationError(
+                "create_user must return the new user's id as 1 to 64 printable characters"
+            )
+        return user_id
+
+    def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
+        """``profile`` linked to ``user_id``, or the link another login made first."""
+        try:
+            with _database_errors():
+                with self.engine.begin() as connection:
+                    return self._insert(connection, profile, user_id, now), True
+        except AccountStoreError as exc:
+            return self._existing(profile, exc)
+
+    def _insert(
+        self, connection: Connection, profile: Profile, user_id: str, now: dt.datetime
+    ) -> Account:
+        key = self._key(user_id)
+        if key is None:
+            raise ConfigurationError("a user id that is not a key of the users table")
+        values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": key}
+        connection.execute(
+            insert(self._links).values(**values, linked_at=now, last_login_at=now)
+        )
+        return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
+
+    def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
+        # Only a unique-key conflict on the Chattz id means another login won the race.
+        if not isinstance(exc.__cause__, IntegrityError):
+            raise exc
+        account = self.find(profile.chattz_id)
+        if account is None:
+            raise report(exc) from exc.__cause__
+        return account, False
+
+    def update(self, profile: Profile, now: dt.datetime, *, user_id: str) -> Account | None:
+        """Refresh the profile and last login of the link, only if it is ``user_id``'s.
+
+        One statement (``UPDATE ... WHERE chattz_id AND user_id ... RETURNING``):
+        a link that changed hands since it was read is never written.
+        """
+        key = self._key(user_id)
+        if key is None:
+            return None
+        query = (
+            update_(self._links)
+            .where(self._links.c.chattz_id == profile.chattz_id, self._links.c.user_id == key)
+            .values(**profile.columns(), last_login_at=now)
+            .returning(*self._columns)
+        )
+        with _database_errors():
+            with self.engine.begin() as connection:
+                row = (connection.execute(query)).first()
+        return None if row is None else self._account(row)
+
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """A returning login in one statement (and one round trip: no BEGIN, no COMMIT).
+
+        ``UPDATE chattz_accounts ... WHERE chattz_id = ? [AND user_id = ?] AND <its user is
+        active> RETURNING ...``, alone in autocommit mode: a single statement is atomic
+        by itself. None when there is no such link, it is someone else's, or its user
+        is inactive or gone (the engine's full path tells these apart). Not used with an
+        ``is_active`` hook, which SQL cannot ask.
+        """
+        if self._is_active is not None:
+            return None
+        links = self._links
+        query = update_(links).where(links.c.chattz_id == profile.chattz_id)
+        if user_id is not None:
+            key = self._key(user_id)
+            if key is None:
+                return None
+            query = query.where(links.c.user_id == key)
+        active = self._active_user()
+        if active is not None:
+            query = query.where(active)
+        query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
+        with _database_errors():
+            with self.engine.connect() as connection:
+                writing = _autocommit(connection)
+                row = (writing.execute(query)).first()
+        return None if row is None else self._account(row)
+
+    def _active_user(self) -> Any:
+        """SQL: the link's user exists and is active (None: nothing to ask)."""
+        links = self._links
+        if self._user_key is not None:
+            return exists().where(self._user_key == links.c.user_id).correlate(links)
+        if not self._own_users:
+            return None
+        as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
+        if self.engine.dialect.name == "postgresql":
+            # CASE keeps the cast from ever seeing a user id that is not a number.
+            number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
+            as_number = case((number, cast(links.c.user_id, BigInteger)))
+        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
+        same = cast(users.c.id, String) == links.c.user_id
+        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
+
+    def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
+        """Remove the link of ``chattz_id`` if it is ``user_id``'s; never the last way in.
+
+        Raises:
+            UnlinkRefused: With ``guard``: no other link, and ``has_password``
+                says no; nothing was removed.
+            AccountStoreError: The database failed.
+        """
+        key = self._key(user_id)
+        if key is None:
+            return False
+        links = self._links
+        with _database_errors():
+            with self.engine.begin() as connection:
+                if guard and connection.dialect.name != "sqlite":
+                    # Lock the user's links (in key order) first: two unlinks of one user take
+                    # turns, so neither counts a link the other is removing. SQLite needs no
+                    # lock: the DELETE below takes its write lock, which serializes writers.
+                    mine = select(links.c.chattz_id).where(links.c.user_id == key)
+                    connection.execute(mine.order_by(links.c.chattz_id).with_for_update())
+                gone = delete(links).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
+                if not (connection.execute(gone)).rowcount:
+                    return False
+                if guard and not self._other_login(connection, user_id, key):
+                    raise UnlinkRefused(chattz_id)  # rolls the DELETE back
+                return True
+
+    def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
+        count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
+        if (connection.execute(count)).scalar_one():
+            return True
+        return bool(self._has_password(connection, user_id))
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        """The Chattz accounts linked to ``user_id``, oldest link first."""
+        key = self._key(user_id)
+        if key is None:
+            return []
+        query = (
+            select(*self._columns)
+            .where(self._links.c.user_id == key)
+            .order_by(self._links.c.linked_at, self._links.c.chattz_id)
+        )
+        with _database_errors():
+            with self.engine.connect() as connection:
+                reading = _autocommit(connection)
+                rows = (reading.execute(query)).all()
+        return [self._account(row) for row in rows]
+
+    def is_active(self, user_id: str) -> bool | None:
+        """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
+        if self._is_active is None and self._user_key is None and not self._own_users:
+            return True  # the app's own users table, and no hook to ask it
+        with _database_errors():
+            with self.engine.connect() as connection:
+                if self._is_active is not None:
+                    return self._is_active(connection, user_id)
+                return self._user_state(_autocommit(connection), user_id)
+
+    def _user_state(self, connection: Connection, user_id: str) -> bool | None:
+        if self._user_key is not None:
+            key = self._key(user_id)
+            query = select(self._user_key).where(self._user_key == key)
+            found = key is not None and (connection.execute(query)).first() is not None
+            return True if found else None
+        if not user_id.isdigit():
+            return None
+        query = select(users.c.is_active).where(users.c.id == int(user_id))
+        row = (connection.execute(query)).first()
+        return None if row is None else bool(row[0])
