@@ -400,12 +400,14 @@ def test_inactive_user_is_refused_and_not_refreshed(alias: str) -> None:
     assert before == ChattzAccount.objects.using(alias).get().last_login_at
 
 
+# PostgreSQL only: SQLite cannot add a NOT NULL column without a default.
+@pytest.mark.parametrize(
+    "alias", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_users_required_field_is_a_permanent_failure(alias: str) -> None:
     """A NOT NULL column the user model's table gains: transient=False, the column named."""
     table = User._meta.db_table
     with connections[alias].cursor() as cursor:
-        if connections[alias].vendor == "sqlite":
-            pytest.skip("SQLite cannot add a NOT NULL column without a default")
         cursor.execute(f"ALTER TABLE {table} ADD COLUMN nickname varchar(20) NOT NULL")
     try:
         with pytest.raises(AccountStoreError) as caught:
@@ -416,11 +418,11 @@ def test_a_users_required_field_is_a_permanent_failure(alias: str) -> None:
     assert (False, True) == (caught.value.transient, "nickname" in str(caught.value.cause))
 
 
+# SQLite only: PostgreSQL's timestamp columns hold times only.
+@pytest.mark.parametrize("alias", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("value", ["yesterday", 12345, ""])
 def test_a_time_edited_by_hand_never_breaks_a_read(alias: str, value: object) -> None:
     """SQLite keeps any type: free text or a number in linked_at reads as UNKNOWN_TIME."""
-    if connections[alias].vendor != "sqlite":
-        pytest.skip("PostgreSQL's timestamp columns hold times only")
     service = accounts(alias)
     owner = service.sign_in(chattz_user(), login=PLAIN).user_id
     with connections[alias].cursor() as cursor:
