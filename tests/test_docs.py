@@ -227,6 +227,7 @@ def public_modules() -> list[ModuleType]:
             "chattz_oauth_async.protocol",
             "chattz_oauth_async.accounts",
             "chattz_oauth_async.accounts.sqlalchemy",
+            "chattz_oauth_async.diagnostics",
         )
     ]
     integrations = chattz_oauth_async.integrations

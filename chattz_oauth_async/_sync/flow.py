@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 
 from ..accounts import Accounts
+from ..diagnostics import classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
@@ -57,7 +58,12 @@ class LoginFlow:
     Build one per app (or per request: it is three references). Every
     failure of a callback passes through :meth:`finish`, which returns it as
     a value (:class:`~chattz_oauth_async.integrations.flow.LoginFinish`)
-    after logging it; nothing else in a framework's glue decides a login.
+    after logging it once (:func:`~chattz_oauth_async.diagnostics.log_failure`:
+    ERROR naming the cause and the fix when the site is misconfigured,
+    WARNING for an outage, INFO for the user's side); nothing else in a
+    framework's glue decides a login. :meth:`begin` warns when the browser
+    is on another host than the redirect URI's (the login cookie would not
+    come back).
 
     Args:
         chattz: The app's session.
@@ -100,6 +106,9 @@ class LoginFlow:
         login = self.chattz.start_login(
             post_login_target(next_url), link_user_id=link_user_id, **extra
         )
+        mismatch = host_mismatch(request.url, self.chattz.config.redirect_uri)
+        if mismatch is not None:
+            logger.warning("login: %s", mismatch)
         secure = self.cookies.is_secure(request.url)
         cookies = self.cookies.start(login, request.cookies, secure=secure, now=self.chattz.clock())
         return LoginStart(login.url, cookies, login)
@@ -139,9 +148,18 @@ class LoginFlow:
             if start_session is not None:
                 start_session(result)
         except ChattzOAuthError as exc:
-            logger.info("login callback refused: %s", type(exc).__name__)
+            log_failure(exc, hint=self._hint(exc))
             return LoginFinish(None, exc, clear)
         return LoginFinish(result, None, clear)
+
+    def _hint(self, exc: ChattzOAuthError) -> str | None:
+        # What the flow knows that the error does not: a secret with stray whitespace.
+        if classify(exc).reason != "invalid_client":
+            return None
+        secret = self.chattz.config.client_secret
+        if secret != secret.strip():
+            return "CHATTZ_CLIENT_SECRET starts or ends with whitespace, such as a newline"
+        return None
 
     def _complete(
         self, request: WebRequest, secure: bool, signed_in_user: SignedInUser | None

@@ -101,6 +101,7 @@ from .._web import (
     post_login_target,
     set_cookies,
 )
+from . import checks
 from ._settings import (
     SuccessHandler,
     get_async_session,
@@ -142,6 +143,9 @@ __all__ = [
     "logout_view",
     "unlink_view",
 ]
+
+
+checks.register()  # also without the app in INSTALLED_APPS (its check says it is missing)
 
 
 def web_request(request: HttpRequest) -> WebRequest:
