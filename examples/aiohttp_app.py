@@ -260,13 +260,13 @@ async def callback(request: web.Request) -> web.Response:
         return None if account is None else account.user_id
 
     finished = await request.app[FLOW].finish(web_request(request), signed_in_user=signed_in_user)
-    if finished.result is None:
-        assert finished.error is not None  # one of the two is set
+    if finished.error is not None:
         response = error_response(finished.error)
     else:
-        signed_in = finished.result.signed_in
+        result = finished.result_or_raise()
+        signed_in = result.signed_in
         assert signed_in is not None  # the flow was given accounts
-        response = web.Response(status=303, headers={"Location": finished.result.next_url or "/"})
+        response = web.Response(status=303, headers={"Location": result.next_url or "/"})
         # A new session at login: a new cookie value holding only the new ids.
         value = sign_session(
             {"user_id": signed_in.user_id, "chattz_id": signed_in.account.chattz_id},

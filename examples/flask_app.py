@@ -237,11 +237,10 @@ def create_app(
         finished = flow.finish(
             web_request(), signed_in_user=signed_in_user, start_session=start_session
         )
-        if finished.result is not None:
-            response = redirect(finished.result.next_url or "/", code=303)
-        else:
-            assert finished.error is not None  # one of the two is set
+        if finished.error is not None:
             response = error_response(finished.error)
+        else:
+            response = redirect(finished.result_or_raise().next_url or "/", code=303)
         set_cookies(response, finished.cookies)  # the used login cookie goes either way
         response.headers.update(finished.headers)
         return response

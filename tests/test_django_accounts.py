@@ -454,6 +454,20 @@ def test_first_logins_after_reads_all_succeed(alias: str) -> None:
     assert ["created"] * 12 == in_threads(12, one)
 
 
+def test_queries_per_sign_in(alias: str) -> None:
+    """A returning login is two queries (the UPDATE, the row read back); a first login more."""
+    from django.test.utils import CaptureQueriesContext  # type: ignore[import-untyped]
+
+    service = accounts(alias)
+    verbs = []
+    for _ in range(2):
+        with CaptureQueriesContext(connections[alias]) as captured:
+            service.sign_in(chattz_user(), login=PLAIN)
+        verbs.append([query["sql"].split()[0].upper() for query in captured.captured_queries])
+    first = ["UPDATE", "SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
+    assert [[*first, "COMMIT"], ["UPDATE", "SELECT"]] == verbs
+
+
 # --- async store --------------------------------------------------------------------------
 
 

@@ -375,9 +375,19 @@ def test_the_sync_flow_signs_in_and_refuses_a_stale_link(
 
 
 def test_login_finish_is_a_value() -> None:
-    """LoginFinish holds a result or an error and the cookies; its headers are fixed."""
-    finish = LoginFinish(None, StateMismatchError("x"), [])
-    assert ({"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}, 400) == (
-        dict(finish.headers),
-        finish.error_page()[0],
-    )
+    """LoginFinish holds a result or an error (never both, never neither); its headers are fixed."""
+    error = StateMismatchError("x")
+    finish = LoginFinish(None, error, [])
+    with pytest.raises(StateMismatchError) as raised:
+        finish.result_or_raise()
+    wrong = []
+    for result, failure in ((None, None), (object(), error)):
+        with pytest.raises(ConfigurationError, match="a result or an error"):
+            LoginFinish(result, failure, [])  # type: ignore[arg-type]
+        wrong.append("refused")
+    assert (
+        {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        400,
+        error,
+        ["refused", "refused"],
+    ) == (dict(finish.headers), finish.error_page()[0], raised.value, wrong)

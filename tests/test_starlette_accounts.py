@@ -661,6 +661,36 @@ async def test_unlink_refuses_what_is_not_ones_own_link(
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"chattz_id=123", "application/json"),
+        (b"chattz_id=123&pad=" + b"x" * 9000, "application/x-www-form-urlencoded"),
+        ("chattz_id=١٢٣".encode(), "application/x-www-form-urlencoded"),
+        (b"&".join(b"f%d=1" % n for n in range(20)) + b"&chattz_id=123", None),
+        (b"chattz_id=%FF", "application/x-www-form-urlencoded"),
+    ],
+    ids=["json", "too big", "arabic digits", "too many fields", "not utf-8"],
+)
+async def test_a_hostile_unlink_body_is_a_400_and_removes_nothing(
+    fake: FakeChattz,
+    site: Site,
+    browser: httpx.AsyncClient,
+    body: bytes,
+    content_type: str | None,
+) -> None:
+    """Bodies the form reader refuses: 400 "Not a Chattz account id.", never a 500."""
+    await fake.alogin(browser, "/login")
+    await fake.alogin(browser, "/login", user=fake.users[7], method="POST")
+    headers = {**OWN_PAGE, "Content-Type": content_type or "application/x-www-form-urlencoded"}
+    refused = await browser.post("/unlink", content=body, headers=headers)
+    assert (400, "Not a Chattz account id.", [7, 123]) == (
+        refused.status_code,
+        refused.text,
+        sorted(a.chattz_id for a in await site.accounts.accounts_of("1")),
+    )
+
+
 # --- logout -----------------------------------------------------------------------------
 
 

@@ -39,30 +39,30 @@ class Step(enum.Enum):
 
 
 def plan(
-    existing: Account | None, chattz_id: int, current_user_id: str | None, *, signups: bool
+    existing: Account | None, chattz_id: int, linking_user_id: str | None, *, signups: bool
 ) -> Step:
     """The next step of a sign-in, from the link the store found (or None).
 
     Raises:
         AccountLinkedElsewhere: ``existing`` belongs to a user other than the
-            signed-in ``current_user_id``.
+            signed-in ``linking_user_id``.
         SignupsClosed: No link, nobody signed in, and ``signups`` is False.
     """
     if existing is not None:
-        check_link(existing, current_user_id)
+        check_link(existing, linking_user_id)
         return Step.UPDATE
-    if current_user_id is not None:
+    if linking_user_id is not None:
         return Step.LINK
     if not signups:
         raise SignupsClosed(chattz_id)
     return Step.CREATE
 
 
-def check_link(account: Account, current_user_id: str | None) -> None:
+def check_link(account: Account, linking_user_id: str | None) -> None:
     """Refuse ``account`` if a user is signed in and the link is someone else's.
 
     Raises:
         AccountLinkedElsewhere: As above.
     """
-    if current_user_id is not None and account.user_id != current_user_id:
+    if linking_user_id is not None and account.user_id != linking_user_id:
         raise AccountLinkedElsewhere(account.chattz_id)

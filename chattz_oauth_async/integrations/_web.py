@@ -13,7 +13,7 @@ import html
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 from urllib.parse import urlsplit
 
 import attrs
@@ -164,6 +164,20 @@ class LoginFinish:
     headers: ClassVar[Mapping[str, str]] = MappingProxyType(
         {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     )
+
+    def __attrs_post_init__(self) -> None:
+        if (self.result is None) == (self.error is None):
+            raise ConfigurationError("a LoginFinish holds a result or an error, not both")
+
+    def result_or_raise(self) -> LoginResult:
+        """The result of a login that succeeded; else its error, raised.
+
+        Raises:
+            ChattzOAuthError: :attr:`error`, for a login that failed.
+        """
+        if self.error is not None:
+            raise self.error
+        return cast(LoginResult, self.result)
 
     def error_page(self, *, retry_url: str = "/") -> tuple[int, str]:
         """The status and HTML page for :attr:`error` (:func:`error_page`).

@@ -14,9 +14,10 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -149,6 +150,14 @@ class RacedStore(AsyncSQLAlchemyStore):
         found = await super().find(chattz_id)
         if found is None:
             await super().create(Profile(chattz_id, "winner"), NOW)
+        return found
+
+    async def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        found = await super().refresh_active(profile, now, user_id=user_id)
+        if found is None and await super().find(profile.chattz_id) is None:
+            await super().create(Profile(profile.chattz_id, "winner"), NOW)
         return found
 
 
@@ -533,3 +542,37 @@ async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
         again.user_id,
         again.account.profile.username,
     )
+
+
+async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: AsyncEngine) -> None:
+    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+
+    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    """
+    counted: list[str] = []
+
+    def count(*args: Any) -> None:
+        counted.append(args[2].split()[0].upper())
+
+    target = getattr(engine, "sync_engine", engine)
+    event.listen(target, "before_cursor_execute", count)
+    accounts_ = AsyncAccounts(store)
+    runs = []
+    try:
+        for user, login, signed_in in (
+            (JOHN, PLAIN, None),
+            (JOHN, PLAIN, "7"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+        ):
+            counted.clear()
+            await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+            runs.append(list(counted))
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert [
+        ["UPDATE", "INSERT", "INSERT"],  # first login: a user and its link
+        ["UPDATE"],  # returning login
+        ["UPDATE", "INSERT"],  # linking login of a new Chattz account
+        ["UPDATE"],  # linking login of one linked already
+    ] == runs

@@ -16,9 +16,10 @@ import datetime as dt
 import threading
 from collections.abc import Iterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy import Connection, Engine, create_engine
 
@@ -150,6 +151,14 @@ class RacedStore(SQLAlchemyStore):
         found = super().find(chattz_id)
         if found is None:
             super().create(Profile(chattz_id, "winner"), NOW)
+        return found
+
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        found = super().refresh_active(profile, now, user_id=user_id)
+        if found is None and super().find(profile.chattz_id) is None:
+            super().create(Profile(profile.chattz_id, "winner"), NOW)
         return found
 
 
@@ -534,3 +543,37 @@ def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
         again.user_id,
         again.account.profile.username,
     )
+
+
+def test_statements_per_sign_in(store: SQLAlchemyStore, engine: Engine) -> None:
+    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+
+    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    """
+    counted: list[str] = []
+
+    def count(*args: Any) -> None:
+        counted.append(args[2].split()[0].upper())
+
+    target = getattr(engine, "sync_engine", engine)
+    event.listen(target, "before_cursor_execute", count)
+    accounts_ = Accounts(store)
+    runs = []
+    try:
+        for user, login, signed_in in (
+            (JOHN, PLAIN, None),
+            (JOHN, PLAIN, "7"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+            (ChattzUser(id=6, username="second"), linking("1"), "1"),
+        ):
+            counted.clear()
+            accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+            runs.append(list(counted))
+    finally:
+        event.remove(target, "before_cursor_execute", count)
+    assert [
+        ["UPDATE", "INSERT", "INSERT"],  # first login: a user and its link
+        ["UPDATE"],  # returning login
+        ["UPDATE", "INSERT"],  # linking login of a new Chattz account
+        ["UPDATE"],  # linking login of one linked already
+    ] == runs

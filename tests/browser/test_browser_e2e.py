@@ -424,3 +424,38 @@ def test_browser_django_login_page_logout(sites: Sites, context: Any) -> None:
 
 def _django_session(ctx: Any) -> list[str]:
     return [c["name"] for c in ctx.cookies() if c["name"] == "sessionid"]
+
+
+def _sign_in_at_chattz_as(page: Any, user_id: int) -> None:
+    """On Chattz's consent page: be ``user_id`` there, and Allow."""
+    page.evaluate("id => { document.querySelector('input[name=user]').value = id }", str(user_id))
+    page.get_by_role("button", name="Allow").click()
+
+
+@pytest.mark.parametrize("sites", ["django"], indirect=True)
+def test_browser_django_link_then_unlink_but_never_the_last(sites: Sites, context: Any) -> None:
+    """Carol links Dan's Chattz account with the button, unlinks her first one, and the last
+    one is refused (409) by its Unlink button: she keeps a way in."""
+    carol = sites.fake.add_user(id=51, username="carol", first_name="Carol")
+    dan = sites.fake.add_user(id=52, username="dan", first_name="Dan")
+    page = context.new_page()
+    page.goto(f"{sites.app_url}/login")
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    _sign_in_at_chattz_as(page, carol.id)
+    page.wait_for_url(f"{sites.app_url}/")
+    page.get_by_role("button", name="Link another Chattz account").click()
+    page.wait_for_url(f"{sites.provider_url}/oauth/authorize**")
+    _sign_in_at_chattz_as(page, dan.id)
+    page.wait_for_url(f"{sites.app_url}/")
+    linked = page.get_by_text("your Chattz user ids").inner_text()
+    page.get_by_role("button", name="Unlink carol").click()
+    page.wait_for_url(f"{sites.app_url}/")
+    after = page.get_by_text("your Chattz user ids").inner_text()
+    with page.expect_response(lambda r: r.url.endswith("/login/unlink")) as refused:
+        page.get_by_role("button", name="Unlink dan").click()
+    assert (True, True, 409, "Chattz account not unlinked") == (
+        "51, 52" in linked,
+        after.endswith("ids: 52."),
+        refused.value.status,
+        page.locator("#error").inner_text(),
+    )

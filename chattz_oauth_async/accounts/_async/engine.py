@@ -89,6 +89,11 @@ class AsyncAccountStore(Protocol):
         """
         ...
 
+    # Optional, for speed: ``async def refresh_active(profile, now, *, user_id) -> Account |
+    # None`` refreshes the link of ``profile`` in one statement only if it exists, is
+    # ``user_id``'s (when not None) and its user is active; None sends the engine down the
+    # full path (find, is_active, update).
+
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -206,10 +211,23 @@ class AsyncAccounts:
 
     async def _sign_in(self, profile: Profile, current: str | None, *, signups: bool) -> SignIn:
         chattz_id = profile.chattz_id
-        for _ in range(_ATTEMPTS):
-            existing = await self.store.find(chattz_id)
+        # The common case in one statement, when the store can: the link exists, is the
+        # right user's (anyone's for a plain login) and its user is active. Anything else
+        # (no link, someone else's, inactive, gone) takes the full path below.
+        now = self._now()
+        refresh = getattr(self.store, "refresh_active", None)
+        if refresh is not None:
+            account = await refresh(profile, now, user_id=current)
+            if account is not None:
+                return SignIn(account, Outcome.SIGNED_IN)
+        # After a refresh that found nothing, the link most likely does not exist: go
+        # straight to the insert-or-get, whose unique key decides (a link that does exist
+        # comes back unwritten, and the next attempt reads it). Closed sign-ups need the read.
+        guess = refresh is not None and (current is not None or signups)
+        for attempt in range(_ATTEMPTS):
+            existing = None if guess and not attempt else await self.store.find(chattz_id)
             step = plan(existing, chattz_id, current, signups=signups)
-            now = self._now()
+            now = self._now() if attempt else now
             if existing is not None:  # plan() said UPDATE: the link is its own user's
                 account = await self._returning(existing, profile, now)
                 if account is not None:

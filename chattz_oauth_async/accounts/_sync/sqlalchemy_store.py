@@ -16,7 +16,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, delete, func, insert, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 from sqlalchemy import update as update_
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
@@ -53,6 +68,11 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
+
+
+def _autocommit(connection: Connection) -> Connection:
+    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
@@ -188,7 +208,8 @@ class SQLAlchemyStore:
         query = select(*self._columns).where(self._links.c.chattz_id == chattz_id)
         with _database_errors():
             with self.engine.connect() as connection:
-                row = (connection.execute(query)).first()
+                reading = _autocommit(connection)
+                row = (reading.execute(query)).first()
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -276,6 +297,52 @@ class SQLAlchemyStore:
                 row = (connection.execute(query)).first()
         return None if row is None else self._account(row)
 
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """A returning login in one statement (and one round trip: no BEGIN, no COMMIT).
+
+        ``UPDATE chattz_accounts ... WHERE chattz_id = ? [AND user_id = ?] AND <its user is
+        active> RETURNING ...``, alone in autocommit mode: a single statement is atomic
+        by itself. None when there is no such link, it is someone else's, or its user
+        is inactive or gone (the engine's full path tells these apart). Not used with an
+        ``is_active`` hook, which SQL cannot ask.
+        """
+        if self._is_active is not None:
+            return None
+        links = self._links
+        query = update_(links).where(links.c.chattz_id == profile.chattz_id)
+        if user_id is not None:
+            key = self._key(user_id)
+            if key is None:
+                return None
+            query = query.where(links.c.user_id == key)
+        active = self._active_user()
+        if active is not None:
+            query = query.where(active)
+        query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
+        with _database_errors():
+            with self.engine.connect() as connection:
+                writing = _autocommit(connection)
+                row = (writing.execute(query)).first()
+        return None if row is None else self._account(row)
+
+    def _active_user(self) -> Any:
+        """SQL: the link's user exists and is active (None: nothing to ask)."""
+        links = self._links
+        if self._user_key is not None:
+            return exists().where(self._user_key == links.c.user_id).correlate(links)
+        if not self._own_users:
+            return None
+        as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
+        if self.engine.dialect.name == "postgresql":
+            # CASE keeps the cast from ever seeing a user id that is not a number.
+            number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
+            as_number = case((number, cast(links.c.user_id, BigInteger)))
+        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
+        same = cast(users.c.id, String) == links.c.user_id
+        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
+
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s; never the last way in.
 
@@ -321,7 +388,8 @@ class SQLAlchemyStore:
         )
         with _database_errors():
             with self.engine.connect() as connection:
-                rows = (connection.execute(query)).all()
+                reading = _autocommit(connection)
+                rows = (reading.execute(query)).all()
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
@@ -332,7 +400,7 @@ class SQLAlchemyStore:
             with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return self._is_active(connection, user_id)
-                return self._user_state(connection, user_id)
+                return self._user_state(_autocommit(connection), user_id)
 
     def _user_state(self, connection: Connection, user_id: str) -> bool | None:
         if self._user_key is not None:

@@ -43,8 +43,15 @@ or ``LOGIN_REDIRECT_URL``. With ``CHATTZ_ON_SUCCESS`` (a dotted path of
 (``path(..., callback_view, {"on_success": handler})``), your handler does
 that instead, and ``result.signed_in`` is None.
 
+``unlink_view`` removes one of the signed-in user's Chattz links, never the
+last way in of a user without a password (409); Chattz has no revocation
+endpoint, so a token issued for that account stays valid until it expires.
+Every view runs outside ``ATOMIC_REQUESTS`` (each store call is a short
+transaction of its own). Each view is Django glue around the one login flow,
+:class:`~chattz_oauth_async.integrations.flow.LoginFlow`.
+
 ``async_login_view`` / ``async_link_view`` / ``async_callback_view`` /
-``async_logout_view`` are the
+``async_unlink_view`` / ``async_logout_view`` are the
 same views on :class:`~chattz_oauth_async.AsyncChattzOAuth` and
 :class:`~chattz_oauth_async.accounts.AsyncAccounts`, for apps served over
 ASGI; in an async view a plain handler runs in a thread (``sync_to_async``),
@@ -276,8 +283,7 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         finished = LoginFlow(session, login_cookies()).finish(web_request(request))
     if finished.error is not None:
         return _answer(finished, error_response(finished.error))
-    result = finished.result
-    assert result is not None  # one of the two is set
+    result = finished.result_or_raise()
     if handler is None:
         return _answer(finished, landing(result))
     return _answer(finished, _checked(handler(request, result)))
@@ -329,8 +335,7 @@ async def async_callback_view(
         finished = await AsyncLoginFlow(session, login_cookies()).finish(web_request(request))
     if finished.error is not None:
         return _answer(finished, error_response(finished.error))
-    result = finished.result
-    assert result is not None  # one of the two is set
+    result = finished.result_or_raise()
     if handler is None:
         return _answer(finished, landing(result))
     if inspect.iscoroutinefunction(handler):

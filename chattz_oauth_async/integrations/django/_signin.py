@@ -182,6 +182,13 @@ def _active(user: Any) -> Any:
     return user
 
 
+def _user_id(result: LoginResult) -> str:
+    """The local user the flow's account step signed ``result`` in to."""
+    if result.signed_in is None:  # the flow ran without accounts: nothing to sign in to
+        raise ConfigurationError("the session step needs the flow's account step")
+    return result.signed_in.user_id
+
+
 def session_step(request: HttpRequest) -> Callable[[LoginResult], None]:
     """The flow's session step: ``django.contrib.auth.login`` of the login's Django user.
 
@@ -190,8 +197,7 @@ def session_step(request: HttpRequest) -> Callable[[LoginResult], None]:
     """
 
     def start(result: LoginResult) -> None:
-        assert result.signed_in is not None  # the flow ran the account step
-        user = _active(_stores().DjangoStore().user(result.signed_in.user_id))
+        user = _active(_stores().DjangoStore().user(_user_id(result)))
         auth.login(request, user, backend=_backend(user))
 
     return start
@@ -201,8 +207,7 @@ def async_session_step(request: HttpRequest) -> Callable[[LoginResult], Awaitabl
     """:func:`session_step` for the async views (``auth.alogin``)."""
 
     async def start(result: LoginResult) -> None:
-        assert result.signed_in is not None  # the flow ran the account step
-        user = _active(await _stores().AsyncDjangoStore().user(result.signed_in.user_id))
+        user = _active(await _stores().AsyncDjangoStore().user(_user_id(result)))
         backend = await sync_to_async(_backend, thread_sensitive=True)(user)
         await _alogin(request, user, backend=backend)
 

@@ -23,17 +23,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final
+from typing import Any, Final
+
+from django.db import models  # type: ignore[import-untyped]
 
 from ...accounts import Profile
 from ...errors import AccountError, ConfigurationError
 
-__all__ = ["local_username"]
+__all__ = ["keyed_on_email", "local_username", "username_for"]
 
 #: What a local username keeps: ASCII letters (lowercased), digits and ``._+-``. Never
 #: ``@``: a local username must not look like an e-mail address ("username or e-mail"
 #: login backends, and password resets by address).
 _DROPPED: Final = re.compile(r"[^a-z0-9._+-]")
+#: The domain of the usernames of a user model keyed on the e-mail: RFC 2606 reserves
+#: ``.invalid``, so no mail is ever delivered there.
+_NO_MAIL_DOMAIN: Final = "chattz.invalid"
 
 
 def local_username(profile: Profile, attempt: int = 0, *, limit: int = 150) -> str:
@@ -68,3 +73,28 @@ def local_username(profile: Profile, attempt: int = 0, *, limit: int = 150) -> s
     if room < 1:
         raise ConfigurationError(f"a username of at most {limit} characters cannot hold {suffix!r}")
     return base[:room] + suffix
+
+
+def keyed_on_email(model: Any) -> bool:
+    """Whether the user model's USERNAME_FIELD is its e-mail address."""
+    field = model._meta.get_field(model.USERNAME_FIELD)
+    return model.get_email_field_name() == model.USERNAME_FIELD or isinstance(
+        field, models.EmailField
+    )
+
+
+def username_for(profile: Profile, attempt: int, *, limit: int, email: bool) -> str:
+    """The ``attempt``-th candidate username for a new user of ``profile``.
+
+    Raises:
+        ConfigurationError: The username field cannot hold the candidate.
+    """
+    if not email:
+        return local_username(profile, attempt, limit=limit)
+    # Never the Chattz username ("ceo@victim.example" is anyone's to pick): an address
+    # there is where password resets go. One no mail reaches, unique per Chattz id.
+    suffix = f"-{attempt}" if attempt else ""
+    username = f"chattz-{profile.chattz_id}{suffix}@{_NO_MAIL_DOMAIN}"
+    if len(username) > limit:
+        raise ConfigurationError(f"a username of at most {limit} characters cannot hold {username}")
+    return username

@@ -23,7 +23,6 @@ from django.db import (  # type: ignore[import-untyped]
     Error,
     IntegrityError,
     connections,
-    models,
     router,
     transaction,
 )
@@ -33,8 +32,8 @@ from django.utils import timezone  # type: ignore[import-untyped]
 
 from ...accounts._failures import report, store_error
 from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
-from ...errors import AccountError, AccountStoreError, ConfigurationError, UnlinkRefused
-from ._usernames import local_username
+from ...errors import AccountError, AccountStoreError, UnlinkRefused
+from ._usernames import keyed_on_email, local_username, username_for
 from .models import ChattzAccount
 
 __all__ = ["AsyncDjangoStore", "DjangoStore", "local_username"]
@@ -45,34 +44,6 @@ _R = TypeVar("_R")
 _TIMES = ("linked_at", "last_login_at")
 #: Candidate usernames tried for a new user (see ``local_username``) before giving up.
 _USERNAME_ATTEMPTS = 8
-#: The domain of the usernames of a user model keyed on the e-mail: RFC 2606 reserves
-#: ``.invalid``, so no mail is ever delivered there.
-_NO_MAIL_DOMAIN = "chattz.invalid"
-
-
-def _keyed_on_email(model: Any) -> bool:
-    """Whether the user model's USERNAME_FIELD is its e-mail address."""
-    field = model._meta.get_field(model.USERNAME_FIELD)
-    return model.get_email_field_name() == model.USERNAME_FIELD or isinstance(
-        field, models.EmailField
-    )
-
-
-def _username(profile: Profile, attempt: int, *, limit: int, email: bool) -> str:
-    """The ``attempt``-th candidate username for a new user of ``profile``.
-
-    Raises:
-        ConfigurationError: The username field cannot hold the candidate.
-    """
-    if not email:
-        return local_username(profile, attempt, limit=limit)
-    # Never the Chattz username ("ceo@victim.example" is anyone's to pick): an address
-    # there is where password resets go. One no mail reaches, unique per Chattz id.
-    suffix = f"-{attempt}" if attempt else ""
-    username = f"chattz-{profile.chattz_id}{suffix}@{_NO_MAIL_DOMAIN}"
-    if len(username) > limit:
-        raise ConfigurationError(f"a username of at most {limit} characters cannot hold {username}")
-    return username
 
 
 @contextlib.contextmanager
@@ -214,9 +185,9 @@ class DjangoStore:
         model = get_user_model()
         field = model.USERNAME_FIELD
         limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
-        email = _keyed_on_email(model)
+        email = keyed_on_email(model)
         names = [
-            _username(profile, attempt, limit=limit, email=email)
+            username_for(profile, attempt, limit=limit, email=email)
             for attempt in range(_USERNAME_ATTEMPTS)
         ]
         # Case-insensitively, as Django's UserCreationForm compares: "Admin" is admin's.
@@ -279,6 +250,27 @@ class DjangoStore:
             if not links.update(last_login_at=_stored_time(now), **profile.columns()):
                 return None
             found = _accounts(links)
+        return found[0] if found else None
+
+    def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """A returning login in two queries: the UPDATE (only if the link is ``user_id``'s,
+        when given, and its user is active) and the row read back; None sends the engine
+        down its full path."""
+        alias = self._alias()
+        links = self._links(alias).filter(chattz_id=profile.chattz_id)
+        if user_id is not None:
+            pk = _user_pk(user_id)
+            if pk is None:
+                return None
+            links = links.filter(user_id=pk)
+        if any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields):
+            links = links.filter(user__is_active=True)
+        with _database_errors():
+            if not links.update(last_login_at=_stored_time(now), **profile.columns()):
+                return None
+            found = _accounts(self._links(alias).filter(chattz_id=profile.chattz_id))
         return found[0] if found else None
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -389,6 +381,12 @@ class AsyncDjangoStore:
     async def accounts_of(self, user_id: str) -> list[Account]:
         """:meth:`DjangoStore.accounts_of`."""
         return await _in_thread(self.sync.accounts_of)(user_id)
+
+    async def refresh_active(
+        self, profile: Profile, now: dt.datetime, *, user_id: str | None
+    ) -> Account | None:
+        """:meth:`DjangoStore.refresh_active`."""
+        return await _in_thread(self.sync.refresh_active)(profile, now, user_id=user_id)
 
     async def is_active(self, user_id: str) -> bool | None:
         """:meth:`DjangoStore.is_active`."""

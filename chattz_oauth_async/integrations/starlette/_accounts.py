@@ -157,7 +157,8 @@ class AccountSession:
 
         async def write(result: LoginResult) -> None:
             signed_in = result.signed_in
-            assert signed_in is not None  # the flow ran the account step
+            if signed_in is None:  # the flow ran without accounts: nothing to sign in to
+                raise ConfigurationError("the session step needs the flow's account step")
             # A new session at login: nothing planted before it (fixation) survives,
             # and whoever was signed in before a plain login is signed out.
             session.clear()

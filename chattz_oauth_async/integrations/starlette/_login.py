@@ -55,6 +55,9 @@ logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
 class ChattzLogin:
     """The /login and /callback routes, with the login state in cookies.
 
+    Starlette glue around the one login flow
+    (:class:`~chattz_oauth_async.integrations.flow.AsyncLoginFlow`, see :meth:`flow`).
+
     Args:
         chattz: The application's session, or a zero-argument callable
             returning it. None (the default): each request uses
@@ -74,9 +77,9 @@ class ChattzLogin:
             signs the login in to its local account, found or created, and
             starts a new session for it in ``request.session`` (Starlette's
             ``SessionMiddleware``); the routes add ``POST /login`` (link
-            another Chattz account: :meth:`link_response`) and ``POST
-            /logout``, and :meth:`current_account` and :meth:`require_account`
-            read the session.
+            another Chattz account: :meth:`link_response`), ``POST /logout``
+            and ``POST /unlink`` (:meth:`unlink_response`), and
+            :meth:`current_account` and :meth:`require_account` read the session.
 
     Raises:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
@@ -236,10 +239,7 @@ class ChattzLogin:
         """
         flow = self.flow(request, chattz, accounts=False)
         finished = await flow.finish(self.web_request(request))
-        if finished.error is not None:
-            raise finished.error
-        assert finished.result is not None  # one of the two is set
-        return finished.result
+        return finished.result_or_raise()
 
     async def finish(
         self, request: Request, *, chattz: AsyncChattzOAuth | None = None
