@@ -25,6 +25,7 @@ from ..errors import (
     AccountLinkedElsewhere,
     AuthorizationDenied,
     ChattzOAuthError,
+    ConfigurationError,
     InactiveUser,
     LinkRefused,
     LoginStateError,
