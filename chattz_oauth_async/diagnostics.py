@@ -256,7 +256,7 @@ def _store(exc: AccountStoreError) -> Diagnosis:
     )
 
 
-def classify(exc: ChattzOAuthError) -> Diagnosis:
+def classify(exc: ChattzOAuthError, *, refresh: bool = False) -> Diagnosis:
     """Whose fault a failure at the login routes is, why, and what fixes it.
 
     Covers every error the login flow, the accounts and the web helpers
@@ -269,11 +269,25 @@ def classify(exc: ChattzOAuthError) -> Diagnosis:
     one started in another browser and an account the site refuses are
     :attr:`Fault.USER`.
 
+    Args:
+        exc: The failure.
+        refresh: ``exc`` comes from a token refresh, where ``invalid_grant``
+            means the refresh token is expired or revoked: the user must log
+            in again (:attr:`Fault.USER`, reason ``refresh_token_rejected``).
+
     Raises:
         TypeError: ``exc`` is not a ChattzOAuthError.
     """
     if not isinstance(exc, ChattzOAuthError):
         raise TypeError(f"classify() takes a ChattzOAuthError, not {type(exc).__name__}")
+    if refresh and isinstance(exc, OAuthError) and exc.error == "invalid_grant":
+        return Diagnosis(
+            Fault.USER,
+            "refresh_token_rejected",
+            "Chattz refused the refresh token (invalid_grant): it expired or was revoked; "
+            "the user must log in again",
+            exc.error,
+        )
     for kind, rule in _RULES:
         if isinstance(exc, kind):
             return rule(exc)

@@ -20,18 +20,28 @@ django_setup.configure()
 
 from django.core.management import call_command  # type: ignore[import-untyped]  # noqa: E402
 from django.core.management.base import SystemCheckError  # type: ignore[import-untyped]  # noqa: E402
+from django.http import HttpResponse  # type: ignore[import-untyped]  # noqa: E402
 from django.test import Client  # type: ignore[import-untyped]  # noqa: E402
 from django.urls import path  # type: ignore[import-untyped]  # noqa: E402
 
+from chattz_oauth_async.events import Event  # noqa: E402
 from chattz_oauth_async.integrations import django as chattz  # noqa: E402
-from chattz_oauth_async.integrations.django import checks  # noqa: E402
+from chattz_oauth_async.integrations.django import checks, signals  # noqa: E402
 from chattz_oauth_async.testing import FakeChattz  # noqa: E402
 
+
+def me(request: Any) -> HttpResponse:
+    """The page after login (LOGIN_REDIRECT_URL)."""
+    return HttpResponse(f"user {request.user.pk}")
+
+
 urlpatterns = [
+    path("me", me),
     path("chattz/login/", chattz.login_view),
     path("chattz/callback/", chattz.callback_view),
     path("async/chattz/login/", chattz.async_login_view),
     path("async/chattz/callback/", chattz.async_callback_view),
+    path("logout", chattz.logout_view),
 ]
 
 VIEWS = {"sync": "/chattz/login/", "async": "/async/chattz/login/"}
@@ -171,3 +181,42 @@ def test_checks_run_under_manage_py_check(settings: Any) -> None:
     settings.CHATTZ_REDIRECT_URI = "https://example.com/chattz/callback/"
     with pytest.raises(SystemCheckError, match=r"chattz_oauth_async\.E001"):
         call_command("check")
+
+
+# --- the events as Django signals ---------------------------------------------------------
+
+
+def test_signals_follow_the_login_and_a_failing_receiver_breaks_nothing(
+    fake: FakeChattz, caplog: pytest.LogCaptureFixture
+) -> None:
+    """login_started, login_completed (created, the Django user's pk), logged_out; a receiver
+    that raises is logged and the login still signs in."""
+    received: list[tuple[str, Event]] = []
+
+    def record(sender: Any, event: Event, **kwargs: Any) -> None:
+        received.append((sender.value, event))
+
+    def broken(sender: Any, event: Event, **kwargs: Any) -> None:
+        raise RuntimeError("mail server down")
+
+    connected = [signals.login_started, signals.login_completed, signals.logged_out]
+    for signal in connected:
+        signal.connect(record)
+        signal.connect(broken)
+    try:
+        client = Client()
+        page = fake.login(client, "/chattz/login/")
+        client.post("/logout")
+    finally:
+        for signal in connected:
+            signal.disconnect(record)
+            signal.disconnect(broken)
+    user = str(client.session.get("_auth_user_id") or received[1][1].user_id)
+    failures = [r for r in caplog.records if r.name == "django.dispatch"]
+    assert (200, 3) == (page.status_code, len(failures))
+    assert [
+        ("login_started", None, None),
+        ("login_completed", 123, "created"),
+        ("logout", None, None),
+    ] == [(kind, event.chattz_id, event.outcome) for kind, event in received]
+    assert [None, user, user] == [event.user_id for _, event in received]

@@ -35,6 +35,7 @@ from ..errors import (
     StateMismatchError,
     TokenExpiredError,
 )
+from ..events import refresh_observed
 from ..login import CompletedLogins, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -303,10 +304,12 @@ class AsyncChattzOAuth:
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
+    @refresh_observed
     async def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
         The new token keeps the old refresh token unless the provider rotated it.
+        A failure is also the ``REFRESH_FAILED`` event (:mod:`chattz_oauth_async.events`).
 
         Raises:
             ConfigurationError: ``token`` is not a :class:`Token`.

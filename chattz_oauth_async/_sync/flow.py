@@ -24,8 +24,10 @@ import attrs
 from ..accounts import Accounts
 from ..diagnostics import classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError, ConfigurationError
+from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
+from ..models import ChattzUser
 from .session import ChattzOAuth
 
 __all__ = ["LoginFlow", "SignedInUser", "StartSession"]
@@ -111,6 +113,8 @@ class LoginFlow:
             logger.warning("login: %s", mismatch)
         secure = self.cookies.is_secure(request.url)
         cookies = self.cookies.start(login, request.cookies, secure=secure, now=self.chattz.clock())
+        linking = login.link_user_id is not None
+        emit(Event(EventKind.LOGIN_STARTED, user_id=login.link_user_id, linking=linking))
         return LoginStart(login.url, cookies, login)
 
     def finish(
@@ -143,13 +147,16 @@ class LoginFlow:
         """
         secure = self.cookies.is_secure(request.url)
         clear = self.cookies.clear(request.states, request.cookies, secure=secure)
+        seen: list[ChattzUser] = []  # the Chattz user, once known (for the failure's event)
         try:
-            result = self._complete(request, secure, signed_in_user)
+            result = self._complete(request, secure, signed_in_user, seen)
             if start_session is not None:
                 start_session(result)
         except ChattzOAuthError as exc:
             log_failure(exc, hint=self._hint(exc))
+            emit(failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen[0].id if seen else None))
             return LoginFinish(None, exc, clear)
+        emit(completed(result))
         return LoginFinish(result, None, clear)
 
     def _hint(self, exc: ChattzOAuthError) -> str | None:
@@ -162,7 +169,11 @@ class LoginFlow:
         return None
 
     def _complete(
-        self, request: WebRequest, secure: bool, signed_in_user: SignedInUser | None
+        self,
+        request: WebRequest,
+        secure: bool,
+        signed_in_user: SignedInUser | None,
+        seen: list[ChattzUser],
     ) -> LoginResult:
         now = self.chattz.clock()
         login = self.cookies.read(request.states, request.cookies, secure=secure, now=now)
@@ -170,6 +181,7 @@ class LoginFlow:
             list(request.query), login, max_age=self.cookies.max_age
         )
         user = self.chattz.userinfo(token)
+        seen.append(user)
         result = LoginResult(token, user, post_login_target(login.next_url), login)
         if self.accounts is None:
             return result
@@ -180,3 +192,15 @@ class LoginFlow:
             current = signed_in_user()
         signed_in = self.accounts.sign_in(user, login=login, signed_in_user_id=current)
         return attrs.evolve(result, signed_in=signed_in)
+
+
+def completed(result: LoginResult) -> Event:
+    """The ``LOGIN_COMPLETED`` event of ``result``."""
+    signed_in = result.signed_in
+    return Event(
+        EventKind.LOGIN_COMPLETED,
+        chattz_id=result.user.id,
+        user_id=None if signed_in is None else signed_in.user_id,
+        outcome=None if signed_in is None else signed_in.outcome.value,
+        linking=result.link_user_id is not None,
+    )

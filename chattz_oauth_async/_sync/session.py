@@ -37,6 +37,7 @@ from ..errors import (
     StateMismatchError,
     TokenExpiredError,
 )
+from ..events import refresh_observed
 from ..login import CompletedLogins, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -305,10 +306,12 @@ class ChattzOAuth:
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
+    @refresh_observed
     def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
         The new token keeps the old refresh token unless the provider rotated it.
+        A failure is also the ``REFRESH_FAILED`` event (:mod:`chattz_oauth_async.events`).
 
         Raises:
             ConfigurationError: ``token`` is not a :class:`Token`.

@@ -108,7 +108,7 @@ from .._web import (
     post_login_target,
     set_cookies,
 )
-from . import checks
+from . import checks, signals  # noqa: F401  (signals: the events as Django signals)
 from ._settings import (
     SuccessHandler,
     get_async_session,

@@ -27,6 +27,7 @@ from starlette.routing import NoMatchFound
 from ...accounts import Account, AsyncAccounts
 from ...diagnostics import log_failure
 from ...errors import AccountStoreError, ConfigurationError
+from ...events import Event, EventKind, emit
 from .._web import LoginResult, describe_error, post_login_target, same_origin
 
 __all__ = [
@@ -267,7 +268,11 @@ class AccountSession:
         if not from_own_site(request):
             logger.info("logout: refused a cross-site request")
             return PlainTextResponse("Cross-site logout refused.", status_code=403)
+        user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
         session.clear()
+        if user_id is not None:
+            chattz = chattz_id if type(chattz_id) is int else None
+            emit(Event(EventKind.LOGOUT, chattz_id=chattz, user_id=user_id))
         return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
 
 
