@@ -213,12 +213,13 @@ async def test_begin_refuses_what_cannot_start(chattz: AsyncChattzOAuth) -> None
 
 
 def test_the_flow_checks_what_it_is_given() -> None:
-    """A sync session for the async flow, or no LoginCookies: ConfigurationError at once."""
+    """A sync session for the async flow, no LoginCookies, no accounts: ConfigurationError."""
     sync = ChattzOAuth("id", "secret", "https://app.example/callback")
     errors = []
     builds: list[Callable[[], object]] = [
         lambda: AsyncLoginFlow(sync, LoginCookies(KEY)),  # type: ignore[arg-type]
         lambda: LoginFlow(sync, KEY),  # type: ignore[arg-type]
+        lambda: LoginFlow(sync, LoginCookies(KEY), accounts="store"),  # type: ignore[arg-type]
     ]
     for build in builds:
         with pytest.raises(ConfigurationError) as raised:
@@ -228,6 +229,7 @@ def test_the_flow_checks_what_it_is_given() -> None:
     assert [
         "the login flow needs an AsyncChattzOAuth session, not ChattzOAuth",
         "the login flow needs LoginCookies, not str",
+        "the login flow's accounts must be Accounts or None, not str",
     ] == errors
 
 

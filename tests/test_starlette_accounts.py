@@ -405,10 +405,13 @@ async def test_database_outage_is_503(
     async def down(*args: object, **kwargs: object) -> None:
         raise AccountStoreError("the connection was lost (test)", transient=True)
 
-    monkeypatch.setattr(store, "find", down)
-    site = build_site(chattz, AsyncAccounts(store))
+    accounts = AsyncAccounts(store)
+    monkeypatch.setattr(accounts, "sign_in", down)
+    site = build_site(chattz, accounts)
     async with site.browser() as browser:
-        failed = await fake.alogin(browser, "/login")
+        started = await browser.get("/login")
+        callback = urlsplit(fake.authorize(started.headers["location"]))
+        failed = await browser.get(f"{callback.path}?{callback.query}")
     assert (503, True) == (failed.status_code, "Sign-in is not available" in failed.text)
 
 

@@ -51,6 +51,13 @@ def _check_cookies(_: object, __: object, value: Any) -> None:
         raise ConfigurationError(f"the login flow needs LoginCookies, not {type(value).__name__}")
 
 
+def _check_accounts(_: object, __: object, value: Any) -> None:
+    if value is not None and not isinstance(value, AsyncAccounts):
+        raise ConfigurationError(
+            f"the login flow's accounts must be AsyncAccounts or None, not {type(value).__name__}"
+        )
+
+
 @attrs.frozen
 class AsyncLoginFlow:
     """``/login`` and ``/callback`` for any web framework: start, seal, unseal, complete, sign in.
@@ -73,12 +80,13 @@ class AsyncLoginFlow:
             linking login linked) and the result carries it in ``signed_in``.
 
     Raises:
-        ConfigurationError: ``chattz`` or ``cookies`` is of the wrong type.
+        ConfigurationError: ``chattz``, ``cookies`` or ``accounts`` is of the wrong type
+            (the sync twin's for this flow, say).
     """
 
     chattz: AsyncChattzOAuth = attrs.field(validator=_check_session)
     cookies: LoginCookies = attrs.field(validator=_check_cookies)
-    accounts: AsyncAccounts | None = None
+    accounts: AsyncAccounts | None = attrs.field(default=None, validator=_check_accounts)
 
     def begin(
         self,

@@ -414,9 +414,11 @@ class ChattzLogin:
     def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
         """The HTTP status, title and user-facing message for a login error.
 
-        400 for a denied, expired, forged or replayed login; 502 for a
-        provider failure; 500 otherwise. The message never repeats
-        provider-supplied text. The Django views answer the same.
+        :func:`chattz_oauth_async.integrations.flow.describe_error`, the one
+        table every web helper answers with: 400 for a denied, expired,
+        forged or replayed login; 502 for a provider failure; 409, 403 and
+        503 for the account errors; 500 "misconfigured" for the site's own
+        mistakes. The message never repeats provider-supplied text.
         """
         return describe_error(exc)
 
