@@ -39,6 +39,7 @@ from typing import Any, Final, ParamSpec, TypeVar, cast
 
 import attrs
 
+from . import _telemetry
 from .diagnostics import Fault, classify
 from .errors import ChattzOAuthError
 
@@ -154,8 +155,15 @@ _R = TypeVar("_R")
 _REFRESH: Final = EventKind.REFRESH_FAILED
 
 
+def _refresh_failed(exc: ChattzOAuthError) -> None:
+    event = failure(_REFRESH, exc)
+    if event.fault is not None and event.reason is not None:
+        _telemetry.refresh_failed(event.fault.value, event.reason)
+    emit(event)
+
+
 def refresh_observed(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Emit ``REFRESH_FAILED`` when the decorated refresh (async or sync) raises a library error."""
+    """Emit ``REFRESH_FAILED`` (and count it) when the decorated refresh (async or sync) fails."""
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
@@ -163,7 +171,7 @@ def refresh_observed(method: Callable[_P, _R]) -> Callable[_P, _R]:
             try:
                 return await cast(Callable[..., Awaitable[Any]], method)(*args, **kwargs)
             except ChattzOAuthError as exc:
-                emit(failure(_REFRESH, exc))
+                _refresh_failed(exc)
                 raise
 
         return cast(Callable[_P, _R], async_refresh)
@@ -173,7 +181,7 @@ def refresh_observed(method: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return method(*args, **kwargs)
         except ChattzOAuthError as exc:
-            emit(failure(_REFRESH, exc))
+            _refresh_failed(exc)
             raise
 
     return refresh

@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from .._telemetry import login_callback
 from ..accounts import AsyncAccounts
 from ..diagnostics import classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError, ConfigurationError
@@ -154,15 +155,19 @@ class AsyncLoginFlow:
         secure = self.cookies.is_secure(request.url)
         clear = self.cookies.clear(request.states, request.cookies, secure=secure)
         seen: list[ChattzUser] = []  # the Chattz user, once known (for the failure's event)
-        try:
-            result = await self._complete(request, secure, signed_in_user, seen)
-            if start_session is not None:
-                await start_session(result)
-        except ChattzOAuthError as exc:
-            log_failure(exc, hint=self._hint(exc))
-            emit(failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen[0].id if seen else None))
-            return LoginFinish(None, exc, clear)
-        emit(completed(result))
+        with login_callback() as span:
+            try:
+                result = await self._complete(request, secure, signed_in_user, seen)
+                if start_session is not None:
+                    await start_session(result)
+            except ChattzOAuthError as exc:
+                found = log_failure(exc, hint=self._hint(exc))
+                span.failed(found.fault.value, found.reason, found.error)
+                emit(failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen[0].id if seen else None))
+                return LoginFinish(None, exc, clear)
+            event = completed(result)
+            span.succeeded(event.outcome or "completed")
+        emit(event)
         return LoginFinish(result, None, clear)
 
     def _hint(self, exc: ChattzOAuthError) -> str | None:

@@ -29,6 +29,7 @@ from .._http import (
 )
 from .._ids import user_id_text
 from .._loops import AsyncClients
+from .._telemetry import traced
 from ..errors import (
     AccountError,
     ConfigurationError,
@@ -289,6 +290,7 @@ class AsyncChattzOAuth:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
         return await self._exchange(code, code_verifier, Wire())
 
+    @traced("code exchange")
     async def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
         status, body, _ = await self._sender.send(
@@ -305,6 +307,7 @@ class AsyncChattzOAuth:
         return token
 
     @refresh_observed
+    @traced("token refresh")
     async def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
@@ -334,6 +337,7 @@ class AsyncChattzOAuth:
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @traced("userinfo")
     async def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
 

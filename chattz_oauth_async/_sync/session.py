@@ -31,6 +31,7 @@ from .._http import (
 )
 from .._ids import user_id_text
 from .._loops import SyncClients
+from .._telemetry import traced
 from ..errors import (
     AccountError,
     ConfigurationError,
@@ -291,6 +292,7 @@ class ChattzOAuth:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
         return self._exchange(code, code_verifier, Wire())
 
+    @traced("code exchange")
     def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
         status, body, _ = self._sender.send(
@@ -307,6 +309,7 @@ class ChattzOAuth:
         return token
 
     @refresh_observed
+    @traced("token refresh")
     def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
@@ -336,6 +339,7 @@ class ChattzOAuth:
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @traced("userinfo")
     def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
 
