@@ -35,6 +35,7 @@ from chattz_oauth_async import (
     OAuthError,
     ProviderError,
     ResponseTooLargeError,
+    RetryPolicy,
     SignupsClosed,
     StateMismatchError,
     TransportError,
@@ -224,6 +225,32 @@ async def test_a_secret_with_a_newline_is_named_in_the_one_record(
         "CHATTZ_CLIENT_SECRET starts or ends with whitespace" in message,
         "invalid_client" in message,
         "test-secret" in message,
+    )
+
+
+@pytest.mark.anyio
+async def test_an_outage_is_one_warning_with_the_status_and_the_retries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """userinfo answers 503 three times: one WARNING with HTTP 503 and the retry rule."""
+    caplog.set_level(logging.INFO)
+    fake = FakeChattz(redirect_uri=f"{APP_URL}/callback")
+    fake.fail_next("userinfo", status=503, times=3)
+    retry = RetryPolicy(attempts=3, base_delay=0, max_delay=0)
+    async with fake.session(retry=retry) as chattz:
+        flow = AsyncLoginFlow(chattz, LoginCookies(KEY))
+        started = flow.begin(WebRequest(APP_URL, {}))
+        cookies = {c.name: c.value for c in started.cookies if c.value}
+        back = fake.authorize(started.location, approve=True)
+        finished = await flow.finish(
+            WebRequest(back, cookies, httpx.URL(back).params.multi_items())
+        )
+    [record] = errors_and_warnings(caplog)
+    assert (logging.WARNING, "provider_unavailable", True, True) == (
+        record.levelno,
+        classify(finished.error).reason,  # type: ignore[arg-type]
+        "HTTP 503" in record.getMessage(),
+        "userinfo is tried up to 3 times within" in record.getMessage(),
     )
 
 

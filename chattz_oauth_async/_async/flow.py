@@ -21,7 +21,7 @@ import attrs
 
 from .._telemetry import login_callback
 from ..accounts import AsyncAccounts
-from ..diagnostics import classify, host_mismatch, log_failure
+from ..diagnostics import Fault, classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
@@ -171,11 +171,17 @@ class AsyncLoginFlow:
         return LoginFinish(result, None, clear)
 
     def _hint(self, exc: ChattzOAuthError) -> str | None:
-        # What the flow knows that the error does not: a secret with stray whitespace.
-        if classify(exc).reason != "invalid_client":
-            return None
+        # What the flow knows that the error does not: a secret with stray whitespace,
+        # the session's retry rules.
+        diagnosis = classify(exc)
+        if diagnosis.fault is Fault.PROVIDER:
+            return (
+                f"userinfo is tried up to {self.chattz.retry.attempts} times within "
+                f"{self.chattz.total_timeout:g}s; the code exchange is retried only when no "
+                "connection was made"
+            )
         secret = self.chattz.config.client_secret
-        if secret != secret.strip():
+        if diagnosis.reason == "invalid_client" and secret != secret.strip():
             return "CHATTZ_CLIENT_SECRET starts or ends with whitespace, such as a newline"
         return None
 
