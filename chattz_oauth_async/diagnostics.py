@@ -294,8 +294,7 @@ def classify(exc: ChattzOAuthError, *, refresh: bool = False) -> Diagnosis:
     return Diagnosis(Fault.CONFIGURATION, "unexpected", f"the login failed ({type(exc).__name__})")
 
 
-def _denied(exc: ChattzOAuthError) -> Diagnosis:
-    assert isinstance(exc, AuthorizationDenied)
+def _denied(exc: AuthorizationDenied) -> Diagnosis:
     code = exc.error
     if code in _AUTHORIZE_CONFIG:
         return Diagnosis(
@@ -360,7 +359,7 @@ _RULES: Final[
     tuple[tuple[type[ChattzOAuthError], Callable[[ChattzOAuthError], Diagnosis]], ...]
 ] = (
     (ConfigurationError, _configuration),
-    (AuthorizationDenied, _denied),
+    (AuthorizationDenied, _wrap(_denied)),
     (OAuthError, _wrap(_oauth)),
     (ProviderError, _wrap(_provider)),
     (TransportError, _transport),
