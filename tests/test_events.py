@@ -261,3 +261,33 @@ async def test_docs_operating_events_recipe(accounts: AsyncAccounts) -> None:
     finally:
         recipe["unsubscribe"]()
     assert ["1"] == recipe["welcome_mails"]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_a_refused_linking_login_names_its_user(
+    accounts: AsyncAccounts, seen: list[Event]
+) -> None:
+    """A linking login finished for nobody signed in: LOGIN_FAILED with the linking user."""
+    fake = FakeChattz()
+    async with fake.session() as chattz:
+        flow = AsyncLoginFlow(chattz, LoginCookies(KEY), accounts=accounts)
+        (await log_in(fake, flow)).result_or_raise()
+        started = flow.begin(WebRequest(APP, {}), link_user_id="1")
+        cookies = {c.name: c.value for c in started.cookies if c.value}
+        back = fake.authorize(started.location)
+        query = parse_qsl(urlsplit(back).query)
+
+        async def nobody() -> None:
+            return None
+
+        await flow.finish(WebRequest(back, cookies, query), signed_in_user=nobody)
+    starts = [(e.user_id, e.linking) for e in seen if e.kind is EventKind.LOGIN_STARTED]
+    failed = seen[-1]
+    assert ([(None, False), ("1", True)], EventKind.LOGIN_FAILED) == (starts, failed.kind)
+    assert (123, "1", True, "link_refused") == (
+        failed.chattz_id,
+        failed.user_id,
+        failed.linking,
+        failed.reason,
+    )

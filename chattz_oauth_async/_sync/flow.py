@@ -28,7 +28,6 @@ from ..errors import ChattzOAuthError, ConfigurationError
 from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
-from ..models import ChattzUser
 from .session import ChattzOAuth
 
 __all__ = ["LoginFlow", "SignedInUser", "StartSession"]
@@ -156,7 +155,8 @@ class LoginFlow:
         """
         secure = self.cookies.is_secure(request.url)
         clear = self.cookies.clear(request.states, request.cookies, secure=secure)
-        seen: list[ChattzUser] = []  # the Chattz user, once known (for the failure's event)
+        # What the failure's event can tell: the Chattz user, and a linking login's user.
+        seen: dict[str, Any] = {}
         with login_callback() as span:
             try:
                 result = self._complete(request, secure, signed_in_user, seen)
@@ -165,7 +165,8 @@ class LoginFlow:
             except ChattzOAuthError as exc:
                 found = log_failure(exc, hint=self._hint(exc))
                 span.failed(found.fault.value, found.reason, found.error)
-                emit(failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen[0].id if seen else None))
+                failed = failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen.get("chattz_id"))
+                emit(attrs.evolve(failed, user_id=seen.get("user_id"), linking="user_id" in seen))
                 return LoginFinish(None, exc, clear)
             event = completed(result)
             span.succeeded(event.outcome or "completed")
@@ -192,15 +193,17 @@ class LoginFlow:
         request: WebRequest,
         secure: bool,
         signed_in_user: SignedInUser | None,
-        seen: list[ChattzUser],
+        seen: dict[str, Any],
     ) -> LoginResult:
         now = self.chattz.clock()
         login = self.cookies.read(request.states, request.cookies, secure=secure, now=now)
+        if login.link_user_id is not None:
+            seen["user_id"] = login.link_user_id
         token = self.chattz.complete_login(
             list(request.query), login, max_age=self.cookies.max_age
         )
         user = self.chattz.userinfo(token)
-        seen.append(user)
+        seen["chattz_id"] = user.id
         result = LoginResult(token, user, post_login_target(login.next_url), login)
         if self.accounts is None:
             return result
