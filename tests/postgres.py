@@ -65,6 +65,7 @@ class PostgresServer:
         self._root = Path(tempfile.mkdtemp(prefix="chattz-pg-"))
         self.data = self._root / "data"
         self.user = self._system_user()
+        self._options = ""
 
     def _system_user(self) -> str | None:
         if os.geteuid() != 0:
@@ -106,9 +107,18 @@ class PostgresServer:
             f"-c unix_socket_directories={self._root} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
+        self._options = options
         log = str(self._root / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
         return self
+
+    def restart(self) -> None:
+        """Restart the server (every connection is closed), and wait until it accepts new ones."""
+        log = str(self._root / "server.log")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", self._options, "-l", log, "-m", "fast", "-w",
+            "restart",
+        )  # fmt: skip
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""

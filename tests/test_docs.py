@@ -73,6 +73,7 @@ TESTED = {
     "testing-flask-accounts",
     "fastapi-overrides",
     "sessions-loops",
+    "operating-events",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
@@ -386,6 +387,8 @@ def public_modules() -> list[ModuleType]:
             "chattz_oauth_async.protocol",
             "chattz_oauth_async.accounts",
             "chattz_oauth_async.accounts.sqlalchemy",
+            "chattz_oauth_async.diagnostics",
+            "chattz_oauth_async.events",
         )
     ]
     integrations = chattz_oauth_async.integrations

@@ -73,7 +73,8 @@ def callback_request(fake: FakeChattz, started: LoginStart, **authorize: object)
         (UnsafeRedirectError("//evil"), 400, "Login link not valid"),
         (ProviderError("two codes"), 400, "Login link not valid"),
         (ProviderError("bad gateway", status_code=502), 502, "Chattz is not available"),
-        (OAuthError("invalid_grant"), 502, "Chattz is not available"),
+        (OAuthError("invalid_grant"), 500, "Sign-in is misconfigured"),
+        (OAuthError("server_error", status_code=500), 502, "Chattz is not available"),
         (TransportError("refused"), 502, "Chattz is not available"),
         (AccountLinkedElsewhere(5), 409, "Chattz account already linked"),
         (UnlinkRefused(5), 409, "Chattz account not unlinked"),
@@ -150,7 +151,7 @@ async def test_every_failure_is_returned_never_raised(
     fake: FakeChattz, chattz: AsyncChattzOAuth, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Denied, foreign, replayed and tampered callbacks come back as errors, each logged once."""
-    caplog.set_level(logging.INFO, logger="chattz_oauth_async.integrations")
+    caplog.set_level(logging.INFO, logger="chattz_oauth_async.login")
     flow = AsyncLoginFlow(chattz, LoginCookies(KEY))
     denied = await flow.finish(
         callback_request(fake, flow.begin(WebRequest(APP, {})), approve=False)
@@ -165,7 +166,7 @@ async def test_every_failure_is_returned_never_raised(
         WebRequest(used.url, {n: v[:-2] + "xx" for n, v in used.cookies.items()}, used.query)
     )
     kinds = [type(f.error).__name__ for f in (denied, stolen, replayed, tampered)]
-    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    refused = [r.getMessage() for r in caplog.records if r.name == "chattz_oauth_async.login"]
     assert (
         ["AuthorizationDenied", "StateMismatchError", "StateMismatchError", "LoginStateError"],
         [None] * 4,

@@ -29,6 +29,7 @@ from .._synchronization import (
     async_request_timeouts,
     async_sleep,
 )
+from .._telemetry import attempt
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
 
@@ -149,7 +150,10 @@ class Sender:
         self, request: HTTPRequest, deadline: float, what: str, wire: Wire
     ) -> Response:
         async with self.clients.lease(deadline) as client:
-            return await self._exchange_bytes(client, request, deadline, what, wire)
+            with attempt(request) as record:  # an attempt's span and duration
+                response = await self._exchange_bytes(client, request, deadline, what, wire)
+                record(response[0])
+                return response
 
     async def _exchange_bytes(
         self,

@@ -29,12 +29,14 @@ from .._http import (
 )
 from .._ids import user_id_text
 from .._loops import AsyncClients
+from .._telemetry import traced
 from ..errors import (
     AccountError,
     ConfigurationError,
     StateMismatchError,
     TokenExpiredError,
 )
+from ..events import refresh_observed
 from ..login import CompletedLogins, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -296,6 +298,7 @@ class AsyncChattzOAuth:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
         return await self._exchange(code, code_verifier, Wire())
 
+    @traced("code exchange")
     async def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
         status, body, _ = await self._sender.send(
@@ -311,10 +314,13 @@ class AsyncChattzOAuth:
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
+    @refresh_observed
+    @traced("token refresh")
     async def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
         The new token keeps the old refresh token unless the provider rotated it.
+        A failure is also the ``REFRESH_FAILED`` event (:mod:`chattz_oauth_async.events`).
 
         Raises:
             ConfigurationError: ``token`` is not a :class:`Token`.
@@ -339,6 +345,7 @@ class AsyncChattzOAuth:
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @traced("userinfo")
     async def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
 

@@ -21,8 +21,11 @@ from typing import Any
 
 import attrs
 
+from .._telemetry import login_callback
 from ..accounts import Accounts
+from ..diagnostics import Fault, classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError, ConfigurationError
+from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
 from .session import ChattzOAuth
@@ -64,7 +67,12 @@ class LoginFlow:
     Build one per app (or per request: it is three references). Every
     failure of a callback passes through :meth:`finish`, which returns it as
     a value (:class:`~chattz_oauth_async.integrations.flow.LoginFinish`)
-    after logging it; nothing else in a framework's glue decides a login.
+    after logging it once (:func:`~chattz_oauth_async.diagnostics.log_failure`:
+    ERROR naming the cause and the fix when the site is misconfigured,
+    WARNING for an outage, INFO for the user's side); nothing else in a
+    framework's glue decides a login. :meth:`begin` warns when the browser
+    is on another host than the redirect URI's (the login cookie would not
+    come back).
 
     Args:
         chattz: The app's session.
@@ -108,8 +116,13 @@ class LoginFlow:
         login = self.chattz.start_login(
             post_login_target(next_url), link_user_id=link_user_id, **extra
         )
+        mismatch = host_mismatch(request.url, self.chattz.config.redirect_uri)
+        if mismatch is not None:
+            logger.warning("login: %s", mismatch)
         secure = self.cookies.is_secure(request.url)
         cookies = self.cookies.start(login, request.cookies, secure=secure, now=self.chattz.clock())
+        linking = login.link_user_id is not None
+        emit(Event(EventKind.LOGIN_STARTED, user_id=login.link_user_id, linking=linking))
         return LoginStart(login.url, cookies, login)
 
     def finish(
@@ -142,24 +155,55 @@ class LoginFlow:
         """
         secure = self.cookies.is_secure(request.url)
         clear = self.cookies.clear(request.states, request.cookies, secure=secure)
-        try:
-            result = self._complete(request, secure, signed_in_user)
-            if start_session is not None:
-                start_session(result)
-        except ChattzOAuthError as exc:
-            logger.info("login callback refused: %s", type(exc).__name__)
-            return LoginFinish(None, exc, clear)
+        # What the failure's event can tell: the Chattz user, and a linking login's user.
+        seen: dict[str, Any] = {}
+        with login_callback() as span:
+            try:
+                result = self._complete(request, secure, signed_in_user, seen)
+                if start_session is not None:
+                    start_session(result)
+            except ChattzOAuthError as exc:
+                found = log_failure(exc, hint=self._hint(exc))
+                span.failed(found.fault.value, found.reason, found.error)
+                failed = failure(EventKind.LOGIN_FAILED, exc, chattz_id=seen.get("chattz_id"))
+                emit(attrs.evolve(failed, user_id=seen.get("user_id"), linking="user_id" in seen))
+                return LoginFinish(None, exc, clear)
+            event = completed(result)
+            span.succeeded(event.outcome or "completed")
+        emit(event)
         return LoginFinish(result, None, clear)
 
+    def _hint(self, exc: ChattzOAuthError) -> str | None:
+        # What the flow knows that the error does not: a secret with stray whitespace,
+        # the session's retry rules.
+        diagnosis = classify(exc)
+        if diagnosis.fault is Fault.PROVIDER:
+            return (
+                f"userinfo is tried up to {self.chattz.retry.attempts} times within "
+                f"{self.chattz.total_timeout:g}s; the code exchange is retried only when no "
+                "connection was made"
+            )
+        secret = self.chattz.config.client_secret
+        if diagnosis.reason == "invalid_client" and secret != secret.strip():
+            return "CHATTZ_CLIENT_SECRET starts or ends with whitespace, such as a newline"
+        return None
+
     def _complete(
-        self, request: WebRequest, secure: bool, signed_in_user: SignedInUser | None
+        self,
+        request: WebRequest,
+        secure: bool,
+        signed_in_user: SignedInUser | None,
+        seen: dict[str, Any],
     ) -> LoginResult:
         now = self.chattz.clock()
         login = self.cookies.read(request.states, request.cookies, secure=secure, now=now)
+        if login.link_user_id is not None:
+            seen["user_id"] = login.link_user_id
         token = self.chattz.complete_login(
             list(request.query), login, max_age=self.cookies.max_age
         )
         user = self.chattz.userinfo(token)
+        seen["chattz_id"] = user.id
         result = LoginResult(token, user, post_login_target(login.next_url), login)
         if self.accounts is None:
             return result
@@ -170,3 +214,15 @@ class LoginFlow:
             current = signed_in_user()
         signed_in = self.accounts.sign_in(user, login=login, signed_in_user_id=current)
         return attrs.evolve(result, signed_in=signed_in)
+
+
+def completed(result: LoginResult) -> Event:
+    """The ``LOGIN_COMPLETED`` event of ``result``."""
+    signed_in = result.signed_in
+    return Event(
+        EventKind.LOGIN_COMPLETED,
+        chattz_id=result.user.id,
+        user_id=None if signed_in is None else signed_in.user_id,
+        outcome=None if signed_in is None else signed_in.outcome.value,
+        linking=result.link_user_id is not None,
+    )

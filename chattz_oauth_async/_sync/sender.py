@@ -31,6 +31,7 @@ from .._synchronization import (
     sync_request_timeouts,
     sync_sleep,
 )
+from .._telemetry import attempt
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
 
@@ -151,7 +152,10 @@ class Sender:
         self, request: HTTPRequest, deadline: float, what: str, wire: Wire
     ) -> Response:
         with self.clients.lease(deadline) as client:
-            return self._exchange_bytes(client, request, deadline, what, wire)
+            with attempt(request) as record:  # an attempt's span and duration
+                response = self._exchange_bytes(client, request, deadline, what, wire)
+                record(response[0])
+                return response
 
     def _exchange_bytes(
         self,

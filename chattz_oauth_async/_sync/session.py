@@ -31,12 +31,14 @@ from .._http import (
 )
 from .._ids import user_id_text
 from .._loops import SyncClients
+from .._telemetry import traced
 from ..errors import (
     AccountError,
     ConfigurationError,
     StateMismatchError,
     TokenExpiredError,
 )
+from ..events import refresh_observed
 from ..login import CompletedLogins, LoginRequest, safe_next_url
 from ..models import DEFAULT_LEEWAY, ChattzUser, Token
 from ..protocol import (
@@ -298,6 +300,7 @@ class ChattzOAuth:
             raise ConfigurationError("PKCE is on: exchange_code() needs the login's code_verifier")
         return self._exchange(code, code_verifier, Wire())
 
+    @traced("code exchange")
     def _exchange(self, code: str, code_verifier: str | None, wire: Wire) -> Token:
         request = protocol.token_request(self.config, code, code_verifier=code_verifier)
         status, body, _ = self._sender.send(
@@ -313,10 +316,13 @@ class ChattzOAuth:
         logger.debug("code exchange: got a token, expires_in=%s", token.expires_in)
         return token
 
+    @refresh_observed
+    @traced("token refresh")
     def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
 
         The new token keeps the old refresh token unless the provider rotated it.
+        A failure is also the ``REFRESH_FAILED`` event (:mod:`chattz_oauth_async.events`).
 
         Raises:
             ConfigurationError: ``token`` is not a :class:`Token`.
@@ -341,6 +347,7 @@ class ChattzOAuth:
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @traced("userinfo")
     def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
 

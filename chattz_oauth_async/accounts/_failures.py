@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Final
 
+from ..diagnostics import log_failure
 from ..errors import AccountStoreError
 
 __all__ = ["report", "store_error"]
@@ -127,9 +128,10 @@ def store_error(exc: BaseException) -> AccountStoreError:
 
 
 def report(error: AccountStoreError) -> AccountStoreError:
-    """Log ``error`` once (ERROR if the site is misconfigured, else WARNING) and return it."""
-    if error.transient:
-        logger.warning("accounts: the account database failed: %s", error.cause)
-    else:
-        logger.error("accounts: the account store is misconfigured: %s", error.cause)
+    """Log ``error`` once (ERROR if the site is misconfigured, else WARNING) and return it.
+
+    The record names the cause and the fix (:func:`~chattz_oauth_async.diagnostics.log_failure`);
+    the login flow, seeing the same error, does not log it again.
+    """
+    log_failure(error, logger=logger, where="accounts")
     return error

@@ -9,25 +9,46 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from .._synchronization import current_async_library
 from ..errors import ConfigurationError
 
 __all__ = [
+    "CREATE_TABLES_LOCK",
     "async_create_all",
     "async_require_asyncio",
+    "create_all",
     "sync_create_all",
     "sync_require_asyncio",
 ]
 
 
+#: The PostgreSQL advisory lock ``create_tables`` holds (the bytes "chattzTB").
+CREATE_TABLES_LOCK = int.from_bytes(b"chattzTB", "big")
+
+
+def create_all(connection: Any, metadata: Any) -> None:
+    """``metadata.create_all`` in the connection's transaction, one creator at a time.
+
+    Workers that start at once on an empty PostgreSQL database (``uvicorn
+    --workers 4``) would each see the tables missing and create them; all but
+    one failed on the catalog's unique keys. The transaction-scoped advisory
+    lock makes the others wait, then find the tables and create nothing.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CREATE_TABLES_LOCK})
+    metadata.create_all(connection)
+
+
 async def async_create_all(connection: Any, metadata: Any) -> None:
-    """``metadata.create_all`` on a SQLAlchemy ``AsyncConnection`` (it runs sync DDL)."""
-    await connection.run_sync(metadata.create_all)
+    """:func:`create_all` on a SQLAlchemy ``AsyncConnection`` (it runs sync DDL)."""
+    await connection.run_sync(create_all, metadata)
 
 
 def sync_create_all(connection: Any, metadata: Any) -> None:
-    """``metadata.create_all`` on a SQLAlchemy ``Connection``."""
-    metadata.create_all(connection)
+    """:func:`create_all` on a SQLAlchemy ``Connection``."""
+    create_all(connection, metadata)
 
 
 def async_require_asyncio(what: str) -> None:

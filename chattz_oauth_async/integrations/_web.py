@@ -19,21 +19,19 @@ from urllib.parse import urlsplit
 import attrs
 
 from ..accounts import SignIn
+from ..diagnostics import Fault, classify
 from ..errors import (
     AccountError,
     AccountLinkedElsewhere,
-    AccountStoreError,
     AuthorizationDenied,
     ChattzOAuthError,
     ConfigurationError,
     InactiveUser,
     LinkRefused,
     LoginStateError,
-    OAuthError,
     ProviderError,
     SignupsClosed,
     StateMismatchError,
-    TransportError,
     UnlinkRefused,
     UnsafeRedirectError,
 )
@@ -227,8 +225,8 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
       ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
       parameters; anyone can forge such a URL, so it says nothing about the
       provider);
-    - 502 for a provider that refused the code, answered something unusable
-      or could not be reached;
+    - 502 for a provider that is unavailable (5xx, rate limited), answered
+      something unusable or could not be reached;
     - 409 for a Chattz account linked to another local user, and for an
       unlink that would leave the user no way to sign in (:class:`UnlinkRefused`);
     - 403 when sign-ups are closed, a linking login finished for a user no
@@ -240,25 +238,32 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
       the site is fixed (a missing table, a constraint of the app's user
       model). It never tells the user to try again.
 
+    Which failures are the site's own is :func:`~chattz_oauth_async.diagnostics.classify`'s
+    call (:attr:`~chattz_oauth_async.diagnostics.Fault.CONFIGURATION`): besides a
+    ConfigurationError and a permanent database failure, the token endpoint's
+    ``invalid_client``, ``unauthorized_client`` and ``invalid_grant`` (a wrong
+    secret, a redirect URI mismatch), a 404 from a wrong ``CHATTZ_BASE_URL``.
     The message never repeats provider-supplied text.
     """
+    fault = classify(exc).fault
+    if fault is Fault.CONFIGURATION:
+        return _MISCONFIGURED
+    if fault is Fault.PROVIDER:
+        return (
+            502,
+            "Chattz is not available",
+            "We could not complete the login with Chattz. Please try again in a moment.",
+        )
     if isinstance(exc, AuthorizationDenied):
         return 400, "Login cancelled", "You did not allow the login on Chattz."
     if isinstance(exc, LoginStateError) and exc.expired:
         return 400, "Login expired", "The login took too long. Please start again."
-    forged = isinstance(exc, ProviderError) and exc.status_code is None
-    if forged or isinstance(exc, (StateMismatchError, LoginStateError, UnsafeRedirectError)):
+    if isinstance(exc, (ProviderError, StateMismatchError, LoginStateError, UnsafeRedirectError)):
         return (
             400,
             "Login link not valid",
             "This login was not started in this browser, was already used, "
             "or has expired. Please start again.",
-        )
-    if isinstance(exc, (OAuthError, ProviderError, TransportError)):
-        return (
-            502,
-            "Chattz is not available",
-            "We could not complete the login with Chattz. Please try again in a moment.",
         )
     if isinstance(exc, AccountLinkedElsewhere):
         return (
@@ -293,10 +298,6 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
             "Account disabled",
             "The account this Chattz user signs in to is disabled here.",
         )
-    if isinstance(exc, ConfigurationError) or (
-        isinstance(exc, AccountStoreError) and not exc.transient
-    ):
-        return _MISCONFIGURED
     if isinstance(exc, AccountError):  # the database failed for now, a sign-in race lost...
         return (
             503,

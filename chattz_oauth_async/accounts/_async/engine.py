@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..._ids import user_id_text
 from ...errors import AccountError, ConfigurationError, InactiveUser, LinkRefused
+from ...events import Event, EventKind, emit
 from ...login import LoginRequest
 from ...models import ChattzUser
 from .._rules import Step, check_link, plan
@@ -287,14 +288,19 @@ class AsyncAccounts:
         link and no usable password, :class:`~chattz_oauth_async.UnlinkRefused`
         (django-allauth's disconnect guard refuses the same way). Chattz has no
         token revocation endpoint: unlinking forgets the link here only; the
-        person's Chattz account, and any grant they gave this app, stay.
+        person's Chattz account, and any grant they gave this app, stay. A
+        removal is then the ``UNLINK`` event (:mod:`chattz_oauth_async.events`).
 
         Raises:
             UnlinkRefused: It is the user's last way in; nothing was removed.
             AccountError: ``user_id`` or ``chattz_id`` is not an id.
             AccountStoreError: The database failed.
         """
-        return await self.store.unlink(user_id_text(user_id), _chattz_id(chattz_id))
+        user, chattz = user_id_text(user_id), _chattz_id(chattz_id)
+        removed = await self.store.unlink(user, chattz)
+        if removed:
+            emit(Event(EventKind.UNLINK, chattz_id=chattz, user_id=user))
+        return removed
 
     async def find(self, chattz_id: int) -> Account | None:
         """The account linked to ``chattz_id``, or None.

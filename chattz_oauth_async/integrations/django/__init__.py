@@ -108,6 +108,7 @@ from .._web import (
     post_login_target,
     set_cookies,
 )
+from . import checks, signals  # noqa: F401  (signals: the events as Django signals)
 from ._settings import (
     SuccessHandler,
     get_async_session,
@@ -149,6 +150,9 @@ __all__ = [
     "logout_view",
     "unlink_view",
 ]
+
+
+checks.register()  # also without the app in INSTALLED_APPS (its check says it is missing)
 
 
 def web_request(request: HttpRequest) -> WebRequest:

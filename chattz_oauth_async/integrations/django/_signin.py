@@ -27,8 +27,10 @@ from django.shortcuts import resolve_url  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 
 from ...accounts import Accounts, AsyncAccounts
+from ...diagnostics import log_failure
 from ...errors import ChattzOAuthError, ConfigurationError, InactiveUser
-from .._web import LoginResult, error_page, logger, post_login_target
+from ...events import Event, EventKind, emit
+from .._web import LoginResult, error_page, post_login_target
 
 __all__ = [
     "APP",
@@ -176,8 +178,7 @@ def async_accounts() -> AsyncAccounts:
 
 def _active(user: Any) -> Any:
     """``user`` if it may sign in; else InactiveUser (403, the same page in every framework)."""
-    if user is None or not getattr(user, "is_active", True):
-        logger.info("login callback refused: the local user is not active")
+    if user is None or not getattr(user, "is_active", True):  # the flow logs the refusal
         raise InactiveUser("the local user this Chattz account signs in to is not active")
     return user
 
@@ -238,7 +239,10 @@ else:  # pragma: no cover - Django 4.2
     _alogin, _alogout = sync_to_async(auth.login), sync_to_async(auth.logout)
 
 
-def _logged_out() -> HttpResponse:
+def _logged_out(user_id: object) -> HttpResponse:
+    """The answer to a logout, after the ``LOGOUT`` event of ``user_id`` (if someone was in)."""
+    if user_id is not None:
+        emit(Event(EventKind.LOGOUT, user_id=str(user_id)))
     return _see_other(resolve_url(getattr(settings, "LOGOUT_REDIRECT_URL", None) or "/"))
 
 
@@ -250,8 +254,9 @@ def _logout_view(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    user_id = signed_in(getattr(request, "user", None))
     auth.logout(request)
-    return _logged_out()
+    return _logged_out(user_id)
 
 
 logout_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_logout_view))
@@ -261,8 +266,9 @@ async def _async_logout_view(request: HttpRequest) -> HttpResponse:
     """:func:`logout_view` for ASGI (``auth.alogout``)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    user_id = await async_signed_in(request)
     await _alogout(request)
-    return _logged_out()
+    return _logged_out(user_id)
 
 
 # Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
@@ -286,7 +292,7 @@ def _unlinked(request: HttpRequest) -> HttpResponse:
 
 
 def _unlink_refused(exc: ChattzOAuthError) -> HttpResponse:
-    logger.info("unlink refused: %s", type(exc).__name__)
+    log_failure(exc, where="unlink")
     return error_response(exc)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.apps import AppConfig  # type: ignore[import-untyped]
 
+from . import checks
+
 __all__ = ["ChattzAccountsConfig"]
 
 
@@ -20,3 +22,7 @@ class ChattzAccountsConfig(AppConfig):  # type: ignore[misc]
     label = "chattz_oauth_async"
     verbose_name = "Chattz accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Register the system checks (``manage.py check``: settings, migrations)."""
+        checks.register()

@@ -25,8 +25,10 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from ...accounts import Account, AsyncAccounts
-from ...errors import ConfigurationError
-from .._web import LoginResult, post_login_target, same_origin
+from ...diagnostics import log_failure
+from ...errors import AccountStoreError, ConfigurationError
+from ...events import Event, EventKind, emit
+from .._web import LoginResult, describe_error, post_login_target, same_origin
 
 __all__ = [
     "CHATTZ_ID",
@@ -38,6 +40,7 @@ __all__ = [
     "form_fields",
     "from_own_site",
     "login_url",
+    "unavailable",
 ]
 
 logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
@@ -216,9 +219,14 @@ class AccountSession:
 
         Raises:
             ConfigurationError: No SessionMiddleware.
-            AccountStoreError: The database failed.
+            starlette.exceptions.HTTPException: The database failed: 503 "Sign-in
+                is not available" (500 "Sign-in is misconfigured" for a missing
+                table), what the callback answers; logged once.
         """
-        account, stale = await self._session_account(request)
+        try:
+            account, stale = await self._session_account(request)
+        except AccountStoreError as exc:
+            raise unavailable(exc) from exc
         if stale:
             logger.info("session: the account link of this session is gone; signed out")
             session_of(request).clear()
@@ -242,7 +250,8 @@ class AccountSession:
             starlette.exceptions.HTTPException: 303 to ``/login?next=<this
                 path and query>`` (the ``chattz_login`` route's path).
             ConfigurationError: No SessionMiddleware.
-            AccountStoreError: The database failed.
+            starlette.exceptions.HTTPException: 503 (or 500), the database
+                failed (see :meth:`current_account`).
         """
         account = await self.current_account(request)
         if account is None:
@@ -259,8 +268,27 @@ class AccountSession:
         if not from_own_site(request):
             logger.info("logout: refused a cross-site request")
             return PlainTextResponse("Cross-site logout refused.", status_code=403)
+        user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
         session.clear()
+        if user_id is not None:
+            chattz = chattz_id if type(chattz_id) is int else None
+            emit(Event(EventKind.LOGOUT, chattz_id=chattz, user_id=user_id))
         return RedirectResponse("/", status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def unavailable(exc: AccountStoreError) -> HTTPException:
+    """The HTTPException for a database failure outside the callback, logged once.
+
+    Its status and text are the callback's (:func:`describe_error`): 503 "Sign-in
+    is not available" while the database is away, 500 "Sign-in is misconfigured"
+    for a missing table.
+    """
+    log_failure(exc, where="session")
+    status, title, _ = describe_error(exc)
+    headers = {"Cache-Control": "no-store"}
+    if status == 503:
+        headers["Retry-After"] = "5"
+    return HTTPException(status, detail=title, headers=headers)
 
 
 def configured(session: AccountSession | None) -> AccountSession:

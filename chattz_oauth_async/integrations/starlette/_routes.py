@@ -8,7 +8,6 @@ the other.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..._async.session import AsyncChattzOAuth
+from ...diagnostics import log_failure
 from ...errors import ChattzOAuthError
 from .._web import set_cookies
 from ._accounts import AccountSession, form_field, session_of
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from ._login import ChattzLogin
 
 __all__ = ["Endpoint", "Endpoints", "endpoints"]
-
-logger = logging.getLogger("chattz_oauth_async.integrations.starlette")
 
 #: A login or callback endpoint: the request and the session (None: the helper's own).
 Endpoint = Callable[[Request, AsyncChattzOAuth | None], Awaitable[Response]]
@@ -162,7 +160,7 @@ def endpoints(
             try:
                 return await account_session.unlink(request)
             except ChattzOAuthError as exc:
-                logger.info("unlink refused: %s", type(exc).__name__)
+                log_failure(exc, where="unlink")
                 return await call_handler(error, request, exc)
 
     logout = None if accounts is None else helper.logout_response
@@ -188,7 +186,7 @@ async def _login(
     try:
         return await helper.link_response(request, next_url, chattz=chattz)
     except ChattzOAuthError as exc:  # the database failed, a user id the accounts cannot keep
-        logger.info("link refused: %s", type(exc).__name__)
+        log_failure(exc, where="link")
         return await call_handler(on_error, request, exc)
 
 

@@ -1,0 +1,481 @@
+"""Whose fault a failed login is: the site's configuration, Chattz, the database, or the user.
+
+:func:`classify` reads a :class:`~chattz_oauth_async.ChattzOAuthError` and
+returns a :class:`Diagnosis`: the :class:`Fault` (which decides the page the
+user sees and the level of the one log record the login flow writes), a
+short stable ``reason`` code, the OAuth ``error`` code where there is one,
+and an ``explanation`` naming the cause and the fix, written for the site's
+operator and safe to log (no secret, code, token or database value: only
+setting names, status codes, OAuth error codes and schema names).
+
+Every web helper answers through it (:func:`~chattz_oauth_async.integrations.flow.describe_error`),
+and the login flow logs with it. Pure: no I/O.
+
+Example::
+
+    from chattz_oauth_async.diagnostics import Fault, classify
+
+    finished = await flow.finish(request)
+    if finished.error is not None and classify(finished.error).fault is Fault.CONFIGURATION:
+        page_the_on_call_engineer()
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Final, TypeVar
+from urllib.parse import urlsplit
+
+import attrs
+
+from .errors import (
+    AccountError,
+    AccountLinkedElsewhere,
+    AccountStoreError,
+    AuthorizationDenied,
+    ChattzOAuthError,
+    ConfigurationError,
+    InactiveUser,
+    InsufficientScopeError,
+    InvalidTokenError,
+    LinkRefused,
+    LoginStateError,
+    OAuthError,
+    ProviderError,
+    ResponseTooLargeError,
+    SignupsClosed,
+    StateMismatchError,
+    TokenExpiredError,
+    TransportError,
+    TransportTimeout,
+    UnlinkRefused,
+    UnsafeRedirectError,
+)
+
+__all__ = ["Diagnosis", "Fault", "classify", "host_mismatch", "log_failure"]
+
+_E = TypeVar("_E", bound=ChattzOAuthError)
+
+
+class Fault(enum.Enum):
+    """Whose fault a failure is, which says what to do about it."""
+
+    #: The site's setup is wrong (credentials, redirect URI, a missing migration, a
+    #: user model the store cannot fill): every login fails the same way until the
+    #: site is fixed. Page: 500 "sign-in is misconfigured", never "try again";
+    #: logged at ERROR.
+    CONFIGURATION = "configuration"
+    #: Chattz is unavailable (5xx, timeouts, connection errors, rate limits): trying
+    #: again later may work. Page: 502; logged at WARNING.
+    PROVIDER = "provider"
+    #: The site's account database is unavailable for now (a lost connection, a
+    #: lock, a deadlock, a lost sign-in race). Page: 503; logged at WARNING.
+    DATABASE = "database"
+    #: The user or their browser: a denied, expired, replayed or forged login, one
+    #: started in another browser, an account the site refuses. Page: 4xx;
+    #: logged at INFO.
+    USER = "user"
+
+    @property
+    def level(self) -> int:
+        """The :mod:`logging` level of a failure of this kind."""
+        return _LEVELS[self]
+
+
+_LEVELS: Final = {
+    Fault.CONFIGURATION: logging.ERROR,
+    Fault.PROVIDER: logging.WARNING,
+    Fault.DATABASE: logging.WARNING,
+    Fault.USER: logging.INFO,
+}
+
+#: Token-endpoint errors that only fixing the site's client setup cures (RFC 6749 5.2).
+_CLIENT_ERRORS: Final = {
+    "invalid_client": (
+        "Chattz refused the client credentials (invalid_client): check CHATTZ_CLIENT_ID / "
+        "CHATTZ_CLIENT_SECRET (the environment variables, or the Django settings of the same "
+        "names); a secret read from a file often ends with a newline"
+    ),
+    "unauthorized_client": (
+        "Chattz does not let this client use the authorization code grant "
+        "(unauthorized_client): check the client's settings on Chattz and CHATTZ_CLIENT_ID"
+    ),
+    "invalid_grant": (
+        "Chattz refused the authorization code (invalid_grant): CHATTZ_REDIRECT_URI must be "
+        "exactly the redirect URI registered for the client on Chattz; a code is also refused "
+        "when it was issued to another CHATTZ_CLIENT_ID or used already by another process"
+    ),
+    "unsupported_grant_type": (
+        "Chattz refused the grant type (unsupported_grant_type): check CHATTZ_BASE_URL "
+        "points at Chattz's OAuth server"
+    ),
+    "invalid_request": (
+        "Chattz refused the token request as malformed (invalid_request): check "
+        "CHATTZ_REDIRECT_URI and CHATTZ_BASE_URL"
+    ),
+    "invalid_scope": (
+        "Chattz refused the requested scope (invalid_scope): check the scope the login asks for"
+    ),
+}
+#: Authorization errors (RFC 6749 4.1.2.1) at the callback that are the site's setup.
+_AUTHORIZE_CONFIG: Final = frozenset(
+    {"unauthorized_client", "invalid_request", "invalid_scope", "unsupported_response_type"}
+)
+#: OAuth error codes that say Chattz is unavailable for now.
+_UNAVAILABLE: Final = frozenset({"server_error", "temporarily_unavailable"})
+
+
+@attrs.frozen
+class Diagnosis:
+    """What a failed login means, for the page and the log.
+
+    Attributes:
+        fault: Whose fault it is (decides the page and the log level).
+        reason: A short stable code, for dashboards and tests: for example
+            ``invalid_client``, ``missing_table``, ``timeout``, ``denied``.
+        explanation: The cause and the fix in one line, for the operator.
+            Never a secret, code, token or database value.
+        error: The OAuth ``error`` code when the provider gave one, else None.
+    """
+
+    fault: Fault
+    reason: str
+    explanation: str
+    error: str | None = None
+
+    @property
+    def level(self) -> int:
+        """The :mod:`logging` level of this failure (ERROR, WARNING or INFO)."""
+        return self.fault.level
+
+
+def _status(exc: ChattzOAuthError) -> str:
+    status = getattr(exc, "status_code", None)
+    return f"HTTP {status}" if isinstance(status, int) else "no status"
+
+
+def _oauth(exc: OAuthError) -> Diagnosis:
+    code = exc.error
+    if isinstance(exc, InsufficientScopeError):
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            "insufficient_scope",
+            "Chattz says the token lacks the scope userinfo needs (HTTP 403): check the scope "
+            "the login asks for",
+            code,
+        )
+    if isinstance(exc, InvalidTokenError):
+        return Diagnosis(
+            Fault.PROVIDER,
+            "token_rejected",
+            f"Chattz rejected the access token it had just issued ({code}, {_status(exc)}); "
+            "if this persists, check CHATTZ_BASE_URL",
+            code,
+        )
+    status = exc.status_code
+    if code in _UNAVAILABLE or status == 429 or (status is not None and status >= 500):
+        return Diagnosis(
+            Fault.PROVIDER,
+            "rate_limited" if status == 429 else "provider_unavailable",
+            f"Chattz is not available ({code}, {_status(exc)}): the user may try again later",
+            code,
+        )
+    explanation = _CLIENT_ERRORS.get(code) or (
+        f"Chattz refused the token request ({code}, {_status(exc)}): check CHATTZ_CLIENT_ID, "
+        "CHATTZ_CLIENT_SECRET and CHATTZ_REDIRECT_URI"
+    )
+    return Diagnosis(Fault.CONFIGURATION, code, explanation, code)
+
+
+def _provider(exc: ProviderError) -> Diagnosis:
+    status = exc.status_code
+    if status is None:
+        return Diagnosis(
+            Fault.USER,
+            "malformed_callback",
+            f"the callback's parameters are malformed ({exc.message}): a hand-made or "
+            "truncated callback URL",
+        )
+    if status in (404, 405, 410):
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            "endpoint_not_found",
+            f"Chattz's endpoint answered HTTP {status}: check CHATTZ_BASE_URL (it names the "
+            "OAuth server, such as https://chattz.net)",
+        )
+    if status == 429:
+        return Diagnosis(
+            Fault.PROVIDER,
+            "rate_limited",
+            "Chattz is rate limiting this site (HTTP 429): the user may try again later",
+        )
+    reason = "response_too_large" if isinstance(exc, ResponseTooLargeError) else "bad_answer"
+    if status >= 500:
+        reason = "provider_unavailable"
+    return Diagnosis(
+        Fault.PROVIDER,
+        reason,
+        f"Chattz answered something unusable ({exc.message}, HTTP {status}): the user may try "
+        "again later",
+    )
+
+
+def _store(exc: AccountStoreError) -> Diagnosis:
+    cause = exc.cause or "unknown cause"
+    if exc.transient:
+        return Diagnosis(
+            Fault.DATABASE,
+            "database_unavailable",
+            f"the account database failed ({cause}): the user may try again; check the "
+            "database server and the connection pool",
+        )
+    lowered = cause.lower()
+    if "42p01" in lowered or "no such table" in lowered or "missing" in lowered:
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            "missing_table",
+            f"the accounts table is missing ({cause}): run manage.py migrate (Django), or "
+            "create the tables (await store.create_tables(), or your migrations)",
+        )
+    if "column" in lowered or "42703" in lowered:
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            "missing_column",
+            f"the accounts tables lack a column ({cause}): run manage.py migrate (Django), or "
+            "migrate the tables to this version's schema",
+        )
+    return Diagnosis(
+        Fault.CONFIGURATION,
+        "store_constraint",
+        f"the account store cannot create or update the user ({cause}): the app's user "
+        "model needs a value the default sign-in does not give; fill it in a create_user "
+        "hook (or give the column a default)",
+    )
+
+
+def classify(exc: ChattzOAuthError, *, refresh: bool = False) -> Diagnosis:
+    """Whose fault a failure at the login routes is, why, and what fixes it.
+
+    Covers every error the login flow, the accounts and the web helpers
+    raise: the token endpoint's ``invalid_client``, ``unauthorized_client``,
+    ``invalid_grant`` (a redirect URI mismatch), a missing table or column,
+    a constraint of the app's user model and a :class:`ConfigurationError`
+    are :attr:`Fault.CONFIGURATION`; 5xx answers, timeouts, connection errors
+    and rate limits are :attr:`Fault.PROVIDER`; a database that is away for
+    now is :attr:`Fault.DATABASE`; a denied, expired, replayed or forged login,
+    one started in another browser and an account the site refuses are
+    :attr:`Fault.USER`.
+
+    Args:
+        exc: The failure.
+        refresh: ``exc`` comes from a token refresh, where ``invalid_grant``
+            means the refresh token is expired or revoked: the user must log
+            in again (:attr:`Fault.USER`, reason ``refresh_token_rejected``).
+
+    Raises:
+        TypeError: ``exc`` is not a ChattzOAuthError.
+    """
+    if not isinstance(exc, ChattzOAuthError):
+        raise TypeError(f"classify() takes a ChattzOAuthError, not {type(exc).__name__}")
+    if refresh and isinstance(exc, OAuthError) and exc.error == "invalid_grant":
+        return Diagnosis(
+            Fault.USER,
+            "refresh_token_rejected",
+            "Chattz refused the refresh token (invalid_grant): it expired or was revoked; "
+            "the user must log in again",
+            exc.error,
+        )
+    for kind, rule in _RULES:
+        if isinstance(exc, kind):
+            return rule(exc)
+    return Diagnosis(Fault.CONFIGURATION, "unexpected", f"the login failed ({type(exc).__name__})")
+
+
+def _denied(exc: AuthorizationDenied) -> Diagnosis:
+    code = exc.error
+    if code in _AUTHORIZE_CONFIG:
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            code,
+            f"Chattz refused the authorization request ({code}): check CHATTZ_CLIENT_ID, "
+            "CHATTZ_REDIRECT_URI and the scope the login asks for",
+            code,
+        )
+    if code in _UNAVAILABLE:
+        return Diagnosis(
+            Fault.PROVIDER,
+            "provider_unavailable",
+            f"Chattz could not authorize the login ({code}): the user may try again later",
+            code,
+        )
+    return Diagnosis(Fault.USER, "denied", f"the user did not allow the login ({code})", code)
+
+
+def _state(exc: ChattzOAuthError) -> Diagnosis:
+    if isinstance(exc, LoginStateError) and exc.expired:
+        return Diagnosis(Fault.USER, "expired", "the login took longer than the cookie's max age")
+    if isinstance(exc, LoginStateError):
+        return Diagnosis(
+            Fault.USER,
+            "unreadable_login",
+            "the login cookie is tampered or sealed with another key (if this happens to every "
+            "user, every worker must share the same login secret key)",
+        )
+    return Diagnosis(
+        Fault.USER,
+        "replayed_or_other_browser",
+        "the callback's state matches no login of this browser: a replayed or forged "
+        "callback, a login started in another browser, or a login cookie that did not come "
+        "back (is /login served on the redirect URI's host?)",
+    )
+
+
+def _simple(fault: Fault, reason: str, explanation: str) -> Callable[[ChattzOAuthError], Diagnosis]:
+    return lambda _exc: Diagnosis(fault, reason, explanation)
+
+
+def _transport(exc: ChattzOAuthError) -> Diagnosis:
+    timeout = isinstance(exc, TransportTimeout)
+    return Diagnosis(
+        Fault.PROVIDER,
+        "timeout" if timeout else "connection_failed",
+        f"Chattz could not be reached ({exc}): the user may try again later; if this "
+        "persists, check CHATTZ_BASE_URL, DNS and the outbound network",
+    )
+
+
+def _configuration(exc: ChattzOAuthError) -> Diagnosis:
+    return Diagnosis(Fault.CONFIGURATION, "configuration", f"the site's setup is wrong: {exc}")
+
+
+def _wrap(rule: Callable[[_E], Diagnosis]) -> Callable[[ChattzOAuthError], Diagnosis]:
+    return rule  # type: ignore[return-value]  # _RULES pairs each rule with its class
+
+
+_RULES: Final[
+    tuple[tuple[type[ChattzOAuthError], Callable[[ChattzOAuthError], Diagnosis]], ...]
+] = (
+    (ConfigurationError, _configuration),
+    (AuthorizationDenied, _wrap(_denied)),
+    (OAuthError, _wrap(_oauth)),
+    (ProviderError, _wrap(_provider)),
+    (TransportError, _transport),
+    (LoginStateError, _state),
+    (StateMismatchError, _state),
+    (
+        UnsafeRedirectError,
+        _simple(Fault.USER, "unsafe_next", "the post-login target is not a same-origin path"),
+    ),
+    (AccountStoreError, _wrap(_store)),
+    (
+        AccountLinkedElsewhere,
+        _simple(
+            Fault.USER, "linked_elsewhere", "the Chattz account is linked to another local user"
+        ),
+    ),
+    (
+        UnlinkRefused,
+        _simple(Fault.USER, "unlink_refused", "the link is the user's last way to sign in"),
+    ),
+    (
+        LinkRefused,
+        _simple(
+            Fault.USER,
+            "link_refused",
+            "a linking login finished for a user who is no longer signed in",
+        ),
+    ),
+    (
+        SignupsClosed,
+        _simple(Fault.USER, "signups_closed", "no account for this Chattz user; sign-ups closed"),
+    ),
+    (InactiveUser, _simple(Fault.USER, "inactive_user", "the local user is disabled")),
+    (
+        AccountError,
+        _simple(
+            Fault.DATABASE,
+            "account_conflict",
+            "the account step failed for now (a lost sign-in race): the user may try again",
+        ),
+    ),
+    (
+        TokenExpiredError,
+        _simple(
+            Fault.PROVIDER,
+            "token_expired",
+            "the token Chattz issued expired before it could be used (check the server's clock)",
+        ),
+    ),
+)
+
+
+def host_mismatch(request_url: str, redirect_uri: str | None) -> str | None:
+    """The warning for a ``/login`` served on another host than the redirect URI's, or None.
+
+    None too when the session has no redirect URI (a worker's; it starts no login).
+
+    The login cookie is set for the host the browser is on; Chattz sends the
+    browser back to the redirect URI's host, which does not get it, so the
+    callback fails as if the login were started in another browser. Hosts are
+    compared without port or scheme (cookies ignore both).
+    """
+    if redirect_uri is None:
+        return None
+    try:
+        here = (urlsplit(request_url).hostname or "").lower()
+        there = (urlsplit(redirect_uri).hostname or "").lower()
+    except ValueError:
+        return None
+    if not here or not there or here == there:
+        return None
+    return (
+        f"this browser is on {here} but the redirect URI (CHATTZ_REDIRECT_URI) is on {there}: "
+        f"the login cookie will not come back; open the site at {there} (behind a proxy, "
+        "pass the Host header through)"
+    )
+
+
+#: The logger of the login routes' failures (the flow's, and the web helpers').
+LOGGER: Final = logging.getLogger("chattz_oauth_async.login")
+# The errors already logged: each failure is one record, however many layers see it.
+_logged: weakref.WeakSet[ChattzOAuthError] = weakref.WeakSet()
+
+
+def log_failure(
+    exc: ChattzOAuthError,
+    *,
+    logger: logging.Logger | None = None,
+    where: str = "login",
+    hint: str | None = None,
+) -> Diagnosis:
+    """Log ``exc`` once, at its fault's level, with its cause and fix; return its diagnosis.
+
+    The record (``chattz_oauth_async.login`` unless ``logger`` is given)
+    reads ``<where> failed (<fault>, <reason>): <explanation>`` and carries
+    ``chattz_fault``, ``chattz_reason`` and ``chattz_error`` as record
+    attributes; ``hint`` (a fact the caller knows, such as a setting
+    with stray whitespace) is appended. An error logged before (an account store logs its own
+    failures) is not logged again: each failure is one record.
+    """
+    diagnosis = classify(exc)
+    if exc in _logged:
+        return diagnosis
+    _logged.add(exc)
+    (logger or LOGGER).log(
+        diagnosis.level,
+        "%s failed (%s, %s): %s%s",
+        where,
+        diagnosis.fault.value,
+        diagnosis.reason,
+        diagnosis.explanation,
+        f" ({hint})" if hint else "",
+        extra={
+            "chattz_fault": diagnosis.fault.value,
+            "chattz_reason": diagnosis.reason,
+            "chattz_error": diagnosis.error,
+        },
+    )
+    return diagnosis

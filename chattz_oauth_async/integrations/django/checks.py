@@ -1,0 +1,124 @@
+"""Django system checks: what ``manage.py check`` (and ``runserver``) can tell before a login.
+
+Registered when the integration loads (its app's ``ready()``, or the first
+import of :mod:`chattz_oauth_async.integrations.django`):
+
+- ``chattz_oauth_async.E001``: a required ``CHATTZ_*`` setting is missing or empty;
+- ``chattz_oauth_async.E002``: ``CHATTZ_CLIENT_SECRET`` or ``CHATTZ_CLIENT_ID`` starts or
+  ends with whitespace (a value read from a file keeps its newline; Chattz refuses it
+  as ``invalid_client``);
+- ``chattz_oauth_async.E003``: the session cannot be built from the settings (a
+  ``CHATTZ_REDIRECT_URI`` that is not an absolute http(s) URL, plain http to a host
+  that is not loopback, a bad ``CHATTZ_BASE_URL`` or ``CHATTZ_SESSION_OPTIONS``);
+- ``chattz_oauth_async.W004``: the default sign-in (no ``CHATTZ_ON_SUCCESS``) needs
+  ``"chattz_oauth_async.integrations.django"`` and ``django.contrib.auth`` in INSTALLED_APPS;
+- ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``,
+  and ``migrate``): the accounts app has unapplied migrations (run ``manage.py migrate``).
+
+No check ever prints a setting's value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps  # type: ignore[import-untyped]
+from django.conf import settings  # type: ignore[import-untyped]
+from django.core import checks  # type: ignore[import-untyped]
+from django.db import DEFAULT_DB_ALIAS, connections  # type: ignore[import-untyped]
+from django.db.migrations.executor import MigrationExecutor  # type: ignore[import-untyped]
+
+from ...errors import ConfigurationError
+from ...protocol import ClientConfig
+
+__all__ = ["check_migrations", "check_settings", "register"]
+
+#: The app's name in INSTALLED_APPS, and its label.
+APP = "chattz_oauth_async.integrations.django"
+LABEL = "chattz_oauth_async"
+_REQUIRED = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The settings checks (E001-E003, W004)."""
+    found: list[checks.CheckMessage] = []
+    values: dict[str, str] = {}
+    for name in _REQUIRED:
+        value = getattr(settings, name, None)
+        if not isinstance(value, str) or not value:
+            found.append(
+                checks.Error(
+                    f"{name} is not set",
+                    hint=f"set {name} in the settings (the value Chattz gave for this client)",
+                    id="chattz_oauth_async.E001",
+                )
+            )
+        else:
+            values[name] = value
+    for name in ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET"):
+        value = values.get(name)
+        if value is not None and value != value.strip():
+            found.append(
+                checks.Error(
+                    f"{name} starts or ends with whitespace",
+                    hint="a value read from a file keeps its newline: strip it "
+                    "(Chattz refuses the credentials as invalid_client)",
+                    id="chattz_oauth_async.E002",
+                )
+            )
+    if len(values) == len(_REQUIRED):
+        base_url = getattr(settings, "CHATTZ_BASE_URL", None)
+        try:
+            options = {} if base_url is None else {"base_url": base_url}
+            ClientConfig(*(values[name] for name in _REQUIRED), **options)
+        except ConfigurationError as exc:
+            found.append(
+                checks.Error(
+                    f"the Chattz settings cannot work: {exc}",
+                    hint="CHATTZ_REDIRECT_URI must be the callback URL exactly as registered "
+                    "on Chattz (https, or http on a loopback host)",
+                    id="chattz_oauth_async.E003",
+                )
+            )
+    if getattr(settings, "CHATTZ_ON_SUCCESS", None) is None:
+        missing = [name for name in (APP, "django.contrib.auth") if not apps.is_installed(name)]
+        if missing:
+            found.append(
+                checks.Warning(
+                    f"the default Chattz sign-in needs {', '.join(missing)} in INSTALLED_APPS",
+                    hint="add it (then run manage.py migrate), or set CHATTZ_ON_SUCCESS to "
+                    "the dotted path of on_success(request, result)",
+                    id="chattz_oauth_async.W004",
+                )
+            )
+    return found
+
+
+def check_migrations(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """W005: the accounts app's migrations not applied on a database being checked."""
+    if not databases or not apps.is_installed(APP):
+        return []
+    found: list[checks.CheckMessage] = []
+    for alias in databases:
+        if alias not in connections or alias != DEFAULT_DB_ALIAS:
+            continue
+        executor = MigrationExecutor(connections[alias])
+        targets = [key for key in executor.loader.graph.leaf_nodes() if key[0] == LABEL]
+        if executor.migration_plan(targets):
+            # A warning: `migrate` runs the database checks first, and an error would stop it.
+            found.append(
+                checks.Warning(
+                    f"the Chattz accounts tables are not migrated on database {alias!r}",
+                    hint="run manage.py migrate",
+                    id="chattz_oauth_async.W005",
+                )
+            )
+    return found
+
+
+def register() -> None:
+    """Register the checks with Django (idempotent)."""
+    checks.register(check_settings)
+    checks.register(check_migrations, checks.Tags.database)

@@ -1,0 +1,82 @@
+"""The README's Accounts app as ``uvicorn app:app --workers 4`` on an empty PostgreSQL database.
+
+Every worker's lifespan runs ``store.create_tables()`` at once on a database with no
+tables; each start must bring all four workers up (the advisory lock of
+``create_tables``). Four starts, each on a fresh database; the server's process group
+is always stopped. On this machine uvicorn staggers its workers enough that 8 starts
+without the lock passed too: the race itself is reproduced, and its fix tested, by
+tests/test_database_restart.py (eight engines at once, which fails without the lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import PostgresServer
+from tests.test_accounts_workers import free_port, wait_until_serving
+from tests.test_readme import marked_block
+
+pytestmark = [pytest.mark.postgres, pytest.mark.network]
+
+WORKERS = 4
+STARTS = 4
+
+
+@contextlib.contextmanager
+def uvicorn(folder: Path, port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """``uvicorn app:app --workers 4`` in ``folder`` on 127.0.0.1; its process group stopped."""
+    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(WORKERS), "--log-level", "info"]
+    with (folder / "uvicorn.log").open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=output, stderr=output, start_new_session=True
+        )
+        try:
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def test_the_readme_app_starts_four_workers_on_an_empty_database(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """Four starts on fresh databases: every worker completes its startup, none fails."""
+    (tmp_path / "app.py").write_text(marked_block("readme-accounts"))
+    started = []
+    for _ in range(STARTS):
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": postgres_server.url(postgres_server.new_database()),
+            "CHATTZ_CLIENT_ID": "client",
+            "CHATTZ_CLIENT_SECRET": "secret",
+            "CHATTZ_REDIRECT_URI": f"http://127.0.0.1:{port}/callback",
+            "APP_SECRET_KEY": "readme-workers-secret-key-" * 2,
+        }
+        log = tmp_path / "uvicorn.log"
+        with uvicorn(tmp_path, port, env) as process:
+            wait_until_serving(f"http://127.0.0.1:{port}/docs", process, log)
+            for _ in range(100):  # every worker logs its startup (or its failure)
+                text = log.read_text()
+                if text.count("Application startup complete") == WORKERS or "failed" in text:
+                    break
+                time.sleep(0.1)
+        text = log.read_text()
+        started.append((text.count("Application startup complete"), "Traceback" in text))
+    assert [(WORKERS, False)] * STARTS == started
