@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,11 +25,9 @@ pytestmark = pytest.mark.network
 def settings_of(run: Running) -> dict[str, str]:
     """The CHATTZ_* settings the running fake printed."""
     run.wait_for(lambda text: text.startswith("Fake Chattz provider at http://127.0.0.1:"))
-    values: dict[str, str] = {}
-    while len(values) < 4:
-        name, _, value = run.wait_for(lambda text: "CHATTZ_" in text).strip().partition("=")
-        values[name] = value
-    return values
+    _export, *assignments = shlex.split(run.wait_for(lambda text: text.startswith("export ")))
+    pairs = (assignment.split("=", 1) for assignment in assignments)
+    return {name: value for name, value in pairs}
 
 
 def fake_login_token(values: dict[str, str]) -> Token:
@@ -81,14 +80,27 @@ def test_fake_serves_a_whole_flow_and_stops_cleanly(stop: signal.Signals) -> Non
 
 
 def test_fake_on_a_given_port_with_a_web_apps_defaults() -> None:
-    """--port is honoured; the redirect URI is a web app's on :8000, not the login command's."""
+    """--port is honoured; the redirect URI is a web app's on :8000, not the login command's.
+
+    The settings come as one line to paste before ``uvicorn app:app``: ``export`` and the four.
+    """
     port = free_port()
     run = Running("fake", "--port", str(port))
     try:
         values = settings_of(run)
+        run.wait_for(lambda text: text.startswith("Requests "))
         run.proc.send_signal(signal.SIGINT)
     finally:
-        status, _, _ = run.finish()
+        status, out, _ = run.finish()
+    assert [
+        f"Fake Chattz provider at http://127.0.0.1:{port} (Ctrl-C to stop)",
+        "Paste this line in the shell that runs your app:",
+        f"export CHATTZ_BASE_URL=http://127.0.0.1:{port} CHATTZ_CLIENT_ID=test-client "
+        "CHATTZ_CLIENT_SECRET=test-secret CHATTZ_REDIRECT_URI=http://127.0.0.1:8000/callback",
+        "Tokens: access tokens last 3600 s; no refresh tokens (--refresh-tokens to issue them).",
+        "Requests (method, path, status):",
+        "Stopped.",
+    ] == out.splitlines()
     expected = {
         "CHATTZ_BASE_URL": f"http://127.0.0.1:{port}",
         "CHATTZ_CLIENT_ID": "test-client",
