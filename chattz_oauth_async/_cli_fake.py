@@ -138,7 +138,7 @@ def run_fake(args: argparse.Namespace, out: TextIO) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        server = FakeServer(handler, args.host, args.port)
+        server = FakeServer(handler, args.host, args.port, reuse_address=True)
         try:
             server.start()
         except OSError as exc:

@@ -209,3 +209,39 @@ def test_console_script_entry_point_is_main() -> None:
     script_path = str(Path(sys.executable).with_name("chattz-oauth"))
     result = subprocess.run([script_path, "fake", "--help"], capture_output=True, check=False)
     assert 0 == result.returncode
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SO_REUSEADDR is never set on Windows")
+def test_fake_restarts_at_once_on_a_port_a_client_kept_alive() -> None:
+    """Stopped while a client keeps a connection alive, fake binds the same port again at once.
+
+    Stopping closes the idle connection from the server's side, which leaves it
+    in TIME_WAIT for about a minute: without SO_REUSEADDR the next run failed
+    with "Address already in use".
+    """
+    port = free_port()
+    usernames = []
+    for _ in range(2):
+        run = Running("fake", "--port", str(port), "--quiet")
+        with httpx.Client() as client:  # one kept-alive connection, open at the stop
+            try:
+                values = settings_of(run)
+                client.get(f"{values['CHATTZ_BASE_URL']}/oauth/authorize")
+                usernames.append(log_in(values))
+                run.proc.send_signal(signal.SIGINT)
+            finally:
+                status, _, err = run.finish()
+        assert (0, "") == (status, err)
+    assert ["johndoe", "johndoe"] == usernames
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SO_REUSEADDR is never set on Windows")
+@pytest.mark.parametrize(("reuse", "expected"), [(False, False), (True, True)])
+def test_fake_server_sets_so_reuseaddr_only_when_asked(reuse: bool, expected: bool) -> None:
+    """FakeServer(reuse_address=True), as the fake command builds it, sets the option."""
+    from chattz_oauth_async.testing import FakeChattz, FakeServer
+
+    with FakeServer(FakeChattz().handle, reuse_address=reuse) as server:
+        listening = server._server.socket  # type: ignore[union-attr]
+        actual = bool(listening.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR))
+    assert expected == actual
