@@ -259,6 +259,35 @@ def test_django_deny(fake_chattz: FakeChattz, django_client: Any) -> None:
     assert (400, b"Login failed: AuthorizationDenied") == (response.status_code, response.content)
 
 
+def test_django_callback_404_names_the_url_name_chattz_settings_reads() -> None:
+    """Django: the fake's redirect URI is not the app's callback; the hint names chattz-callback."""
+    fake = FakeChattz(redirect_uri="https://testserver/chattz/callback/")
+    if not settings.configured:
+        settings.configure(SECRET_KEY=secrets.token_hex(32), ALLOWED_HOSTS=["testserver"])
+        django.setup()
+    from django.test import Client  # needs configured settings
+
+    with (
+        fake.sync_session() as chattz,
+        override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"], MIDDLEWARE=[]),
+    ):
+        _django_chattz[:] = [chattz]
+        try:
+            with pytest.raises(ConfigurationError) as caught:
+                fake.login(Client(), "/login")
+        finally:
+            _django_chattz.clear()
+    assert (
+        "the app answered 404 to the callback /chattz/callback/: the fake sends the browser "
+        "back to its client's redirect URI https://testserver/chattz/callback/, which is not "
+        "the app's callback route. Fix: override the chattz_redirect_uri fixture in conftest.py "
+        "to return the app's callback URL (only its path matters to fake_chattz.login), or "
+        "build FakeChattz(redirect_uri=...) with it, or name your callback URL chattz-callback "
+        '(path(..., name="chattz-callback"): the chattz_settings fixture takes the redirect '
+        "URI's path from it)"
+    ) == str(caught.value)
+
+
 # --- aiohttp (the core API) --------------------------------------------------------------
 
 
