@@ -9,6 +9,7 @@ variable in the environment: the ``chattz_settings`` fixture sets them all.
 
 from __future__ import annotations
 
+import configparser
 import os
 import subprocess
 import sys
@@ -38,3 +39,17 @@ def test_django_test_project_passes_as_shown(tmp_path: Path) -> None:
     )
     last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
     assert (0, True) == (result.returncode, last.startswith("2 passed")), result.stdout[-3000:]
+
+
+def test_pytest_ini_collects_the_tests_folder_only() -> None:
+    """testpaths = tests: mysite/settings_test.py matches pytest's *_test.py and is not collected.
+
+    Without it, pytest imports the settings module as a test file: with no
+    ``mysite/__init__.py`` (a project written by hand) the import fails.
+    """
+    ini = configparser.ConfigParser()
+    ini.read(PROJECT / "pytest.ini")
+    assert ("tests", True) == (
+        ini["pytest"]["testpaths"],
+        (PROJECT / "mysite" / "settings_test.py").exists(),
+    )
