@@ -73,6 +73,7 @@ TESTED = {
     "testing-flask-accounts",
     "fastapi-overrides",
     "sessions-loops",
+    "fastapi-accounts",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
