@@ -74,6 +74,7 @@ TESTED = {
     "fastapi-overrides",
     "sessions-loops",
     "fastapi-accounts",
+    "access-log-filter",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
