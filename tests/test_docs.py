@@ -75,6 +75,7 @@ TESTED = {
     "sessions-loops",
     "fastapi-accounts",
     "access-log-filter",
+    "fake-clock",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}
