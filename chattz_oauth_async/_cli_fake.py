@@ -1,7 +1,8 @@
 """``chattz-oauth fake``: serve the fake Chattz provider on loopback until stopped.
 
-It prints the ``CHATTZ_*`` settings to use (test values, not secrets: this
-provider exists only on your machine), with a redirect URI for a web app on
+It prints the ``CHATTZ_*`` settings to use as one ``export ...`` line to paste
+into the shell that runs your app (test values, not secrets: this provider
+exists only on your machine), with a redirect URI for a web app on
 port 8000 unless ``--redirect-uri`` says otherwise, then serves until Ctrl-C
 or SIGTERM and exits 0. Each request is logged as one line: method, path and
 status, never a query, a form, a code or a token.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import signal
 import sys
 import threading
@@ -136,7 +138,7 @@ def run_fake(args: argparse.Namespace, out: TextIO) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
-        server = FakeServer(handler, args.host, args.port)
+        server = FakeServer(handler, args.host, args.port, reuse_address=True)
         try:
             server.start()
         except OSError as exc:
@@ -160,11 +162,15 @@ def _print_settings(
 ) -> None:
     client = fake.client
     print(f"Fake Chattz provider at {server.base_url} (Ctrl-C to stop)", file=out)
-    print("Use these settings:", file=out)
-    print(f"  CHATTZ_BASE_URL={server.base_url}", file=out)
-    print(f"  CHATTZ_CLIENT_ID={client.client_id}", file=out)
-    print(f"  CHATTZ_CLIENT_SECRET={client.client_secret}", file=out)
-    print(f"  CHATTZ_REDIRECT_URI={client.redirect_uri}", file=out)
+    settings = {
+        "CHATTZ_BASE_URL": server.base_url,
+        "CHATTZ_CLIENT_ID": client.client_id,
+        "CHATTZ_CLIENT_SECRET": client.client_secret,
+        "CHATTZ_REDIRECT_URI": client.redirect_uri,
+    }
+    print("Paste this line in the shell that runs your app:", file=out)
+    line = " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
+    print(f"export {line}", file=out)
     tokens = f"access tokens last {args.token_lifetime} s; " + (
         "refresh tokens are issued (rotated at each refresh)"
         if args.refresh_tokens

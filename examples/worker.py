@@ -10,7 +10,7 @@ log in again.
 Run::
 
     export CHATTZ_CLIENT_ID=... CHATTZ_CLIENT_SECRET=...   # a worker needs no redirect URI
-    python examples/worker.py token.json
+    python worker.py token.json       # this file, saved as worker.py
 """
 
 from __future__ import annotations

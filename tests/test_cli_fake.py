@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import socket
 import subprocess
@@ -24,11 +25,9 @@ pytestmark = pytest.mark.network
 def settings_of(run: Running) -> dict[str, str]:
     """The CHATTZ_* settings the running fake printed."""
     run.wait_for(lambda text: text.startswith("Fake Chattz provider at http://127.0.0.1:"))
-    values: dict[str, str] = {}
-    while len(values) < 4:
-        name, _, value = run.wait_for(lambda text: "CHATTZ_" in text).strip().partition("=")
-        values[name] = value
-    return values
+    _export, *assignments = shlex.split(run.wait_for(lambda text: text.startswith("export ")))
+    pairs = (assignment.split("=", 1) for assignment in assignments)
+    return {name: value for name, value in pairs}
 
 
 def fake_login_token(values: dict[str, str]) -> Token:
@@ -81,14 +80,27 @@ def test_fake_serves_a_whole_flow_and_stops_cleanly(stop: signal.Signals) -> Non
 
 
 def test_fake_on_a_given_port_with_a_web_apps_defaults() -> None:
-    """--port is honoured; the redirect URI is a web app's on :8000, not the login command's."""
+    """--port is honoured; the redirect URI is a web app's on :8000, not the login command's.
+
+    The settings come as one line to paste before ``uvicorn app:app``: ``export`` and the four.
+    """
     port = free_port()
     run = Running("fake", "--port", str(port))
     try:
         values = settings_of(run)
+        run.wait_for(lambda text: text.startswith("Requests "))
         run.proc.send_signal(signal.SIGINT)
     finally:
-        status, _, _ = run.finish()
+        status, out, _ = run.finish()
+    assert [
+        f"Fake Chattz provider at http://127.0.0.1:{port} (Ctrl-C to stop)",
+        "Paste this line in the shell that runs your app:",
+        f"export CHATTZ_BASE_URL=http://127.0.0.1:{port} CHATTZ_CLIENT_ID=test-client "
+        "CHATTZ_CLIENT_SECRET=test-secret CHATTZ_REDIRECT_URI=http://127.0.0.1:8000/callback",
+        "Tokens: access tokens last 3600 s; no refresh tokens (--refresh-tokens to issue them).",
+        "Requests (method, path, status):",
+        "Stopped.",
+    ] == out.splitlines()
     expected = {
         "CHATTZ_BASE_URL": f"http://127.0.0.1:{port}",
         "CHATTZ_CLIENT_ID": "test-client",
@@ -197,3 +209,39 @@ def test_console_script_entry_point_is_main() -> None:
     script_path = str(Path(sys.executable).with_name("chattz-oauth"))
     result = subprocess.run([script_path, "fake", "--help"], capture_output=True, check=False)
     assert 0 == result.returncode
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SO_REUSEADDR is never set on Windows")
+def test_fake_restarts_at_once_on_a_port_a_client_kept_alive() -> None:
+    """Stopped while a client keeps a connection alive, fake binds the same port again at once.
+
+    Stopping closes the idle connection from the server's side, which leaves it
+    in TIME_WAIT for about a minute: without SO_REUSEADDR the next run failed
+    with "Address already in use".
+    """
+    port = free_port()
+    usernames = []
+    for _ in range(2):
+        run = Running("fake", "--port", str(port), "--quiet")
+        with httpx.Client() as client:  # one kept-alive connection, open at the stop
+            try:
+                values = settings_of(run)
+                client.get(f"{values['CHATTZ_BASE_URL']}/oauth/authorize")
+                usernames.append(log_in(values))
+                run.proc.send_signal(signal.SIGINT)
+            finally:
+                status, _, err = run.finish()
+        assert (0, "") == (status, err)
+    assert ["johndoe", "johndoe"] == usernames
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SO_REUSEADDR is never set on Windows")
+@pytest.mark.parametrize(("reuse", "expected"), [(False, False), (True, True)])
+def test_fake_server_sets_so_reuseaddr_only_when_asked(reuse: bool, expected: bool) -> None:
+    """FakeServer(reuse_address=True), as the fake command builds it, sets the option."""
+    from chattz_oauth_async.testing import FakeChattz, FakeServer
+
+    with FakeServer(FakeChattz().handle, reuse_address=reuse) as server:
+        listening = server._server.socket  # type: ignore[union-attr]
+        actual = bool(listening.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR))
+    assert expected == actual

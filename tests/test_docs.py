@@ -74,6 +74,9 @@ TESTED = {
     "fastapi-overrides",
     "sessions-loops",
     "operating-events",
+    "fastapi-accounts",
+    "access-log-filter",
+    "fake-clock",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}

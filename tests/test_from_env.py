@@ -94,3 +94,24 @@ def test_the_constructor_takes_no_redirect_uri_too() -> None:
             "ChattzOAuth(client_id='id', redirect_uri=None, base_url='https://chattz.net', "
             "pkce=False)"
         ) == repr(session)
+
+
+@pytest.mark.parametrize("session_class", SESSIONS)
+@pytest.mark.parametrize(("ask", "expected"), [(False, (False, None)), (True, (True, "S256"))])
+def test_from_env_pkce_is_off_by_default_and_on_when_asked(
+    session_class: type[AsyncChattzOAuth | ChattzOAuth],
+    ask: bool,
+    expected: tuple[bool, str | None],
+) -> None:
+    """from_env(pkce=True), as the docs show: an S256 challenge at start_login; default: none."""
+    environ = {
+        "CHATTZ_CLIENT_ID": "id",
+        "CHATTZ_CLIENT_SECRET": "secret",
+        "CHATTZ_REDIRECT_URI": "https://app.example/callback",
+    }
+    if ask:
+        session = session_class.from_env(environ=environ, pkce=True)
+    else:
+        session = session_class.from_env(environ=environ)
+    query = httpx.URL(session.start_login().url).params
+    assert expected == (session.pkce, query.get("code_challenge_method"))

@@ -7,6 +7,7 @@ app's session talks to the same fake the driver drives (in-process).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -229,21 +230,30 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture
-def django_client(fake_chattz: FakeChattz) -> Iterator[Any]:
-    """Django's test Client on this module's URLs, the views on a session wired to the fake."""
+@contextlib.contextmanager
+def django_app(fake: FakeChattz) -> Iterator[Any]:
+    """Django's test Client on this module's URLs, the views on a session wired to ``fake``."""
     if not settings.configured:
         settings.configure(SECRET_KEY=secrets.token_hex(32), ALLOWED_HOSTS=["testserver"])
         django.setup()
     from django.test import Client  # needs configured settings
 
     with (
-        fake_chattz.sync_session() as chattz,
+        fake.sync_session() as chattz,
         override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["testserver"], MIDDLEWARE=[]),
     ):
         _django_chattz[:] = [chattz]
-        yield Client()
-        _django_chattz.clear()
+        try:
+            yield Client()
+        finally:
+            _django_chattz.clear()
+
+
+@pytest.fixture
+def django_client(fake_chattz: FakeChattz) -> Iterator[Any]:
+    """:func:`django_app` on the test's fake."""
+    with django_app(fake_chattz) as client:
+        yield client
 
 
 def test_django_test_client_logs_in(fake_chattz: FakeChattz, django_client: Any) -> None:
@@ -257,6 +267,22 @@ def test_django_deny(fake_chattz: FakeChattz, django_client: Any) -> None:
     """Deny through Django's test Client ends on the app's failure page."""
     response = fake_chattz.login(django_client, "/login", approve=False)
     assert (400, b"Login failed: AuthorizationDenied") == (response.status_code, response.content)
+
+
+def test_django_callback_404_names_the_url_name_chattz_settings_reads() -> None:
+    """Django: the fake's redirect URI is not the app's callback; the hint names chattz-callback."""
+    fake = FakeChattz(redirect_uri="https://testserver/chattz/callback/")
+    with django_app(fake) as client, pytest.raises(ConfigurationError) as caught:
+        fake.login(client, "/login")
+    assert (
+        "the app answered 404 to the callback /chattz/callback/: the fake sends the browser "
+        "back to its client's redirect URI https://testserver/chattz/callback/, which is not "
+        "the app's callback route. Fix: override the chattz_redirect_uri fixture in conftest.py "
+        "to return the app's callback URL (only its path matters to fake_chattz.login), or "
+        "build FakeChattz(redirect_uri=...) with it, or name your callback URL chattz-callback "
+        '(path(..., name="chattz-callback"): the chattz_settings fixture takes the redirect '
+        "URI's path from it)"
+    ) == str(caught.value)
 
 
 # --- aiohttp (the core API) --------------------------------------------------------------

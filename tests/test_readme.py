@@ -123,13 +123,18 @@ def test_readme_accounts_example_works_on_plain_http_loopback(
 
 
 def test_readme_testing_example_passes(pytester: pytest.Pytester) -> None:
-    """The README's test of its accounts app passes as written, in a user's fresh pytest."""
+    """The README's test of its accounts app passes as written, in a user's fresh pytest.
+
+    It leaves the app's development database alone: nothing is written in the
+    working directory (no app.db).
+    """
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.makepyfile(
         app=marked_block("readme-accounts"), test_app=marked_block("readme-testing")
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
     result.assert_outcomes(passed=1)
+    assert [] == sorted(path.name for path in pytester.path.rglob("*.db"))
 
 
 def test_readme_testing_example_fails_when_the_login_fails(pytester: pytest.Pytester) -> None:

@@ -109,6 +109,8 @@ class Trip(_Hops):
         #: The callback path the app was just asked for (its answer is checked), else None.
         self.callback: str | None = None
         self.consented = False
+        #: Whether the test client is Django's (the 404 hint names the URL name then).
+        self.django = False
         if next_url is None:
             self.start = path
         else:
@@ -132,7 +134,9 @@ class Trip(_Hops):
         if self.callback is not None:
             callback, self.callback = self.callback, None
             if reply.status == 404:
-                raise _mistakes.callback_not_found(urlsplit(callback).path, self.fake.client)
+                raise _mistakes.callback_not_found(
+                    urlsplit(callback).path, self.fake.client, django=self.django
+                )
         location = self.redirect(reply)
         if location is None:
             return None
@@ -355,6 +359,7 @@ def login(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.login`."""
     browser = _sync_client(client, "login")
     trip.also_on(browser.host)
+    trip.django = type(client).__module__.startswith("django.")
     if trip.method == "POST":
         reply = browser.post(trip.start, browser.csrf())
     else:

@@ -75,12 +75,24 @@ def client_not_the_fakes(
     return None
 
 
-def callback_not_found(callback_path: str, client: FakeClient) -> ConfigurationError:
-    """The app answered 404 where the fake sent the callback."""
+def callback_not_found(
+    callback_path: str, client: FakeClient, *, django: bool = False
+) -> ConfigurationError:
+    """The app answered 404 where the fake sent the callback.
+
+    With Django's test client, the message also names the URL name the
+    ``chattz_settings`` fixture takes the callback's path from.
+    """
+    named = (
+        ', or name your callback URL chattz-callback (path(..., name="chattz-callback"): '
+        "the chattz_settings fixture takes the redirect URI's path from it)"
+        if django
+        else ""
+    )
     return ConfigurationError(
         f"the app answered 404 to the callback {callback_path}: the fake sends the browser "
         f"back to its client's redirect URI {client.redirect_uri}, which is not the app's "
         "callback route. Fix: override the chattz_redirect_uri fixture in conftest.py to "
         "return the app's callback URL (only its path matters to fake_chattz.login), or "
-        "build FakeChattz(redirect_uri=...) with it"
+        f"build FakeChattz(redirect_uri=...) with it{named}"
     )

@@ -56,6 +56,9 @@ class FakeServer:
         keep_alive: Keep connections open between requests (HTTP/1.1), as
             real providers do; False answers each request on its own
             connection and closes it.
+        reuse_address: Set ``SO_REUSEADDR`` (never on Windows), so a fixed
+            port can be bound again at once after a stop, while its last
+            connections sit in TIME_WAIT (``chattz-oauth fake`` sets it).
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class FakeServer:
         *,
         on_url: Callable[[str | None], None] | None = None,
         keep_alive: bool = True,
+        reuse_address: bool = False,
     ) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"refusing to serve on {host!r}: only loopback hosts are allowed")
@@ -74,6 +78,7 @@ class FakeServer:
         self.port = port
         self._on_url = on_url
         self.keep_alive = keep_alive
+        self.reuse_address = reuse_address
         self._server: LoopbackHTTPServer | None = None
 
     @property
@@ -99,7 +104,9 @@ class FakeServer:
                 "protocol_version": "HTTP/1.1" if self.keep_alive else "HTTP/1.0",
             }
             request_handler = type("FakeHandler", (_HandlerAdapter,), members)
-            server = LoopbackHTTPServer(self.host, self.port, request_handler)
+            server = LoopbackHTTPServer(
+                self.host, self.port, request_handler, reuse_address=self.reuse_address
+            )
             server.start_thread("chattz-fake-server")
             self._server = server
             if self._on_url is not None:

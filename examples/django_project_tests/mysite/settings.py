@@ -4,7 +4,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY")  # required: Django refuses to run without
 DEBUG = False
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -24,7 +24,10 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+# Secure cookies, unless the redirect URI is plain http (127.0.0.1 against the fake provider,
+# where a browser would drop Secure cookies and every login would start over).
+local = os.environ.get("CHATTZ_REDIRECT_URI", "").startswith("http:")  # http: loopback only
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not local
 
 # The Chattz client, from the environment, used from the first login on: one left unset
 # fails it with ConfigurationError("set CHATTZ_CLIENT_ID in the Django settings").
