@@ -35,6 +35,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import secrets
 import sys
 import time
@@ -255,6 +256,14 @@ def fastapi_users_installed() -> bool:
     return True
 
 
+def app_from_env() -> Any:
+    """The app of ``$CHATTZ_BENCH_APP`` (a worker of several: uvicorn's app factory)."""
+    args = argparse.Namespace(**json.loads(os.environ["CHATTZ_BENCH_APP"]))
+    if args.database.startswith("sqlite"):
+        count_sqlite_statements()
+    return with_bench_route(APPS[args.app](args))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("app", choices=sorted(APPS))
@@ -265,17 +274,26 @@ def main() -> None:
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--redirect-uri", required=True)
     parser.add_argument("--secret-key", default=secrets.token_urlsafe(32))
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (1)")
     args = parser.parse_args()
+    os.environ["CHATTZ_BENCH_APP"] = json.dumps(vars(args))
 
     import uvicorn
 
-    if args.database.startswith("sqlite"):
-        count_sqlite_statements()
-    app = with_bench_route(APPS[args.app](args))
-    config = uvicorn.Config(
-        app, fd=args.fd, log_level="warning", access_log=False, lifespan="on", workers=1
-    )
-    server = uvicorn.Server(config)
+    # Keep-alive for 75 s (nginx's default) instead of uvicorn's 5: the browsers of one app
+    # wait while the others run their batches, and a connection closed just as a request
+    # goes out fails it ("Server disconnected") instead of measuring anything.
+    options: dict[str, Any] = {
+        "fd": args.fd,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_keep_alive": 75,
+    }
+    if args.workers > 1:
+        # uvicorn's supervisor; it stops its workers on SIGTERM (the parent sends it).
+        uvicorn.run("webapps:app_from_env", factory=True, workers=args.workers, **options)
+        return
+    server = uvicorn.Server(uvicorn.Config(app_from_env(), lifespan="on", **options))
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()

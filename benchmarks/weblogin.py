@@ -54,6 +54,7 @@ import gc
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -93,6 +94,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--nagle", action="store_true", help="also a fake with Nagle's algorithm")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also the hand-minimal app and the example with this many uvicorn workers "
+        "on PostgreSQL (0: not; logins/s and CPU only)",
+    )
+    parser.add_argument(
+        "--workers-concurrency", type=int, default=32, help="browsers at once then (32)"
+    )
+    parser.add_argument(
+        "--fastapi-users-python",
+        help="an interpreter with fastapi-users[sqlalchemy] and httpx-oauth installed "
+        "(default: this one, when it has them)",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--quick", action="store_true", help="a smoke run (about 30 s)")
     args = parser.parse_args(argv)
@@ -157,8 +173,11 @@ def served_fake(clients: list[tuple[str, str, str]], *, nagle: bool = False) -> 
 class App:
     """One app on one database, served by one uvicorn worker in its own process."""
 
-    def __init__(self, contender: str, database: str, url: str, python: str) -> None:
+    def __init__(
+        self, contender: str, database: str, url: str, python: str, workers: int = 1
+    ) -> None:
         self.contender, self.database, self.url, self.python = contender, database, url, python
+        self.workers = workers
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -170,6 +189,14 @@ class App:
         )
         self.process: subprocess.Popen[bytes] | None = None
 
+    def clients(self) -> list[tuple[str, str, str]]:
+        """The OAuth clients the fake registers for this app: id, secret, redirect URI."""
+        found = [(self.client_id, SECRET, self.redirect_uri)]
+        if self.contender == FASTAPI_USERS:  # its associate router: a redirect URI of its own
+            linking = self.redirect_uri.replace("/auth/chattz/", "/auth/associate/chattz/")
+            found.append((self.client_id + "-link", SECRET, linking))
+        return found
+
     @property
     def name(self) -> str:
         return f"{self.contender} @ {self.database}"
@@ -180,8 +207,13 @@ class App:
         command = [self.python, str(HERE / "webapps.py"), app, "--fd", str(fd)]
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
         command += ["--client-secret", SECRET, "--redirect-uri", self.redirect_uri]
+        command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, pass_fds=(fd,)
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(fd,),
+            start_new_session=True,  # a group of its own: uvicorn's workers stop with it
         )
 
     def stop(self) -> None:
@@ -189,12 +221,24 @@ class App:
             assert self.process.stdin is not None
             with contextlib.suppress(OSError):
                 self.process.stdin.close()
+            if self.workers > 1:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
         self.listener.close()
+
+    async def cpu(self, probe: httpx.AsyncClient) -> float:
+        """CPU seconds the app's processes have used (every worker's, when there are several)."""
+        if self.workers == 1:
+            return float((await self.probe(probe))["cpu"])
+        assert self.process is not None
+        ticks = group_cpu_ticks(self.process.pid)
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     async def probe(self, client: httpx.AsyncClient) -> dict[str, Any]:
         """The worker's CPU seconds and SQLite statement count so far."""
@@ -218,6 +262,17 @@ class App:
 
 
 # --- browsers ---------------------------------------------------------------------------
+
+
+def group_cpu_ticks(group: int) -> int:
+    """User and system CPU clock ticks of the processes in process group ``group`` (Linux)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == group:
+                ticks += int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
 
 
 class LoginFailed(RuntimeError):
@@ -289,11 +344,13 @@ async def make_browsers(app: App, count: int) -> list[Browser]:
 
 # --- 1. statements ------------------------------------------------------------------------
 
-_PG_STATEMENT = re.compile(rb"LOG:  (?:statement|execute [^:]*): ")
+_PG_STATEMENT = re.compile(
+    rb"^\S+ \S+ \S+ \[\d+\] db=(\w*) LOG:  (?:statement|execute [^:]*): ", re.M
+)
 
 
 class StatementLog:
-    """PostgreSQL's statement log: ``log_statement = all`` while counting."""
+    """PostgreSQL's statement log (``log_statement = all`` while counting), line by database."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
@@ -306,8 +363,10 @@ class StatementLog:
         with psycopg.connect(dsn, autocommit=True) as connection:
             if value is None:
                 connection.execute("ALTER SYSTEM RESET log_statement")
+                connection.execute("ALTER SYSTEM RESET log_line_prefix")
             else:
                 connection.execute(f"ALTER SYSTEM SET log_statement = '{value}'")
+                connection.execute("ALTER SYSTEM SET log_line_prefix = '%m [%p] db=%d '")
             connection.execute("SELECT pg_reload_conf()")
 
     def on(self) -> None:
@@ -316,8 +375,10 @@ class StatementLog:
     def off(self) -> None:
         self._set(None)
 
-    def count(self) -> int:
-        return len(_PG_STATEMENT.findall(self.path.read_bytes()))
+    def count(self, url: str) -> int:
+        """Statements logged so far in the database of ``url``."""
+        database = url.rsplit("/", 1)[1].encode()
+        return sum(1 for name in _PG_STATEMENT.findall(self.path.read_bytes()) if name == database)
 
 
 async def count_statements(
@@ -327,7 +388,7 @@ async def count_statements(
 
     async def counted() -> int:
         if log is not None:
-            return log.count()
+            return log.count(app.url)
         return int((await app.probe(probe))["sqlite_statements"])
 
     browser = Browser(app, RETURNING_IDS + 999)
@@ -374,13 +435,13 @@ async def run_batch(
             await browser.login()
             latencies.append(time.perf_counter() - began)
 
-    cpu_before = (await app.probe(probe))["cpu"]
+    cpu_before = await app.cpu(probe)
     began = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         for browser in browsers:
             group.create_task(browse(browser))
     wall = time.perf_counter() - began
-    cpu = (await app.probe(probe))["cpu"] - cpu_before
+    cpu = await app.cpu(probe) - cpu_before
     return {
         "logins_per_s": len(latencies) / wall,
         "cpu_ms_per_login": cpu / len(latencies) * 1000,
@@ -523,15 +584,20 @@ def postgres() -> Iterator[Any]:
         server.stop()
 
 
-def contenders(without_sniffio: str | None) -> dict[str, str]:
+def contenders(without_sniffio: str | None, fastapi_users_python: str | None) -> dict[str, str]:
     """The apps to run and the interpreter each runs in."""
     found = {FLOOR: sys.executable, EXAMPLE: sys.executable}
     if without_sniffio is not None:
         found[NO_SNIFFIO] = without_sniffio
-    if fastapi_users_installed():
+    if fastapi_users_python is not None:
+        found[FASTAPI_USERS] = fastapi_users_python
+    elif fastapi_users_installed():
         found[FASTAPI_USERS] = sys.executable
     else:
-        print("fastapi-users skipped: not installed (pip install fastapi-users[sqlalchemy])")
+        print(
+            "fastapi-users skipped: not installed here (pip install 'fastapi-users[sqlalchemy]' "
+            "httpx-oauth, or --fastapi-users-python PATH to a venv that has them)"
+        )
     return found
 
 
@@ -546,6 +612,8 @@ async def measure(
             pg_log.on()
         try:
             for app in apps:
+                if app.workers > 1:  # the same statements as one worker's
+                    continue
                 log = pg_log if app.database == "PostgreSQL" else None
                 out["statements"][app.name] = await count_statements(
                     app, probe, log, args.count_logins, ids
@@ -555,7 +623,8 @@ async def measure(
                 pg_log.off()
         browsers = {}
         for app in apps:
-            browsers[app.name] = await make_browsers(app, args.concurrency)
+            count = args.concurrency if app.workers == 1 else args.workers_concurrency
+            browsers[app.name] = await make_browsers(app, count)
         try:
             for database in dict.fromkeys(app.database for app in apps):
                 group = [app for app in apps if app.database == database]
@@ -576,7 +645,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             without = python_without_sniffio(folder / "no-sniffio")
         else:
             print("the sniffio contender skipped: sniffio is not installed here")
-        pythons = contenders(without)
+        pythons = contenders(without, args.fastapi_users_python)
         databases: dict[str, Any] = {}
         if not args.no_sqlite:
             databases["SQLite"] = lambda name: f"sqlite+aiosqlite:///{folder / name}.db"
@@ -590,9 +659,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for database, make_url in databases.items()
             for contender, python in pythons.items()
         ]
+        if server is not None and args.workers > 1:
+            label = f"PostgreSQL, {args.workers} workers"
+            apps += [
+                App(
+                    contender,
+                    label,
+                    server.url(server.new_database()),
+                    sys.executable,
+                    args.workers,
+                )
+                for contender in (FLOOR, EXAMPLE)
+            ]
         for app in apps:
             stack.callback(app.stop)
-        clients = [(app.client_id, SECRET, app.redirect_uri) for app in apps]
+        clients = [client for app in apps for client in app.clients()]
         fake_url = stack.enter_context(served_fake(clients))
         for app in apps:
             app.start(fake_url)
