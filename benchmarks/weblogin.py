@@ -497,6 +497,19 @@ def summarize(database: str, results: dict[str, list[dict[str, float]]]) -> list
     return rows
 
 
+def paired_ratios(batches: list[dict[str, float]], bases: list[dict[str, float]]) -> dict[str, Any]:
+    """Medians of the per-round ratios of two apps' CPU per login and logins/s, with CIs."""
+    out: dict[str, Any] = {}
+    for key in ("cpu_ms_per_login", "logins_per_s"):
+        ratios = [b[key] / f[key] for b, f in zip(batches, bases, strict=True)]
+        out[key] = {"ratio": statistics.median(ratios), "ci95": median_ci(ratios)}
+    cpu = [
+        b["cpu_ms_per_login"] - f["cpu_ms_per_login"] for b, f in zip(batches, bases, strict=True)
+    ]
+    out["cpu_ms_added"] = statistics.median(cpu)
+    return out
+
+
 # --- 3. the fake's answer latency ---------------------------------------------------------
 
 
@@ -604,7 +617,7 @@ def contenders(without_sniffio: str | None, fastapi_users_python: str | None) ->
 async def measure(
     args: argparse.Namespace, apps: list[App], pg_log: StatementLog | None
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"statements": {}, "rounds": [], "fake_latency": {}}
+    out: dict[str, Any] = {"statements": {}, "rounds": [], "fake_latency": {}, "sniffio_paired": {}}
     ids = iter(range(NEW_IDS, NEW_IDS + NEW_ID_COUNT))
     async with httpx.AsyncClient(timeout=30.0) as probe:
         await asyncio.gather(*(app.wait_ready(probe) for app in apps))
@@ -630,6 +643,11 @@ async def measure(
                 group = [app for app in apps if app.database == database]
                 results = await paired_rounds(group, browsers, probe, args)
                 out["rounds"] += summarize(database, results)
+                without, with_ = f"{NO_SNIFFIO} @ {database}", f"{EXAMPLE} @ {database}"
+                if without in results:
+                    out["sniffio_paired"][database] = paired_ratios(
+                        results[without], results[with_]
+                    )
         finally:
             for group in browsers.values():
                 for browser in group:
@@ -746,6 +764,20 @@ def tables(out: dict[str, Any]) -> str:
             lines.append(
                 f"| {server} | {request} | {row['median_ms']:.2f} | {row['p99_ms']:.2f} "
                 f"| {row['over_20_ms']} of {row['answers']} |"
+            )
+    if out["sniffio_paired"]:
+        lines += [
+            "",
+            "The example without sniffio against with it (per-round ratios, 95% CI):",
+            "",
+            "| database | CPU per login | CPU ms added per login | logins/s |",
+            "|---|---:|---:|---:|",
+        ]
+        for database, row in out["sniffio_paired"].items():
+            cpu, rate = row["cpu_ms_per_login"], row["logins_per_s"]
+            lines.append(
+                f"| {database} | {cpu['ratio']:.3f} [{_ci(cpu['ci95'])}] "
+                f"| {row['cpu_ms_added']:+.2f} | {rate['ratio']:.3f} [{_ci(rate['ci95'])}] |"
             )
     lines += ["", "httpcore's async-library lookup (µs per call, best of 7):", ""]
     lines += ["| sniffio | µs |", "|---|---:|"]
