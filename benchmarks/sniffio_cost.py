@@ -10,7 +10,9 @@ whose site-packages links to this one's entries), so the same code can be
 measured both ways; ``weblogin.py`` runs the FastAPI example in it as the
 "sniffio not installed" contender.
 
-``python benchmarks/sniffio_cost.py`` prints µs per lookup with and without it.
+``python benchmarks/sniffio_cost.py`` prints µs per lookup with and without it, and how
+many lookups one login makes (the library's code exchange and userinfo call over the served
+fake, on asyncio).
 """
 
 from __future__ import annotations
@@ -39,6 +41,49 @@ async def main():
 
 asyncio.run(main())
 """
+
+
+COUNT = """
+import asyncio
+import httpcore._synchronization as synchronization
+from chattz_oauth_async.testing import FakeChattz
+
+calls = 0
+lookup = synchronization.current_async_library
+
+def counted():
+    global calls
+    calls += 1
+    return lookup()
+
+synchronization.current_async_library = counted
+fake = FakeChattz(auto_approve=True)
+
+async def main():
+    global calls
+    with fake.serve():
+        async with fake.session(real_http=True) as chattz:
+            for number in range({warm} + {n}):
+                if number == {warm}:
+                    calls = 0
+                login = chattz.start_login()
+                token = await chattz.complete_login(fake.authorize(login.url), login)
+                await chattz.userinfo(token)
+    print(calls / {n})
+
+asyncio.run(main())
+"""
+
+
+def lookups_per_login(n: int = 20) -> float:
+    """httpcore's lookups per login (code exchange + userinfo over the served fake, warm)."""
+    out = subprocess.run(
+        [sys.executable, "-c", COUNT.format(warm=3, n=n)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout)
 
 
 def sniffio_installed() -> bool:
@@ -85,6 +130,7 @@ def main() -> int:
         print("| httpcore's async-library lookup | µs per call |\n|---|---:|")
         print(f"| sniffio installed | {lookup_us(sys.executable):.2f} |")
         print(f"| sniffio not installed (the import fails each time) | {lookup_us(without):.2f} |")
+    print(f"\nLookups per login (code exchange + userinfo, served fake): {lookups_per_login():g}")
     return 0
 
 
