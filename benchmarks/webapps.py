@@ -11,6 +11,9 @@ Run by ``weblogin.py`` as a subprocess, one per app and database::
   library's ``ChattzLogin(accounts=...)`` router, ``AsyncAccounts`` on an
   ``AsyncSQLAlchemyStore``, Starlette's ``SessionMiddleware``), its session an
   ``AsyncChattzOAuth`` pointed at the served fake;
+- ``quickstart``: the docs' FastAPI quickstart (``examples/fastapi_quickstart``):
+  the same login without accounts (its ``on_success`` stores the Chattz id in
+  the session), so that the example's extra cost is the account step's;
 - ``minimal``: the floor, a hand-minimal FastAPI login written for this
   benchmark: the state, the PKCE verifier and the linking user in the signed
   session cookie (``SessionMiddleware``), the two requests by hand on one
@@ -98,6 +101,26 @@ def example_app(args: argparse.Namespace) -> Any:
         args.client_id, args.client_secret, args.redirect_uri, base_url=args.fake
     )
     return create_app(chattz, args.secret_key, database_url=args.database)
+
+
+def quickstart_app(args: argparse.Namespace) -> Any:
+    """The docs' FastAPI quickstart (``examples/fastapi_quickstart/app.py``): no accounts."""
+    import importlib.util
+
+    os.environ.update(
+        CHATTZ_CLIENT_ID=args.client_id,
+        CHATTZ_CLIENT_SECRET=args.client_secret,
+        CHATTZ_REDIRECT_URI=args.redirect_uri,
+        CHATTZ_BASE_URL=args.fake,
+        APP_SECRET_KEY=args.secret_key,
+    )
+    path = ROOT / "examples" / "fastapi_quickstart" / "app.py"
+    spec = importlib.util.spec_from_file_location("fastapi_quickstart_app", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.create_app()
 
 
 # --- the hand-minimal floor -----------------------------------------------------------
@@ -243,7 +266,12 @@ def fastapi_users_app(args: argparse.Namespace) -> Any:
     return build(args)
 
 
-APPS = {"example": example_app, "minimal": minimal_app, "fastapi-users": fastapi_users_app}
+APPS = {
+    "example": example_app,
+    "quickstart": quickstart_app,
+    "minimal": minimal_app,
+    "fastapi-users": fastapi_users_app,
+}
 
 
 def fastapi_users_installed() -> bool:

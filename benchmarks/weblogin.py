@@ -10,9 +10,11 @@ cookie). Everything runs on loopback, each part in its own process:
 - the apps (``webapps.py``), each one uvicorn worker on its own database:
   the hand-minimal login (the floor: one shared httpx client, state and PKCE
   in the signed session cookie, one SQL statement), ``examples/fastapi_app.py``
-  as shipped, the same example in an interpreter without sniffio (what users
-  ran before the library depended on it), and fastapi-users with its OAuth
-  router when fastapi-users is installed;
+  as shipped, the docs' FastAPI quickstart (the same login without accounts,
+  so that the example's extra cost is the account step's), the example in an
+  interpreter without sniffio (what users ran before the library depended on
+  it), and fastapi-users with its OAuth router when fastapi-users is
+  installed;
 - the databases: SQLite files (aiosqlite, as the example comes) and
   PostgreSQL (psycopg 3; a throwaway server from ``tests/postgres.py``:
   loopback, fsync off), skipped with a message when there is none;
@@ -76,6 +78,7 @@ ROOT = HERE.parent
 FLOOR = "hand-minimal"
 EXAMPLE = "examples/fastapi_app.py"
 NO_SNIFFIO = "examples/fastapi_app.py, sniffio not installed"
+QUICKSTART = "examples/fastapi_quickstart (no accounts)"
 FASTAPI_USERS = "fastapi-users"
 SECRET = "bench-secret"
 #: Chattz ids: returning users (one per browser), then new ids for first and linking logins.
@@ -202,7 +205,9 @@ class App:
         return f"{self.contender} @ {self.database}"
 
     def start(self, fake_url: str) -> None:
-        app = {FASTAPI_USERS: "fastapi-users", FLOOR: "minimal"}.get(self.contender, "example")
+        app = {FASTAPI_USERS: "fastapi-users", FLOOR: "minimal", QUICKSTART: "quickstart"}.get(
+            self.contender, "example"
+        )
         fd = self.listener.fileno()
         command = [self.python, str(HERE / "webapps.py"), app, "--fd", str(fd)]
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
@@ -507,6 +512,7 @@ def paired_ratios(batches: list[dict[str, float]], bases: list[dict[str, float]]
         b["cpu_ms_per_login"] - f["cpu_ms_per_login"] for b, f in zip(batches, bases, strict=True)
     ]
     out["cpu_ms_added"] = statistics.median(cpu)
+    out["cpu_ms_added_ci95"] = median_ci(cpu)
     return out
 
 
@@ -599,7 +605,7 @@ def postgres() -> Iterator[Any]:
 
 def contenders(without_sniffio: str | None, fastapi_users_python: str | None) -> dict[str, str]:
     """The apps to run and the interpreter each runs in."""
-    found = {FLOOR: sys.executable, EXAMPLE: sys.executable}
+    found = {FLOOR: sys.executable, EXAMPLE: sys.executable, QUICKSTART: sys.executable}
     if without_sniffio is not None:
         found[NO_SNIFFIO] = without_sniffio
     if fastapi_users_python is not None:
@@ -617,7 +623,13 @@ def contenders(without_sniffio: str | None, fastapi_users_python: str | None) ->
 async def measure(
     args: argparse.Namespace, apps: list[App], pg_log: StatementLog | None
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"statements": {}, "rounds": [], "fake_latency": {}, "sniffio_paired": {}}
+    out: dict[str, Any] = {
+        "statements": {},
+        "rounds": [],
+        "fake_latency": {},
+        "sniffio_paired": {},
+        "accounts_paired": {},
+    }
     ids = iter(range(NEW_IDS, NEW_IDS + NEW_ID_COUNT))
     async with httpx.AsyncClient(timeout=30.0) as probe:
         await asyncio.gather(*(app.wait_ready(probe) for app in apps))
@@ -625,7 +637,7 @@ async def measure(
             pg_log.on()
         try:
             for app in apps:
-                if app.workers > 1:  # the same statements as one worker's
+                if app.workers > 1 or app.contender == QUICKSTART:  # as 1 worker's; no database
                     continue
                 log = pg_log if app.database == "PostgreSQL" else None
                 out["statements"][app.name] = await count_statements(
@@ -648,6 +660,9 @@ async def measure(
                     out["sniffio_paired"][database] = paired_ratios(
                         results[without], results[with_]
                     )
+                bare = f"{QUICKSTART} @ {database}"
+                if bare in results:
+                    out["accounts_paired"][database] = paired_ratios(results[with_], results[bare])
         finally:
             for group in browsers.values():
                 for browser in group:
@@ -764,6 +779,22 @@ def tables(out: dict[str, Any]) -> str:
             lines.append(
                 f"| {server} | {request} | {row['median_ms']:.2f} | {row['p99_ms']:.2f} "
                 f"| {row['over_20_ms']} of {row['answers']} |"
+            )
+    if out["accounts_paired"]:
+        lines += [
+            "",
+            "The account step: the example against the quickstart (the same login without "
+            "accounts), per round (95% CI):",
+            "",
+            "| database | app CPU ms added per login | CPU ratio | logins/s ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        for database, row in out["accounts_paired"].items():
+            cpu, rate = row["cpu_ms_per_login"], row["logins_per_s"]
+            lines.append(
+                f"| {database} | {row['cpu_ms_added']:+.2f} [{_ci(row['cpu_ms_added_ci95'])}] "
+                f"| {cpu['ratio']:.2f} [{_ci(cpu['ci95'])}] "
+                f"| {rate['ratio']:.2f} [{_ci(rate['ci95'])}] |"
             )
     if out["sniffio_paired"]:
         lines += [
