@@ -49,3 +49,18 @@ def test_project_urls_name_source_and_issues() -> None:
     urls = importlib.metadata.metadata("chattz_oauth_async").get_all("Project-URL") or []
     labels = {entry.split(",", 1)[0].strip() for entry in urls}
     assert {"Source", "Issues"} <= labels
+
+
+def test_core_install_is_httpx_attrs_anyio_and_sniffio() -> None:
+    """The core install's requirements (extras aside): the design card's three, plus sniffio.
+
+    sniffio is the documented exception (docs/performance.md): httpcore 1.0.x
+    retries a failed ``import sniffio`` on every lock it sets up.
+    """
+    requires = importlib.metadata.requires("chattz_oauth_async") or []
+    core = sorted(
+        req.split(">")[0].split("=")[0].split("<")[0].strip()
+        for req in requires
+        if "extra ==" not in req
+    )
+    assert ["anyio", "attrs", "httpx", "sniffio"] == core
