@@ -43,7 +43,7 @@ Three measurements:
 
 Usage: ``python benchmarks/weblogin.py [--rounds 9] [--batch-seconds 1.5]
 [--concurrency 10] [--no-postgres] [--nagle] [--json out.json]``; ``--quick``
-is the smoke run CI does (about 30 s). Nothing here is asserted. Needs the
+is the smoke run CI does (30-50 s). Nothing here is asserted. Needs the
 ``bench`` dependency group (FastAPI, uvicorn, SQLAlchemy, aiosqlite, psycopg).
 """
 
@@ -113,7 +113,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: this one, when it has them)",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
-    parser.add_argument("--quick", action="store_true", help="a smoke run (about 30 s)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run (30-50 s)")
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.warmup, args.batch_seconds = 2, 0, 0.3
