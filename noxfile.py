@@ -146,3 +146,4 @@ def bench(session: nox.Session) -> None:
             "20",
         )
         session.run("python", "benchmarks/stores.py", "--quick")
+        session.run("python", "benchmarks/weblogin.py", "--quick")

@@ -67,6 +67,20 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._idle = threading.Condition()
         self._connections: set[socket.socket] = set()
 
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection with Nagle's algorithm off (``TCP_NODELAY``).
+
+        An answer goes out as two writes (the head, then the body). With
+        Nagle's algorithm on, the body waits for the client to acknowledge the
+        head, and a client on a kept-alive connection delays that ACK by about
+        40 ms: every answer after the first few stalled ~44 ms. Set here, on
+        every accepted socket, whatever handler class serves it.
+        """
+        request, client_address = super().get_request()
+        with contextlib.suppress(OSError):  # a client already gone: its handler sees it
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return request, client_address
+
     def process_request(self, request: Any, client_address: Any) -> None:
         """Count the connection as open, then handle it on its own thread."""
         with self._idle:

@@ -49,3 +49,29 @@ def test_project_urls_name_source_and_issues() -> None:
     urls = importlib.metadata.metadata("chattz_oauth_async").get_all("Project-URL") or []
     labels = {entry.split(",", 1)[0].strip() for entry in urls}
     assert {"Source", "Issues"} <= labels
+
+
+def test_core_install_is_httpx_attrs_anyio() -> None:
+    """The core install's requirements (extras aside): the design card's three, nothing else."""
+    requires = importlib.metadata.requires("chattz_oauth_async") or []
+    core = sorted(
+        req.split(">")[0].split("=")[0].split("<")[0].strip()
+        for req in requires
+        if "extra ==" not in req
+    )
+    assert ["anyio", "attrs", "httpx"] == core
+
+
+def test_the_web_extras_bring_sniffio() -> None:
+    """[starlette], [fastapi] and [django] install sniffio (docs/performance.md, "sniffio").
+
+    httpcore 1.0.x retries a failed ``import sniffio`` on every lock it sets up: a web
+    app serving logins pays it on every request; the core install stays the three.
+    """
+    requires = importlib.metadata.requires("chattz_oauth_async") or []
+    with_sniffio = sorted(
+        req.split("extra ==")[1].strip().strip("'\"")
+        for req in requires
+        if req.startswith("sniffio") and "extra ==" in req
+    )
+    assert ["django", "fastapi", "starlette"] == with_sniffio
