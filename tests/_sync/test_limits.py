@@ -117,28 +117,3 @@ def test_waiting_for_a_connection_counts_against_total_timeout(
 
             sync_gather([call, call])
     assert [TransportTimeout, TransportTimeout] == errors
-
-
-def test_login_that_timed_out_waiting_for_a_connection_stays_open(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A code exchange that never got a connection sent nothing: the same callback works later."""
-    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
-    token = {"access_token": "AT-limits", "token_type": "Bearer", "expires_in": 3600}
-    with raw_server(RawServer.send(response(200, json.dumps(token).encode()))) as server:
-        with ChattzOAuth(
-            "client",
-            "s3cr3t",
-            "http://127.0.0.1/cb",
-            base_url=server.base_url,
-            total_timeout=0.3,
-            retry=RetryPolicy(attempts=1),
-        ) as chattz:
-            login = chattz.start_login()
-            callback = f"?code=c&state={login.state}"
-            with chattz._clients.lease(time.monotonic() + 30):  # the only connection
-                with pytest.raises(TransportTimeout):
-                    chattz.complete_login(callback, login)
-            sent_while_waiting = len(server.requests)
-            issued = chattz.complete_login(callback, login)
-    assert (0, "AT-limits") == (sent_while_waiting, issued.access_token)
