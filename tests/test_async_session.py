@@ -25,6 +25,7 @@ from chattz_oauth_async import (
 )
 from chattz_oauth_async.testing import FakeChattz
 from tests._async.support import loopback_session
+from tests.banks import inner_transports
 from tests.rawserver import RawServer, raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -34,9 +35,9 @@ USER = {"id": 123, "username": "johndoe"}
 
 
 def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
-    """The connections of the running loop's clients that are neither idle nor closed."""
-    clients: list[Any] = [c for entry in session._clients._loops.values() for c in entry.made]
-    pools = [client._transport._pool for client in clients or [session.http_client]]
+    """The connections of the session's inner transports that are neither idle nor closed."""
+    inners = inner_transports(session) if session._http.per_loop else []
+    pools = [inner._pool for inner in inners or [session.http_client._transport]]  # type: ignore[attr-defined]
     return [c for pool in pools for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 

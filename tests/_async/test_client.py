@@ -104,24 +104,35 @@ async def test_no_cookie_travels_through_a_client_passed_in() -> None:
     assert [None, None] == sent
 
 
-async def test_transport_keyword_builds_and_owns_a_client() -> None:
-    """transport= routes requests through it, and aclose() closes the client made over it."""
+class _ClosingTransport(httpx.MockTransport):
+    """A mock transport that records its closes."""
+
+    closes = 0
+
+    async def aclose(self) -> None:
+        self.closes += 1
+
+
+async def test_transport_keyword_builds_a_client_and_owns_the_transport() -> None:
+    """transport= routes requests through it; aclose() closes the transport, and the session
+    (its client still open) goes on sending through it."""
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
         return httpx.Response(200, json=USER)
 
-    chattz = AsyncChattzOAuth(
-        "client", "s3cr3t", "https://app.example/cb", transport=httpx.MockTransport(handler)
-    )
+    transport = _ClosingTransport(handler)
+    chattz = AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb", transport=transport)
     user = await chattz.userinfo("AT")
-    client = chattz.http_client
     await chattz.aclose()
-    assert (5, ["/oauth/userinfo"], True) == (
+    again = await chattz.userinfo("AT")
+    assert (5, 5, ["/oauth/userinfo"] * 2, 1, False) == (
         user.id,
+        again.id,
         seen,
-        client is not None and client.is_closed,
+        transport.closes,
+        chattz.http_client.is_closed,
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,8 +20,6 @@ from chattz_oauth_async import (
     TransportTimeout,
     _client,
 )
-from chattz_oauth_async._client import ClientRecipe
-from chattz_oauth_async._loops import SyncClients, sync_checkpoint
 from tests.helpers import sync_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
@@ -35,34 +32,6 @@ def three(monkeypatch: pytest.MonkeyPatch) -> int:
     """Sessions built in this test have a pool of 3 connections."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     return 3
-
-
-def test_leases_never_exceed_the_pool_size(three: int) -> None:
-    """Twenty concurrent requests hold at most three slots at a time."""
-    clients = SyncClients(ClientRecipe("httpx", None, (10.0, 5.0)))
-    lock = threading.Lock()
-    active, peak = [0], [0]
-
-    def one() -> None:
-        with clients.lease(time.monotonic() + 30):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            sync_checkpoint()
-            sync_checkpoint()
-            with lock:
-                active[0] -= 1
-
-    sync_gather([one for _ in range(20)])
-    clients.close()
-    assert (True, 0) == (1 <= peak[0] <= three, active[0])
-
-
-def test_only_httpx_clients_get_the_sessions_bound(three: int) -> None:
-    """httpx's pool collapses when it queues, httpx2's does not: only httpx gets a bound."""
-    pytest.importorskip("httpx2")
-    bounds = [ClientRecipe(stack, None, (10.0, 5.0)).max_in_flight for stack in ("httpx", "httpx2")]
-    assert [three, None] == bounds
 
 
 def test_requests_at_the_server_never_exceed_the_pool_size(three: int) -> None:
