@@ -143,19 +143,27 @@ class _AnyioDeadline:
 async def async_shielded(call: Callable[..., Awaitable[_T]], *args: Any) -> _T:
     """Run ``call(*args)`` to its end even if the caller is cancelled meanwhile.
 
-    The cancellation is delivered once it returns, so ``call`` must be bounded
-    (a session call is, by ``total_timeout``). On trio a shielded cancel
-    scope does this. On asyncio a shield does not stop ``task.cancel()``, so
-    the call runs as a task of its own and the caller keeps waiting for it.
+    The cancellation is delivered once it returns, in place of its result or
+    its failure (a cancelled caller gets its cancellation), so ``call`` must
+    be bounded (a session call is, by ``total_timeout``). On trio a shielded
+    cancel scope does this. On asyncio a shield does not stop
+    ``task.cancel()``, so the call runs as a task of its own and the caller
+    keeps waiting for it.
     """
+    failure: Exception | None = None
     with anyio.CancelScope(shield=True):
-        if current_async_library() == "asyncio":
-            result = await _asyncio_to_the_end(call(*args))
-        else:
-            result = await call(*args)
+        try:
+            if current_async_library() == "asyncio":
+                result = await _asyncio_to_the_end(call(*args))
+            else:
+                result = await call(*args)
+        except Exception as exc:
+            failure = exc
     # A checkpoint, so an outer cancel scope's cancellation arrives now. Not
     # anyio.lowlevel.checkpoint(): importing anyio.lowlevel costs ~2 ms at import.
     await anyio.sleep(0)  # noqa: ASYNC115
+    if failure is not None:
+        raise failure
     return result
 
 
