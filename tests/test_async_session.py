@@ -103,11 +103,11 @@ async def test_checklist_34_session_still_works_after_cancellation() -> None:
 @pytest.mark.checklist(34)
 async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> None:
     """Line 34: a refresh cancelled inside the holder's lock leaves the lock free."""
-    release = anyio.Event()
+    arrived, release = anyio.Event(), anyio.Event()
 
     async def handler(request: httpx.Request) -> httpx.Response:
-        if not release.is_set():
-            await anyio.sleep(10)
+        arrived.set()
+        await release.wait()
         body = {"access_token": "new-token", "token_type": "Bearer", "expires_in": 3600}
         return httpx.Response(200, json=body)
 
@@ -118,14 +118,22 @@ async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> No
         )
         expired = Token(access_token="old", expires_in=60, expires_at=1.0, refresh_token="rt")
         holder = AsyncTokenHolder(chattz, expired)
-        with anyio.move_on_after(0.2):
-            await holder.get()
+        scope = anyio.CancelScope()
+
+        async def caller() -> None:
+            with scope:
+                await holder.get()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(caller)
+            await arrived.wait()
+            scope.cancel()  # inside the lock, while the refresh waits on the provider
+            release.set()
         locked = holder._lock.locked()
-        release.set()
         token = await holder.get()
     finally:
         await client.aclose()
-    assert (False, "new-token") == (locked, token.access_token)
+    assert (True, False, "new-token") == (scope.cancelled_caught, locked, token.access_token)
 
 
 @pytest.mark.checklist(37)
