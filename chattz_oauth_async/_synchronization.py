@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import anyio
 
@@ -36,7 +36,9 @@ def current_async_library() -> str:
 
 __all__ = [
     "AsyncLock",
+    "AsyncWithHint",
     "SyncLock",
+    "SyncWithHint",
     "async_call_hook",
     "async_checkpoint",
     "async_create_all",
@@ -75,6 +77,33 @@ def AsyncLock() -> anyio.Lock:
 
 
 SyncLock = threading.Lock
+
+
+class AsyncWithHint:
+    """Makes ``with`` on an async object say what to write instead.
+
+    Python's own error is "'X' object does not support the context manager protocol".
+    """
+
+    def __enter__(self) -> NoReturn:
+        raise ConfigurationError(
+            f"{type(self).__name__} is async: use `async with`, or ChattzOAuth in sync code"
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Never reached: ``__enter__`` raises."""
+
+
+class SyncWithHint:
+    """Makes ``async with`` on a sync object say what to write instead."""
+
+    async def __aenter__(self) -> NoReturn:
+        raise ConfigurationError(
+            f"{type(self).__name__} is sync: use `with`, or AsyncChattzOAuth in async code"
+        )
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        """Never reached: ``__aenter__`` raises."""
 
 
 async def async_sleep(seconds: float) -> None:

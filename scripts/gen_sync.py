@@ -61,6 +61,7 @@ RENAMES = {
     "async_call_hook": "sync_call_hook",
     "async_shielded": "sync_shielded",
     "async_gather": "sync_gather",
+    "AsyncWithHint": "SyncWithHint",
     "build_async_client": "build_sync_client",
     "async_loop_key": "sync_loop_key",
     "AsyncClientLike": "SyncClientLike",

@@ -27,6 +27,7 @@ from .._http import (
     RetryPolicy,
     checked_clock,
 )
+from .._synchronization import AsyncWithHint
 from ..errors import (
     ConfigurationError,
     StateMismatchError,
@@ -65,7 +66,7 @@ class _SessionOptions(TypedDict, total=False):
     retry: RetryPolicy | None
 
 
-class AsyncChattzOAuth:
+class AsyncChattzOAuth(AsyncWithHint):
     """A Chattz OAuth client session over httpx.
 
     Create one per application (for example at import time, or in a FastAPI
@@ -257,19 +258,26 @@ class AsyncChattzOAuth:
 
     # --- the flow -----------------------------------------------------------
 
-    def authorize_url(self, state: str, **extra: str) -> str:
+    def authorize_url(self, state: str = "", /, **extra: str) -> str:
         """Build the URL to send the user's browser to. No I/O.
 
         Args:
             state: The CSRF state for this login (see
-                :func:`~chattz_oauth_async.new_state`); check it at the callback.
+                :func:`~chattz_oauth_async.protocol.new_state`), positional or
+                ``state=...``; check it at the callback.
             **extra: Further query parameters, such as ``scope``, or
                 ``code_challenge`` for a hand-made PKCE flow.
 
         Raises:
-            ConfigurationError: Empty state, or an extra that overrides a
-                parameter the library sets.
+            ConfigurationError: Empty state, a state given twice, or an extra
+                that overrides a parameter the library sets or is named ``self``.
         """
+        if "state" in extra:
+            if state:
+                raise ConfigurationError("authorize_url() got state twice: pass it once")
+            state = extra.pop("state")
+        if "self" in extra:
+            raise ConfigurationError("authorize_url() takes no query parameter named 'self'")
         return protocol.authorize_url(self.config, state, **extra)
 
     async def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:
