@@ -242,7 +242,7 @@ def _ssl_context(module: ModuleType) -> ssl.SSLContext:
     or the system's (httpx2), or, when ``SSL_CERT_FILE``/``SSL_CERT_DIR``
     are set, exactly the ones they name (the standard way to trust a private
     CA; they choose the trusted roots, they cannot turn verification off).
-    Loading a CA bundle takes about 27 ms: one context per session, not one
+    Loading a CA bundle takes 27-46 ms: one context per session, not one
     per connection or event loop.
     """
     try:

@@ -66,7 +66,7 @@ class Sender:
     """Sends requests through a session's client, within its limits.
 
     Args:
-        http: The session's client (see :func:`~chattz_oauth_async._client.build_async_client`).
+        http: The session's client, and what it owns of it (see ``_client.py``).
         total_timeout: Bound on one whole call, retries and waits included (seconds).
         max_response_bytes: Cap on a response body.
         retry: When and how long to wait before trying again.
