@@ -73,8 +73,8 @@ class _Loop:
     def give_back(self, inner: Any) -> None:
         if not self.closed:
             self.free.append((inner, time.monotonic()))
-        assert self.slots is not None
-        self.slots.release()
+        if self.slots is not None:
+            self.slots.release()
 
 
 class LoopTransport(httpx.AsyncBaseTransport):
