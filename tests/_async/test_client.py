@@ -104,6 +104,26 @@ async def test_no_cookie_travels_through_a_client_passed_in() -> None:
     assert [None, None] == sent
 
 
+async def test_your_requests_go_through_the_sessions_own_http_client() -> None:
+    """http_client is a real httpx client: a request of yours goes through it, over the session's
+    connections (one connection at the server for the session's call and yours)."""
+
+    def kept_alive(server: RawServer, conn: Any, request: RawRequest) -> None:
+        conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
+
+    with raw_server(kept_alive, keep_alive=True) as server:
+        async with loopback_session(server) as chattz:
+            user = await chattz.userinfo("AT")
+            mine = await chattz.http_client.request("GET", server.base_url + "/status")
+    assert (True, 5, 200, ["/oauth/userinfo", "/status"], 1) == (
+        isinstance(chattz.http_client, httpx.AsyncClient),
+        user.id,
+        mine.status_code,
+        [request.target for request in server.requests],
+        server.connections,
+    )
+
+
 class _ClosingTransport(httpx.MockTransport):
     """A mock transport that records its closes."""
 
