@@ -71,7 +71,8 @@ class _Loop:
         self.keeper: Any = None
 
     def give_back(self, inner: Any) -> None:
-        if not self.closed:
+        """Put a lent inner transport (None: none was made) back on top, and free its slot."""
+        if inner is not None and not self.closed:
             self.free.append((inner, time.monotonic()))
         if self.slots is not None:
             self.slots.release()
@@ -154,14 +155,11 @@ class LoopTransport(httpx.AsyncBaseTransport):
                 break
             loop.slots.release()  # aclose() ran while this request waited: go on new connections
         free = loop.free
-        if free:
-            inner = free.pop()[0]
-        else:
-            inner = self._make()
-            loop.made[inner] = None
-        if wire is not None:
-            wire.maybe_sent = True
+        inner = free.pop()[0] if free else None
         try:
+            if inner is None:
+                inner = self._make()
+                loop.made[inner] = None
             expired = []
             now = time.monotonic()
             while free and now - free[0][1] > self._expiry:
@@ -169,6 +167,8 @@ class LoopTransport(httpx.AsyncBaseTransport):
             if expired:
                 # async_shielded: an anyio shield does not stop asyncio's task.cancel().
                 await async_shielded(_close_all, loop, expired)
+            if wire is not None:
+                wire.maybe_sent = True
             response = await inner.handle_async_request(request)
         except BaseException:
             loop.give_back(inner)
