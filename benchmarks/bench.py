@@ -102,7 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated: " + ", ".join(CONTENDER_KEYS),
     )
     add("--json", metavar="PATH", help="also write the results as JSON")
-    add("--timeout", type=float, default=1200, help="abort the whole run after this")
+    add("--timeout", type=float, default=3600, help="abort the whole run after this (seconds)")
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
