@@ -30,7 +30,7 @@ from typing import Any
 
 from contenders import MOCK_BASE_URL, Target
 from launch import provider
-from load import LEVELS, load_table, sweep
+from load import CONTENDER_KEYS, LEVELS, add_baseline, load_table, sweep
 from measures import (
     bench_authorize_url,
     bench_import,
@@ -95,8 +95,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--load-flows-per-worker", type=int, help="flows per load cell per worker")
     add("--load-warmup", type=int, default=5, help="sequential flows before a cell")
     add("--load-repeats", type=int, help="runs of each load cell, contenders rotated")
+    add("--load-baseline", metavar="PATH", help="another chattz_oauth_async folder to compare")
+    add(
+        "--load-contenders",
+        default="raw-httpx,library,raw-httpx2,library-httpx2,baseline",
+        help="comma-separated: " + ", ".join(CONTENDER_KEYS),
+    )
     add("--json", metavar="PATH", help="also write the results as JSON")
-    add("--timeout", type=float, default=1200, help="abort the whole run after this")
+    add("--timeout", type=float, default=3600, help="abort the whole run after this (seconds)")
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -122,6 +128,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.modes, args.backends = items(args.modes), items(args.backends)
     args.load_schemes = items(args.load_schemes)
     args.load_levels = [int(level) for level in items(args.load_levels)]
+    unknown = set(items(args.load_contenders)) - set(CONTENDER_KEYS)
+    if unknown:
+        parser.error(f"--load-contenders: unknown {', '.join(sorted(unknown))}")
+    args.load_contenders = {CONTENDER_KEYS[key] for key in items(args.load_contenders)}
     args.skip = set(items(args.skip))
     if not set(args.modes) <= {"mock", "tls"}:
         parser.error("--modes takes mock and/or tls")
@@ -204,6 +214,9 @@ def load(args: argparse.Namespace, report: dict[str, Any]) -> None:
         "the per-repeat ratios, with a 95% CI from 6 repeats; p50/p99 over every flow); a fresh "
         "client per cell; client in this process, provider in another."
     )
+    if args.load_baseline:
+        report["load"]["baseline"] = folder = add_baseline(args.load_baseline)
+        print(f"\nBaseline: the package in {folder}, imported as chattz_baseline.")
     for scheme in args.load_schemes:
         with provider(args.host, tls=scheme == "https") as base_url:
             rows = sweep(base_url, args.load_levels, args)

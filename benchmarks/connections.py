@@ -1,7 +1,8 @@
-"""Logins per second and CPU per login against the number of one-connection clients per loop.
+"""Logins per second and CPU per login against the number of connections per event loop.
 
 The async session on httpx lends each request one of at most 100 one-connection
-clients (``_client.DEFAULT_MAX_CONNECTIONS``). This script sets that bound on
+inner transports per event loop (``_client.DEFAULT_MAX_CONNECTIONS``, see
+``chattz_oauth_async/_transport.py``). This script sets that bound on
 sessions of this process only (a private attribute; nothing in the package is
 edited) and runs them against ``provider.py`` on loopback, in paired rounds with
 the order alternating, to show what the number of connections costs.
@@ -51,7 +52,7 @@ async def measure(base_url: str, args: argparse.Namespace) -> dict[int, dict[str
         flows = {}
         for bound in args.bounds:
             session = AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url)
-            session._clients._max_in_flight = bound  # before the first request makes the bank
+            session._http.transport._max_in_flight = bound  # before the first request
             stack.push_async_callback(session.aclose)
             flows[bound] = _session_flow(session)
             await run_cell(flows[bound], args.concurrency, args.flows, _NO_CAP)
@@ -70,7 +71,7 @@ async def measure(base_url: str, args: argparse.Namespace) -> dict[int, dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bounds", default="20,100", help="comma-separated clients per loop")
+    parser.add_argument("--bounds", default="20,100", help="comma-separated connections per loop")
     parser.add_argument("--concurrency", type=int, default=300)
     parser.add_argument("--scheme", choices=("http", "https"), default="https")
     parser.add_argument("--rounds", type=int, default=6)
@@ -83,7 +84,7 @@ def main() -> None:
         f"\n{args.scheme}, {args.concurrency} concurrent logins, {args.rounds} paired rounds "
         f"of {args.flows} flows (medians; ratio to the first bound, with its 95% CI):\n"
     )
-    print("| clients per loop | flows/s | ratio | CPU µs per flow |")
+    print("| connections per loop | flows/s | ratio | CPU µs per flow |")
     print("|---:|---:|---:|---:|")
     first = results[args.bounds[0]]["flows_per_s"]
     for bound, numbers in results.items():

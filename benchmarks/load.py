@@ -16,16 +16,26 @@ machine they take one core each, so the numbers measure the client stack.
 
 Add a contender by writing a factory ``(base_url, stack) -> flow`` and adding
 it to ``LOAD_CONTENDERS``.
+
+``--load-baseline PATH`` adds another copy of the package (``PATH`` is its
+``chattz_oauth_async`` folder, for example of a ``git worktree`` of main),
+imported in this process under another name, so a change is measured against
+what it replaces in the same run: the table then gives each cell's paired
+ratio of the session to the baseline's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.util
 import math
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import anyio
@@ -81,12 +91,46 @@ async def library_httpx2(base_url: str, stack: contextlib.AsyncExitStack) -> Flo
     return _session_flow(session)
 
 
+LIBRARY = "AsyncChattzOAuth() default (httpx)"
+BASELINE = "baseline AsyncChattzOAuth() (httpx)"
 LOAD_CONTENDERS: dict[str, LoadMaker] = {
     "raw httpx": raw_httpx,
-    "AsyncChattzOAuth() default (httpx)": library_default,
+    LIBRARY: library_default,
     "raw httpx2": raw_httpx2,
     'AsyncChattzOAuth(http="httpx2")': library_httpx2,
 }
+#: --load-contenders keys.
+CONTENDER_KEYS = {
+    "raw-httpx": "raw httpx",
+    "library": LIBRARY,
+    "raw-httpx2": "raw httpx2",
+    "library-httpx2": 'AsyncChattzOAuth(http="httpx2")',
+    "baseline": BASELINE,
+}
+
+
+def add_baseline(package: str) -> str:
+    """Import the package folder ``package`` as ``chattz_baseline``; add it as a contender.
+
+    Returns the folder it was imported from.
+    """
+    folder = Path(package).resolve()
+    spec = importlib.util.spec_from_file_location(
+        "chattz_baseline", folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--load-baseline: no package at {folder}")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules["chattz_baseline"] = module
+    spec.loader.exec_module(module)
+
+    async def baseline(base_url: str, stack: contextlib.AsyncExitStack) -> Flow:
+        session = module.AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, base_url=base_url)
+        stack.push_async_callback(session.aclose)
+        return _session_flow(session)
+
+    LOAD_CONTENDERS[BASELINE] = baseline
+    return str(folder)
 
 
 async def run_cell(flow: Flow, concurrency: int, flows: int, seconds: float) -> dict[str, Any]:
@@ -159,7 +203,7 @@ def _percentile(ranked: list[float], q: float) -> float:
 
 async def _sweep_one(base_url: str, levels: list[int], args: Any) -> list[dict[str, Any]]:
     rows = []
-    names = list(LOAD_CONTENDERS)
+    names = [name for name in LOAD_CONTENDERS if name in args.load_contenders]
     for level in levels:
         flows = max(args.load_min_flows, level * args.load_flows_per_worker)
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
@@ -183,7 +227,7 @@ def _ms(seconds: float, cap: float) -> str:
     return f"> {cap:g} s" if math.isinf(seconds) else f"{seconds * 1000:,.0f}"
 
 
-def paired_ratio(row: dict[str, Any], base: dict[str, Any]) -> str:
+def paired_ratio(row: dict[str, Any], base: dict[str, Any] | None) -> str:
     """The median of the per-repeat ratios to ``base`` (same repeat, same cell), with its 95% CI.
 
     Repeats are paired: within one, every contender ran back to back, so a
@@ -191,6 +235,8 @@ def paired_ratio(row: dict[str, Any], base: dict[str, Any]) -> str:
     least 6 repeats (``--load-repeats``). A repeat in which the raw client
     finished no flow has no ratio and is left out.
     """
+    if base is None:
+        return ""
     ratios = [
         rate / floor
         for rate, floor in zip(row["flows_per_s_runs"], base["flows_per_s_runs"], strict=True)
@@ -203,27 +249,26 @@ def paired_ratio(row: dict[str, Any], base: dict[str, Any]) -> str:
 
 
 def load_table(rows: list[dict[str, Any]], cap: float) -> str:
-    """Markdown: one line per level and contender, with its ratio to the raw client of its stack."""
-    raw = {
-        (row["concurrency"], "httpx2" if "httpx2" in row["contender"] else "httpx"): row
-        for row in rows
-        if row["contender"].startswith("raw ")
-    }
+    """Markdown: one line per level and contender, with its ratio to the raw client of its stack
+    (and the session's to the baseline, when there is one)."""
+    by_cell = {(row["concurrency"], row["contender"]): row for row in rows}
     lines = [
         "| concurrency | contender | flows/s | each run | vs raw client of its stack (95% CI) "
-        "| p50 ms | p99 ms | errors / unfinished |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
+        "| vs baseline (95% CI) | p50 ms | p99 ms | errors / unfinished |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     order = list(LOAD_CONTENDERS)
     for row in sorted(rows, key=lambda r: (r["concurrency"], order.index(r["contender"]))):
-        stack = "httpx2" if "httpx2" in row["contender"] else "httpx"
-        base = raw[(row["concurrency"], stack)]
+        level = row["concurrency"]
+        raw = by_cell.get((level, "raw httpx2" if "httpx2" in row["contender"] else "raw httpx"))
+        baseline = by_cell.get((level, BASELINE)) if row["contender"] == LIBRARY else None
         failed = sum(row["errors"].values())
         detail = ", ".join(f"{name} {count}" for name, count in sorted(row["errors"].items()))
         lines.append(
-            f"| {row['concurrency']} | {row['contender']} | {row['flows_per_s']:,.0f} "
+            f"| {level} | {row['contender']} | {row['flows_per_s']:,.0f} "
             f"| {' / '.join(f'{rate:,.0f}' for rate in row['flows_per_s_runs'])} "
-            f"| {paired_ratio(row, base)} "
+            f"| {paired_ratio(row, raw) if raw is not row else ''} "
+            f"| {paired_ratio(row, baseline)} "
             f"| {_ms(row['p50_s'], cap)} | {_ms(row['p99_s'], cap)} "
             f"| {failed} ({detail or 'none'}) / {row['unfinished']} |"
         )

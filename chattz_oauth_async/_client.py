@@ -1,27 +1,34 @@
-"""What a session's HTTP client is, and how the session builds its own.
+"""The HTTP client a session sends through: the caller's, or one it builds.
 
 - :class:`AsyncClientLike`, :class:`SyncClientLike` (and the transport
   protocols): the types a caller's client or transport must have, checked
   by type checkers whether or not httpx2 is installed; ``check_client``
   checks them at run time.
-- :class:`ClientRecipe`: how a session builds a client: httpx or httpx2,
-  explicit timeouts, no redirects, no cookie jar, no settings taken from the
-  environment, and :data:`DEFAULT_MAX_CONNECTIONS` connections.
+- :func:`build_async_client`, :func:`build_sync_client`: the client of a
+  session, with what its ``http``, ``timeout`` and ``transport`` arguments
+  ask for. A client the session builds has explicit timeouts, never follows
+  redirects, keeps no cookies and takes no settings from the environment.
+  The async one sends through a :class:`~chattz_oauth_async._transport.LoopTransport`
+  (connections per event loop, at most :data:`DEFAULT_MAX_CONNECTIONS` in
+  flight per loop); the sync one through one pool of that many connections,
+  shared by every thread (a thread waits for a free connection up to its
+  call's deadline).
 
-``scripts/gen_sync.py`` renames the ``Async*`` names to their ``Sync*``
-partners in the generated twin.
+``scripts/gen_sync.py`` renames the ``Async*``/``*_async_*`` names to their
+``Sync*``/``*_sync_*`` partners in the generated twin.
 """
 
 from __future__ import annotations
 
+import functools
 import http.cookiejar
 import math
 import ssl
 import sys
 from types import ModuleType
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
-from ._http import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT
+from ._transport import loop_transport
 from .errors import ConfigurationError
 
 __all__ = [
@@ -29,22 +36,28 @@ __all__ = [
     "KEEPALIVE_EXPIRY",
     "AsyncClientLike",
     "AsyncTransportLike",
-    "ClientRecipe",
+    "SessionClient",
     "SyncClientLike",
     "SyncTransportLike",
+    "build_async_client",
+    "build_sync_client",
     "check_client",
     "check_transport",
-    "client_source",
+    "closed_client_error",
+    "other_loop_error",
 ]
 
-#: Connections in the pool of a client the session builds, and so the most
-#: requests the session keeps in flight through it (per event loop, or per
-#: process for the sync twin). httpx's pool degrades badly when more requests
-#: wait on it than it has connections; waiting here instead keeps it fast.
+#: The most requests a session built client keeps in flight, and so its
+#: connections (per event loop for the async session on httpx, per process
+#: for the sync one). httpx's async pool degrades badly when more requests
+#: wait on it than it has connections (see ``_transport``); waiting for a
+#: slot instead keeps it fast.
 DEFAULT_MAX_CONNECTIONS: Final = 100
-#: Seconds an idle connection stays open (httpx's default, set explicitly:
-#: the session closes the one-connection clients idle for longer).
+#: Seconds an idle connection stays open (httpx's default, set explicitly).
 KEEPALIVE_EXPIRY: Final = 5.0
+#: Per-operation timeouts of a client the session builds (seconds): connect, and the rest.
+DEFAULT_CONNECT_TIMEOUT: Final = 5.0
+DEFAULT_READ_TIMEOUT: Final = 10.0
 _STACKS: Final = ("httpx", "httpx2")
 
 
@@ -64,12 +77,18 @@ class ClientBase(Protocol):
         self, method: str, url: str, *, headers: Any = ..., content: Any = ..., timeout: Any = ...
     ) -> Any: ...
 
+    def stream(self, method: str, url: Any, *, headers: Any = ..., content: Any = ...) -> Any: ...
+
 
 class AsyncClientLike(ClientBase, Protocol):
     """What the async session uses of a client: ``httpx.AsyncClient`` or ``httpx2.AsyncClient``."""
 
     async def send(
         self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...
+    ) -> Any: ...
+
+    async def request(
+        self, method: str, url: Any, *, headers: Any = ..., content: Any = ...
     ) -> Any: ...
 
     async def aclose(self) -> None: ...
@@ -79,6 +98,8 @@ class SyncClientLike(ClientBase, Protocol):
     """What the sync session uses of a client: ``httpx.Client`` or ``httpx2.Client``."""
 
     def send(self, request: Any, *, stream: bool = ..., follow_redirects: bool = ...) -> Any: ...
+
+    def request(self, method: str, url: Any, *, headers: Any = ..., content: Any = ...) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -113,14 +134,6 @@ def check_client(client: object, wanted: str, other: str, session: str) -> None:
     )
 
 
-_TIMEOUT_PARTS: Final = ("connect", "read", "write", "pool")
-
-
-def _seconds(value: object) -> bool:
-    """Whether ``value`` is a finite number of seconds > 0 (not a bool)."""
-    return type(value) in (int, float) and 0 < value < math.inf  # type: ignore[operator]
-
-
 def check_transport(transport: object, method: str) -> None:
     """Refuse a ``transport=`` without the ``method`` its session calls.
 
@@ -135,6 +148,27 @@ def check_transport(transport: object, method: str) -> None:
         )
 
 
+def closed_client_error(owned: bool) -> ConfigurationError:
+    """The error for a call through a closed ``http_client``."""
+    if owned:
+        return ConfigurationError(
+            "this session's http_client was closed (someone called its close or aclose): "
+            "build a new session; the session's own aclose()/close() keeps it open"
+        )
+    return ConfigurationError("the http_client you passed is closed: pass an open client, or none")
+
+
+def other_loop_error() -> ConfigurationError:
+    """The error for a caller's client (or transport) used from a second event loop."""
+    return ConfigurationError(
+        "the http_client (or transport) you passed was used in another event loop, "
+        "and httpx connections cannot move between event loops (each asyncio.run(), "
+        "each async_to_sync() call and each test may run its own loop). Pass no "
+        "http_client: the session then keeps connections per event loop; or create "
+        "your client inside the loop that uses it"
+    )
+
+
 class _NoCookies(http.cookiejar.DefaultCookiePolicy):
     """Refuses every cookie: a session holds no per-user state between calls."""
 
@@ -145,151 +179,173 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
-class ClientRecipe:
-    """How a session builds the clients it owns.
+class SessionClient(NamedTuple):
+    """A session's HTTP client, and what the session owns of it."""
 
-    Every client built here has explicit timeouts, never follows redirects,
-    keeps no cookies, and takes no proxy from the environment
-    (``trust_env=False``: ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY`` would
-    send a loopback ``http://`` provider's client secret to a proxy in
-    cleartext, and a SOCKS or malformed proxy variable would break
-    construction). Certificates are always verified; the CAs trusted are
-    certifi's (httpx) or the system's (httpx2), or, when ``SSL_CERT_FILE``/
-    ``SSL_CERT_DIR`` are set, exactly the ones they name (the standard way to
-    trust a private CA; they choose the trusted roots, they cannot turn
-    verification off). One TLS context is shared by every client
-    built, so a new event loop does not load the CA bundle again.
+    #: The client every request of the session goes through.
+    client: Any
+    #: What ``aclose()``/``close()`` closes: the transport the session built
+    #: or was given; None for a caller's client, which stays the caller's.
+    transport: Any
+    #: Requests go through a LoopTransport: it marks a request as possibly
+    #: sent once it holds a slot, and keeps connections per event loop.
+    per_loop: bool
 
-    Args:
-        stack: ``"httpx"`` or ``"httpx2"``.
-        timeout: A number of seconds, an ``httpx.Timeout``, or None for the
-            library's defaults (``connect``, and ``read`` for the rest).
-        transport: Build the client over this transport instead of a pool.
+
+def _stack(http: object) -> ModuleType:
+    if http not in _STACKS:
+        raise ConfigurationError("http must be 'httpx' or 'httpx2'")
+    try:
+        # Imported on request only: httpx2 is an optional dependency.
+        return __import__(str(http))
+    except ImportError:
+        raise ConfigurationError(
+            "http='httpx2' needs the httpx2 package: pip install 'chattz_oauth_async[httpx2]'"
+        ) from None
+
+
+_TIMEOUT_PARTS: Final = ("connect", "read", "write", "pool")
+
+
+def _seconds(value: object) -> bool:
+    """Whether ``value`` is a finite number of seconds > 0 (not a bool)."""
+    return type(value) in (int, float) and 0 < value < math.inf  # type: ignore[operator]
+
+
+def _timeout(module: ModuleType, timeout: object) -> Any:
+    """``timeout=`` as the ``Timeout`` of ``module``: seconds, an ``httpx.Timeout``, or None.
 
     Raises:
-        ConfigurationError: An unknown stack, ``httpx2`` is not installed, or
-            ``SSL_CERT_FILE``/``SSL_CERT_DIR`` name certificates that cannot
-            be loaded.
+        ConfigurationError: Not a finite number of seconds > 0, nor a
+            Timeout whose parts are such numbers or None (a NaN, negative or
+            infinite value would fail only at the first request, deep in the
+            I/O library).
     """
+    if timeout is None:
+        return module.Timeout(DEFAULT_READ_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
+    if _seconds(timeout):
+        return module.Timeout(float(timeout))  # type: ignore[arg-type]
+    # An httpx.Timeout (or httpx2's): rebuilt for the chosen stack.
+    parts = {part: getattr(timeout, part, False) for part in _TIMEOUT_PARTS}
+    if not all(value is None or _seconds(value) for value in parts.values()):
+        raise ConfigurationError(
+            "timeout must be a finite number of seconds > 0, or an httpx.Timeout "
+            "whose parts are such numbers or None"
+        )
+    return module.Timeout(**parts)
 
-    __slots__ = (
-        "_ssl_context",
-        "_timeout",
-        "max_connections",
-        "max_in_flight",
-        "module",
-        "transport",
+
+def _ssl_context(module: ModuleType) -> ssl.SSLContext:
+    """The session's TLS context, shared by all its connections.
+
+    Certificates are always verified; the CAs trusted are certifi's (httpx)
+    or the system's (httpx2), or, when ``SSL_CERT_FILE``/``SSL_CERT_DIR``
+    are set, exactly the ones they name (the standard way to trust a private
+    CA; they choose the trusted roots, they cannot turn verification off).
+    Loading a CA bundle takes 27-46 ms: one context per session, not one
+    per connection or event loop.
+    """
+    try:
+        # trust_env here reads only SSL_CERT_FILE and SSL_CERT_DIR.
+        context: ssl.SSLContext = module.create_ssl_context(trust_env=True)
+    except (OSError, ssl.SSLError):
+        raise ConfigurationError(
+            "the CA certificates named by SSL_CERT_FILE or SSL_CERT_DIR "
+            "cannot be loaded: fix or unset the variable"
+        ) from None
+    return context
+
+
+def _limits(module: ModuleType, connections: int) -> Any:
+    # Keep every connection of a burst alive (httpx keeps 20 by default):
+    # otherwise most requests of a burst each pay a new TCP and TLS handshake.
+    return module.Limits(
+        max_connections=connections,
+        max_keepalive_connections=connections,
+        keepalive_expiry=KEEPALIVE_EXPIRY,
     )
 
-    def __init__(
-        self,
-        stack: str,
-        timeout: Any,
-        default_timeout: tuple[float, float],
-        transport: object | None = None,
-    ) -> None:
-        if stack not in _STACKS:
-            raise ConfigurationError("http must be 'httpx' or 'httpx2'")
-        try:
-            # Imported on request only: httpx2 is an optional dependency.
-            self.module: ModuleType = __import__(stack)
-        except ImportError:
-            raise ConfigurationError(
-                "http='httpx2' needs the httpx2 package: pip install 'chattz_oauth_async[httpx2]'"
-            ) from None
-        read, connect = default_timeout
-        if timeout is None:
-            timeout = self.module.Timeout(read, connect=connect)
-        elif _seconds(timeout):
-            timeout = float(timeout)
-        else:
-            # An httpx.Timeout (or httpx2's): rebuilt for the chosen stack.
-            parts = {part: getattr(timeout, part, False) for part in _TIMEOUT_PARTS}
-            if not all(value is None or _seconds(value) for value in parts.values()):
-                # A NaN, negative or infinite value fails only at the first
-                # request, deep in the I/O library: refuse it here.
-                raise ConfigurationError(
-                    "timeout must be a finite number of seconds > 0, or an httpx.Timeout "
-                    "whose parts are such numbers or None"
-                )
-            timeout = self.module.Timeout(**parts)
-        self._timeout = timeout
-        self.transport = transport
-        #: The most connections, and so the most requests the session keeps in flight.
-        self.max_connections: int = DEFAULT_MAX_CONNECTIONS
-        #: The most requests the session keeps in flight through the clients
-        #: built here; None for no bound of its own. httpx 0.28's pool
-        #: collapses when more requests wait on it than it has connections
-        #: (300 concurrent flows: ~40 flows/s), so the session never lets it
-        #: queue: the async session lends each request one of this many
-        #: one-connection clients (see ``_loops``), the sync one bounds its
-        #: shared client's pool. httpx2's pool queues well, and a bound in
-        #: front of it cost more than half its throughput at 300 and 1,000
-        #: concurrent flows (python benchmarks/bench.py --load), so it gets none.
-        self.max_in_flight: int | None = (
-            self.max_connections if self.module.__name__ == "httpx" else None
-        )
-        self._ssl_context: ssl.SSLContext | None = None
-        if transport is None:
-            try:
-                # trust_env here reads only SSL_CERT_FILE and SSL_CERT_DIR.
-                self._ssl_context = self.module.create_ssl_context(trust_env=True)
-            except (OSError, ssl.SSLError):
-                raise ConfigurationError(
-                    "the CA certificates named by SSL_CERT_FILE or SSL_CERT_DIR "
-                    "cannot be loaded: fix or unset the variable"
-                ) from None
 
-    def _options(self, connections: int) -> dict[str, Any]:
-        return {
-            "timeout": self._timeout,
-            "follow_redirects": False,
-            "trust_env": False,
-            "cookies": http.cookiejar.CookieJar(policy=_NoCookies()),
-            # Keep every connection of a burst alive (httpx keeps 20 by default):
-            # otherwise most requests of a burst each pay a new TCP and TLS handshake.
-            "limits": self.module.Limits(
-                max_connections=connections,
-                max_keepalive_connections=connections,
-                keepalive_expiry=KEEPALIVE_EXPIRY,
-            ),
-            "transport": self.transport,
-            **({} if self._ssl_context is None else {"verify": self._ssl_context}),
-        }
-
-    def build_async(self) -> AsyncClientLike:
-        """A new ``AsyncClient`` of the chosen stack.
-
-        With a bound (httpx), one connection: the session lends it to one
-        request at a time; without (httpx2), a pool of ``max_connections``.
-        """
-        connections = self.max_connections if self.max_in_flight is None else 1
-        client: AsyncClientLike = self.module.AsyncClient(**self._options(connections))
-        return client
-
-    def build_sync(self) -> SyncClientLike:
-        """A new ``Client`` of the chosen stack, with a pool of ``max_connections``."""
-        client: SyncClientLike = self.module.Client(**self._options(self.max_connections))
-        return client
+def _options(module: ModuleType, timeout: object, transport: object) -> dict[str, Any]:
+    """The client's settings. ``trust_env=False``: ``HTTP_PROXY``/``HTTPS_PROXY``/
+    ``ALL_PROXY`` would send a loopback ``http://`` provider's client secret
+    to a proxy in cleartext, and a SOCKS or malformed proxy variable would
+    break construction."""
+    return {
+        "timeout": _timeout(module, timeout),
+        "follow_redirects": False,
+        "trust_env": False,
+        "cookies": http.cookiejar.CookieJar(policy=_NoCookies()),
+        "transport": transport,
+    }
 
 
-def client_source(
-    client: Any, http: str, timeout: Any, transport: object | None
-) -> ClientRecipe | Any:
-    """Where a session's clients come from: the caller's ``client``, or a recipe for its own.
-
-    Raises:
-        ConfigurationError: ``http``, ``timeout`` or ``transport`` (which describe the
-            client the session builds) given with a client of the caller's; or
-            any error of :class:`ClientRecipe`.
-    """
-    if client is None:
-        return ClientRecipe(
-            http, timeout, (DEFAULT_READ_TIMEOUT, DEFAULT_CONNECT_TIMEOUT), transport
-        )
+def _callers_client(
+    client: object, http: str, timeout: object, transport: object, wanted: str, other: str
+) -> SessionClient:
     if transport is not None or timeout is not None or http != "httpx":
         raise ConfigurationError(
             "transport, timeout and http apply to the client the session builds; "
             "with your own http_client, set them on that client instead"
         )
-    return client
+    session = "ChattzOAuth" if wanted == "Client" else "AsyncChattzOAuth"
+    check_client(client, wanted, other, session)
+    return SessionClient(client, None, False)
+
+
+def build_async_client(
+    client: object, http: str, timeout: object, transport: object
+) -> SessionClient:
+    """The async session's client: the caller's ``client``, or one built from the other arguments.
+
+    On httpx, requests from each event loop go through at most
+    :data:`DEFAULT_MAX_CONNECTIONS` one-connection inner transports; httpx2's
+    pool queues well, so each loop gets one pool of that many connections.
+
+    Raises:
+        ConfigurationError: ``http``, ``timeout`` or ``transport`` given with
+            a client of the caller's; a client that is not an httpx/httpx2
+            ``AsyncClient``; an unknown ``http``, or httpx2 not installed; a
+            bad ``timeout`` or ``transport``; CA certificates that cannot be
+            loaded.
+    """
+    if client is not None:
+        return _callers_client(client, http, timeout, transport, "AsyncClient", "Client")
+    module = _stack(http)
+    per_loop = transport is None
+    if transport is None:
+        bounded = module.__name__ == "httpx"
+        inner = functools.partial(
+            module.AsyncHTTPTransport,
+            verify=_ssl_context(module),
+            trust_env=False,
+            limits=_limits(module, 1 if bounded else DEFAULT_MAX_CONNECTIONS),
+        )
+        bound = DEFAULT_MAX_CONNECTIONS if bounded else None
+        transport = loop_transport(module, inner, bound, KEEPALIVE_EXPIRY)
+    else:
+        check_transport(transport, "handle_async_request")
+    built = module.AsyncClient(**_options(module, timeout, transport))
+    return SessionClient(built, transport, per_loop)
+
+
+def build_sync_client(
+    client: object, http: str, timeout: object, transport: object
+) -> SessionClient:
+    """The sync session's client: the caller's ``client``, or one pool for every thread.
+
+    Raises:
+        ConfigurationError: As for :func:`build_async_client`, for a ``Client``.
+    """
+    if client is not None:
+        return _callers_client(client, http, timeout, transport, "Client", "AsyncClient")
+    module = _stack(http)
+    if transport is None:
+        transport = module.HTTPTransport(
+            verify=_ssl_context(module),
+            trust_env=False,
+            limits=_limits(module, DEFAULT_MAX_CONNECTIONS),
+        )
+    else:
+        check_transport(transport, "handle_request")
+    return SessionClient(module.Client(**_options(module, timeout, transport)), transport, False)

@@ -25,23 +25,17 @@ from .errors import ConfigurationError, ProviderError, ResponseTooLargeError
 
 __all__ = [
     "BOUNDED_ENCODINGS",
-    "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_READ_TIMEOUT",
     "DEFAULT_TOTAL_TIMEOUT",
     "BodyLimiter",
     "HttpxErrors",
     "RetryPolicy",
     "checked_clock",
     "retry_delay",
-    "timeout_within",
 ]
 
 #: Default cap on a response body (decoded), in bytes.
 DEFAULT_MAX_RESPONSE_BYTES: Final = 1024 * 1024
-#: Default per-operation timeouts of the client the session creates (seconds).
-DEFAULT_CONNECT_TIMEOUT: Final = 5.0
-DEFAULT_READ_TIMEOUT: Final = 10.0
 #: Default bound on one whole call, retries and waits included (seconds).
 DEFAULT_TOTAL_TIMEOUT: Final = 30.0
 #: Content encodings BodyLimiter inflates with a bound (what the session may accept).
@@ -79,27 +73,6 @@ def checked_clock(clock: object) -> Callable[[], float]:
         return float(value)
 
     return now
-
-
-def timeout_within(timeout: Any, remaining: float) -> tuple[float, float, float, float]:
-    """A client's per-operation timeouts (connect, read, write, pool), none over ``remaining``.
-
-    The sync twin cannot interrupt a blocking read, so each read must end by
-    the call's deadline on its own: a server that says nothing would
-    otherwise hold the call for a whole read timeout (10 s by default) past a
-    shorter ``total_timeout``. ``timeout`` is the client's ``httpx.Timeout``;
-    a part that is None (no limit) becomes ``remaining``.
-    """
-    remaining = max(remaining, 0.001)
-    connect, read, write, pool = (
-        getattr(timeout, part, None) for part in ("connect", "read", "write", "pool")
-    )
-    return (
-        remaining if connect is None else min(connect, remaining),
-        remaining if read is None else min(read, remaining),
-        remaining if write is None else min(write, remaining),
-        remaining if pool is None else min(pool, remaining),
-    )
 
 
 @attrs.frozen

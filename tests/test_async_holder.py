@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import anyio
+import httpx
 import pytest
 
-from chattz_oauth_async import AsyncTokenHolder, Token
+from chattz_oauth_async import AsyncChattzOAuth, AsyncTokenHolder, RetryPolicy, Token
 from chattz_oauth_async.testing import FakeChattz
 from tests.helpers import FakeClock
 
 pytestmark = pytest.mark.anyio
+
+EXPIRED = Token(access_token="old", expires_in=60, expires_at=1.0, refresh_token="rt")
+NEW_TOKEN = {"access_token": "new-token", "token_type": "Bearer", "expires_in": 3600}
 
 
 async def _expired_holder(
@@ -62,3 +66,50 @@ async def test_native_asyncio_cancel_keeps_the_rotated_refresh_token(anyio_backe
         await task
     await holder.session.aclose()
     assert ([holder.token], True) == (saved, holder.token.refresh_token != first.refresh_token)
+
+
+@pytest.mark.checklist(34)
+async def test_a_caller_cancelled_while_the_refresh_fails_gets_its_cancellation() -> None:
+    """Line 34: the refresh runs to its end and fails (503); its cancelled caller gets its
+    cancellation, not the ProviderError, and the next caller tries again."""
+    arrived, release = anyio.Event(), anyio.Event()
+    answers = [httpx.Response(503, text="down"), httpx.Response(200, json=NEW_TOKEN)]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        arrived.set()
+        await release.wait()
+        return answers.pop(0)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    chattz = AsyncChattzOAuth(
+        "client",
+        "s3cr3t",
+        "https://app.example/cb",
+        http_client=client,
+        clock=lambda: 1e9,
+        retry=RetryPolicy(attempts=1),
+    )
+    holder = AsyncTokenHolder(chattz, EXPIRED)
+    escaped: list[BaseException] = []
+
+    async def caller(scope: anyio.CancelScope) -> None:
+        try:
+            with scope:
+                await holder.get()
+        except BaseException as exc:  # what left the cancelled caller, if anything
+            escaped.append(exc)
+
+    scope = anyio.CancelScope()
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(caller, scope)
+        await arrived.wait()
+        scope.cancel()  # while the refresh waits on the provider
+        release.set()
+    token = await holder.get()
+    await client.aclose()
+    assert (True, [], [], "new-token") == (
+        scope.cancelled_caught,
+        escaped,
+        answers,
+        token.access_token,
+    )

@@ -25,6 +25,7 @@ from chattz_oauth_async import (
 )
 from chattz_oauth_async.testing import FakeChattz
 from tests._async.support import loopback_session
+from tests.banks import inner_transports
 from tests.rawserver import RawServer, raw_server, response
 
 pytestmark = pytest.mark.anyio
@@ -34,9 +35,9 @@ USER = {"id": 123, "username": "johndoe"}
 
 
 def connections_in_use(session: AsyncChattzOAuth) -> list[object]:
-    """The connections of the running loop's clients that are neither idle nor closed."""
-    clients: list[Any] = [c for entry in session._clients._loops.values() for c in entry.made]
-    pools = [client._transport._pool for client in clients or [session.http_client]]
+    """The connections of the session's inner transports that are neither idle nor closed."""
+    inners = inner_transports(session) if session._http.per_loop else []
+    pools = [inner._pool for inner in inners or [session.http_client._transport]]  # type: ignore[attr-defined]
     return [c for pool in pools for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 
@@ -102,11 +103,11 @@ async def test_checklist_34_session_still_works_after_cancellation() -> None:
 @pytest.mark.checklist(34)
 async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> None:
     """Line 34: a refresh cancelled inside the holder's lock leaves the lock free."""
-    release = anyio.Event()
+    arrived, release = anyio.Event(), anyio.Event()
 
     async def handler(request: httpx.Request) -> httpx.Response:
-        if not release.is_set():
-            await anyio.sleep(10)
+        arrived.set()
+        await release.wait()
         body = {"access_token": "new-token", "token_type": "Bearer", "expires_in": 3600}
         return httpx.Response(200, json=body)
 
@@ -117,14 +118,22 @@ async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> No
         )
         expired = Token(access_token="old", expires_in=60, expires_at=1.0, refresh_token="rt")
         holder = AsyncTokenHolder(chattz, expired)
-        with anyio.move_on_after(0.2):
-            await holder.get()
+        scope = anyio.CancelScope()
+
+        async def caller() -> None:
+            with scope:
+                await holder.get()
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(caller)
+            await arrived.wait()
+            scope.cancel()  # inside the lock, while the refresh waits on the provider
+            release.set()
         locked = holder._lock.locked()
-        release.set()
         token = await holder.get()
     finally:
         await client.aclose()
-    assert (False, "new-token") == (locked, token.access_token)
+    assert (True, False, "new-token") == (scope.cancelled_caught, locked, token.access_token)
 
 
 @pytest.mark.checklist(37)

@@ -1,12 +1,12 @@
-"""The async session's own httpx clients: a bank of one-connection clients, lent one per request.
+"""The async session's own transport: per event loop, one-connection inner transports.
 
-httpx 0.28's pool slows down with every connection it holds (see
-``chattz_oauth_async/_loops.py``), so on httpx the async session lends each
-request one of at most ``DEFAULT_MAX_CONNECTIONS`` one-connection clients.
-These tests pin what users rely on: connections are reused, bursts never
-open more than the bound, idle clients are closed, and nothing is left open
-when the session or its event loop ends. The sync twin and httpx2 keep one
-pooled client (checked here too).
+httpx's pool slows down with every connection it holds (see
+``chattz_oauth_async/_transport.py``), so on httpx the async session's
+client lends each request one of at most ``DEFAULT_MAX_CONNECTIONS``
+one-connection inner transports. These tests pin what users rely on:
+connections are reused, bursts never open more than the bound, idle ones are
+closed, and nothing is left open when the session or its event loop ends.
+The sync twin and httpx2 keep one pool (checked here too).
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ import asyncio
 import contextlib
 import json
 import threading
-import time
 from typing import Any
 
 import anyio
 import pytest
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, RetryPolicy, _client, _loops
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, _client
 from chattz_oauth_async._client import DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY
 from tests._async.support import loopback_session
+from tests.banks import inner_transports, is_closed, loop_transport, pool_limits
 from tests.helpers import async_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
@@ -43,12 +43,6 @@ def userinfo_server(delay: float = 0.0) -> Any:
     return raw_server(handler, keep_alive=True)
 
 
-def bank(session: AsyncChattzOAuth) -> Any:
-    """The running loop's clients of ``session``."""
-    (entry,) = session._clients._loops.values()
-    return entry
-
-
 async def burst(chattz: AsyncChattzOAuth, calls: int) -> None:
     """``calls`` concurrent userinfo calls through ``chattz``."""
 
@@ -58,33 +52,43 @@ async def burst(chattz: AsyncChattzOAuth, calls: int) -> None:
     await async_gather([call for _ in range(calls)])
 
 
-def pool_limits(client: Any) -> tuple[int, int, float]:
-    pool = client._transport._pool
-    return pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry
-
-
-async def test_each_lent_client_holds_one_connection_kept_alive() -> None:
-    """httpx: one connection a client, kept alive for KEEPALIVE_EXPIRY seconds."""
+async def test_each_inner_transport_holds_one_connection_kept_alive() -> None:
+    """httpx: one connection an inner transport, kept alive for KEEPALIVE_EXPIRY seconds."""
     async with AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb") as chattz:
-        limits = pool_limits(chattz._clients.template)
-    assert (1, 1, KEEPALIVE_EXPIRY) == limits
+        transport = loop_transport(chattz)
+        limits = pool_limits(transport._make())
+    assert (1, 1, KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS) == (*limits, transport._max_in_flight)
+
+
+async def test_inner_transports_share_the_sessions_tls_context() -> None:
+    """One ssl.SSLContext per session: loading the CA bundle costs ~27 ms a transport."""
+    chattz = AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb")
+    make = loop_transport(chattz)._make
+    contexts = {id(make()._pool._ssl_context) for _ in range(3)}
+    other = loop_transport(AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb"))
+    assert (1, False) == (len(contexts), id(other._make()._pool._ssl_context) in contexts)
 
 
 def test_sync_session_shares_one_pool_of_the_full_size() -> None:
     """The sync twin's threads share one client with a pool of DEFAULT_MAX_CONNECTIONS."""
     with ChattzOAuth("client", "s3cr3t", "https://app.example/cb") as chattz:
-        limits = pool_limits(chattz.http_client)
+        limits = pool_limits(chattz.http_client._transport)  # type: ignore[attr-defined]
     assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY) == limits
 
 
 async def test_httpx2_session_shares_one_pool_of_the_full_size() -> None:
-    """httpx2's pool queues well: one shared client, no bank."""
-    pytest.importorskip("httpx2")
+    """httpx2's pool queues well: one pool per loop, no bound of the session's."""
+    httpx2 = pytest.importorskip("httpx2")
     async with AsyncChattzOAuth(
         "client", "s3cr3t", "https://app.example/cb", http="httpx2"
     ) as chattz:
-        limits = pool_limits(chattz._clients.template)
-    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY) == limits
+        transport = loop_transport(chattz)
+        limits = pool_limits(transport._make())
+    assert (DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, KEEPALIVE_EXPIRY, None, True) == (
+        *limits,
+        transport._max_in_flight,
+        isinstance(transport, httpx2.AsyncBaseTransport),
+    )
 
 
 async def test_sequential_calls_reuse_one_connection() -> None:
@@ -92,7 +96,7 @@ async def test_sequential_calls_reuse_one_connection() -> None:
     with userinfo_server() as server:
         async with loopback_session(server) as chattz:
             ids = [(await chattz.userinfo("AT")).id for _ in range(10)]
-            made = len(bank(chattz).made)
+            made = len(inner_transports(chattz))
     assert ([9] * 10, 1, 1) == (ids, made, server.connections)
 
 
@@ -105,7 +109,7 @@ async def test_a_burst_opens_at_most_the_bound_and_then_reuses(
         async with loopback_session(server) as chattz:
             await burst(chattz, 12)
             await burst(chattz, 12)
-            made = len(bank(chattz).made)
+            made = len(inner_transports(chattz))
     assert (3, 3, 24) == (made, server.connections, len(server.requests))
 
 
@@ -114,15 +118,15 @@ async def test_idle_clients_are_closed_after_the_keepalive_expiry(
 ) -> None:
     """After a burst of three, a quiet spell closes the two clients left idle."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
-    monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
+    monkeypatch.setattr(_client, "KEEPALIVE_EXPIRY", 0.2)
     with userinfo_server(delay=0.05) as server:
         async with loopback_session(server) as chattz:
             await burst(chattz, 3)
-            burst_clients = list(bank(chattz).made)
+            burst_clients = inner_transports(chattz)
             await anyio.sleep(0.3)
             await chattz.userinfo("AT")  # lends the newest client and closes the two that expired
-            left = list(bank(chattz).made)
-            closed = sorted(client.is_closed for client in burst_clients)
+            left = inner_transports(chattz)
+            closed = sorted(is_closed(inner) for inner in burst_clients)
             for _ in range(200):  # the server notices the two closed connections
                 if server.open_connections <= 1:
                     break
@@ -136,12 +140,12 @@ async def test_closing_the_session_closes_every_client_of_the_loop() -> None:
     with userinfo_server(delay=0.02) as server:
         chattz = loopback_session(server)
         await burst(chattz, 5)
-        clients = list(bank(chattz).made)
+        clients = inner_transports(chattz)
         await chattz.aclose()
         left_open = await anyio.to_thread.run_sync(server.wait_until_closed)
     assert (5, [True] * 5, 0) == (
         len(clients),
-        [client.is_closed for client in clients],
+        [is_closed(inner) for inner in clients],
         left_open,
     )
 
@@ -154,7 +158,7 @@ def test_each_event_loop_gets_its_own_bank() -> None:
 
         async def main() -> None:
             await chattz.userinfo("AT")
-            seen.append(list(bank(chattz).made))
+            seen.append(inner_transports(chattz))
 
         asyncio.run(main())
         asyncio.run(main())
@@ -164,7 +168,7 @@ def test_each_event_loop_gets_its_own_bank() -> None:
         len(first),
         len(second),
         first[0] is second[0],
-        [client.is_closed for client in first + second],
+        [is_closed(inner) for inner in first + second],
         left_open,
     )
 
@@ -199,7 +203,7 @@ def test_a_call_cancelled_while_closing_expired_clients_still_closes_them(
     halfway and forget the rest, leaving their connections open for good.
     """
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 20)
-    monkeypatch.setattr(_loops, "KEEPALIVE_EXPIRY", 0.2)
+    monkeypatch.setattr(_client, "KEEPALIVE_EXPIRY", 0.2)
 
     async def main(server: RawServer) -> None:
         chattz = loopback_session(server)
@@ -219,15 +223,16 @@ def test_a_call_cancelled_while_closing_expired_clients_still_closes_them(
     assert (20, 0) == (server.connections, left_open)
 
 
-async def test_calls_waiting_when_the_session_closes_get_a_configuration_error(
+async def test_calls_waiting_when_the_session_closes_go_on_new_connections(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """aclose() with calls waiting for a client: they fail with ConfigurationError, never a raw
-    RuntimeError from httpx, and a call made afterwards works on new clients."""
+    """aclose() with two calls in flight and two waiting: the two in flight lose their
+    connections (TransportError, no retries), the two waiting then run on new ones, and a call
+    made afterwards works too; nothing is left open."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 2)
     outcomes: list[str] = []
     with userinfo_server(delay=0.3) as server:
-        chattz = loopback_session(server, retry=RetryPolicy())  # in-flight calls retry
+        chattz = loopback_session(server)
 
         async def call() -> None:
             try:
@@ -240,45 +245,29 @@ async def test_calls_waiting_when_the_session_closes_get_a_configuration_error(
         async with anyio.create_task_group() as tg:
             for _ in range(4):
                 tg.start_soon(call)
-            await anyio.sleep(0.1)  # two in flight, two waiting
+            for _ in range(200):  # two in flight at the server, two waiting for a slot
+                if len(server.requests) == 2:
+                    break
+                await anyio.sleep(0.01)
             await chattz.aclose()
         later = (await chattz.userinfo("AT")).id
         await chattz.aclose()
         left_open = await anyio.to_thread.run_sync(server.wait_until_closed)
-    assert (["ConfigurationError", "ConfigurationError"], 9, 0) == (
-        sorted(o for o in outcomes if o != "ok"),
+    assert (["TransportError", "TransportError", "ok", "ok"], 9, 0) == (
+        sorted(outcomes),
         later,
         left_open,
     )
 
 
-def test_sync_calls_waiting_when_the_session_closes_get_a_configuration_error(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The sync twin: threads waiting for a slot when close() runs get ConfigurationError."""
-    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-    with userinfo_server(delay=0.3) as server:
+def test_sync_session_works_after_close() -> None:
+    """close() closes the pool's connections; the session, like the async one, stays usable."""
+    with userinfo_server() as server:
         chattz = ChattzOAuth("client", "s3cr3t", "http://127.0.0.1/cb", base_url=server.base_url)
-
-        def call() -> None:
-            try:
-                chattz.userinfo("AT")
-            except Exception as exc:
-                outcome = type(exc).__name__
-            else:
-                outcome = "ok"
-            with lock:
-                outcomes.append(outcome)
-
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        time.sleep(0.1)  # one in flight, two waiting
+        with chattz:
+            first = chattz.userinfo("AT").id
+        closed_at_server = server.wait_until_closed()
+        second = chattz.userinfo("AT").id
         chattz.close()
-        for thread in threads:
-            thread.join(10)
-    # The call in flight may finish, or fail over to a retry that finds the session closed.
-    failed = [o for o in outcomes if o != "ok"]
-    assert (True, {"ConfigurationError"}) == (len(failed) >= 2, set(failed))
+        left_open = server.wait_until_closed()
+    assert (9, 0, 9, 0, 2) == (first, closed_at_server, second, left_open, server.connections)

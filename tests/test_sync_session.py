@@ -17,7 +17,7 @@ THREADS = 32
 
 def connections_in_use(session: ChattzOAuth) -> list[object]:
     """The pooled connections of the session's client that are neither idle nor closed."""
-    pool = session.http_client._transport._pool  # type: ignore[union-attr]
+    pool = session.http_client._transport._pool  # type: ignore[attr-defined]
     return [c for c in pool.connections if not (c.is_idle() or c.is_closed())]
 
 

@@ -23,12 +23,13 @@ class AsyncTokenHolder:
     :meth:`get` returns the token, refreshing it first when it is within the
     leeway of expiry. However many tasks ask at once, one refresh is made;
     the others wait for it and share its outcome, a failure included (a
-    caller that arrives after a failure tries again). ``on_update`` (a plain
-    or async function) is called with every new token, so a rotated refresh
-    token can be persisted. A refresh, once sent, runs to its end (within
-    the session's ``total_timeout``) even if its caller is cancelled, so a
-    refresh token the provider has already rotated is never lost; the
-    cancellation is delivered right after.
+    caller that arrives after a failure tries again). ``on_update`` is
+    called with every new token, so a rotated refresh token can be
+    persisted; in async code it may be an async function. In async code, a
+    refresh once sent runs to its end (within the session's
+    ``total_timeout``) even if its caller is cancelled, so a refresh token
+    the provider has already rotated is never lost; that caller then gets
+    its cancellation, never the refresh's result or failure.
 
     Args:
         session: The session that refreshes.

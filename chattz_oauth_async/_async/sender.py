@@ -1,8 +1,10 @@
 """Sending one of the session's requests: retries, the total deadline, a bounded body.
 
 The session (``session.py``) decides what to send and reads the answer; this
-module moves the bytes. ``chattz_oauth_async/_sync/sender.py`` is generated
-from this file by ``scripts/gen_sync.py``: edit here, then regenerate.
+module moves the bytes through the session's one HTTP client (``_client.py``
+builds it), and turns what httpx raises into the library's errors.
+``chattz_oauth_async/_sync/sender.py`` is generated from this file by
+``scripts/gen_sync.py``: edit here, then regenerate.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, NoReturn
 
 import httpx
 
-from .._client import AsyncClientLike
+from .._client import SessionClient, closed_client_error, other_loop_error
 from .._http import (
     BOUNDED_ENCODINGS,
     RETRY_STATUSES,
@@ -22,14 +24,16 @@ from .._http import (
     RetryPolicy,
     retry_delay,
 )
-from .._loops import AsyncClients, async_checkpoint
 from .._synchronization import (
+    async_checkpoint,
     async_deadline,
+    async_loop_key,
     async_raw_chunks,
     async_request_timeouts,
     async_sleep,
 )
 from .._telemetry import attempt
+from .._transport import WIRE
 from ..errors import TransportError, TransportTimeout, clean_text
 from ..protocol import HTTPRequest
 
@@ -45,7 +49,11 @@ Response = tuple[int, bytes, httpx.Headers]
 
 
 class Wire:
-    """Whether a request may have reached the provider (set just before sending)."""
+    """Whether a request may have reached the provider.
+
+    Set once the request holds a connection slot of the session's own client
+    (see ``_transport``), or just before a caller's client sends it.
+    """
 
     __slots__ = ("maybe_sent",)
 
@@ -54,10 +62,10 @@ class Wire:
 
 
 class Sender:
-    """Sends requests through a session's clients, within its limits.
+    """Sends requests through a session's client, within its limits.
 
     Args:
-        clients: Where requests go (see :class:`~chattz_oauth_async._client.AsyncClients`).
+        http: The session's client, and what it owns of it (see ``_client.py``).
         total_timeout: Bound on one whole call, retries and waits included (seconds).
         max_response_bytes: Cap on a response body.
         retry: When and how long to wait before trying again.
@@ -65,27 +73,31 @@ class Sender:
 
     def __init__(
         self,
-        clients: AsyncClients,
+        http: SessionClient,
         *,
         total_timeout: float,
         max_response_bytes: int,
         retry: RetryPolicy,
     ) -> None:
-        self.clients = clients
+        self.client = http.client
+        self._per_loop = http.per_loop
+        self._owned = http.transport is not None
+        #: The event loop that last used a client bound to one loop (a caller's, or over a
+        #: caller's transport), to name the failure when another loop uses it.
+        self._last_loop: object = None
         self.total_timeout = total_timeout
         self.max_response_bytes = max_response_bytes
         self.retry = retry
-        template = clients.template
         # httpx2's client has the same API as httpx's; only its exception
         # classes differ, and HttpxErrors picks the right ones.
-        self._errors = HttpxErrors.for_client(template)
+        self._errors = HttpxErrors.for_client(self.client)
         # The session's endpoint URLs, parsed once into the library's URL class:
         # build_request() parses a string URL on every call (13-23 us a request,
         # benchmarks/hotpath.py: the flow went from 0.86 to 0.99 of the floor).
         self._urls: dict[str, Any] = {}
         # Accept only encodings the body limiter inflates with a bound: httpx
         # also offers br and zstd when their packages are installed.
-        offered = template.headers.get("accept-encoding", "")
+        offered = self.client.headers.get("accept-encoding", "")
         codings = {part.strip().lower() for part in offered.split(",")}
         self._extra_headers: tuple[tuple[str, str], ...] = (
             () if codings <= BOUNDED_ENCODINGS else (("Accept-Encoding", "gzip, deflate"),)
@@ -112,7 +124,8 @@ class Sender:
             TransportError: The request failed.
             ResponseTooLargeError, ProviderError: The body is over the cap or
                 badly encoded.
-            ConfigurationError: An async client passed in failed in another event loop.
+            ConfigurationError: The client is closed, or an async client (or
+                transport) passed in failed in another event loop.
         """
         wire = Wire() if wire is None else wire
         deadline = time.monotonic() + self.total_timeout
@@ -149,20 +162,17 @@ class Sender:
     async def _send_once(
         self, request: HTTPRequest, deadline: float, what: str, wire: Wire
     ) -> Response:
-        async with self.clients.lease(deadline) as client:
-            with attempt(request) as record:  # an attempt's span and duration
-                response = await self._exchange_bytes(client, request, deadline, what, wire)
-                record(response[0])
-                return response
+        with attempt(request) as record:  # an attempt's span and duration
+            response = await self._exchange_bytes(request, deadline, what, wire)
+            record(response[0])
+            return response
 
     async def _exchange_bytes(
-        self,
-        client: AsyncClientLike,
-        request: HTTPRequest,
-        deadline: float,
-        what: str,
-        wire: Wire,
+        self, request: HTTPRequest, deadline: float, what: str, wire: Wire
     ) -> Response:
+        client = self.client
+        if client.is_closed:
+            raise closed_client_error(self._owned)  # httpx would raise a RuntimeError of its own
         url = self._urls.get(request.url)
         if url is None:
             url = self._errors.url(request.url)
@@ -178,12 +188,22 @@ class Sender:
         # No cookie travels: a client passed in may hold some from earlier calls.
         if "cookie" in http_request.headers:
             del http_request.headers["cookie"]
-        sent_before, wire.maybe_sent = wire.maybe_sent, True
+        sent_before = wire.maybe_sent
+        if self._per_loop:
+            http_request.extensions[WIRE] = wire  # marked once the request holds a slot
+        else:
+            wire.maybe_sent = True
         try:
             response = await client.send(http_request, stream=True, follow_redirects=False)
         except self._errors.not_sent:
             wire.maybe_sent = sent_before  # no connection: this try sent nothing
             raise
+        except RuntimeError as exc:
+            if not self._per_loop and self._last_loop not in (None, async_loop_key()):
+                raise other_loop_error() from exc
+            raise
+        if not self._per_loop:
+            self._last_loop = async_loop_key()
         try:
             # The sync twin cannot interrupt a blocking read: at least do not
             # accept an answer that arrived after the deadline.

@@ -1,7 +1,8 @@
 """The async session: drives the pure protocol core over httpx.
 
 It decides what to send (``protocol``) and what the answer means; the bytes
-move through ``sender.py``, over the clients of ``_client.py``.
+move through ``sender.py``, over the one HTTP client that ``_client.py``
+builds (or the caller passes).
 
 ``chattz_oauth_async/_sync/session.py`` is generated from this file by
 ``scripts/gen_sync.py``: edit here, then regenerate.
@@ -20,7 +21,7 @@ from typing import Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import AsyncClientLike, AsyncTransportLike, client_source
+from .._client import AsyncClientLike, AsyncTransportLike, build_async_client
 from .._http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TOTAL_TIMEOUT,
@@ -28,7 +29,7 @@ from .._http import (
     checked_clock,
 )
 from .._ids import user_id_text
-from .._loops import AsyncClients
+from .._synchronization import AsyncWithHint
 from .._telemetry import traced
 from ..errors import (
     AccountError,
@@ -70,7 +71,7 @@ class _SessionOptions(TypedDict, total=False):
     retry: RetryPolicy | None
 
 
-class AsyncChattzOAuth:
+class AsyncChattzOAuth(AsyncWithHint):
     """A Chattz OAuth client session over httpx.
 
     Create one per application (for example at import time, or in a FastAPI
@@ -78,17 +79,16 @@ class AsyncChattzOAuth:
     per-login or per-user state (no cookies either), so any number of
     logins can run through it at once.
 
-    The session builds its own HTTP client unless you pass one. The async
-    session builds one per event loop, made on first use in that loop and
-    closed when that loop ends, so it works across ``asyncio.run()`` calls,
+    The session sends through one HTTP client, :attr:`http_client`: yours,
+    or one it builds. A client it builds verifies certificates, never
+    follows redirects, keeps no cookies, takes no proxy from the environment
+    and keeps at most 100 requests in flight; the others wait, and the wait
+    counts against ``total_timeout``. The one the async session builds keeps
+    connections per event loop, opened on first use in that loop and closed
+    when that loop ends, so one session serves ``asyncio.run()`` calls,
     per-request loops (Django async views under WSGI) and threads each
-    running a loop, on asyncio and trio; the sync session builds one for
-    all threads. Either keeps at most 100 requests in flight (per loop, or
-    per process; on httpx the async session lends each one of up to 100
-    one-connection clients, as httpx's shared pool slows down with every
-    connection it holds); the others wait, and the wait counts against
-    ``total_timeout``. The clients it builds verify certificates, never
-    follow redirects, keep no cookies and take no proxy from the environment.
+    running a loop, on asyncio and trio. The one the sync session builds is
+    one pool of connections shared by every thread.
 
     Example::
 
@@ -113,8 +113,7 @@ class AsyncChattzOAuth:
             its own.
         transport: Build the session's own client over this transport (an
             ``httpx.AsyncBaseTransport``, or httpx2's with ``http="httpx2"``),
-            keeping the library's client defaults; one client, closed by
-            :meth:`aclose`.
+            keeping the library's client defaults; :meth:`aclose` closes it.
         http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
             the client the session builds. httpx2 needs the ``httpx2`` extra.
         timeout: Per-operation timeouts for the client the session builds.
@@ -171,9 +170,9 @@ class AsyncChattzOAuth:
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
         self.retry = retry if retry is not None else RetryPolicy()
-        self._clients = AsyncClients(client_source(http_client, http, timeout, transport))
+        self._http = build_async_client(http_client, http, timeout, transport)
         self._sender = Sender(
-            self._clients,
+            self._http,
             total_timeout=self.total_timeout,
             max_response_bytes=max_response_bytes,
             retry=self.retry,
@@ -181,17 +180,18 @@ class AsyncChattzOAuth:
         self._completed = CompletedLogins()
 
     @property
-    def http_client(self) -> AsyncClientLike | None:
-        """The client requests go through (from the running event loop, for the async session).
+    def http_client(self) -> AsyncClientLike:
+        """The client every request of the session goes through: yours, or the session's own.
 
-        The client you passed in, or the one the session built. On httpx the
-        async session lends each request one of its one-connection clients,
-        and this is the one lent last in the running loop: read its settings,
-        but do not send through it, keep it or change it (pass your own
-        ``http_client`` for that). None when the async session has not yet
-        made one for the running loop.
+        You may send your own requests through the session's own client: they
+        share its connections and its bound on requests in flight. Its
+        settings (timeouts, headers) are the session's: change them by
+        building the session differently, not on this object. Closing it
+        ends it for the session too: the session's own ``aclose()``/``close()``
+        closes only connections, and keeps it open.
         """
-        return self._clients.current
+        client: AsyncClientLike = self._http.client
+        return client
 
     @classmethod
     def from_env(
@@ -249,14 +249,18 @@ class AsyncChattzOAuth:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP clients the session built; a client you passed in stays open.
+        """Close the connections the session opened; a client you passed in stays open.
 
-        For the async session, this closes the running loop's clients; those
-        of loops that have ended were closed when they ended, and those of
-        loops still running in other threads close when their loops end. A
-        later call opens a new client.
+        The session stays usable: a later call opens new connections. So one
+        session can be shared app-wide and closed at the end of every
+        lifespan, test or worker that used it. In the async session, this
+        closes the running event loop's connections; those of loops that
+        have ended were closed when they ended, and those of loops still
+        running in other threads close when their loops end. In the sync
+        session, it closes the connections of its one pool.
         """
-        await self._clients.aclose()
+        if self._http.transport is not None:
+            await self._http.transport.aclose()
 
     def __repr__(self) -> str:
         return (
@@ -267,19 +271,26 @@ class AsyncChattzOAuth:
 
     # --- the flow -----------------------------------------------------------
 
-    def authorize_url(self, state: str, **extra: str) -> str:
+    def authorize_url(self, state: str = "", /, **extra: str) -> str:
         """Build the URL to send the user's browser to. No I/O.
 
         Args:
             state: The CSRF state for this login (see
-                :func:`~chattz_oauth_async.new_state`); check it at the callback.
+                :func:`~chattz_oauth_async.protocol.new_state`), positional or
+                ``state=...``; check it at the callback.
             **extra: Further query parameters, such as ``scope``, or
                 ``code_challenge`` for a hand-made PKCE flow.
 
         Raises:
-            ConfigurationError: Empty state, or an extra that overrides a
-                parameter the library sets.
+            ConfigurationError: Empty state, a state given twice, or an extra
+                that overrides a parameter the library sets or is named ``self``.
         """
+        if "state" in extra:
+            if state:
+                raise ConfigurationError("authorize_url() got state twice: pass it once")
+            state = extra.pop("state")
+        if "self" in extra:
+            raise ConfigurationError("authorize_url() takes no query parameter named 'self'")
         return protocol.authorize_url(self.config, state, **extra)
 
     async def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:

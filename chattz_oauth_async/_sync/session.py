@@ -3,7 +3,8 @@
 """The sync session: drives the pure protocol core over httpx.
 
 It decides what to send (``protocol``) and what the answer means; the bytes
-move through ``sender.py``, over the clients of ``_client.py``.
+move through ``sender.py``, over the one HTTP client that ``_client.py``
+builds (or the caller passes).
 
 ``chattz_oauth_async/_sync/session.py`` is generated from this file by
 ``scripts/gen_sync.py``: edit here, then regenerate.
@@ -22,7 +23,7 @@ from typing import Literal, TypedDict, Unpack
 import httpx
 
 from .. import protocol
-from .._client import SyncClientLike, SyncTransportLike, client_source
+from .._client import SyncClientLike, SyncTransportLike, build_sync_client
 from .._http import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TOTAL_TIMEOUT,
@@ -30,7 +31,7 @@ from .._http import (
     checked_clock,
 )
 from .._ids import user_id_text
-from .._loops import SyncClients
+from .._synchronization import SyncWithHint
 from .._telemetry import traced
 from ..errors import (
     AccountError,
@@ -72,7 +73,7 @@ class _SessionOptions(TypedDict, total=False):
     retry: RetryPolicy | None
 
 
-class ChattzOAuth:
+class ChattzOAuth(SyncWithHint):
     """A Chattz OAuth client session over httpx.
 
     Create one per application (for example at import time, or in a FastAPI
@@ -80,17 +81,16 @@ class ChattzOAuth:
     per-login or per-user state (no cookies either), so any number of
     logins can run through it at once.
 
-    The session builds its own HTTP client unless you pass one. The async
-    session builds one per event loop, made on first use in that loop and
-    closed when that loop ends, so it works across ``asyncio.run()`` calls,
+    The session sends through one HTTP client, :attr:`http_client`: yours,
+    or one it builds. A client it builds verifies certificates, never
+    follows redirects, keeps no cookies, takes no proxy from the environment
+    and keeps at most 100 requests in flight; the others wait, and the wait
+    counts against ``total_timeout``. The one the async session builds keeps
+    connections per event loop, opened on first use in that loop and closed
+    when that loop ends, so one session serves ``asyncio.run()`` calls,
     per-request loops (Django async views under WSGI) and threads each
-    running a loop, on asyncio and trio; the sync session builds one for
-    all threads. Either keeps at most 100 requests in flight (per loop, or
-    per process; on httpx the async session lends each one of up to 100
-    one-connection clients, as httpx's shared pool slows down with every
-    connection it holds); the others wait, and the wait counts against
-    ``total_timeout``. The clients it builds verify certificates, never
-    follow redirects, keep no cookies and take no proxy from the environment.
+    running a loop, on asyncio and trio. The one the sync session builds is
+    one pool of connections shared by every thread.
 
     Example::
 
@@ -115,8 +115,7 @@ class ChattzOAuth:
             its own.
         transport: Build the session's own client over this transport (an
             ``httpx.AsyncBaseTransport``, or httpx2's with ``http="httpx2"``),
-            keeping the library's client defaults; one client, closed by
-            :meth:`aclose`.
+            keeping the library's client defaults; :meth:`aclose` closes it.
         http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
             the client the session builds. httpx2 needs the ``httpx2`` extra.
         timeout: Per-operation timeouts for the client the session builds.
@@ -173,9 +172,9 @@ class ChattzOAuth:
         self.total_timeout = float(total_timeout)
         self.max_response_bytes = max_response_bytes
         self.retry = retry if retry is not None else RetryPolicy()
-        self._clients = SyncClients(client_source(http_client, http, timeout, transport))
+        self._http = build_sync_client(http_client, http, timeout, transport)
         self._sender = Sender(
-            self._clients,
+            self._http,
             total_timeout=self.total_timeout,
             max_response_bytes=max_response_bytes,
             retry=self.retry,
@@ -183,17 +182,18 @@ class ChattzOAuth:
         self._completed = CompletedLogins()
 
     @property
-    def http_client(self) -> SyncClientLike | None:
-        """The client requests go through (from the running event loop, for the async session).
+    def http_client(self) -> SyncClientLike:
+        """The client every request of the session goes through: yours, or the session's own.
 
-        The client you passed in, or the one the session built. On httpx the
-        async session lends each request one of its one-connection clients,
-        and this is the one lent last in the running loop: read its settings,
-        but do not send through it, keep it or change it (pass your own
-        ``http_client`` for that). None when the async session has not yet
-        made one for the running loop.
+        You may send your own requests through the session's own client: they
+        share its connections and its bound on requests in flight. Its
+        settings (timeouts, headers) are the session's: change them by
+        building the session differently, not on this object. Closing it
+        ends it for the session too: the session's own ``aclose()``/``close()``
+        closes only connections, and keeps it open.
         """
-        return self._clients.current
+        client: SyncClientLike = self._http.client
+        return client
 
     @classmethod
     def from_env(
@@ -251,14 +251,18 @@ class ChattzOAuth:
         self.close()
 
     def close(self) -> None:
-        """Close the HTTP clients the session built; a client you passed in stays open.
+        """Close the connections the session opened; a client you passed in stays open.
 
-        For the async session, this closes the running loop's clients; those
-        of loops that have ended were closed when they ended, and those of
-        loops still running in other threads close when their loops end. A
-        later call opens a new client.
+        The session stays usable: a later call opens new connections. So one
+        session can be shared app-wide and closed at the end of every
+        lifespan, test or worker that used it. In the async session, this
+        closes the running event loop's connections; those of loops that
+        have ended were closed when they ended, and those of loops still
+        running in other threads close when their loops end. In the sync
+        session, it closes the connections of its one pool.
         """
-        self._clients.close()
+        if self._http.transport is not None:
+            self._http.transport.close()
 
     def __repr__(self) -> str:
         return (
@@ -269,19 +273,26 @@ class ChattzOAuth:
 
     # --- the flow -----------------------------------------------------------
 
-    def authorize_url(self, state: str, **extra: str) -> str:
+    def authorize_url(self, state: str = "", /, **extra: str) -> str:
         """Build the URL to send the user's browser to. No I/O.
 
         Args:
             state: The CSRF state for this login (see
-                :func:`~chattz_oauth_async.new_state`); check it at the callback.
+                :func:`~chattz_oauth_async.protocol.new_state`), positional or
+                ``state=...``; check it at the callback.
             **extra: Further query parameters, such as ``scope``, or
                 ``code_challenge`` for a hand-made PKCE flow.
 
         Raises:
-            ConfigurationError: Empty state, or an extra that overrides a
-                parameter the library sets.
+            ConfigurationError: Empty state, a state given twice, or an extra
+                that overrides a parameter the library sets or is named ``self``.
         """
+        if "state" in extra:
+            if state:
+                raise ConfigurationError("authorize_url() got state twice: pass it once")
+            state = extra.pop("state")
+        if "self" in extra:
+            raise ConfigurationError("authorize_url() takes no query parameter named 'self'")
         return protocol.authorize_url(self.config, state, **extra)
 
     def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:

@@ -104,24 +104,55 @@ async def test_no_cookie_travels_through_a_client_passed_in() -> None:
     assert [None, None] == sent
 
 
-async def test_transport_keyword_builds_and_owns_a_client() -> None:
-    """transport= routes requests through it, and aclose() closes the client made over it."""
+async def test_your_requests_go_through_the_sessions_own_http_client() -> None:
+    """http_client is a real httpx client: a request of yours goes through it, over the session's
+    connections (one connection at the server for the session's call and yours)."""
+
+    def kept_alive(server: RawServer, conn: Any, request: RawRequest) -> None:
+        conn.sendall(response(200, json.dumps(USER).encode(), {"Connection": "keep-alive"}))
+
+    with raw_server(kept_alive, keep_alive=True) as server:
+        async with loopback_session(server) as chattz:
+            user = await chattz.userinfo("AT")
+            mine = await chattz.http_client.request("GET", server.base_url + "/status")
+    assert (True, 5, 200, ["/oauth/userinfo", "/status"], 1) == (
+        isinstance(chattz.http_client, httpx.AsyncClient),
+        user.id,
+        mine.status_code,
+        [request.target for request in server.requests],
+        server.connections,
+    )
+
+
+class _ClosingTransport(httpx.MockTransport):
+    """A mock transport that records its closes."""
+
+    closes = 0
+
+    async def aclose(self) -> None:
+        self.closes += 1
+
+
+async def test_transport_keyword_builds_a_client_and_owns_the_transport() -> None:
+    """transport= routes requests through it; aclose() closes the transport, and the session
+    (its client still open) goes on sending through it."""
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.url.path)
         return httpx.Response(200, json=USER)
 
-    chattz = AsyncChattzOAuth(
-        "client", "s3cr3t", "https://app.example/cb", transport=httpx.MockTransport(handler)
-    )
+    transport = _ClosingTransport(handler)
+    chattz = AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb", transport=transport)
     user = await chattz.userinfo("AT")
-    client = chattz.http_client
     await chattz.aclose()
-    assert (5, ["/oauth/userinfo"], True) == (
+    again = await chattz.userinfo("AT")
+    assert (5, 5, ["/oauth/userinfo"] * 2, 1, False) == (
         user.id,
+        again.id,
         seen,
-        client is not None and client.is_closed,
+        transport.closes,
+        chattz.http_client.is_closed,
     )
 
 

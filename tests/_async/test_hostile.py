@@ -251,14 +251,22 @@ async def test_start_login_extras_colliding_with_the_library_are_refused(reserve
     assert ConfigurationError is type(raised(lambda: session.start_login(None, **{reserved: "x"})))
 
 
-async def test_use_after_aclose_is_a_configuration_error() -> None:
-    """A session built over transport= and closed (twice): the next call is a ConfigurationError."""
+async def test_use_after_aclose_works() -> None:
+    """A session built over transport= and closed (twice) stays usable: the next call works."""
     session = answering(200, json.dumps(USER).encode())
     await session.userinfo(ACCESS)
     await session.aclose()
     await session.aclose()
+    assert USER["id"] == (await session.userinfo(ACCESS)).id
+
+
+async def test_use_after_its_http_client_is_closed_is_a_configuration_error() -> None:
+    """Someone closed the session's own http_client: the next call says so, not httpx's
+    RuntimeError."""
+    session = answering(200, json.dumps(USER).encode())
+    await session.http_client.aclose()
     exc = await outcome(lambda: session.userinfo(ACCESS))
-    assert ConfigurationError is type(exc)
+    assert (ConfigurationError, True) == (type(exc), "build a new session" in str(exc))
 
 
 async def test_a_closed_client_passed_in_is_a_configuration_error() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -19,8 +18,6 @@ from chattz_oauth_async import (
     TransportTimeout,
     _client,
 )
-from chattz_oauth_async._client import ClientRecipe
-from chattz_oauth_async._loops import AsyncClients, async_checkpoint
 from tests.helpers import async_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
@@ -34,34 +31,6 @@ def three(monkeypatch: pytest.MonkeyPatch) -> int:
     """Sessions built in this test have a pool of 3 connections."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     return 3
-
-
-async def test_leases_never_exceed_the_pool_size(three: int) -> None:
-    """Twenty concurrent requests hold at most three slots at a time."""
-    clients = AsyncClients(ClientRecipe("httpx", None, (10.0, 5.0)))
-    lock = threading.Lock()
-    active, peak = [0], [0]
-
-    async def one() -> None:
-        async with clients.lease(time.monotonic() + 30):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            await async_checkpoint()
-            await async_checkpoint()
-            with lock:
-                active[0] -= 1
-
-    await async_gather([one for _ in range(20)])
-    await clients.aclose()
-    assert (True, 0) == (1 <= peak[0] <= three, active[0])
-
-
-def test_only_httpx_clients_get_the_sessions_bound(three: int) -> None:
-    """httpx's pool collapses when it queues, httpx2's does not: only httpx gets a bound."""
-    pytest.importorskip("httpx2")
-    bounds = [ClientRecipe(stack, None, (10.0, 5.0)).max_in_flight for stack in ("httpx", "httpx2")]
-    assert [three, None] == bounds
 
 
 async def test_requests_at_the_server_never_exceed_the_pool_size(three: int) -> None:
@@ -116,28 +85,3 @@ async def test_waiting_for_a_connection_counts_against_total_timeout(
 
             await async_gather([call, call])
     assert [TransportTimeout, TransportTimeout] == errors
-
-
-async def test_login_that_timed_out_waiting_for_a_connection_stays_open(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A code exchange that never got a connection sent nothing: the same callback works later."""
-    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
-    token = {"access_token": "AT-limits", "token_type": "Bearer", "expires_in": 3600}
-    with raw_server(RawServer.send(response(200, json.dumps(token).encode()))) as server:
-        async with AsyncChattzOAuth(
-            "client",
-            "s3cr3t",
-            "http://127.0.0.1/cb",
-            base_url=server.base_url,
-            total_timeout=0.3,
-            retry=RetryPolicy(attempts=1),
-        ) as chattz:
-            login = chattz.start_login()
-            callback = f"?code=c&state={login.state}"
-            async with chattz._clients.lease(time.monotonic() + 30):  # the only connection
-                with pytest.raises(TransportTimeout):
-                    await chattz.complete_login(callback, login)
-            sent_while_waiting = len(server.requests)
-            issued = await chattz.complete_login(callback, login)
-    assert (0, "AT-limits") == (sent_while_waiting, issued.access_token)

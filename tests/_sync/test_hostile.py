@@ -252,14 +252,22 @@ def test_start_login_extras_colliding_with_the_library_are_refused(reserved: str
     assert ConfigurationError is type(raised(lambda: session.start_login(None, **{reserved: "x"})))
 
 
-def test_use_after_aclose_is_a_configuration_error() -> None:
-    """A session built over transport= and closed (twice): the next call is a ConfigurationError."""
+def test_use_after_aclose_works() -> None:
+    """A session built over transport= and closed (twice) stays usable: the next call works."""
     session = answering(200, json.dumps(USER).encode())
     session.userinfo(ACCESS)
     session.close()
     session.close()
+    assert USER["id"] == (session.userinfo(ACCESS)).id
+
+
+def test_use_after_its_http_client_is_closed_is_a_configuration_error() -> None:
+    """Someone closed the session's own http_client: the next call says so, not httpx's
+    RuntimeError."""
+    session = answering(200, json.dumps(USER).encode())
+    session.http_client.close()
     exc = outcome(lambda: session.userinfo(ACCESS))
-    assert ConfigurationError is type(exc)
+    assert (ConfigurationError, True) == (type(exc), "build a new session" in str(exc))
 
 
 def test_a_closed_client_passed_in_is_a_configuration_error() -> None:

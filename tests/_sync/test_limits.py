@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,8 +20,6 @@ from chattz_oauth_async import (
     TransportTimeout,
     _client,
 )
-from chattz_oauth_async._client import ClientRecipe
-from chattz_oauth_async._loops import SyncClients, sync_checkpoint
 from tests.helpers import sync_gather
 from tests.rawserver import RawRequest, RawServer, raw_server, response
 
@@ -35,34 +32,6 @@ def three(monkeypatch: pytest.MonkeyPatch) -> int:
     """Sessions built in this test have a pool of 3 connections."""
     monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 3)
     return 3
-
-
-def test_leases_never_exceed_the_pool_size(three: int) -> None:
-    """Twenty concurrent requests hold at most three slots at a time."""
-    clients = SyncClients(ClientRecipe("httpx", None, (10.0, 5.0)))
-    lock = threading.Lock()
-    active, peak = [0], [0]
-
-    def one() -> None:
-        with clients.lease(time.monotonic() + 30):
-            with lock:
-                active[0] += 1
-                peak[0] = max(peak[0], active[0])
-            sync_checkpoint()
-            sync_checkpoint()
-            with lock:
-                active[0] -= 1
-
-    sync_gather([one for _ in range(20)])
-    clients.close()
-    assert (True, 0) == (1 <= peak[0] <= three, active[0])
-
-
-def test_only_httpx_clients_get_the_sessions_bound(three: int) -> None:
-    """httpx's pool collapses when it queues, httpx2's does not: only httpx gets a bound."""
-    pytest.importorskip("httpx2")
-    bounds = [ClientRecipe(stack, None, (10.0, 5.0)).max_in_flight for stack in ("httpx", "httpx2")]
-    assert [three, None] == bounds
 
 
 def test_requests_at_the_server_never_exceed_the_pool_size(three: int) -> None:
@@ -117,28 +86,3 @@ def test_waiting_for_a_connection_counts_against_total_timeout(
 
             sync_gather([call, call])
     assert [TransportTimeout, TransportTimeout] == errors
-
-
-def test_login_that_timed_out_waiting_for_a_connection_stays_open(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A code exchange that never got a connection sent nothing: the same callback works later."""
-    monkeypatch.setattr(_client, "DEFAULT_MAX_CONNECTIONS", 1)
-    token = {"access_token": "AT-limits", "token_type": "Bearer", "expires_in": 3600}
-    with raw_server(RawServer.send(response(200, json.dumps(token).encode()))) as server:
-        with ChattzOAuth(
-            "client",
-            "s3cr3t",
-            "http://127.0.0.1/cb",
-            base_url=server.base_url,
-            total_timeout=0.3,
-            retry=RetryPolicy(attempts=1),
-        ) as chattz:
-            login = chattz.start_login()
-            callback = f"?code=c&state={login.state}"
-            with chattz._clients.lease(time.monotonic() + 30):  # the only connection
-                with pytest.raises(TransportTimeout):
-                    chattz.complete_login(callback, login)
-            sent_while_waiting = len(server.requests)
-            issued = chattz.complete_login(callback, login)
-    assert (0, "AT-limits") == (sent_while_waiting, issued.access_token)

@@ -274,15 +274,17 @@ def test_short_lived_token_is_not_born_expired(
     assert (False, True) == (token.is_expired(clock.now), token.is_expired(clock.now + 5))
 
 
-def test_owned_client_is_closed_by_the_session(provider: respx.MockRouter) -> None:
-    """A session that created its client closes it on exit."""
+def test_a_session_is_usable_after_its_with_block(provider: respx.MockRouter) -> None:
+    """Leaving `with` closes the session's connections, not the session: a shared
+    session serves the next lifespan, test or worker through the same http_client."""
     provider.get("/oauth/userinfo").respond(json=USER)
     with ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI) as session:
-        session.userinfo(ACCESS_TOKEN)
+        first = (session.userinfo(ACCESS_TOKEN)).id
         client = session.http_client
-        assert client is not None
-        assert not client.is_closed
-    assert client.is_closed
+    second = (session.userinfo(ACCESS_TOKEN)).id
+    session.close()
+    same = client is session.http_client
+    assert (123, 123, True, False) == (first, second, same, client.is_closed)
 
 
 def test_passed_in_client_is_left_open() -> None:

@@ -112,7 +112,8 @@ def test_checklist_14_trusted_certificate_works() -> None:
 def test_checklist_14_verification_on_by_default() -> None:
     """Line 14: the client the session makes verifies certificates."""
     chattz = ChattzOAuth(CLIENT_ID, SECRET, "https://app.example/cb")
-    pool = chattz._clients.template._transport._pool  # type: ignore[attr-defined]
+    transport = chattz._http.transport  # per event loop, it makes inner transports
+    pool = (transport._make() if hasattr(transport, "_make") else transport)._pool
     assert (ssl.CERT_REQUIRED, True) == (
         pool._ssl_context.verify_mode,
         pool._ssl_context.check_hostname,
