@@ -93,6 +93,11 @@ class LoginResult:
         return self.login.link_user_id
 
 
+def _without_query(url: str) -> str:
+    """``url``'s repr without its query or fragment: a callback URL's query holds the code."""
+    return repr(url.split("?", 1)[0].split("#", 1)[0])
+
+
 def _pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
@@ -108,12 +113,14 @@ class WebRequest:
     Attributes:
         url: The request's URL as the app sees it (after any trusted proxy
             header): its scheme and host decide whether cookies get Secure.
+            Its ``repr`` drops the query (a callback's holds the code and the
+            state), as error trackers record the locals of a failing frame.
         cookies: The request's cookies.
         query: Every ``(name, value)`` of the query string, repeats kept (a
             callback with two ``code`` or ``state`` values is refused).
     """
 
-    url: str
+    url: str = attrs.field(repr=_without_query)
     cookies: Mapping[str, str] = attrs.field(repr=False)
     query: Sequence[tuple[str, str]] = attrs.field(default=(), converter=_pairs, repr=False)
 

@@ -197,7 +197,7 @@ def _link(request: HttpRequest, flow: LoginFlow | AsyncLoginFlow, user: Any) -> 
     try:
         started = flow.begin(web_request(request), next_url, link_user_id=user.pk)
     except ChattzOAuthError as exc:  # a pk the accounts cannot keep (over 64 characters)
-        return error_response(exc)
+        return error_response(exc, where="link")
     return _redirect(started)
 
 

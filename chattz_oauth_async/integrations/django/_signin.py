@@ -109,10 +109,21 @@ def check_ready(request: HttpRequest) -> None:
         )
 
 
-def error_response(exc: ChattzOAuthError) -> HttpResponse:
-    """The error page of a failed login (400, 502, 500; 409, 403, 503 for accounts)."""
+def error_response(exc: ChattzOAuthError, *, where: str = "login") -> HttpResponse:
+    """The error page of a failed login (400, 502, 500; 409, 403, 503 for accounts).
+
+    The failure is logged once, without secrets (:func:`log_failure`: a no-op
+    for an error the flow or an account store logged already), and the page is
+    marked as logged so that Django's ``django.request`` logger does not log
+    it again: its record carries the request, whose query (the authorization
+    code, the state) and cookies (the sealed login) the admin e-mail and error
+    trackers would show.
+    """
+    log_failure(exc, where=where)
     status, page = error_page(exc)
-    return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+    response = HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+    response._has_been_logged = True  # read by django.utils.log.log_response
+    return response
 
 
 def _signups() -> bool:
@@ -292,8 +303,7 @@ def _unlinked(request: HttpRequest) -> HttpResponse:
 
 
 def _unlink_refused(exc: ChattzOAuthError) -> HttpResponse:
-    log_failure(exc, where="unlink")
-    return error_response(exc)
+    return error_response(exc, where="unlink")
 
 
 def _unlink_view(request: HttpRequest) -> HttpResponse:
