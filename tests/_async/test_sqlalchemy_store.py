@@ -581,3 +581,30 @@ async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: Async
         ["UPDATE", "INSERT"],  # linking login of a new Chattz account
         ["UPDATE"],  # linking login of one linked already
     ] == runs
+
+
+async def test_session_account_only_while_the_link_and_its_user_stand(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """session_account: the account; None once its user is disabled or deleted, or bad values."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    john = await accounts_.sign_in(JOHN, login=PLAIN)
+    found = await accounts_.session_account(john.user_id, 5)
+    refused = [
+        await accounts_.session_account(user_id, chattz_id)
+        for user_id, chattz_id in [("2", 5), (john.user_id, 6), (None, 5), ("1", "5"), ("1", True)]
+    ]
+    await store.set_active(john.user_id, False)
+    disabled = await accounts_.session_account(john.user_id, 5)
+    await store.set_active(john.user_id, True)
+    again = await accounts_.session_account(john.user_id, 5)
+    async with engine.begin() as connection:
+        await connection.execute(users.delete())
+    deleted = await accounts_.session_account(john.user_id, 5)
+    assert (john.account, [None] * 5, None, john.account, None) == (
+        found,
+        refused,
+        disabled,
+        again,
+        deleted,
+    )

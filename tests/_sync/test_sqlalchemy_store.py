@@ -582,3 +582,30 @@ def test_statements_per_sign_in(store: SQLAlchemyStore, engine: Engine) -> None:
         ["UPDATE", "INSERT"],  # linking login of a new Chattz account
         ["UPDATE"],  # linking login of one linked already
     ] == runs
+
+
+def test_session_account_only_while_the_link_and_its_user_stand(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """session_account: the account; None once its user is disabled or deleted, or bad values."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    john = accounts_.sign_in(JOHN, login=PLAIN)
+    found = accounts_.session_account(john.user_id, 5)
+    refused = [
+        accounts_.session_account(user_id, chattz_id)
+        for user_id, chattz_id in [("2", 5), (john.user_id, 6), (None, 5), ("1", "5"), ("1", True)]
+    ]
+    store.set_active(john.user_id, False)
+    disabled = accounts_.session_account(john.user_id, 5)
+    store.set_active(john.user_id, True)
+    again = accounts_.session_account(john.user_id, 5)
+    with engine.begin() as connection:
+        connection.execute(users.delete())
+    deleted = accounts_.session_account(john.user_id, 5)
+    assert (john.account, [None] * 5, None, john.account, None) == (
+        found,
+        refused,
+        disabled,
+        again,
+        deleted,
+    )
