@@ -156,13 +156,13 @@ def safe_target(value: str | None) -> str | None:
 
 
 async def current_account(request: web.Request) -> Account | None:
-    """The account signed in on this request's session; None if nobody is or its link is gone."""
+    """The account signed in on this request's session; None if nobody is, its link is gone,
+    or its user was disabled or deleted."""
     data = read_session(request.cookies.get(session_cookie(request)), request.app[SECRET])
     user_id, chattz_id = data.get("user_id"), data.get("chattz_id")
-    if not isinstance(user_id, str) or type(chattz_id) is not int:
+    if user_id is None or chattz_id is None:
         return None
-    account = await request.app[ACCOUNTS].find(chattz_id)
-    return account if account is not None and account.user_id == user_id else None
+    return await request.app[ACCOUNTS].session_account(user_id, chattz_id)
 
 
 # --- pages ----------------------------------------------------------------------

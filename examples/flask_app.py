@@ -160,15 +160,14 @@ def create_app(
     app.session_interface = SessionCookie(cookies)
 
     def current_account(*, clear_stale: bool = True) -> Account | None:
-        """The account signed in on this session; None if nobody is, or its link is gone."""
+        """The account signed in on this session; None if nobody is, its link is gone,
+        or its user was disabled or deleted."""
         user_id, chattz_id = session.get("user_id"), session.get("chattz_id")
-        if not isinstance(user_id, str) or type(chattz_id) is not int:
+        if user_id is None or chattz_id is None:
             return None
-        account = accounts.find(chattz_id)
-        if account is None or account.user_id != user_id:
-            if clear_stale:
-                session.clear()  # unlinked meanwhile: signed out
-            return None
+        account = accounts.session_account(user_id, chattz_id)
+        if account is None and clear_stale:
+            session.clear()  # unlinked, disabled or deleted meanwhile: signed out
         return account
 
     def signed_in_user() -> str | None:

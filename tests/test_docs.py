@@ -77,6 +77,7 @@ TESTED = {
     "fastapi-accounts",
     "access-log-filter",
     "fake-clock",
+    "accounts-user-key",
 }
 #: Languages that are not code: output, diagrams.
 NOT_CODE = {"text", "none"}

@@ -513,6 +513,26 @@ async def test_aiohttp_example_inactive_user_gets_the_account_disabled_page(
     assert (403, True, True) == (refused.status, DISABLED_PAGE in text, "Log in with" in home)
 
 
+@ASYNCIO
+async def test_aiohttp_example_disabled_user_is_signed_out_of_open_sessions(
+    fake: FakeChattz, chattz: AsyncChattzOAuth, tmp_path: Path
+) -> None:
+    """Review repro: a session signed in before set_active(False) no longer opens /account."""
+    async with aiohttp_client(chattz, tmp_path) as client:
+        first = await (await fake.alogin(client, "/login", next="/account")).text()
+        accounts = next(v for v in client.app.values() if isinstance(v, AsyncAccounts))
+        assert isinstance(accounts.store, AsyncSQLAlchemyStore)
+        await accounts.store.set_active("1", False)
+        after = await client.get("/account", allow_redirects=False)
+        home = await (await client.get("/")).text()
+    assert (True, 303, "/login?next=/account", True) == (
+        "Account 1, Chattz user johndoe (id 123)" in first,
+        after.status,
+        after.headers["Location"],
+        "Log in with Chattz" in home,
+    )
+
+
 # --- Flask (sync) ------------------------------------------------------------------
 
 
@@ -708,6 +728,21 @@ def test_flask_example_inactive_user_gets_the_account_disabled_page(
     assert (403, True, True) == (
         refused.status_code,
         DISABLED_PAGE in refused.text,
+        "Log in with Chattz" in flask_client.get("/").text,
+    )
+
+
+def test_flask_example_disabled_user_is_signed_out_of_open_sessions(
+    fake: FakeChattz, flask_app: Any, flask_client: Any
+) -> None:
+    """Review repro: a session signed in before set_active(False) no longer opens /account."""
+    first = fake.login(flask_client, "/login", next="/account")
+    flask_app.extensions["chattz_accounts"].store.set_active("1", False)
+    after = flask_client.get("/account")
+    assert (True, 303, "/login?next=%2Faccount", True) == (
+        "Account 1, Chattz user johndoe (id 123)" in first.text,
+        after.status_code,
+        after.headers["location"],
         "Log in with Chattz" in flask_client.get("/").text,
     )
 

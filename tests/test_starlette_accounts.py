@@ -7,7 +7,8 @@ test's own loop; the FastAPI ones through Starlette's ``TestClient``, whose
 portal runs the app on asyncio unless given ``backend="trio"``.
 """
 
-from collections.abc import AsyncIterator, Iterator
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from chattz_oauth_async import (
     ConfigurationError,
 )
 from chattz_oauth_async.accounts import Account, Accounts, AsyncAccounts, Outcome
-from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore
+from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore, users
 from chattz_oauth_async.integrations import same_origin
 from chattz_oauth_async.integrations.starlette import ChattzLogin, LoginResult
 from chattz_oauth_async.testing import FakeChattz
@@ -42,6 +43,7 @@ from chattz_oauth_async.testing import FakeChattz
 pytestmark = pytest.mark.anyio
 
 SECRET = "starlette-accounts-secret-" * 2
+NOW = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 APP_URL = "http://127.0.0.1:8000"
 # What a browser's POST from the app's own page carries (the kit's login(method="POST") too).
 OWN_PAGE = {"Origin": APP_URL}
@@ -227,17 +229,19 @@ async def test_a_get_login_while_signed_in_never_links(
 
 
 async def test_a_linking_login_links_to_the_signed_in_user(
-    fake: FakeChattz, site: Site, browser: httpx.AsyncClient
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient, store: AsyncSQLAlchemyStore
 ) -> None:
     """POST /login while signed in (the app's own sign-in) links the Chattz account to that user."""
-    await browser.post("/password-login/local-42")
+    async with store.engine.begin() as connection:  # the user must exist to stay signed in
+        await connection.execute(users.insert().values(id=42, display_name="pw", created_at=NOW))
+    await browser.post("/password-login/42")
     home = await fake.alogin(browser, "/login", method="POST")
-    assert ("user local-42", {"user_id": "local-42", "chattz_id": 123}, [Outcome.LINKED]) == (
+    assert ("user 42", {"user_id": "42", "chattz_id": 123}, [Outcome.LINKED]) == (
         home.text,
         (await browser.get("/session")).json(),
         [r.signed_in.outcome for r in site.results if r.signed_in],
     )
-    assert ["local-42"] == [r.link_user_id for r in site.results]  # on_success sees the intent
+    assert ["42"] == [r.link_user_id for r in site.results]  # on_success sees the intent
 
 
 async def start_linking(browser: httpx.AsyncClient, fake: FakeChattz, **form: str) -> str:
@@ -959,3 +963,39 @@ def test_same_origin_rule(
 ) -> None:
     """integrations.same_origin: Sec-Fetch-Site first, else Origin against Host; never raises."""
     assert expected == same_origin(site, origin, host)
+
+
+async def delete_user_1(store: AsyncSQLAlchemyStore) -> None:
+    """An admin deletes local user 1 (its link stays until the next sign-in)."""
+    async with store.engine.begin() as connection:
+        await connection.execute(users.delete().where(users.c.id == 1))
+
+
+async def disable_user_1(store: AsyncSQLAlchemyStore) -> None:
+    """An operator disables local user 1."""
+    assert await store.set_active("1", False)
+
+
+@pytest.mark.parametrize("change", [disable_user_1, delete_user_1])
+async def test_a_disabled_or_deleted_user_is_signed_out_of_open_sessions(
+    fake: FakeChattz,
+    browser: httpx.AsyncClient,
+    store: AsyncSQLAlchemyStore,
+    change: Callable[[AsyncSQLAlchemyStore], Awaitable[None]],
+) -> None:
+    """Review repro: a session signed in before the change no longer opens /private.
+
+    Django's auth middleware signs such a user out at the next request; so does
+    current_account (AsyncAccounts.session_account asks is_active), clearing the session.
+    """
+    await fake.alogin(browser, "/login")
+    before = (await browser.get("/private")).text
+    await change(store)
+    after = await browser.get("/private", follow_redirects=False)
+    session = (await browser.get("/session")).json()
+    assert ("private 1", 303, "/login?next=%2Fprivate", {}) == (
+        before,
+        after.status_code,
+        after.headers["location"],
+        session,
+    )

@@ -25,6 +25,7 @@ from chattz_oauth_async.accounts import AccountStoreError, AsyncAccounts, Outcom
 from chattz_oauth_async.accounts._synchronization import async_create_all
 from chattz_oauth_async.accounts._values import UNKNOWN_TIME
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN
 
@@ -214,3 +215,67 @@ async def test_a_time_edited_by_hand_never_breaks_a_read(
         again.outcome,
         again.account.last_login_at,
     )
+
+
+async def test_sqlite_without_foreign_keys_is_refused_before_any_link(tmp_path: Path) -> None:
+    """Review repro: user_key on SQLite with foreign keys off (SQLAlchemy's default).
+
+    SQLite then ignores ON DELETE CASCADE and reuses a deleted newest id, so a
+    deleted user's link would sign its Chattz user in as the next user. The store
+    refuses (ConfigurationError naming the connect event) and writes nothing.
+    """
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'nofk.db'}")
+    try:
+        async with engine.begin() as connection:
+            await async_create_all(connection, app)
+        store = AsyncSQLAlchemyStore(engine, create_user=create_app_user, user_key=app_users.c.id)
+        with pytest.raises(ConfigurationError) as at_setup:
+            await store.create_tables()
+        async with engine.begin() as connection:
+            await async_create_all(connection, store.metadata)  # made by hand: still refused
+        with pytest.raises(ConfigurationError) as at_login:
+            await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT count(*) FROM app_users"))).scalar()
+    finally:
+        await engine.dispose()
+    assert (True, True, 0) == (
+        "PRAGMA foreign_keys=ON" in str(at_setup.value),
+        "PRAGMA foreign_keys=ON" in str(at_login.value),
+        rows,
+    )
+
+
+async def test_review_repro_a_reused_id_never_signs_mallory_in_as_alice(
+    engine: AsyncEngine,
+) -> None:
+    """Review repro: Mallory's user is deleted, Alice signs up (SQLite gives her the same id).
+
+    Mallory's next Chattz login gets a new user of her own, never Alice's.
+    """
+    store = await app_store(engine)
+    accounts_ = AsyncAccounts(store)
+    mallory = ChattzUser(id=666, username="mallory")
+    first = await accounts_.sign_in(mallory, login=PLAIN)
+    async with engine.begin() as connection:
+        await connection.execute(app_users.delete().where(app_users.c.id == int(first.user_id)))
+        made = await connection.execute(insert(app_users).values(name="alice"))
+        alice = str((made.inserted_primary_key or (None,))[0])
+    again = await accounts_.sign_in(mallory, login=PLAIN)
+    assert (Outcome.CREATED, True, True) == (
+        again.outcome,
+        again.user_id != alice,
+        engine.dialect.name != "sqlite" or alice == first.user_id,  # the id was reused
+    )
+
+
+def test_create_user_without_user_key_or_is_active_is_refused() -> None:
+    """create_user alone: nothing could tell a deleted user from a live one: refused."""
+
+    async def create_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
+        return "1"  # pragma: no cover - never called
+
+    engine = create_async_engine("sqlite+aiosqlite://")
+    with pytest.raises(ConfigurationError) as caught:
+        AsyncSQLAlchemyStore(engine, create_user=create_user)
+    assert "user_key" in str(caught.value)

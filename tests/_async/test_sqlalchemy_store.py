@@ -86,6 +86,11 @@ async def rows(engine: AsyncEngine, table: Table) -> int:
         return count
 
 
+async def active(connection: AsyncConnection, user_id: str) -> bool | None:
+    """An app's is_active hook: every user may sign in."""
+    return True
+
+
 async def counts(engine: AsyncEngine) -> tuple[int, int]:
     """(local users, linked accounts)."""
     return await rows(engine, users), await rows(engine, accounts)
@@ -397,7 +402,7 @@ async def test_create_user_hook_makes_the_users_row(store: AsyncSQLAlchemyStore)
         await connection.execute(insert(users).values(display_name="app user", created_at=now))
         return f"app-{profile.chattz_id}"
 
-    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     signed_in = await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert ("app-5", (1, 1)) == (signed_in.user_id, await counts(store.engine))
 
@@ -409,7 +414,7 @@ async def test_create_user_hook_that_raises_leaves_nothing(store: AsyncSQLAlchem
         await connection.execute(insert(users).values(display_name="half", created_at=now))
         raise RuntimeError("the app's users table said no")
 
-    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     with pytest.raises(AccountStoreError) as caught:
         await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), await counts(store.engine))
@@ -424,7 +429,7 @@ async def test_create_user_hook_returning_no_id_leaves_nothing(
         await connection.execute(insert(users).values(display_name="half", created_at=now))
         return None  # type: ignore[return-value]
 
-    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = AsyncSQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     with pytest.raises(ConfigurationError):
         await AsyncAccounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == await counts(store.engine)
@@ -576,3 +581,30 @@ async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: Async
         ["UPDATE", "INSERT"],  # linking login of a new Chattz account
         ["UPDATE"],  # linking login of one linked already
     ] == runs
+
+
+async def test_session_account_only_while_the_link_and_its_user_stand(
+    store: AsyncSQLAlchemyStore, engine: AsyncEngine
+) -> None:
+    """session_account: the account; None once its user is disabled or deleted, or bad values."""
+    accounts_ = AsyncAccounts(store, clock=lambda: NOW)
+    john = await accounts_.sign_in(JOHN, login=PLAIN)
+    found = await accounts_.session_account(john.user_id, 5)
+    refused = [
+        await accounts_.session_account(user_id, chattz_id)
+        for user_id, chattz_id in [("2", 5), (john.user_id, 6), (None, 5), ("1", "5"), ("1", True)]
+    ]
+    await store.set_active(john.user_id, False)
+    disabled = await accounts_.session_account(john.user_id, 5)
+    await store.set_active(john.user_id, True)
+    again = await accounts_.session_account(john.user_id, 5)
+    async with engine.begin() as connection:
+        await connection.execute(users.delete())
+    deleted = await accounts_.session_account(john.user_id, 5)
+    assert (john.account, [None] * 5, None, john.account, None) == (
+        found,
+        refused,
+        disabled,
+        again,
+        deleted,
+    )

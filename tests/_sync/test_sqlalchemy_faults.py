@@ -27,6 +27,7 @@ from chattz_oauth_async.accounts import AccountStoreError, Accounts, Outcome, Pr
 from chattz_oauth_async.accounts._synchronization import sync_create_all
 from chattz_oauth_async.accounts._values import UNKNOWN_TIME
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
+from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN
 
@@ -215,3 +216,67 @@ def test_a_time_edited_by_hand_never_breaks_a_read(
         again.outcome,
         again.account.last_login_at,
     )
+
+
+def test_sqlite_without_foreign_keys_is_refused_before_any_link(tmp_path: Path) -> None:
+    """Review repro: user_key on SQLite with foreign keys off (SQLAlchemy's default).
+
+    SQLite then ignores ON DELETE CASCADE and reuses a deleted newest id, so a
+    deleted user's link would sign its Chattz user in as the next user. The store
+    refuses (ConfigurationError naming the connect event) and writes nothing.
+    """
+    engine = create_engine(f"sqlite:///{tmp_path / 'nofk.db'}")
+    try:
+        with engine.begin() as connection:
+            sync_create_all(connection, app)
+        store = SQLAlchemyStore(engine, create_user=create_app_user, user_key=app_users.c.id)
+        with pytest.raises(ConfigurationError) as at_setup:
+            store.create_tables()
+        with engine.begin() as connection:
+            sync_create_all(connection, store.metadata)  # made by hand: still refused
+        with pytest.raises(ConfigurationError) as at_login:
+            Accounts(store).sign_in(JOHN, login=PLAIN)
+        with engine.connect() as connection:
+            rows = (connection.execute(text("SELECT count(*) FROM app_users"))).scalar()
+    finally:
+        engine.dispose()
+    assert (True, True, 0) == (
+        "PRAGMA foreign_keys=ON" in str(at_setup.value),
+        "PRAGMA foreign_keys=ON" in str(at_login.value),
+        rows,
+    )
+
+
+def test_review_repro_a_reused_id_never_signs_mallory_in_as_alice(
+    engine: Engine,
+) -> None:
+    """Review repro: Mallory's user is deleted, Alice signs up (SQLite gives her the same id).
+
+    Mallory's next Chattz login gets a new user of her own, never Alice's.
+    """
+    store = app_store(engine)
+    accounts_ = Accounts(store)
+    mallory = ChattzUser(id=666, username="mallory")
+    first = accounts_.sign_in(mallory, login=PLAIN)
+    with engine.begin() as connection:
+        connection.execute(app_users.delete().where(app_users.c.id == int(first.user_id)))
+        made = connection.execute(insert(app_users).values(name="alice"))
+        alice = str((made.inserted_primary_key or (None,))[0])
+    again = accounts_.sign_in(mallory, login=PLAIN)
+    assert (Outcome.CREATED, True, True) == (
+        again.outcome,
+        again.user_id != alice,
+        engine.dialect.name != "sqlite" or alice == first.user_id,  # the id was reused
+    )
+
+
+def test_create_user_without_user_key_or_is_active_is_refused() -> None:
+    """create_user alone: nothing could tell a deleted user from a live one: refused."""
+
+    def create_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
+        return "1"  # pragma: no cover - never called
+
+    engine = create_engine("sqlite://")
+    with pytest.raises(ConfigurationError) as caught:
+        SQLAlchemyStore(engine, create_user=create_user)
+    assert "user_key" in str(caught.value)

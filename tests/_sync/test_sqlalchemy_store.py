@@ -87,6 +87,11 @@ def rows(engine: Engine, table: Table) -> int:
         return count
 
 
+def active(connection: Connection, user_id: str) -> bool | None:
+    """An app's is_active hook: every user may sign in."""
+    return True
+
+
 def counts(engine: Engine) -> tuple[int, int]:
     """(local users, linked accounts)."""
     return rows(engine, users), rows(engine, accounts)
@@ -398,7 +403,7 @@ def test_create_user_hook_makes_the_users_row(store: SQLAlchemyStore) -> None:
         connection.execute(insert(users).values(display_name="app user", created_at=now))
         return f"app-{profile.chattz_id}"
 
-    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     signed_in = Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert ("app-5", (1, 1)) == (signed_in.user_id, counts(store.engine))
 
@@ -410,7 +415,7 @@ def test_create_user_hook_that_raises_leaves_nothing(store: SQLAlchemyStore) -> 
         connection.execute(insert(users).values(display_name="half", created_at=now))
         raise RuntimeError("the app's users table said no")
 
-    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     with pytest.raises(AccountStoreError) as caught:
         Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (RuntimeError, (0, 0)) == (type(caught.value.__cause__), counts(store.engine))
@@ -425,7 +430,7 @@ def test_create_user_hook_returning_no_id_leaves_nothing(
         connection.execute(insert(users).values(display_name="half", created_at=now))
         return None  # type: ignore[return-value]
 
-    hooked = SQLAlchemyStore(store.engine, create_user=create_user)
+    hooked = SQLAlchemyStore(store.engine, create_user=create_user, is_active=active)
     with pytest.raises(ConfigurationError):
         Accounts(hooked).sign_in(JOHN, login=PLAIN)
     assert (0, 0) == counts(store.engine)
@@ -577,3 +582,30 @@ def test_statements_per_sign_in(store: SQLAlchemyStore, engine: Engine) -> None:
         ["UPDATE", "INSERT"],  # linking login of a new Chattz account
         ["UPDATE"],  # linking login of one linked already
     ] == runs
+
+
+def test_session_account_only_while_the_link_and_its_user_stand(
+    store: SQLAlchemyStore, engine: Engine
+) -> None:
+    """session_account: the account; None once its user is disabled or deleted, or bad values."""
+    accounts_ = Accounts(store, clock=lambda: NOW)
+    john = accounts_.sign_in(JOHN, login=PLAIN)
+    found = accounts_.session_account(john.user_id, 5)
+    refused = [
+        accounts_.session_account(user_id, chattz_id)
+        for user_id, chattz_id in [("2", 5), (john.user_id, 6), (None, 5), ("1", "5"), ("1", True)]
+    ]
+    store.set_active(john.user_id, False)
+    disabled = accounts_.session_account(john.user_id, 5)
+    store.set_active(john.user_id, True)
+    again = accounts_.session_account(john.user_id, 5)
+    with engine.begin() as connection:
+        connection.execute(users.delete())
+    deleted = accounts_.session_account(john.user_id, 5)
+    assert (john.account, [None] * 5, None, john.account, None) == (
+        found,
+        refused,
+        disabled,
+        again,
+        deleted,
+    )

@@ -302,6 +302,33 @@ class AsyncAccounts:
             emit(Event(EventKind.UNLINK, chattz_id=chattz, user_id=user))
         return removed
 
+    async def session_account(self, user_id: object, chattz_id: object) -> Account | None:
+        """The account a session signed in by a Chattz login still stands for, or None.
+
+        Ask it at every request that reads such a session (``user_id`` and
+        ``chattz_id`` as the login wrote them). None, and the caller clears
+        the session, when the link is gone or now another user's, or its user
+        was deleted or made inactive (the refusal :meth:`sign_in` gives a new
+        login, applied to sessions already open, as Django's auth middleware
+        does). Values that are not ids (a tampered or old session) are None too.
+
+        Raises:
+            AccountStoreError: The database failed.
+        """
+        if type(chattz_id) is not int or not 0 < chattz_id <= MAX_CHATTZ_ID:
+            return None
+        try:
+            user = user_id_text(user_id)
+        except AccountError:
+            return None
+        account = await self.store.find(chattz_id)
+        if account is None or account.user_id != user:
+            return None
+        if await self.store.is_active(user) is not True:
+            logger.info("accounts: a session of an inactive or deleted local user; signed out")
+            return None
+        return account
+
     async def find(self, chattz_id: int) -> Account | None:
         """The account linked to ``chattz_id``, or None.
 

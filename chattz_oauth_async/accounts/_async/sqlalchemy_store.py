@@ -54,6 +54,13 @@ HasPassword = Callable[[AsyncConnection, str], Awaitable[bool]]
 
 _TIMES = ("linked_at", "last_login_at")
 
+#: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
+FOREIGN_KEYS_FIX = (
+    "turn SQLite's foreign keys on for every connection: "
+    '@event.listens_for(engine.sync_engine, "connect") def on(dbapi, record): '
+    'dbapi.execute("PRAGMA foreign_keys=ON")'
+)
+
 
 @contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
@@ -109,20 +116,24 @@ class AsyncSQLAlchemyStore:
             with ``ON DELETE CASCADE`` (deleting a user deletes their links, so
             an id your database reuses never inherits one) and ``user_id`` of
             its type; use :attr:`metadata` in your migrations. On SQLite,
-            turn foreign keys on (``PRAGMA foreign_keys=ON`` in a connect event).
+            turn foreign keys on (``PRAGMA foreign_keys=ON`` in a connect event):
+            SQLite enforces no cascade without it and reuses a deleted newest
+            id, so the store refuses to work (ConfigurationError) until it is on.
         is_active: ``(connection, user_id) -> True | False | None``: whether a
             user may sign in (False: refused with
             :class:`~chattz_oauth_async.InactiveUser`), None for no such user
             (the link is removed). Default: ``chattz_users.is_active`` (see
-            :meth:`set_active`); with ``user_key``, whether the row exists;
-            with ``create_user`` alone, always True.
+            :meth:`set_active`); with ``user_key``, whether the row exists.
+            ``create_user`` needs ``user_key`` or ``is_active``: with neither,
+            nothing could tell a deleted (or reused) user from a live one.
         has_password: ``(connection, user_id) -> bool``: whether the user can
             sign in without Chattz (a usable password), so their last link may
             be removed. Default: False (the store's own users have no password).
 
     Raises:
-        ConfigurationError: ``engine`` is not an ``AsyncEngine``, or
-            ``user_key`` without ``create_user``.
+        ConfigurationError: ``engine`` is not an ``AsyncEngine``,
+            ``user_key`` without ``create_user``, or ``create_user`` with
+            neither ``user_key`` nor ``is_active``.
     """
 
     def __init__(
@@ -140,10 +151,18 @@ class AsyncSQLAlchemyStore:
             )
         if user_key is not None and (create_user is None or not isinstance(user_key, Column)):
             raise ConfigurationError("user_key is your users table's key column, with create_user")
+        if create_user is not None and user_key is None and is_active is None:
+            # Nothing could tell a deleted user from a live one: a reused id signs a stranger in.
+            raise ConfigurationError(
+                "create_user needs user_key=<your users table's key column> (or an is_active= "
+                "hook), so a deleted user's link never signs anyone in"
+            )
         self.engine = engine
         self._create_user = create_user or _insert_user
         self._own_users = create_user is None
         self._user_key = user_key
+        # SQLite enforces ON DELETE CASCADE only with foreign keys on: checked on first use.
+        self._foreign_keys_checked = user_key is None or engine.dialect.name != "sqlite"
         self._is_active = is_active
         self._has_password = has_password or _no_password
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
@@ -174,6 +193,23 @@ class AsyncSQLAlchemyStore:
     def _account(self, row: Any) -> Account:
         return Account.from_columns(row._mapping)
 
+    async def _require_foreign_keys(self, connection: AsyncConnection) -> None:
+        """SQLite with ``user_key``: refuse to work while foreign keys are off.
+
+        Without them SQLite ignores ON DELETE CASCADE and reuses a deleted
+        newest id, so a deleted user's link would sign in the next user.
+        Asked once per store (a site sets the connect event for every connection or none).
+
+        Raises:
+            ConfigurationError: ``PRAGMA foreign_keys`` is off.
+        """
+        if self._foreign_keys_checked:
+            return
+        on = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+        if not on:
+            raise ConfigurationError(f"user_key on SQLite: {FOREIGN_KEYS_FIX}")
+        self._foreign_keys_checked = True
+
     async def create_tables(self) -> None:
         """Create this store's tables if they do not exist yet.
 
@@ -182,6 +218,7 @@ class AsyncSQLAlchemyStore:
         """
         with _database_errors():
             async with self.engine.begin() as connection:
+                await self._require_foreign_keys(connection)
                 await async_create_all(connection, self.metadata)
 
     async def set_active(self, user_id: str, active: bool) -> bool:
@@ -221,6 +258,7 @@ class AsyncSQLAlchemyStore:
         try:
             with _database_errors():
                 async with self.engine.begin() as connection:
+                    await self._require_foreign_keys(connection)
                     user_id = await self._new_user(connection, profile, now)
                     return await self._insert(connection, profile, user_id, now), True
         except AccountStoreError as exc:
@@ -260,6 +298,7 @@ class AsyncSQLAlchemyStore:
         key = self._key(user_id)
         if key is None:
             raise ConfigurationError("a user id that is not a key of the users table")
+        await self._require_foreign_keys(connection)
         values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": key}
         await connection.execute(
             insert(self._links).values(**values, linked_at=now, last_login_at=now)
@@ -322,6 +361,7 @@ class AsyncSQLAlchemyStore:
         with _database_errors():
             async with self.engine.connect() as connection:
                 writing = await _autocommit(connection)
+                await self._require_foreign_keys(writing)
                 row = (await writing.execute(query)).first()
         return None if row is None else self._account(row)
 
@@ -330,7 +370,7 @@ class AsyncSQLAlchemyStore:
         links = self._links
         if self._user_key is not None:
             return exists().where(self._user_key == links.c.user_id).correlate(links)
-        if not self._own_users:
+        if not self._own_users:  # pragma: no cover - create_user has user_key or is_active
             return None
         as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
         if self.engine.dialect.name == "postgresql":
@@ -392,8 +432,6 @@ class AsyncSQLAlchemyStore:
 
     async def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
-        if self._is_active is None and self._user_key is None and not self._own_users:
-            return True  # the app's own users table, and no hook to ask it
         with _database_errors():
             async with self.engine.connect() as connection:
                 if self._is_active is not None:
@@ -402,6 +440,7 @@ class AsyncSQLAlchemyStore:
 
     async def _user_state(self, connection: AsyncConnection, user_id: str) -> bool | None:
         if self._user_key is not None:
+            await self._require_foreign_keys(connection)
             key = self._key(user_id)
             query = select(self._user_key).where(self._user_key == key)
             found = key is not None and (await connection.execute(query)).first() is not None

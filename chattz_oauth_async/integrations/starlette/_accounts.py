@@ -214,8 +214,9 @@ class AccountSession:
     async def current_account(self, request: Request) -> Account | None:
         """The account signed in on this session, or None (signed out).
 
-        A session whose link is gone (unlinked, or now another user's) is
-        signed out, and cleared.
+        A session whose link is gone (unlinked, or now another user's), or
+        whose user was made inactive or deleted, is signed out, and cleared
+        (``AsyncAccounts.session_account``).
 
         Raises:
             ConfigurationError: No SessionMiddleware.
@@ -228,7 +229,7 @@ class AccountSession:
         except AccountStoreError as exc:
             raise unavailable(exc) from exc
         if stale:
-            logger.info("session: the account link of this session is gone; signed out")
+            logger.info("session: the account of this session is gone or inactive; signed out")
             session_of(request).clear()
         return account
 
@@ -238,10 +239,9 @@ class AccountSession:
         user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
         if user_id is None or type(chattz_id) is not int or chattz_id <= 0:
             return None, False
-        account = await self.accounts().find(chattz_id)
-        if account is None or account.user_id != user_id:
-            return None, True
-        return account, False
+        # The link still this user's, and the user still active (not disabled or deleted).
+        account = await self.accounts().session_account(user_id, chattz_id)
+        return account, account is None
 
     async def require_account(self, request: Request) -> Account:
         """The signed-in account; else an HTTPException, a 303 to the login page.
