@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -20,14 +21,16 @@ __all__ = ["chattz_app", "chattz_redirect_uri"]  # the example's fixtures, used 
 pytestmark = pytest.mark.django_db
 
 
-def test_new_user_gets_the_chattz_email_unverified(fake_chattz: FakeChattz) -> None:
+def test_new_user_gets_no_email_from_chattz(fake_chattz: FakeChattz) -> None:
+    """The address stays in ``extra_data``: allauth gets neither User.email nor an EmailAddress."""
     alice = fake_chattz.add_user(id=2, username="alice", email="alice@example.com")
     fake_chattz.login(Client(), LOGIN, method="POST", user=alice)
-    address = EmailAddress.objects.get()
-    assert ("alice@example.com", False, "alice") == (
-        address.email,
-        address.verified,
-        address.user.username,
+    account = SocialAccount.objects.get(uid="2")
+    assert ("alice", "", 0, "alice@example.com") == (
+        account.user.username,
+        account.user.email,
+        EmailAddress.objects.count(),
+        account.extra_data["email"],
     )
 
 
@@ -41,11 +44,11 @@ def test_verified_email_setting_cannot_make_the_chattz_address_verified(
     mallory = fake_chattz.add_user(id=666, username="mallory", email="victim@example.com")
     client = Client()
     page = fake_chattz.login(client, LOGIN, method="POST", user=mallory)
-    me = client.get("/me/")
-    assert ("/accounts/3rdparty/signup/", b"signed out", 0) == (
-        page.request["PATH_INFO"],
-        me.content,
-        SocialAccount.objects.count(),
+    account = SocialAccount.objects.get(uid="666")
+    assert (b"signed in as mallory", False, 0) == (
+        page.content,
+        account.user == victim,
+        EmailAddress.objects.filter(user=account.user).count(),
     )
 
 
@@ -123,4 +126,35 @@ def test_no_token_login_for_headless_app_clients() -> None:
     assert (False, True) == (
         ChattzProvider.supports_token_authentication,
         ChattzProvider.supports_redirect,
+    )
+
+
+def test_a_chattz_email_cannot_preclaim_its_owners_later_verified_login(
+    fake_chattz: FakeChattz,
+) -> None:
+    """Mallory signs up with Chattz under the victim's address before the victim arrives.
+
+    The victim later signs in with a provider that verifies the address (allauth's
+    ``dummy`` provider stands in for Google): e-mail authentication and auto-connect
+    are on, and must not find Mallory's account, because it holds no address at all.
+    """
+    mallory = fake_chattz.add_user(id=666, username="mallory", email="victim@example.com")
+    fake_chattz.login(Client(), LOGIN, method="POST", user=mallory)
+    created = get_user_model().objects.get()
+    assert ("mallory", "", 0) == (created.username, created.email, EmailAddress.objects.count())
+
+    victim = Client()
+    start = victim.post("/accounts/dummy/login/")
+    state = re.search(r"state=([^&]+)", start["Location"])
+    assert state is not None
+    victim.post(
+        f"/accounts/dummy/authenticate/?state={state.group(1)}",
+        {"id": 1, "email": "victim@example.com", "email_verified": "on", "username": "victim"},
+        follow=True,
+    )
+    dummy = SocialAccount.objects.get(provider="dummy")
+    assert (b"signed in as victim", False, 2) == (
+        victim.get("/me/").content,
+        dummy.user == created,
+        get_user_model().objects.count(),
     )
