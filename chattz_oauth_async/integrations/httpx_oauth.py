@@ -41,7 +41,7 @@ from ..accounts import Profile
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..models import ChattzUser
 from ..protocol import DEFAULT_BASE_URL
-from ._stacks import token_fields
+from ._stacks import public_reason, token_fields
 
 __all__ = ["PLACEHOLDER_DOMAIN", "ChattzOAuth2"]
 
@@ -198,7 +198,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             token = await self.session.exchange_code(code, code_verifier=code_verifier)
         except ChattzOAuthError as exc:
             logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
-            raise GetAccessTokenError(f"Chattz code exchange failed: {exc}") from exc
+            # The reason code, never str(exc) (the provider's error_description): FastAPI
+            # puts the message in its answer's detail. The log and __cause__ have it all.
+            raise GetAccessTokenError(f"Chattz code exchange failed: {public_reason(exc)}") from exc
         return OAuth2Token(token_fields(token))
 
     async def get_chattz_user(self, token: str) -> ChattzUser:
@@ -211,7 +213,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             return await self.session.userinfo(token)
         except ChattzOAuthError as exc:
             logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
-            raise GetProfileError(f"Chattz userinfo failed: {exc}") from exc
+            raise GetProfileError(f"Chattz userinfo failed: {public_reason(exc)}") from exc
 
     async def get_profile(self, token: str) -> dict[str, Any]:
         """The Chattz id and the cleaned profile (the e-mail is unverified: display only).
@@ -223,7 +225,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             profile = Profile.from_user(user)
         except ChattzOAuthError as exc:
-            raise GetProfileError(f"Chattz userinfo is not usable: {exc}") from exc
+            raise GetProfileError(f"Chattz userinfo is not usable: {public_reason(exc)}") from exc
         return {"id": user.id, **profile.columns()}
 
     async def get_id_email(self, token: str) -> tuple[str, str | None]:

@@ -248,3 +248,20 @@ def test_the_placeholder_address_cannot_be_registered_first(
         answer.status_code,
         john,
     )
+
+
+def test_fastapis_error_answer_never_repeats_the_providers_error_description(
+    app: FastAPI, fake_chattz: FakeChattz
+) -> None:
+    """FastAPI puts the message in the JSON ``detail``: the reason code, not Chattz's text."""
+    fake_chattz.fail_next(
+        "userinfo",
+        status=400,
+        body=b'{"error": "invalid_request", "error_description": "visit https://evil.example"}',
+    )
+    with TestClient(app, base_url="https://testserver") as client:
+        response = fake_chattz.login(client, "/login")
+    assert (502, {"detail": "Chattz userinfo failed: invalid_request"}) == (
+        response.status_code,
+        response.json(),
+    )

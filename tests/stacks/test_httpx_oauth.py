@@ -131,3 +131,29 @@ async def test_the_placeholder_address_is_keyed_so_nobody_can_guess_it(
 async def test_an_empty_email_key_is_a_configuration_error(fake_chattz: FakeChattz) -> None:
     with pytest.raises(ConfigurationError, match=r"email_key must not be empty"):
         ChattzOAuth2("", "", "", session=fake_chattz.session(), email_key=b"")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"error": "invalid_grant", "error_description": "visit https://evil.example"}',
+            "Chattz code exchange failed: invalid_grant",
+        ),
+        (
+            b'{"error": "Call +1 555 0100", "error_description": "visit https://evil.example"}',
+            "Chattz code exchange failed: provider_error",
+        ),
+    ],
+)
+async def test_the_error_message_is_the_reason_code_not_the_providers_text(
+    fake_chattz: FakeChattz, body: bytes, message: str
+) -> None:
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    fake_chattz.fail_next("token", status=400, body=body)
+    with pytest.raises(GetAccessTokenError) as caught:
+        await client.get_access_token("a-code", "http://127.0.0.1:8000/callback")
+    assert (message, True) == (
+        str(caught.value),
+        "https://evil.example" in str(caught.value.__cause__),
+    )

@@ -13,7 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from chattz_oauth_async.integrations.allauth.provider import ChattzProvider
+from chattz_oauth_async.integrations.allauth.views import ChattzLoginError
 from chattz_oauth_async.testing import FakeChattz
+from tests.stacks import PHISHING
 from tests.stacks.allauth.test_chattz_login import LOGIN, chattz_app, chattz_redirect_uri
 
 __all__ = ["chattz_app", "chattz_redirect_uri"]  # the example's fixtures, used here too
@@ -158,3 +160,24 @@ def test_a_chattz_email_cannot_preclaim_its_owners_later_verified_login(
         dummy.user == created,
         get_user_model().objects.count(),
     )
+
+
+def test_the_error_never_repeats_the_providers_error_description(
+    fake_chattz: FakeChattz, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exception a site adapter may show has the reason code; only the log has the text."""
+    seen: list[str] = []
+    original = ChattzLoginError.__init__
+
+    def record(self: ChattzLoginError, error: Any, step: str) -> None:
+        original(self, error, step)
+        seen.append(str(self))
+
+    monkeypatch.setattr(ChattzLoginError, "__init__", record)
+    fake_chattz.fail_next("token", status=400, body=PHISHING)
+    page = fake_chattz.login(Client(), LOGIN, method="POST")
+    assert (
+        ["Chattz code exchange failed (Chattz refused or could not be reached): invalid_grant"],
+        False,
+        True,
+    ) == (seen, b"evil.example" in page.content, "https://evil.example/unlock" in caplog.text)
