@@ -6,26 +6,32 @@
 - :func:`is_misconfigured`: whether a login failed because of the app's own settings
   (what the stacks' logs say), not the provider;
 - :func:`token_fields`: a :class:`~chattz_oauth_async.Token` as the token response
-  dictionary the stacks read.
+  dictionary the stacks read;
+- :func:`public_reason`: the words of a failure a user may see (a stable reason code,
+  never the provider's ``error_description``).
 """
 
 from __future__ import annotations
 
 import atexit
+import re
 import threading
 from collections import OrderedDict
 from typing import Any, Final
 
 from .._sync import ChattzOAuth
+from ..diagnostics import classify
 from ..errors import ChattzOAuthError, ConfigurationError, OAuthError
 from ..models import Token
 
-__all__ = ["close_sessions", "is_misconfigured", "shared_session", "token_fields"]
+__all__ = ["close_sessions", "is_misconfigured", "public_reason", "shared_session", "token_fields"]
 
 #: RFC 6749 section 5.2 errors that mean the app's client is misconfigured.
 _CLIENT_ERRORS: Final = frozenset({"invalid_client", "unauthorized_client"})
 #: Sessions kept (one per configured client); the least recently used is closed beyond this.
 _MAX_SESSIONS: Final = 8
+#: What a reason code shown to users may look like (an OAuth ``error`` code is the provider's).
+_REASON: Final = re.compile(r"[a-z0-9_]{1,40}")
 
 _sessions: OrderedDict[tuple[str, str, str, str], ChattzOAuth] = OrderedDict()
 _lock = threading.Lock()
@@ -78,3 +84,16 @@ def token_fields(token: Token) -> dict[str, Any]:
     if token.refresh_token:
         data["refresh_token"] = token.refresh_token
     return data
+
+
+def public_reason(error: ChattzOAuthError) -> str:
+    """What a user may be told of ``error``: :func:`~chattz_oauth_async.diagnostics.classify`'s
+    reason code (``invalid_client``, ``provider_unavailable``, ``bad_answer``...).
+
+    Never the error's text: it repeats the provider's ``error_description``,
+    which an attacker who controls (or impersonates) the provider's answer
+    could fill with a phishing line. A reason that is not a plain code (the
+    OAuth ``error`` code comes from the provider too) is ``provider_error``.
+    """
+    reason = classify(error).reason
+    return reason if _REASON.fullmatch(reason) else "provider_error"

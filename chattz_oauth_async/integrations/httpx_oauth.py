@@ -13,13 +13,18 @@ library's typed error as ``__cause__``.
 users on the e-mail, and Chattz does not say whether it verified the
 address, so a Chattz account with someone else's address would be refused
 (the default) or, with ``associate_by_email=True``, signed in to that
-person's account. It returns ``chattz-<id>@chattz.example``, an address of
-the Chattz id that delivers nowhere (``.example`` is reserved, RFC 2606).
+person's account. It returns ``chattz-<id>-<tag>@chattz.example``, an
+address of the Chattz id that delivers nowhere (``.example`` is reserved,
+RFC 2606); ``<tag>`` is a keyed hash of the id (HMAC-SHA256 under the client
+secret, or ``email_key``), so nobody can guess the address and register it
+first with fastapi-users' password sign-up.
 The Chattz address, cleaned and unverified, is in :meth:`ChattzOAuth2.get_profile`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from typing import Any, Final
 
@@ -36,7 +41,7 @@ from ..accounts import Profile
 from ..errors import ChattzOAuthError, ConfigurationError
 from ..models import ChattzUser
 from ..protocol import DEFAULT_BASE_URL
-from ._stacks import token_fields
+from ._stacks import public_reason, token_fields
 
 __all__ = ["PLACEHOLDER_DOMAIN", "ChattzOAuth2"]
 
@@ -92,6 +97,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         name: The client's name (fastapi-users' ``oauth_name``).
         session: The :class:`~chattz_oauth_async.AsyncChattzOAuth` to send
             through; when None, one is built from the arguments above.
+        email_key: The key of the tag in :meth:`get_id_email`'s placeholder
+            address; when None, the client secret. Changing it strands nobody
+            (fastapi-users finds a returning user by the Chattz id first).
 
     Raises:
         ConfigurationError: A setting the session refuses (an empty secret, a
@@ -107,6 +115,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         base_url: str = DEFAULT_BASE_URL,
         name: str = "chattz",
         session: AsyncChattzOAuth | None = None,
+        email_key: str | bytes | None = None,
     ) -> None:
         self.session = session or AsyncChattzOAuth(
             client_id, client_secret, redirect_uri, base_url=base_url
@@ -124,6 +133,19 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         if not config.redirect_uri:
             raise ConfigurationError("ChattzOAuth2 needs the redirect URI registered with Chattz")
         self.redirect_uri: str = config.redirect_uri
+        key = config.client_secret if email_key is None else email_key
+        self._email_key = key.encode() if isinstance(key, str) else bytes(key)
+        if not self._email_key:
+            raise ConfigurationError("ChattzOAuth2's email_key must not be empty")
+
+    def placeholder_email(self, chattz_id: int | str) -> str:
+        """``chattz-<id>-<tag>@chattz.example``: the address fastapi-users keys the user on.
+
+        ``<tag>`` is the first 16 hex digits of HMAC-SHA256(key, id): without the
+        key nobody can compute the address of a Chattz id and register it first.
+        """
+        tag = hmac.new(self._email_key, str(chattz_id).encode(), hashlib.sha256).hexdigest()
+        return f"chattz-{chattz_id}-{tag[:16]}@{PLACEHOLDER_DOMAIN}"
 
     def _registered(self, redirect_uri: str) -> str:
         if redirect_uri != self.redirect_uri:
@@ -176,7 +198,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             token = await self.session.exchange_code(code, code_verifier=code_verifier)
         except ChattzOAuthError as exc:
             logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
-            raise GetAccessTokenError(f"Chattz code exchange failed: {exc}") from exc
+            # The reason code, never str(exc) (the provider's error_description): FastAPI
+            # puts the message in its answer's detail. The log and __cause__ have it all.
+            raise GetAccessTokenError(f"Chattz code exchange failed: {public_reason(exc)}") from exc
         return OAuth2Token(token_fields(token))
 
     async def get_chattz_user(self, token: str) -> ChattzUser:
@@ -189,7 +213,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             return await self.session.userinfo(token)
         except ChattzOAuthError as exc:
             logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
-            raise GetProfileError(f"Chattz userinfo failed: {exc}") from exc
+            raise GetProfileError(f"Chattz userinfo failed: {public_reason(exc)}") from exc
 
     async def get_profile(self, token: str) -> dict[str, Any]:
         """The Chattz id and the cleaned profile (the e-mail is unverified: display only).
@@ -201,11 +225,11 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             profile = Profile.from_user(user)
         except ChattzOAuthError as exc:
-            raise GetProfileError(f"Chattz userinfo is not usable: {exc}") from exc
+            raise GetProfileError(f"Chattz userinfo is not usable: {public_reason(exc)}") from exc
         return {"id": user.id, **profile.columns()}
 
     async def get_id_email(self, token: str) -> tuple[str, str | None]:
-        """The Chattz id, and ``chattz-<id>@chattz.example``: never the Chattz e-mail.
+        """The Chattz id, and :meth:`placeholder_email`: never the Chattz e-mail.
 
         Raises:
             GetIdEmailError: userinfo failed (with Starlette installed, also a
@@ -215,4 +239,4 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             user = await self.get_chattz_user(token)
         except GetProfileError as exc:
             raise _IdEmailError(exc.message) from exc.__cause__
-        return str(user.id), f"chattz-{user.id}@{PLACEHOLDER_DOMAIN}"
+        return str(user.id), self.placeholder_email(user.id)

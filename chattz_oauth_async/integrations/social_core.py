@@ -41,7 +41,7 @@ from .. import ChattzOAuth
 from ..accounts import Profile
 from ..errors import ChattzOAuthError
 from ..protocol import DEFAULT_BASE_URL
-from ._stacks import is_misconfigured, shared_session, token_fields
+from ._stacks import is_misconfigured, public_reason, shared_session, token_fields
 
 __all__ = ["ChattzOAuth2"]
 
@@ -138,8 +138,12 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
             if misconfigured
             else "Chattz refused or could not be reached"
         )
-        message = f"Chattz {step} failed ({whose}): {error}"
-        logger.warning("social-auth: %s", message, extra={"chattz_error": type(error).__name__})
+        # The reason code, never str(error): it repeats the provider's error_description,
+        # and SocialAuthExceptionMiddleware shows the message to the user. The log has it all.
+        message = f"Chattz {step} failed ({whose}): {public_reason(error)}"
+        logger.warning(
+            "social-auth: %s (%s)", message, error, extra={"chattz_error": type(error).__name__}
+        )
         # social-core 7 classifies errors; older releases have AuthFailed.
         name = "AuthConfigurationError" if misconfigured else "AuthProviderError"
         kind = getattr(_social_errors, name, None) or getattr(

@@ -14,7 +14,13 @@ import os
 
 import pytest
 
-__all__ = ["HOSTS", "in_ci", "need"]
+__all__ = ["HOSTS", "PHISHING", "in_ci", "need"]
+
+#: A token error whose ``error_description`` an attacker wrote: no page may repeat it.
+PHISHING = (
+    b'{"error": "invalid_grant", "error_description": '
+    b'"Your account is locked: call +1 555 0100 or visit https://evil.example/unlock"}'
+)
 
 #: The test files of tests/stacks that run in the main pytest, and the packages each needs.
 HOSTS = {

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,6 +27,12 @@ from chattz_oauth_async.testing import FakeChattz
 
 SECRET = "fastapi-users-test-secret-of-32-bytes!"
 CALLBACK = "https://testserver/auth/chattz/callback"
+
+
+def placeholder(chattz_id: int, key: bytes = b"test-secret") -> str:
+    """The address get_id_email() gives a Chattz id (keyed on the fake's client secret)."""
+    tag = hmac.new(key, str(chattz_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return f"chattz-{chattz_id}-{tag}@chattz.example"
 
 
 @dataclasses.dataclass
@@ -178,7 +186,7 @@ def test_first_login_creates_the_user_and_the_second_finds_it(
     with TestClient(app, base_url="https://testserver") as client:
         first = me(client, fake_chattz.login(client, "/login"))
         second = me(client, fake_chattz.login(client, "/login"))
-    assert {"email": "chattz-123@chattz.example", "chattz_id": "123"} == first == second
+    assert {"email": placeholder(123), "chattz_id": "123"} == first == second
 
 
 @pytest.mark.parametrize("associate_by_email", [False, True])
@@ -193,7 +201,7 @@ def test_a_chattz_user_with_someone_elses_email_gets_an_account_of_its_own(
         registered = client.post("/auth/register", json=victim)
         signed_in = me(client, fake_chattz.login(client, "/login", user=mallory))
     assert 201 == registered.status_code
-    assert {"email": "chattz-666@chattz.example", "chattz_id": "666"} == signed_in
+    assert {"email": placeholder(666), "chattz_id": "666"} == signed_in
 
 
 def test_a_wrong_client_secret_is_fastapis_error_answer(
@@ -217,3 +225,43 @@ def test_a_provider_error_is_fastapis_error_answer(app: FastAPI, fake_chattz: Fa
     with TestClient(app, base_url="https://testserver") as client:
         response = fake_chattz.login(client, "/login")
     assert (502, True) == (response.status_code, "userinfo" in response.json()["detail"])
+
+
+@pytest.mark.parametrize("associate_by_email", [False, True])
+def test_the_placeholder_address_cannot_be_registered_first(
+    chattz: ChattzOAuth2, fake_chattz: FakeChattz, associate_by_email: bool
+) -> None:
+    """A squatter who registers the id's address beforehand gets nothing of the Chattz user.
+
+    Without the keyed tag, ``chattz-123@chattz.example`` locked John out (400) or, with
+    ``associate_by_email=True``, signed him in to the account whose password the squatter set.
+    """
+    app = create_app(chattz, associate_by_email=associate_by_email)
+    squatter = {"email": "chattz-123@chattz.example", "password": "attackers-password"}
+    with TestClient(app, base_url="https://testserver") as client:
+        registered = client.post("/auth/register", json=squatter).status_code
+        answer = fake_chattz.login(client, "/login")  # John Doe, Chattz id 123, first login
+        john = me(client, answer)
+    # John's own account (not the squatter's, whose address differs), not a 400.
+    assert (201, 200, {"email": placeholder(123), "chattz_id": "123"}) == (
+        registered,
+        answer.status_code,
+        john,
+    )
+
+
+def test_fastapis_error_answer_never_repeats_the_providers_error_description(
+    app: FastAPI, fake_chattz: FakeChattz
+) -> None:
+    """FastAPI puts the message in the JSON ``detail``: the reason code, not Chattz's text."""
+    fake_chattz.fail_next(
+        "userinfo",
+        status=400,
+        body=b'{"error": "invalid_request", "error_description": "visit https://evil.example"}',
+    )
+    with TestClient(app, base_url="https://testserver") as client:
+        response = fake_chattz.login(client, "/login")
+    assert (502, {"detail": "Chattz userinfo failed: invalid_request"}) == (
+        response.status_code,
+        response.json(),
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pytest
 from httpx_oauth.oauth2 import GetAccessTokenError
 
-from chattz_oauth_async import OAuthError, ProviderError
+from chattz_oauth_async import ConfigurationError, OAuthError, ProviderError
 from chattz_oauth_async.integrations.httpx_oauth import ChattzOAuth2
 from chattz_oauth_async.testing import FakeChattz
 
@@ -29,7 +32,9 @@ async def test_login_posts_the_secret_in_the_form_on_the_registered_redirect_uri
         fake_chattz.requests[-2].headers.get("authorization"),
     )
     assert (123, "johndoe@example.com") == (profile["id"], profile["email"])
-    assert ("123", "chattz-123@chattz.example") == await client.get_id_email(token["access_token"])
+    assert ("123", "chattz-123-aa28f87f82dde306@chattz.example") == await client.get_id_email(
+        token["access_token"]
+    )
 
 
 async def test_a_refused_code_is_get_access_token_error_with_the_typed_cause(
@@ -101,3 +106,54 @@ async def test_a_session_without_a_redirect_uri_is_refused(fake_chattz: FakeChat
     with pytest.raises(ConfigurationError, match=r"needs the redirect URI"):
         ChattzOAuth2("", "", "", session=session)
     await session.aclose()
+
+
+async def test_the_placeholder_address_is_keyed_so_nobody_can_guess_it(
+    fake_chattz: FakeChattz,
+) -> None:
+    """HMAC-SHA256 of the id under the client secret, or ``email_key`` when given."""
+    by_secret = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    by_key = ChattzOAuth2("", "", "", session=fake_chattz.session(), email_key="another-key")
+    tag = hmac.new(b"test-secret", b"123", hashlib.sha256).hexdigest()[:16]
+    other = hmac.new(b"another-key", b"123", hashlib.sha256).hexdigest()[:16]
+    assert (
+        f"chattz-123-{tag}@chattz.example",
+        f"chattz-123-{other}@chattz.example",
+        f"chattz-124-{hmac.new(b'test-secret', b'124', hashlib.sha256).hexdigest()[:16]}"
+        "@chattz.example",
+    ) == (
+        by_secret.placeholder_email(123),
+        by_key.placeholder_email(123),
+        by_secret.placeholder_email(124),
+    )
+
+
+async def test_an_empty_email_key_is_a_configuration_error(fake_chattz: FakeChattz) -> None:
+    with pytest.raises(ConfigurationError, match=r"email_key must not be empty"):
+        ChattzOAuth2("", "", "", session=fake_chattz.session(), email_key=b"")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b'{"error": "invalid_grant", "error_description": "visit https://evil.example"}',
+            "Chattz code exchange failed: invalid_grant",
+        ),
+        (
+            b'{"error": "Call +1 555 0100", "error_description": "visit https://evil.example"}',
+            "Chattz code exchange failed: provider_error",
+        ),
+    ],
+)
+async def test_the_error_message_is_the_reason_code_not_the_providers_text(
+    fake_chattz: FakeChattz, body: bytes, message: str
+) -> None:
+    client = ChattzOAuth2("", "", "", session=fake_chattz.session())
+    fake_chattz.fail_next("token", status=400, body=body)
+    with pytest.raises(GetAccessTokenError) as caught:
+        await client.get_access_token("a-code", "http://127.0.0.1:8000/callback")
+    assert (message, True) == (
+        str(caught.value),
+        "https://evil.example" in str(caught.value.__cause__),
+    )

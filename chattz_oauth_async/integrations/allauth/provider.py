@@ -55,12 +55,21 @@ class ChattzProvider(OAuth2Provider):  # type: ignore[misc]
         return dict(data)
 
     def extract_common_fields(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The fields allauth fills a new user with; ``email_verified`` is always False."""
-        fields = {name: data.get(name) for name in ("username", "first_name", "last_name", "email")}
-        return {name: value for name, value in fields.items() if value} | {"email_verified": False}
+        """The fields allauth fills a new user with: never the Chattz e-mail.
+
+        Chattz does not say whether its address is verified. Given to allauth,
+        even unverified, it becomes ``User.email`` and an unverified
+        ``EmailAddress``; allauth's e-mail authentication and auto-connect match
+        unverified addresses when no verified one exists, so the real owner's
+        later login with a provider that verifies the address would land in
+        the account of whoever claimed it on Chattz first. The address stays in
+        ``SocialAccount.extra_data`` only.
+        """
+        fields = {name: data.get(name) for name in ("username", "first_name", "last_name")}
+        return {name: value for name, value in fields.items() if value}
 
     def extract_email_addresses(self, data: dict[str, Any]) -> list[Any]:
-        """None beyond the common ``email`` field (which stays unverified)."""
+        """None: the Chattz e-mail is never an allauth ``EmailAddress``."""
         return []
 
     def cleanup_email_addresses(

@@ -26,7 +26,7 @@ from ... import ChattzOAuth
 from ...accounts import Profile
 from ...errors import ChattzOAuthError
 from ...protocol import DEFAULT_BASE_URL
-from .._stacks import is_misconfigured, shared_session, token_fields
+from .._stacks import is_misconfigured, public_reason, shared_session, token_fields
 
 __all__ = [
     "ChattzLoginError",
@@ -63,7 +63,8 @@ class ChattzLoginError(OAuth2Error):  # type: ignore[misc]
             if self.misconfigured
             else "Chattz refused or could not be reached"
         )
-        super().__init__(f"Chattz {step} failed ({whose}): {error}")
+        # The reason code, never str(error): it repeats the provider's error_description.
+        super().__init__(f"Chattz {step} failed ({whose}): {public_reason(error)}")
 
 
 def _app_setting(provider: Any, app_key: str, settings_key: str) -> Any:
@@ -116,7 +117,8 @@ class ChattzOAuth2Client(OAuth2Client):  # type: ignore[misc]
 
 def _failure(exc: ChattzOAuthError, step: str) -> ChattzLoginError:
     error = ChattzLoginError(exc, step)
-    logger.warning("allauth: %s", error, extra={"chattz_error": type(exc).__name__})
+    # The operator's log has the whole error; the user's page and the exception do not.
+    logger.warning("allauth: %s (%s)", error, exc, extra={"chattz_error": type(exc).__name__})
     return error
 
 

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "chattz_oauth_async.integrations.allauth",
+    # Stands in for a provider that verifies e-mail (Google...) in the takeover tests.
+    "allauth.socialaccount.providers.dummy",
 ]
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,7 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from chattz_oauth_async.integrations.allauth.provider import ChattzProvider
+from chattz_oauth_async.integrations.allauth.views import ChattzLoginError
 from chattz_oauth_async.testing import FakeChattz
+from tests.stacks import PHISHING
 from tests.stacks.allauth.test_chattz_login import LOGIN, chattz_app, chattz_redirect_uri
 
 __all__ = ["chattz_app", "chattz_redirect_uri"]  # the example's fixtures, used here too
@@ -20,14 +23,16 @@ __all__ = ["chattz_app", "chattz_redirect_uri"]  # the example's fixtures, used 
 pytestmark = pytest.mark.django_db
 
 
-def test_new_user_gets_the_chattz_email_unverified(fake_chattz: FakeChattz) -> None:
+def test_new_user_gets_no_email_from_chattz(fake_chattz: FakeChattz) -> None:
+    """The address stays in ``extra_data``: allauth gets neither User.email nor an EmailAddress."""
     alice = fake_chattz.add_user(id=2, username="alice", email="alice@example.com")
     fake_chattz.login(Client(), LOGIN, method="POST", user=alice)
-    address = EmailAddress.objects.get()
-    assert ("alice@example.com", False, "alice") == (
-        address.email,
-        address.verified,
-        address.user.username,
+    account = SocialAccount.objects.get(uid="2")
+    assert ("alice", "", 0, "alice@example.com") == (
+        account.user.username,
+        account.user.email,
+        EmailAddress.objects.count(),
+        account.extra_data["email"],
     )
 
 
@@ -41,11 +46,11 @@ def test_verified_email_setting_cannot_make_the_chattz_address_verified(
     mallory = fake_chattz.add_user(id=666, username="mallory", email="victim@example.com")
     client = Client()
     page = fake_chattz.login(client, LOGIN, method="POST", user=mallory)
-    me = client.get("/me/")
-    assert ("/accounts/3rdparty/signup/", b"signed out", 0) == (
-        page.request["PATH_INFO"],
-        me.content,
-        SocialAccount.objects.count(),
+    account = SocialAccount.objects.get(uid="666")
+    assert (b"signed in as mallory", False, 0) == (
+        page.content,
+        account.user == victim,
+        EmailAddress.objects.filter(user=account.user).count(),
     )
 
 
@@ -124,3 +129,55 @@ def test_no_token_login_for_headless_app_clients() -> None:
         ChattzProvider.supports_token_authentication,
         ChattzProvider.supports_redirect,
     )
+
+
+def test_a_chattz_email_cannot_preclaim_its_owners_later_verified_login(
+    fake_chattz: FakeChattz,
+) -> None:
+    """Mallory signs up with Chattz under the victim's address before the victim arrives.
+
+    The victim later signs in with a provider that verifies the address (allauth's
+    ``dummy`` provider stands in for Google): e-mail authentication and auto-connect
+    are on, and must not find Mallory's account, because it holds no address at all.
+    """
+    mallory = fake_chattz.add_user(id=666, username="mallory", email="victim@example.com")
+    fake_chattz.login(Client(), LOGIN, method="POST", user=mallory)
+    created = get_user_model().objects.get()
+    assert ("mallory", "", 0) == (created.username, created.email, EmailAddress.objects.count())
+
+    victim = Client()
+    start = victim.post("/accounts/dummy/login/")
+    state = re.search(r"state=([^&]+)", start["Location"])
+    assert state is not None
+    victim.post(
+        f"/accounts/dummy/authenticate/?state={state.group(1)}",
+        {"id": 1, "email": "victim@example.com", "email_verified": "on", "username": "victim"},
+        follow=True,
+    )
+    dummy = SocialAccount.objects.get(provider="dummy")
+    assert (b"signed in as victim", False, 2) == (
+        victim.get("/me/").content,
+        dummy.user == created,
+        get_user_model().objects.count(),
+    )
+
+
+def test_the_error_never_repeats_the_providers_error_description(
+    fake_chattz: FakeChattz, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exception a site adapter may show has the reason code; only the log has the text."""
+    seen: list[str] = []
+    original = ChattzLoginError.__init__
+
+    def record(self: ChattzLoginError, error: Any, step: str) -> None:
+        original(self, error, step)
+        seen.append(str(self))
+
+    monkeypatch.setattr(ChattzLoginError, "__init__", record)
+    fake_chattz.fail_next("token", status=400, body=PHISHING)
+    page = fake_chattz.login(Client(), LOGIN, method="POST")
+    assert (
+        ["Chattz code exchange failed (Chattz refused or could not be reached): invalid_grant"],
+        False,
+        True,
+    ) == (seen, b"evil.example" in page.content, "https://evil.example/unlock" in caplog.text)

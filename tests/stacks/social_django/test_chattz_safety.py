@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from social_django.models import UserSocialAuth
 
+from chattz_oauth_async.integrations.social_core import ChattzOAuth2
 from chattz_oauth_async.testing import FakeChattz
+from tests.stacks import PHISHING
 from tests.stacks.social_django.test_chattz_login import (
     LOGIN,
     chattz_client,
@@ -105,3 +107,31 @@ def test_an_email_allow_list_admits_no_chattz_user(settings: Any, fake_chattz: F
     mallory = fake_chattz.add_user(id=666, username="mallory", email="ceo@example.com")
     page = fake_chattz.login(Client(), LOGIN, method="POST", user=mallory)
     assert ("/login-error/", 0) == (page.request["PATH_INFO"], UserSocialAuth.objects.count())
+
+
+def test_the_error_page_never_repeats_the_providers_error_description(
+    fake_chattz: FakeChattz, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SocialAuthExceptionMiddleware shows the exception: the reason code, not Chattz's text.
+
+    (social-core 7's ``AuthProviderError`` shows a fixed sentence of its own; older
+    releases show the message.) Only the operator's log has the provider's text.
+    """
+    messages: list[Any] = []
+    original = ChattzOAuth2._failure
+
+    def record(self: ChattzOAuth2, error: Any, step: str) -> Exception:
+        failure = original(self, error, step)
+        messages.append(str(failure))
+        return failure
+
+    monkeypatch.setattr(ChattzOAuth2, "_failure", record)
+    fake_chattz.fail_next("token", status=400, body=PHISHING)
+    page = fake_chattz.login(Client(), LOGIN, method="POST")
+    assert (1, False, True, False, True) == (
+        len(messages),
+        "evil.example" in messages[0],
+        page.content.startswith(b"Login failed: "),
+        b"evil.example" in page.content,
+        "https://evil.example/unlock" in caplog.text,
+    )
