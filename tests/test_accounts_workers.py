@@ -50,13 +50,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn_workers(port: int, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``uvicorn examples.fastapi_app:app --workers 4`` on 127.0.0.1, its process group stopped."""
-    command = [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"]
+def uvicorn_workers(
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    *,
+    app: str = "examples.fastapi_app:app",
+    cwd: Path = ROOT,
+    log_level: str = "warning",
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``uvicorn APP --workers 4`` in ``cwd`` on 127.0.0.1, its process group stopped."""
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(WORKERS), "--log-level", log_level]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True
+            command, cwd=cwd, env=env, stdout=output, stderr=output, start_new_session=True
         )
         try:
             yield process

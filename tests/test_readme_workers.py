@@ -10,47 +10,19 @@ tests/test_database_restart.py (eight engines at once, which fails without the l
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.postgres import PostgresServer
-from tests.test_accounts_workers import free_port, wait_until_serving
+from tests.test_accounts_workers import WORKERS, free_port, uvicorn_workers, wait_until_serving
 from tests.test_readme import marked_block
 
 pytestmark = [pytest.mark.postgres, pytest.mark.network]
 
-WORKERS = 4
 STARTS = 4
-
-
-@contextlib.contextmanager
-def uvicorn(folder: Path, port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """``uvicorn app:app --workers 4`` in ``folder`` on 127.0.0.1; its process group stopped."""
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(WORKERS), "--log-level", "info"]
-    with (folder / "uvicorn.log").open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=folder, env=env, stdout=output, stderr=output, start_new_session=True
-        )
-        try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
 
 
 def test_the_readme_app_starts_four_workers_on_an_empty_database(
@@ -70,7 +42,9 @@ def test_the_readme_app_starts_four_workers_on_an_empty_database(
             "APP_SECRET_KEY": "readme-workers-secret-key-" * 2,
         }
         log = tmp_path / "uvicorn.log"
-        with uvicorn(tmp_path, port, env) as process:
+        with uvicorn_workers(
+            port, env, log, app="app:app", cwd=tmp_path, log_level="info"
+        ) as process:
             wait_until_serving(f"http://127.0.0.1:{port}/docs", process, log)
             for _ in range(100):  # every worker logs its startup (or its failure)
                 text = log.read_text()
