@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from chattz_oauth_async import protocol
 from chattz_oauth_async.errors import (
     ChattzOAuthError,
+    ConfigurationError,
     OAuthError,
     ProviderError,
     StateMismatchError,
@@ -157,6 +158,40 @@ def protocol_source() -> str:
     """The source text of every module of the protocol package."""
     folder = Path(protocol.__file__).parent
     return "\n".join(path.read_text() for path in sorted(folder.glob("*.py")))
+
+
+#: What a call gave: ``("ok", value)``, or the exception's type and message.
+Outcome = tuple[Any, Any]
+
+
+def outcome(call: Callable[[], object]) -> Outcome:
+    """Run ``call``: ``("ok", result)``, or ``(type, str(error))`` for a ChattzOAuthError.
+
+    Any other exception propagates, so a raw error fails the test with its traceback.
+    Compare with ``expected == outcome(...)``: one assert pins the result or the exact error.
+    """
+    try:
+        return "ok", call()
+    except ChattzOAuthError as exc:
+        return type(exc), str(exc)
+
+
+def configuration_error(message: str) -> Outcome:
+    """The outcome of a call refused with a ConfigurationError saying ``message``."""
+    return ConfigurationError, message
+
+
+def not_encodable(what: str) -> Outcome:
+    """The outcome of a call given a lone surrogate in ``what`` (which is named, not shown)."""
+    return configuration_error(
+        f"{what} cannot be encoded as UTF-8 (it holds a lone surrogate: "
+        "was it read from undecodable bytes?)"
+    )
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Whether ``value`` holds a surrogate code point UTF-8 cannot encode."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
 
 
 def only_typed_errors(call: Callable[[], object]) -> None:
