@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chattz_oauth_async
 from chattz_oauth_async import errors
 from chattz_oauth_async.errors import (
     AuthorizationDenied,
-    ChattzOAuthError,
     ConfigurationError,
     ProviderError,
     StateMismatchError,
+    clean_text,
 )
 from chattz_oauth_async.protocol import (
     new_state,
     parse_callback,
 )
 from tests.helpers import (
-    PROPERTY,
+    Outcome,
     json_values,
-    only_typed_errors,
+    outcome,
     protocol_source,
 )
 
@@ -204,15 +206,30 @@ def test_checklist_01_state_with_lone_surrogate_rejected() -> None:
         parse_callback({"code": "a", "state": "good"}, "\udfff")
 
 
+NOT_PARAMETERS = (ProviderError, "the callback must be a query string or its parameters")
+NOT_PAIRS = (ProviderError, "callback parameters must be (name, value) pairs of strings")
+
+
 @pytest.mark.parametrize(
-    "callback",
-    [None, 5, [None], [[]], [("a",)], [("a", "b", "c")], [("code", 1)], {"code": None}, object()],
+    ("callback", "expected"),
+    [
+        pytest.param(None, NOT_PARAMETERS, id="None"),
+        pytest.param(5, NOT_PARAMETERS, id="int"),
+        pytest.param(object(), NOT_PARAMETERS, id="object"),
+        pytest.param([None], NOT_PAIRS, id="[None]"),
+        pytest.param([[]], NOT_PAIRS, id="[[]]"),
+        pytest.param([("a",)], NOT_PAIRS, id="one-item-tuple"),
+        pytest.param([("a", "b", "c")], NOT_PAIRS, id="three-item-tuple"),
+        pytest.param([("code", 1)], NOT_PAIRS, id="int-value"),
+        pytest.param({"code": None}, NOT_PAIRS, id="None-value"),
+    ],
 )
 @pytest.mark.checklist(1)
-def test_checklist_01_malformed_callback_input_is_typed_error(callback: object) -> None:
-    """Line 1: a callback of the wrong shape is a typed error, not a TypeError."""
-    with pytest.raises(ChattzOAuthError):
-        parse_callback(callback, "good")  # type: ignore[arg-type]
+def test_checklist_01_malformed_callback_input_is_typed_error(
+    callback: object, expected: Outcome
+) -> None:
+    """Line 1: a callback of the wrong shape is a ProviderError saying so, not a TypeError."""
+    assert expected == outcome(lambda: parse_callback(callback, "good"))  # type: ignore[arg-type]
 
 
 @pytest.mark.checklist(1)
@@ -279,20 +296,39 @@ def test_checklist_06_error_with_right_state_is_capped_authorization_denied() ->
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "expected"),
     [
-        "code=a&state=good&state=good",
-        "code=a&state=good&state=evil",
-        "code=a&code=b&state=good",
-        "code=a&code=a&state=good",
-        "error=x&error=y&state=good",
+        pytest.param(
+            "code=a&state=good&state=good",
+            (StateMismatchError, "the callback repeats the 'state' parameter"),
+            id="state-twice-same",
+        ),
+        pytest.param(
+            "code=a&state=good&state=evil",
+            (StateMismatchError, "the callback repeats the 'state' parameter"),
+            id="state-twice-different",
+        ),
+        pytest.param(
+            "code=a&code=b&state=good",
+            (ProviderError, "the callback repeats the 'code' parameter"),
+            id="code-twice-different",
+        ),
+        pytest.param(
+            "code=a&code=a&state=good",
+            (ProviderError, "the callback repeats the 'code' parameter"),
+            id="code-twice-same",
+        ),
+        pytest.param(
+            "error=x&error=y&state=good",
+            (ProviderError, "the callback repeats the 'error' parameter"),
+            id="error-twice",
+        ),
     ],
 )
 @pytest.mark.checklist(7)
-def test_checklist_07_duplicate_state_or_code_rejected(query: str) -> None:
-    """Line 7: a repeated state or code is rejected, not last-wins."""
-    with pytest.raises((StateMismatchError, ProviderError)):
-        parse_callback(query, "good")
+def test_checklist_07_duplicate_state_or_code_rejected(query: str, expected: Outcome) -> None:
+    """Line 7: a repeated state, code or error is refused, not last-wins: the message says which."""
+    assert expected == outcome(lambda: parse_callback(query, "good"))
 
 
 @pytest.mark.checklist(7)
@@ -327,18 +363,119 @@ def test_checklist_08_matching_or_absent_issuer_accepted() -> None:
     assert expected == actual
 
 
-@PROPERTY
+# --- An oracle: parse_callback's documented rules, for any callback and expected state -------
+
+NO_CODE = (ProviderError, "the callback carries no authorization code")
+MALFORMED_CODE = (ProviderError, "the callback's authorization code is malformed")
+#: RFC 6749 appendix A.11: a code is made of visible ASCII characters.
+VISIBLE = re.compile(r"[\x21-\x7e]+")
+
+
+def callback_pairs(callback: object) -> list[tuple[str, str]] | Outcome:
+    """The callback's (name, value) pairs, or the ProviderError its shape gives."""
+    if isinstance(callback, str):
+        query = callback.split("#", 1)[0]
+        query = query.split("?", 1)[1] if "?" in query else query
+        if query.count("&") + query.count(";") >= 50:
+            return ProviderError, "the callback has too many or malformed parameters"
+        return parse_qsl(query, keep_blank_values=True)
+    if isinstance(callback, dict):
+        items: list[Any] = list(callback.items())
+    elif isinstance(callback, list):
+        items = callback
+    else:
+        return NOT_PARAMETERS
+    if len(items) > 50:
+        return ProviderError, "the callback has too many or malformed parameters"
+    if not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and all(isinstance(part, str) for part in pair)
+        for pair in items
+    ):
+        return NOT_PAIRS
+    return [(name, value) for name, value in items]
+
+
+def expected_callback(callback: object, expected_state: object, issuer: object) -> Outcome:
+    """What parse_callback(callback, expected_state, issuer=issuer) must give."""
+    if not isinstance(issuer, str) or not issuer:
+        return ConfigurationError, "issuer must be the provider's URL, such as 'https://chattz.net'"
+    pairs = callback_pairs(callback)
+    if isinstance(pairs, tuple):
+        return pairs
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    states = values.get("state", [])
+    if not isinstance(expected_state, str) or not expected_state:
+        return StateMismatchError, NOT_EXPECTED
+    if not states or not states[0]:
+        return StateMismatchError, NO_STATE
+    if len(states) > 1:
+        return StateMismatchError, "the callback repeats the 'state' parameter"
+    if states[0] != expected_state or len(states[0]) > 4096:
+        return StateMismatchError, WRONG_STATE
+    for name in ("code", "error", "iss"):
+        if len(values.get(name, [])) > 1:
+            return ProviderError, f"the callback repeats the {name!r} parameter"
+    if "iss" in values and values["iss"] != [issuer]:
+        shown = clean_text(values["iss"][0])
+        return ProviderError, f"the callback's issuer {shown!r} is not {issuer!r}"
+    if "error" in values:
+        description = values.get("error_description", [None])[0]
+        uri = values.get("error_uri", [None])[0]
+        denied = AuthorizationDenied(values["error"][0] or "unknown_error", description, uri)
+        return AuthorizationDenied, str(denied)
+    code = values.get("code", [""])[0]
+    if not code:
+        return NO_CODE
+    if len(code) > 4096 or not VISIBLE.fullmatch(code):
+        return MALFORMED_CODE
+    return "ok", code
+
+
+#: Parameter values: the right state and issuer, near misses, and any text (surrogates too).
+VALUES = st.sampled_from(
+    ["s", "c0de", "https://chattz.net", "", "S", "é", "a b", "\udcff", "x" * 4097]
+) | st.text(max_size=10)
+#: A valid callback's pairs (or part of one), then up to three more of any kind.
+PAIRS = st.tuples(
+    st.sampled_from(
+        [[("state", "s"), ("code", "c0de")], [("code", "c0de"), ("state", "s")], [("state", "s")]]
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["state", "code", "iss", "error", "error_description", "error_uri", "x"]
+            ),
+            VALUES,
+        ),
+        max_size=3,
+    ),
+).map(lambda parts: parts[0] + parts[1])
+
+
+@settings(max_examples=150, deadline=None)
 @given(
-    callback=st.text(max_size=200)
-    | st.dictionaries(st.text(max_size=8), json_values, max_size=5)
-    | st.lists(st.tuples(st.text(max_size=8), st.text(max_size=8)), max_size=5)
+    callback=PAIRS.map(
+        lambda pairs: urlencode(pairs, quote_via=quote, safe=":/", errors="surrogatepass")
+    )
+    | PAIRS.map(
+        lambda pairs: (
+            "https://app.example/cb?" + urlencode(pairs, errors="surrogatepass") + "#code=f"
+        )
+    )
+    | PAIRS.map(dict)
+    | PAIRS
     | st.lists(json_values, max_size=3)
+    | st.text(max_size=60)
     | json_values,
-    expected=st.none() | st.text(max_size=20),
-    issuer=st.none() | st.text(max_size=20),
+    expected=st.sampled_from(["s"] * 8 + [None, "", "\udcff", "S"]) | st.text(max_size=5),
+    issuer=st.sampled_from(["https://chattz.net"] * 8 + [None, "", 5, "https://chattz.net/"]),
 )
-def test_property_parse_callback_any_inputonly_typed_errors(
-    callback: Any, expected: str | None, issuer: Any
-) -> None:
-    """Lines 1, 6-8: any callback input gives a code or a typed error."""
-    only_typed_errors(lambda: parse_callback(callback, expected, issuer=issuer))
+def test_property_parse_callback_any_input(callback: Any, expected: Any, issuer: Any) -> None:
+    """Lines 1, 6-8: any callback, expected state and issuer give exactly the oracle's outcome."""
+    assert expected_callback(callback, expected, issuer) == outcome(
+        lambda: parse_callback(callback, expected, issuer=issuer)
+    )
