@@ -225,3 +225,25 @@ WRONG_VALUES: list[Any] = [
     object(),
 ]
 WRONG_IDS = [repr(v)[:20] for v in WRONG_VALUES]
+
+
+#: Values of every wrong kind a confused caller might pass, by a name a test id can show.
+WRONG: dict[str, Any] = {
+    "None": None,
+    "0": 0,
+    "-1": -1,
+    "1.5": 1.5,
+    "nan": math.nan,
+    "inf": math.inf,
+    "True": True,
+    "b'bytes'": b"bytes",
+    "bytearray": bytearray(b"x"),
+    "['list']": ["list"],
+    "{'a': 1}": {"a": 1},
+    "''": "",
+    "' '": " ",
+    "lone-surrogate": "\udcff",
+    "NUL": "a\x00b",
+    "é": "é",
+    "object()": object(),
+}

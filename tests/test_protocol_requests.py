@@ -28,6 +28,7 @@ from tests.helpers import (
     CODE,
     CONFIG,
     DOCUMENTED_CONFIG,
+    WRONG,
     Outcome,
     assert_not_leaked,
     configuration_error,
@@ -256,6 +257,39 @@ def test_property_userinfo_request(access_token: Any) -> None:
     expected = expected_userinfo_request(access_token)
     assert expected == outcome(lambda: userinfo_request(CONFIG, access_token))
     assert_secret_not_shown(access_token, lambda: userinfo_request(CONFIG, access_token))
+
+
+#: Each builder's argument, and the oracle of its outcome.
+BUILDERS: dict[str, tuple[Callable[[Any], object], Callable[[Any], Outcome]]] = {
+    "authorize_url(state)": (
+        lambda v: authorize_url(CONFIG, v),
+        expected_authorize_url,
+    ),
+    "authorize_url(scope=)": (
+        lambda v: authorize_url(CONFIG, "st", scope=v),
+        lambda v: expected_authorize_url("st", None, {"scope": v}),
+    ),
+    "authorize_url(code_challenge=)": (
+        lambda v: authorize_url(CONFIG, "st", code_challenge=v),
+        lambda v: expected_authorize_url("st", v),
+    ),
+    "token_request(code)": (lambda v: token_request(CONFIG, v), expected_token_request),
+    "token_request(code_verifier=)": (
+        lambda v: token_request(CONFIG, "c", code_verifier=v),
+        lambda v: expected_token_request("c", v),
+    ),
+    "refresh_request": (lambda v: refresh_request(CONFIG, v), expected_refresh_request),
+    "userinfo_request": (lambda v: userinfo_request(CONFIG, v), expected_userinfo_request),
+}
+
+
+@pytest.mark.parametrize("value", [pytest.param(v, id=name) for name, v in WRONG.items()])
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_builders_with_values_of_every_wrong_kind(builder: str, value: Any) -> None:
+    """Each builder, given a value of every wrong kind (NaN, bytes, "", " ", NUL, é...):
+    the oracle's exact request or error."""
+    build, expected = BUILDERS[builder]
+    assert expected(value) == outcome(lambda: build(value))
 
 
 def test_authorize_url_is_the_documented_example() -> None:

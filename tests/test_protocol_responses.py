@@ -596,6 +596,31 @@ def test_checklist_38_deeply_nested_json_is_typed_error(
     )
 
 
+@pytest.mark.checklist(38)
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"[" * 100_000, id="100k-open-brackets"),
+        pytest.param(b'{"a":' * 100_000, id="100k-open-objects"),
+        pytest.param(b"1e99999", id="1e99999"),
+        pytest.param(b'{"id": 1e400, "username": "u"}', id="id-1e400"),
+        pytest.param(b'{"id": ' + b"9" * 5000 + b', "username": "u"}', id="id-5000-digits"),
+        pytest.param(b'{"id": 1, "id": "x", "username": "u"}', id="duplicate-key-last-wins"),
+        pytest.param(b'{"id": 1, "username": "\\udcff"}', id="username-lone-surrogate"),
+        pytest.param(b"\xef\xbb\xbf{}", id="utf8-bom"),
+        pytest.param(b"NaN", id="NaN"),
+        pytest.param(b'{"expires_in": Infinity}', id="Infinity"),
+        pytest.param(b"\xff\xfe", id="not-utf8"),
+    ],
+)
+def test_checklist_38_odd_json_bodies(body: bytes) -> None:
+    """Deep, huge, duplicate-keyed, non-UTF-8 or non-strict JSON: exactly the oracle's outcome."""
+    assert (expected_token(200, body), expected_user(200, body)) == (
+        outcome(lambda: parse_token(200, body)),
+        outcome(lambda: parse_userinfo_response(200, body)),
+    )
+
+
 # --- Oracles: the documented contract of both parsers, for any status and body -----------
 
 
