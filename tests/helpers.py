@@ -176,6 +176,24 @@ def outcome(call: Callable[[], object]) -> Outcome:
         return type(exc), str(exc)
 
 
+def raised(call: Callable[[], object]) -> BaseException | None:
+    """The exception ``call`` raised, or None."""
+    try:
+        call()
+    except BaseException as exc:
+        return exc
+    return None
+
+
+def shows_secret(exc: BaseException | None, secret: str) -> bool:
+    """Whether ``secret`` is in the str, repr or args of ``exc`` or its cause/context chain."""
+    while exc is not None:
+        if secret in str(exc) or secret in repr(exc) or any(secret in repr(a) for a in exc.args):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def configuration_error(message: str) -> Outcome:
     """The outcome of a call refused with a ConfigurationError saying ``message``."""
     return ConfigurationError, message

@@ -38,21 +38,12 @@ from chattz_oauth_async import (
     safe_next_url,
 )
 from chattz_oauth_async.integrations.cookies import LoginCookies
-from tests.helpers import WRONG, Outcome, configuration_error, not_encodable, outcome
+from tests.helpers import WRONG, Outcome, configuration_error, not_encodable, outcome, raised
 
 SECRET = "s3cr3t-CLIENT-secret-value"
 KEY = "k" * 32
 REDIRECT_URI = "https://app.example/cb"
 CONFIG = protocol.ClientConfig("client", SECRET, REDIRECT_URI)
-
-
-def raised(call: Callable[[], object]) -> BaseException | None:
-    """The exception ``call`` raised, or None."""
-    try:
-        call()
-    except BaseException as exc:
-        return exc
-    return None
 
 
 def chain(exc: BaseException | None) -> Iterator[BaseException]:
