@@ -19,8 +19,6 @@ from chattz_oauth_async.errors import (
     ChattzOAuthError,
     ConfigurationError,
     OAuthError,
-    ProviderError,
-    StateMismatchError,
 )
 from chattz_oauth_async.models import Token
 from chattz_oauth_async.protocol import ClientConfig, parse_token_response
@@ -210,39 +208,6 @@ def not_encodable(what: str) -> Outcome:
 def has_lone_surrogate(value: str) -> bool:
     """Whether ``value`` holds a surrogate code point UTF-8 cannot encode."""
     return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
-
-
-def only_typed_errors(call: Callable[[], object]) -> None:
-    """Run ``call``: a ChattzOAuthError is fine (its status an int or None), anything else fails."""
-    try:
-        call()
-    except ChattzOAuthError as exc:
-        if isinstance(exc, ProviderError | OAuthError) and not isinstance(exc, StateMismatchError):
-            status = exc.status_code
-            assert status is None or isinstance(status, int)
-
-
-#: Values of every wrong kind a confused caller might pass (the hostile batteries' table).
-WRONG_VALUES: list[Any] = [
-    None,
-    0,
-    -1,
-    1.5,
-    math.nan,
-    math.inf,
-    True,
-    b"bytes",
-    bytearray(b"x"),
-    ["list"],
-    {"a": 1},
-    "",
-    " ",
-    "\udcff",
-    "a\x00b",
-    "é",
-    object(),
-]
-WRONG_IDS = [repr(v)[:20] for v in WRONG_VALUES]
 
 
 #: Values of every wrong kind a confused caller might pass, by a name a test id can show.
