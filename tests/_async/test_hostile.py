@@ -22,7 +22,6 @@ import pytest
 from chattz_oauth_async import (
     AsyncChattzOAuth,
     AsyncTokenHolder,
-    ChattzOAuthError,
     ChattzUser,
     ConfigurationError,
     InsufficientScopeError,
@@ -38,7 +37,7 @@ from chattz_oauth_async import (
 from tests.helpers import WRONG, raised, shows_secret
 from tests.rawserver import RawServer, raw_server
 
-from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER
+from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER, result
 
 pytestmark = pytest.mark.anyio
 
@@ -53,14 +52,6 @@ async def outcome(call: Callable[[], Any]) -> BaseException | None:
     except BaseException as exc:
         return exc
     return None
-
-
-async def result(call: Callable[[], Any]) -> tuple[Any, Any]:
-    """``("ok", value)`` awaiting ``call()`` gave, or a ChattzOAuthError's type and message."""
-    try:
-        return "ok", await call()
-    except ChattzOAuthError as exc:
-        return type(exc), str(exc)
 
 
 def answering(

@@ -24,7 +24,6 @@ import pytest
 from chattz_oauth_async import (
     ChattzOAuth,
     TokenHolder,
-    ChattzOAuthError,
     ChattzUser,
     ConfigurationError,
     InsufficientScopeError,
@@ -40,7 +39,7 @@ from chattz_oauth_async import (
 from tests.helpers import WRONG, raised, shows_secret
 from tests.rawserver import RawServer, raw_server
 
-from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER
+from .support import ACCESS, CODE, LOOPBACK_REDIRECT, REFRESH, SECRET, TOKEN, USER, result
 
 
 REDIRECT = "https://app.example/cb"
@@ -54,14 +53,6 @@ def outcome(call: Callable[[], Any]) -> BaseException | None:
     except BaseException as exc:
         return exc
     return None
-
-
-def result(call: Callable[[], Any]) -> tuple[Any, Any]:
-    """``("ok", value)`` awaiting ``call()`` gave, or a ChattzOAuthError's type and message."""
-    try:
-        return "ok", call()
-    except ChattzOAuthError as exc:
-        return type(exc), str(exc)
 
 
 def answering(
