@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict as WerkzeugMultiDict
 from chattz_oauth_async import (
     AuthorizationDenied,
     ConfigurationError,
+    InsecureTransportError,
     InvalidTokenError,
     LoginRequest,
     LoginStateError,
@@ -598,25 +599,53 @@ def test_checklist_33_unencodable_signing_key_is_named_not_shown(key: Any) -> No
     assert (ConfigurationError, False) == (type(exc), shows(exc, SECRET))
 
 
+#: A secret in a URL's place, and what the setting's error says (it names the setting).
 SWAPPED = [
-    SECRET,
-    "http://" + SECRET + ".example/cb",
-    "https://app.example/cb#" + SECRET,
-    "ftp://" + SECRET,
-    "https://[" + SECRET,
-    "https://app.example:" + SECRET,
-    "https://user:" + SECRET + "@app.example/cb",
+    pytest.param(SECRET, ConfigurationError, "{} must be an absolute https:// URL", id="bare"),
+    pytest.param(
+        "http://" + SECRET + ".example/cb",
+        InsecureTransportError,
+        "{} must use https://",
+        id="http-host",
+    ),
+    pytest.param(
+        "https://app.example/cb#" + SECRET,
+        ConfigurationError,
+        "{} must not contain a fragment",
+        id="fragment",
+    ),
+    pytest.param(
+        "ftp://" + SECRET, ConfigurationError, "{} must be an absolute https:// URL", id="ftp"
+    ),
+    pytest.param(
+        "https://[" + SECRET, ConfigurationError, "{} is not a valid URL", id="open-bracket"
+    ),
+    pytest.param(
+        "https://app.example:" + SECRET, ConfigurationError, "{} is not a valid URL", id="port"
+    ),
+    pytest.param(
+        "https://user:" + SECRET + "@app.example/cb",
+        ConfigurationError,
+        "{} must not contain credentials",
+        id="credentials",
+    ),
 ]
 
 
 @pytest.mark.checklist(33)
-@pytest.mark.parametrize("value", SWAPPED, ids=range(len(SWAPPED)))
+@pytest.mark.parametrize(("value", "kind", "start"), SWAPPED)
 @pytest.mark.parametrize("position", ["redirect_uri", "base_url"])
-def test_checklist_33_a_secret_passed_as_a_url_is_not_shown(value: str, position: str) -> None:
-    """A secret in a URL's place: the error names the setting, never the value."""
+def test_checklist_33_a_secret_passed_as_a_url_is_not_shown(
+    value: str, kind: type[Exception], start: str, position: str
+) -> None:
+    """A secret in a URL's place: this error, naming the setting, never the value."""
     arguments = {"client_id": "c", "client_secret": "s", "redirect_uri": REDIRECT_URI}
     exc = raised(lambda: protocol.ClientConfig(**{**arguments, position: value}))
-    assert (True, False) == (isinstance(exc, ConfigurationError), shows(exc, SECRET))
+    assert (kind, True, False) == (
+        type(exc),
+        str(exc).startswith(start.format(position)),
+        shows(exc, SECRET),
+    )
 
 
 @pytest.mark.checklist(13)
