@@ -48,8 +48,7 @@ from tests.helpers import (
 )
 def test_checklist_1_parameters_in_the_fragment_are_never_read(url: str) -> None:
     """A code and state only in the #fragment are not a callback: the state is missing."""
-    with pytest.raises(StateMismatchError):
-        parse_callback(url, "s")
+    assert (StateMismatchError, NO_STATE) == outcome(lambda: parse_callback(url, "s"))
 
 
 def test_query_before_a_fragment_is_read() -> None:
@@ -88,8 +87,12 @@ def test_checklist_8_issuer_override_for_another_base_url() -> None:
 @pytest.mark.parametrize("issuer", [None, "", 3])
 def test_checklist_8_the_iss_check_cannot_be_switched_off(issuer: object) -> None:
     """issuer=None (or empty) is a ConfigurationError, not a callback accepted unchecked."""
-    with pytest.raises(ConfigurationError):
-        parse_callback("/cb?code=abc&state=s&iss=https://evil.example", "s", issuer=issuer)  # type: ignore[arg-type]
+    expected = (
+        ConfigurationError,
+        "issuer must be the provider's URL, such as 'https://chattz.net'",
+    )
+    callback = "/cb?code=abc&state=s&iss=https://evil.example"
+    assert expected == outcome(lambda: parse_callback(callback, "s", issuer=issuer))  # type: ignore[arg-type]
 
 
 PACKAGE = Path(chattz_oauth_async.__file__).parent
@@ -193,8 +196,11 @@ def test_checklist_01_state_missing_empty_or_different_rejected(
     query: str, expected_state: str | None
 ) -> None:
     """Line 1: a missing, empty or different state (also None vs None) is rejected."""
-    with pytest.raises(StateMismatchError):
-        parse_callback(query, expected_state)
+    expected = expected_callback(query, expected_state, "https://chattz.net")
+    assert (StateMismatchError, expected) == (
+        expected[0],
+        outcome(lambda: parse_callback(query, expected_state)),
+    )
 
 
 @pytest.mark.checklist(1)
@@ -343,9 +349,10 @@ def test_checklist_07_duplicate_parameters_rejected_from_pairs() -> None:
 )
 @pytest.mark.checklist(8)
 def test_checklist_08_issuer_must_match_exactly(iss: str) -> None:
-    """Line 8: an ``iss`` other than the configured issuer is rejected."""
-    with pytest.raises(ProviderError):
-        parse_callback({"code": "a", "state": "s", "iss": iss}, "s", issuer="https://chattz.net")
+    """Line 8: an ``iss`` other than the configured issuer is rejected, naming both."""
+    expected = (ProviderError, f"the callback's issuer {iss!r} is not 'https://chattz.net'")
+    callback = {"code": "a", "state": "s", "iss": iss}
+    assert expected == outcome(lambda: parse_callback(callback, "s", issuer="https://chattz.net"))
 
 
 @pytest.mark.checklist(8)
@@ -420,7 +427,7 @@ def expected_callback(callback: object, expected_state: object, issuer: object) 
         if len(values.get(name, [])) > 1:
             return ProviderError, f"the callback repeats the {name!r} parameter"
     if "iss" in values and values["iss"] != [issuer]:
-        shown = clean_text(values["iss"][0])
+        shown = clean_text(values["iss"][0]) or ""
         return ProviderError, f"the callback's issuer {shown!r} is not {issuer!r}"
     if "error" in values:
         description = values.get("error_description", [None])[0]
