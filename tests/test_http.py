@@ -243,8 +243,9 @@ def test_checklist_36_declared_length_over_cap_rejected_before_reading() -> None
 @pytest.mark.checklist(36)
 def test_checklist_36_lying_content_length_does_not_lift_cap(declared: str) -> None:
     """Line 36: a small or nonsense Content-Length does not let more than the cap through."""
-    with pytest.raises(ResponseTooLargeError):
+    with pytest.raises(ResponseTooLargeError) as caught:
         read_body(lambda: BodyLimiter(1000, 200, declared), [b"x" * 1001])
+    assert "response body is larger than the 1000 byte cap (HTTP 200)" == str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -262,8 +263,9 @@ def test_checklist_36_gzip_bomb_stops_at_cap(encoding: str, compress: Any) -> No
     bomb = compress(b"\0" * (16 * 1024 * 1024))
     limiter = BodyLimiter(DEFAULT_MAX_RESPONSE_BYTES, 200, str(len(bomb)), encoding)
     chunks = [bomb[start : start + 4096] for start in range(0, len(bomb), 4096)]
-    with pytest.raises(ResponseTooLargeError):
+    with pytest.raises(ResponseTooLargeError) as caught:
         read_body(limiter, chunks)
+    assert "response body is larger than the 1048576 byte cap (HTTP 200)" == str(caught.value)
 
 
 @pytest.mark.checklist(36)
@@ -279,9 +281,9 @@ def test_checklist_36_small_compressed_body_decoded() -> None:
 @pytest.mark.parametrize("encoding", ["br", "zstd", "compress", "gzip, gzip", "x" * 500])
 @pytest.mark.checklist(36)
 def test_checklist_36_unknown_encoding_is_typed_error(encoding: str) -> None:
-    """Line 36: an encoding the client did not ask for is a typed error."""
-    with pytest.raises(ProviderError):
-        BodyLimiter(1000, 200, None, encoding)
+    """Line 36: an encoding the client did not ask for is a typed error naming it (20 chars)."""
+    expected = (ProviderError, f"unsupported response encoding {encoding[:20]!r} (HTTP 200)")
+    assert expected == outcome(lambda: BodyLimiter(1000, 200, None, encoding))
 
 
 @pytest.mark.checklist(36)

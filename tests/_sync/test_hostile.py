@@ -91,13 +91,17 @@ def test_a_clock_reading_that_is_not_a_number_is_a_configuration_error(
         clock=lambda: reading,
         transport=httpx.MockTransport(lambda r: httpx.Response(200, json=TOKEN)),
     )
-    kinds = [
-        type(raised(session.start_login)),
-        type(outcome(lambda: session.userinfo(token))),
-        type(outcome(lambda: session.exchange_code(CODE))),
-        type(outcome(lambda: TokenHolder(session, token).get())),
+    failures = [
+        raised(session.start_login),
+        outcome(lambda: session.userinfo(token)),
+        outcome(lambda: session.exchange_code(CODE)),
+        outcome(lambda: TokenHolder(session, token).get()),
     ]
-    assert [ConfigurationError] * 4 == kinds
+    expected = (
+        ConfigurationError,
+        "the session's clock returned something other than a finite number",
+    )
+    assert [expected] * 4 == [(type(exc), str(exc)) for exc in failures]
 
 
 # --- use after close ----------------------------------------------------------------------
