@@ -33,12 +33,11 @@ from chattz_oauth_async import (
     StateMismatchError,
     Token,
     UnsafeRedirectError,
-    code_challenge,
-    parse_callback,
     protocol,
-    safe_next_url,
 )
 from chattz_oauth_async.integrations.cookies import LoginCookies
+from chattz_oauth_async.login import safe_next_url
+from chattz_oauth_async.protocol import code_challenge, parse_callback
 from tests.helpers import WRONG, Outcome, configuration_error, not_encodable, outcome, raised
 
 SECRET = "s3cr3t-CLIENT-secret-value"
