@@ -1,12 +1,13 @@
 # GENERATED from tests/_async/test_hostile.py by scripts/gen_sync.py -- do not edit.
 # Edit the async original, then run: python scripts/gen_sync.py
-"""Hostile input through the session: every failure a ChattzOAuthError, no secret in it (33).
+"""Hostile input through the session: per input, the exact result or error; no secret in it (33).
 
-The constructor with wrong-typed keyword arguments, from_env with odd
-environments, the flow's calls with garbage, use after aclose, and
-provider-controlled answers (headers, encodings, statuses, bodies) over
-httpx.MockTransport. Written once for ChattzOAuth; scripts/gen_sync.py
-generates the same tests for ChattzOAuth in tests/_sync/.
+A clock that returns garbage, the flow's calls with values of every wrong kind (a table per
+call), use after aclose, provider-controlled answers (headers, encodings, statuses, bodies)
+over httpx.MockTransport (a row per answer), and silent or echoing servers on loopback.
+The constructor, from_env and start_login (no I/O) are tests/test_hostile_session.py's.
+Written once for ChattzOAuth; scripts/gen_sync.py generates the same tests for
+ChattzOAuth in tests/_sync/.
 """
 
 from __future__ import annotations
