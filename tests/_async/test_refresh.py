@@ -11,6 +11,7 @@ from chattz_oauth_async import (
     ConfigurationError,
     InvalidTokenError,
     OAuthError,
+    ProviderError,
     Token,
     TokenExpiredError,
 )
@@ -127,10 +128,15 @@ async def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> 
     async with fake.session(clock=clock) as chattz:
         holder = await _expired_holder(fake, chattz, clock)
         fake.fail_next("token", status=503)
-        with pytest.raises(ChattzOAuthError):
+        with pytest.raises(ChattzOAuthError) as caught:
             await holder.get()
         second = await holder.get()
-    assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
+    failed = (type(caught.value), caught.value.status_code)  # type: ignore[attr-defined]
+    assert (2, False, (ProviderError, 503)) == (
+        _refreshes(fake),
+        second.is_expired(clock.now),
+        failed,
+    )
 
 
 async def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:

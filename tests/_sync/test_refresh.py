@@ -13,6 +13,7 @@ from chattz_oauth_async import (
     ConfigurationError,
     InvalidTokenError,
     OAuthError,
+    ProviderError,
     Token,
     TokenExpiredError,
 )
@@ -128,10 +129,15 @@ def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> None:
     with fake.sync_session(clock=clock) as chattz:
         holder = _expired_holder(fake, chattz, clock)
         fake.fail_next("token", status=503)
-        with pytest.raises(ChattzOAuthError):
+        with pytest.raises(ChattzOAuthError) as caught:
             holder.get()
         second = holder.get()
-    assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
+    failed = (type(caught.value), caught.value.status_code)  # type: ignore[attr-defined]
+    assert (2, False, (ProviderError, 503)) == (
+        _refreshes(fake),
+        second.is_expired(clock.now),
+        failed,
+    )
 
 
 def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:
