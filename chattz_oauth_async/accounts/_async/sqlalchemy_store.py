@@ -27,6 +27,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     type_coerce,
 )
@@ -39,7 +40,7 @@ from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, U
 from .._failures import report, store_error
 from .._synchronization import async_create_all, async_require_asyncio
 from .._tables import accounts, link_table, metadata, users
-from .._values import Account, Profile
+from .._values import Account, Outcome, Profile
 
 __all__ = ["AsyncSQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
 
@@ -73,6 +74,13 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
+
+
+def _dialect_insert(name: str) -> Any:
+    """The ``insert`` with ``ON CONFLICT`` of PostgreSQL or SQLite."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 async def _autocommit(connection: AsyncConnection) -> AsyncConnection:
@@ -334,40 +342,202 @@ class AsyncSQLAlchemyStore:
                 row = (await connection.execute(query)).first()
         return None if row is None else self._account(row)
 
-    async def refresh_active(
-        self, profile: Profile, now: dt.datetime, *, user_id: str | None
-    ) -> Account | None:
-        """A returning login in one statement (and one round trip: no BEGIN, no COMMIT).
+    async def sign_in_once(
+        self,
+        profile: Profile,
+        now: dt.datetime,
+        *,
+        user_id: str | None,
+        session: int | None,
+        signups: bool,
+    ) -> tuple[Account, Outcome] | None:
+        """A returning, first or linking login in the fewest round trips the database allows.
 
-        ``UPDATE chattz_accounts ... WHERE chattz_id = ? [AND user_id = ?] AND <its user is
-        active> RETURNING ...``, alone in autocommit mode: a single statement is atomic
-        by itself. None when there is no such link, it is someone else's, or its user
-        is inactive or gone (the engine's full path tells these apart). Not used with an
-        ``is_active`` hook, which SQL cannot ask.
+        PostgreSQL: one statement, alone in autocommit mode (no BEGIN, no
+        COMMIT): CTEs that refresh the link if it exists, is ``user_id``'s (when
+        given) and its user is active; else insert the link (and, for a first
+        login, the ``chattz_users`` row, only once its link is in, so a login
+        that loses a race to another leaves no user behind); the signed-in
+        ``session``'s link and user checked in the same statement. SQLite (no
+        writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
+        linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
+        RETURNING``, a first login the refresh and then one transaction
+        (BEGIN, the user, the link, COMMIT).
+
+        None, having written nothing, for everything else (see
+        ``AsyncAccountStore``): the engine's full path tells those cases apart.
+        Not used with an ``is_active`` hook, which SQL cannot ask.
         """
-        if self._is_active is not None:
+        if self._is_active is not None or self.engine.dialect.name not in ("postgresql", "sqlite"):
             return None
+        key = None if user_id is None else self._key(user_id)
+        if user_id is not None and key is None:
+            return None
+        if self.engine.dialect.name == "postgresql":
+            query = self._pg_sign_in(profile, now, key, session, create=signups)
+            row = await self._write_one(query)
+            if row is None:
+                return None
+            return self._account(row), Outcome(row.outcome)
+        if key is not None:  # linking: the new link first (the common case), then a refresh
+            row = await self._write_one(self._link_query(profile, now, key, session))
+            if row is not None:
+                return self._account(row), Outcome.LINKED
+        refresh = self._refresh_query(profile, now, key, session).returning(*self._columns)
+        row = await self._write_one(refresh)
+        if row is not None:
+            return self._account(row), Outcome.SIGNED_IN
+        if key is not None or not signups:
+            return None
+        account, made = await self.create(profile, now)
+        return (account, Outcome.CREATED) if made else None
+
+    async def _write_one(self, query: Any) -> Any:
+        """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
+        try:
+            with _database_errors():
+                async with self.engine.connect() as connection:
+                    writing = await _autocommit(connection)
+                    await self._require_foreign_keys(writing)
+                    return (await writing.execute(query)).first()
+        except AccountStoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
+                return None
+            raise
+
+    def _session_holds(self, key: object, session: int | None) -> Any:
+        """SQL: the signed-in session's link ``session`` is ``key``'s and its user active."""
+        if session is None:
+            return None
+        theirs = self._links.alias("session_link")
+        active = self._active_user(theirs)
+        held = exists().where(theirs.c.chattz_id == session, theirs.c.user_id == key)
+        return held if active is None else held.where(active)
+
+    def _refresh_query(
+        self, profile: Profile, now: dt.datetime, key: object, session: int | None
+    ) -> Any:
+        """``UPDATE`` the link's profile and last login if it is ``key``'s (any user's if
+        None) and its user active, ``RETURNING`` it."""
         links = self._links
         query = update_(links).where(links.c.chattz_id == profile.chattz_id)
-        if user_id is not None:
-            key = self._key(user_id)
-            if key is None:
-                return None
-            query = query.where(links.c.user_id == key)
-        active = self._active_user()
+        for condition in (
+            None if key is None else links.c.user_id == key,
+            self._active_user(links),
+            self._session_holds(key, session),
+        ):
+            if condition is not None:
+                query = query.where(condition)
+        return query.values(**profile.columns(), last_login_at=now)
+
+    def _new_link(self, profile: Profile, now: dt.datetime, user: Any) -> Any:
+        """``SELECT`` of a new link's values (``user``: the user id, a value or a column)."""
+        links = self._links
+        values = {
+            **profile.columns(),
+            "chattz_id": profile.chattz_id,
+            "linked_at": now,
+            "last_login_at": now,
+        }
+        return [
+            user
+            if column.name == "user_id"
+            else literal(values[column.name], column.type).label(column.name)
+            for column in links.c
+        ]
+
+    def _link_query(
+        self, profile: Profile, now: dt.datetime, key: object, session: int | None
+    ) -> Any:
+        """``INSERT`` the link to ``key`` unless there is one (and the session holds)."""
+        links = self._links
+        user = literal(key, links.c.user_id.type).label("user_id")
+        source = select(*self._new_link(profile, now, user)).where(
+            ~exists().where(links.c.chattz_id == profile.chattz_id)
+        )
+        held = self._session_holds(key, session)
+        if held is not None:
+            source = source.where(held)
+        insert_ = _dialect_insert(self.engine.dialect.name)(links)
+        return (
+            insert_.from_select([column.name for column in links.c], source)
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(*self._columns)
+        )
+
+    def _pg_sign_in(
+        self, profile: Profile, now: dt.datetime, key: object, session: int | None, *, create: bool
+    ) -> Any:
+        """PostgreSQL: the whole sign-in in one statement (see :meth:`sign_in_once`)."""
+        links = self._links
+        refreshed = (
+            self._refresh_query(profile, now, key, session).returning(*links.c).cte("refreshed")
+        )
+        parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
+        if key is not None:
+            linked = self._link_query(profile, now, key, session).cte("linked")
+            parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
+            return parts[0].union_all(parts[1])
+        if not (create and self._own_users):
+            return parts[0]
+        # A first login: a user id drawn only when there is no link (a returning login
+        # spends none), the link inserted with it, and the user row only once its link is in:
+        # a login that loses the race to another inserts neither.
+        fresh = (
+            select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
+            .where(~exists().where(links.c.chattz_id == profile.chattz_id))
+            .cte("fresh")
+        )
+        user = cast(fresh.c.id, String).label("user_id")
+        names = [column.name for column in links.c]
+        linked = (
+            _dialect_insert("postgresql")(links)
+            .from_select(names, select(*self._new_link(profile, now, user)).select_from(fresh))
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(*links.c)
+            .cte("linked")
+        )
+        made = (
+            insert(users)
+            .from_select(
+                ["id", "display_name", "created_at"],
+                select(
+                    fresh.c.id,
+                    literal(profile.display_name, users.c.display_name.type),
+                    literal(now, users.c.created_at.type),
+                ).select_from(fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))),
+            )
+            .returning(users.c.id)
+            .cte("made")
+        )
+        created = select(*linked.c, literal(Outcome.CREATED.value).label("outcome"))
+        return parts[0].union_all(created).add_cte(made)
+
+    async def session_account(self, user_id: str, chattz_id: int) -> Account | None:
+        """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
+
+        With an ``is_active`` hook, the link and then the hook.
+        """
+        key = self._key(user_id)
+        if key is None:
+            return None
+        links = self._links
+        query = select(*self._columns).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
+        active = None if self._is_active is not None else self._active_user(links)
         if active is not None:
             query = query.where(active)
-        query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
         with _database_errors():
             async with self.engine.connect() as connection:
-                writing = await _autocommit(connection)
-                await self._require_foreign_keys(writing)
-                row = (await writing.execute(query)).first()
+                reading = await _autocommit(connection)
+                await self._require_foreign_keys(reading)
+                row = (await reading.execute(query)).first()
+                hook = self._is_active
+                if row is not None and hook is not None:
+                    row = row if await hook(reading, user_id) is True else None
         return None if row is None else self._account(row)
 
-    def _active_user(self) -> Any:
-        """SQL: the link's user exists and is active (None: nothing to ask)."""
-        links = self._links
+    def _active_user(self, links: Any) -> Any:
+        """SQL: the user of ``links``' row exists and is active (None: nothing to ask)."""
         if self._user_key is not None:
             return exists().where(self._user_key == links.c.user_id).correlate(links)
         if not self._own_users:  # pragma: no cover - create_user has user_key or is_active
