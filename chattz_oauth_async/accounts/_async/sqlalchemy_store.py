@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
-from .._synchronization import async_create_all, async_require_asyncio
+from .._synchronization import async_create_all, async_driver_isolation, async_require_asyncio
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 
@@ -84,7 +84,13 @@ def _dialect_insert(name: str) -> Any:
 
 
 async def _autocommit(connection: AsyncConnection) -> AsyncConnection:
-    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+
+    SQLite's driver begins a transaction before a write only, so a read needs
+    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    """
+    if connection.dialect.name == "sqlite":
+        return connection
     return await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -397,9 +403,16 @@ class AsyncSQLAlchemyStore:
         try:
             with _database_errors():
                 async with self.engine.connect() as connection:
-                    writing = await _autocommit(connection)
-                    await self._require_foreign_keys(writing)
-                    return (await writing.execute(query)).first()
+                    await self._require_foreign_keys(connection)
+                    if connection.dialect.name != "sqlite":
+                        writing = await _autocommit(connection)
+                        return (await writing.execute(query)).first()
+                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
+                    previous = await async_driver_isolation(connection, None)
+                    try:
+                        return (await connection.execute(query)).first()
+                    finally:
+                        await async_driver_isolation(connection, previous)
         except AccountStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
                 return None

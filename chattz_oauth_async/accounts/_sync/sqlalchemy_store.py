@@ -40,7 +40,7 @@ from sqlalchemy import Connection, Engine
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
-from .._synchronization import sync_create_all, sync_require_asyncio
+from .._synchronization import sync_create_all, sync_driver_isolation, sync_require_asyncio
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 
@@ -86,7 +86,13 @@ def _dialect_insert(name: str) -> Any:
 
 
 def _autocommit(connection: Connection) -> Connection:
-    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+
+    SQLite's driver begins a transaction before a write only, so a read needs
+    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    """
+    if connection.dialect.name == "sqlite":
+        return connection
     return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -399,9 +405,16 @@ class SQLAlchemyStore:
         try:
             with _database_errors():
                 with self.engine.connect() as connection:
-                    writing = _autocommit(connection)
-                    self._require_foreign_keys(writing)
-                    return (writing.execute(query)).first()
+                    self._require_foreign_keys(connection)
+                    if connection.dialect.name != "sqlite":
+                        writing = _autocommit(connection)
+                        return (writing.execute(query)).first()
+                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
+                    previous = sync_driver_isolation(connection, None)
+                    try:
+                        return (connection.execute(query)).first()
+                    finally:
+                        sync_driver_isolation(connection, previous)
         except AccountStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
                 return None
