@@ -39,6 +39,7 @@ __all__ = [
     "Profile",
     "SessionUser",
     "SignIn",
+    "as_utc",
 ]
 
 #: Longest username, first and last name kept (Django's own limit for names).
@@ -222,8 +223,8 @@ class Account:
         return cls(
             user_id=str(row["user_id"]),
             profile=profile,
-            linked_at=_as_utc(row["linked_at"]),
-            last_login_at=_as_utc(row["last_login_at"]),
+            linked_at=as_utc(row["linked_at"]),
+            last_login_at=as_utc(row["last_login_at"]),
         )
 
 
@@ -231,7 +232,7 @@ class Account:
 UNKNOWN_TIME: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _as_utc(value: object) -> dt.datetime:
+def as_utc(value: object) -> dt.datetime:
     """A stored time in UTC; text is parsed (SQLite keeps any type in any column).
 
     A value that is not a time (free text or a number typed into the table by

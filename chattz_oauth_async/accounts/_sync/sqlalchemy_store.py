@@ -23,6 +23,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     case,
     cast,
     delete,
@@ -42,7 +43,7 @@ from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, U
 from .._failures import report, store_error
 from .._synchronization import sync_create_all, sync_driver_isolation, sync_require_asyncio
 from .._tables import accounts, link_table, metadata, users
-from .._values import Account, Outcome, Profile
+from .._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
 __all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
 
@@ -56,6 +57,8 @@ IsActive = Callable[[Connection, str], UserState]
 HasPassword = Callable[[Connection, str], bool]
 
 _TIMES = ("linked_at", "last_login_at")
+#: The columns a sign-in statement returns (the others are what it wrote).
+_WRITTEN = ("user_id", "linked_at")
 
 #: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
 FOREIGN_KEYS_FIX = (
@@ -106,6 +109,30 @@ def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> 
 
 def _no_password(connection: Connection, user_id: str) -> bool:
     return False  # the store's own users sign in through Chattz only
+
+
+def _written(row: Any, profile: Profile, now: dt.datetime) -> Account:
+    """The account a sign-in statement wrote: its user and link time from ``row``."""
+    return Account(
+        user_id=str(row.user_id),
+        profile=profile,
+        linked_at=as_utc(row.linked_at),
+        last_login_at=now,
+    )
+
+
+class _Binds:
+    """The bound values of the sign-in statements (``p_<name>`` keys), typed as their columns."""
+
+    def __init__(self, links: Table) -> None:
+        self.chattz_id = bindparam("p_chattz_id", type_=links.c.chattz_id.type)
+        self.user = bindparam("p_user_id", type_=links.c.user_id.type)
+        self.session = bindparam("p_session", type_=links.c.chattz_id.type)
+        self.now = bindparam("p_now", type_=links.c.last_login_at.type)
+        self.display_name = bindparam("p_display_name", type_=users.c.display_name.type)
+        self.profile = {
+            name: bindparam(f"p_{name}", type_=links.c[name].type) for name in PROFILE_COLUMNS
+        }
 
 
 class SQLAlchemyStore:
@@ -181,6 +208,7 @@ class SQLAlchemyStore:
         self._foreign_keys_checked = user_key is None or engine.dialect.name != "sqlite"
         self._is_active = is_active
         self._has_password = has_password or _no_password
+        self._statements: dict[tuple[str, bool, bool, bool], Any] = {}
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
@@ -192,6 +220,10 @@ class SQLAlchemyStore:
             else column
             for column in self._links.c
         ]
+        #: What a sign-in statement returns: the rest of the row is what it wrote.
+        self._written = [column for column in self._columns if column.name in _WRITTEN]
+        # One statement on its own, no BEGIN and COMMIT (not on SQLite: see _write_one).
+        self._solo = engine if sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -381,38 +413,45 @@ class SQLAlchemyStore:
         key = None if user_id is None else self._key(user_id)
         if user_id is not None and key is None:
             return None
+        values = {
+            **{f"p_{name}": value for name, value in profile.columns().items()},
+            "p_chattz_id": profile.chattz_id,
+            "p_user_id": key,
+            "p_session": session,
+            "p_now": now,
+            "p_display_name": profile.display_name,
+        }
+        linking, checked = key is not None, session is not None
         if self.engine.dialect.name == "postgresql":
-            query = self._pg_sign_in(profile, now, key, session, create=signups)
-            row = self._write_one(query)
+            query = self._statement("pg", linking, checked, signups and self._own_users)
+            row = self._write_one(query, values)
             if row is None:
                 return None
-            return self._account(row), Outcome(row.outcome)
-        if key is not None:  # linking: the new link first (the common case), then a refresh
-            row = self._write_one(self._link_query(profile, now, key, session))
+            return _written(row, profile, now), Outcome(row.outcome)
+        if linking:  # the new link first (the common case), then a refresh
+            row = self._write_one(self._statement("link", True, checked), values)
             if row is not None:
-                return self._account(row), Outcome.LINKED
-        refresh = self._refresh_query(profile, now, key, session).returning(*self._columns)
-        row = self._write_one(refresh)
+                return _written(row, profile, now), Outcome.LINKED
+        row = self._write_one(self._statement("refresh", linking, checked), values)
         if row is not None:
-            return self._account(row), Outcome.SIGNED_IN
-        if key is not None or not signups:
+            return _written(row, profile, now), Outcome.SIGNED_IN
+        if linking or not signups:
             return None
         account, made = self.create(profile, now)
         return (account, Outcome.CREATED) if made else None
 
-    def _write_one(self, query: Any) -> Any:
+    def _write_one(self, query: Any, values: dict[str, Any]) -> Any:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
         try:
             with _database_errors():
-                with self.engine.connect() as connection:
+                with self._solo.connect() as connection:
                     self._require_foreign_keys(connection)
                     if connection.dialect.name != "sqlite":
-                        writing = _autocommit(connection)
-                        return (writing.execute(query)).first()
+                        return (connection.execute(query, values)).first()
                     # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
                     previous = sync_driver_isolation(connection, None)
                     try:
-                        return (connection.execute(query)).first()
+                        return (connection.execute(query, values)).first()
                     finally:
                         sync_driver_isolation(connection, previous)
         except AccountStoreError as exc:
@@ -420,107 +459,113 @@ class SQLAlchemyStore:
                 return None
             raise
 
-    def _session_holds(self, key: object, session: int | None) -> Any:
-        """SQL: the signed-in session's link ``session`` is ``key``'s and its user active."""
-        if session is None:
+    def _statement(self, kind: str, linking: bool, checked: bool, create: bool = False) -> Any:
+        """The sign-in statement of ``kind``, built once per store (its values are bound).
+
+        Built anew at each sign-in, SQLAlchemy's construction of these CTEs cost more
+        CPU than the database's work; built once, each sign-in only binds values.
+        """
+        found = self._statements.get((kind, linking, checked, create))
+        if found is None:
+            binds = _Binds(self._links)
+            if kind == "pg":
+                found = self._pg_sign_in(binds, linking, checked, create=create)
+            elif kind == "link":
+                found = self._link_query(binds, checked)
+            else:
+                found = self._refresh_query(binds, linking, checked).returning(*self._written)
+            self._statements[(kind, linking, checked, create)] = found
+        return found
+
+    def _session_holds(self, binds: _Binds, checked: bool) -> Any:
+        """SQL: the signed-in session's link is the linking user's, and its user active."""
+        if not checked:
             return None
         theirs = self._links.alias("session_link")
         active = self._active_user(theirs)
-        held = exists().where(theirs.c.chattz_id == session, theirs.c.user_id == key)
+        held = exists().where(theirs.c.chattz_id == binds.session, theirs.c.user_id == binds.user)
         return held if active is None else held.where(active)
 
-    def _refresh_query(
-        self, profile: Profile, now: dt.datetime, key: object, session: int | None
-    ) -> Any:
-        """``UPDATE`` the link's profile and last login if it is ``key``'s (any user's if
-        None) and its user active, ``RETURNING`` it."""
+    def _refresh_query(self, binds: _Binds, linking: bool, checked: bool) -> Any:
+        """``UPDATE`` the link's profile and last login if it is the linking user's (anyone's
+        for a plain login) and its user active."""
         links = self._links
-        query = update_(links).where(links.c.chattz_id == profile.chattz_id)
+        query = update_(links).where(links.c.chattz_id == binds.chattz_id)
         for condition in (
-            None if key is None else links.c.user_id == key,
+            links.c.user_id == binds.user if linking else None,
             self._active_user(links),
-            self._session_holds(key, session),
+            self._session_holds(binds, checked),
         ):
             if condition is not None:
                 query = query.where(condition)
-        return query.values(**profile.columns(), last_login_at=now)
+        return query.values(**binds.profile, last_login_at=binds.now)
 
-    def _new_link(self, profile: Profile, now: dt.datetime, user: Any) -> Any:
-        """``SELECT`` of a new link's values (``user``: the user id, a value or a column)."""
-        links = self._links
+    def _new_link(self, binds: _Binds, user: Any) -> Any:
+        """``SELECT`` of a new link's values (``user``: the user id, a bind or a column)."""
         values = {
-            **profile.columns(),
-            "chattz_id": profile.chattz_id,
-            "linked_at": now,
-            "last_login_at": now,
+            **binds.profile,
+            "chattz_id": binds.chattz_id,
+            "user_id": user,
+            "linked_at": binds.now,
+            "last_login_at": binds.now,
         }
-        return [
-            user
-            if column.name == "user_id"
-            else literal(values[column.name], column.type).label(column.name)
-            for column in links.c
-        ]
+        return [values[column.name].label(column.name) for column in self._links.c]
 
-    def _link_query(
-        self, profile: Profile, now: dt.datetime, key: object, session: int | None
-    ) -> Any:
-        """``INSERT`` the link to ``key`` unless there is one (and the session holds)."""
+    def _link_query(self, binds: _Binds, checked: bool) -> Any:
+        """``INSERT`` the link to the linking user unless there is one (and the session holds)."""
         links = self._links
-        user = literal(key, links.c.user_id.type).label("user_id")
-        source = select(*self._new_link(profile, now, user)).where(
-            ~exists().where(links.c.chattz_id == profile.chattz_id)
+        source = select(*self._new_link(binds, binds.user)).where(
+            ~exists().where(links.c.chattz_id == binds.chattz_id)
         )
-        held = self._session_holds(key, session)
+        held = self._session_holds(binds, checked)
         if held is not None:
             source = source.where(held)
         insert_ = _dialect_insert(self.engine.dialect.name)(links)
         return (
             insert_.from_select([column.name for column in links.c], source)
             .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
-            .returning(*self._columns)
+            .returning(*self._written)
         )
 
-    def _pg_sign_in(
-        self, profile: Profile, now: dt.datetime, key: object, session: int | None, *, create: bool
-    ) -> Any:
+    def _pg_sign_in(self, binds: _Binds, linking: bool, checked: bool, *, create: bool) -> Any:
         """PostgreSQL: the whole sign-in in one statement (see :meth:`sign_in_once`)."""
         links = self._links
         refreshed = (
-            self._refresh_query(profile, now, key, session).returning(*links.c).cte("refreshed")
+            self._refresh_query(binds, linking, checked)
+            .returning(links.c.user_id, links.c.linked_at)
+            .cte("refreshed")
         )
         parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
-        if key is not None:
-            linked = self._link_query(profile, now, key, session).cte("linked")
+        if linking:
+            linked = self._link_query(binds, checked).cte("linked")
             parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
             return parts[0].union_all(parts[1])
-        if not (create and self._own_users):
+        if not create:
             return parts[0]
         # A first login: a user id drawn only when there is no link (a returning login
         # spends none), the link inserted with it, and the user row only once its link is in:
         # a login that loses the race to another inserts neither.
         fresh = (
             select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
-            .where(~exists().where(links.c.chattz_id == profile.chattz_id))
+            .where(~exists().where(links.c.chattz_id == binds.chattz_id))
             .cte("fresh")
         )
-        user = cast(fresh.c.id, String).label("user_id")
+        user = cast(fresh.c.id, String)
         names = [column.name for column in links.c]
         linked = (
             _dialect_insert("postgresql")(links)
-            .from_select(names, select(*self._new_link(profile, now, user)).select_from(fresh))
+            .from_select(names, select(*self._new_link(binds, user)).select_from(fresh))
             .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
-            .returning(*links.c)
+            .returning(links.c.user_id, links.c.linked_at)
             .cte("linked")
         )
         made = (
             insert(users)
             .from_select(
                 ["id", "display_name", "created_at"],
-                select(
-                    fresh.c.id,
-                    literal(profile.display_name, users.c.display_name.type),
-                    literal(now, users.c.created_at.type),
-                ).select_from(fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))),
+                select(fresh.c.id, binds.display_name, binds.now).select_from(
+                    fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))
+                ),
             )
             .returning(users.c.id)
             .cte("made")
