@@ -402,7 +402,8 @@ class SQLAlchemyStore:
         writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
         linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
         RETURNING``, a first login the refresh and then one transaction
-        (BEGIN, the user, the link, COMMIT).
+        (BEGIN, the user, the link, COMMIT). With ``create_user``, a first login
+        is the statement and then that transaction, on both databases.
 
         None, having written nothing, for everything else (see
         ``AccountStore``): the engine's full path tells those cases apart.
@@ -422,21 +423,26 @@ class SQLAlchemyStore:
             "p_display_name": profile.display_name,
         }
         linking, checked = key is not None, session is not None
-        if self.engine.dialect.name == "postgresql":
-            query = self._statement("pg", linking, checked, signups and self._own_users)
-            row = self._write_one(query, values)
+        postgresql = self.engine.dialect.name == "postgresql"
+        outcome = None
+        if postgresql:
+            statement = self._statement("pg", linking, checked, signups and self._own_users)
+            row = self._write_one(statement, values)
+            outcome = None if row is None else Outcome(row.outcome)
+        else:  # SQLite: a linking login's new link first (the common case), then a refresh
+            row = None
+            if linking:
+                row = self._write_one(self._statement("link", True, checked), values)
+                outcome = Outcome.LINKED
             if row is None:
-                return None
-            return _written(row, profile, now), Outcome(row.outcome)
-        if linking:  # the new link first (the common case), then a refresh
-            row = self._write_one(self._statement("link", True, checked), values)
-            if row is not None:
-                return _written(row, profile, now), Outcome.LINKED
-        row = self._write_one(self._statement("refresh", linking, checked), values)
-        if row is not None:
-            return _written(row, profile, now), Outcome.SIGNED_IN
-        if linking or not signups:
+                row = self._write_one(self._statement("refresh", linking, checked), values)
+                outcome = Outcome.SIGNED_IN
+        if row is not None and outcome is not None:
+            return _written(row, profile, now), outcome
+        if linking or not signups or (postgresql and self._own_users):
             return None
+        # A first login the statement could not make (SQLite has no writes in CTEs; the app's
+        # create_user is not SQL of ours): the user and its link in one transaction.
         account, made = self.create(profile, now)
         return (account, Outcome.CREATED) if made else None
 
