@@ -255,6 +255,39 @@ def test_a_linking_login_of_a_deleted_user_is_refused_and_writes_nothing(
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlites_explicit_begin_recipe_keeps_every_write(engine: Engine) -> None:
+    """SQLAlchemy's recipe for SQLite transactions (the driver's autocommit, and a "begin"
+    event that sends BEGIN itself): every sign-in's writes are committed, none rolled back."""
+    target = getattr(engine, "sync_engine", engine)
+
+    @event.listens_for(target, "connect")
+    def driver_autocommit(connection: Any, record: Any) -> None:
+        connection.isolation_level = None
+
+    @event.listens_for(target, "begin")
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    store = SQLAlchemyStore(engine)
+    store.create_tables()
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    again = accounts_.sign_in(ChattzUser(id=5, username="renamed"), login=PLAIN)
+    linked = accounts_.sign_in(
+        ChattzUser(id=6, username="six"),
+        login=linking(first.user_id),
+        signed_in_user_id=SessionUser(first.user_id, 5),
+    )
+    found, six = store.find(5), store.find(6)
+    assert (Outcome.SIGNED_IN, Outcome.LINKED, "renamed", first.user_id) == (
+        again.outcome,
+        linked.outcome,
+        found and found.profile.username,
+        six and six.user_id,
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("value", ["yesterday", 12345, ""])
 def test_a_time_edited_by_hand_never_breaks_a_read(
     engine: Engine, value: object

@@ -451,11 +451,17 @@ class AsyncSQLAlchemyStore:
                 async with self._solo.connect() as connection:
                     await self._require_foreign_keys(connection)
                     if connection.dialect.name != "sqlite":
-                        return (await connection.execute(query, values)).first()
+                        row = (await connection.execute(query, values)).first()
+                        await connection.commit()  # nothing to send in autocommit mode
+                        return row
                     # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
                     previous = await async_driver_isolation(connection, None)
                     try:
-                        return (await connection.execute(query, values)).first()
+                        row = (await connection.execute(query, values)).first()
+                        # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+                        # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+                        await connection.commit()
+                        return row
                     finally:
                         await async_driver_isolation(connection, previous)
         except AccountStoreError as exc:

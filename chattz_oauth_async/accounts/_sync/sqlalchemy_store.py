@@ -453,11 +453,17 @@ class SQLAlchemyStore:
                 with self._solo.connect() as connection:
                     self._require_foreign_keys(connection)
                     if connection.dialect.name != "sqlite":
-                        return (connection.execute(query, values)).first()
+                        row = (connection.execute(query, values)).first()
+                        connection.commit()  # nothing to send in autocommit mode
+                        return row
                     # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
                     previous = sync_driver_isolation(connection, None)
                     try:
-                        return (connection.execute(query, values)).first()
+                        row = (connection.execute(query, values)).first()
+                        # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+                        # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+                        connection.commit()
+                        return row
                     finally:
                         sync_driver_isolation(connection, previous)
         except AccountStoreError as exc:
