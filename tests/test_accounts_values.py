@@ -18,6 +18,7 @@ from chattz_oauth_async.accounts._values import (
     Account,
     Outcome,
     Profile,
+    SessionUser,
     SignIn,
 )
 from chattz_oauth_async.errors import AccountError, ProviderError
@@ -377,3 +378,12 @@ def test_stored_columns_are_read_back_cleaned() -> None:
     )
     assert expected == (account.user_id, account.profile, account.linked_at, account.last_login_at)
     assert {"username", "email", "avatar"} == set(account.profile.cleaned)
+
+
+def test_session_user_is_validated_when_built() -> None:
+    """A SessionUser holds ids: a user id as text, a Chattz id from 1 to 2**63 - 1."""
+    made = SessionUser(42, 7)
+    for user_id, chattz_id in (("", 7), (True, 7), ("42", 0), ("42", "7"), ("42", 2**63)):
+        with pytest.raises(AccountError):
+            SessionUser(user_id, chattz_id)  # type: ignore[arg-type]
+    assert ("42", 7) == (made.user_id, made.chattz_id)

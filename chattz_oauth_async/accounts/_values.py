@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .._ids import user_id_text
 from ..errors import AccountError
 from ..models import ChattzUser
 
@@ -36,7 +37,9 @@ __all__ = [
     "Account",
     "Outcome",
     "Profile",
+    "SessionUser",
     "SignIn",
+    "as_utc",
 ]
 
 #: Longest username, first and last name kept (Django's own limit for names).
@@ -220,8 +223,8 @@ class Account:
         return cls(
             user_id=str(row["user_id"]),
             profile=profile,
-            linked_at=_as_utc(row["linked_at"]),
-            last_login_at=_as_utc(row["last_login_at"]),
+            linked_at=as_utc(row["linked_at"]),
+            last_login_at=as_utc(row["last_login_at"]),
         )
 
 
@@ -229,7 +232,7 @@ class Account:
 UNKNOWN_TIME: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _as_utc(value: object) -> dt.datetime:
+def as_utc(value: object) -> dt.datetime:
     """A stored time in UTC; text is parsed (SQLite keeps any type in any column).
 
     A value that is not a time (free text or a number typed into the table by
@@ -271,3 +274,33 @@ class SignIn:
     def user_id(self) -> str:
         """The local user to log in."""
         return self.account.user_id
+
+
+def _session_chattz_id(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or not 0 < value <= MAX_CHATTZ_ID:
+        raise AccountError("a Chattz id is an int from 1 to 2**63 - 1")
+
+
+@attrs.frozen
+class SessionUser:
+    """Who a session signed in by a Chattz login says is signed in, not yet checked.
+
+    Pass it as ``signed_in_user_id`` to
+    :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in` at a linking
+    login's callback instead of checking the session first
+    (:meth:`~chattz_oauth_async.accounts.AsyncAccounts.session_account`): the
+    store checks that the link ``chattz_id`` is still ``user_id``'s, and the
+    user active, in the statement that links (one round trip instead of two).
+    A session that no longer stands makes the login :class:`~chattz_oauth_async.LinkRefused`,
+    nothing written.
+
+    Attributes:
+        user_id: The session's local user (an id: str, int or UUID; kept as text).
+        chattz_id: The Chattz account the session signed in with.
+
+    Raises:
+        AccountError: ``user_id`` is not a user id, or ``chattz_id`` not a Chattz id.
+    """
+
+    user_id: str = attrs.field(converter=user_id_text)
+    chattz_id: int = attrs.field(validator=_session_chattz_id)
