@@ -20,6 +20,7 @@ from typing import Literal, TypedDict, Unpack
 
 import httpx
 
+from .. import _checks as checks
 from .. import protocol
 from .._client import AsyncClientLike, AsyncTransportLike, build_async_client
 from .._http import (
@@ -154,22 +155,17 @@ class AsyncChattzOAuth(AsyncWithHint):
         retry: RetryPolicy | None = None,
     ) -> None:
         self.config = ClientConfig(client_id, client_secret, redirect_uri, base_url)
-        # type() rather than isinstance(): True is an int, and not a number of seconds.
-        if not (type(leeway) in (int, float) and 0 <= leeway < float("inf")):
-            raise ConfigurationError("leeway must be a finite number of seconds >= 0")
-        if not (type(total_timeout) in (int, float) and 0 < total_timeout < float("inf")):
-            raise ConfigurationError("total_timeout must be a finite number of seconds > 0")
-        if not (type(max_response_bytes) is int and max_response_bytes > 0):
-            raise ConfigurationError("max_response_bytes must be a positive integer")
-        if not isinstance(pkce, bool):
-            raise ConfigurationError("pkce must be True or False")
-        self.leeway = float(leeway)
+        self.leeway = checks.seconds("leeway", leeway, zero=True)
+        self.total_timeout = checks.seconds("total_timeout", total_timeout)
+        self.max_response_bytes = checks.whole("max_response_bytes", max_response_bytes)
+        self.pkce = checks.flag("pkce", pkce)
         #: Returns the current epoch time (the ``clock`` passed in, its readings checked).
         self.clock = checked_clock(clock)
-        self.pkce = pkce
-        self.total_timeout = float(total_timeout)
-        self.max_response_bytes = max_response_bytes
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.retry: RetryPolicy = (
+            RetryPolicy()
+            if retry is None
+            else checks.instance("retry", retry, RetryPolicy, "a RetryPolicy or None")
+        )
         self._http = build_async_client(http_client, http, timeout, transport)
         self._sender = Sender(
             self._http,

@@ -21,7 +21,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 
-from ..models import Token
+from .. import _checks as checks
+from ..models import MAX_EXPIRES_IN, Token
+from ..protocol import ClientConfig
 from ._pages import error_message, error_page, page, parse_form
 from ._provider import Provider
 from ._values import (
@@ -113,13 +115,17 @@ class FakeChattz(Wiring):
         client_secret: str = "test-secret",  # noqa: S107 (a fake's well-known test value)
         redirect_uri: str = "http://127.0.0.1:8000/callback",
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        self._base_url = ClientConfig("fake", "fake", base_url=base_url).base_url
         self._served_url: str | None = None
+        checks.function("clock", clock)
         self.clock = clock
-        self.token_lifetime = token_lifetime
-        self.code_lifetime = code_lifetime
-        self.issue_refresh_tokens = issue_refresh_tokens
-        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.token_lifetime = checks.whole(
+            "token_lifetime", token_lifetime, low=0, high=MAX_EXPIRES_IN
+        )
+        self.code_lifetime = checks.seconds("code_lifetime", code_lifetime)
+        self.issue_refresh_tokens = checks.flag("issue_refresh_tokens", issue_refresh_tokens)
+        self.rotate_refresh_tokens = checks.flag("rotate_refresh_tokens", rotate_refresh_tokens)
+        checks.instance("auto_approve", auto_approve, (bool, FakeUser), "True, False or a FakeUser")
         self.auto_approve = auto_approve
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()

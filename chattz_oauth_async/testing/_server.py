@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
+from .. import _checks as checks
 from .._loopback import LoopbackHTTPServer, QuietHandler
+from ..errors import ConfigurationError
 from ..protocol import is_loopback_host
 from ._values import Handler
 
@@ -72,13 +74,18 @@ class FakeServer:
         reuse_address: bool = False,
     ) -> None:
         if not is_loopback_host(host):
-            raise ValueError(f"refusing to serve on {host!r}: only loopback hosts are allowed")
+            raise ConfigurationError(
+                "host must be a loopback host (127.0.0.1, ::1 or localhost): "
+                "the fake never serves on another interface"
+            )
+        checks.function("handler", handler)
+        checks.optional(checks.function)("on_url", on_url)
         self.handler = handler
         self.host = host
-        self.port = port
+        self.port = checks.whole("port", port, low=0, high=65_535)
         self._on_url = on_url
-        self.keep_alive = keep_alive
-        self.reuse_address = reuse_address
+        self.keep_alive = checks.flag("keep_alive", keep_alive)
+        self.reuse_address = checks.flag("reuse_address", reuse_address)
         self._server: LoopbackHTTPServer | None = None
 
     @property

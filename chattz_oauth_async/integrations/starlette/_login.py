@@ -32,7 +32,7 @@ from .._web import (
     error_page,
     set_cookies,
 )
-from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
+from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies, check_cookie_name, check_cookie_path
 from ._accounts import AccountSession, AccountsSource, configured, from_own_site, login_url
 from ._handlers import (
     ErrorHandler,
@@ -97,6 +97,14 @@ class ChattzLogin:
         max_pending: int = 5,
         accounts: AccountsSource | None = None,
     ) -> None:
+        if not (chattz is None or isinstance(chattz, AsyncChattzOAuth) or callable(chattz)):
+            raise ConfigurationError(
+                "ChattzLogin(chattz=...) takes an AsyncChattzOAuth or a function returning one, "
+                f"not {type(chattz).__name__}"
+            )
+        # Checked here first, so that the message names ChattzLogin's arguments.
+        check_cookie_name("cookie_name", cookie_name)
+        check_cookie_path("cookie_path", cookie_path)
         self.cookies = LoginCookies(
             secret_key,
             name=cookie_name,
