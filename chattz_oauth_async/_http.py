@@ -86,9 +86,15 @@ class RetryPolicy:
     Everything stays inside the session's total deadline.
 
     Attributes:
-        attempts: Tries in all, the first included (1 switches retries off).
-        base_delay: The first backoff, in seconds; doubled on each retry.
-        max_delay: The longest single wait, ``Retry-After`` included.
+        attempts: Tries in all, the first included: a whole number >= 1 (1
+            switches retries off).
+        base_delay: The first backoff, in seconds, doubled on each retry: a
+            finite number >= 0.
+        max_delay: The longest single wait, ``Retry-After`` included: a finite
+            number of seconds >= ``base_delay``.
+
+    Raises:
+        ConfigurationError: A value outside these, naming the attribute.
     """
 
     attempts: int = attrs.field(default=3, validator=checks.validator(checks.whole))

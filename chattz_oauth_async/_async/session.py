@@ -117,18 +117,26 @@ class AsyncChattzOAuth(AsyncWithHint):
             keeping the library's client defaults; :meth:`aclose` closes it.
         http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
             the client the session builds. httpx2 needs the ``httpx2`` extra.
-        timeout: Per-operation timeouts for the client the session builds.
+        timeout: Per-operation timeouts for the client the session builds: a
+            finite number of seconds > 0, an ``httpx.Timeout`` whose parts are
+            such numbers or None, or None (10 s, 5 s to connect).
         total_timeout: Bound on one whole call, retries and the wait for a
-            connection included (seconds).
-        leeway: Seconds before expiry at which a token counts as expired.
-        clock: Returns the current epoch time; inject a fake one in tests.
-        pkce: Use PKCE (S256) in :meth:`start_login` / :meth:`complete_login`.
-        max_response_bytes: Cap on a response body.
-        retry: Retry policy (``RetryPolicy(attempts=1)`` switches retries off).
+            connection included: a finite number of seconds > 0 (default 30).
+        leeway: Seconds before expiry at which a token counts as expired: a
+            finite number >= 0 (default 30).
+        clock: A function returning the current epoch time as a finite
+            number; inject a fake one in tests.
+        pkce: True or False: use PKCE (S256) in :meth:`start_login` /
+            :meth:`complete_login`.
+        max_response_bytes: Cap on a response body: a whole number >= 1
+            (default 1 MiB).
+        retry: A :class:`RetryPolicy`, or None for ``RetryPolicy()`` (3
+            attempts); ``RetryPolicy(attempts=1)`` switches retries off.
 
     Raises:
-        ConfigurationError: A setting is empty or malformed; ``http_client``
-            is not an httpx/httpx2 ``AsyncClient`` (a sync ``Client`` belongs
+        ConfigurationError: An argument outside what it may be (the message
+            names it and what it may be); a setting is empty or malformed;
+            ``http_client`` is not an httpx/httpx2 ``AsyncClient`` (a sync ``Client`` belongs
             to :class:`ChattzOAuth`); ``http_client`` is combined with
             ``transport``, ``timeout`` or ``http``; or ``http="httpx2"``
             without httpx2 installed.

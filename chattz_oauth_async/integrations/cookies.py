@@ -164,17 +164,20 @@ class LoginCookies:
     Args:
         secret_key: Key for sealing the logins (16 bytes or more), or a list
             of accepted keys for rotation (the first one seals).
-        name: Base name of the cookies (letters, digits, ``_`` or ``-``).
-        path: Path the cookies are scoped to; it must cover the callback's path.
-        max_age: Seconds a login may take, and the cookies' Max-Age.
-        secure: None (the default) sets Secure unless the request is plain
+        name: Base name of the cookies: ASCII letters, digits, ``_`` or ``-``.
+        path: Path the cookies are scoped to, starting with ``/`` (no ``;``,
+            ``,`` or white space); it must cover the callback's path.
+        max_age: Seconds a login may take, and the cookies' Max-Age: a whole
+            number from 1 to 86,399 (default 600).
+        secure: None, True or False. None (the default) sets Secure unless the request is plain
             http to a loopback host. True forces it on. False turns it off:
             only for tests over plain http to a non-loopback test host such
             as Starlette's ``http://testserver``.
-        max_pending: How many logins one browser may have in progress at once.
+        max_pending: How many logins one browser may have in progress at once:
+            a whole number >= 1 (default 5).
 
     Raises:
-        ConfigurationError: A setting cannot work (short key, bad name, ...).
+        ConfigurationError: A setting outside these (the message names it).
     """
 
     def __init__(

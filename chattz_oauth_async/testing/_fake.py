@@ -86,19 +86,26 @@ class FakeChattz(Wiring):
 
     Args:
         base_url: The URL the fake pretends to live at (replaced by the served
-            URL while :meth:`serve` runs).
-        clock: Returns the current epoch time; :meth:`advance` adds to it.
-        token_lifetime: ``expires_in`` of issued access tokens, in seconds.
-        code_lifetime: Seconds an authorization code stays valid.
-        issue_refresh_tokens: Issue refresh tokens and accept the
-            ``refresh_token`` grant.
-        rotate_refresh_tokens: A refresh returns a new refresh token and the
-            old one stops working.
+            URL while :meth:`serve` runs): ``https://``, or ``http://`` on a
+            loopback host, as the session accepts.
+        clock: A function returning the current epoch time; :meth:`advance`
+            adds to it.
+        token_lifetime: ``expires_in`` of issued access tokens: whole seconds
+            from 0 to 100 years (default 3600).
+        code_lifetime: Seconds an authorization code stays valid: a finite
+            number > 0 (default 60).
+        issue_refresh_tokens: True or False: issue refresh tokens and accept
+            the ``refresh_token`` grant.
+        rotate_refresh_tokens: True or False: a refresh returns a new refresh
+            token and the old one stops working.
         auto_approve: False to show the consent page; True to approve at once
             as :attr:`user`; or a :class:`FakeUser` to approve at once as them.
-        client_id: The default client's id (:attr:`client`).
-        client_secret: The default client's secret.
-        redirect_uri: The default client's registered redirect URI.
+        client_id: The default client's id (:attr:`client`), a non-empty string.
+        client_secret: The default client's secret, a non-empty string.
+        redirect_uri: The default client's registered redirect URI, a non-empty string.
+
+    Raises:
+        ConfigurationError: An argument outside these (the message names it).
     """
 
     def __init__(

@@ -51,16 +51,21 @@ class FakeServer:
     Args:
         handler: Answers each request: ``(method, target, headers, body)`` in,
             a :class:`FakeResponse` out.
-        host: The address to listen on (loopback only).
-        port: The port asked for (0: any free port).
-        on_url: Called with the served URL once listening, and with None
-            once stopped.
+        host: The address to listen on: a loopback host only (127.0.0.1,
+            ``::1`` or localhost).
+        port: The port asked for, 0 to 65535 (0: any free port).
+        on_url: A function called with the served URL once listening, and
+            with None once stopped; or None.
         keep_alive: Keep connections open between requests (HTTP/1.1), as
             real providers do; False answers each request on its own
             connection and closes it.
         reuse_address: Set ``SO_REUSEADDR`` (never on Windows), so a fixed
             port can be bound again at once after a stop, while its last
             connections sit in TIME_WAIT (``chattz-oauth fake`` sets it).
+            ``keep_alive`` and ``reuse_address`` are True or False.
+
+    Raises:
+        ConfigurationError: An argument outside these (the message names it).
     """
 
     def __init__(
