@@ -184,6 +184,12 @@ class LoginRequest:
             Sealed with the rest: a login is a linking one only if its own
             browser started it that way, so a forced navigation to ``/login``
             never links a stranger's Chattz account.
+
+    Raises:
+        ConfigurationError: When built with a value outside these: ``url`` not
+            a str, an empty ``state`` or ``code_verifier``, a ``next_url``
+            that is not a str or None, a ``created_at`` that is not a finite
+            number, a ``link_user_id`` that is not 1 to 64 printable characters.
     """
 
     url: str = attrs.field(validator=checks.validator(checks.instance, kind=str, what="a str"))

@@ -221,6 +221,11 @@ class ChattzUser:
         last_name: Family name, or None.
         avatar: Avatar URL as sent (this library never fetches it), or None.
         raw: The whole userinfo object, extra fields included.
+
+    Raises:
+        ConfigurationError: When built with an ``id`` that is not an int (a
+            bool is not), a ``username`` that is not a str, another field
+            that is not a str or None, or a ``raw`` that is not a mapping.
     """
 
     id: int = attrs.field(validator=checks.validator(checks.whole, low=None))

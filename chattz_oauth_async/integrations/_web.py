@@ -138,7 +138,12 @@ class WebRequest:
             state), as error trackers record the locals of a failing frame.
         cookies: The request's cookies.
         query: Every ``(name, value)`` of the query string, repeats kept (a
-            callback with two ``code`` or ``state`` values is refused).
+            callback with two ``code`` or ``state`` values is refused): an
+            iterable of pairs of str, not a str or a mapping.
+
+    Raises:
+        ConfigurationError: When built with an empty ``url``, ``cookies`` that
+            are not a mapping, or a ``query`` that is not such pairs.
     """
 
     url: str = attrs.field(repr=_without_query, validator=checks.validator(checks.text))

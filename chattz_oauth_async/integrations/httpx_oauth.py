@@ -95,12 +95,16 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             builds one from the request unless given ``redirect_url``, which
             behind a TLS proxy turns into ``http://``).
         base_url: The provider (change it for a fake or staging).
-        name: The client's name (fastapi-users' ``oauth_name``).
+        name: The client's name (fastapi-users' ``oauth_name``), a non-empty string.
         session: The :class:`~chattz_oauth_async.AsyncChattzOAuth` to send
-            through; when None, one is built from the arguments above.
+            through; when None, one is built from the arguments above. With a
+            session, pass ``""`` for ``client_id``, ``client_secret`` and
+            ``redirect_uri`` (the session's are used; another value is
+            refused) and leave ``base_url`` out.
         email_key: The key of the tag in :meth:`get_id_email`'s placeholder
-            address; when None, the client secret. Changing it strands nobody
-            (fastapi-users finds a returning user by the Chattz id first).
+            address, a non-empty str or bytes; when None, the client secret.
+            Changing it strands nobody (fastapi-users finds a returning user
+            by the Chattz id first).
 
     Raises:
         ConfigurationError: A setting the session refuses (an empty secret, a
