@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, Final, TypeVar
+from typing import Any, TypeVar
 
 from .errors import ConfigurationError
 
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
-_INF: Final = math.inf
 
 
 def _number(value: object) -> bool:
