@@ -443,10 +443,10 @@ def test_callback_bytes_are_refused_not_read_as_numbers() -> None:
 
 LOGIN = LoginRequest(url="u", state="st", code_verifier=None, next_url="/a", created_at=1000.0)
 SEALED = LOGIN.seal(KEY)
-KEY_KIND = configuration_error("a login-state secret key must be str or bytes, or a list of them")
-KEY_SHORT = configuration_error("a login-state secret key must be at least 16 bytes")
+KEY_KIND = configuration_error("secret_key must be str or bytes, or a list of them")
+KEY_SHORT = configuration_error("secret_key must be at least 16 bytes (each key of a list too)")
 KEY_ENCODING = configuration_error(
-    "a login-state secret key must be str (encodable as UTF-8) or bytes"
+    "secret_key must be str (encodable as UTF-8) or bytes, or a list of them"
 )
 MAX_AGE_REFUSED = configuration_error("max_age must be a finite number of seconds >= 0")
 NOW_REFUSED = configuration_error("now must be a finite number of epoch seconds, or None")

@@ -490,9 +490,10 @@ def test_checklist_2_check_age_refuses_an_old_login() -> None:
 @pytest.mark.checklist(2)
 @pytest.mark.parametrize("created_at", [math.nan, math.inf, -math.inf])
 def test_checklist_2_check_age_refuses_a_non_finite_start(created_at: float) -> None:
-    """A login whose start time is NaN or infinite never passes the age check."""
-    with pytest.raises(LoginStateError):
-        make_login(at=created_at).check_age(600, now=NOW)
+    """A login whose start time is NaN or infinite cannot be built: no age check to pass."""
+    with pytest.raises(ConfigurationError) as caught:
+        make_login(at=created_at)
+    assert "created_at must be a finite number" == str(caught.value)
 
 
 @pytest.mark.checklist(2)
@@ -592,10 +593,9 @@ def test_property_unseal_any_text(value: str) -> None:
     "fields", [{"state": ""}, {"state": None}, {"created_at": math.nan}, {"code_verifier": 3}]
 )
 def test_checklist_2_seal_refuses_what_unseal_would_refuse(fields: dict[str, Any]) -> None:
-    """seal() refuses a LoginRequest that unseal() could not read back."""
-    login = attrs.evolve(make_login(), **fields)
+    """A LoginRequest that unseal() could not read back cannot be built, so never sealed."""
     with pytest.raises(ConfigurationError):
-        login.seal(KEY)
+        attrs.evolve(make_login(), **fields).seal(KEY)
 
 
 @pytest.mark.checklist(9)

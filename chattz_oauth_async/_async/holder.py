@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import _checks as checks
 from .._synchronization import AsyncLock, async_call_hook, async_shielded
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
@@ -51,15 +52,9 @@ class AsyncTokenHolder:
         *,
         on_update: Callable[[Token], Any] | None = None,
     ) -> None:
-        if not isinstance(session, AsyncChattzOAuth):
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a session (AsyncChattzOAuth), "
-                f"not {type(session).__name__}"
-            )
-        if not isinstance(token, Token):
-            raise ConfigurationError(f"{type(self).__name__} needs a Token")
-        if on_update is not None and not callable(on_update):
-            raise ConfigurationError("on_update must be a function (or None)")
+        checks.instance("session", session, AsyncChattzOAuth, "a session (AsyncChattzOAuth)")
+        checks.instance("token", token, Token, "a Token")
+        checks.optional(checks.function)("on_update", on_update)
         self.session = session
         self._token = token
         self._on_update = on_update

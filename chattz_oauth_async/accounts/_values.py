@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .. import _checks as checks
 from .._ids import user_id_text
-from ..errors import AccountError
+from ..errors import AccountError, ConfigurationError
 from ..models import ChattzUser
 
 logger = logging.getLogger("chattz_oauth_async.accounts")
@@ -136,6 +137,11 @@ class Profile:
     cleaned: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if not (
+            isinstance(self.cleaned, tuple)
+            and all(name in PROFILE_COLUMNS for name in self.cleaned)
+        ):
+            raise AccountError("a Profile's cleaned must be a tuple of profile field names")
         if type(self.chattz_id) is not int or not 0 < self.chattz_id <= MAX_CHATTZ_ID:
             raise AccountError(
                 "a Chattz id must be a whole number from 1 to 2**63 - 1 to be stored"
@@ -190,6 +196,11 @@ class Profile:
         return {name: getattr(self, name) for name in PROFILE_COLUMNS}
 
 
+def _aware(_: object, attribute: Any, value: Any) -> None:
+    if not (isinstance(value, dt.datetime) and value.utcoffset() is not None):
+        raise ConfigurationError(f"{attribute.name} must be a timezone-aware datetime")
+
+
 @attrs.frozen
 class Account:
     """A Chattz account linked to a local user, as the store has it.
@@ -201,10 +212,12 @@ class Account:
         last_login_at: When the Chattz account last signed in (UTC).
     """
 
-    user_id: str
-    profile: Profile
-    linked_at: dt.datetime
-    last_login_at: dt.datetime
+    user_id: str = attrs.field(validator=checks.validator(checks.instance, kind=str, what="a str"))
+    profile: Profile = attrs.field(
+        validator=checks.validator(checks.instance, kind=Profile, what="a Profile")
+    )
+    linked_at: dt.datetime = attrs.field(validator=_aware)
+    last_login_at: dt.datetime = attrs.field(validator=_aware)
 
     @property
     def chattz_id(self) -> int:
@@ -219,6 +232,11 @@ class Account:
         no offset; what was written was UTC); an aware one is converted to UTC. The
         profile is cleaned as at a login, so a row edited by hand still reads.
         """
+        if not isinstance(row, Mapping) or not all(name in row for name in ACCOUNT_COLUMNS):
+            raise ConfigurationError(
+                "row must map each of ACCOUNT_COLUMNS (chattz_id, user_id, the profile "
+                "fields, linked_at, last_login_at) to its value"
+            )
         profile = Profile._cleaned(row["chattz_id"], row)
         return cls(
             user_id=str(row["user_id"]),
@@ -267,8 +285,12 @@ class SignIn:
         outcome: Whether it existed, was created, or was just linked.
     """
 
-    account: Account
-    outcome: Outcome
+    account: Account = attrs.field(
+        validator=checks.validator(checks.instance, kind=Account, what="an Account")
+    )
+    outcome: Outcome = attrs.field(
+        validator=checks.validator(checks.instance, kind=Outcome, what="an Outcome")
+    )
 
     @property
     def user_id(self) -> str:

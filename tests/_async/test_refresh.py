@@ -140,12 +140,12 @@ async def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> 
 
 
 async def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:
-    """The holder names its own class when given something other than a Token."""
+    """The holder names its token argument when given something other than a Token."""
     fake = FakeChattz(clock=clock)
     async with fake.session(clock=clock) as chattz:
         with pytest.raises(ConfigurationError) as caught:
             AsyncTokenHolder(chattz, "not-a-token")  # type: ignore[arg-type]
-    assert f"{AsyncTokenHolder.__name__} needs a Token" == str(caught.value)
+    assert "token must be a Token, not str" == str(caught.value)
 
 
 REFUSED = {"WWW-Authenticate": 'Bearer error="invalid_token"'}

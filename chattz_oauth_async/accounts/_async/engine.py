@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from ... import _checks as checks
 from ..._ids import user_id_text
 from ...errors import AccountError, ConfigurationError, InactiveUser, LinkRefused
 from ...events import Event, EventKind, emit
@@ -144,11 +145,13 @@ class AsyncAccounts:
         missing = [name for name in _STORE_METHODS if not callable(getattr(store, name, None))]
         if missing:
             raise ConfigurationError(
-                f"the account store has no {', '.join(missing)}: see AsyncAccountStore"
+                f"store must be an account store (see AsyncAccountStore): it has no "
+                f"{', '.join(missing)}"
             )
         if not isinstance(signups, bool):
             # bool("false") is True: a setting read from the environment must not open sign-ups.
             raise ConfigurationError(f"signups must be True or False, not {type(signups).__name__}")
+        checks.function("clock", clock)
         self.store = store
         self.signups = signups
         self.clock = clock

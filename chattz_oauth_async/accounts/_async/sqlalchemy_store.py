@@ -36,6 +36,7 @@ from sqlalchemy import update as update_
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ... import _checks as checks
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
@@ -186,10 +187,13 @@ class AsyncSQLAlchemyStore:
         is_active: IsActive | None = None,
         has_password: HasPassword | None = None,
     ) -> None:
-        if not isinstance(engine, AsyncEngine):
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a SQLAlchemy {AsyncEngine.__name__}"
-            )
+        checks.instance("engine", engine, AsyncEngine, f"a SQLAlchemy {AsyncEngine.__name__}")
+        for name, hook in (
+            ("create_user", create_user),
+            ("is_active", is_active),
+            ("has_password", has_password),
+        ):
+            checks.optional(checks.function)(name, hook)
         if user_key is not None and (create_user is None or not isinstance(user_key, Column)):
             raise ConfigurationError("user_key is your users table's key column, with create_user")
         if create_user is not None and user_key is None and is_active is None:

@@ -30,9 +30,10 @@ from django.db.models import Q, TextField  # type: ignore[import-untyped]
 from django.db.models.functions import Cast  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
+from ... import _checks as checks
 from ...accounts._failures import report, store_error
 from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Outcome, Profile
-from ...errors import AccountError, AccountStoreError, UnlinkRefused
+from ...errors import AccountError, AccountStoreError, ConfigurationError, UnlinkRefused
 from ._usernames import keyed_on_email, local_username, username_for
 from .models import ChattzAccount
 
@@ -109,6 +110,7 @@ class DjangoStore:
     """
 
     def __init__(self, *, using: str | None = None) -> None:
+        checks.optional(checks.text)("using", using)
         self.using = using
         # The user the last sign_in_once read or made, for the session step's user() call.
         self._handoff: tuple[str, Any] | None = None
@@ -450,6 +452,9 @@ class AsyncDjangoStore:
     """
 
     def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
+        checks.instance("store", store, DjangoStore, "a DjangoStore", none=True)
+        if store is not None and using is not None:
+            raise ConfigurationError("using applies only without store: set it on that store")
         self.sync = store if store is not None else DjangoStore(using=using)
 
     def __repr__(self) -> str:
