@@ -161,7 +161,7 @@ class LoginCookies:
         secure: bool | None = None,
         max_pending: int = 5,
     ) -> None:
-        self.keys = signing_keys(secret_key)
+        self.keys: list[bytes] = signing_keys(secret_key)
         if not (
             isinstance(name, str)
             and name.isascii()

@@ -31,10 +31,10 @@ from typing import Any, Final
 try:
     from httpx_oauth.exceptions import GetIdEmailError, GetProfileError
     from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError, OAuth2Token
-except ImportError as exc:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     from ._web import missing_extra
 
-    raise missing_extra(__name__, "httpx-oauth", "httpx-oauth") from exc
+    raise missing_extra(__name__, "httpx-oauth", "httpx-oauth") from _missing
 
 from .._async import AsyncChattzOAuth
 from ..accounts import Profile
@@ -45,7 +45,7 @@ from ._stacks import public_reason, token_fields
 
 __all__ = ["PLACEHOLDER_DOMAIN", "ChattzOAuth2"]
 
-logger = logging.getLogger("chattz_oauth_async")
+_logger = logging.getLogger("chattz_oauth_async")
 
 #: The domain of the address :meth:`ChattzOAuth2.get_id_email` returns (reserved: RFC 2606).
 PLACEHOLDER_DOMAIN: Final = "chattz.example"
@@ -117,7 +117,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         session: AsyncChattzOAuth | None = None,
         email_key: str | bytes | None = None,
     ) -> None:
-        self.session = session or AsyncChattzOAuth(
+        self.session: AsyncChattzOAuth = session or AsyncChattzOAuth(
             client_id, client_secret, redirect_uri, base_url=base_url
         )
         config = self.session.config
@@ -149,7 +149,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
 
     def _registered(self, redirect_uri: str) -> str:
         if redirect_uri != self.redirect_uri:
-            logger.warning(
+            _logger.warning(
                 "httpx-oauth: using the registered redirect URI, not the one passed in "
                 "(pass redirect_url= to fastapi-users' get_oauth_router)"
             )
@@ -197,7 +197,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             token = await self.session.exchange_code(code, code_verifier=code_verifier)
         except ChattzOAuthError as exc:
-            logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
+            _logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
             # The reason code, never str(exc) (the provider's error_description): FastAPI
             # puts the message in its answer's detail. The log and __cause__ have it all.
             raise GetAccessTokenError(f"Chattz code exchange failed: {public_reason(exc)}") from exc
@@ -212,7 +212,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             return await self.session.userinfo(token)
         except ChattzOAuthError as exc:
-            logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
+            _logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
             raise GetProfileError(f"Chattz userinfo failed: {public_reason(exc)}") from exc
 
     async def get_profile(self, token: str) -> dict[str, Any]:

@@ -127,7 +127,7 @@ class FakeChattz(Wiring):
         self._provider = Provider(self)
         self._faults: dict[str, list[_Fault]] = {}
         self.client: FakeClient = self.add_client(client_id, client_secret, redirect_uri)
-        self.user = self._add(DEFAULT_USER)
+        self.user: FakeUser = self._add(DEFAULT_USER)
 
     def __repr__(self) -> str:
         return (

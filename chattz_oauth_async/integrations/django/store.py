@@ -353,7 +353,7 @@ class AsyncDjangoStore:
     """
 
     def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
-        self.sync = store if store is not None else DjangoStore(using=using)
+        self.sync: DjangoStore = store if store is not None else DjangoStore(using=using)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sync!r})"
