@@ -28,12 +28,11 @@ from chattz_oauth_async import (
     RetryPolicy,
     StateMismatchError,
     Token,
-    code_challenge,
-    parse_callback,
     protocol,
-    safe_next_url,
 )
 from chattz_oauth_async.integrations.cookies import LoginCookies
+from chattz_oauth_async.login import safe_next_url
+from chattz_oauth_async.protocol import code_challenge, parse_callback
 from tests.helpers import WRONG_IDS, WRONG_VALUES
 
 SECRET = "s3cr3t-CLIENT-secret-value"
