@@ -62,6 +62,18 @@ def verify_types(stubs: Path) -> dict[str, object]:
     return report
 
 
+def collect_report() -> dict[str, object]:
+    """Install the ``pyright-stubs`` group into a temporary folder and run pyright with it."""
+    with tempfile.TemporaryDirectory(prefix="pyright-stubs-") as stubs:
+        install = [sys.executable, "-m", "pip", "install", "--quiet", "--target", stubs]
+        install += ["--disable-pip-version-check", *stub_requirements()]
+        installed = subprocess.run(install, capture_output=True, text=True)
+        if installed.returncode:
+            sys.stderr.write(installed.stdout + installed.stderr)
+            raise SystemExit("could not install the pyright-stubs dependency group")
+        return verify_types(Path(stubs))
+
+
 def summarize(report: dict[str, object]) -> tuple[float, list[str]]:
     """The score in percent, and one line per exported symbol whose type is not known."""
     completeness = report["typeCompleteness"]
@@ -89,19 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the lowest passing score, in percent (default {DEFAULT_MINIMUM:g})",
     )
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="pyright-stubs-") as stubs:
-        install = [sys.executable, "-m", "pip", "install", "--quiet", "--target", stubs]
-        install += ["--disable-pip-version-check", *stub_requirements()]
-        installed = subprocess.run(install, capture_output=True, text=True)
-        if installed.returncode:
-            sys.stderr.write(installed.stdout + installed.stderr)
-            raise SystemExit("could not install the pyright-stubs dependency group")
-        report = verify_types(Path(stubs))
-    score, lines = summarize(report)
+    score, lines = summarize(collect_report())
     print("\n".join(lines))
-    print(f"type completeness of {PACKAGE}: {score:.1f}% (minimum {args.min:g}%)")
+    print(f"type completeness of {PACKAGE}: {score:.2f}% (minimum {args.min:g}%)")
     if score < args.min:
-        print(f"FAILED: {score:.1f}% is under {args.min:g}%", file=sys.stderr)
+        print(f"FAILED: {score:.2f}% is under {args.min:g}%", file=sys.stderr)
         return 1
     return 0
 
