@@ -151,6 +151,8 @@ class LoginCookies:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
     """
 
+    keys: list[bytes]
+
     def __init__(
         self,
         secret_key: SecretKey | Sequence[SecretKey],
@@ -161,7 +163,7 @@ class LoginCookies:
         secure: bool | None = None,
         max_pending: int = 5,
     ) -> None:
-        self.keys: list[bytes] = signing_keys(secret_key)
+        self.keys = signing_keys(secret_key)
         if not (
             isinstance(name, str)
             and name.isascii()

@@ -106,6 +106,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             plain-http redirect URI on a host that is not loopback...).
     """
 
+    #: The session the code exchange and userinfo go through.
+    session: AsyncChattzOAuth
+
     def __init__(
         self,
         client_id: str,
@@ -117,7 +120,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         session: AsyncChattzOAuth | None = None,
         email_key: str | bytes | None = None,
     ) -> None:
-        self.session: AsyncChattzOAuth = session or AsyncChattzOAuth(
+        self.session = session or AsyncChattzOAuth(
             client_id, client_secret, redirect_uri, base_url=base_url
         )
         config = self.session.config

@@ -352,8 +352,11 @@ class AsyncDjangoStore:
         using: The database alias, when ``store`` is not given.
     """
 
+    #: The sync store each call runs in a thread.
+    sync: DjangoStore
+
     def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
-        self.sync: DjangoStore = store if store is not None else DjangoStore(using=using)
+        self.sync = store if store is not None else DjangoStore(using=using)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sync!r})"

@@ -85,6 +85,9 @@ class ChattzLogin:
         ConfigurationError: A setting cannot work (short key, bad name, ...).
     """
 
+    #: The pending-login cookies this helper sets, reads and clears.
+    cookies: LoginCookies
+
     def __init__(
         self,
         chattz: SessionSource | None = None,
@@ -97,7 +100,7 @@ class ChattzLogin:
         max_pending: int = 5,
         accounts: AccountsSource | None = None,
     ) -> None:
-        self.cookies: LoginCookies = LoginCookies(
+        self.cookies = LoginCookies(
             secret_key,
             name=cookie_name,
             path=cookie_path,
