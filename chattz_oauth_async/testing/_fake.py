@@ -99,6 +99,13 @@ class FakeChattz(Wiring):
         redirect_uri: The default client's registered redirect URI.
     """
 
+    # Declared here, not only assigned in __init__: pyright's completeness check
+    # (scripts/type_completeness.py) counts an attribute set from a call as ambiguous.
+    token_lifetime: int
+    code_lifetime: float
+    issue_refresh_tokens: bool
+    rotate_refresh_tokens: bool
+
     def __init__(
         self,
         *,
