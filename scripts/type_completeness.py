@@ -46,7 +46,8 @@ def stub_requirements() -> list[str]:
 def verify_types(stubs: Path) -> dict[str, object]:
     """pyright's --verifytypes report (its JSON), with ``stubs`` on the search path."""
     env = dict(os.environ)
-    paths = [str(stubs), str(LOCAL_STUBS), env.get("PYTHONPATH")]
+    # ROOT first: the package checked is this checkout's, whichever one the venv installed.
+    paths = [str(ROOT), str(stubs), str(LOCAL_STUBS), env.get("PYTHONPATH")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     # No "a newer pyright exists" check against PyPI on each run.
     env["PYRIGHT_PYTHON_IGNORE_WARNINGS"] = "1"
