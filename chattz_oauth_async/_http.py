@@ -161,8 +161,8 @@ class BodyLimiter:
 
     Raises:
         ResponseTooLargeError: The body (or its declared length) exceeds the cap.
-        ProviderError: An unsupported or corrupt content encoding, or data
-            after the end of the compressed stream.
+        ProviderError: An unsupported or corrupt content encoding, a
+            compressed stream cut before its end, or data after its end.
     """
 
     __slots__ = ("_chunks", "_decoder", "_limit", "_raw", "_size", "_status")
@@ -244,6 +244,9 @@ class BodyLimiter:
                 self._add(self._decoder.flush())
             except zlib.error:
                 raise self._corrupt() from None
+            if self._raw and not self._decoder.eof:
+                # Cut before the stream's end: what it inflated so far is not the body.
+                raise self._corrupt()
         return b"".join(self._chunks)
 
 
