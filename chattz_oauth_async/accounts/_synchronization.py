@@ -21,6 +21,7 @@ __all__ = [
     "async_require_asyncio",
     "create_all",
     "driver_isolation",
+    "driver_isolation_level",
     "sync_create_all",
     "sync_driver_isolation",
     "sync_require_asyncio",
@@ -65,6 +66,16 @@ def driver_isolation(connection: Any, level: str | None) -> str | None:
     previous: str | None = driver.isolation_level
     driver.isolation_level = level
     return previous
+
+
+def driver_isolation_level(connection: Any) -> str | None:
+    """Python ``sqlite3``'s ``isolation_level`` on a SQLAlchemy connection, read with no await.
+
+    ``connection``: a ``Connection`` or an ``AsyncConnection`` (its ``sync_connection``).
+    """
+    sync = getattr(connection, "sync_connection", None) or connection
+    level: str | None = sync.connection.dbapi_connection.isolation_level
+    return level
 
 
 async def async_driver_isolation(connection: Any, level: str | None) -> str | None:

@@ -40,7 +40,12 @@ from ... import _checks as checks
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
-from .._synchronization import async_create_all, async_driver_isolation, async_require_asyncio
+from .._synchronization import (
+    async_create_all,
+    async_driver_isolation,
+    async_require_asyncio,
+    driver_isolation_level,
+)
 from .._tables import accounts, link_table, metadata, users
 from .._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
@@ -458,16 +463,24 @@ class AsyncSQLAlchemyStore:
                         row = (await connection.execute(query, values)).first()
                         await connection.commit()  # nothing to send in autocommit mode
                         return row
-                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
-                    previous = await async_driver_isolation(connection, None)
+                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
+                    # to restore is read before any await, and set back whatever happens: a
+                    # cancelled sign-in must not hand the pool a connection in autocommit
+                    # (every later transaction on it would write statement by statement).
+                    previous = driver_isolation_level(connection)
                     try:
+                        await async_driver_isolation(connection, None)
                         row = (await connection.execute(query, values)).first()
                         # Nothing to send, unless the app's "begin" event sent a BEGIN itself
                         # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
                         await connection.commit()
                         return row
                     finally:
-                        await async_driver_isolation(connection, previous)
+                        # A statement cancelled mid-way invalidates the connection (it is
+                        # discarded, nothing to restore); asking it would raise over the
+                        # cancellation.
+                        if not connection.invalidated:
+                            await async_driver_isolation(connection, previous)
         except AccountStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
                 return None

@@ -217,7 +217,9 @@ def _login_user(request: HttpRequest, user_id: str, store: Any) -> Any:
         current = getattr(request, cached, None)
         if current is not None and current.is_authenticated and str(current.pk) == user_id:
             return current
-    return (store or _stores().DjangoStore()).user(user_id)
+    if store is not None:  # this login's own store: the user its sign-in read
+        return store.handed_user(user_id)
+    return _stores().DjangoStore().user(user_id)
 
 
 def _active(user: Any) -> Any:

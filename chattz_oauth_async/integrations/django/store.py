@@ -112,7 +112,7 @@ class DjangoStore:
     def __init__(self, *, using: str | None = None) -> None:
         checks.optional(checks.text)("using", using)
         self.using = using
-        # The user the last sign_in_once read or made, for the session step's user() call.
+        # The user the last sign_in_once read or made, for the session step (handed_user).
         self._handoff: tuple[str, Any] | None = None
 
     def __repr__(self) -> str:
@@ -274,7 +274,7 @@ class DjangoStore:
           user and its link in one transaction (BEGIN, two INSERTs, COMMIT);
         - linking: one ``INSERT`` of the link (the Chattz id is the primary key).
 
-        The user the login signs in to is kept for :meth:`user` (the session
+        The user the login signs in to is kept for :meth:`handed_user` (the session
         step's next call), so it is not read again. None, having written nothing,
         for everything else (someone else's link, an inactive or deleted user,
         closed sign-ups, a lost race; ``session``, which the Django views do
@@ -407,17 +407,30 @@ class DjangoStore:
     def user(self, user_id: str) -> Any:
         """The ``AUTH_USER_MODEL`` user ``user_id`` (an :class:`Account`'s), or None.
 
+        Always read (``is_active`` and the engine's full path ask it too): a user a
+        sign-in read before they were disabled or deleted is never answered from memory.
+
         Raises:
             AccountStoreError: The database failed.
         """
-        handoff, self._handoff = self._handoff, None
-        if handoff is not None and handoff[0] == user_id:
-            return handoff[1]  # read (or made) by this sign-in a moment ago
         pk = _user_pk(user_id)
         if pk is None:
             return None
         with _database_errors():
             return get_user_model()._default_manager.using(self._alias()).filter(pk=pk).first()
+
+    def handed_user(self, user_id: str) -> Any:
+        """The user this store's last sign-in read or made, if it is ``user_id`` (taken
+        once), else :meth:`user`: the default views' session step, right after the sign-in
+        on a store of its own, reads no user again.
+
+        Raises:
+            AccountStoreError: The database failed.
+        """
+        handoff, self._handoff = self._handoff, None
+        if handoff is not None and handoff[0] == user_id:
+            return handoff[1]  # read (or made) by this login's sign-in a moment ago
+        return self.user(user_id)
 
 
 def _has_is_active() -> bool:
