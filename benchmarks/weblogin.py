@@ -34,7 +34,8 @@ Three measurements:
    a batch on every app of a database, the order rotated; per app the median
    logins/s, the app worker's CPU per login (its ``time.process_time()``, all
    threads), and the medians of the per-round ratios to the hand-minimal app
-   with a distribution-free 95% CI (from 6 rounds).
+   with a distribution-free 95% CI (from 6 rounds), and the database
+   connections the worker opened per 100 logins (its pool's churn).
 3. **The served fake's answer latency**: sequential logins' three provider
    requests (consent POST, token POST, userinfo GET) on one kept-alive
    connection; median and p99 per request, and the count of answers slower
@@ -42,7 +43,8 @@ Three measurements:
    server before it set TCP_NODELAY).
 
 Usage: ``python benchmarks/weblogin.py [--rounds 9] [--batch-seconds 1.5]
-[--concurrency 10] [--no-postgres] [--nagle] [--json out.json]``; ``--quick``
+[--concurrency 10] [--no-postgres] [--nagle] [--json out.json] [--profile DIR]``
+(``--profile``: py-spy's samples of each app's worker, or cProfile's without py-spy); ``--quick``
 is the smoke run CI does (30-50 s). Nothing here is asserted. Needs the
 ``bench`` dependency group (FastAPI, uvicorn, SQLAlchemy, aiosqlite, psycopg).
 """
@@ -54,8 +56,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import math
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -113,6 +117,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: this one, when it has them)",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile each 1-worker app: py-spy's samples (collapsed stacks) in "
+        "DIR/<app>-<database>.txt when py-spy is on PATH, else cProfile's DIR/<...>.prof "
+        "(which slows the app down: read its ratios with care)",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run (30-50 s)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -204,7 +216,7 @@ class App:
     def name(self) -> str:
         return f"{self.contender} @ {self.database}"
 
-    def start(self, fake_url: str) -> None:
+    def start(self, fake_url: str, profile: Path | None = None) -> None:
         app = {FASTAPI_USERS: "fastapi-users", FLOOR: "minimal", QUICKSTART: "quickstart"}.get(
             self.contender, "example"
         )
@@ -213,8 +225,19 @@ class App:
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
         command += ["--client-secret", SECRET, "--redirect-uri", self.redirect_uri]
         command += ["--workers", str(self.workers)]
+        env = None
+        if profile is not None and self.workers == 1:
+            spy = shutil.which("py-spy")
+            if spy is not None:  # sampling from outside: the app runs at full speed
+                output = str(profile / f"{self.client_id}.txt")
+                record = [spy, "record", "--format", "raw", "--rate", "250", "--output", output]
+                command = [*record, "--", *command]
+            else:
+                output = str(profile / f"{self.client_id}.prof")
+                env = {**os.environ, "CHATTZ_BENCH_PROFILE": output}
         self.process = subprocess.Popen(
             command,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             pass_fds=(fd,),
@@ -440,17 +463,23 @@ async def run_batch(
             await browser.login()
             latencies.append(time.perf_counter() - began)
 
-    cpu_before = await app.cpu(probe)
+    async def connections() -> float:
+        # One worker's count (with several, the probe reaches any one of them: not counted).
+        return float((await app.probe(probe))["connections"]) if app.workers == 1 else math.nan
+
+    cpu_before, opened_before = await app.cpu(probe), await connections()
     began = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         for browser in browsers:
             group.create_task(browse(browser))
     wall = time.perf_counter() - began
     cpu = await app.cpu(probe) - cpu_before
+    opened = await connections() - opened_before
     return {
         "logins_per_s": len(latencies) / wall,
         "cpu_ms_per_login": cpu / len(latencies) * 1000,
         "p50_ms": statistics.median(latencies) * 1000,
+        "connections_per_100": opened / len(latencies) * 100,
     }
 
 
@@ -496,6 +525,7 @@ def summarize(database: str, results: dict[str, list[dict[str, float]]]) -> list
                 "cpu_ratio": statistics.median(cpu_ratios),
                 "cpu_ratio_ci95": median_ci(cpu_ratios),
                 "p50_ms": statistics.median(b["p50_ms"] for b in batches),
+                "connections_per_100": statistics.median(b["connections_per_100"] for b in batches),
                 "batches": batches,
             }
         )
@@ -708,8 +738,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             stack.callback(app.stop)
         clients = [client for app in apps for client in app.clients()]
         fake_url = stack.enter_context(served_fake(clients))
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
         for app in apps:
-            app.start(fake_url)
+            app.start(fake_url, args.profile)
         started = time.perf_counter()
         out = asyncio.run(measure(args, apps, StatementLog(server) if server else None))
         out["fake_latency"]["TCP_NODELAY (the library's server)"] = asyncio.run(
@@ -757,15 +789,17 @@ def tables(out: dict[str, Any]) -> str:
         "same database; 95% CI):",
         "",
         "| app | database | logins/s | ratio to hand-minimal | app CPU ms/login "
-        "| CPU ratio to hand-minimal | login p50 ms |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| CPU ratio to hand-minimal | login p50 ms | DB connections opened per 100 logins |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in out["rounds"]:
+        opened = row["connections_per_100"]
         lines.append(
             f"| {row['app']} | {row['database']} | {row['logins_per_s']:.0f} "
             f"| {row['rate_ratio']:.2f} [{_ci(row['rate_ratio_ci95'])}] "
             f"| {row['cpu_ms_per_login']:.2f} "
-            f"| {row['cpu_ratio']:.2f} [{_ci(row['cpu_ratio_ci95'])}] | {row['p50_ms']:.1f} |"
+            f"| {row['cpu_ratio']:.2f} [{_ci(row['cpu_ratio_ci95'])}] | {row['p50_ms']:.1f} "
+            f"| {'n/a' if math.isnan(opened) else f'{opened:.1f}'} |"
         )
     lines += [
         "",
