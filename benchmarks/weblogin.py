@@ -608,6 +608,44 @@ async def fake_latency(fake_url: str, app: App, logins: int) -> dict[str, Any]:
     return result
 
 
+# --- 4. where a worker's CPU goes (--profile with py-spy) -----------------------------------
+
+#: The parts of a login a py-spy sample is counted in: the first whose pattern matches a
+#: frame of the sample's stack (``function (file:line)``), else uvicorn and the event loop.
+PROFILE_PARTS = (
+    (
+        "database connections opened or closed (the pool)",
+        r"AsyncConnection\.(connect|close) \(psycopg|Connection\.close \(aiosqlite",
+    ),
+    (
+        "SQL: the statement sent, its result read (SQLAlchemy's engine, the driver)",
+        r"AsyncConnection\.(execute|start|close|__aexit__|execution_options) \(sqlalchemy"
+        r"|StartableContext|AsyncEngine\.connect",
+    ),
+    ("the account step's other work (building its statement, the profile)", r"AsyncAccounts\."),
+    ("the two OAuth requests (httpx, httpcore, h11)", r"Sender\.send|AsyncClient\.(post|get) \("),
+    ("the login routes' own code (state, PKCE, cookies, parsing)", r"run_endpoint_function"),
+    ("FastAPI and Starlette around the routes (SessionMiddleware)", r"SessionMiddleware|FastAPI\."),
+)
+OTHER_PART = "uvicorn, h11 and the event loop"
+_IDLE = re.compile(r"select \(selectors\.py|EpollSelector\.select")
+
+
+def profile_shares(path: Path) -> dict[str, float]:
+    """The share of the worker's busy samples (py-spy's collapsed stacks) per part of a login."""
+    parts = [(name, re.compile(pattern)) for name, pattern in PROFILE_PARTS]
+    counts = dict.fromkeys([name for name, _ in PROFILE_PARTS] + [OTHER_PART], 0)
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not stack or _IDLE.search(frames[-1]) or not any("_run_once" in f for f in frames):
+            continue  # idle in the event loop's select, or not the serving loop (start-up)
+        found = next((n for n, p in parts if any(p.search(f) for f in frames)), OTHER_PART)
+        counts[found] += int(count)
+    busy = sum(counts.values()) or 1
+    return {name: count / busy for name, count in counts.items()}
+
+
 # --- the run ------------------------------------------------------------------------------
 
 
@@ -757,6 +795,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if without is not None:
             out["sniffio_lookup_us"]["not installed"] = lookup_us(without, lookups)
         out["seconds"] = time.perf_counter() - started
+        out["profile"] = {}
+        for app in apps:
+            if args.profile is not None and (args.profile / f"{app.client_id}.txt").exists():
+                app.stop()  # py-spy writes its samples when the worker exits
+                out["profile"][app.name] = profile_shares(args.profile / f"{app.client_id}.txt")
     return out
 
 
@@ -844,6 +887,25 @@ def tables(out: dict[str, Any]) -> str:
                 f"| {database} | {cpu['ratio']:.3f} [{_ci(cpu['ci95'])}] "
                 f"| {row['cpu_ms_added']:+.2f} | {rate['ratio']:.3f} [{_ci(rate['ci95'])}] |"
             )
+    if out.get("profile"):
+        cpu = {
+            f"{row['app']} @ {row['database']}": row["cpu_ms_per_login"] for row in out["rounds"]
+        }
+        names = list(out["profile"])
+        lines += [
+            "",
+            "Where each worker's CPU went (py-spy's samples, idle ones left out): share of the "
+            "busy samples, and that share of the app's median CPU per login in ms:",
+            "",
+            "| part | " + " | ".join(names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
+        for part in [name for name, _ in PROFILE_PARTS] + [OTHER_PART]:
+            cells = []
+            for name in names:
+                share = out["profile"][name][part]
+                cells.append(f"{100 * share:.0f}% ({share * cpu.get(name, math.nan):.2f})")
+            lines.append(f"| {part} | " + " | ".join(cells) + " |")
     lines += ["", "httpcore's async-library lookup (µs per call, best of 7):", ""]
     lines += ["| sniffio | µs |", "|---|---:|"]
     for case, value in out["sniffio_lookup_us"].items():
