@@ -203,6 +203,7 @@ class App:
             "/auth/chattz/callback" if contender == FASTAPI_USERS else "/callback"
         )
         self.process: subprocess.Popen[bytes] | None = None
+        self.profiled = False
 
     def clients(self) -> list[tuple[str, str, str]]:
         """The OAuth clients the fake registers for this app: id, secret, redirect URI."""
@@ -232,6 +233,7 @@ class App:
                 output = str(profile / f"{self.client_id}.txt")
                 record = [spy, "record", "--format", "raw", "--rate", "250", "--output", output]
                 command = [*record, "--", *command]
+                self.profiled = True
             else:
                 output = str(profile / f"{self.client_id}.prof")
                 env = {**os.environ, "CHATTZ_BENCH_PROFILE": output}
@@ -253,7 +255,7 @@ class App:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(60 if self.profiled else 10)  # py-spy writes its samples
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
@@ -797,9 +799,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["seconds"] = time.perf_counter() - started
         out["profile"] = {}
         for app in apps:
-            if args.profile is not None and (args.profile / f"{app.client_id}.txt").exists():
-                app.stop()  # py-spy writes its samples when the worker exits
-                out["profile"][app.name] = profile_shares(args.profile / f"{app.client_id}.txt")
+            if args.profile is not None and app.workers == 1:
+                app.stop()  # py-spy writes its samples once the worker has exited
+                samples = args.profile / f"{app.client_id}.txt"
+                if samples.exists():
+                    out["profile"][app.name] = profile_shares(samples)
     return out
 
 
