@@ -1,29 +1,32 @@
-"""What an account store costs per login: a login alone against a login plus ``sign_in``.
+"""What the account store costs per sign-in, against a hand-minimal one-statement store.
 
-A login is the library's code exchange and userinfo call (``AsyncChattzOAuth``
-over the mock transport, canned answers, as in ``bench.py``); with a store it
-is followed by ``AsyncAccounts.sign_in`` on an ``AsyncSQLAlchemyStore``:
+Each variant signs one Chattz user in at a time, the sign-in alone (the OAuth
+half of a login is the same whatever the store, and ``bench.py`` measures it):
 
-- SQLite, a file in a temporary folder, through aiosqlite: as it comes
-  (rollback journal, ``synchronous=FULL``: an fsync or more per commit), and
-  in WAL mode with ``synchronous=NORMAL`` (what a production app would set);
-- PostgreSQL through psycopg 3 (async), a throwaway server started from the
-  machine's binaries with ``tests/postgres.py`` (initdb in a temporary folder,
-  loopback only, fsync off), or skipped with a message when there is none.
+- **hand-minimal**: what an app written by hand does with one SQL statement on
+  an autocommit engine, ``INSERT ... ON CONFLICT (chattz_id) DO UPDATE ...
+  RETURNING user_id`` into one table (the statement of the hand-minimal app of
+  ``weblogin.py``; a linking login adds the ownership condition). No user
+  table, no rules checked in SQL beyond the ownership: the floor;
+- **the store**: ``AsyncAccounts.sign_in`` on ``AsyncSQLAlchemyStore`` over the
+  app's ordinary engine, every rule kept (active user, link intent, the linking
+  session checked by ``SessionUser``).
 
-Two cases per database: a returning user (the link exists: a find, then an
-update and a read in one transaction) and a first login (a new Chattz id every
-time: a find, then the user and its link inserted in one transaction).
+Three cases: a returning user, a first login (a new Chattz id every time: a new
+user and its link), and a linking login (a signed-in user links a new Chattz id).
+Three databases: SQLite through aiosqlite as it comes (rollback journal,
+``synchronous=FULL``), SQLite in WAL mode with ``synchronous=NORMAL``, and
+PostgreSQL through psycopg 3 on a throwaway server from ``tests/postgres.py``
+(loopback, fsync off), skipped with a message when there is none.
 
-Paired rounds in one process: each variant runs a batch of logins one at a
-time per round, the order rotated every round; for each round the extra
-microseconds per login and the ratio of time per login are taken against the
-no-store batch of the same round, and the table shows their medians over the
-rounds (with a distribution-free 95% CI of the ratio, from 6 rounds). Wall
-time (``time.perf_counter``): the database's work happens in other threads
-(aiosqlite) or processes (PostgreSQL). Nothing here is asserted.
+Paired rounds in one process: every variant runs a batch per round, the order
+rotated every round; the store's time per sign-in is divided by the hand-minimal
+store's of the same database and case in the same round, and the table shows
+the median of those ratios with a distribution-free 95% CI (from 6 rounds). Wall
+time (``time.perf_counter``): the database works in other threads (aiosqlite) or
+processes (PostgreSQL). Nothing here is asserted.
 
-Usage: ``python benchmarks/stores.py [--rounds 15] [--batch-seconds 0.3]
+Usage: ``python benchmarks/stores.py [--rounds 15] [--batch-seconds 0.2]
 [--no-postgres] [--json out.json]``; ``--quick`` is a smoke run (seconds).
 Needs SQLAlchemy 2 with aiosqlite and psycopg 3 (``pip install -e '.[sqlalchemy,postgresql]'``).
 """
@@ -33,9 +36,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import itertools
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -44,25 +49,50 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import attrs
-from contenders import MOCK_BASE_URL, Target, check_user, library_async
 from rounds import batch_size, median_ci, rotated, run_async_batch
 
-from chattz_oauth_async.accounts import AsyncAccounts, Outcome
-from tests.accounts_helpers import PLAIN
+from chattz_oauth_async.accounts import AsyncAccounts, Outcome, SessionUser
+from chattz_oauth_async.models import ChattzUser
+from tests.accounts_helpers import PLAIN, linking
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "no store (exchange + userinfo)"
+MINIMAL, STORE = "hand-minimal", "AsyncSQLAlchemyStore"
+CASES = ("returning user", "first login", "linking login")
 
-Login = Callable[[], Awaitable[Any]]
+SignIn = Callable[[], Awaitable[Any]]
+
+# The hand-minimal store: one table, one statement (benchmarks/webapps.py's, as a store).
+MINIMAL_TABLE = """
+CREATE TABLE IF NOT EXISTS minimal_logins (
+    chattz_id BIGINT PRIMARY KEY,
+    user_id BIGINT NOT NULL,
+    username TEXT NOT NULL,
+    email TEXT,
+    first_name TEXT,
+    last_name TEXT,
+    avatar TEXT,
+    last_login_at TIMESTAMP NOT NULL
+)
+"""
+MINIMAL_UPSERT = """
+INSERT INTO minimal_logins
+    (chattz_id, user_id, username, email, first_name, last_name, avatar, last_login_at)
+VALUES (:chattz_id, :user_id, :username, :email, :first_name, :last_name, :avatar, :now)
+ON CONFLICT (chattz_id) DO UPDATE SET
+    username = excluded.username, email = excluded.email, first_name = excluded.first_name,
+    last_name = excluded.last_name, avatar = excluded.avatar,
+    last_login_at = excluded.last_login_at
+{condition}
+RETURNING user_id
+"""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=15, help="paired rounds (default 15)")
     parser.add_argument("--warmup", type=int, default=2, help="rounds not counted (default 2)")
-    parser.add_argument("--batch-seconds", type=float, default=0.3, help="per batch (default 0.3)")
-    parser.add_argument("--flows", type=int, default=2000, help="most logins per batch")
+    parser.add_argument("--batch-seconds", type=float, default=0.2, help="per batch (default 0.2)")
+    parser.add_argument("--flows", type=int, default=2000, help="most sign-ins per batch")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument("--quick", action="store_true", help="a smoke run: a few seconds")
@@ -95,19 +125,13 @@ def postgres_url() -> Iterator[str | None]:
         server.stop()
 
 
-@contextlib.asynccontextmanager
-async def store_logins(url: str, login: Login) -> AsyncIterator[dict[str, Login]]:
-    """``login`` followed by a sign-in of a returning user, and of a new one, on ``url``.
-
-    ``url`` may end in ``#wal``: SQLite then runs in WAL mode, ``synchronous=NORMAL``.
-    """
+def _engine(url: str, **options: Any) -> Any:
+    """An async engine on ``url``; ``#wal`` at its end: SQLite in WAL, ``synchronous=NORMAL``."""
     from sqlalchemy import event
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
-
     url, _, mode = url.partition("#")
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, **options)
     if mode == "wal":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -117,43 +141,111 @@ async def store_logins(url: str, login: Login) -> AsyncIterator[dict[str, Login]
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+    return engine
+
+
+def _user(chattz_id: int) -> ChattzUser:
+    return ChattzUser(
+        id=chattz_id, username=f"user{chattz_id}", email="user@example.com", first_name="Jo"
+    )
+
+
+@contextlib.asynccontextmanager
+async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
+    """The hand-minimal store's sign-in of each case on ``url`` (its own table)."""
+    from sqlalchemy import text
+
+    engine = _engine(url, isolation_level="AUTOCOMMIT")
+    plain, owned = (
+        text(MINIMAL_UPSERT.format(condition="")),
+        text(MINIMAL_UPSERT.format(condition="WHERE minimal_logins.user_id = excluded.user_id")),
+    )
+    new_ids = itertools.count(1_000_000)
+
+    async def run(statement: Any, chattz_id: int, user_id: int) -> Any:
+        user = _user(chattz_id)
+        values = {
+            "chattz_id": chattz_id,
+            "user_id": user_id,
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "avatar": user.avatar,
+            "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
+        async with engine.connect() as connection:
+            found = (await connection.execute(statement, values)).scalar_one_or_none()
+        if found != user_id:
+            raise AssertionError(f"the hand-minimal store answered {found}, not {user_id}")
+        return found
+
+    async def returning() -> Any:
+        return await run(plain, 1, 1)
+
+    async def first() -> Any:
+        chattz_id = next(new_ids)
+        return await run(plain, chattz_id, chattz_id)
+
+    async def linking_login() -> Any:
+        return await run(owned, next(new_ids), 1)
+
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(MINIMAL_TABLE))
+        await returning()  # the returning user's first login
+        yield {"returning user": returning, "first login": first, "linking login": linking_login}
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def store_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
+    """``AsyncAccounts.sign_in`` on ``AsyncSQLAlchemyStore`` of each case on ``url``."""
+    from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+
+    engine = _engine(url)
+    new_ids = itertools.count(1_000_000)
     try:
         store = AsyncSQLAlchemyStore(engine)
         await store.create_tables()
         accounts = AsyncAccounts(store)
-        new_ids = itertools.count(10_000)
+        own = await accounts.sign_in(_user(1), login=PLAIN)  # the returning user's first login
+        user_id = own.user_id
+        session = SessionUser(user_id, 1)
+
+        async def expect(outcome: Outcome, signing_in: Awaitable[Any]) -> Any:
+            signed_in = await signing_in
+            if signed_in.outcome is not outcome:
+                raise AssertionError(f"expected {outcome}, got {signed_in.outcome}")
+            return signed_in
 
         async def returning() -> Any:
-            signed_in = await accounts.sign_in(await login(), login=PLAIN)
-            if signed_in.outcome is not Outcome.SIGNED_IN:
-                raise AssertionError(f"expected a returning user, got {signed_in.outcome}")
-            return signed_in
+            return await expect(Outcome.SIGNED_IN, accounts.sign_in(_user(1), login=PLAIN))
 
         async def first() -> Any:
-            user = attrs.evolve(await login(), id=next(new_ids))
-            signed_in = await accounts.sign_in(user, login=PLAIN)
-            if signed_in.outcome is not Outcome.CREATED:
-                raise AssertionError(f"expected a new account, got {signed_in.outcome}")
-            return signed_in
+            user = _user(next(new_ids))
+            return await expect(Outcome.CREATED, accounts.sign_in(user, login=PLAIN))
 
-        await accounts.sign_in(await login(), login=PLAIN)  # the returning user's first login
-        yield {"returning user": returning, "first login": first}
+        async def linking_login() -> Any:
+            user, login = _user(next(new_ids)), linking(user_id)
+            signing_in = accounts.sign_in(user, login=login, signed_in_user_id=session)
+            return await expect(Outcome.LINKED, signing_in)
+
+        yield {"returning user": returning, "first login": first, "linking login": linking_login}
     finally:
         await engine.dispose()
 
 
 async def measure(args: argparse.Namespace, databases: dict[str, str]) -> dict[str, list[float]]:
-    """Logins per second of every variant, one entry per counted round."""
-    target = Target("mock", MOCK_BASE_URL)
-    target.clock = time.perf_counter  # the database works outside this process's CPU time
+    """Sign-ins per second of every variant, one entry per counted round."""
     async with contextlib.AsyncExitStack() as stack:
-        login = await library_async(target, stack)
-        check_user(await login())
-        variants: dict[str, Login] = {BASELINE: login}
+        variants: dict[str, SignIn] = {}
         for database, url in databases.items():
-            logins = await stack.enter_async_context(store_logins(url, login))
-            for case, flow in logins.items():
-                variants[f"{database}, {case}"] = flow
+            for kind, sign_ins in ((MINIMAL, minimal_sign_ins), (STORE, store_sign_ins)):
+                flows = await stack.enter_async_context(sign_ins(url))
+                for case, flow in flows.items():
+                    variants[f"{database} | {case} | {kind}"] = flow
         names = list(variants)
         sizes = {}
         for name, flow in variants.items():
@@ -174,21 +266,24 @@ async def measure(args: argparse.Namespace, databases: dict[str, str]) -> dict[s
 
 
 def summarize(results: dict[str, list[float]]) -> list[dict[str, Any]]:
-    """Per variant: µs per login, µs added over no store and the time ratio (paired medians)."""
-    base = results[BASELINE]
+    """Per database and case: µs per sign-in of each store, the store's paired time ratio."""
     rows = []
-    for name, rates in results.items():
-        added = [1e6 / rate - 1e6 / floor for rate, floor in zip(rates, base, strict=True)]
-        ratios = [floor / rate for rate, floor in zip(rates, base, strict=True)]
+    for name, store_rates in results.items():
+        database, case, kind = name.split(" | ")
+        if kind != STORE:
+            continue
+        floor = results[f"{database} | {case} | {MINIMAL}"]
+        ratios = [base / rate for rate, base in zip(store_rates, floor, strict=True)]
         ci = median_ci(ratios)
         rows.append(
             {
-                "variant": name,
-                "us_per_login": statistics.median(1e6 / rate for rate in rates),
-                "us_added": statistics.median(added),
+                "database": database,
+                "case": case,
+                "minimal_us": statistics.median(1e6 / rate for rate in floor),
+                "store_us": statistics.median(1e6 / rate for rate in store_rates),
                 "time_ratio": statistics.median(ratios),
                 "time_ratio_ci95": list(ci) if ci else None,
-                "rates": rates,
+                "rates": {"minimal": floor, "store": store_rates},
             }
         )
     return rows
@@ -196,15 +291,15 @@ def summarize(results: dict[str, list[float]]) -> list[dict[str, Any]]:
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| variant | µs per login | µs added by the store | time ratio to no store | 95% CI |",
-        "|---|---:|---:|---:|---:|",
+        "| database | sign-in | hand-minimal µs | store µs | time ratio to hand-minimal [95% CI] |",
+        "|---|---|---:|---:|---:|",
     ]
     for row in rows:
         ci = row["time_ratio_ci95"]
-        interval = f"{ci[0]:.2f} – {ci[1]:.2f}" if ci else "n/a (< 6 rounds)"
+        interval = f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "n/a (< 6 rounds)"
         lines.append(
-            f"| {row['variant']} | {row['us_per_login']:,.0f} | {row['us_added']:,.0f} "
-            f"| {row['time_ratio']:.2f} | {interval} |"
+            f"| {row['database']} | {row['case']} | {row['minimal_us']:,.0f} "
+            f"| {row['store_us']:,.0f} | {row['time_ratio']:.2f} [{interval}] |"
         )
     return "\n".join(lines)
 
@@ -221,20 +316,21 @@ def main(argv: list[str] | None = None) -> int:
         folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="chattz-bench-"))
         databases = {
             "SQLite (aiosqlite)": f"sqlite+aiosqlite:///{folder}/accounts.db",
-            "SQLite WAL (aiosqlite)": f"sqlite+aiosqlite:///{folder}/wal.db#wal",
+            "SQLite WAL, synchronous=NORMAL": f"sqlite+aiosqlite:///{folder}/wal.db#wal",
         }
         if not args.no_postgres:
             url = stack.enter_context(postgres_url())
             if url is not None:
-                databases["PostgreSQL (psycopg)"] = url
+                databases["PostgreSQL (psycopg, fsync off)"] = url
         started = time.perf_counter()
         # SQLAlchemy's asyncio extension and aiosqlite run on asyncio only.
         results = asyncio.run(measure(args, databases))
     rows = summarize(results)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"{args.rounds} paired rounds of about {args.batch_seconds} s a variant, "
-        f"one login at a time, in {time.perf_counter() - started:.0f} s "
-        f"(Python {sys.version.split()[0]})\n"
+        f"{args.rounds} paired rounds of about {args.batch_seconds} s a variant, one sign-in "
+        f"at a time, in {time.perf_counter() - started:.0f} s (Python {sys.version.split()[0]}, "
+        f"load average {load})\n"
     )
     print(markdown_table(rows))
     if args.json:

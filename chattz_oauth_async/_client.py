@@ -312,6 +312,7 @@ def build_async_client(
     if client is not None:
         return _callers_client(client, http, timeout, transport, "AsyncClient", "Client")
     module = _stack(http)
+    options = _options(module, timeout, transport)  # checks timeout before the CA bundle loads
     per_loop = transport is None
     if transport is None:
         bounded = module.__name__ == "httpx"
@@ -325,7 +326,7 @@ def build_async_client(
         transport = loop_transport(module, inner, bound, KEEPALIVE_EXPIRY)
     else:
         check_transport(transport, "handle_async_request")
-    built = module.AsyncClient(**_options(module, timeout, transport))
+    built = module.AsyncClient(**{**options, "transport": transport})
     return SessionClient(built, transport, per_loop)
 
 
@@ -340,6 +341,7 @@ def build_sync_client(
     if client is not None:
         return _callers_client(client, http, timeout, transport, "Client", "AsyncClient")
     module = _stack(http)
+    options = _options(module, timeout, transport)  # checks timeout before the CA bundle loads
     if transport is None:
         transport = module.HTTPTransport(
             verify=_ssl_context(module),
@@ -348,4 +350,5 @@ def build_sync_client(
         )
     else:
         check_transport(transport, "handle_request")
-    return SessionClient(module.Client(**_options(module, timeout, transport)), transport, False)
+    built = module.Client(**{**options, "transport": transport})
+    return SessionClient(built, transport, False)

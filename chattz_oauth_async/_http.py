@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import attrs
 
+from . import _checks as checks
 from .errors import ConfigurationError, ProviderError, ResponseTooLargeError
 
 __all__ = [
@@ -85,26 +86,27 @@ class RetryPolicy:
     Everything stays inside the session's total deadline.
 
     Attributes:
-        attempts: Tries in all, the first included (1 switches retries off).
-        base_delay: The first backoff, in seconds; doubled on each retry.
-        max_delay: The longest single wait, ``Retry-After`` included.
+        attempts: Tries in all, the first included: a whole number >= 1 (1
+            switches retries off).
+        base_delay: The first backoff, in seconds, doubled on each retry: a
+            finite number >= 0.
+        max_delay: The longest single wait, ``Retry-After`` included: a finite
+            number of seconds >= ``base_delay``.
+
+    Raises:
+        ConfigurationError: A value outside these, naming the attribute.
     """
 
-    attempts: int = 3
-    base_delay: float = 0.2
-    max_delay: float = 5.0
+    attempts: int = attrs.field(default=3, validator=checks.validator(checks.whole))
+    base_delay: float = attrs.field(
+        default=0.2, validator=checks.validator(checks.seconds, zero=True)
+    )
+    max_delay: float = attrs.field(default=5.0)
 
-    def __attrs_post_init__(self) -> None:
-        numbers = (self.attempts, self.base_delay, self.max_delay)
-        if (
-            any(type(n) not in (int, float) or not math.isfinite(n) for n in numbers)
-            or type(self.attempts) is not int
-            or self.attempts < 1
-            or not 0 <= self.base_delay <= self.max_delay
-        ):
-            raise ConfigurationError(
-                "RetryPolicy needs a whole attempts >= 1 and finite 0 <= base_delay <= max_delay"
-            )
+    @max_delay.validator
+    def _check_max_delay(self, _: object, value: object) -> None:
+        if checks.seconds("max_delay", value, zero=True) < self.base_delay:
+            raise ConfigurationError("max_delay must be a finite number of seconds >= base_delay")
 
 
 def _retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -161,8 +163,8 @@ class BodyLimiter:
 
     Raises:
         ResponseTooLargeError: The body (or its declared length) exceeds the cap.
-        ProviderError: An unsupported or corrupt content encoding, or data
-            after the end of the compressed stream.
+        ProviderError: An unsupported or corrupt content encoding, a
+            compressed stream cut before its end, or data after its end.
     """
 
     __slots__ = ("_chunks", "_decoder", "_limit", "_raw", "_size", "_status")
@@ -244,6 +246,9 @@ class BodyLimiter:
                 self._add(self._decoder.flush())
             except zlib.error:
                 raise self._corrupt() from None
+            if self._raw and not self._decoder.eof:
+                # Cut before the stream's end: what it inflated so far is not the body.
+                raise self._corrupt()
         return b"".join(self._chunks)
 
 

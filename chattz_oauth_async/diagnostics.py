@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from . import _checks as checks
 from .errors import (
     AccountError,
     AccountLinkedElsewhere,
@@ -141,10 +142,15 @@ class Diagnosis:
         error: The OAuth ``error`` code when the provider gave one, else None.
     """
 
-    fault: Fault
-    reason: str
-    explanation: str
-    error: str | None = None
+    fault: Fault = attrs.field(
+        validator=checks.validator(checks.instance, kind=Fault, what="a Fault")
+    )
+    reason: str = attrs.field(validator=checks.validator(checks.text))
+    explanation: str = attrs.field(validator=checks.validator(checks.text))
+    error: str | None = attrs.field(
+        default=None,
+        validator=checks.validator(checks.instance, kind=str, what="a str", none=True),
+    )
 
     @property
     def level(self) -> int:

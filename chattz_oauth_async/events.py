@@ -39,9 +39,10 @@ from typing import Any, Final, ParamSpec, TypeVar, cast
 
 import attrs
 
+from . import _checks as checks
 from . import _telemetry
 from .diagnostics import Fault, classify
-from .errors import ChattzOAuthError
+from .errors import ChattzOAuthError, ConfigurationError
 
 __all__ = ["Event", "EventKind", "emit", "failure", "subscribe"]
 
@@ -66,6 +67,11 @@ class EventKind(enum.Enum):
     REFRESH_FAILED = "refresh_failed"
 
 
+_optional_str = checks.validator(checks.instance, kind=str, what="a str", none=True)
+#: The values of accounts.Outcome (not imported: the accounts import this module).
+_OUTCOMES: Final = ("created", "linked", "signed_in")
+
+
 @attrs.frozen
 class Event:
     """One thing that happened in the login flow.
@@ -83,14 +89,26 @@ class Event:
         error: For a failure: the OAuth ``error`` code, if the provider gave one.
     """
 
-    kind: EventKind
-    chattz_id: int | None = None
-    user_id: str | None = None
-    outcome: str | None = None
-    linking: bool = False
-    fault: Fault | None = None
-    reason: str | None = None
-    error: str | None = None
+    kind: EventKind = attrs.field(
+        validator=checks.validator(checks.instance, kind=EventKind, what="an EventKind")
+    )
+    chattz_id: int | None = attrs.field(
+        default=None, validator=checks.validator(checks.optional(checks.whole), low=None)
+    )
+    user_id: str | None = attrs.field(default=None, validator=_optional_str)
+    outcome: str | None = attrs.field(default=None)
+    linking: bool = attrs.field(default=False, validator=checks.validator(checks.flag))
+    fault: Fault | None = attrs.field(
+        default=None,
+        validator=checks.validator(checks.instance, kind=Fault, what="a Fault", none=True),
+    )
+    reason: str | None = attrs.field(default=None, validator=_optional_str)
+    error: str | None = attrs.field(default=None, validator=_optional_str)
+
+    @outcome.validator
+    def _check_outcome(self, _: object, value: object) -> None:
+        if value not in (None, *_OUTCOMES):
+            raise ConfigurationError("outcome must be 'created', 'linked', 'signed_in' or None")
 
 
 #: A subscriber: called with each event; its return value is ignored.

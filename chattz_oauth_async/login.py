@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from . import _checks as checks
 from ._ids import is_user_id_text
 from .errors import ConfigurationError, LoginStateError, StateMismatchError, UnsafeRedirectError
 from .protocol import DEFAULT_LOGIN_MAX_AGE
@@ -121,21 +122,21 @@ def signing_keys(secret_key: SecretKey | Sequence[SecretKey]) -> list[bytes]:
     elif isinstance(secret_key, Sequence):
         candidates = list(secret_key)
     else:
-        raise ConfigurationError("a login-state secret key must be str or bytes, or a list of them")
+        raise ConfigurationError("secret_key must be str or bytes, or a list of them")
     keys = []
     for key in candidates:
         raw = _utf8(key) if isinstance(key, str) else key
         if not isinstance(raw, bytes):
             raise ConfigurationError(
-                "a login-state secret key must be str (encodable as UTF-8) or bytes"
+                "secret_key must be str (encodable as UTF-8) or bytes, or a list of them"
             )
         if len(raw) < _MIN_KEY_BYTES:
             raise ConfigurationError(
-                f"a login-state secret key must be at least {_MIN_KEY_BYTES} bytes"
+                f"secret_key must be at least {_MIN_KEY_BYTES} bytes (each key of a list too)"
             )
         keys.append(raw)
     if not keys:
-        raise ConfigurationError("at least one login-state secret key is needed")
+        raise ConfigurationError("secret_key must hold at least one key")
     return keys
 
 
@@ -183,14 +184,32 @@ class LoginRequest:
             Sealed with the rest: a login is a linking one only if its own
             browser started it that way, so a forced navigation to ``/login``
             never links a stranger's Chattz account.
+
+    Raises:
+        ConfigurationError: When built with a value outside these: ``url`` not
+            a str, an empty ``state`` or ``code_verifier``, a ``next_url``
+            that is not a str or None, a ``created_at`` that is not a finite
+            number, a ``link_user_id`` that is not 1 to 64 printable characters.
     """
 
-    url: str
-    state: str
-    code_verifier: str | None
-    next_url: str | None
-    created_at: float
-    link_user_id: str | None = None
+    url: str = attrs.field(validator=checks.validator(checks.instance, kind=str, what="a str"))
+    state: str = attrs.field(validator=checks.validator(checks.text))
+    code_verifier: str | None = attrs.field(
+        validator=checks.validator(checks.optional(checks.text))
+    )
+    next_url: str | None = attrs.field(
+        validator=checks.validator(checks.instance, kind=str, what="a str", none=True)
+    )
+    created_at: float = attrs.field(validator=checks.validator(checks.number))
+    link_user_id: str | None = attrs.field(default=None)
+
+    @link_user_id.validator
+    def _check_link_user_id(self, _: object, value: object) -> None:
+        if value is not None and not _user_id_ok(value):
+            raise ConfigurationError(
+                "link_user_id must be a local user id (a str of 1 to 64 printable "
+                "characters), or None"
+            )
 
     def seal(self, secret_key: SecretKey) -> str:
         """Encode this login into a signed, cookie-safe string.

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 import attrs
 
+from . import _checks as checks
 from .errors import ConfigurationError
 
 __all__ = ["DEFAULT_LEEWAY", "MAX_EXPIRES_IN", "ChattzUser", "Token"]
@@ -73,8 +74,8 @@ class Token:
         # or a request header, with a raw TypeError. Messages never show a value.
         if not isinstance(self.access_token, str) or not self.access_token:
             raise ConfigurationError("a Token needs a non-empty string access_token")
-        if not isinstance(self.token_type, str):
-            raise ConfigurationError("a Token's token_type must be a string")
+        if self.token_type != "Bearer":
+            raise ConfigurationError("a Token's token_type must be 'Bearer' (the only kind used)")
         if self.expires_in is not None and (
             # Bounded: an int past a float's range overflows in effective_leeway().
             type(self.expires_in) is not int or not 0 <= self.expires_in <= MAX_EXPIRES_IN
@@ -202,6 +203,9 @@ class Token:
     __str__ = __repr__
 
 
+_optional_str = checks.validator(checks.instance, kind=str, what="a str", none=True)
+
+
 @attrs.frozen
 class ChattzUser:
     """The signed-in user, as ``GET /oauth/userinfo`` describes them.
@@ -217,15 +221,22 @@ class ChattzUser:
         last_name: Family name, or None.
         avatar: Avatar URL as sent (this library never fetches it), or None.
         raw: The whole userinfo object, extra fields included.
+
+    Raises:
+        ConfigurationError: When built with an ``id`` that is not an int (a
+            bool is not), a ``username`` that is not a str, another field
+            that is not a str or None, or a ``raw`` that is not a mapping.
     """
 
-    id: int
-    username: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    avatar: str | None = None
-    raw: Mapping[str, Any] = attrs.field(factory=dict, hash=False, repr=False)
+    id: int = attrs.field(validator=checks.validator(checks.whole, low=None))
+    username: str = attrs.field(validator=checks.validator(checks.instance, kind=str, what="a str"))
+    email: str | None = attrs.field(default=None, validator=_optional_str)
+    first_name: str | None = attrs.field(default=None, validator=_optional_str)
+    last_name: str | None = attrs.field(default=None, validator=_optional_str)
+    avatar: str | None = attrs.field(default=None, validator=_optional_str)
+    raw: Mapping[str, Any] = attrs.field(
+        factory=dict, hash=False, repr=False, validator=checks.validator(checks.mapping)
+    )
 
     @property
     def display_name(self) -> str:

@@ -74,6 +74,7 @@ RENAMES = {
     "AsyncEngine": "Engine",
     "AsyncConnection": "Connection",
     "async_create_all": "sync_create_all",
+    "async_driver_isolation": "sync_driver_isolation",
     "async_require_asyncio": "sync_require_asyncio",
     "create_async_engine": "create_engine",
     "AsyncLoginFlow": "LoginFlow",

@@ -17,9 +17,8 @@ from hypothesis import strategies as st
 from chattz_oauth_async import protocol
 from chattz_oauth_async.errors import (
     ChattzOAuthError,
+    ConfigurationError,
     OAuthError,
-    ProviderError,
-    StateMismatchError,
 )
 from chattz_oauth_async.models import Token
 from chattz_oauth_async.protocol import ClientConfig, parse_token_response
@@ -159,34 +158,75 @@ def protocol_source() -> str:
     return "\n".join(path.read_text() for path in sorted(folder.glob("*.py")))
 
 
-def only_typed_errors(call: Callable[[], object]) -> None:
-    """Run ``call``: a ChattzOAuthError is fine (its status an int or None), anything else fails."""
+#: What a call gave: ``("ok", value)``, or the exception's type and message.
+Outcome = tuple[Any, Any]
+
+
+def outcome(call: Callable[[], object]) -> Outcome:
+    """Run ``call``: ``("ok", result)``, or ``(type, str(error))`` for a ChattzOAuthError.
+
+    Any other exception propagates, so a raw error fails the test with its traceback.
+    Compare with ``expected == outcome(...)``: one assert pins the result or the exact error.
+    """
+    try:
+        return "ok", call()
+    except ChattzOAuthError as exc:
+        return type(exc), str(exc)
+
+
+def raised(call: Callable[[], object]) -> BaseException | None:
+    """The exception ``call`` raised, or None."""
     try:
         call()
-    except ChattzOAuthError as exc:
-        if isinstance(exc, ProviderError | OAuthError) and not isinstance(exc, StateMismatchError):
-            status = exc.status_code
-            assert status is None or isinstance(status, int)
+    except BaseException as exc:
+        return exc
+    return None
 
 
-#: Values of every wrong kind a confused caller might pass (the hostile batteries' table).
-WRONG_VALUES: list[Any] = [
-    None,
-    0,
-    -1,
-    1.5,
-    math.nan,
-    math.inf,
-    True,
-    b"bytes",
-    bytearray(b"x"),
-    ["list"],
-    {"a": 1},
-    "",
-    " ",
-    "\udcff",
-    "a\x00b",
-    "é",
-    object(),
-]
-WRONG_IDS = [repr(v)[:20] for v in WRONG_VALUES]
+def shows_secret(exc: BaseException | None, secret: str) -> bool:
+    """Whether ``secret`` is in the str, repr or args of ``exc`` or its cause/context chain."""
+    while exc is not None:
+        if secret in str(exc) or secret in repr(exc) or any(secret in repr(a) for a in exc.args):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def configuration_error(message: str) -> Outcome:
+    """The outcome of a call refused with a ConfigurationError saying ``message``."""
+    return ConfigurationError, message
+
+
+def not_encodable(what: str) -> Outcome:
+    """The outcome of a call given a lone surrogate in ``what`` (which is named, not shown)."""
+    return configuration_error(
+        f"{what} cannot be encoded as UTF-8 (it holds a lone surrogate: "
+        "was it read from undecodable bytes?)"
+    )
+
+
+def has_lone_surrogate(value: str) -> bool:
+    """Whether ``value`` holds a surrogate code point UTF-8 cannot encode."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+
+
+#: Values of every wrong kind a confused caller might pass, by a name a test id can show.
+WRONG: dict[str, Any] = {
+    "None": None,
+    "0": 0,
+    "-1": -1,
+    "1.5": 1.5,
+    "nan": math.nan,
+    "inf": math.inf,
+    "True": True,
+    "b'bytes'": b"bytes",
+    "bytearray": bytearray(b"x"),
+    "['list']": ["list"],
+    "{'a': 1}": {"a": 1},
+    "''": "",
+    "' '": " ",
+    "lone-surrogate": "\udcff",
+    "NUL": "a\x00b",
+    "é": "é",
+    "object()": object(),
+}

@@ -15,12 +15,14 @@ from chattz_oauth_async.accounts._values import (
     MAX_CHATTZ_ID,
     MAX_EMAIL,
     MAX_NAME,
+    PROFILE_COLUMNS,
     Account,
     Outcome,
     Profile,
+    SessionUser,
     SignIn,
 )
-from chattz_oauth_async.errors import AccountError, ProviderError
+from chattz_oauth_async.errors import AccountError, ConfigurationError, ProviderError
 from chattz_oauth_async.models import ChattzUser
 from chattz_oauth_async.protocol import parse_userinfo_response
 from tests.helpers import PROPERTY
@@ -202,8 +204,10 @@ def test_cleaned_names_every_field_changed() -> None:
 
 
 def test_fields_that_are_not_text_are_dropped() -> None:
-    """A hand-built ChattzUser holding non-text fields loses them, not the login."""
-    profile = Profile.from_user(user(username=7, email=["a@b.c"], first_name=b"x", avatar=1))
+    """A stored row holding non-text fields loses them, not the login (a ChattzUser
+    cannot hold them: its constructor refuses them)."""
+    row = {"username": 7, "email": ["a@b.c"], "first_name": b"x", "last_name": None, "avatar": 1}
+    profile = Profile._cleaned(123, row)
     expected = ("chattz-123", None, None, None, ("username", "email", "first_name", "avatar"))
     assert expected == (
         profile.username,
@@ -214,11 +218,21 @@ def test_fields_that_are_not_text_are_dropped() -> None:
     )
 
 
-@pytest.mark.parametrize("chattz_id", [0, -1, MAX_CHATTZ_ID + 1, 2**100, True, 1.0, "123", None])
+@pytest.mark.parametrize("chattz_id", [0, -1, MAX_CHATTZ_ID + 1, 2**100])
 def test_id_that_cannot_be_stored_is_an_account_error(chattz_id: Any) -> None:
-    """An id outside 1..2**63-1, or not an int, cannot key an account: AccountError."""
+    """An id outside 1..2**63-1 cannot key an account: AccountError."""
     with pytest.raises(AccountError, match="Chattz id"):
         Profile.from_user(user(id=chattz_id))
+
+
+@pytest.mark.parametrize("chattz_id", [True, 1.0, "123", None])
+def test_id_that_is_not_an_int_is_refused_by_chattz_user(chattz_id: Any) -> None:
+    """An id that is not an int cannot even make a ChattzUser; a stored row's is an AccountError."""
+    with pytest.raises(ConfigurationError) as caught:
+        user(id=chattz_id)
+    with pytest.raises(AccountError, match="Chattz id"):
+        Profile._cleaned(chattz_id, dict.fromkeys(PROFILE_COLUMNS, "x"))
+    assert "id must be a whole number" == str(caught.value)
 
 
 def test_largest_storable_id_is_accepted() -> None:
@@ -377,3 +391,12 @@ def test_stored_columns_are_read_back_cleaned() -> None:
     )
     assert expected == (account.user_id, account.profile, account.linked_at, account.last_login_at)
     assert {"username", "email", "avatar"} == set(account.profile.cleaned)
+
+
+def test_session_user_is_validated_when_built() -> None:
+    """A SessionUser holds ids: a user id as text, a Chattz id from 1 to 2**63 - 1."""
+    made = SessionUser(42, 7)
+    for user_id, chattz_id in (("", 7), (True, 7), ("42", 0), ("42", "7"), ("42", 2**63)):
+        with pytest.raises(AccountError):
+            SessionUser(user_id, chattz_id)  # type: ignore[arg-type]
+    assert ("42", 7) == (made.user_id, made.chattz_id)

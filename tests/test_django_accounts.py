@@ -242,6 +242,48 @@ def test_chattz_account_of_someone_else_is_refused(alias: str) -> None:
     )
 
 
+def test_concurrent_linking_logins_of_two_users_link_once_and_the_loser_writes_nothing(
+    alias: str,
+) -> None:
+    """50 threads: Alice's and Bob's linking logins of one new Chattz account, half each.
+
+    One link stands (whoever's INSERT came first); every login of the other user is
+    refused and wrote nothing (the link keeps its owner's profile)."""
+    alice = User.objects.db_manager(alias).create_user("alice")
+    bob = User.objects.db_manager(alias).create_user("bob")
+    shared = accounts(alias)
+    turns = itertools.cycle([alice, bob])
+    lock = threading.Lock()
+
+    def one() -> tuple[str, str]:
+        with lock:
+            user = next(turns)
+        try:
+            signed_in = shared.sign_in(
+                chattz_user(9, f"by-{user.username}"),
+                login=linking(str(user.pk)),
+                signed_in_user_id=user.pk,
+            )
+        except AccountLinkedElsewhere:
+            return user.username, "refused"
+        return user.username, signed_in.outcome.value
+
+    results = in_threads(CONCURRENT, one)
+    stored = ChattzAccount.objects.using(alias).select_related("user").get()
+    owner = stored.user.username
+    loser = "bob" if owner == "alice" else "alice"
+    half = CONCURRENT // 2
+    assert (
+        ["linked"] + ["signed_in"] * (half - 1),
+        ["refused"] * half,
+        f"by-{owner}",
+    ) == (
+        sorted(outcome for name, outcome in results if name == owner),
+        [outcome for name, outcome in results if name == loser],
+        stored.username,
+    )
+
+
 def test_signups_closed_refuses_new_users_but_signs_known_ones_in(alias: str) -> None:
     """signups=False: an unknown Chattz user is refused (nothing written), a linked one signs in."""
     accounts(alias).sign_in(chattz_user(1, "known"), login=PLAIN)
@@ -457,17 +499,29 @@ def test_first_logins_after_reads_all_succeed(alias: str) -> None:
 
 
 def test_queries_per_sign_in(alias: str) -> None:
-    """A returning login is two queries (the UPDATE, the row read back); a first login more."""
+    """Pinned: returning 2 queries (the link and its user in one SELECT, then the UPDATE whose
+    WHERE keeps the decision), first 6 (that SELECT, the free usernames, then the user and
+    its link in one transaction), linking 1 (the INSERT), on SQLite and PostgreSQL."""
     from django.test.utils import CaptureQueriesContext  # type: ignore[import-untyped]
 
     service = accounts(alias)
     verbs = []
-    for _ in range(2):
+    for linking_login in (False, False, True):
+        user_id = None
+        if linking_login:
+            signed_in = service.find(123)
+            assert signed_in is not None
+            user_id = signed_in.user_id
         with CaptureQueriesContext(connections[alias]) as captured:
-            service.sign_in(chattz_user(), login=PLAIN)
+            if user_id is None:
+                service.sign_in(chattz_user(), login=PLAIN)
+            else:
+                service.sign_in(
+                    chattz_user(9, "second"), login=linking(user_id), signed_in_user_id=user_id
+                )
         verbs.append([query["sql"].split()[0].upper() for query in captured.captured_queries])
-    first = ["UPDATE", "SELECT", "BEGIN", "SAVEPOINT", "INSERT", "RELEASE", "INSERT"]
-    assert [[*first, "COMMIT"], ["UPDATE", "SELECT"]] == verbs
+    first = ["SELECT", "SELECT", "BEGIN", "INSERT", "INSERT", "COMMIT"]
+    assert [first, ["SELECT", "UPDATE"], ["INSERT"]] == verbs
 
 
 # --- async store --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from chattz_oauth_async import (
     AuthorizationDenied,
+    ConfigurationError,
     InvalidTokenError,
     OAuthError,
     ProviderError,
@@ -543,7 +544,7 @@ def test_real_http_needs_a_served_fake(fake: FakeChattz) -> None:
 
 def test_serve_refuses_non_loopback_hosts(fake: FakeChattz) -> None:
     """The fake only listens on loopback."""
-    with pytest.raises(ValueError, match="loopback"):
+    with pytest.raises(ConfigurationError, match="loopback"):
         fake.serve(host="0.0.0.0")
 
 

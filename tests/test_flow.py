@@ -227,9 +227,9 @@ def test_the_flow_checks_what_it_is_given() -> None:
         errors.append(str(raised.value))
     sync.close()
     assert [
-        "the login flow needs an AsyncChattzOAuth session, not ChattzOAuth",
-        "the login flow needs LoginCookies, not str",
-        "the login flow's accounts must be Accounts or None, not str",
+        "chattz must be a session (AsyncChattzOAuth), not ChattzOAuth",
+        "cookies must be LoginCookies, not str",
+        "accounts must be Accounts or None, not str",
     ] == errors
 
 
@@ -384,12 +384,16 @@ def test_login_finish_is_a_value() -> None:
         finish.result_or_raise()
     wrong = []
     for result, failure in ((None, None), (object(), error)):
-        with pytest.raises(ConfigurationError, match="a result or an error"):
+        with pytest.raises(ConfigurationError) as refused:
             LoginFinish(result, failure, [])  # type: ignore[arg-type]
-        wrong.append("refused")
+        wrong.append(str(refused.value))
     assert (
         {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         400,
         error,
-        ["refused", "refused"],
+        [
+            "a LoginFinish holds a result or an error: exactly one of result and error "
+            "must be None",
+            "result must be a LoginResult or None, not object",
+        ],
     ) == (dict(finish.headers), finish.error_page()[0], raised.value, wrong)

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chattz_oauth_async
 from chattz_oauth_async import errors
 from chattz_oauth_async.errors import (
     AuthorizationDenied,
-    ChattzOAuthError,
     ConfigurationError,
     ProviderError,
     StateMismatchError,
+    clean_text,
 )
 from chattz_oauth_async.protocol import (
     new_state,
     parse_callback,
 )
 from tests.helpers import (
-    PROPERTY,
+    Outcome,
     json_values,
-    only_typed_errors,
+    outcome,
     protocol_source,
 )
 
@@ -46,8 +48,7 @@ from tests.helpers import (
 )
 def test_checklist_1_parameters_in_the_fragment_are_never_read(url: str) -> None:
     """A code and state only in the #fragment are not a callback: the state is missing."""
-    with pytest.raises(StateMismatchError):
-        parse_callback(url, "s")
+    assert (StateMismatchError, NO_STATE) == outcome(lambda: parse_callback(url, "s"))
 
 
 def test_query_before_a_fragment_is_read() -> None:
@@ -55,11 +56,16 @@ def test_query_before_a_fragment_is_read() -> None:
     assert "abc" == parse_callback("https://app.example/cb?code=abc&state=s#code=evil", "s")
 
 
+EVIL_ISS = "the callback's issuer 'https://evil.example' is not 'https://chattz.net'"
+
+
 @pytest.mark.checklist(8)
 def test_checklist_8_iss_is_checked_by_default() -> None:
     """Without issuer=, an iss other than https://chattz.net is refused (RFC 9207)."""
-    with pytest.raises(ProviderError):
-        parse_callback("/cb?code=abc&state=s&iss=https://evil.example", "s")
+    expected = (ProviderError, EVIL_ISS)
+    assert expected == outcome(
+        lambda: parse_callback("/cb?code=abc&state=s&iss=https://evil.example", "s")
+    )
 
 
 @pytest.mark.checklist(8)
@@ -78,16 +84,22 @@ def test_checklist_8_issuer_override_for_another_base_url() -> None:
     """With issuer= set to a staging URL, that URL's iss is accepted and chattz.net's refused."""
     staging = "https://staging.chattz.test"
     assert "abc" == parse_callback(f"/cb?code=abc&state=s&iss={staging}", "s", issuer=staging)
-    with pytest.raises(ProviderError):
-        parse_callback("/cb?code=abc&state=s&iss=https://chattz.net", "s", issuer=staging)
+    expected = (ProviderError, f"the callback's issuer 'https://chattz.net' is not {staging!r}")
+    assert expected == outcome(
+        lambda: parse_callback("/cb?code=abc&state=s&iss=https://chattz.net", "s", issuer=staging)
+    )
 
 
 @pytest.mark.checklist(8)
 @pytest.mark.parametrize("issuer", [None, "", 3])
 def test_checklist_8_the_iss_check_cannot_be_switched_off(issuer: object) -> None:
     """issuer=None (or empty) is a ConfigurationError, not a callback accepted unchecked."""
-    with pytest.raises(ConfigurationError):
-        parse_callback("/cb?code=abc&state=s&iss=https://evil.example", "s", issuer=issuer)  # type: ignore[arg-type]
+    expected = (
+        ConfigurationError,
+        "issuer must be the provider's URL, such as 'https://chattz.net'",
+    )
+    callback = "/cb?code=abc&state=s&iss=https://evil.example"
+    assert expected == outcome(lambda: parse_callback(callback, "s", issuer=issuer))  # type: ignore[arg-type]
 
 
 PACKAGE = Path(chattz_oauth_async.__file__).parent
@@ -147,20 +159,21 @@ def test_parse_callback_denied_with_right_state() -> None:
 
 def test_parse_callback_denied_with_wrong_state_is_a_mismatch() -> None:
     """An error callback that was not meant for this browser is a state mismatch."""
-    with pytest.raises(StateMismatchError):
-        parse_callback("error=access_denied&state=forged", "s")
+    expected = (StateMismatchError, WRONG_STATE)
+    assert expected == outcome(lambda: parse_callback("error=access_denied&state=forged", "s"))
 
 
 def test_parse_callback_without_code() -> None:
     """A callback with the right state but no code is a ProviderError."""
-    with pytest.raises(ProviderError):
-        parse_callback("state=s", "s")
+    expected = (ProviderError, "the callback carries no authorization code")
+    assert expected == outcome(lambda: parse_callback("state=s", "s"))
 
 
 def test_parse_callback_issuer_must_match() -> None:
     """An iss parameter that is not the configured issuer is refused (RFC 9207)."""
-    with pytest.raises(ProviderError):
-        parse_callback("code=c&state=s&iss=https://evil.example", "s", issuer="https://chattz.net")
+    callback = "code=c&state=s&iss=https://evil.example"
+    expected = (ProviderError, EVIL_ISS)
+    assert expected == outcome(lambda: parse_callback(callback, "s", issuer="https://chattz.net"))
 
 
 def test_parse_callback_sees_repeats_in_flask_and_django_multidicts() -> None:
@@ -168,8 +181,8 @@ def test_parse_callback_sees_repeats_in_flask_and_django_multidicts() -> None:
     from werkzeug.datastructures import MultiDict
 
     args = MultiDict([("state", "s"), ("code", "c1"), ("code", "c2")])
-    with pytest.raises(ProviderError):
-        parse_callback(args, "s")
+    expected = (ProviderError, "the callback repeats the 'code' parameter")
+    assert expected == outcome(lambda: parse_callback(args, "s"))
 
 
 @pytest.mark.parametrize(
@@ -191,28 +204,46 @@ def test_checklist_01_state_missing_empty_or_different_rejected(
     query: str, expected_state: str | None
 ) -> None:
     """Line 1: a missing, empty or different state (also None vs None) is rejected."""
-    with pytest.raises(StateMismatchError):
-        parse_callback(query, expected_state)
+    expected = expected_callback(query, expected_state, "https://chattz.net")
+    assert (StateMismatchError, expected) == (
+        expected[0],
+        outcome(lambda: parse_callback(query, expected_state)),
+    )
 
 
 @pytest.mark.checklist(1)
 def test_checklist_01_state_with_lone_surrogate_rejected() -> None:
     """Line 1: a state that cannot be encoded is a mismatch, not a UnicodeEncodeError."""
-    with pytest.raises(StateMismatchError):
-        parse_callback({"code": "a", "state": "\ud800"}, "good")
-    with pytest.raises(StateMismatchError):
-        parse_callback({"code": "a", "state": "good"}, "\udfff")
+    assert [(StateMismatchError, WRONG_STATE)] * 2 == [
+        outcome(lambda: parse_callback({"code": "a", "state": "\ud800"}, "good")),
+        outcome(lambda: parse_callback({"code": "a", "state": "good"}, "\udfff")),
+    ]
+
+
+NOT_PARAMETERS = (ProviderError, "the callback must be a query string or its parameters")
+NOT_PAIRS = (ProviderError, "callback parameters must be (name, value) pairs of strings")
 
 
 @pytest.mark.parametrize(
-    "callback",
-    [None, 5, [None], [[]], [("a",)], [("a", "b", "c")], [("code", 1)], {"code": None}, object()],
+    ("callback", "expected"),
+    [
+        pytest.param(None, NOT_PARAMETERS, id="None"),
+        pytest.param(5, NOT_PARAMETERS, id="int"),
+        pytest.param(object(), NOT_PARAMETERS, id="object"),
+        pytest.param([None], NOT_PAIRS, id="[None]"),
+        pytest.param([[]], NOT_PAIRS, id="[[]]"),
+        pytest.param([("a",)], NOT_PAIRS, id="one-item-tuple"),
+        pytest.param([("a", "b", "c")], NOT_PAIRS, id="three-item-tuple"),
+        pytest.param([("code", 1)], NOT_PAIRS, id="int-value"),
+        pytest.param({"code": None}, NOT_PAIRS, id="None-value"),
+    ],
 )
 @pytest.mark.checklist(1)
-def test_checklist_01_malformed_callback_input_is_typed_error(callback: object) -> None:
-    """Line 1: a callback of the wrong shape is a typed error, not a TypeError."""
-    with pytest.raises(ChattzOAuthError):
-        parse_callback(callback, "good")  # type: ignore[arg-type]
+def test_checklist_01_malformed_callback_input_is_typed_error(
+    callback: object, expected: Outcome
+) -> None:
+    """Line 1: a callback of the wrong shape is a ProviderError saying so, not a TypeError."""
+    assert expected == outcome(lambda: parse_callback(callback, "good"))  # type: ignore[arg-type]
 
 
 @pytest.mark.checklist(1)
@@ -223,8 +254,9 @@ def test_checklist_01_state_rejected_for_every_callback_form() -> None:
         {"code": "abc", "state": "x"},
         [("code", "abc"), ("state", "x")],
     ):
-        with pytest.raises(StateMismatchError):
-            parse_callback(callback, "good-state")
+        assert (StateMismatchError, WRONG_STATE) == outcome(
+            lambda: parse_callback(callback, "good-state")  # noqa: B023 - called at once
+        )
 
 
 @pytest.mark.checklist(5)
@@ -260,8 +292,8 @@ def test_checklist_05_state_checks_hold_under_python_O() -> None:
 @pytest.mark.checklist(6)
 def test_checklist_06_error_with_wrong_state_is_a_state_mismatch() -> None:
     """Line 6: error=access_denied with a wrong state is a state mismatch."""
-    with pytest.raises(StateMismatchError):
-        parse_callback("error=access_denied&state=evil", "good")
+    expected = (StateMismatchError, WRONG_STATE)
+    assert expected == outcome(lambda: parse_callback("error=access_denied&state=evil", "good"))
 
 
 @pytest.mark.checklist(6)
@@ -279,27 +311,47 @@ def test_checklist_06_error_with_right_state_is_capped_authorization_denied() ->
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "expected"),
     [
-        "code=a&state=good&state=good",
-        "code=a&state=good&state=evil",
-        "code=a&code=b&state=good",
-        "code=a&code=a&state=good",
-        "error=x&error=y&state=good",
+        pytest.param(
+            "code=a&state=good&state=good",
+            (StateMismatchError, "the callback repeats the 'state' parameter"),
+            id="state-twice-same",
+        ),
+        pytest.param(
+            "code=a&state=good&state=evil",
+            (StateMismatchError, "the callback repeats the 'state' parameter"),
+            id="state-twice-different",
+        ),
+        pytest.param(
+            "code=a&code=b&state=good",
+            (ProviderError, "the callback repeats the 'code' parameter"),
+            id="code-twice-different",
+        ),
+        pytest.param(
+            "code=a&code=a&state=good",
+            (ProviderError, "the callback repeats the 'code' parameter"),
+            id="code-twice-same",
+        ),
+        pytest.param(
+            "error=x&error=y&state=good",
+            (ProviderError, "the callback repeats the 'error' parameter"),
+            id="error-twice",
+        ),
     ],
 )
 @pytest.mark.checklist(7)
-def test_checklist_07_duplicate_state_or_code_rejected(query: str) -> None:
-    """Line 7: a repeated state or code is rejected, not last-wins."""
-    with pytest.raises((StateMismatchError, ProviderError)):
-        parse_callback(query, "good")
+def test_checklist_07_duplicate_state_or_code_rejected(query: str, expected: Outcome) -> None:
+    """Line 7: a repeated state, code or error is refused, not last-wins: the message says which."""
+    assert expected == outcome(lambda: parse_callback(query, "good"))
 
 
 @pytest.mark.checklist(7)
 def test_checklist_07_duplicate_parameters_rejected_from_pairs() -> None:
     """Line 7: duplicates given as (name, value) pairs are rejected too."""
-    with pytest.raises(ProviderError):
-        parse_callback([("code", "a"), ("state", "good"), ("code", "b")], "good")
+    pairs = [("code", "a"), ("state", "good"), ("code", "b")]
+    expected = (ProviderError, "the callback repeats the 'code' parameter")
+    assert expected == outcome(lambda: parse_callback(pairs, "good"))
 
 
 @pytest.mark.parametrize(
@@ -307,9 +359,10 @@ def test_checklist_07_duplicate_parameters_rejected_from_pairs() -> None:
 )
 @pytest.mark.checklist(8)
 def test_checklist_08_issuer_must_match_exactly(iss: str) -> None:
-    """Line 8: an ``iss`` other than the configured issuer is rejected."""
-    with pytest.raises(ProviderError):
-        parse_callback({"code": "a", "state": "s", "iss": iss}, "s", issuer="https://chattz.net")
+    """Line 8: an ``iss`` other than the configured issuer is rejected, naming both."""
+    expected = (ProviderError, f"the callback's issuer {iss!r} is not 'https://chattz.net'")
+    callback = {"code": "a", "state": "s", "iss": iss}
+    assert expected == outcome(lambda: parse_callback(callback, "s", issuer="https://chattz.net"))
 
 
 @pytest.mark.checklist(8)
@@ -327,18 +380,119 @@ def test_checklist_08_matching_or_absent_issuer_accepted() -> None:
     assert expected == actual
 
 
-@PROPERTY
+# --- An oracle: parse_callback's documented rules, for any callback and expected state -------
+
+NO_CODE = (ProviderError, "the callback carries no authorization code")
+MALFORMED_CODE = (ProviderError, "the callback's authorization code is malformed")
+#: RFC 6749 appendix A.11: a code is made of visible ASCII characters.
+VISIBLE = re.compile(r"[\x21-\x7e]+")
+
+
+def callback_pairs(callback: object) -> list[tuple[str, str]] | Outcome:
+    """The callback's (name, value) pairs, or the ProviderError its shape gives."""
+    if isinstance(callback, str):
+        query = callback.split("#", 1)[0]
+        query = query.split("?", 1)[1] if "?" in query else query
+        if query.count("&") + query.count(";") >= 50:
+            return ProviderError, "the callback has too many or malformed parameters"
+        return parse_qsl(query, keep_blank_values=True)
+    if isinstance(callback, dict):
+        items: list[Any] = list(callback.items())
+    elif isinstance(callback, list):
+        items = callback
+    else:
+        return NOT_PARAMETERS
+    if len(items) > 50:
+        return ProviderError, "the callback has too many or malformed parameters"
+    if not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and all(isinstance(part, str) for part in pair)
+        for pair in items
+    ):
+        return NOT_PAIRS
+    return [(name, value) for name, value in items]
+
+
+def expected_callback(callback: object, expected_state: object, issuer: object) -> Outcome:
+    """What parse_callback(callback, expected_state, issuer=issuer) must give."""
+    if not isinstance(issuer, str) or not issuer:
+        return ConfigurationError, "issuer must be the provider's URL, such as 'https://chattz.net'"
+    pairs = callback_pairs(callback)
+    if isinstance(pairs, tuple):
+        return pairs
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    states = values.get("state", [])
+    if not isinstance(expected_state, str) or not expected_state:
+        return StateMismatchError, NOT_EXPECTED
+    if not states or not states[0]:
+        return StateMismatchError, NO_STATE
+    if len(states) > 1:
+        return StateMismatchError, "the callback repeats the 'state' parameter"
+    if states[0] != expected_state or len(states[0]) > 4096:
+        return StateMismatchError, WRONG_STATE
+    for name in ("code", "error", "iss"):
+        if len(values.get(name, [])) > 1:
+            return ProviderError, f"the callback repeats the {name!r} parameter"
+    if "iss" in values and values["iss"] != [issuer]:
+        shown = clean_text(values["iss"][0]) or ""
+        return ProviderError, f"the callback's issuer {shown!r} is not {issuer!r}"
+    if "error" in values:
+        description = values.get("error_description", [None])[0]
+        uri = values.get("error_uri", [None])[0]
+        denied = AuthorizationDenied(values["error"][0] or "unknown_error", description, uri)
+        return AuthorizationDenied, str(denied)
+    code = values.get("code", [""])[0]
+    if not code:
+        return NO_CODE
+    if len(code) > 4096 or not VISIBLE.fullmatch(code):
+        return MALFORMED_CODE
+    return "ok", code
+
+
+#: Parameter values: the right state and issuer, near misses, and any text (surrogates too).
+VALUES = st.sampled_from(
+    ["s", "c0de", "https://chattz.net", "", "S", "é", "a b", "\udcff", "x" * 4097]
+) | st.text(max_size=10)
+#: A valid callback's pairs (or part of one), then up to three more of any kind.
+PAIRS = st.tuples(
+    st.sampled_from(
+        [[("state", "s"), ("code", "c0de")], [("code", "c0de"), ("state", "s")], [("state", "s")]]
+    ),
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                ["state", "code", "iss", "error", "error_description", "error_uri", "x"]
+            ),
+            VALUES,
+        ),
+        max_size=3,
+    ),
+).map(lambda parts: parts[0] + parts[1])
+
+
+@settings(max_examples=150, deadline=None)
 @given(
-    callback=st.text(max_size=200)
-    | st.dictionaries(st.text(max_size=8), json_values, max_size=5)
-    | st.lists(st.tuples(st.text(max_size=8), st.text(max_size=8)), max_size=5)
+    callback=PAIRS.map(
+        lambda pairs: urlencode(pairs, quote_via=quote, safe=":/", errors="surrogatepass")
+    )
+    | PAIRS.map(
+        lambda pairs: (
+            "https://app.example/cb?" + urlencode(pairs, errors="surrogatepass") + "#code=f"
+        )
+    )
+    | PAIRS.map(dict)
+    | PAIRS
     | st.lists(json_values, max_size=3)
+    | st.text(max_size=60)
     | json_values,
-    expected=st.none() | st.text(max_size=20),
-    issuer=st.none() | st.text(max_size=20),
+    expected=st.sampled_from(["s"] * 8 + [None, "", "\udcff", "S"]) | st.text(max_size=5),
+    issuer=st.sampled_from(["https://chattz.net"] * 8 + [None, "", 5, "https://chattz.net/"]),
 )
-def test_property_parse_callback_any_inputonly_typed_errors(
-    callback: Any, expected: str | None, issuer: Any
-) -> None:
-    """Lines 1, 6-8: any callback input gives a code or a typed error."""
-    only_typed_errors(lambda: parse_callback(callback, expected, issuer=issuer))
+def test_property_parse_callback_any_input(callback: Any, expected: Any, issuer: Any) -> None:
+    """Lines 1, 6-8: any callback, expected state and issuer give exactly the oracle's outcome."""
+    assert expected_callback(callback, expected, issuer) == outcome(
+        lambda: parse_callback(callback, expected, issuer=issuer)
+    )

@@ -44,12 +44,18 @@ def test_checklist_10_pkce_verifier_shape_entropy_and_freshness() -> None:
     assert all(len(v) * 6 >= 256 for v in verifiers)
 
 
-@pytest.mark.parametrize("bad", ["short", "a" * 129, "a" * 42 + "!", "", None, 42])
+@pytest.mark.parametrize(
+    "bad",
+    ["short", "a" * 129, "a" * 42 + "!", "", None, 42],
+    ids=["short", "129-chars", "42-chars-and-!", "empty", "None", "int"],
+)
 @pytest.mark.checklist(10)
 def test_checklist_10_malformed_verifier_rejected(bad: object) -> None:
-    """Line 10: a verifier that is not 43-128 unreserved characters is refused."""
-    with pytest.raises(ConfigurationError):
+    """Line 10: a verifier that is not 43-128 unreserved characters is refused, saying so."""
+    with pytest.raises(ConfigurationError) as caught:
         code_challenge(bad)  # type: ignore[arg-type]
+    expected = "a PKCE code verifier must be 43-128 characters of [A-Za-z0-9-._~]"
+    assert expected == str(caught.value)
 
 
 def test_verifier_check_agrees_with_the_rfc7636_grammar() -> None:

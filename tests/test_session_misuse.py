@@ -1,6 +1,8 @@
-"""Misused calls on the sessions get the library's ConfigurationError, not Python's TypeError.
+"""Misused sessions get the library's ConfigurationError, not Python's TypeError; closing
+behaves alike in both twins.
 
-No I/O: each twin is checked once here.
+No network: the calls after a close go through httpx's MockTransport, so each twin is
+checked once here (the async one on one asyncio.run()).
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 
 from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuth, ConfigurationError
@@ -65,3 +68,68 @@ def test_authorize_url_misuse_is_a_configuration_error(
     with pytest.raises(ConfigurationError) as caught:
         chattz.authorize_url(*args, **extra)
     assert message == str(caught.value)
+
+
+def _userinfo_after(session: AsyncChattzOAuth | ChattzOAuth, close_twice: bool) -> int:
+    """Close ``session`` (twice when asked), then read userinfo through it."""
+    if isinstance(session, AsyncChattzOAuth):
+
+        async def main() -> int:
+            async with session:  # leaving it is the first close
+                pass
+            if close_twice:
+                await session.aclose()
+            return (await session.userinfo("AT")).id
+
+        return asyncio.run(main())
+    with session:
+        pass
+    if close_twice:
+        session.close()
+    return session.userinfo("AT").id
+
+
+def _close_http_client_then_call(session: AsyncChattzOAuth | ChattzOAuth) -> str:
+    """Close the session's own http_client, then call: the message of what is raised."""
+    try:
+        if isinstance(session, AsyncChattzOAuth):
+
+            async def main() -> None:
+                await session.http_client.aclose()
+                await session.userinfo("AT")
+
+            asyncio.run(main())
+        else:
+            session.http_client.close()
+            session.userinfo("AT")
+    except ConfigurationError as error:
+        return str(error)
+    return "no error"
+
+
+def _over_mock(session_class: type) -> AsyncChattzOAuth | ChattzOAuth:
+    answer = httpx.MockTransport(
+        lambda request: httpx.Response(200, json={"id": 9, "username": "n"})
+    )
+    session: AsyncChattzOAuth | ChattzOAuth = session_class(
+        "client", "s3cr3t", REDIRECT, transport=answer
+    )
+    return session
+
+
+@pytest.mark.parametrize("session_class", SESSIONS, ids=["async", "sync"])
+@pytest.mark.parametrize("close_twice", [False, True], ids=["closed-once", "closed-twice"])
+def test_both_twins_stay_usable_after_close(session_class: type, close_twice: bool) -> None:
+    """Leaving `async with`/`with` (and closing again) closes connections only: the next call
+    works, in the async session and the sync one alike."""
+    assert 9 == _userinfo_after(_over_mock(session_class), close_twice)
+
+
+@pytest.mark.parametrize("session_class", SESSIONS, ids=["async", "sync"])
+def test_both_twins_refuse_a_call_after_their_http_client_is_closed(session_class: type) -> None:
+    """Closing `http_client` itself ends the session, alike in both twins, with this message."""
+    expected = (
+        "this session's http_client was closed (someone called its close or aclose): "
+        "build a new session; the session's own aclose()/close() keeps it open"
+    )
+    assert expected == _close_http_client_then_call(_over_mock(session_class))

@@ -6,15 +6,19 @@ says so before it touches the engine. Not generated: the sync twin runs anywhere
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chattz_oauth_async import ConfigurationError
+from chattz_oauth_async.accounts import Profile
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 
 pytestmark = pytest.mark.anyio
+
+NOW = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -28,7 +32,15 @@ async def test_async_store_on_trio_raises_configuration_error(tmp_path: Path) ->
     database = tmp_path / "accounts.db"
     engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
     store = AsyncSQLAlchemyStore(engine)
-    for call in (store.create_tables, lambda: store.find(1), lambda: store.accounts_of("1")):
+    profile = Profile(5, "john")
+    calls = (
+        store.create_tables,
+        lambda: store.find(1),
+        lambda: store.accounts_of("1"),
+        lambda: store.sign_in_once(profile, NOW, user_id=None, session=None, signups=True),
+        lambda: store.session_account("1", 5),
+    )
+    for call in calls:
         with pytest.raises(ConfigurationError, match=r"asyncio only .* not trio"):
             await call()
     assert not database.exists()  # the engine never connected

@@ -90,6 +90,7 @@ async def test_the_database_going_away_is_the_callbacks_answer_everywhere(
             raise AccountStoreError(str(failure), transient=failure.transient, cause=failure.cause)
 
         monkeypatch.setattr(store, "find", down)
+        monkeypatch.setattr(store, "session_account", down)  # the session check's one SELECT
         caplog.set_level(logging.INFO)
         answers = await ask(browser)
     records = [r for r in caplog.records if r.name.startswith("chattz_oauth_async")]

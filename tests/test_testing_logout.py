@@ -93,8 +93,7 @@ def starlette_app(chattz: AsyncChattzOAuth, site: Site) -> Starlette:
     login = ChattzLogin(chattz, secret_key=KEY)
 
     async def on_success(request: Request, result: LoginResult) -> Response:
-        login = LoginRequest("", "", None, None, 0.0, link_user_id=result.link_user_id)
-        signed = await site.sign_in(result.user, login, request.session.get("user_id"))
+        signed = await site.sign_in(result.user, result.login, request.session.get("user_id"))
         request.session.clear()  # a new session at login
         request.session.update(user_id=signed.user_id, name=signed.account.profile.display_name)
         return RedirectResponse(result.next_url or "/account", status_code=303)

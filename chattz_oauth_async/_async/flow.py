@@ -19,10 +19,11 @@ from typing import Any
 
 import attrs
 
+from .. import _checks as checks
 from .._telemetry import login_callback
 from ..accounts import AsyncAccounts
 from ..diagnostics import Fault, classify, host_mismatch, log_failure
-from ..errors import ChattzOAuthError, ConfigurationError
+from ..errors import ChattzOAuthError
 from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
@@ -40,22 +41,15 @@ StartSession = Callable[[LoginResult], Awaitable[None]]
 
 
 def _check_session(_: object, __: object, value: Any) -> None:
-    if not isinstance(value, AsyncChattzOAuth):
-        raise ConfigurationError(
-            f"the login flow needs an AsyncChattzOAuth session, not {type(value).__name__}"
-        )
+    checks.instance("chattz", value, AsyncChattzOAuth, "a session (AsyncChattzOAuth)")
 
 
 def _check_cookies(_: object, __: object, value: Any) -> None:
-    if not isinstance(value, LoginCookies):
-        raise ConfigurationError(f"the login flow needs LoginCookies, not {type(value).__name__}")
+    checks.instance("cookies", value, LoginCookies, "LoginCookies")
 
 
 def _check_accounts(_: object, __: object, value: Any) -> None:
-    if value is not None and not isinstance(value, AsyncAccounts):
-        raise ConfigurationError(
-            f"the login flow's accounts must be AsyncAccounts or None, not {type(value).__name__}"
-        )
+    checks.instance("accounts", value, AsyncAccounts, "AsyncAccounts", none=True)
 
 
 @attrs.frozen

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .. import _checks as checks
 from .._synchronization import AsyncLock, async_call_hook, async_shielded
-from ..errors import ConfigurationError, TokenExpiredError
+from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import AsyncChattzOAuth
 
@@ -31,6 +32,13 @@ class AsyncTokenHolder:
     the provider has already rotated is never lost; that caller then gets
     its cancellation, never the refresh's result or failure.
 
+    A token can be refused before its time (the provider's clock runs ahead
+    of this machine's, or the provider dropped it): :meth:`userinfo` then
+    refreshes once and asks again, and code that calls other APIs with the
+    token passes the refused token to ``get(rejected=token)`` to the same
+    effect. Either way, callers that hit the same refusal at once share one
+    refresh.
+
     Args:
         session: The session that refreshes.
         token: The current token (for example ``Token.from_dict(saved)``).
@@ -44,15 +52,9 @@ class AsyncTokenHolder:
         *,
         on_update: Callable[[Token], Any] | None = None,
     ) -> None:
-        if not isinstance(session, AsyncChattzOAuth):
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a session (AsyncChattzOAuth), "
-                f"not {type(session).__name__}"
-            )
-        if not isinstance(token, Token):
-            raise ConfigurationError(f"{type(self).__name__} needs a Token")
-        if on_update is not None and not callable(on_update):
-            raise ConfigurationError("on_update must be a function (or None)")
+        checks.instance("session", session, AsyncChattzOAuth, "a session (AsyncChattzOAuth)")
+        checks.instance("token", token, Token, "a Token")
+        checks.optional(checks.function)("on_update", on_update)
         self.session = session
         self._token = token
         self._on_update = on_update
@@ -68,16 +70,27 @@ class AsyncTokenHolder:
         """The token as last seen, without refreshing."""
         return self._token
 
-    async def get(self) -> Token:
+    async def get(self, *, rejected: Token | None = None) -> Token:
         """Return a valid token, refreshing it (once, for all callers) if needed.
 
+        Args:
+            rejected: A token the provider refused (HTTP 401, ``InvalidTokenError``)
+                although it had not expired by this machine's clock. It is
+                refreshed unless another caller has replaced it already, in
+                which case the replacement is returned.
+
         Raises:
-            TokenExpiredError: Expired and no refresh token: a new login is needed.
+            TokenExpiredError: Expired (or refused) and no refresh token: a new
+                login is needed.
             OAuthError: The refresh was refused (``invalid_grant``).
             ProviderError, TransportError: The refresh failed.
         """
+        if rejected is not None and not isinstance(rejected, Token):
+            raise ConfigurationError(
+                f"rejected must be the Token the provider refused, not {type(rejected).__name__}"
+            )
         token = self._token
-        if not token.is_expired(self.session.clock()):
+        if not self._needs_refresh(token, rejected):
             return token
         ended = self._ended
         async with self._lock:
@@ -87,14 +100,21 @@ class AsyncTokenHolder:
                     raise self._failure
                 return self._token
             token = self._token
-            if not token.is_expired(self.session.clock()):
+            if not self._needs_refresh(token, rejected):
                 return token
             if not token.refresh_token:
                 raise TokenExpiredError(
-                    "the access token has expired and there is no refresh token: "
-                    "the user must log in again"
+                    "the access token "
+                    + ("was refused by Chattz" if rejected is not None else "has expired")
+                    + " and there is no refresh token: the user must log in again"
                 )
             return await async_shielded(self._refresh, token)
+
+    def _needs_refresh(self, token: Token, rejected: Token | None) -> bool:
+        if rejected is not None:
+            # Refused: refresh it, unless it is no longer the current token.
+            return token.access_token == rejected.access_token
+        return token.is_expired(self.session.clock())
 
     async def _refresh(self, token: Token) -> Token:
         try:
@@ -111,8 +131,19 @@ class AsyncTokenHolder:
         return new
 
     async def userinfo(self) -> ChattzUser:
-        """Fetch the user with a valid token (see :meth:`get`)."""
-        return await self.session.userinfo(await self.get())
+        """Fetch the user with a valid token (see :meth:`get`).
+
+        If Chattz refuses a token that had not expired by this machine's clock
+        (``InvalidTokenError``) and there is a refresh token, it is refreshed
+        once and the request made again; a second refusal is raised.
+        """
+        token = await self.get()
+        try:
+            return await self.session.userinfo(token)
+        except InvalidTokenError:
+            if not token.refresh_token:
+                raise
+        return await self.session.userinfo(await self.get(rejected=token))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._token!r})"

@@ -20,6 +20,7 @@ from typing import Literal, TypedDict, Unpack
 
 import httpx
 
+from .. import _checks as checks
 from .. import protocol
 from .._client import AsyncClientLike, AsyncTransportLike, build_async_client
 from .._http import (
@@ -116,18 +117,26 @@ class AsyncChattzOAuth(AsyncWithHint):
             keeping the library's client defaults; :meth:`aclose` closes it.
         http: ``"httpx"`` (the default) or ``"httpx2"``: the HTTP library of
             the client the session builds. httpx2 needs the ``httpx2`` extra.
-        timeout: Per-operation timeouts for the client the session builds.
+        timeout: Per-operation timeouts for the client the session builds: a
+            finite number of seconds > 0, an ``httpx.Timeout`` whose parts are
+            such numbers or None, or None (10 s, 5 s to connect).
         total_timeout: Bound on one whole call, retries and the wait for a
-            connection included (seconds).
-        leeway: Seconds before expiry at which a token counts as expired.
-        clock: Returns the current epoch time; inject a fake one in tests.
-        pkce: Use PKCE (S256) in :meth:`start_login` / :meth:`complete_login`.
-        max_response_bytes: Cap on a response body.
-        retry: Retry policy (``RetryPolicy(attempts=1)`` switches retries off).
+            connection included: a finite number of seconds > 0 (default 30).
+        leeway: Seconds before expiry at which a token counts as expired: a
+            finite number >= 0 (default 30).
+        clock: A function returning the current epoch time as a finite
+            number; inject a fake one in tests.
+        pkce: True or False: use PKCE (S256) in :meth:`start_login` /
+            :meth:`complete_login`.
+        max_response_bytes: Cap on a response body: a whole number >= 1
+            (default 1 MiB).
+        retry: A :class:`RetryPolicy`, or None for ``RetryPolicy()`` (3
+            attempts); ``RetryPolicy(attempts=1)`` switches retries off.
 
     Raises:
-        ConfigurationError: A setting is empty or malformed; ``http_client``
-            is not an httpx/httpx2 ``AsyncClient`` (a sync ``Client`` belongs
+        ConfigurationError: An argument outside what it may be (the message
+            names it and what it may be); a setting is empty or malformed;
+            ``http_client`` is not an httpx/httpx2 ``AsyncClient`` (a sync ``Client`` belongs
             to :class:`ChattzOAuth`); ``http_client`` is combined with
             ``transport``, ``timeout`` or ``http``; or ``http="httpx2"``
             without httpx2 installed.
@@ -154,22 +163,17 @@ class AsyncChattzOAuth(AsyncWithHint):
         retry: RetryPolicy | None = None,
     ) -> None:
         self.config = ClientConfig(client_id, client_secret, redirect_uri, base_url)
-        # type() rather than isinstance(): True is an int, and not a number of seconds.
-        if not (type(leeway) in (int, float) and 0 <= leeway < float("inf")):
-            raise ConfigurationError("leeway must be a finite number of seconds >= 0")
-        if not (type(total_timeout) in (int, float) and 0 < total_timeout < float("inf")):
-            raise ConfigurationError("total_timeout must be a finite number of seconds > 0")
-        if not (type(max_response_bytes) is int and max_response_bytes > 0):
-            raise ConfigurationError("max_response_bytes must be a positive integer")
-        if not isinstance(pkce, bool):
-            raise ConfigurationError("pkce must be True or False")
-        self.leeway = float(leeway)
+        self.leeway = checks.seconds("leeway", leeway, zero=True)
+        self.total_timeout = checks.seconds("total_timeout", total_timeout)
+        self.max_response_bytes = checks.whole("max_response_bytes", max_response_bytes)
+        self.pkce = checks.flag("pkce", pkce)
         #: Returns the current epoch time (the ``clock`` passed in, its readings checked).
         self.clock = checked_clock(clock)
-        self.pkce = pkce
-        self.total_timeout = float(total_timeout)
-        self.max_response_bytes = max_response_bytes
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.retry: RetryPolicy = (
+            RetryPolicy()
+            if retry is None
+            else checks.instance("retry", retry, RetryPolicy, "a RetryPolicy or None")
+        )
         self._http = build_async_client(http_client, http, timeout, transport)
         self._sender = Sender(
             self._http,

@@ -21,10 +21,11 @@ from typing import Any
 
 import attrs
 
+from .. import _checks as checks
 from .._telemetry import login_callback
 from ..accounts import Accounts
 from ..diagnostics import Fault, classify, host_mismatch, log_failure
-from ..errors import ChattzOAuthError, ConfigurationError
+from ..errors import ChattzOAuthError
 from ..events import Event, EventKind, emit, failure
 from ..integrations._web import LoginFinish, LoginResult, LoginStart, WebRequest, post_login_target
 from ..integrations.cookies import LoginCookies
@@ -42,22 +43,15 @@ StartSession = Callable[[LoginResult], None]
 
 
 def _check_session(_: object, __: object, value: Any) -> None:
-    if not isinstance(value, ChattzOAuth):
-        raise ConfigurationError(
-            f"the login flow needs an ChattzOAuth session, not {type(value).__name__}"
-        )
+    checks.instance("chattz", value, ChattzOAuth, "a session (ChattzOAuth)")
 
 
 def _check_cookies(_: object, __: object, value: Any) -> None:
-    if not isinstance(value, LoginCookies):
-        raise ConfigurationError(f"the login flow needs LoginCookies, not {type(value).__name__}")
+    checks.instance("cookies", value, LoginCookies, "LoginCookies")
 
 
 def _check_accounts(_: object, __: object, value: Any) -> None:
-    if value is not None and not isinstance(value, Accounts):
-        raise ConfigurationError(
-            f"the login flow's accounts must be Accounts or None, not {type(value).__name__}"
-        )
+    checks.instance("accounts", value, Accounts, "Accounts", none=True)
 
 
 @attrs.frozen

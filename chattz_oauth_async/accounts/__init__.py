@@ -43,7 +43,7 @@ from ..errors import LinkRefused as LinkRefused
 from ..errors import SignupsClosed as SignupsClosed
 from ..errors import UnlinkRefused as UnlinkRefused
 from ._async.engine import AsyncAccounts, AsyncAccountStore
-from ._values import Account, Outcome, Profile, SignIn
+from ._values import Account, Outcome, Profile, SessionUser, SignIn
 
 if TYPE_CHECKING:
     from ._sync.engine import Accounts, AccountStore
@@ -56,6 +56,7 @@ __all__ = [
     "AsyncAccounts",
     "Outcome",
     "Profile",
+    "SessionUser",
     "SignIn",
 ]
 

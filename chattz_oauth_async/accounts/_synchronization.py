@@ -17,9 +17,12 @@ from ..errors import ConfigurationError
 __all__ = [
     "CREATE_TABLES_LOCK",
     "async_create_all",
+    "async_driver_isolation",
     "async_require_asyncio",
     "create_all",
+    "driver_isolation",
     "sync_create_all",
+    "sync_driver_isolation",
     "sync_require_asyncio",
 ]
 
@@ -49,6 +52,30 @@ async def async_create_all(connection: Any, metadata: Any) -> None:
 def sync_create_all(connection: Any, metadata: Any) -> None:
     """:func:`create_all` on a SQLAlchemy ``Connection``."""
     create_all(connection, metadata)
+
+
+def driver_isolation(connection: Any, level: str | None) -> str | None:
+    """Set Python ``sqlite3``'s own ``isolation_level`` on ``connection``; the previous one.
+
+    None is the driver's autocommit: no BEGIN before a write, and no statement to
+    set it or set it back (SQLAlchemy's ``AUTOCOMMIT`` isolation runs a ``PRAGMA``
+    when the connection goes back to the pool).
+    """
+    driver = connection.connection.dbapi_connection
+    previous: str | None = driver.isolation_level
+    driver.isolation_level = level
+    return previous
+
+
+async def async_driver_isolation(connection: Any, level: str | None) -> str | None:
+    """:func:`driver_isolation` on a SQLAlchemy ``AsyncConnection``."""
+    previous: str | None = await connection.run_sync(driver_isolation, level)
+    return previous
+
+
+def sync_driver_isolation(connection: Any, level: str | None) -> str | None:
+    """:func:`driver_isolation` on a SQLAlchemy ``Connection``."""
+    return driver_isolation(connection, level)
 
 
 def async_require_asyncio(what: str) -> None:

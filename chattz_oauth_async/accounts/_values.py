@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ..errors import AccountError
+from .. import _checks as checks
+from .._ids import user_id_text
+from ..errors import AccountError, ConfigurationError
 from ..models import ChattzUser
 
 logger = logging.getLogger("chattz_oauth_async.accounts")
@@ -36,7 +38,9 @@ __all__ = [
     "Account",
     "Outcome",
     "Profile",
+    "SessionUser",
     "SignIn",
+    "as_utc",
 ]
 
 #: Longest username, first and last name kept (Django's own limit for names).
@@ -133,6 +137,11 @@ class Profile:
     cleaned: tuple[str, ...] = attrs.field(default=(), eq=False)
 
     def __attrs_post_init__(self) -> None:
+        if not (
+            isinstance(self.cleaned, tuple)
+            and all(name in PROFILE_COLUMNS for name in self.cleaned)
+        ):
+            raise AccountError("a Profile's cleaned must be a tuple of profile field names")
         if type(self.chattz_id) is not int or not 0 < self.chattz_id <= MAX_CHATTZ_ID:
             raise AccountError(
                 "a Chattz id must be a whole number from 1 to 2**63 - 1 to be stored"
@@ -187,6 +196,11 @@ class Profile:
         return {name: getattr(self, name) for name in PROFILE_COLUMNS}
 
 
+def _aware(_: object, attribute: Any, value: Any) -> None:
+    if not (isinstance(value, dt.datetime) and value.utcoffset() is not None):
+        raise ConfigurationError(f"{attribute.name} must be a timezone-aware datetime")
+
+
 @attrs.frozen
 class Account:
     """A Chattz account linked to a local user, as the store has it.
@@ -198,10 +212,12 @@ class Account:
         last_login_at: When the Chattz account last signed in (UTC).
     """
 
-    user_id: str
-    profile: Profile
-    linked_at: dt.datetime
-    last_login_at: dt.datetime
+    user_id: str = attrs.field(validator=checks.validator(checks.instance, kind=str, what="a str"))
+    profile: Profile = attrs.field(
+        validator=checks.validator(checks.instance, kind=Profile, what="a Profile")
+    )
+    linked_at: dt.datetime = attrs.field(validator=_aware)
+    last_login_at: dt.datetime = attrs.field(validator=_aware)
 
     @property
     def chattz_id(self) -> int:
@@ -216,12 +232,17 @@ class Account:
         no offset; what was written was UTC); an aware one is converted to UTC. The
         profile is cleaned as at a login, so a row edited by hand still reads.
         """
+        if not isinstance(row, Mapping) or not all(name in row for name in ACCOUNT_COLUMNS):
+            raise ConfigurationError(
+                "row must map each of ACCOUNT_COLUMNS (chattz_id, user_id, the profile "
+                "fields, linked_at, last_login_at) to its value"
+            )
         profile = Profile._cleaned(row["chattz_id"], row)
         return cls(
             user_id=str(row["user_id"]),
             profile=profile,
-            linked_at=_as_utc(row["linked_at"]),
-            last_login_at=_as_utc(row["last_login_at"]),
+            linked_at=as_utc(row["linked_at"]),
+            last_login_at=as_utc(row["last_login_at"]),
         )
 
 
@@ -229,7 +250,7 @@ class Account:
 UNKNOWN_TIME: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _as_utc(value: object) -> dt.datetime:
+def as_utc(value: object) -> dt.datetime:
     """A stored time in UTC; text is parsed (SQLite keeps any type in any column).
 
     A value that is not a time (free text or a number typed into the table by
@@ -264,10 +285,44 @@ class SignIn:
         outcome: Whether it existed, was created, or was just linked.
     """
 
-    account: Account
-    outcome: Outcome
+    account: Account = attrs.field(
+        validator=checks.validator(checks.instance, kind=Account, what="an Account")
+    )
+    outcome: Outcome = attrs.field(
+        validator=checks.validator(checks.instance, kind=Outcome, what="an Outcome")
+    )
 
     @property
     def user_id(self) -> str:
         """The local user to log in."""
         return self.account.user_id
+
+
+def _session_chattz_id(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or not 0 < value <= MAX_CHATTZ_ID:
+        raise AccountError("a Chattz id is an int from 1 to 2**63 - 1")
+
+
+@attrs.frozen
+class SessionUser:
+    """Who a session signed in by a Chattz login says is signed in, not yet checked.
+
+    Pass it as ``signed_in_user_id`` to
+    :meth:`~chattz_oauth_async.accounts.AsyncAccounts.sign_in` at a linking
+    login's callback instead of checking the session first
+    (:meth:`~chattz_oauth_async.accounts.AsyncAccounts.session_account`): the
+    store checks that the link ``chattz_id`` is still ``user_id``'s, and the
+    user active, in the statement that links (one round trip instead of two).
+    A session that no longer stands makes the login :class:`~chattz_oauth_async.LinkRefused`,
+    nothing written.
+
+    Attributes:
+        user_id: The session's local user (an id: str, int or UUID; kept as text).
+        chattz_id: The Chattz account the session signed in with.
+
+    Raises:
+        AccountError: ``user_id`` is not a user id, or ``chattz_id`` not a Chattz id.
+    """
+
+    user_id: str = attrs.field(converter=user_id_text)
+    chattz_id: int = attrs.field(validator=_session_chattz_id)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .. import _checks as checks
 from ..accounts import SignIn
 from ..diagnostics import Fault, classify
 from ..errors import (
@@ -65,6 +66,15 @@ _MISCONFIGURED: Final = (
 )
 
 
+def _kind(kind: type, what: str, *, none: bool = False) -> Any:
+    return checks.validator(checks.instance, kind=kind, what=what, none=none)
+
+
+def _cookie_list(_: object, __: object, value: object) -> None:
+    if not (isinstance(value, list) and all(isinstance(item, SetCookie) for item in value)):
+        raise ConfigurationError("cookies must be a list of SetCookie")
+
+
 @attrs.frozen
 class LoginResult:
     """A completed login.
@@ -81,11 +91,13 @@ class LoginResult:
             was given an account store (:mod:`chattz_oauth_async.accounts`); else None.
     """
 
-    token: Token
-    user: ChattzUser
-    next_url: str | None
-    login: LoginRequest
-    signed_in: SignIn | None = None
+    token: Token = attrs.field(validator=_kind(Token, "a Token"))
+    user: ChattzUser = attrs.field(validator=_kind(ChattzUser, "a ChattzUser"))
+    next_url: str | None = attrs.field(validator=_kind(str, "a str", none=True))
+    login: LoginRequest = attrs.field(validator=_kind(LoginRequest, "a LoginRequest"))
+    signed_in: SignIn | None = attrs.field(
+        default=None, validator=_kind(SignIn, "a SignIn", none=True)
+    )
 
     @property
     def link_user_id(self) -> str | None:
@@ -99,7 +111,16 @@ def _without_query(url: str) -> str:
 
 
 def _pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple(pairs)
+    """``query=`` as a tuple of ``(name, value)`` string pairs (a converter: runs first)."""
+    if not isinstance(pairs, str | bytes | Mapping):
+        try:
+            return checks.pairs("query", tuple(pairs))
+        except (TypeError, ConfigurationError):
+            pass  # raised below, with what to pass
+    raise ConfigurationError(
+        "query must be an iterable of (name, value) string pairs, such as "
+        "request.query_params.multi_items()"
+    )
 
 
 @attrs.frozen
@@ -117,11 +138,16 @@ class WebRequest:
             state), as error trackers record the locals of a failing frame.
         cookies: The request's cookies.
         query: Every ``(name, value)`` of the query string, repeats kept (a
-            callback with two ``code`` or ``state`` values is refused).
+            callback with two ``code`` or ``state`` values is refused): an
+            iterable of pairs of str, not a str or a mapping.
+
+    Raises:
+        ConfigurationError: When built with an empty ``url``, ``cookies`` that
+            are not a mapping, or a ``query`` that is not such pairs.
     """
 
-    url: str = attrs.field(repr=_without_query)
-    cookies: Mapping[str, str] = attrs.field(repr=False)
+    url: str = attrs.field(repr=_without_query, validator=checks.validator(checks.text))
+    cookies: Mapping[str, str] = attrs.field(repr=False, validator=checks.validator(checks.mapping))
     query: Sequence[tuple[str, str]] = attrs.field(default=(), converter=_pairs, repr=False)
 
     @property
@@ -140,9 +166,9 @@ class LoginStart:
         login: The login just started.
     """
 
-    location: str = attrs.field(repr=False)
-    cookies: list[SetCookie]
-    login: LoginRequest
+    location: str = attrs.field(repr=False, validator=checks.validator(checks.text))
+    cookies: list[SetCookie] = attrs.field(validator=_cookie_list)
+    login: LoginRequest = attrs.field(validator=_kind(LoginRequest, "a LoginRequest"))
 
     #: The status of the answer: See Other (the browser follows it with a GET).
     status: ClassVar[int] = 303
@@ -164,9 +190,13 @@ class LoginFinish:
             every answer, success or error).
     """
 
-    result: LoginResult | None
-    error: ChattzOAuthError | None
-    cookies: list[SetCookie]
+    result: LoginResult | None = attrs.field(
+        validator=_kind(LoginResult, "a LoginResult", none=True)
+    )
+    error: ChattzOAuthError | None = attrs.field(
+        validator=_kind(ChattzOAuthError, "a ChattzOAuthError", none=True)
+    )
+    cookies: list[SetCookie] = attrs.field(validator=_cookie_list)
 
     #: Headers for every callback answer: the callback URL holds the code.
     headers: ClassVar[Mapping[str, str]] = MappingProxyType(
@@ -175,7 +205,10 @@ class LoginFinish:
 
     def __attrs_post_init__(self) -> None:
         if (self.result is None) == (self.error is None):
-            raise ConfigurationError("a LoginFinish holds a result or an error, not both")
+            raise ConfigurationError(
+                "a LoginFinish holds a result or an error: exactly one of result and error "
+                "must be None"
+            )
 
     def result_or_raise(self) -> LoginResult:
         """The result of a login that succeeded; else its error, raised.

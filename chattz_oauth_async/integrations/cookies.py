@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from .. import _checks as checks
 from ..errors import ConfigurationError, LoginStateError, StateMismatchError
 from ..login import DEFAULT_LOGIN_MAX_AGE, LoginRequest, SecretKey, signing_keys
 from ..protocol import is_loopback_host
@@ -62,6 +63,29 @@ _HOST_PREFIX: Final = "__Host-"
 _SUFFIX_LENGTH: Final = 16
 _HEX: Final = frozenset("0123456789abcdef")
 _MAX_STATE: Final = 2048
+
+
+def check_cookie_name(argument: str, name: object) -> None:
+    """Refuse a cookie name that is not letters, digits, ``_`` or ``-`` (``argument`` names it)."""
+    if not (
+        isinstance(name, str)
+        and name.isascii()
+        and name
+        and all(ch.isalnum() or ch in "_-" for ch in name)
+    ):
+        raise ConfigurationError(f"{argument} must be ASCII letters, digits, '_' or '-'")
+
+
+def check_cookie_path(argument: str, path: object) -> None:
+    """Refuse a cookie path that is not ``/...`` without ``;``, ``,`` or white space."""
+    if (
+        not isinstance(path, str)
+        or not path.startswith("/")
+        or any(ch in path for ch in ";, \t\r\n")
+    ):
+        raise ConfigurationError(
+            f"{argument} must be a path such as '/' (no ';', ',' or white space)"
+        )
 
 
 @attrs.frozen
@@ -80,11 +104,13 @@ class SetCookie:
         secure: Whether it carries the Secure attribute.
     """
 
-    name: str
-    value: str = attrs.field(repr=False)
-    max_age: int
-    path: str
-    secure: bool
+    name: str = attrs.field(validator=checks.validator(checks.text))
+    value: str = attrs.field(
+        repr=False, validator=checks.validator(checks.instance, kind=str, what="a str")
+    )
+    max_age: int = attrs.field(validator=checks.validator(checks.whole, low=0))
+    path: str = attrs.field(validator=checks.validator(checks.text))
+    secure: bool = attrs.field(validator=checks.validator(checks.flag))
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -138,17 +164,20 @@ class LoginCookies:
     Args:
         secret_key: Key for sealing the logins (16 bytes or more), or a list
             of accepted keys for rotation (the first one seals).
-        name: Base name of the cookies (letters, digits, ``_`` or ``-``).
-        path: Path the cookies are scoped to; it must cover the callback's path.
-        max_age: Seconds a login may take, and the cookies' Max-Age.
-        secure: None (the default) sets Secure unless the request is plain
+        name: Base name of the cookies: ASCII letters, digits, ``_`` or ``-``.
+        path: Path the cookies are scoped to, starting with ``/`` (no ``;``,
+            ``,`` or white space); it must cover the callback's path.
+        max_age: Seconds a login may take, and the cookies' Max-Age: a whole
+            number from 1 to 86,399 (default 600).
+        secure: None, True or False. None (the default) sets Secure unless the request is plain
             http to a loopback host. True forces it on. False turns it off:
             only for tests over plain http to a non-loopback test host such
             as Starlette's ``http://testserver``.
-        max_pending: How many logins one browser may have in progress at once.
+        max_pending: How many logins one browser may have in progress at once:
+            a whole number >= 1 (default 5).
 
     Raises:
-        ConfigurationError: A setting cannot work (short key, bad name, ...).
+        ConfigurationError: A setting outside these (the message names it).
     """
 
     def __init__(
@@ -162,27 +191,11 @@ class LoginCookies:
         max_pending: int = 5,
     ) -> None:
         self.keys = signing_keys(secret_key)
-        if not (
-            isinstance(name, str)
-            and name.isascii()
-            and name
-            and all(ch.isalnum() or ch in "_-" for ch in name)
-        ):
-            raise ConfigurationError("the cookie name must be letters, digits, '_' or '-'")
-        if (
-            not isinstance(path, str)
-            or not path.startswith("/")
-            or any(ch in path for ch in ";, \t\r\n")
-        ):
-            raise ConfigurationError("the cookie path must be a path such as '/'")
-        if isinstance(max_age, bool) or not (isinstance(max_age, int) and 0 < max_age < 86_400):
-            raise ConfigurationError("max_age must be a whole number of seconds under a day")
-        if secure not in (None, True, False):
-            raise ConfigurationError("secure must be None, True or False")
-        if not (isinstance(max_pending, int) and not isinstance(max_pending, bool)):
-            raise ConfigurationError("max_pending must be a whole number")
-        if max_pending < 1:
-            raise ConfigurationError("max_pending must be at least 1")
+        check_cookie_name("name", name)
+        check_cookie_path("path", path)
+        checks.whole("max_age", max_age, high=86_399)
+        checks.instance("secure", secure, bool, "True, False", none=True)
+        checks.whole("max_pending", max_pending)
         self.name = name
         self.path = path
         self.max_age = max_age

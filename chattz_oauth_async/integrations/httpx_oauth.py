@@ -36,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
     raise missing_extra(__name__, "httpx-oauth", "httpx-oauth") from exc
 
+from .. import _checks as checks
 from .._async import AsyncChattzOAuth
 from ..accounts import Profile
 from ..errors import ChattzOAuthError, ConfigurationError
@@ -94,12 +95,16 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             builds one from the request unless given ``redirect_url``, which
             behind a TLS proxy turns into ``http://``).
         base_url: The provider (change it for a fake or staging).
-        name: The client's name (fastapi-users' ``oauth_name``).
+        name: The client's name (fastapi-users' ``oauth_name``), a non-empty string.
         session: The :class:`~chattz_oauth_async.AsyncChattzOAuth` to send
-            through; when None, one is built from the arguments above.
+            through; when None, one is built from the arguments above. With a
+            session, pass ``""`` for ``client_id``, ``client_secret`` and
+            ``redirect_uri`` (the session's are used; another value is
+            refused) and leave ``base_url`` out.
         email_key: The key of the tag in :meth:`get_id_email`'s placeholder
-            address; when None, the client secret. Changing it strands nobody
-            (fastapi-users finds a returning user by the Chattz id first).
+            address, a non-empty str or bytes; when None, the client secret.
+            Changing it strands nobody (fastapi-users finds a returning user
+            by the Chattz id first).
 
     Raises:
         ConfigurationError: A setting the session refuses (an empty secret, a
@@ -117,9 +122,29 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         session: AsyncChattzOAuth | None = None,
         email_key: str | bytes | None = None,
     ) -> None:
-        self.session = session or AsyncChattzOAuth(
-            client_id, client_secret, redirect_uri, base_url=base_url
-        )
+        checks.text("name", name)
+        checks.instance("email_key", email_key, (str, bytes), "str or bytes", none=True)
+        if session is None:
+            session = AsyncChattzOAuth(client_id, client_secret, redirect_uri, base_url=base_url)
+        else:
+            checks.instance("session", session, AsyncChattzOAuth, "an AsyncChattzOAuth", none=True)
+            own = session.config
+            given = (
+                ("client_id", client_id, own.client_id),
+                ("client_secret", client_secret, own.client_secret),
+                ("redirect_uri", redirect_uri, own.redirect_uri),
+            )
+            for argument, value, session_value in given:
+                if value not in ("", session_value):
+                    raise ConfigurationError(
+                        f"{argument} differs from the session's: with session=, pass '' "
+                        "(the session's is used)"
+                    )
+            if base_url not in (DEFAULT_BASE_URL, own.base_url):
+                raise ConfigurationError(
+                    "base_url differs from the session's: with session=, leave it out"
+                )
+        self.session = session
         config = self.session.config
         super().__init__(
             config.client_id,

@@ -141,7 +141,8 @@ def parse_callback(
             raise ProviderError(f"the callback repeats the {key!r} parameter")
     if "iss" in values and values["iss"][0] != issuer:
         raise ProviderError(
-            f"the callback's issuer {clean_text(values['iss'][0])!r} is not {issuer!r}"
+            # clean_text() gives None for "": show the empty issuer as sent.
+            f"the callback's issuer {clean_text(values['iss'][0]) or ''!r} is not {issuer!r}"
         )
     if "error" in values:
         description = values.get("error_description")

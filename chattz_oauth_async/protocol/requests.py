@@ -6,6 +6,7 @@ from typing import Final
 
 import attrs
 
+from .. import _checks as checks
 from ..errors import ConfigurationError
 from ._text import form_quote, query_quote, visible_ascii
 from .config import ClientConfig
@@ -41,10 +42,12 @@ _FORM_HEADERS: Final = (
 class HTTPRequest:
     """A request to send, as plain values: method, URL, headers and body."""
 
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes = b""
+    method: str = attrs.field(validator=checks.validator(checks.text))
+    url: str = attrs.field(validator=checks.validator(checks.text))
+    headers: tuple[tuple[str, str], ...] = attrs.field(validator=checks.validator(checks.pairs))
+    body: bytes = attrs.field(
+        default=b"", validator=checks.validator(checks.instance, kind=bytes, what="bytes")
+    )
 
     def __repr__(self) -> str:
         # The body holds the client secret or a code; headers may hold a token.

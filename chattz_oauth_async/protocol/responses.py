@@ -73,7 +73,8 @@ def _hider(hide: Iterable[object]) -> Callable[[object], Any]:
     A provider may echo what it received ("code abc123 has expired"); its
     text goes into the error's message, and so into logs.
     """
-    if isinstance(hide, str) or not isinstance(hide, Iterable):
+    # bytes iterate as numbers: a secret passed as bytes would be hidden nowhere.
+    if isinstance(hide, str | bytes | bytearray | memoryview) or not isinstance(hide, Iterable):
         raise ConfigurationError("hide must be a list of the values the request carried")
     hidden = tuple(hide)
 

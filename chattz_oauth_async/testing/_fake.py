@@ -21,7 +21,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 
-from ..models import Token
+from .. import _checks as checks
+from ..models import MAX_EXPIRES_IN, Token
+from ..protocol import ClientConfig
 from ._pages import error_message, error_page, page, parse_form
 from ._provider import Provider
 from ._values import (
@@ -84,19 +86,26 @@ class FakeChattz(Wiring):
 
     Args:
         base_url: The URL the fake pretends to live at (replaced by the served
-            URL while :meth:`serve` runs).
-        clock: Returns the current epoch time; :meth:`advance` adds to it.
-        token_lifetime: ``expires_in`` of issued access tokens, in seconds.
-        code_lifetime: Seconds an authorization code stays valid.
-        issue_refresh_tokens: Issue refresh tokens and accept the
-            ``refresh_token`` grant.
-        rotate_refresh_tokens: A refresh returns a new refresh token and the
-            old one stops working.
+            URL while :meth:`serve` runs): ``https://``, or ``http://`` on a
+            loopback host, as the session accepts.
+        clock: A function returning the current epoch time; :meth:`advance`
+            adds to it.
+        token_lifetime: ``expires_in`` of issued access tokens: whole seconds
+            from 0 to 100 years (default 3600).
+        code_lifetime: Seconds an authorization code stays valid: a finite
+            number > 0 (default 60).
+        issue_refresh_tokens: True or False: issue refresh tokens and accept
+            the ``refresh_token`` grant.
+        rotate_refresh_tokens: True or False: a refresh returns a new refresh
+            token and the old one stops working.
         auto_approve: False to show the consent page; True to approve at once
             as :attr:`user`; or a :class:`FakeUser` to approve at once as them.
-        client_id: The default client's id (:attr:`client`).
-        client_secret: The default client's secret.
-        redirect_uri: The default client's registered redirect URI.
+        client_id: The default client's id (:attr:`client`), a non-empty string.
+        client_secret: The default client's secret, a non-empty string.
+        redirect_uri: The default client's registered redirect URI, a non-empty string.
+
+    Raises:
+        ConfigurationError: An argument outside these (the message names it).
     """
 
     def __init__(
@@ -113,13 +122,17 @@ class FakeChattz(Wiring):
         client_secret: str = "test-secret",  # noqa: S107 (a fake's well-known test value)
         redirect_uri: str = "http://127.0.0.1:8000/callback",
     ) -> None:
-        self._base_url = base_url.rstrip("/")
+        self._base_url = ClientConfig("fake", "fake", base_url=base_url).base_url
         self._served_url: str | None = None
+        checks.function("clock", clock)
         self.clock = clock
-        self.token_lifetime = token_lifetime
-        self.code_lifetime = code_lifetime
-        self.issue_refresh_tokens = issue_refresh_tokens
-        self.rotate_refresh_tokens = rotate_refresh_tokens
+        self.token_lifetime = checks.whole(
+            "token_lifetime", token_lifetime, low=0, high=MAX_EXPIRES_IN
+        )
+        self.code_lifetime = checks.seconds("code_lifetime", code_lifetime)
+        self.issue_refresh_tokens = checks.flag("issue_refresh_tokens", issue_refresh_tokens)
+        self.rotate_refresh_tokens = checks.flag("rotate_refresh_tokens", rotate_refresh_tokens)
+        checks.instance("auto_approve", auto_approve, (bool, FakeUser), "True, False or a FakeUser")
         self.auto_approve = auto_approve
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()

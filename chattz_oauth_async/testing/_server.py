@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from types import TracebackType
 
+from .. import _checks as checks
 from .._loopback import LoopbackHTTPServer, QuietHandler
+from ..errors import ConfigurationError
 from ..protocol import is_loopback_host
 from ._values import Handler
 
@@ -49,16 +51,21 @@ class FakeServer:
     Args:
         handler: Answers each request: ``(method, target, headers, body)`` in,
             a :class:`FakeResponse` out.
-        host: The address to listen on (loopback only).
-        port: The port asked for (0: any free port).
-        on_url: Called with the served URL once listening, and with None
-            once stopped.
+        host: The address to listen on: a loopback host only (127.0.0.1,
+            ``::1`` or localhost).
+        port: The port asked for, 0 to 65535 (0: any free port).
+        on_url: A function called with the served URL once listening, and
+            with None once stopped; or None.
         keep_alive: Keep connections open between requests (HTTP/1.1), as
             real providers do; False answers each request on its own
             connection and closes it.
         reuse_address: Set ``SO_REUSEADDR`` (never on Windows), so a fixed
             port can be bound again at once after a stop, while its last
             connections sit in TIME_WAIT (``chattz-oauth fake`` sets it).
+            ``keep_alive`` and ``reuse_address`` are True or False.
+
+    Raises:
+        ConfigurationError: An argument outside these (the message names it).
     """
 
     def __init__(
@@ -72,13 +79,18 @@ class FakeServer:
         reuse_address: bool = False,
     ) -> None:
         if not is_loopback_host(host):
-            raise ValueError(f"refusing to serve on {host!r}: only loopback hosts are allowed")
+            raise ConfigurationError(
+                "host must be a loopback host (127.0.0.1, ::1 or localhost): "
+                "the fake never serves on another interface"
+            )
+        checks.function("handler", handler)
+        checks.optional(checks.function)("on_url", on_url)
         self.handler = handler
         self.host = host
-        self.port = port
+        self.port = checks.whole("port", port, low=0, high=65_535)
         self._on_url = on_url
-        self.keep_alive = keep_alive
-        self.reuse_address = reuse_address
+        self.keep_alive = checks.flag("keep_alive", keep_alive)
+        self.reuse_address = checks.flag("reuse_address", reuse_address)
         self._server: LoopbackHTTPServer | None = None
 
     @property

@@ -7,6 +7,9 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from .. import _checks as checks
+from ..errors import ConfigurationError
+
 __all__ = [
     "DEFAULT_USER",
     "Endpoint",
@@ -27,6 +30,21 @@ HTML_TYPE: Final = "text/html; charset=utf-8"
 NO_STORE: Final = (("Cache-Control", "no-store"), ("Pragma", "no-cache"))
 
 
+_text = checks.validator(checks.text)
+_str = checks.validator(checks.instance, kind=str, what="a str")
+_optional_str = checks.validator(checks.instance, kind=str, what="a str", none=True)
+_dict = checks.validator(checks.instance, kind=dict, what="a dict")
+_bytes = checks.validator(checks.instance, kind=bytes, what="bytes")
+
+
+def _fields(value: object) -> dict[str, Any]:
+    """``extra=`` as a dict of its own (a converter runs before any validator)."""
+    return dict(checks.mapping("extra", value))
+
+
+_pairs = checks.validator(checks.pairs)
+
+
 @attrs.frozen(repr=False)
 class FakeClient:
     """A client registered with the fake provider.
@@ -38,9 +56,9 @@ class FakeClient:
             authorize and token requests must carry exactly this value.
     """
 
-    client_id: str
-    client_secret: str
-    redirect_uri: str
+    client_id: str = attrs.field(validator=_text)
+    client_secret: str = attrs.field(validator=_text)
+    redirect_uri: str = attrs.field(validator=_text)
 
     def __repr__(self) -> str:
         return (
@@ -63,13 +81,13 @@ class FakeUser:
         extra: Further userinfo fields, sent as they are.
     """
 
-    id: int
-    username: str
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    avatar: str | None = None
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=dict)
+    id: int = attrs.field(validator=checks.validator(checks.whole, low=None))
+    username: str = attrs.field(validator=_str)
+    email: str | None = attrs.field(default=None, validator=_optional_str)
+    first_name: str | None = attrs.field(default=None, validator=_optional_str)
+    last_name: str | None = attrs.field(default=None, validator=_optional_str)
+    avatar: str | None = attrs.field(default=None, validator=_optional_str)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_fields)
 
     def userinfo(self) -> dict[str, Any]:
         """The ``GET /oauth/userinfo`` JSON object, shaped like the documentation's example."""
@@ -110,12 +128,12 @@ class RecordedRequest:
         body: The raw body.
     """
 
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    form: dict[str, str]
-    body: bytes
+    method: str = attrs.field(validator=_text)
+    path: str = attrs.field(validator=_str)
+    query: dict[str, str] = attrs.field(validator=_dict)
+    headers: dict[str, str] = attrs.field(validator=_dict)
+    form: dict[str, str] = attrs.field(validator=_dict)
+    body: bytes = attrs.field(validator=_bytes)
 
     def __repr__(self) -> str:
         # Tests print these on failure; the form may hold a client secret or a code.
@@ -136,11 +154,19 @@ class FakeResponse:
             are then meaningless.
     """
 
-    status: int
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    delay: float = 0.0
-    drop: bool = False
+    status: int = attrs.field()
+    headers: tuple[tuple[str, str], ...] = attrs.field(validator=_pairs)
+    body: bytes = attrs.field(validator=_bytes)
+    delay: float = attrs.field(default=0.0, validator=checks.validator(checks.seconds, zero=True))
+    drop: bool = attrs.field(default=False, validator=checks.validator(checks.flag))
+
+    @status.validator
+    def _check_status(self, _: object, value: object) -> None:
+        # Validators run in field order: ``drop`` is set (not yet checked) by now.
+        if not (type(value) is int and (100 <= value <= 599 or (value == 0 and self.drop))):
+            raise ConfigurationError(
+                "status must be a whole number from 100 to 599 (0 with drop=True)"
+            )
 
     def __repr__(self) -> str:
         # The body and a Location header may hold a code or tokens: show only their shape.

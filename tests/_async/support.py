@@ -13,6 +13,7 @@ import httpx
 
 from chattz_oauth_async import (
     AsyncChattzOAuth,
+    ChattzOAuthError,
     RetryPolicy,
 )
 from chattz_oauth_async.testing import FakeChattz
@@ -76,3 +77,11 @@ def token_requests(fake: FakeChattz) -> int:
 def userinfo_requests(fake: FakeChattz) -> int:
     """How many requests reached the fake's userinfo endpoint."""
     return sum(1 for r in fake.requests if r.path == "/oauth/userinfo")
+
+
+async def result(call: Callable[[], Any]) -> tuple[Any, Any]:
+    """``("ok", value)`` awaiting ``call()`` gave, or a ChattzOAuthError's type and message."""
+    try:
+        return "ok", await call()
+    except ChattzOAuthError as exc:
+        return type(exc), str(exc)

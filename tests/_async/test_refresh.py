@@ -9,7 +9,9 @@ from chattz_oauth_async import (
     AsyncTokenHolder,
     ChattzOAuthError,
     ConfigurationError,
+    InvalidTokenError,
     OAuthError,
+    ProviderError,
     Token,
     TokenExpiredError,
 )
@@ -126,16 +128,104 @@ async def test_a_caller_after_a_failed_refresh_tries_again(clock: FakeClock) -> 
     async with fake.session(clock=clock) as chattz:
         holder = await _expired_holder(fake, chattz, clock)
         fake.fail_next("token", status=503)
-        with pytest.raises(ChattzOAuthError):
+        with pytest.raises(ChattzOAuthError) as caught:
             await holder.get()
         second = await holder.get()
-    assert (2, False) == (_refreshes(fake), second.is_expired(clock.now))
+    failed = (type(caught.value), caught.value.status_code)  # type: ignore[attr-defined]
+    assert (2, False, (ProviderError, 503)) == (
+        _refreshes(fake),
+        second.is_expired(clock.now),
+        failed,
+    )
 
 
 async def test_holder_with_a_non_token_is_a_configuration_error(clock: FakeClock) -> None:
-    """The holder names its own class when given something other than a Token."""
+    """The holder names its token argument when given something other than a Token."""
     fake = FakeChattz(clock=clock)
     async with fake.session(clock=clock) as chattz:
         with pytest.raises(ConfigurationError) as caught:
             AsyncTokenHolder(chattz, "not-a-token")  # type: ignore[arg-type]
-    assert f"{AsyncTokenHolder.__name__} needs a Token" == str(caught.value)
+    assert "token must be a Token, not str" == str(caught.value)
+
+
+REFUSED = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+
+async def test_holder_userinfo_refreshes_a_token_refused_before_its_time(clock: FakeClock) -> None:
+    """Chattz refuses a token this machine thinks fresh: one refresh, then the user."""
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    saved: list[Token] = []
+    async with fake.session(clock=clock) as chattz:
+        first = await _log_in(fake, chattz)
+        holder = AsyncTokenHolder(chattz, first, on_update=saved.append)
+        fake.revoke(first.access_token)
+        user = await holder.userinfo()
+    assert (123, 1, [holder.token]) == (user.id, _refreshes(fake), saved)
+    assert first.access_token != holder.token.access_token
+
+
+async def test_callers_refused_at_once_share_one_refresh(clock: FakeClock) -> None:
+    """Six callers refused with the same token: one refresh, and all six get the user."""
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        first = await _log_in(fake, chattz)
+        holder = AsyncTokenHolder(chattz, first)
+        fake.revoke(first.access_token)
+        ids: list[int] = []
+
+        async def use() -> None:
+            ids.append((await holder.userinfo()).id)
+
+        await async_gather([use] * 6)
+    assert ([123] * 6, 1) == (ids, _refreshes(fake))
+
+
+async def test_a_token_refused_again_after_the_refresh_is_raised(clock: FakeClock) -> None:
+    """Refused, refreshed, refused again: the second InvalidTokenError reaches the caller."""
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        holder = AsyncTokenHolder(chattz, await _log_in(fake, chattz))
+        fake.fail_next("userinfo", status=401, headers=REFUSED, times=2)
+        with pytest.raises(InvalidTokenError) as caught:
+            await holder.userinfo()
+    assert ("invalid_token", 1) == (caught.value.error, _refreshes(fake))
+
+
+async def test_a_refused_token_without_refresh_token_is_raised(clock: FakeClock) -> None:
+    """No refresh token: the refusal itself reaches the caller and nothing is sent to /token."""
+    fake = FakeChattz(clock=clock, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        first = await _log_in(fake, chattz)
+        holder = AsyncTokenHolder(chattz, first)
+        fake.revoke(first.access_token)
+        with pytest.raises(InvalidTokenError):
+            await holder.userinfo()
+        with pytest.raises(TokenExpiredError) as expired:
+            await holder.get(rejected=first)
+    assert (0, first) == (_refreshes(fake), holder.token)
+    assert (
+        "the access token was refused by Chattz and there is no refresh token: "
+        "the user must log in again"
+    ) == str(expired.value)
+
+
+async def test_get_with_a_token_already_replaced_returns_the_replacement(clock: FakeClock) -> None:
+    """A caller late with its refusal gets the token another caller's refresh made."""
+    fake = FakeChattz(clock=clock, issue_refresh_tokens=True, token_lifetime=600)
+    async with fake.session(clock=clock) as chattz:
+        first = await _log_in(fake, chattz)
+        holder = AsyncTokenHolder(chattz, first)
+        second = await holder.get(rejected=first)
+        late = await holder.get(rejected=first)
+    assert (second, 1) == (late, _refreshes(fake))
+    assert first.access_token != second.access_token
+
+
+async def test_get_rejected_must_be_a_token(clock: FakeClock) -> None:
+    """``rejected=`` given a string is a ConfigurationError naming the argument."""
+    fake = FakeChattz(clock=clock)
+    async with fake.session(clock=clock) as chattz:
+        holder = AsyncTokenHolder(chattz, await _log_in(fake, chattz))
+        with pytest.raises(ConfigurationError) as caught:
+            await holder.get(rejected="old-token")  # type: ignore[arg-type]
+    assert "rejected must be the Token the provider refused, not str" == str(caught.value)

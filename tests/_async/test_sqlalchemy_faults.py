@@ -21,13 +21,21 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from chattz_oauth_async.accounts import AccountStoreError, AsyncAccounts, Outcome, Profile
+from chattz_oauth_async.accounts import (
+    AccountStoreError,
+    AsyncAccounts,
+    LinkRefused,
+    Outcome,
+    Profile,
+    SessionUser,
+)
 from chattz_oauth_async.accounts._synchronization import async_create_all
 from chattz_oauth_async.accounts._values import UNKNOWN_TIME
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
-from tests.accounts_helpers import PLAIN
+from tests.accounts_helpers import PLAIN, linking
+from tests.round_trips import RoundTrips
 
 pytestmark = pytest.mark.anyio
 
@@ -189,6 +197,92 @@ async def test_links_keyed_to_the_app_users_table_sign_in_and_list(engine: Async
         again.user_id,
         [account.chattz_id for account in listed],
         await store.is_active("not-a-number"),
+    )
+
+
+async def test_round_trips_per_sign_in_with_the_apps_users_table(engine: AsyncEngine) -> None:
+    """user_key and create_user: pinned round trips (BEGIN and COMMIT counted) per sign-in.
+
+    The app's INSERT cannot join the store's statement: a first login is the statement
+    (or, on SQLite, the refresh) and then one transaction with the hook and the link.
+    Returning and linking logins, and the session check, are one statement each.
+    """
+    store = await app_store(engine)
+    trips = RoundTrips(engine)
+    accounts_ = AsyncAccounts(store)
+    runs: list[tuple[Outcome | None, list[str]]] = []
+    with trips.counting() as seen:
+        first = await accounts_.sign_in(JOHN, login=PLAIN)
+    runs.append((first.outcome, seen))
+    session = SessionUser(first.user_id, 5)
+    for user, login, signed_in in (
+        (JOHN, PLAIN, None),
+        (ChattzUser(id=6, username="six"), linking(first.user_id), session),
+    ):
+        with trips.counting() as seen:
+            result = await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+        runs.append((result.outcome, seen))
+    with trips.counting() as seen:
+        await accounts_.session_account(first.user_id, 5)
+    runs.append((None, seen))
+    one = "WITH" if engine.dialect.name == "postgresql" else "UPDATE"
+    link = "WITH" if engine.dialect.name == "postgresql" else "INSERT"
+    assert [
+        (Outcome.CREATED, [one, "BEGIN", "INSERT", "INSERT", "COMMIT"]),
+        (Outcome.SIGNED_IN, [one]),
+        (Outcome.LINKED, [link]),
+        (None, ["SELECT"]),
+    ] == runs
+
+
+async def test_a_linking_login_of_a_deleted_user_is_refused_and_writes_nothing(
+    engine: AsyncEngine,
+) -> None:
+    """user_key: the session's user is deleted (its links cascade): LinkRefused, no link."""
+    store = await app_store(engine)
+    accounts_ = AsyncAccounts(store)
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
+    async with engine.begin() as connection:
+        await connection.execute(app_users.delete())
+    with pytest.raises(LinkRefused):
+        await accounts_.sign_in(
+            ChattzUser(id=6, username="six"),
+            login=linking(first.user_id),
+            signed_in_user_id=SessionUser(first.user_id, 5),
+        )
+    assert (None, None) == (await store.find(6), await store.find(5))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_sqlites_explicit_begin_recipe_keeps_every_write(engine: AsyncEngine) -> None:
+    """SQLAlchemy's recipe for SQLite transactions (the driver's autocommit, and a "begin"
+    event that sends BEGIN itself): every sign-in's writes are committed, none rolled back."""
+    target = getattr(engine, "sync_engine", engine)
+
+    @event.listens_for(target, "connect")
+    def driver_autocommit(connection: Any, record: Any) -> None:
+        connection.isolation_level = None
+
+    @event.listens_for(target, "begin")
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    store = AsyncSQLAlchemyStore(engine)
+    await store.create_tables()
+    accounts_ = AsyncAccounts(store)
+    first = await accounts_.sign_in(JOHN, login=PLAIN)
+    again = await accounts_.sign_in(ChattzUser(id=5, username="renamed"), login=PLAIN)
+    linked = await accounts_.sign_in(
+        ChattzUser(id=6, username="six"),
+        login=linking(first.user_id),
+        signed_in_user_id=SessionUser(first.user_id, 5),
+    )
+    found, six = await store.find(5), await store.find(6)
+    assert (Outcome.SIGNED_IN, Outcome.LINKED, "renamed", first.user_id) == (
+        again.outcome,
+        linked.outcome,
+        found and found.profile.username,
+        six and six.user_id,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Table, event, func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -27,8 +27,10 @@ from chattz_oauth_async.accounts import (
     AccountStoreError,
     AsyncAccounts,
     InactiveUser,
+    LinkRefused,
     Outcome,
     Profile,
+    SessionUser,
     SignupsClosed,
     UnlinkRefused,
 )
@@ -38,6 +40,7 @@ from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN, linking
 from tests.helpers import async_gather
+from tests.round_trips import RoundTrips
 
 pytestmark = pytest.mark.anyio
 
@@ -157,13 +160,14 @@ class RacedStore(AsyncSQLAlchemyStore):
             await super().create(Profile(chattz_id, "winner"), NOW)
         return found
 
-    async def refresh_active(
-        self, profile: Profile, now: dt.datetime, *, user_id: str | None
-    ) -> Account | None:
-        found = await super().refresh_active(profile, now, user_id=user_id)
-        if found is None and await super().find(profile.chattz_id) is None:
+    async def sign_in_once(
+        self, profile: Profile, now: dt.datetime, **options: Any
+    ) -> tuple[Account, Outcome] | None:
+        # The one-statement sign-in loses the race: the other login's link is in, nothing of
+        # this one's written (what ON CONFLICT DO NOTHING gives), and the full path decides.
+        if await super().find(profile.chattz_id) is None:
             await super().create(Profile(profile.chattz_id, "winner"), NOW)
-        return found
+        return None
 
 
 async def test_link_race_lost_is_refused(engine: AsyncEngine) -> None:
@@ -373,6 +377,72 @@ async def test_concurrent_first_logins_make_one_account(store: AsyncSQLAlchemySt
     )
 
 
+async def test_concurrent_linking_logins_of_two_users_link_once_and_the_loser_writes_nothing(
+    store: AsyncSQLAlchemyStore,
+) -> None:
+    """50 concurrent linking logins of one new Chattz account, half by each of two signed-in
+    users (their sessions checked in the linking statement): the first link stands, every
+    login of the other user is refused, and none of theirs wrote anything."""
+    accounts_ = AsyncAccounts(store)
+    one = await accounts_.sign_in(ChattzUser(id=1, username="one"), login=PLAIN)
+    two = await accounts_.sign_in(ChattzUser(id=2, username="two"), login=PLAIN)
+    results: dict[str, list[str]] = {one.user_id: [], two.user_id: []}
+
+    async def login(user_id: str, chattz_id: int) -> None:
+        user = ChattzUser(id=9, username=f"by{user_id}")
+        session = SessionUser(user_id, chattz_id)
+        try:
+            signed_in = await accounts_.sign_in(
+                user, login=linking(user_id), signed_in_user_id=session
+            )
+        except AccountLinkedElsewhere:
+            results[user_id].append("refused")
+        else:
+            results[user_id].append(signed_in.outcome.value)
+
+    await async_gather([lambda: login(one.user_id, 1), lambda: login(two.user_id, 2)] * 25)
+    stored = await store.find(9)
+    assert stored is not None
+    owner, loser = stored.user_id, ({one.user_id, two.user_id} - {stored.user_id}).pop()
+    assert (
+        ["linked"] + ["signed_in"] * 24,
+        ["refused"] * 25,
+        f"by{owner}",
+        (2, 3),
+    ) == (
+        sorted(results[owner]),
+        results[loser],
+        stored.profile.username,
+        await counts(store.engine),
+    )
+
+
+async def test_linking_login_of_a_stale_session_is_refused_and_writes_nothing(
+    store: AsyncSQLAlchemyStore,
+) -> None:
+    """A session whose link is gone, whose user is disabled, or another user's: LinkRefused."""
+    accounts_ = AsyncAccounts(store)
+    one = await accounts_.sign_in(ChattzUser(id=1, username="one"), login=PLAIN)
+    two = await accounts_.sign_in(ChattzUser(id=2, username="two"), login=PLAIN)
+    new = ChattzUser(id=9, username="new")
+    refused = []
+    for session in (SessionUser(one.user_id, 2), SessionUser(one.user_id, 3)):
+        with pytest.raises(LinkRefused):
+            await accounts_.sign_in(new, login=linking(one.user_id), signed_in_user_id=session)
+        refused.append(await store.find(9))
+    await store.set_active(one.user_id, False)
+    with pytest.raises(LinkRefused):
+        await accounts_.sign_in(
+            new, login=linking(one.user_id), signed_in_user_id=SessionUser(one.user_id, 1)
+        )
+    refused.append(await store.find(9))
+    assert ([None] * 3, (2, 2), two.user_id) == (
+        refused,
+        await counts(store.engine),
+        (await store.find(2) or one).user_id,
+    )
+
+
 async def test_hostile_profile_is_stored_cleaned(store: AsyncSQLAlchemyStore) -> None:
     """NUL, lone surrogates, overlong text and 4-byte characters: stored, read back equal."""
     hostile = ChattzUser(
@@ -549,38 +619,49 @@ async def test_a_row_edited_by_hand_still_signs_in_and_is_cleaned(
     )
 
 
-async def test_statements_per_sign_in(store: AsyncSQLAlchemyStore, engine: AsyncEngine) -> None:
-    """A returning login is one statement (autocommit: no BEGIN, no COMMIT); first and linking.
+async def test_round_trips_per_sign_in(store: AsyncSQLAlchemyStore, engine: AsyncEngine) -> None:
+    """Each kind of sign-in in its pinned number of round trips (BEGIN and COMMIT counted).
 
-    Counted with SQLAlchemy's before_cursor_execute event, each statement by its verb.
+    PostgreSQL: every one a single statement (CTEs), autocommit. SQLite (no writes in
+    CTEs): the refresh or the insert alone, and a first login's user and link in one
+    transaction after the refresh found nothing. A regression to more round trips fails.
     """
-    counted: list[str] = []
-
-    def count(*args: Any) -> None:
-        counted.append(args[2].split()[0].upper())
-
-    target = getattr(engine, "sync_engine", engine)
-    event.listen(target, "before_cursor_execute", count)
+    trips = RoundTrips(engine)
     accounts_ = AsyncAccounts(store)
-    runs = []
-    try:
-        for user, login, signed_in in (
-            (JOHN, PLAIN, None),
-            (JOHN, PLAIN, "7"),
-            (ChattzUser(id=6, username="second"), linking("1"), "1"),
-            (ChattzUser(id=6, username="second"), linking("1"), "1"),
-        ):
-            counted.clear()
-            await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
-            runs.append(list(counted))
-    finally:
-        event.remove(target, "before_cursor_execute", count)
-    assert [
-        ["UPDATE", "INSERT", "INSERT"],  # first login: a user and its link
-        ["UPDATE"],  # returning login
-        ["UPDATE", "INSERT"],  # linking login of a new Chattz account
-        ["UPDATE"],  # linking login of one linked already
-    ] == runs
+    second = ChattzUser(id=6, username="second")
+    runs: list[tuple[Outcome | None, list[str]]] = []
+    for user, login, signed_in in (
+        (JOHN, PLAIN, None),  # first login: a user and its link
+        (JOHN, PLAIN, "7"),  # returning login
+        (second, linking("1"), SessionUser("1", 5)),  # linking a new Chattz account
+        (second, linking("1"), SessionUser("1", 5)),  # linking one linked already
+        (ChattzUser(id=8, username="third"), linking("1"), "1"),  # linking, no session to check
+    ):
+        with trips.counting() as seen:
+            result = await accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+        runs.append((result.outcome, seen))
+    with trips.counting() as seen:
+        await accounts_.session_account("1", 5)
+    runs.append((None, seen))
+    if engine.dialect.name == "postgresql":
+        expected = [
+            (Outcome.CREATED, ["WITH"]),
+            (Outcome.SIGNED_IN, ["WITH"]),
+            (Outcome.LINKED, ["WITH"]),
+            (Outcome.SIGNED_IN, ["WITH"]),
+            (Outcome.LINKED, ["WITH"]),
+            (None, ["SELECT"]),
+        ]
+    else:
+        expected = [
+            (Outcome.CREATED, ["UPDATE", "BEGIN", "INSERT", "INSERT", "COMMIT"]),
+            (Outcome.SIGNED_IN, ["UPDATE"]),
+            (Outcome.LINKED, ["INSERT"]),
+            (Outcome.SIGNED_IN, ["INSERT", "UPDATE"]),
+            (Outcome.LINKED, ["INSERT"]),
+            (None, ["SELECT"]),
+        ]
+    assert expected == runs
 
 
 async def test_session_account_only_while_the_link_and_its_user_stand(

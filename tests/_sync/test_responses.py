@@ -21,6 +21,7 @@ from chattz_oauth_async import (
     InvalidTokenError,
     OAuthError,
     ProviderError,
+    StateMismatchError,
 )
 from chattz_oauth_async.testing import FakeChattz
 
@@ -28,6 +29,7 @@ from .support import (
     ACCESS,
     CODE,
     TOKEN,
+    result,
     token_requests,
     transport_session,
 )
@@ -165,10 +167,14 @@ def test_checklist_26_null_optional_fields_and_extras_through_session() -> None:
     )
 
 
-@pytest.mark.parametrize("bad", [None, 123, b"code", "", ["x"], {"a": 1}, 1.5])
+@pytest.mark.parametrize(
+    "bad",
+    [None, 123, b"code", "", ["x"], {"a": 1}, 1.5],
+    ids=["None", "int", "bytes", "empty", "list", "dict", "float"],
+)
 @pytest.mark.checklist(20)
 def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
-    """Line 20: a non-string code or token from the caller is a typed error, nothing is sent."""
+    """Line 20: a non-string code or token from the caller is refused, saying why; none is sent."""
     sent: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -176,29 +182,49 @@ def test_checklist_20_non_string_caller_input_is_typed_error(bad: Any) -> None:
         return httpx.Response(200, json=TOKEN)
 
     with transport_session(handler) as chattz:
-        with pytest.raises(ConfigurationError):
-            chattz.exchange_code(bad)
-        with pytest.raises(ConfigurationError):
-            chattz.userinfo(bad)
-        with pytest.raises(ConfigurationError):
-            chattz.refresh(bad)
-        with pytest.raises(ChattzOAuthError):
-            chattz.complete_login(bad, bad)
-        with pytest.raises(ConfigurationError):
-            chattz.exchange_code(CODE, code_verifier=bad or "short")
-    assert [] == sent
+        outcomes = [
+            result(lambda: chattz.exchange_code(bad)),
+            result(lambda: chattz.userinfo(bad)),
+            result(lambda: chattz.refresh(bad)),
+            # The login is checked first: without one, no callback is read.
+            result(lambda: chattz.complete_login(bad, bad)),
+            result(lambda: chattz.exchange_code(CODE, code_verifier=bad or "short")),
+        ]
+    expected = [
+        (ConfigurationError, "code must be a non-empty string"),
+        (ConfigurationError, "the access token must be a non-empty printable string"),
+        (ConfigurationError, f"refresh() needs a Token, not {type(bad).__name__}"),
+        (StateMismatchError, "this browser has no login in progress"),
+        (
+            ConfigurationError,
+            "a PKCE code verifier must be 43-128 characters of [A-Za-z0-9-._~]",
+        ),
+    ]
+    assert (expected, []) == (outcomes, sent)
+
+
+NOT_PARAMETERS = (ProviderError, "the callback must be a query string or its parameters")
+NOT_PAIRS = (ProviderError, "callback parameters must be (name, value) pairs of strings")
 
 
 @pytest.mark.parametrize(
-    "callback", [None, 5, [None], [("code",)], {"code": 1, "state": "s"}, object(), b"code=x"]
+    ("callback", "expected"),
+    [
+        pytest.param(None, NOT_PARAMETERS, id="None"),
+        pytest.param(5, NOT_PARAMETERS, id="int"),
+        pytest.param([None], NOT_PAIRS, id="[None]"),
+        pytest.param([("code",)], NOT_PAIRS, id="one-item-tuple"),
+        pytest.param({"code": 1, "state": "s"}, NOT_PAIRS, id="int-value"),
+        pytest.param(object(), NOT_PARAMETERS, id="object"),
+        pytest.param(b"code=x", NOT_PARAMETERS, id="bytes"),
+    ],
 )
 @pytest.mark.checklist(1)
 def test_checklist_01_malformed_callback_to_complete_login_is_typed_error(
-    fake: FakeChattz, callback: Any
+    fake: FakeChattz, callback: Any, expected: tuple[Any, str]
 ) -> None:
-    """Line 1: complete_login with a callback of any wrong shape raises a typed error."""
+    """Line 1: complete_login with a callback of a wrong shape: this ProviderError, no exchange."""
     with fake.sync_session() as chattz:
         login = chattz.start_login()
-        with pytest.raises(ChattzOAuthError):
-            chattz.complete_login(callback, login)
-    assert 0 == token_requests(fake)
+        got = result(lambda: chattz.complete_login(callback, login))
+    assert (expected, 0) == (got, token_requests(fake))

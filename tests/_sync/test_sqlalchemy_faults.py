@@ -23,13 +23,21 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, text
 from sqlalchemy import Connection, Engine, create_engine
 
-from chattz_oauth_async.accounts import AccountStoreError, Accounts, Outcome, Profile
+from chattz_oauth_async.accounts import (
+    AccountStoreError,
+    Accounts,
+    LinkRefused,
+    Outcome,
+    Profile,
+    SessionUser,
+)
 from chattz_oauth_async.accounts._synchronization import sync_create_all
 from chattz_oauth_async.accounts._values import UNKNOWN_TIME
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
 from chattz_oauth_async.errors import ConfigurationError
 from chattz_oauth_async.models import ChattzUser
-from tests.accounts_helpers import PLAIN
+from tests.accounts_helpers import PLAIN, linking
+from tests.round_trips import RoundTrips
 
 
 NOW = dt.datetime(2025, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -190,6 +198,92 @@ def test_links_keyed_to_the_app_users_table_sign_in_and_list(engine: Engine) -> 
         again.user_id,
         [account.chattz_id for account in listed],
         store.is_active("not-a-number"),
+    )
+
+
+def test_round_trips_per_sign_in_with_the_apps_users_table(engine: Engine) -> None:
+    """user_key and create_user: pinned round trips (BEGIN and COMMIT counted) per sign-in.
+
+    The app's INSERT cannot join the store's statement: a first login is the statement
+    (or, on SQLite, the refresh) and then one transaction with the hook and the link.
+    Returning and linking logins, and the session check, are one statement each.
+    """
+    store = app_store(engine)
+    trips = RoundTrips(engine)
+    accounts_ = Accounts(store)
+    runs: list[tuple[Outcome | None, list[str]]] = []
+    with trips.counting() as seen:
+        first = accounts_.sign_in(JOHN, login=PLAIN)
+    runs.append((first.outcome, seen))
+    session = SessionUser(first.user_id, 5)
+    for user, login, signed_in in (
+        (JOHN, PLAIN, None),
+        (ChattzUser(id=6, username="six"), linking(first.user_id), session),
+    ):
+        with trips.counting() as seen:
+            result = accounts_.sign_in(user, login=login, signed_in_user_id=signed_in)
+        runs.append((result.outcome, seen))
+    with trips.counting() as seen:
+        accounts_.session_account(first.user_id, 5)
+    runs.append((None, seen))
+    one = "WITH" if engine.dialect.name == "postgresql" else "UPDATE"
+    link = "WITH" if engine.dialect.name == "postgresql" else "INSERT"
+    assert [
+        (Outcome.CREATED, [one, "BEGIN", "INSERT", "INSERT", "COMMIT"]),
+        (Outcome.SIGNED_IN, [one]),
+        (Outcome.LINKED, [link]),
+        (None, ["SELECT"]),
+    ] == runs
+
+
+def test_a_linking_login_of_a_deleted_user_is_refused_and_writes_nothing(
+    engine: Engine,
+) -> None:
+    """user_key: the session's user is deleted (its links cascade): LinkRefused, no link."""
+    store = app_store(engine)
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    with engine.begin() as connection:
+        connection.execute(app_users.delete())
+    with pytest.raises(LinkRefused):
+        accounts_.sign_in(
+            ChattzUser(id=6, username="six"),
+            login=linking(first.user_id),
+            signed_in_user_id=SessionUser(first.user_id, 5),
+        )
+    assert (None, None) == (store.find(6), store.find(5))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlites_explicit_begin_recipe_keeps_every_write(engine: Engine) -> None:
+    """SQLAlchemy's recipe for SQLite transactions (the driver's autocommit, and a "begin"
+    event that sends BEGIN itself): every sign-in's writes are committed, none rolled back."""
+    target = getattr(engine, "sync_engine", engine)
+
+    @event.listens_for(target, "connect")
+    def driver_autocommit(connection: Any, record: Any) -> None:
+        connection.isolation_level = None
+
+    @event.listens_for(target, "begin")
+    def begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    store = SQLAlchemyStore(engine)
+    store.create_tables()
+    accounts_ = Accounts(store)
+    first = accounts_.sign_in(JOHN, login=PLAIN)
+    again = accounts_.sign_in(ChattzUser(id=5, username="renamed"), login=PLAIN)
+    linked = accounts_.sign_in(
+        ChattzUser(id=6, username="six"),
+        login=linking(first.user_id),
+        signed_in_user_id=SessionUser(first.user_id, 5),
+    )
+    found, six = store.find(5), store.find(6)
+    assert (Outcome.SIGNED_IN, Outcome.LINKED, "renamed", first.user_id) == (
+        again.outcome,
+        linked.outcome,
+        found and found.profile.username,
+        six and six.user_id,
     )
 
 

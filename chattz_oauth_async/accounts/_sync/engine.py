@@ -15,13 +15,14 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from ... import _checks as checks
 from ..._ids import user_id_text
 from ...errors import AccountError, ConfigurationError, InactiveUser, LinkRefused
 from ...events import Event, EventKind, emit
 from ...login import LoginRequest
 from ...models import ChattzUser
 from .._rules import Step, check_link, plan
-from .._values import MAX_CHATTZ_ID, Account, Outcome, Profile, SignIn
+from .._values import MAX_CHATTZ_ID, Account, Outcome, Profile, SessionUser, SignIn
 
 __all__ = ["AccountStore", "Accounts"]
 
@@ -92,10 +93,18 @@ class AccountStore(Protocol):
         """
         ...
 
-    # Optional, for speed: ``async def refresh_active(profile, now, *, user_id) -> Account |
-    # None`` refreshes the link of ``profile`` in one statement only if it exists, is
-    # ``user_id``'s (when not None) and its user is active; None sends the engine down the
-    # full path (find, is_active, update).
+    # Optional, for speed: ``async def sign_in_once(profile, now, *, user_id, session,
+    # signups) -> tuple[Account, Outcome] | None`` does the common sign-in in as few round
+    # trips as the database allows, deciding nothing the rules above would not:
+    # - the link of ``profile`` exists, is ``user_id``'s (anyone's when None) and its user
+    #   is active: its profile refreshed, SIGNED_IN;
+    # - no link, ``user_id`` None and ``signups``: a new user and its link, CREATED;
+    # - no link, ``user_id`` given: linked to ``user_id``, LINKED;
+    # - ``session`` (a Chattz id, with ``user_id``): all of it only if that link is
+    #   ``user_id``'s and the user active, checked in the same statements.
+    # Anything else (someone else's link, an inactive or deleted user, closed sign-ups, a
+    # stale session, a lost race) returns None having written nothing, and the engine
+    # takes the full path (find, is_active, update / create / link), which tells them apart.
 
 
 def _utc_now() -> dt.datetime:
@@ -138,11 +147,13 @@ class Accounts:
         missing = [name for name in _STORE_METHODS if not callable(getattr(store, name, None))]
         if missing:
             raise ConfigurationError(
-                f"the account store has no {', '.join(missing)}: see AccountStore"
+                f"store must be an account store (see AccountStore): it has no "
+                f"{', '.join(missing)}"
             )
         if not isinstance(signups, bool):
             # bool("false") is True: a setting read from the environment must not open sign-ups.
             raise ConfigurationError(f"signups must be True or False, not {type(signups).__name__}")
+        checks.function("clock", clock)
         self.store = store
         self.signups = signups
         self.clock = clock
@@ -177,6 +188,10 @@ class Accounts:
                 is read here.
             signed_in_user_id: The local user signed in on this session now
                 (an id: str, int or UUID), or None. Read only for a linking login.
+                A :class:`~chattz_oauth_async.accounts.SessionUser` (what a
+                session signed in by a Chattz login says, unchecked) has its
+                link and user checked in the statement that links, instead
+                of a :meth:`session_account` call before.
 
         Raises:
             LinkRefused: A linking login, and its user is not ``signed_in_user_id``.
@@ -194,7 +209,10 @@ class Accounts:
             raise ConfigurationError("sign_in needs the completed login: login=<LoginRequest>")
         profile = _profile(user)
         target = _link_target(login.link_user_id, signed_in_user_id)
-        return self._sign_in(profile, target, signups=self.signups)
+        session = None
+        if target is not None and isinstance(signed_in_user_id, SessionUser):
+            session = signed_in_user_id.chattz_id
+        return self._sign_in(profile, target, signups=self.signups, session=session)
 
     def link(self, user_id: object, user: ChattzUser) -> SignIn:
         """Link Chattz ``user`` to local user ``user_id`` without a linking login.
@@ -212,23 +230,33 @@ class Accounts:
         target = user_id_text(user_id)
         return self._sign_in(_profile(user), target, signups=False)
 
-    def _sign_in(self, profile: Profile, current: str | None, *, signups: bool) -> SignIn:
+    def _sign_in(
+        self, profile: Profile, current: str | None, *, signups: bool, session: int | None = None
+    ) -> SignIn:
         chattz_id = profile.chattz_id
-        # The common case in one statement, when the store can: the link exists, is the
-        # right user's (anyone's for a plain login) and its user is active. Anything else
-        # (no link, someone else's, inactive, gone) takes the full path below.
+        # The common cases in one round trip, when the store can: a returning login, a first
+        # login, a linking login (its session checked in the same statement). Anything else
+        # (someone else's link, inactive, gone, a stale session, a lost race) comes back None,
+        # nothing written, and takes the full path below.
         now = self._now()
-        refresh = getattr(self.store, "refresh_active", None)
-        if refresh is not None:
-            account = refresh(profile, now, user_id=current)
-            if account is not None:
-                return SignIn(account, Outcome.SIGNED_IN)
-        # After a refresh that found nothing, the link most likely does not exist: go
-        # straight to the insert-or-get, whose unique key decides (a link that does exist
-        # comes back unwritten, and the next attempt reads it). Closed sign-ups need the read.
-        guess = refresh is not None and (current is not None or signups)
+        once = getattr(self.store, "sign_in_once", None)
+        if once is not None:
+            found = once(profile, now, user_id=current, session=session, signups=signups)
+            if found is not None:
+                account, outcome = found
+                if outcome is not Outcome.SIGNED_IN:
+                    logger.info("accounts: Chattz user %s %s", chattz_id, outcome.value)
+                return SignIn(account, outcome)
+        # A session not checked yet (or that failed the check) is asked on its own.
+        if (
+            session is not None
+            and current is not None
+            and self.session_account(current, session) is None
+        ):
+            logger.info("accounts: refused a linking login whose session no longer stands")
+            raise LinkRefused("this login was started to link an account that is not signed in now")
         for attempt in range(_ATTEMPTS):
-            existing = None if guess and not attempt else self.store.find(chattz_id)
+            existing = self.store.find(chattz_id)
             step = plan(existing, chattz_id, current, signups=signups)
             now = self._now() if attempt else now
             if existing is not None:  # plan() said UPDATE: the link is its own user's
@@ -323,6 +351,12 @@ class Accounts:
             user = user_id_text(user_id)
         except AccountError:
             return None
+        check = getattr(self.store, "session_account", None)
+        if check is not None:  # the store asks it in one statement
+            account: Account | None = check(user, chattz_id)
+            if account is None:
+                logger.info("accounts: a session whose link or user is gone; signed out")
+            return account
         account = self.store.find(chattz_id)
         if account is None or account.user_id != user:
             return None
@@ -365,6 +399,8 @@ def _link_target(link_user_id: str | None, signed_in_user_id: object) -> str | N
     """
     if link_user_id is None:
         return None  # a plain login: whoever is signed in is not asked
+    if isinstance(signed_in_user_id, SessionUser):
+        signed_in_user_id = signed_in_user_id.user_id
     try:
         signed_in = None if signed_in_user_id is None else user_id_text(signed_in_user_id)
     except AccountError:

@@ -23,12 +23,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     case,
     cast,
     delete,
     exists,
     func,
     insert,
+    literal,
     select,
     type_coerce,
 )
@@ -36,12 +38,13 @@ from sqlalchemy import update as update_
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
 
+from ... import _checks as checks
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
-from .._synchronization import sync_create_all, sync_require_asyncio
+from .._synchronization import sync_create_all, sync_driver_isolation, sync_require_asyncio
 from .._tables import accounts, link_table, metadata, users
-from .._values import Account, Profile
+from .._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
 __all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
 
@@ -55,6 +58,8 @@ IsActive = Callable[[Connection, str], UserState]
 HasPassword = Callable[[Connection, str], bool]
 
 _TIMES = ("linked_at", "last_login_at")
+#: The columns a sign-in statement returns (the others are what it wrote).
+_WRITTEN = ("user_id", "linked_at")
 
 #: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
 FOREIGN_KEYS_FIX = (
@@ -77,8 +82,21 @@ def _database_errors() -> Iterator[None]:
         raise error from exc
 
 
+def _dialect_insert(name: str) -> Any:
+    """The ``insert`` with ``ON CONFLICT`` of PostgreSQL or SQLite."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
 def _autocommit(connection: Connection) -> Connection:
-    """``connection`` for one statement on its own: no BEGIN and COMMIT round trips."""
+    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+
+    SQLite's driver begins a transaction before a write only, so a read needs
+    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    """
+    if connection.dialect.name == "sqlite":
+        return connection
     return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -92,6 +110,30 @@ def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> 
 
 def _no_password(connection: Connection, user_id: str) -> bool:
     return False  # the store's own users sign in through Chattz only
+
+
+def _written(row: Any, profile: Profile, now: dt.datetime) -> Account:
+    """The account a sign-in statement wrote: its user and link time from ``row``."""
+    return Account(
+        user_id=str(row.user_id),
+        profile=profile,
+        linked_at=as_utc(row.linked_at),
+        last_login_at=now,
+    )
+
+
+class _Binds:
+    """The bound values of the sign-in statements (``p_<name>`` keys), typed as their columns."""
+
+    def __init__(self, links: Table) -> None:
+        self.chattz_id = bindparam("p_chattz_id", type_=links.c.chattz_id.type)
+        self.user = bindparam("p_user_id", type_=links.c.user_id.type)
+        self.session = bindparam("p_session", type_=links.c.chattz_id.type)
+        self.now = bindparam("p_now", type_=links.c.last_login_at.type)
+        self.display_name = bindparam("p_display_name", type_=users.c.display_name.type)
+        self.profile = {
+            name: bindparam(f"p_{name}", type_=links.c[name].type) for name in PROFILE_COLUMNS
+        }
 
 
 class SQLAlchemyStore:
@@ -147,10 +189,13 @@ class SQLAlchemyStore:
         is_active: IsActive | None = None,
         has_password: HasPassword | None = None,
     ) -> None:
-        if not isinstance(engine, Engine):
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a SQLAlchemy {Engine.__name__}"
-            )
+        checks.instance("engine", engine, Engine, f"a SQLAlchemy {Engine.__name__}")
+        for name, hook in (
+            ("create_user", create_user),
+            ("is_active", is_active),
+            ("has_password", has_password),
+        ):
+            checks.optional(checks.function)(name, hook)
         if user_key is not None and (create_user is None or not isinstance(user_key, Column)):
             raise ConfigurationError("user_key is your users table's key column, with create_user")
         if create_user is not None and user_key is None and is_active is None:
@@ -167,6 +212,7 @@ class SQLAlchemyStore:
         self._foreign_keys_checked = user_key is None or engine.dialect.name != "sqlite"
         self._is_active = is_active
         self._has_password = has_password or _no_password
+        self._statements: dict[tuple[str, bool, bool, bool], Any] = {}
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
@@ -178,6 +224,10 @@ class SQLAlchemyStore:
             else column
             for column in self._links.c
         ]
+        #: What a sign-in statement returns: the rest of the row is what it wrote.
+        self._written = [column for column in self._columns if column.name in _WRITTEN]
+        # One statement on its own, no BEGIN and COMMIT (not on SQLite: see _write_one).
+        self._solo = engine if sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -336,40 +386,234 @@ class SQLAlchemyStore:
                 row = (connection.execute(query)).first()
         return None if row is None else self._account(row)
 
-    def refresh_active(
-        self, profile: Profile, now: dt.datetime, *, user_id: str | None
-    ) -> Account | None:
-        """A returning login in one statement (and one round trip: no BEGIN, no COMMIT).
+    def sign_in_once(
+        self,
+        profile: Profile,
+        now: dt.datetime,
+        *,
+        user_id: str | None,
+        session: int | None,
+        signups: bool,
+    ) -> tuple[Account, Outcome] | None:
+        """A returning, first or linking login in the fewest round trips the database allows.
 
-        ``UPDATE chattz_accounts ... WHERE chattz_id = ? [AND user_id = ?] AND <its user is
-        active> RETURNING ...``, alone in autocommit mode: a single statement is atomic
-        by itself. None when there is no such link, it is someone else's, or its user
-        is inactive or gone (the engine's full path tells these apart). Not used with an
-        ``is_active`` hook, which SQL cannot ask.
+        PostgreSQL: one statement, alone in autocommit mode (no BEGIN, no
+        COMMIT): CTEs that refresh the link if it exists, is ``user_id``'s (when
+        given) and its user is active; else insert the link (and, for a first
+        login, the ``chattz_users`` row, only once its link is in, so a login
+        that loses a race to another leaves no user behind); the signed-in
+        ``session``'s link and user checked in the same statement. SQLite (no
+        writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
+        linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
+        RETURNING``, a first login the refresh and then one transaction
+        (BEGIN, the user, the link, COMMIT). With ``create_user``, a first login
+        is the statement and then that transaction, on both databases.
+
+        None, having written nothing, for everything else (see
+        ``AccountStore``): the engine's full path tells those cases apart.
+        Not used with an ``is_active`` hook, which SQL cannot ask.
         """
-        if self._is_active is not None:
+        if self._is_active is not None or self.engine.dialect.name not in ("postgresql", "sqlite"):
+            return None
+        key = None if user_id is None else self._key(user_id)
+        if user_id is not None and key is None:
+            return None
+        values = {
+            **{f"p_{name}": value for name, value in profile.columns().items()},
+            "p_chattz_id": profile.chattz_id,
+            "p_user_id": key,
+            "p_session": session,
+            "p_now": now,
+            "p_display_name": profile.display_name,
+        }
+        linking, checked = key is not None, session is not None
+        postgresql = self.engine.dialect.name == "postgresql"
+        outcome = None
+        if postgresql:
+            statement = self._statement("pg", linking, checked, signups and self._own_users)
+            row = self._write_one(statement, values)
+            outcome = None if row is None else Outcome(row.outcome)
+        else:  # SQLite: a linking login's new link first (the common case), then a refresh
+            row = None
+            if linking:
+                row = self._write_one(self._statement("link", True, checked), values)
+                outcome = Outcome.LINKED
+            if row is None:
+                row = self._write_one(self._statement("refresh", linking, checked), values)
+                outcome = Outcome.SIGNED_IN
+        if row is not None and outcome is not None:
+            return _written(row, profile, now), outcome
+        if linking or not signups or (postgresql and self._own_users):
+            return None
+        # A first login the statement could not make (SQLite has no writes in CTEs; the app's
+        # create_user is not SQL of ours): the user and its link in one transaction.
+        account, made = self.create(profile, now)
+        return (account, Outcome.CREATED) if made else None
+
+    def _write_one(self, query: Any, values: dict[str, Any]) -> Any:
+        """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
+        try:
+            with _database_errors():
+                with self._solo.connect() as connection:
+                    self._require_foreign_keys(connection)
+                    if connection.dialect.name != "sqlite":
+                        row = (connection.execute(query, values)).first()
+                        connection.commit()  # nothing to send in autocommit mode
+                        return row
+                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA.
+                    previous = sync_driver_isolation(connection, None)
+                    try:
+                        row = (connection.execute(query, values)).first()
+                        # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+                        # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+                        connection.commit()
+                        return row
+                    finally:
+                        sync_driver_isolation(connection, previous)
+        except AccountStoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
+                return None
+            raise
+
+    def _statement(self, kind: str, linking: bool, checked: bool, create: bool = False) -> Any:
+        """The sign-in statement of ``kind``, built once per store (its values are bound).
+
+        Built anew at each sign-in, SQLAlchemy's construction of these CTEs cost more
+        CPU than the database's work; built once, each sign-in only binds values.
+        """
+        found = self._statements.get((kind, linking, checked, create))
+        if found is None:
+            binds = _Binds(self._links)
+            if kind == "pg":
+                found = self._pg_sign_in(binds, linking, checked, create=create)
+            elif kind == "link":
+                found = self._link_query(binds, checked)
+            else:
+                found = self._refresh_query(binds, linking, checked).returning(*self._written)
+            self._statements[(kind, linking, checked, create)] = found
+        return found
+
+    def _session_holds(self, binds: _Binds, checked: bool) -> Any:
+        """SQL: the signed-in session's link is the linking user's, and its user active."""
+        if not checked:
+            return None
+        theirs = self._links.alias("session_link")
+        active = self._active_user(theirs)
+        held = exists().where(theirs.c.chattz_id == binds.session, theirs.c.user_id == binds.user)
+        return held if active is None else held.where(active)
+
+    def _refresh_query(self, binds: _Binds, linking: bool, checked: bool) -> Any:
+        """``UPDATE`` the link's profile and last login if it is the linking user's (anyone's
+        for a plain login) and its user active."""
+        links = self._links
+        query = update_(links).where(links.c.chattz_id == binds.chattz_id)
+        for condition in (
+            links.c.user_id == binds.user if linking else None,
+            self._active_user(links),
+            self._session_holds(binds, checked),
+        ):
+            if condition is not None:
+                query = query.where(condition)
+        return query.values(**binds.profile, last_login_at=binds.now)
+
+    def _new_link(self, binds: _Binds, user: Any) -> Any:
+        """``SELECT`` of a new link's values (``user``: the user id, a bind or a column)."""
+        values = {
+            **binds.profile,
+            "chattz_id": binds.chattz_id,
+            "user_id": user,
+            "linked_at": binds.now,
+            "last_login_at": binds.now,
+        }
+        return [values[column.name].label(column.name) for column in self._links.c]
+
+    def _link_query(self, binds: _Binds, checked: bool) -> Any:
+        """``INSERT`` the link to the linking user unless there is one (and the session holds)."""
+        links = self._links
+        source = select(*self._new_link(binds, binds.user)).where(
+            ~exists().where(links.c.chattz_id == binds.chattz_id)
+        )
+        held = self._session_holds(binds, checked)
+        if held is not None:
+            source = source.where(held)
+        insert_ = _dialect_insert(self.engine.dialect.name)(links)
+        return (
+            insert_.from_select([column.name for column in links.c], source)
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(*self._written)
+        )
+
+    def _pg_sign_in(self, binds: _Binds, linking: bool, checked: bool, *, create: bool) -> Any:
+        """PostgreSQL: the whole sign-in in one statement (see :meth:`sign_in_once`)."""
+        links = self._links
+        refreshed = (
+            self._refresh_query(binds, linking, checked)
+            .returning(links.c.user_id, links.c.linked_at)
+            .cte("refreshed")
+        )
+        parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
+        if linking:
+            linked = self._link_query(binds, checked).cte("linked")
+            parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
+            return parts[0].union_all(parts[1])
+        if not create:
+            return parts[0]
+        # A first login: a user id drawn only when there is no link (a returning login
+        # spends none), the link inserted with it, and the user row only once its link is in:
+        # a login that loses the race to another inserts neither.
+        fresh = (
+            select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
+            .where(~exists().where(links.c.chattz_id == binds.chattz_id))
+            .cte("fresh")
+        )
+        user = cast(fresh.c.id, String)
+        names = [column.name for column in links.c]
+        linked = (
+            _dialect_insert("postgresql")(links)
+            .from_select(names, select(*self._new_link(binds, user)).select_from(fresh))
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(links.c.user_id, links.c.linked_at)
+            .cte("linked")
+        )
+        made = (
+            insert(users)
+            .from_select(
+                ["id", "display_name", "created_at"],
+                select(fresh.c.id, binds.display_name, binds.now).select_from(
+                    fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))
+                ),
+            )
+            .returning(users.c.id)
+            .cte("made")
+        )
+        created = select(*linked.c, literal(Outcome.CREATED.value).label("outcome"))
+        return parts[0].union_all(created).add_cte(made)
+
+    def session_account(self, user_id: str, chattz_id: int) -> Account | None:
+        """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
+
+        With an ``is_active`` hook, the link and then the hook.
+        """
+        key = self._key(user_id)
+        if key is None:
             return None
         links = self._links
-        query = update_(links).where(links.c.chattz_id == profile.chattz_id)
-        if user_id is not None:
-            key = self._key(user_id)
-            if key is None:
-                return None
-            query = query.where(links.c.user_id == key)
-        active = self._active_user()
+        query = select(*self._columns).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
+        active = None if self._is_active is not None else self._active_user(links)
         if active is not None:
             query = query.where(active)
-        query = query.values(**profile.columns(), last_login_at=now).returning(*self._columns)
         with _database_errors():
             with self.engine.connect() as connection:
-                writing = _autocommit(connection)
-                self._require_foreign_keys(writing)
-                row = (writing.execute(query)).first()
+                reading = _autocommit(connection)
+                self._require_foreign_keys(reading)
+                row = (reading.execute(query)).first()
+                hook = self._is_active
+                if row is not None and hook is not None:
+                    row = row if hook(reading, user_id) is True else None
         return None if row is None else self._account(row)
 
-    def _active_user(self) -> Any:
-        """SQL: the link's user exists and is active (None: nothing to ask)."""
-        links = self._links
+    def _active_user(self, links: Any) -> Any:
+        """SQL: the user of ``links``' row exists and is active (None: nothing to ask)."""
         if self._user_key is not None:
             return exists().where(self._user_key == links.c.user_id).correlate(links)
         if not self._own_users:  # pragma: no cover - create_user has user_key or is_active

@@ -273,11 +273,12 @@ def callback_view(request: HttpRequest, on_success: SuccessHandler | None = None
         return HttpResponseNotAllowed(["GET"])
     session, handler = get_session(), success_handler(request, on_success)
     if handler is None:
-        flow = LoginFlow(session, login_cookies(), accounts=sync_accounts())
+        accounts = sync_accounts()
+        flow = LoginFlow(session, login_cookies(), accounts=accounts)
         finished = flow.finish(
             web_request(request),
             signed_in_user=lambda: signed_in(request.user),
-            start_session=session_step(request),
+            start_session=session_step(request, accounts.store),
         )
     else:
         finished = LoginFlow(session, login_cookies()).finish(web_request(request))
@@ -325,11 +326,12 @@ async def async_callback_view(
         return HttpResponseNotAllowed(["GET"])
     session, handler = get_async_session(), success_handler(request, on_success)
     if handler is None:
-        flow = AsyncLoginFlow(session, login_cookies(), accounts=async_accounts())
+        accounts = async_accounts()
+        flow = AsyncLoginFlow(session, login_cookies(), accounts=accounts)
         finished = await flow.finish(
             web_request(request),
             signed_in_user=lambda: async_signed_in(request),
-            start_session=async_session_step(request),
+            start_session=async_session_step(request, accounts.store),
         )
     else:
         finished = await AsyncLoginFlow(session, login_cookies()).finish(web_request(request))

@@ -153,7 +153,10 @@ def _backend(user: Any) -> str:
         ConfigurationError: No backend loads the user.
     """
     for path in settings.AUTHENTICATION_BACKENDS:
-        get_user = getattr(auth.load_backend(path), "get_user", None)
+        backend = auth.load_backend(path)
+        if _model_backend_loads(backend, user):
+            return str(path)  # what its get_user would find: no need to read the user again
+        get_user = getattr(backend, "get_user", None)
         found = get_user(user.pk) if get_user is not None else None
         if found is not None and found.pk == user.pk:
             return str(path)
@@ -161,6 +164,22 @@ def _backend(user: Any) -> str:
         "none of AUTHENTICATION_BACKENDS loads the Chattz user's Django user back "
         "(get_user); add django.contrib.auth.backends.ModelBackend"
     )
+
+
+def _model_backend_loads(backend: object, user: Any) -> bool:
+    """Whether ``backend`` is Django's ModelBackend (its own get_user) and would load ``user``.
+
+    ModelBackend.get_user is the user model's default manager ``get`` by pk, then
+    ``user_can_authenticate``; ``user`` came from that manager a moment ago.
+    """
+    # Imported here: this module loads while Django is still loading INSTALLED_APPS.
+    from django.contrib.auth.backends import ModelBackend  # type: ignore[import-untyped]
+
+    if not isinstance(backend, ModelBackend):
+        return False
+    if type(backend).get_user is not ModelBackend.get_user:
+        return False
+    return isinstance(user, auth.get_user_model()) and bool(backend.user_can_authenticate(user))
 
 
 def signed_in(user: Any) -> object:
@@ -176,6 +195,9 @@ async def async_signed_in(request: HttpRequest) -> object:
 def sync_accounts() -> Accounts:
     """The default sign-in's accounts: ``Accounts`` on ``DjangoStore``, ``CHATTZ_SIGNUPS``.
 
+    One per login: its store hands the user it read to the session step
+    (:func:`session_step` with ``accounts.store``), which then reads no user again.
+
     Raises:
         ConfigurationError: ``CHATTZ_SIGNUPS`` is not a bool.
     """
@@ -185,6 +207,17 @@ def sync_accounts() -> Accounts:
 def async_accounts() -> AsyncAccounts:
     """:func:`sync_accounts` for the async views (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
     return AsyncAccounts(_stores().AsyncDjangoStore(), signups=_signups())
+
+
+def _login_user(request: HttpRequest, user_id: str, store: Any) -> Any:
+    """The Django user a login signed in to: the request's own (a linking login's, loaded
+    by AuthenticationMiddleware), the one the store read for the account step, or a read."""
+    # What request.user (or request.auser()) loaded, if it did: AuthenticationMiddleware's cache.
+    for cached in ("_cached_user", "_acached_user"):
+        current = getattr(request, cached, None)
+        if current is not None and current.is_authenticated and str(current.pk) == user_id:
+            return current
+    return (store or _stores().DjangoStore()).user(user_id)
 
 
 def _active(user: Any) -> Any:
@@ -201,25 +234,30 @@ def _user_id(result: LoginResult) -> str:
     return result.signed_in.user_id
 
 
-def session_step(request: HttpRequest) -> Callable[[LoginResult], None]:
+def session_step(request: HttpRequest, store: Any = None) -> Callable[[LoginResult], None]:
     """The flow's session step: ``django.contrib.auth.login`` of the login's Django user.
 
     ``auth.login`` rotates the session key (or flushes the session of another
-    user), so nothing planted before the login survives.
+    user), so nothing planted before the login survives. ``store``: the
+    account step's ``DjangoStore``, whose user is then not read again.
     """
 
     def start(result: LoginResult) -> None:
-        user = _active(_stores().DjangoStore().user(_user_id(result)))
+        user = _active(_login_user(request, _user_id(result), store))
         auth.login(request, user, backend=_backend(user))
 
     return start
 
 
-def async_session_step(request: HttpRequest) -> Callable[[LoginResult], Awaitable[None]]:
-    """:func:`session_step` for the async views (``auth.alogin``)."""
+def async_session_step(
+    request: HttpRequest, store: Any = None
+) -> Callable[[LoginResult], Awaitable[None]]:
+    """:func:`session_step` for the async views (``auth.alogin``; an ``AsyncDjangoStore``)."""
 
     async def start(result: LoginResult) -> None:
-        user = _active(await _stores().AsyncDjangoStore().user(_user_id(result)))
+        sync_store = None if store is None else store.sync
+        read = sync_to_async(_login_user, thread_sensitive=True)
+        user = _active(await read(request, _user_id(result), sync_store))
         backend = await sync_to_async(_backend, thread_sensitive=True)(user)
         await _alogin(request, user, backend=backend)
 

@@ -30,9 +30,10 @@ from django.db.models import Q, TextField  # type: ignore[import-untyped]
 from django.db.models.functions import Cast  # type: ignore[import-untyped]
 from django.utils import timezone  # type: ignore[import-untyped]
 
+from ... import _checks as checks
 from ...accounts._failures import report, store_error
-from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Profile
-from ...errors import AccountError, AccountStoreError, UnlinkRefused
+from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Outcome, Profile
+from ...errors import AccountError, AccountStoreError, ConfigurationError, UnlinkRefused
 from ._usernames import keyed_on_email, local_username, username_for
 from .models import ChattzAccount
 
@@ -109,7 +110,10 @@ class DjangoStore:
     """
 
     def __init__(self, *, using: str | None = None) -> None:
+        checks.optional(checks.text)("using", using)
         self.using = using
+        # The user the last sign_in_once read or made, for the session step's user() call.
+        self._handoff: tuple[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(using={self.using!r})"
@@ -252,26 +256,113 @@ class DjangoStore:
             found = _accounts(links)
         return found[0] if found else None
 
-    def refresh_active(
-        self, profile: Profile, now: dt.datetime, *, user_id: str | None
-    ) -> Account | None:
-        """A returning login in two queries: the UPDATE (only if the link is ``user_id``'s,
-        when given, and its user is active) and the row read back; None sends the engine
-        down its full path."""
+    def sign_in_once(
+        self,
+        profile: Profile,
+        now: dt.datetime,
+        *,
+        user_id: str | None,
+        session: int | None,
+        signups: bool,
+    ) -> tuple[Account, Outcome] | None:
+        """A returning, first or linking login in the fewest queries the ORM allows.
+
+        - returning: the link and its user in one ``SELECT`` (a join), then one
+          ``UPDATE`` whose ``WHERE`` keeps the decision true (the link still the
+          same user's, the user still active);
+        - first: that ``SELECT``, the free usernames (one ``SELECT``), then the
+          user and its link in one transaction (BEGIN, two INSERTs, COMMIT);
+        - linking: one ``INSERT`` of the link (the Chattz id is the primary key).
+
+        The user the login signs in to is kept for :meth:`user` (the session
+        step's next call), so it is not read again. None, having written nothing,
+        for everything else (someone else's link, an inactive or deleted user,
+        closed sign-ups, a lost race; ``session``, which the Django views do
+        not use): the engine's full path tells those apart.
+        """
+        if session is not None:
+            return None
         alias = self._alias()
-        links = self._links(alias).filter(chattz_id=profile.chattz_id)
         if user_id is not None:
-            pk = _user_pk(user_id)
-            if pk is None:
+            return self._link_once(profile, user_id, now, alias)
+        with _database_errors():
+            found = self._link_and_user(profile.chattz_id, alias)
+        if found is None:
+            if not signups:
                 return None
-            links = links.filter(user_id=pk)
-        if any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields):
+            return self._create_once(profile, now, alias)
+        account, user = found
+        if user is None or not getattr(user, "is_active", True):
+            return None  # a deleted or inactive user: the full path says which
+        links = self._links(alias).filter(chattz_id=profile.chattz_id, user_id=user.pk)
+        if _has_is_active():
             links = links.filter(user__is_active=True)
         with _database_errors():
             if not links.update(last_login_at=_stored_time(now), **profile.columns()):
+                return None  # changed hands, or the user was disabled, since the read
+        self._handoff = (account.user_id, user)
+        refreshed = Account(
+            user_id=account.user_id, profile=profile, linked_at=account.linked_at, last_login_at=now
+        )
+        return refreshed, Outcome.SIGNED_IN
+
+    def _link_and_user(self, chattz_id: int, alias: str) -> tuple[Account, Any] | None:
+        """The link of ``chattz_id`` and its user (None if gone), in one query."""
+        model = get_user_model()
+        fields = [field.attname for field in model._meta.concrete_fields]
+        links = self._links(alias).filter(chattz_id=chattz_id)
+        names = list(ACCOUNT_COLUMNS)
+        if connections[alias].vendor == "sqlite":  # times as text: see _accounts
+            links = links.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
+            names = [f"{name}_text" if name in _TIMES else name for name in names]
+        rows = list(links.values_list(*names, *(f"user__{name}" for name in fields))[:1])
+        if not rows:
+            return None
+        row = rows[0]
+        account = Account.from_columns(dict(zip(ACCOUNT_COLUMNS, row[: len(names)], strict=True)))
+        values = row[len(names) :]
+        pk = values[fields.index(model._meta.pk.attname)]
+        user = None if pk is None else model.from_db(alias, fields, values)
+        return account, user
+
+    def _create_once(
+        self, profile: Profile, now: dt.datetime, alias: str
+    ) -> tuple[Account, Outcome] | None:
+        """A new user and its link in one transaction, no savepoint; None on any conflict."""
+        with _database_errors():
+            names = self._free_usernames(profile, alias)
+        if not names:
+            return None
+        user = self.new_user(profile, names[0])
+        try:
+            with _database_errors(), transaction.atomic(using=alias):
+                user.save(using=alias)
+                account = self._insert(profile, user.pk, now, alias)
+        except AccountStoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):  # a name or the link taken meanwhile
                 return None
-            found = _accounts(self._links(alias).filter(chattz_id=profile.chattz_id))
-        return found[0] if found else None
+            raise
+        self._handoff = (account.user_id, user)
+        return account, Outcome.CREATED
+
+    def _link_once(
+        self, profile: Profile, user_id: str, now: dt.datetime, alias: str
+    ) -> tuple[Account, Outcome] | None:
+        """The link to ``user_id`` in one INSERT; None if the Chattz id is linked (or no user)."""
+        pk = _user_pk(user_id)
+        if pk is None:
+            return None
+        # Inside the caller's transaction a failed INSERT must not break it: a savepoint.
+        inside = connections[alias].in_atomic_block
+        savepoint = transaction.atomic(using=alias) if inside else contextlib.nullcontext()
+        try:
+            with _database_errors(), savepoint:
+                account = self._insert(profile, pk, now, alias)
+        except AccountStoreError as exc:
+            if isinstance(exc.__cause__, IntegrityError):
+                return None
+            raise
+        return account, Outcome.LINKED
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s; the user stays.
@@ -319,11 +410,19 @@ class DjangoStore:
         Raises:
             AccountStoreError: The database failed.
         """
+        handoff, self._handoff = self._handoff, None
+        if handoff is not None and handoff[0] == user_id:
+            return handoff[1]  # read (or made) by this sign-in a moment ago
         pk = _user_pk(user_id)
         if pk is None:
             return None
         with _database_errors():
             return get_user_model()._default_manager.using(self._alias()).filter(pk=pk).first()
+
+
+def _has_is_active() -> bool:
+    """Whether the user model has an ``is_active`` column to filter on."""
+    return any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields)
 
 
 def _user_pk(user_id: str) -> Any:
@@ -353,6 +452,9 @@ class AsyncDjangoStore:
     """
 
     def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
+        checks.instance("store", store, DjangoStore, "a DjangoStore", none=True)
+        if store is not None and using is not None:
+            raise ConfigurationError("using applies only without store: set it on that store")
         self.sync = store if store is not None else DjangoStore(using=using)
 
     def __repr__(self) -> str:
@@ -382,11 +484,19 @@ class AsyncDjangoStore:
         """:meth:`DjangoStore.accounts_of`."""
         return await _in_thread(self.sync.accounts_of)(user_id)
 
-    async def refresh_active(
-        self, profile: Profile, now: dt.datetime, *, user_id: str | None
-    ) -> Account | None:
-        """:meth:`DjangoStore.refresh_active`."""
-        return await _in_thread(self.sync.refresh_active)(profile, now, user_id=user_id)
+    async def sign_in_once(
+        self,
+        profile: Profile,
+        now: dt.datetime,
+        *,
+        user_id: str | None,
+        session: int | None,
+        signups: bool,
+    ) -> tuple[Account, Outcome] | None:
+        """:meth:`DjangoStore.sign_in_once`."""
+        return await _in_thread(self.sync.sign_in_once)(
+            profile, now, user_id=user_id, session=session, signups=signups
+        )
 
     async def is_active(self, user_id: str) -> bool | None:
         """:meth:`DjangoStore.is_active`."""

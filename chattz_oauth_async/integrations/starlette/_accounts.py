@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
-from ...accounts import Account, AsyncAccounts
+from ...accounts import Account, AsyncAccounts, SessionUser
 from ...diagnostics import log_failure
-from ...errors import AccountStoreError, ConfigurationError
+from ...errors import AccountError, AccountStoreError, ConfigurationError
 from ...events import Event, EventKind, emit
 from .._web import LoginResult, describe_error, post_login_target, same_origin
 
@@ -131,18 +131,19 @@ class AccountSession:
             ConfigurationError: No SessionMiddleware.
             AccountStoreError: The database failed.
         """
-        session = session_of(request)
-        user_id = _text(session.get(USER_ID))
-        if user_id is None or CHATTZ_ID not in session:
-            return user_id
+        claim = _session_claim(request)
+        if not isinstance(claim, SessionUser):
+            return claim
         account, _ = await self._session_account(request)
         return None if account is None else account.user_id
 
-    def signed_in_getter(self, request: Request) -> Callable[[], Awaitable[str | None]]:
-        """:meth:`signed_in_user` of ``request``, for the flow to ask at a linking login only."""
+    def signed_in_getter(self, request: Request) -> Callable[[], Awaitable[object]]:
+        """Who the session says is signed in, for the flow to pass to ``sign_in`` at a linking
+        login: a ``SessionUser`` (the store checks it in the statement that links), or the
+        ``user_id`` of a session without a Chattz id (the app's own sign-in)."""
 
-        async def signed_in() -> str | None:
-            return await self.signed_in_user(request)
+        async def signed_in() -> object:
+            return _session_claim(request)
 
         return signed_in
 
@@ -235,12 +236,11 @@ class AccountSession:
 
     async def _session_account(self, request: Request) -> tuple[Account | None, bool]:
         # The session's account, and whether the session names a link that is gone.
-        session = session_of(request)
-        user_id, chattz_id = _text(session.get(USER_ID)), session.get(CHATTZ_ID)
-        if user_id is None or type(chattz_id) is not int or chattz_id <= 0:
+        claim = _session_claim(request)
+        if not isinstance(claim, SessionUser):
             return None, False
         # The link still this user's, and the user still active (not disabled or deleted).
-        account = await self.accounts().session_account(user_id, chattz_id)
+        account = await self.accounts().session_account(claim.user_id, claim.chattz_id)
         return account, account is None
 
     async def require_account(self, request: Request) -> Account:
@@ -364,3 +364,26 @@ def _chattz_id(value: str | None) -> int | None:
         return None
     number = int(value)
     return number if 0 < number < 2**63 else None
+
+
+def _session_claim(request: Request) -> str | SessionUser | None:
+    """Who the session says is signed in, unchecked.
+
+    A ``SessionUser`` for a session a Chattz login wrote, the ``user_id`` alone
+    for the app's own sign-in (no Chattz id), None for nobody or for values no
+    login wrote.
+
+    Raises:
+        ConfigurationError: No SessionMiddleware.
+    """
+    session = session_of(request)
+    user_id = _text(session.get(USER_ID))
+    if user_id is None or CHATTZ_ID not in session:
+        return user_id
+    chattz_id = session.get(CHATTZ_ID)
+    if type(chattz_id) is not int:
+        return None
+    try:
+        return SessionUser(user_id, chattz_id)
+    except AccountError:
+        return None

@@ -32,7 +32,7 @@ from .._web import (
     error_page,
     set_cookies,
 )
-from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies
+from ..cookies import DEFAULT_COOKIE_NAME, LoginCookies, check_cookie_name, check_cookie_path
 from ._accounts import AccountSession, AccountsSource, configured, from_own_site, login_url
 from ._handlers import (
     ErrorHandler,
@@ -59,19 +59,24 @@ class ChattzLogin:
     (:class:`~chattz_oauth_async.integrations.flow.AsyncLoginFlow`, see :meth:`flow`).
 
     Args:
-        chattz: The application's session, or a zero-argument callable
+        chattz: The application's :class:`~chattz_oauth_async.AsyncChattzOAuth`, or a
+            zero-argument callable
             returning it. None (the default): each request uses
             :func:`get_chattz` (``app.state.chattz``, set in the lifespan).
         secret_key: Key for sealing the login cookie (16 bytes or more), or a
             list of accepted keys for rotation (the first one seals).
-        cookie_name: Base name of the pending-login cookies.
-        cookie_path: Path the cookies are scoped to; it must cover the callback.
-        max_age: Seconds a login may take, and the cookies' Max-Age.
-        secure: None sets Secure unless the request is plain http to a
+        cookie_name: Base name of the pending-login cookies: ASCII letters,
+            digits, ``_`` or ``-``.
+        cookie_path: Path the cookies are scoped to, starting with ``/`` (no
+            ``;``, ``,`` or white space); it must cover the callback.
+        max_age: Seconds a login may take, and the cookies' Max-Age: a whole
+            number from 1 to 86,399 (default 600).
+        secure: None, True or False. None sets Secure unless the request is plain http to a
             loopback host; True forces it. False is the explicit switch for
             tests over plain http to a non-loopback host (Starlette's
             ``TestClient`` on ``http://testserver``); never use it in production.
-        max_pending: How many logins one browser may have in progress at once.
+        max_pending: How many logins one browser may have in progress at once:
+            a whole number >= 1 (default 5).
         accounts: The app's :class:`~chattz_oauth_async.accounts.AsyncAccounts`
             (or a zero-argument callable returning it): the callback then
             signs the login in to its local account, found or created, and
@@ -82,7 +87,7 @@ class ChattzLogin:
             :meth:`current_account` and :meth:`require_account` read the session.
 
     Raises:
-        ConfigurationError: A setting cannot work (short key, bad name, ...).
+        ConfigurationError: An argument outside these (the message names it).
     """
 
     def __init__(
@@ -97,6 +102,14 @@ class ChattzLogin:
         max_pending: int = 5,
         accounts: AccountsSource | None = None,
     ) -> None:
+        if not (chattz is None or isinstance(chattz, AsyncChattzOAuth) or callable(chattz)):
+            raise ConfigurationError(
+                "ChattzLogin(chattz=...) takes an AsyncChattzOAuth or a function returning one, "
+                f"not {type(chattz).__name__}"
+            )
+        # Checked here first, so that the message names ChattzLogin's arguments.
+        check_cookie_name("cookie_name", cookie_name)
+        check_cookie_path("cookie_path", cookie_path)
         self.cookies = LoginCookies(
             secret_key,
             name=cookie_name,
