@@ -41,9 +41,8 @@ from .errors import (
     UnlinkRefused,
     UnsafeRedirectError,
 )
-from .login import LoginRequest, safe_next_url
+from .login import LoginRequest
 from .models import ChattzUser, Token
-from .protocol import code_challenge, new_code_verifier, new_state, parse_callback
 
 if TYPE_CHECKING:
     from ._sync import ChattzOAuth, TokenHolder
@@ -80,11 +79,6 @@ __all__ = [
     "UnlinkRefused",
     "UnsafeRedirectError",
     "__version__",
-    "code_challenge",
-    "new_code_verifier",
-    "new_state",
-    "parse_callback",
-    "safe_next_url",
 ]
 
 

@@ -198,7 +198,9 @@ def _oauth(exc: OAuthError) -> Diagnosis:
 
 def _provider(exc: ProviderError) -> Diagnosis:
     status = exc.status_code
-    if status is None:
+    if status is None and not isinstance(exc, ResponseTooLargeError):
+        # Only the provider's answers are read under the size cap: an oversized one is
+        # Chattz's fault with or without a status; any other status-less one is the callback's.
         return Diagnosis(
             Fault.USER,
             "malformed_callback",
@@ -219,13 +221,13 @@ def _provider(exc: ProviderError) -> Diagnosis:
             "Chattz is rate limiting this site (HTTP 429): the user may try again later",
         )
     reason = "response_too_large" if isinstance(exc, ResponseTooLargeError) else "bad_answer"
-    if status >= 500:
+    if status is not None and status >= 500:
         reason = "provider_unavailable"
+    http = "" if status is None else f", HTTP {status}"
     return Diagnosis(
         Fault.PROVIDER,
         reason,
-        f"Chattz answered something unusable ({exc.message}, HTTP {status}): the user may try "
-        "again later",
+        f"Chattz answered something unusable ({exc.message}{http}): the user may try again later",
     )
 
 

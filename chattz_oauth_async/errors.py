@@ -85,6 +85,15 @@ class LoginStateError(ChattzOAuthError):
 class _DescribedError(ChattzOAuthError):
     """An error that carries an OAuth error code and the provider's description."""
 
+    #: The OAuth ``error`` code (``"unknown_error"`` when the provider gave none).
+    error: str
+    #: The provider's ``error_description``, cleaned of control characters; None when absent.
+    error_description: str | None
+    #: The provider's ``error_uri``; None when absent.
+    error_uri: str | None
+    #: The HTTP status of the answer; None when the error did not come from one.
+    status_code: int | None
+
     def __init__(
         self,
         error: str,

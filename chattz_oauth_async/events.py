@@ -46,7 +46,7 @@ from .errors import ChattzOAuthError, ConfigurationError
 
 __all__ = ["Event", "EventKind", "emit", "failure", "subscribe"]
 
-logger = logging.getLogger("chattz_oauth_async.events")
+_logger = logging.getLogger("chattz_oauth_async.events")
 
 
 class EventKind(enum.Enum):
@@ -151,7 +151,7 @@ def emit(event: Event) -> None:
         try:
             handler(event)
         except Exception:
-            logger.exception("event handler %r failed on %s", handler, event.kind.value)
+            _logger.exception("event handler %r failed on %s", handler, event.kind.value)
 
 
 def failure(kind: EventKind, exc: ChattzOAuthError, *, chattz_id: int | None = None) -> Event:

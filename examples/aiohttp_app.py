@@ -60,7 +60,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError, safe_next_url
+from chattz_oauth_async import AsyncChattzOAuth, ChattzOAuthError
 from chattz_oauth_async.accounts import Account, AsyncAccounts
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
@@ -72,6 +72,7 @@ from chattz_oauth_async.integrations.flow import (
     error_page,
     same_origin,
 )
+from chattz_oauth_async.login import safe_next_url
 
 SESSION_MAX_AGE = 7 * 24 * 3600
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'

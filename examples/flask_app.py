@@ -47,7 +47,7 @@ from flask.sessions import SecureCookieSessionInterface
 from markupsafe import escape
 from sqlalchemy import create_engine
 
-from chattz_oauth_async import ChattzOAuth, ChattzOAuthError, safe_next_url
+from chattz_oauth_async import ChattzOAuth, ChattzOAuthError
 from chattz_oauth_async.accounts import Account, Accounts
 from chattz_oauth_async.accounts.sqlalchemy import SQLAlchemyStore
 from chattz_oauth_async.errors import UnsafeRedirectError
@@ -60,6 +60,7 @@ from chattz_oauth_async.integrations.flow import (
     error_page,
     same_origin,
 )
+from chattz_oauth_async.login import safe_next_url
 
 LOGOUT_FORM = '<form method=post action="/logout"><button id=logout>Log out</button></form>'
 LINK_FORM = (

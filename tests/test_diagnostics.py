@@ -71,6 +71,7 @@ KEY = "diagnostics-test-key-" * 2
         (ProviderError("down", status_code=503), P, "provider_unavailable"),
         (ProviderError("html", status_code=200), P, "bad_answer"),
         (ResponseTooLargeError("big", status_code=200), P, "response_too_large"),
+        (ResponseTooLargeError("big"), P, "response_too_large"),
         (ProviderError("busy", status_code=429), P, "rate_limited"),
         (ProviderError("not here", status_code=404), C, "endpoint_not_found"),
         (ProviderError("two codes"), U, "malformed_callback"),

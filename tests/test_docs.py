@@ -19,6 +19,7 @@ Conventions (docs/development.md):
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import inspect
@@ -502,10 +503,15 @@ def test_security_page_covers_every_checklist_line() -> None:
     assert (True, lines) == (len(lines) >= 38, rows)
 
 
+def where_things_live() -> str:
+    """The "Where things live" section of docs/development.md."""
+    text = (DOCS / "development.md").read_text()
+    return text[text.index("## Where things live") : text.index("## Architecture")]
+
+
 def test_development_page_lists_every_module() -> None:
     """ "Where things live" names each module once (a folder line covers a generated folder)."""
-    text = (DOCS / "development.md").read_text()
-    section = text[text.index("## Where things live") : text.index("## Architecture")]
+    section = where_things_live()
     heads = re.findall(r"^- (.*?): ", section, flags=re.M)
     named = [name for head in heads for name in re.findall(r"`([\w/.]+(?:\.py|/))`", head)]
     package = ROOT / "chattz_oauth_async"
@@ -515,6 +521,82 @@ def test_development_page_lists_every_module() -> None:
         covered += [str(path.relative_to(package)) for path in paths]
     modules = sorted(str(path.relative_to(package)) for path in package.rglob("*.py"))
     assert (modules, len(covered)) == (sorted(covered), len(set(covered)))
+
+
+#: A reST role: :class:`text <a.B>`, :class:`~a.B` or :mod:`a.b`.
+_ROLE = re.compile(r":\w+:`(?:(?P<label>[^`<]+?)\s*<[^`>]+>|(?P<tilde>~)?(?P<target>[^`]+))`")
+
+
+def markdown_summary(docstring: str) -> str:
+    """A docstring's first paragraph as the page writes it: Markdown code spans, one line.
+
+    ``x`` becomes `x`; a role becomes the code span of what it shows: :class:`~a.B` `B`,
+    :mod:`a.b` `a.b`, :meth:`text <a.b>` `text`.
+    """
+
+    def shown(role: re.Match[str]) -> str:
+        if role["label"] is not None:
+            return f"`{role['label']}`"
+        target = role["target"]
+        return f"`{target.rsplit('.', 1)[-1] if role['tilde'] else target}`"
+
+    first = _ROLE.sub(shown, docstring.split("\n\n")[0])
+    return " ".join(first.replace("``", "`").split())
+
+
+def test_development_page_opens_each_module_entry_with_its_summary() -> None:
+    """Each module's entry starts with the first paragraph of the module's docstring.
+
+    A stale description fails: change what a module is for, and its summary changes with
+    it; the entry must follow. A folder entry (a generated twin) is exempt.
+    """
+    package = ROOT / "chattz_oauth_async"
+    entries = re.findall(r"^- `([\w/.]+\.py)`: (.*?)(?=^- |\Z)", where_things_live(), re.M | re.S)
+    stale = []
+    for path, entry in entries:
+        docstring = ast.get_docstring(ast.parse((package / path).read_text())) or ""
+        summary = markdown_summary(docstring)
+        text = " ".join(entry.split())
+        if not summary or not text.startswith(summary):
+            stale.append(f"{path}: the module says {summary!r}; the page says {text[:120]!r}")
+    assert (len(entries), []) == (len(list(package.rglob("*.py"))) - len(generated()), stale)
+
+
+def generated() -> list[Path]:
+    """The modules of the generated twins (``_sync`` folders), which folder entries cover."""
+    package = ROOT / "chattz_oauth_async"
+    return [path for path in package.rglob("*.py") if "_sync" in path.parent.parts]
+
+
+def test_chattz_login_documents_every_status_it_returns() -> None:
+    """``ChattzLogin.describe_error`` lists each status it answers with, and no other.
+
+    The errors below reach every branch of the one error table; a status that appears or
+    goes away there must appear or go away in the docstring's list too.
+    """
+    from chattz_oauth_async import errors
+    from chattz_oauth_async.integrations.starlette import ChattzLogin
+
+    samples = [
+        errors.AuthorizationDenied("access_denied"),
+        errors.LoginStateError("old", expired=True),
+        errors.StateMismatchError("no login"),
+        errors.UnsafeRedirectError("//evil"),
+        errors.ProviderError("two codes"),
+        errors.ProviderError("bad gateway", status_code=502),
+        errors.TransportError("refused"),
+        errors.AccountLinkedElsewhere(5),
+        errors.UnlinkRefused(5),
+        errors.LinkRefused("gone"),
+        errors.SignupsClosed(5),
+        errors.InactiveUser(),
+        errors.AccountError("raced"),
+        errors.AccountStoreError("no table", transient=False),
+        errors.ConfigurationError("no key"),
+    ]
+    returned = sorted({ChattzLogin.describe_error(error)[0] for error in samples})
+    documented = re.findall(r"^\s*- (\d{3}):", ChattzLogin.describe_error.__doc__ or "", re.M)
+    assert returned == sorted(int(status) for status in documented)
 
 
 # --- the code blocks that run -----------------------------------------------------

@@ -28,8 +28,8 @@ from chattz_oauth_async import (
     LoginRequest,
     LoginStateError,
     UnsafeRedirectError,
-    safe_next_url,
 )
+from chattz_oauth_async.login import safe_next_url
 from chattz_oauth_async.protocol import new_code_verifier, new_state
 from tests.helpers import LOGIN_KEY as KEY
 from tests.helpers import NOW, assert_not_leaked, lone_surrogate_texts, outcome

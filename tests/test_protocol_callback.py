@@ -274,7 +274,8 @@ def test_checklist_05_no_assert_in_library_and_compare_digest_used() -> None:
 def test_checklist_05_state_checks_hold_under_python_O() -> None:
     """Line 5: under ``python -O`` a wrong or missing state is still rejected."""
     script = (
-        "from chattz_oauth_async import parse_callback, StateMismatchError\n"
+        "from chattz_oauth_async import StateMismatchError\n"
+        "from chattz_oauth_async.protocol import parse_callback\n"
         "for q, s in [('code=a&state=x', 'y'), ('code=a', None), ('code=a&state=', '')]:\n"
         "    try:\n"
         "        parse_callback(q, s)\n"

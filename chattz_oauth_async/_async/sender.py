@@ -2,7 +2,11 @@
 
 The session (``session.py``) decides what to send and reads the answer; this
 module moves the bytes through the session's one HTTP client (``_client.py``
-builds it), and turns what httpx raises into the library's errors.
+builds it, or the caller passes it) and turns what httpx raises into the
+library's errors. It records whether a request may have reached the provider
+(:class:`Wire`: marked by ``_transport.py`` once the request holds a slot of
+the async session's own client, otherwise just before the client sends it),
+and names a caller's async client used from another event loop as such.
 ``chattz_oauth_async/_sync/sender.py`` is generated from this file by
 ``scripts/gen_sync.py``: edit here, then regenerate.
 """
@@ -51,8 +55,8 @@ Response = tuple[int, bytes, httpx.Headers]
 class Wire:
     """Whether a request may have reached the provider.
 
-    Set once the request holds a connection slot of the session's own client
-    (see ``_transport``), or just before a caller's client sends it.
+    Set once the request holds a connection slot of the async session's own
+    client (see ``_transport``), otherwise just before the client sends it.
     """
 
     __slots__ = ("maybe_sent",)

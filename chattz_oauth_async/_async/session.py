@@ -144,6 +144,17 @@ class AsyncChattzOAuth(AsyncWithHint):
             on a host that is not loopback.
     """
 
+    #: The client's settings, checked: ``client_id``, ``redirect_uri``, ``base_url``.
+    config: ClientConfig
+    #: Seconds before expiry at which a token counts as expired.
+    leeway: float
+    clock: Callable[[], float]
+    pkce: bool
+    #: Bound on one whole call, retries and the wait for a connection included (seconds).
+    total_timeout: float
+    max_response_bytes: int
+    retry: RetryPolicy
+
     def __init__(
         self,
         client_id: str,

@@ -24,11 +24,11 @@ try:
         Table,
         true,
     )
-except ImportError as exc:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     raise ImportError(
         "chattz_oauth_async.accounts.sqlalchemy needs SQLAlchemy 2: "
         "pip install 'chattz_oauth_async[sqlalchemy]'"
-    ) from exc
+    ) from _missing
 
 from .._ids import MAX_USER_ID
 from ._values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
@@ -36,10 +36,10 @@ from ._values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
 __all__ = ["accounts", "link_table", "metadata", "users"]
 
 #: The tables' metadata: ``metadata.create_all(engine)``, or copy them into your migrations.
-metadata = MetaData()
+metadata: MetaData = MetaData()
 
 #: Local users the store creates for new sign-ups (unless given ``create_user``).
-users = Table(
+users: Table = Table(
     "chattz_users",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -89,4 +89,4 @@ def link_table(target: MetaData, user_key: Column[Any] | None = None) -> Table:
 
 
 #: One row per linked Chattz account; the primary key is the Chattz id.
-accounts = link_table(metadata)
+accounts: Table = link_table(metadata)

@@ -180,6 +180,8 @@ class LoginCookies:
         ConfigurationError: A setting outside these (the message names it).
     """
 
+    keys: list[bytes]
+
     def __init__(
         self,
         secret_key: SecretKey | Sequence[SecretKey],

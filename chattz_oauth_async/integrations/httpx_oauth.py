@@ -31,10 +31,10 @@ from typing import Any, Final
 try:
     from httpx_oauth.exceptions import GetIdEmailError, GetProfileError
     from httpx_oauth.oauth2 import BaseOAuth2, GetAccessTokenError, OAuth2Token
-except ImportError as exc:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     from ._web import missing_extra
 
-    raise missing_extra(__name__, "httpx-oauth", "httpx-oauth") from exc
+    raise missing_extra(__name__, "httpx-oauth", "httpx-oauth") from _missing
 
 from .. import _checks as checks
 from .._async import AsyncChattzOAuth
@@ -46,7 +46,7 @@ from ._stacks import public_reason, token_fields
 
 __all__ = ["PLACEHOLDER_DOMAIN", "ChattzOAuth2"]
 
-logger = logging.getLogger("chattz_oauth_async")
+_logger = logging.getLogger("chattz_oauth_async")
 
 #: The domain of the address :meth:`ChattzOAuth2.get_id_email` returns (reserved: RFC 2606).
 PLACEHOLDER_DOMAIN: Final = "chattz.example"
@@ -111,6 +111,9 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
             plain-http redirect URI on a host that is not loopback...).
     """
 
+    #: The session the code exchange and userinfo go through.
+    session: AsyncChattzOAuth
+
     def __init__(
         self,
         client_id: str,
@@ -174,7 +177,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
 
     def _registered(self, redirect_uri: str) -> str:
         if redirect_uri != self.redirect_uri:
-            logger.warning(
+            _logger.warning(
                 "httpx-oauth: using the registered redirect URI, not the one passed in "
                 "(pass redirect_url= to fastapi-users' get_oauth_router)"
             )
@@ -222,7 +225,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             token = await self.session.exchange_code(code, code_verifier=code_verifier)
         except ChattzOAuthError as exc:
-            logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
+            _logger.warning("httpx-oauth: Chattz code exchange failed: %s", exc)
             # The reason code, never str(exc) (the provider's error_description): FastAPI
             # puts the message in its answer's detail. The log and __cause__ have it all.
             raise GetAccessTokenError(f"Chattz code exchange failed: {public_reason(exc)}") from exc
@@ -237,7 +240,7 @@ class ChattzOAuth2(BaseOAuth2[dict[str, Any]]):
         try:
             return await self.session.userinfo(token)
         except ChattzOAuthError as exc:
-            logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
+            _logger.warning("httpx-oauth: Chattz userinfo failed: %s", exc)
             raise GetProfileError(f"Chattz userinfo failed: {public_reason(exc)}") from exc
 
     async def get_profile(self, token: str) -> dict[str, Any]:

@@ -27,15 +27,15 @@ it decides for you (``docs/stacks/social-auth.md`` says why):
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 try:
     from social_core import exceptions as _social_errors
     from social_core.backends.oauth import BaseOAuth2PKCE
-except ImportError as exc:  # pragma: no cover - depends on the environment
+except ImportError as _missing:  # pragma: no cover - depends on the environment
     from ._web import missing_extra
 
-    raise missing_extra(__name__, "social-auth-core", "social-auth") from exc
+    raise missing_extra(__name__, "social-auth-core", "social-auth") from _missing
 
 from .. import ChattzOAuth
 from ..accounts import Profile
@@ -45,15 +45,22 @@ from ._stacks import is_misconfigured, public_reason, shared_session, token_fiel
 
 __all__ = ["ChattzOAuth2"]
 
-logger = logging.getLogger("chattz_oauth_async")
+_logger = logging.getLogger("chattz_oauth_async")
 
 
-class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
+if TYPE_CHECKING:
+    # Generic in what a partial pipeline returns on current social-core; not on 4.5.
+    _Backend: TypeAlias = BaseOAuth2PKCE[Any]
+else:
+    _Backend = BaseOAuth2PKCE
+
+
+class ChattzOAuth2(_Backend):  # type: ignore[misc]
     """Chattz for python-social-auth (backend name ``chattz``)."""
 
     name = "chattz"
-    ID_KEY = "id"
-    ACCESS_TOKEN_METHOD = "POST"
+    ID_KEY: str = "id"
+    ACCESS_TOKEN_METHOD: Literal["GET", "POST"] = "POST"
     REDIRECT_STATE = False
     STATE_PARAMETER = True
     DEFAULT_SCOPE: ClassVar[list[str]] = []
@@ -94,7 +101,7 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
                 "SOCIAL_AUTH_CHATTZ_REDIRECT_URI must be the redirect URI registered with "
                 "Chattz (one built from the request turns into http:// behind a TLS proxy)"
             )
-            logger.warning("social-auth: %s", message)
+            _logger.warning("social-auth: %s", message)
             raise _social_errors.AuthException(self, message)
         return uri
 
@@ -141,7 +148,7 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
         # The reason code, never str(error): it repeats the provider's error_description,
         # and SocialAuthExceptionMiddleware shows the message to the user. The log has it all.
         message = f"Chattz {step} failed ({whose}): {public_reason(error)}"
-        logger.warning(
+        _logger.warning(
             "social-auth: %s (%s)", message, error, extra={"chattz_error": type(error).__name__}
         )
         # social-core 7 classifies errors; older releases have AuthFailed.
@@ -183,7 +190,7 @@ class ChattzOAuth2(BaseOAuth2PKCE):  # type: ignore[misc]
         every release (allow Chattz users by their id in a pipeline step instead).
         """
         if self.setting("WHITELISTED_EMAILS") or self.setting("WHITELISTED_DOMAINS"):
-            logger.warning(
+            _logger.warning(
                 "social-auth: Chattz login refused: an e-mail allow-list is set, and Chattz "
                 "addresses are not verified"
             )

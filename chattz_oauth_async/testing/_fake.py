@@ -108,6 +108,13 @@ class FakeChattz(Wiring):
         ConfigurationError: An argument outside these (the message names it).
     """
 
+    # Declared here, not only assigned in __init__: pyright's completeness check
+    # (scripts/type_completeness.py) counts an attribute set from a call as ambiguous.
+    token_lifetime: int
+    code_lifetime: float
+    issue_refresh_tokens: bool
+    rotate_refresh_tokens: bool
+
     def __init__(
         self,
         *,
@@ -140,7 +147,7 @@ class FakeChattz(Wiring):
         self._provider = Provider(self)
         self._faults: dict[str, list[_Fault]] = {}
         self.client: FakeClient = self.add_client(client_id, client_secret, redirect_uri)
-        self.user = self._add(DEFAULT_USER)
+        self.user: FakeUser = self._add(DEFAULT_USER)
 
     def __repr__(self) -> str:
         return (

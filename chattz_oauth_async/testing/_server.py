@@ -68,6 +68,13 @@ class FakeServer:
         ConfigurationError: An argument outside these (the message names it).
     """
 
+    # Declared here, not only assigned in __init__: pyright's completeness check
+    # (scripts/type_completeness.py) counts an attribute set from a call as ambiguous.
+    host: str
+    port: int
+    keep_alive: bool
+    reuse_address: bool
+
     def __init__(
         self,
         handler: Handler,

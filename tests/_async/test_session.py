@@ -450,7 +450,7 @@ async def test_pkce_sends_challenge_and_verifier(
     clock: FakeClock, provider: respx.MockRouter
 ) -> None:
     """With pkce=True the authorize URL has an S256 challenge and the exchange the verifier."""
-    from chattz_oauth_async import code_challenge
+    from chattz_oauth_async.protocol import code_challenge
 
     route = provider.post("/oauth/token").respond(json=token_body())
     async with AsyncChattzOAuth(

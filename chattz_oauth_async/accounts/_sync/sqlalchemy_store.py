@@ -214,7 +214,7 @@ class SQLAlchemyStore:
         self._has_password = has_password or _no_password
         self._statements: dict[tuple[str, bool, bool, bool], Any] = {}
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
-        self.metadata = metadata if user_key is None else MetaData()
+        self.metadata: MetaData = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
         # SQLite keeps any type in any column: read stored times as they are, and parse them.
         sqlite = engine.dialect.name == "sqlite"

@@ -38,8 +38,8 @@ class ChattzProvider(OAuth2Provider):  # type: ignore[misc]
 
     id = "chattz"
     name = "Chattz"
-    account_class = ChattzAccount
-    oauth2_adapter_class = ChattzOAuth2Adapter
+    account_class: type[ChattzAccount] = ChattzAccount
+    oauth2_adapter_class: type[ChattzOAuth2Adapter] = ChattzOAuth2Adapter
     pkce_enabled_default = True
     # Headless "provider token" login: nothing shows which client a Chattz token was
     # issued to, so a token from another app would sign its user in here. Use the
@@ -88,4 +88,4 @@ class ChattzProvider(OAuth2Provider):  # type: ignore[misc]
         return result if result is None else str(result)
 
 
-provider_classes = [ChattzProvider]
+provider_classes: list[type[ChattzProvider]] = [ChattzProvider]

@@ -12,6 +12,7 @@ handles), never a raw exception, and is logged on the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from allauth.socialaccount.providers.oauth2.client import OAuth2Client, OAuth2Error
@@ -21,6 +22,7 @@ from allauth.socialaccount.providers.oauth2.views import (
     OAuth2LoginView,
 )
 from django.core.exceptions import ImproperlyConfigured  # type: ignore[import-untyped]
+from django.http import HttpResponseBase  # type: ignore[import-untyped]
 
 from ... import ChattzOAuth
 from ...accounts import Profile
@@ -36,7 +38,7 @@ __all__ = [
     "oauth2_login",
 ]
 
-logger = logging.getLogger("chattz_oauth_async")
+_logger = logging.getLogger("chattz_oauth_async")
 
 
 class ChattzLoginError(OAuth2Error):  # type: ignore[misc]
@@ -57,7 +59,7 @@ class ChattzLoginError(OAuth2Error):  # type: ignore[misc]
 
     def __init__(self, error: ChattzOAuthError, step: str) -> None:
         self.error = error
-        self.misconfigured = is_misconfigured(error)
+        self.misconfigured: bool = is_misconfigured(error)
         whose = (
             "check the app's Chattz client id, secret and REDIRECT_URI"
             if self.misconfigured
@@ -118,7 +120,7 @@ class ChattzOAuth2Client(OAuth2Client):  # type: ignore[misc]
 def _failure(exc: ChattzOAuthError, step: str) -> ChattzLoginError:
     error = ChattzLoginError(exc, step)
     # The operator's log has the whole error; the user's page and the exception do not.
-    logger.warning("allauth: %s (%s)", error, exc, extra={"chattz_error": type(exc).__name__})
+    _logger.warning("allauth: %s (%s)", error, exc, extra={"chattz_error": type(exc).__name__})
     return error
 
 
@@ -201,5 +203,7 @@ class ChattzOAuth2Adapter(OAuth2Adapter):  # type: ignore[misc]
         return self.get_provider().sociallogin_from_response(request, data)
 
 
-oauth2_login = OAuth2LoginView.adapter_view(ChattzOAuth2Adapter)
-oauth2_callback = OAuth2CallbackView.adapter_view(ChattzOAuth2Adapter)
+oauth2_login: Callable[..., HttpResponseBase] = OAuth2LoginView.adapter_view(ChattzOAuth2Adapter)
+oauth2_callback: Callable[..., HttpResponseBase] = OAuth2CallbackView.adapter_view(
+    ChattzOAuth2Adapter
+)

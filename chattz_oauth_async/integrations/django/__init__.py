@@ -94,8 +94,8 @@ try:
     )
     from django.shortcuts import resolve_url  # type: ignore[import-untyped]
     from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise missing_extra(__name__, "Django", "django") from exc
+except ImportError as _missing:  # pragma: no cover - depends on the environment
+    raise missing_extra(__name__, "Django", "django") from _missing
 
 from ..._async.flow import AsyncLoginFlow
 from ..._sync.flow import LoginFlow

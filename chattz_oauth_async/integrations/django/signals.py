@@ -35,17 +35,17 @@ __all__ = [
 ]
 
 #: ``/login`` sent a browser to Chattz.
-login_started = Signal()
+login_started: Signal = Signal()
 #: A login completed (``event.outcome``: ``"created"``, ``"linked"``, ``"signed_in"``).
-login_completed = Signal()
+login_completed: Signal = Signal()
 #: A callback failed (``event.fault``, ``event.reason``, ``event.error``).
-login_failed = Signal()
+login_failed: Signal = Signal()
 #: A user signed out through the library's logout view.
-logged_out = Signal()
+logged_out: Signal = Signal()
 #: A Chattz link was removed.
-unlinked = Signal()
+unlinked: Signal = Signal()
 #: A token refresh failed.
-refresh_failed = Signal()
+refresh_failed: Signal = Signal()
 
 _SIGNALS = {
     EventKind.LOGIN_STARTED: login_started,

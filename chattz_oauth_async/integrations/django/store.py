@@ -451,6 +451,9 @@ class AsyncDjangoStore:
         using: The database alias, when ``store`` is not given.
     """
 
+    #: The sync store each call runs in a thread.
+    sync: DjangoStore
+
     def __init__(self, store: DjangoStore | None = None, *, using: str | None = None) -> None:
         checks.instance("store", store, DjangoStore, "a DjangoStore", none=True)
         if store is not None and using is not None:

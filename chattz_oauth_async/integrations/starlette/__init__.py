@@ -1,4 +1,7 @@
-"""Log in with Chattz from Starlette or FastAPI: two routes and a session dependency.
+"""Log in with Chattz from Starlette or FastAPI: login and callback routes, a session dependency.
+
+With an account store (``ChattzLogin(accounts=...)``) the routes also link an
+account (``POST /login``), sign out (``POST /logout``) and unlink (``POST /unlink``).
 
 Install with ``pip install 'chattz_oauth_async[starlette]'`` (or ``[fastapi]``).
 FastAPI is optional: this module imports without it, and only
@@ -33,12 +36,13 @@ Design:
   :mod:`chattz_oauth_async.integrations.cookies`'s; ``secure=False`` is the
   explicit switch for test clients on ``http://testserver``.
 - **Errors** from the callback are :class:`~chattz_oauth_async.ChattzOAuthError`
-  subclasses, answered with a short HTML page (:meth:`ChattzLogin.error_response`:
-  400 for a mismatched, expired or denied login, 502 for a provider that
-  failed or could not be reached, 500 for a configuration error); pass
-  ``on_error`` to render your own.
+  subclasses, answered with a short HTML page (:meth:`ChattzLogin.error_response`,
+  with the statuses of :meth:`ChattzLogin.describe_error`: 400 for a denied,
+  expired, forged or replayed login, 502 for a provider that failed or could
+  not be reached, 409, 403 and 503 for the account errors, 500 for the site's
+  own misconfiguration); pass ``on_error`` to render your own.
 - **Post-login target**: only a same-origin path is kept
-  (:func:`~chattz_oauth_async.safe_next_url`); an unsafe one is dropped (the
+  (:func:`~chattz_oauth_async.login.safe_next_url`); an unsafe one is dropped (the
   user lands on your default page), not an error.
 - The callback's ``redirect_uri`` is the session's configuration, never
   derived from the request's Host header.

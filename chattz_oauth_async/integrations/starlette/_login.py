@@ -90,6 +90,9 @@ class ChattzLogin:
         ConfigurationError: An argument outside these (the message names it).
     """
 
+    #: The pending-login cookies this helper sets, reads and clears.
+    cookies: LoginCookies
+
     def __init__(
         self,
         chattz: SessionSource | None = None,
@@ -428,10 +431,29 @@ class ChattzLogin:
         """The HTTP status, title and user-facing message for a login error.
 
         :func:`chattz_oauth_async.integrations.flow.describe_error`, the one
-        table every web helper answers with: 400 for a denied, expired,
-        forged or replayed login; 502 for a provider failure; 409, 403 and
-        503 for the account errors; 500 "misconfigured" for the site's own
-        mistakes. The message never repeats provider-supplied text.
+        table every web helper answers with:
+
+        - 400: the user denied the login (``AuthorizationDenied``), it expired,
+          or its link is not valid: a forged, replayed or other browser's state
+          (``StateMismatchError``, ``LoginStateError``), an unsafe ``next``
+          (``UnsafeRedirectError``), a malformed callback (a ``ProviderError``
+          with no ``status_code``);
+        - 409: the Chattz account is linked to another local user
+          (``AccountLinkedElsewhere``), or an unlink would leave the user no way
+          to sign in (``UnlinkRefused``);
+        - 403: a linking login finished for a user no longer signed in
+          (``LinkRefused``), sign-ups are closed (``SignupsClosed``), or the
+          local user is disabled (``InactiveUser``);
+        - 502: Chattz failed (a 5xx or rate limit, an unusable answer, a
+          timeout or a connection error);
+        - 503: the account database failed and trying again may work (any
+          other ``AccountError``);
+        - 500: the site's own mistake ("Sign-in is misconfigured": a
+          ``ConfigurationError``, a wrong client secret or redirect URI, a
+          database failure that repeats until the site is fixed).
+
+        Only a 502 or a 503 tells the user to try again. The message never
+        repeats provider-supplied text.
         """
         return describe_error(exc)
 

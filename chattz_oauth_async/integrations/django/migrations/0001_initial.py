@@ -6,16 +6,19 @@
 import django.db.models.deletion  # type: ignore[import-untyped]
 from django.conf import settings  # type: ignore[import-untyped]
 from django.db import migrations, models
+from django.db.migrations.operations.base import Operation  # type: ignore[import-untyped]
 
 
 class Migration(migrations.Migration):  # type: ignore[misc]
-    initial = True
+    """Create the ``ChattzAccount`` table."""
 
-    dependencies = [
+    initial: bool = True
+
+    dependencies: list[tuple[str, str]] = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations: list[Operation] = [
         migrations.CreateModel(
             name="ChattzAccount",
             fields=[

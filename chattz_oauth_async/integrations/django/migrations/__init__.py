@@ -1,0 +1,1 @@
+"""The Django app's migrations: the ``ChattzAccount`` table."""
