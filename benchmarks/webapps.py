@@ -27,9 +27,11 @@ Run by ``weblogin.py`` as a subprocess, one per app and database::
 The worker listens on the already-bound socket ``FD`` (so the parent knows
 the port before the fake provider starts). Besides its own routes every app
 answers ``GET /__bench`` with the worker process's CPU time (all threads, so
-aiosqlite's and the thread pool's work counts) and, on SQLite, the number of
-statements SQLite has run (``sqlite3`` trace callback: BEGIN and COMMIT
-included). The worker exits when its standard input closes.
+aiosqlite's and the thread pool's work counts), the database connections its
+engines have opened (a pool that opens and closes connections under load
+shows here) and, on SQLite, the number of statements SQLite has run
+(``sqlite3`` trace callback: BEGIN and COMMIT included). The worker exits
+when its standard input closes.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations.
@@ -50,6 +52,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Statements SQLite ran in this process (the trace callback's count).
 SQLITE_STATEMENTS = [0]
+#: Database connections opened in this process (SQLAlchemy's "connect" event, any engine).
+CONNECTIONS = [0]
+
+
+def count_connections() -> None:
+    """Count every DBAPI connection any engine of this process opens (its pool's churn)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        CONNECTIONS[0] += 1
 
 
 def count_sqlite_statements() -> None:
@@ -74,7 +88,11 @@ def with_bench_route(app: Any) -> Any:
     async def wrapper(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == "/__bench":
             body = json.dumps(
-                {"cpu": time.process_time(), "sqlite_statements": SQLITE_STATEMENTS[0]}
+                {
+                    "cpu": time.process_time(),
+                    "sqlite_statements": SQLITE_STATEMENTS[0],
+                    "connections": CONNECTIONS[0],
+                }
             ).encode()
             headers = [
                 (b"content-type", b"application/json"),
@@ -287,6 +305,7 @@ def fastapi_users_installed() -> bool:
 def app_from_env() -> Any:
     """The app of ``$CHATTZ_BENCH_APP`` (a worker of several: uvicorn's app factory)."""
     args = argparse.Namespace(**json.loads(os.environ["CHATTZ_BENCH_APP"]))
+    count_connections()
     if args.database.startswith("sqlite"):
         count_sqlite_statements()
     return with_bench_route(APPS[args.app](args))
@@ -322,6 +341,7 @@ def main() -> None:
         uvicorn.run("webapps:app_from_env", factory=True, workers=args.workers, **options)
         return
     server = uvicorn.Server(uvicorn.Config(app_from_env(), lifespan="on", **options))
+    profile = os.environ.get("CHATTZ_BENCH_PROFILE")
 
     async def serve() -> None:
         loop = asyncio.get_running_loop()
@@ -332,7 +352,20 @@ def main() -> None:
         )
         await server.serve()
 
-    asyncio.run(serve())
+    if not profile:
+        asyncio.run(serve())
+        return
+    # weblogin.py --profile DIR: the worker's whole life under cProfile (the app is
+    # built already), written to $CHATTZ_BENCH_PROFILE when it exits.
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(serve())
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ Three measurements:
    a batch on every app of a database, the order rotated; per app the median
    logins/s, the app worker's CPU per login (its ``time.process_time()``, all
    threads), and the medians of the per-round ratios to the hand-minimal app
-   with a distribution-free 95% CI (from 6 rounds).
+   with a distribution-free 95% CI (from 6 rounds), and the database
+   connections the worker opened per 100 logins (its pool's churn).
 3. **The served fake's answer latency**: sequential logins' three provider
    requests (consent POST, token POST, userinfo GET) on one kept-alive
    connection; median and p99 per request, and the count of answers slower
@@ -42,7 +43,8 @@ Three measurements:
    server before it set TCP_NODELAY).
 
 Usage: ``python benchmarks/weblogin.py [--rounds 9] [--batch-seconds 1.5]
-[--concurrency 10] [--no-postgres] [--nagle] [--json out.json]``; ``--quick``
+[--concurrency 10] [--no-postgres] [--nagle] [--json out.json] [--profile DIR]``
+(``--profile``: py-spy's samples of each app's worker, or cProfile's without py-spy); ``--quick``
 is the smoke run CI does (30-50 s). Nothing here is asserted. Needs the
 ``bench`` dependency group (FastAPI, uvicorn, SQLAlchemy, aiosqlite, psycopg).
 """
@@ -54,8 +56,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import math
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -113,6 +117,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: this one, when it has them)",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="profile each 1-worker app: py-spy's samples (collapsed stacks) in "
+        "DIR/<app>-<database>.txt when py-spy is on PATH, else cProfile's DIR/<...>.prof "
+        "(which slows the app down: read its ratios with care)",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run (30-50 s)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -191,6 +203,7 @@ class App:
             "/auth/chattz/callback" if contender == FASTAPI_USERS else "/callback"
         )
         self.process: subprocess.Popen[bytes] | None = None
+        self.profiled = False
 
     def clients(self) -> list[tuple[str, str, str]]:
         """The OAuth clients the fake registers for this app: id, secret, redirect URI."""
@@ -204,7 +217,7 @@ class App:
     def name(self) -> str:
         return f"{self.contender} @ {self.database}"
 
-    def start(self, fake_url: str) -> None:
+    def start(self, fake_url: str, profile: Path | None = None) -> None:
         app = {FASTAPI_USERS: "fastapi-users", FLOOR: "minimal", QUICKSTART: "quickstart"}.get(
             self.contender, "example"
         )
@@ -213,8 +226,20 @@ class App:
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
         command += ["--client-secret", SECRET, "--redirect-uri", self.redirect_uri]
         command += ["--workers", str(self.workers)]
+        env = None
+        if profile is not None and self.workers == 1:
+            spy = shutil.which("py-spy")
+            if spy is not None:  # sampling from outside: the app runs at full speed
+                output = str(profile / f"{self.client_id}.txt")
+                record = [spy, "record", "--format", "raw", "--rate", "250", "--output", output]
+                command = [*record, "--", *command]
+                self.profiled = True
+            else:
+                output = str(profile / f"{self.client_id}.prof")
+                env = {**os.environ, "CHATTZ_BENCH_PROFILE": output}
         self.process = subprocess.Popen(
             command,
+            env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             pass_fds=(fd,),
@@ -230,7 +255,7 @@ class App:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGTERM)
             try:
-                self.process.wait(10)
+                self.process.wait(60 if self.profiled else 10)  # py-spy writes its samples
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
@@ -440,17 +465,23 @@ async def run_batch(
             await browser.login()
             latencies.append(time.perf_counter() - began)
 
-    cpu_before = await app.cpu(probe)
+    async def connections() -> float:
+        # One worker's count (with several, the probe reaches any one of them: not counted).
+        return float((await app.probe(probe))["connections"]) if app.workers == 1 else math.nan
+
+    cpu_before, opened_before = await app.cpu(probe), await connections()
     began = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         for browser in browsers:
             group.create_task(browse(browser))
     wall = time.perf_counter() - began
     cpu = await app.cpu(probe) - cpu_before
+    opened = await connections() - opened_before
     return {
         "logins_per_s": len(latencies) / wall,
         "cpu_ms_per_login": cpu / len(latencies) * 1000,
         "p50_ms": statistics.median(latencies) * 1000,
+        "connections_per_100": opened / len(latencies) * 100,
     }
 
 
@@ -496,6 +527,7 @@ def summarize(database: str, results: dict[str, list[dict[str, float]]]) -> list
                 "cpu_ratio": statistics.median(cpu_ratios),
                 "cpu_ratio_ci95": median_ci(cpu_ratios),
                 "p50_ms": statistics.median(b["p50_ms"] for b in batches),
+                "connections_per_100": statistics.median(b["connections_per_100"] for b in batches),
                 "batches": batches,
             }
         )
@@ -576,6 +608,44 @@ async def fake_latency(fake_url: str, app: App, logins: int) -> dict[str, Any]:
             "answers": len(ordered),
         }
     return result
+
+
+# --- 4. where a worker's CPU goes (--profile with py-spy) -----------------------------------
+
+#: The parts of a login a py-spy sample is counted in: the first whose pattern matches a
+#: frame of the sample's stack (``function (file:line)``), else uvicorn and the event loop.
+PROFILE_PARTS = (
+    (
+        "database connections opened or closed (the pool)",
+        r"AsyncConnection\.(connect|close) \(psycopg|Connection\.close \(aiosqlite",
+    ),
+    (
+        "SQL: the statement sent, its result read (SQLAlchemy's engine, the driver)",
+        r"AsyncConnection\.(execute|start|close|__aexit__|execution_options) \(sqlalchemy"
+        r"|StartableContext|AsyncEngine\.connect",
+    ),
+    ("the account step's other work (building its statement, the profile)", r"AsyncAccounts\."),
+    ("the two OAuth requests (httpx, httpcore, h11)", r"Sender\.send|AsyncClient\.(post|get) \("),
+    ("the login routes' own code (state, PKCE, cookies, parsing)", r"run_endpoint_function"),
+    ("FastAPI and Starlette around the routes (SessionMiddleware)", r"SessionMiddleware|FastAPI\."),
+)
+OTHER_PART = "uvicorn, h11 and the event loop"
+_IDLE = re.compile(r"select \(selectors\.py|EpollSelector\.select")
+
+
+def profile_shares(path: Path) -> dict[str, float]:
+    """The share of the worker's busy samples (py-spy's collapsed stacks) per part of a login."""
+    parts = [(name, re.compile(pattern)) for name, pattern in PROFILE_PARTS]
+    counts = dict.fromkeys([name for name, _ in PROFILE_PARTS] + [OTHER_PART], 0)
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        if not stack or _IDLE.search(frames[-1]) or not any("_run_once" in f for f in frames):
+            continue  # idle in the event loop's select, or not the serving loop (start-up)
+        found = next((n for n, p in parts if any(p.search(f) for f in frames)), OTHER_PART)
+        counts[found] += int(count)
+    busy = sum(counts.values()) or 1
+    return {name: count / busy for name, count in counts.items()}
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -708,8 +778,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             stack.callback(app.stop)
         clients = [client for app in apps for client in app.clients()]
         fake_url = stack.enter_context(served_fake(clients))
+        if args.profile is not None:
+            args.profile.mkdir(parents=True, exist_ok=True)
         for app in apps:
-            app.start(fake_url)
+            app.start(fake_url, args.profile)
         started = time.perf_counter()
         out = asyncio.run(measure(args, apps, StatementLog(server) if server else None))
         out["fake_latency"]["TCP_NODELAY (the library's server)"] = asyncio.run(
@@ -725,6 +797,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if without is not None:
             out["sniffio_lookup_us"]["not installed"] = lookup_us(without, lookups)
         out["seconds"] = time.perf_counter() - started
+        out["profile"] = {}
+        for app in apps:
+            if args.profile is not None and app.workers == 1:
+                app.stop()  # py-spy writes its samples once the worker has exited
+                samples = args.profile / f"{app.client_id}.txt"
+                if samples.exists():
+                    out["profile"][app.name] = profile_shares(samples)
     return out
 
 
@@ -757,15 +836,17 @@ def tables(out: dict[str, Any]) -> str:
         "same database; 95% CI):",
         "",
         "| app | database | logins/s | ratio to hand-minimal | app CPU ms/login "
-        "| CPU ratio to hand-minimal | login p50 ms |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| CPU ratio to hand-minimal | login p50 ms | DB connections opened per 100 logins |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in out["rounds"]:
+        opened = row["connections_per_100"]
         lines.append(
             f"| {row['app']} | {row['database']} | {row['logins_per_s']:.0f} "
             f"| {row['rate_ratio']:.2f} [{_ci(row['rate_ratio_ci95'])}] "
             f"| {row['cpu_ms_per_login']:.2f} "
-            f"| {row['cpu_ratio']:.2f} [{_ci(row['cpu_ratio_ci95'])}] | {row['p50_ms']:.1f} |"
+            f"| {row['cpu_ratio']:.2f} [{_ci(row['cpu_ratio_ci95'])}] | {row['p50_ms']:.1f} "
+            f"| {'n/a' if math.isnan(opened) else f'{opened:.1f}'} |"
         )
     lines += [
         "",
@@ -810,6 +891,25 @@ def tables(out: dict[str, Any]) -> str:
                 f"| {database} | {cpu['ratio']:.3f} [{_ci(cpu['ci95'])}] "
                 f"| {row['cpu_ms_added']:+.2f} | {rate['ratio']:.3f} [{_ci(rate['ci95'])}] |"
             )
+    if out.get("profile"):
+        cpu = {
+            f"{row['app']} @ {row['database']}": row["cpu_ms_per_login"] for row in out["rounds"]
+        }
+        names = list(out["profile"])
+        lines += [
+            "",
+            "Where each worker's CPU went (py-spy's samples, idle ones left out): share of the "
+            "busy samples, and that share of the app's median CPU per login in ms:",
+            "",
+            "| part | " + " | ".join(names) + " |",
+            "|---|" + "---:|" * len(names),
+        ]
+        for part in [name for name, _ in PROFILE_PARTS] + [OTHER_PART]:
+            cells = []
+            for name in names:
+                share = out["profile"][name][part]
+                cells.append(f"{100 * share:.0f}% ({share * cpu.get(name, math.nan):.2f})")
+            lines.append(f"| {part} | " + " | ".join(cells) + " |")
     lines += ["", "httpcore's async-library lookup (µs per call, best of 7):", ""]
     lines += ["| sniffio | µs |", "|---|---:|"]
     for case, value in out["sniffio_lookup_us"].items():

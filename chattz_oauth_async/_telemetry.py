@@ -164,11 +164,13 @@ def traced(what: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
         if trace is None:
             return method  # nothing to record: no wrapper, no cost
         if inspect.iscoroutinefunction(method):
+            # Cast here, once: a cast in the wrapper builds its Callable[...] alias every call.
+            coroutine = cast(Callable[..., Awaitable[Any]], method)
 
             @functools.wraps(method)
             async def async_call(*args: Any, **kwargs: Any) -> Any:
                 with operation(what):
-                    return await cast(Callable[..., Awaitable[Any]], method)(*args, **kwargs)
+                    return await coroutine(*args, **kwargs)
 
             return cast(Callable[_P, _R], async_call)
 

@@ -183,11 +183,12 @@ def _refresh_failed(exc: ChattzOAuthError) -> None:
 def refresh_observed(method: Callable[_P, _R]) -> Callable[_P, _R]:
     """Emit ``REFRESH_FAILED`` (and count it) when the decorated refresh (async or sync) fails."""
     if inspect.iscoroutinefunction(method):
+        coroutine = cast(Callable[..., Awaitable[Any]], method)  # once, not at every call
 
         @functools.wraps(method)
         async def async_refresh(*args: Any, **kwargs: Any) -> Any:
             try:
-                return await cast(Callable[..., Awaitable[Any]], method)(*args, **kwargs)
+                return await coroutine(*args, **kwargs)
             except ChattzOAuthError as exc:
                 _refresh_failed(exc)
                 raise

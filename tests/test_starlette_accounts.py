@@ -33,6 +33,7 @@ from chattz_oauth_async import (
     ChattzOAuthError,
     ChattzUser,
     ConfigurationError,
+    events,
 )
 from chattz_oauth_async.accounts import Account, Accounts, AsyncAccounts, Outcome
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore, users
@@ -998,4 +999,45 @@ async def test_a_disabled_or_deleted_user_is_signed_out_of_open_sessions(
         after.status_code,
         after.headers["location"],
         session,
+    )
+
+
+async def test_a_linking_callback_links_without_reading_the_session_account_first(
+    fake: FakeChattz, site: Site, browser: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POST /login reads the session's account once; the callback checks it while linking.
+
+    The events a subscriber sees are those of any linking login.
+    """
+    await fake.alogin(browser, "/login")  # signed in with John's Chattz account (123)
+    reads: list[tuple[object, int]] = []
+    read = site.accounts.session_account
+
+    async def counted(user_id: object, chattz_id: int) -> Account | None:
+        reads.append((user_id, chattz_id))
+        return await read(user_id, chattz_id)
+
+    monkeypatch.setattr(site.accounts, "session_account", counted)
+    seen: list[events.Event] = []
+    unsubscribe = events.subscribe(seen.append)
+    try:
+        started = await browser.post("/login", headers=OWN_PAGE)
+        callback = urlsplit(fake.authorize(started.headers["location"], user=fake.users[7]))
+        linked = await browser.get(f"{callback.path}?{callback.query}")
+    finally:
+        unsubscribe()
+    account = await site.accounts.find(7)
+    assert (
+        303,
+        [("1", 123)],
+        "1",
+        [
+            (events.EventKind.LOGIN_STARTED, None, "1", None, True),
+            (events.EventKind.LOGIN_COMPLETED, 7, "1", "linked", True),
+        ],
+    ) == (
+        linked.status_code,
+        reads,
+        account.user_id if account else None,
+        [(e.kind, e.chattz_id, e.user_id, e.outcome, e.linking) for e in seen],
     )

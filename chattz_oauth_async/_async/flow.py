@@ -33,7 +33,8 @@ __all__ = ["AsyncLoginFlow", "SignedInUser", "StartSession"]
 
 logger = logging.getLogger("chattz_oauth_async.integrations")
 
-#: Who is signed in on the request now (a user id, or None): asked only at a linking login.
+#: Who is signed in on the request now (a user id, a SessionUser the accounts check while
+#: linking, or None): asked only at a linking login.
 SignedInUser = Callable[[], Awaitable[object]]
 #: The framework's part of a successful login: write the new session (raise a
 #: ChattzOAuthError to refuse it; the flow answers with its error page).
@@ -134,8 +135,10 @@ class AsyncLoginFlow:
         Args:
             request: The callback request.
             signed_in_user: Returns who is signed in on this request now (a
-                local user id, or None); called only for a linking login,
-                whose link the accounts then allow only for that same user.
+                local user id, a :class:`~chattz_oauth_async.accounts.SessionUser`
+                whose link and user the accounts check in the statement that
+                links, or None); called only for a linking login, whose link
+                the accounts then allow only for that same user.
             start_session: The framework's part of a success: clear and rewrite
                 the session for ``result.signed_in`` (or the user). A
                 ChattzOAuthError it raises is the login's error.
