@@ -10,10 +10,13 @@ Asyncio only (SQLAlchemy's asyncio extension over psycopg).
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
+from chattz_oauth_async.diagnostics import Fault, classify
 from chattz_oauth_async.errors import AccountStoreError
 from tests.postgres import ROLE, PostgresServer
 
@@ -53,11 +56,25 @@ async def _failure(url: str) -> AccountStoreError:
     ids=["database", "role"],
 )
 async def test_a_url_the_server_refuses_is_a_misconfiguration(
-    postgres_server: PostgresServer, url: str, message: str, cause: str
+    postgres_server: PostgresServer,
+    url: str,
+    message: str,
+    cause: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     error = await _failure(url.format(role=ROLE, port=postgres_server.port))
     assert (message, False, cause) == (str(error), error.transient, error.cause)
     assert "no_such" not in repr(error)  # the names in the URL are values: never repeated
+    diagnosis = classify(error)
+    assert (Fault.CONFIGURATION, "database_refused") == (diagnosis.fault, diagnosis.reason)
+    # Logged once, at ERROR, with the fix (not the create_user advice of a constraint).
+    [record] = [r for r in caplog.records if r.name == "chattz_oauth_async.accounts"]
+    assert (logging.ERROR, True, False) == (
+        record.levelno,
+        "check the database URL's database name, user and password" in record.getMessage(),
+        "no_such" in record.getMessage(),
+    )
 
 
 async def test_a_server_that_is_not_there_stays_transient() -> None:
