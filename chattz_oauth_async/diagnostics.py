@@ -241,6 +241,14 @@ def _store(exc: AccountStoreError) -> Diagnosis:
             "database server and the connection pool",
         )
     lowered = cause.lower()
+    if lowered.startswith(("sqlstate 3d000", "sqlstate 28")):
+        return Diagnosis(
+            Fault.CONFIGURATION,
+            "database_refused",
+            f"the database server refused the connection ({cause}): check the database "
+            "URL's database name, user and password (DATABASE_URL, or Django's DATABASES), "
+            "and the server's pg_hba.conf",
+        )
     if "42p01" in lowered or "no such table" in lowered or "missing" in lowered:
         return Diagnosis(
             Fault.CONFIGURATION,

@@ -323,7 +323,7 @@ def create_app(
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
 
     async def accounts(app: web.Application) -> AsyncIterator[None]:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, pool_pre_ping=True)  # survives a database restart
         store = AsyncSQLAlchemyStore(engine)
         await store.create_tables()
         app[ACCOUNTS] = AsyncAccounts(store)

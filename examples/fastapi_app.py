@@ -148,7 +148,7 @@ def create_app(
     if not key:
         raise ConfigurationError("set APP_SECRET_KEY (32 random characters or more)")
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
-    engine = create_async_engine(url)  # connects on first use, not here
+    engine = create_async_engine(url, pool_pre_ping=True)  # connects on first use, not here
     store = AsyncSQLAlchemyStore(engine)
 
     @asynccontextmanager

@@ -151,7 +151,7 @@ def create_app(
     cookies = LoginCookies(app.secret_key, secure=secure_cookies)
     client = chattz if chattz is not None else ChattzOAuth.from_env()
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
-    store = SQLAlchemyStore(create_engine(url))
+    store = SQLAlchemyStore(create_engine(url, pool_pre_ping=True))  # survives a database restart
     store.create_tables()
     accounts = Accounts(store)
     flow = LoginFlow(client, cookies, accounts=accounts)

@@ -108,6 +108,11 @@ KEY = "diagnostics-test-key-" * 2
             C,
             "store_constraint",
         ),
+        (
+            AccountStoreError("x", transient=False, cause="SQLSTATE 3D000: no such database"),
+            C,
+            "database_refused",
+        ),
         (AccountLinkedElsewhere(5), U, "linked_elsewhere"),
         (UnlinkRefused(5), U, "unlink_refused"),
         (LinkRefused("gone"), U, "link_refused"),

@@ -62,6 +62,26 @@ def _driver(exc: BaseException) -> BaseException:
     return chain[1] if len(chain) > 1 else exc
 
 
+#: PostgreSQL's refusals while a connection starts, which libpq reports without a SQLSTATE
+#: (psycopg's ``sqlstate`` is None): a wrong database, role or password in the URL is the
+#: site's setup, not a database that is away. The quoted parts are values: never kept.
+_POSTGRES_STARTUP: Final = (
+    (re.compile(r'FATAL:\s+database "[^"]*" does not exist'), "3D000", "no such database"),
+    (re.compile(r'FATAL:\s+role "[^"]*" does not exist'), "28000", "no such role"),
+    (re.compile(r"FATAL:\s+password authentication failed"), "28P01", "wrong password"),
+    (re.compile(r"FATAL:\s+no pg_hba\.conf entry"), "28000", "no pg_hba.conf entry"),
+)
+
+
+def _startup_refusal(driver: BaseException) -> str | None:
+    """The cause of a connection the PostgreSQL server refused for its settings, else None."""
+    message = str(driver)
+    for pattern, sqlstate, what in _POSTGRES_STARTUP:
+        if pattern.search(message):
+            return f"SQLSTATE {sqlstate}: {what}"
+    return None
+
+
 #: PostgreSQL messages of a missing table or column: their quoted parts are names.
 _POSTGRES_NAMES: Final = re.compile(r'^(?:relation|column) "([\w.]+)"(?: of relation "(\w+)")?')
 
@@ -117,6 +137,8 @@ def store_error(exc: BaseException) -> AccountStoreError:
         transient, cause = _sqlite(driver, code)
     elif (named := _schema_message(driver)) is not None:
         transient, cause = False, named
+    elif (refused := _startup_refusal(driver)) is not None:
+        transient, cause = False, refused
     else:
         transient = type(driver).__name__ not in _PERMANENT_CLASSES
         cause = type(driver).__name__
