@@ -42,11 +42,13 @@ from ..errors import InactiveUser as InactiveUser
 from ..errors import LinkRefused as LinkRefused
 from ..errors import SignupsClosed as SignupsClosed
 from ..errors import UnlinkRefused as UnlinkRefused
-from ._async.engine import AsyncAccounts, AsyncAccountStore
+from ._async.engine import AsyncAccounts
+from ._async.store import AsyncAccountStore
 from ._values import Account, Outcome, Profile, SessionUser, SignIn
 
 if TYPE_CHECKING:
-    from ._sync.engine import Accounts, AccountStore
+    from ._sync.engine import Accounts
+    from ._sync.store import AccountStore
 
 __all__ = [
     "Account",
@@ -63,8 +65,12 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # The sync twin loads on first use (see the package's own __getattr__).
-    if name in ("Accounts", "AccountStore"):
+    if name == "Accounts":
         from ._sync import engine
 
-        return getattr(engine, name)
+        return engine.Accounts
+    if name == "AccountStore":
+        from ._sync import store
+
+        return store.AccountStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,28 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    bindparam,
-    case,
-    cast,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    select,
-    type_coerce,
-)
+from sqlalchemy import Column, MetaData, Table, delete, func, insert, select
 from sqlalchemy import update as update_
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
@@ -42,6 +24,7 @@ from ... import _checks as checks
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
 from .._failures import report, store_error
+from .._statements import Binds, Statements, written
 from .._synchronization import (
     sync_create_all,
     sync_driver_isolation,
@@ -49,7 +32,7 @@ from .._synchronization import (
     driver_isolation_level,
 )
 from .._tables import accounts, link_table, metadata, users
-from .._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
+from .._values import Account, Outcome, Profile
 
 __all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
 
@@ -61,10 +44,6 @@ UserState = bool | None
 IsActive = Callable[[Connection, str], UserState]
 #: ``has_password(connection, user_id)``: whether the user can sign in without Chattz.
 HasPassword = Callable[[Connection, str], bool]
-
-_TIMES = ("linked_at", "last_login_at")
-#: The columns a sign-in statement returns (the others are what it wrote).
-_WRITTEN = ("user_id", "linked_at")
 
 #: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
 FOREIGN_KEYS_FIX = (
@@ -85,13 +64,6 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
-
-
-def _dialect_insert(name: str) -> Any:
-    """The ``insert`` with ``ON CONFLICT`` of PostgreSQL or SQLite."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def _autocommit(connection: Connection) -> Connection:
@@ -115,30 +87,6 @@ def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> 
 
 def _no_password(connection: Connection, user_id: str) -> bool:
     return False  # the store's own users sign in through Chattz only
-
-
-def _written(row: Any, profile: Profile, now: dt.datetime) -> Account:
-    """The account a sign-in statement wrote: its user and link time from ``row``."""
-    return Account(
-        user_id=str(row.user_id),
-        profile=profile,
-        linked_at=as_utc(row.linked_at),
-        last_login_at=now,
-    )
-
-
-class _Binds:
-    """The bound values of the sign-in statements (``p_<name>`` keys), typed as their columns."""
-
-    def __init__(self, links: Table) -> None:
-        self.chattz_id = bindparam("p_chattz_id", type_=links.c.chattz_id.type)
-        self.user = bindparam("p_user_id", type_=links.c.user_id.type)
-        self.session = bindparam("p_session", type_=links.c.chattz_id.type)
-        self.now = bindparam("p_now", type_=links.c.last_login_at.type)
-        self.display_name = bindparam("p_display_name", type_=users.c.display_name.type)
-        self.profile = {
-            name: bindparam(f"p_{name}", type_=links.c[name].type) for name in PROFILE_COLUMNS
-        }
 
 
 class SQLAlchemyStore:
@@ -217,35 +165,21 @@ class SQLAlchemyStore:
         self._foreign_keys_checked = user_key is None or engine.dialect.name != "sqlite"
         self._is_active = is_active
         self._has_password = has_password or _no_password
-        self._statements: dict[tuple[str, bool, bool, bool], Any] = {}
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata: MetaData = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
-        # SQLite keeps any type in any column: read stored times as they are, and parse them.
         sqlite = engine.dialect.name == "sqlite"
-        self._columns = [
-            type_coerce(column, String).label(column.name)
-            if sqlite and column.name in _TIMES
-            else column
-            for column in self._links.c
-        ]
-        #: What a sign-in statement returns: the rest of the row is what it wrote.
-        self._written = [column for column in self._columns if column.name in _WRITTEN]
+        self._sql = Statements(
+            self._links,
+            dialect=engine.dialect.name,
+            user_key=user_key,
+            own_users=create_user is None,
+        )
         # One statement on its own, no BEGIN and COMMIT (not on SQLite: see _write_one).
         self._solo = engine if sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
-
-    def _key(self, user_id: str) -> object:
-        """``user_id`` as a value of the links' ``user_id`` column (None: cannot be one)."""
-        python_type = str if self._user_key is None else self._user_key.type.python_type
-        if python_type is str:
-            return user_id
-        try:
-            return uuid.UUID(user_id) if python_type is uuid.UUID else python_type(user_id)
-        except (TypeError, ValueError):
-            return None
 
     def _account(self, row: Any) -> Account:
         return Account.from_columns(row._mapping)
@@ -297,7 +231,7 @@ class SQLAlchemyStore:
 
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
-        query = select(*self._columns).where(self._links.c.chattz_id == chattz_id)
+        query = self._sql.link(chattz_id)
         with _database_errors():
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
@@ -352,14 +286,11 @@ class SQLAlchemyStore:
     def _insert(
         self, connection: Connection, profile: Profile, user_id: str, now: dt.datetime
     ) -> Account:
-        key = self._key(user_id)
+        key = self._sql.key(user_id)
         if key is None:
             raise ConfigurationError("a user id that is not a key of the users table")
         self._require_foreign_keys(connection)
-        values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": key}
-        connection.execute(
-            insert(self._links).values(**values, linked_at=now, last_login_at=now)
-        )
+        connection.execute(self._sql.insert_link(profile, key, now))
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
     def _existing(self, profile: Profile, exc: AccountStoreError) -> tuple[Account, bool]:
@@ -377,15 +308,10 @@ class SQLAlchemyStore:
         One statement (``UPDATE ... WHERE chattz_id AND user_id ... RETURNING``):
         a link that changed hands since it was read is never written.
         """
-        key = self._key(user_id)
+        key = self._sql.key(user_id)
         if key is None:
             return None
-        query = (
-            update_(self._links)
-            .where(self._links.c.chattz_id == profile.chattz_id, self._links.c.user_id == key)
-            .values(**profile.columns(), last_login_at=now)
-            .returning(*self._columns)
-        )
+        query = self._sql.refresh(profile, key, now)
         with _database_errors():
             with self.engine.begin() as connection:
                 row = (connection.execute(query)).first()
@@ -420,34 +346,27 @@ class SQLAlchemyStore:
         """
         if self._is_active is not None or self.engine.dialect.name not in ("postgresql", "sqlite"):
             return None
-        key = None if user_id is None else self._key(user_id)
+        key = None if user_id is None else self._sql.key(user_id)
         if user_id is not None and key is None:
             return None
-        values = {
-            **{f"p_{name}": value for name, value in profile.columns().items()},
-            "p_chattz_id": profile.chattz_id,
-            "p_user_id": key,
-            "p_session": session,
-            "p_now": now,
-            "p_display_name": profile.display_name,
-        }
+        values = Binds.values(profile, key, session, now)
         linking, checked = key is not None, session is not None
         postgresql = self.engine.dialect.name == "postgresql"
         outcome = None
         if postgresql:
-            statement = self._statement("pg", linking, checked, signups and self._own_users)
+            statement = self._sql.sign_in("pg", linking, checked, signups and self._own_users)
             row = self._write_one(statement, values)
             outcome = None if row is None else Outcome(row.outcome)
         else:  # SQLite: a linking login's new link first (the common case), then a refresh
             row = None
             if linking:
-                row = self._write_one(self._statement("link", True, checked), values)
+                row = self._write_one(self._sql.sign_in("link", True, checked), values)
                 outcome = Outcome.LINKED
             if row is None:
-                row = self._write_one(self._statement("refresh", linking, checked), values)
+                row = self._write_one(self._sql.sign_in("refresh", linking, checked), values)
                 outcome = Outcome.SIGNED_IN
         if row is not None and outcome is not None:
-            return _written(row, profile, now), outcome
+            return written(row, profile, now), outcome
         if linking or not signups or (postgresql and self._own_users):
             return None
         # A first login the statement could not make (SQLite has no writes in CTEs; the app's
@@ -488,133 +407,15 @@ class SQLAlchemyStore:
                 return None
             raise
 
-    def _statement(self, kind: str, linking: bool, checked: bool, create: bool = False) -> Any:
-        """The sign-in statement of ``kind``, built once per store (its values are bound).
-
-        Built anew at each sign-in, SQLAlchemy's construction of these CTEs cost more
-        CPU than the database's work; built once, each sign-in only binds values.
-        """
-        found = self._statements.get((kind, linking, checked, create))
-        if found is None:
-            binds = _Binds(self._links)
-            if kind == "pg":
-                found = self._pg_sign_in(binds, linking, checked, create=create)
-            elif kind == "link":
-                found = self._link_query(binds, checked)
-            else:
-                found = self._refresh_query(binds, linking, checked).returning(*self._written)
-            self._statements[(kind, linking, checked, create)] = found
-        return found
-
-    def _session_holds(self, binds: _Binds, checked: bool) -> Any:
-        """SQL: the signed-in session's link is the linking user's, and its user active."""
-        if not checked:
-            return None
-        theirs = self._links.alias("session_link")
-        active = self._active_user(theirs)
-        held = exists().where(theirs.c.chattz_id == binds.session, theirs.c.user_id == binds.user)
-        return held if active is None else held.where(active)
-
-    def _refresh_query(self, binds: _Binds, linking: bool, checked: bool) -> Any:
-        """``UPDATE`` the link's profile and last login if it is the linking user's (anyone's
-        for a plain login) and its user active."""
-        links = self._links
-        query = update_(links).where(links.c.chattz_id == binds.chattz_id)
-        for condition in (
-            links.c.user_id == binds.user if linking else None,
-            self._active_user(links),
-            self._session_holds(binds, checked),
-        ):
-            if condition is not None:
-                query = query.where(condition)
-        return query.values(**binds.profile, last_login_at=binds.now)
-
-    def _new_link(self, binds: _Binds, user: Any) -> Any:
-        """``SELECT`` of a new link's values (``user``: the user id, a bind or a column)."""
-        values = {
-            **binds.profile,
-            "chattz_id": binds.chattz_id,
-            "user_id": user,
-            "linked_at": binds.now,
-            "last_login_at": binds.now,
-        }
-        return [values[column.name].label(column.name) for column in self._links.c]
-
-    def _link_query(self, binds: _Binds, checked: bool) -> Any:
-        """``INSERT`` the link to the linking user unless there is one (and the session holds)."""
-        links = self._links
-        source = select(*self._new_link(binds, binds.user)).where(
-            ~exists().where(links.c.chattz_id == binds.chattz_id)
-        )
-        held = self._session_holds(binds, checked)
-        if held is not None:
-            source = source.where(held)
-        insert_ = _dialect_insert(self.engine.dialect.name)(links)
-        return (
-            insert_.from_select([column.name for column in links.c], source)
-            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
-            .returning(*self._written)
-        )
-
-    def _pg_sign_in(self, binds: _Binds, linking: bool, checked: bool, *, create: bool) -> Any:
-        """PostgreSQL: the whole sign-in in one statement (see :meth:`sign_in_once`)."""
-        links = self._links
-        refreshed = (
-            self._refresh_query(binds, linking, checked)
-            .returning(links.c.user_id, links.c.linked_at)
-            .cte("refreshed")
-        )
-        parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
-        if linking:
-            linked = self._link_query(binds, checked).cte("linked")
-            parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
-            return parts[0].union_all(parts[1])
-        if not create:
-            return parts[0]
-        # A first login: a user id drawn only when there is no link (a returning login
-        # spends none), the link inserted with it, and the user row only once its link is in:
-        # a login that loses the race to another inserts neither.
-        fresh = (
-            select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
-            .where(~exists().where(links.c.chattz_id == binds.chattz_id))
-            .cte("fresh")
-        )
-        user = cast(fresh.c.id, String)
-        names = [column.name for column in links.c]
-        linked = (
-            _dialect_insert("postgresql")(links)
-            .from_select(names, select(*self._new_link(binds, user)).select_from(fresh))
-            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
-            .returning(links.c.user_id, links.c.linked_at)
-            .cte("linked")
-        )
-        made = (
-            insert(users)
-            .from_select(
-                ["id", "display_name", "created_at"],
-                select(fresh.c.id, binds.display_name, binds.now).select_from(
-                    fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))
-                ),
-            )
-            .returning(users.c.id)
-            .cte("made")
-        )
-        created = select(*linked.c, literal(Outcome.CREATED.value).label("outcome"))
-        return parts[0].union_all(created).add_cte(made)
-
     def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
 
         With an ``is_active`` hook, the link and then the hook.
         """
-        key = self._key(user_id)
+        key = self._sql.key(user_id)
         if key is None:
             return None
-        links = self._links
-        query = select(*self._columns).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
-        active = None if self._is_active is not None else self._active_user(links)
-        if active is not None:
-            query = query.where(active)
+        query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
         with _database_errors():
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
@@ -625,21 +426,6 @@ class SQLAlchemyStore:
                     row = row if hook(reading, user_id) is True else None
         return None if row is None else self._account(row)
 
-    def _active_user(self, links: Any) -> Any:
-        """SQL: the user of ``links``' row exists and is active (None: nothing to ask)."""
-        if self._user_key is not None:
-            return exists().where(self._user_key == links.c.user_id).correlate(links)
-        if not self._own_users:  # pragma: no cover - create_user has user_key or is_active
-            return None
-        as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
-        if self.engine.dialect.name == "postgresql":
-            # CASE keeps the cast from ever seeing a user id that is not a number.
-            number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
-            as_number = case((number, cast(links.c.user_id, BigInteger)))
-        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
-        same = cast(users.c.id, String) == links.c.user_id
-        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
-
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
         """Remove the link of ``chattz_id`` if it is ``user_id``'s; never the last way in.
 
@@ -648,7 +434,7 @@ class SQLAlchemyStore:
                 says no; nothing was removed.
             AccountStoreError: The database failed.
         """
-        key = self._key(user_id)
+        key = self._sql.key(user_id)
         if key is None:
             return False
         links = self._links
@@ -675,14 +461,10 @@ class SQLAlchemyStore:
 
     def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
-        key = self._key(user_id)
+        key = self._sql.key(user_id)
         if key is None:
             return []
-        query = (
-            select(*self._columns)
-            .where(self._links.c.user_id == key)
-            .order_by(self._links.c.linked_at, self._links.c.chattz_id)
-        )
+        query = self._sql.links_of(key)
         with _database_errors():
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
@@ -700,7 +482,7 @@ class SQLAlchemyStore:
     def _user_state(self, connection: Connection, user_id: str) -> bool | None:
         if self._user_key is not None:
             self._require_foreign_keys(connection)
-            key = self._key(user_id)
+            key = self._sql.key(user_id)
             query = select(self._user_key).where(self._user_key == key)
             found = key is not None and (connection.execute(query)).first() is not None
             return True if found else None

@@ -16,9 +16,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib.auth import get_user_model  # type: ignore[import-untyped]
-from django.core.exceptions import FieldDoesNotExist, ValidationError  # type: ignore[import-untyped]
+from django.core.exceptions import FieldDoesNotExist  # type: ignore[import-untyped]
 from django.db import (  # type: ignore[import-untyped]
     Error,
     IntegrityError,
@@ -26,25 +25,19 @@ from django.db import (  # type: ignore[import-untyped]
     router,
     transaction,
 )
-from django.db.models import Q, TextField  # type: ignore[import-untyped]
-from django.db.models.functions import Cast  # type: ignore[import-untyped]
-from django.utils import timezone  # type: ignore[import-untyped]
 
 from ... import _checks as checks
 from ...accounts._failures import report, store_error
-from ...accounts._values import ACCOUNT_COLUMNS, MAX_NAME, Account, Outcome, Profile
+from ...accounts._values import Account, Outcome, Profile
 from ...errors import AccountError, AccountStoreError, ConfigurationError, UnlinkRefused
-from ._usernames import keyed_on_email, local_username, username_for
+from ._queries import accounts, free_usernames, has_is_active, link_and_user, stored_time, user_pk
+from ._usernames import local_username
 from .models import ChattzAccount
 
 __all__ = ["AsyncDjangoStore", "DjangoStore", "local_username"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-
-_TIMES = ("linked_at", "last_login_at")
-#: Candidate usernames tried for a new user (see ``local_username``) before giving up.
-_USERNAME_ATTEMPTS = 8
 
 
 @contextlib.contextmanager
@@ -57,25 +50,6 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
-
-
-def _stored_time(value: dt.datetime) -> dt.datetime:
-    return value if settings.USE_TZ else timezone.make_naive(value, dt.UTC)
-
-
-def _accounts(links: Any) -> list[Account]:
-    """The accounts of a ``ChattzAccount`` queryset; stored times read as text on SQLite.
-
-    SQLite keeps any type in any column: a time edited by hand (free text, a
-    number) would make Django's converter raise; read as text, it is parsed
-    by :meth:`Account.from_columns`, which never raises for it.
-    """
-    names = list(ACCOUNT_COLUMNS)
-    if connections[links.db].vendor == "sqlite":
-        links = links.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
-        names = [f"{name}_text" if name in _TIMES else name for name in names]
-    rows = links.values_list(*names)
-    return [Account.from_columns(dict(zip(ACCOUNT_COLUMNS, row, strict=True))) for row in rows]
 
 
 class DjangoStore:
@@ -128,14 +102,14 @@ class DjangoStore:
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         with _database_errors():
-            found = _accounts(self._links(self._alias()).filter(chattz_id=chattz_id))
+            found = accounts(self._links(self._alias()).filter(chattz_id=chattz_id))
         return found[0] if found else None
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
         """A new user linked to ``profile``, or the link another login made first."""
         alias = self._alias()
         with _database_errors():
-            names = self._free_usernames(profile, alias)
+            names = free_usernames(profile, alias)
         try:
             with _database_errors(), transaction.atomic(using=alias):
                 user = self._insert_user(profile, names, alias)
@@ -150,7 +124,7 @@ class DjangoStore:
             AccountError: ``user_id`` is not a primary key of ``AUTH_USER_MODEL``.
             AccountStoreError: The database failed (or there is no such user).
         """
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             raise AccountError("the signed-in user's id is not a key of AUTH_USER_MODEL")
         alias = self._alias()
@@ -165,8 +139,8 @@ class DjangoStore:
         row = self._links(alias).create(
             chattz_id=profile.chattz_id,
             user_id=user_pk,
-            linked_at=_stored_time(now),
-            last_login_at=_stored_time(now),
+            linked_at=stored_time(now),
+            last_login_at=stored_time(now),
             **profile.columns(),
         )
         return Account(user_id=str(row.user_id), profile=profile, linked_at=now, last_login_at=now)
@@ -179,28 +153,6 @@ class DjangoStore:
         if account is None:
             raise report(exc) from exc.__cause__
         return account, False
-
-    def _free_usernames(self, profile: Profile, alias: str) -> list[str]:
-        """The candidate usernames no user has in any letter case (one query).
-
-        Read before the write transaction: on SQLite a transaction that reads
-        first cannot take the write lock while another login holds it.
-        """
-        model = get_user_model()
-        field = model.USERNAME_FIELD
-        limit = getattr(model._meta.get_field(field), "max_length", None) or MAX_NAME
-        email = keyed_on_email(model)
-        names = [
-            username_for(profile, attempt, limit=limit, email=email)
-            for attempt in range(_USERNAME_ATTEMPTS)
-        ]
-        # Case-insensitively, as Django's UserCreationForm compares: "Admin" is admin's.
-        alike = Q()
-        for name in names:
-            alike |= Q(**{f"{field}__iexact": name})
-        users = model._default_manager.using(alias)
-        taken = {str(name).casefold() for name in users.filter(alike).values_list(field, flat=True)}
-        return [name for name in names if name.casefold() not in taken]
 
     def _insert_user(self, profile: Profile, names: list[str], alias: str) -> Any:
         model = get_user_model()
@@ -245,15 +197,15 @@ class DjangoStore:
         since it was read is never written. Only the link is refreshed: the
         user's names were copied once, at sign-up, and are theirs to change.
         """
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             return None
         alias = self._alias()
         with _database_errors(), transaction.atomic(using=alias):
             links = self._links(alias).filter(chattz_id=profile.chattz_id, user_id=pk)
-            if not links.update(last_login_at=_stored_time(now), **profile.columns()):
+            if not links.update(last_login_at=stored_time(now), **profile.columns()):
                 return None
-            found = _accounts(links)
+            found = accounts(links)
         return found[0] if found else None
 
     def sign_in_once(
@@ -286,7 +238,7 @@ class DjangoStore:
         if user_id is not None:
             return self._link_once(profile, user_id, now, alias)
         with _database_errors():
-            found = self._link_and_user(profile.chattz_id, alias)
+            found = link_and_user(self._links(alias).filter(chattz_id=profile.chattz_id), alias)
         if found is None:
             if not signups:
                 return None
@@ -295,10 +247,10 @@ class DjangoStore:
         if user is None or not getattr(user, "is_active", True):
             return None  # a deleted or inactive user: the full path says which
         links = self._links(alias).filter(chattz_id=profile.chattz_id, user_id=user.pk)
-        if _has_is_active():
+        if has_is_active():
             links = links.filter(user__is_active=True)
         with _database_errors():
-            if not links.update(last_login_at=_stored_time(now), **profile.columns()):
+            if not links.update(last_login_at=stored_time(now), **profile.columns()):
                 return None  # changed hands, or the user was disabled, since the read
         self._handoff = (account.user_id, user)
         refreshed = Account(
@@ -306,31 +258,12 @@ class DjangoStore:
         )
         return refreshed, Outcome.SIGNED_IN
 
-    def _link_and_user(self, chattz_id: int, alias: str) -> tuple[Account, Any] | None:
-        """The link of ``chattz_id`` and its user (None if gone), in one query."""
-        model = get_user_model()
-        fields = [field.attname for field in model._meta.concrete_fields]
-        links = self._links(alias).filter(chattz_id=chattz_id)
-        names = list(ACCOUNT_COLUMNS)
-        if connections[alias].vendor == "sqlite":  # times as text: see _accounts
-            links = links.annotate(**{f"{name}_text": Cast(name, TextField()) for name in _TIMES})
-            names = [f"{name}_text" if name in _TIMES else name for name in names]
-        rows = list(links.values_list(*names, *(f"user__{name}" for name in fields))[:1])
-        if not rows:
-            return None
-        row = rows[0]
-        account = Account.from_columns(dict(zip(ACCOUNT_COLUMNS, row[: len(names)], strict=True)))
-        values = row[len(names) :]
-        pk = values[fields.index(model._meta.pk.attname)]
-        user = None if pk is None else model.from_db(alias, fields, values)
-        return account, user
-
     def _create_once(
         self, profile: Profile, now: dt.datetime, alias: str
     ) -> tuple[Account, Outcome] | None:
         """A new user and its link in one transaction, no savepoint; None on any conflict."""
         with _database_errors():
-            names = self._free_usernames(profile, alias)
+            names = free_usernames(profile, alias)
         if not names:
             return None
         user = self.new_user(profile, names[0])
@@ -349,7 +282,7 @@ class DjangoStore:
         self, profile: Profile, user_id: str, now: dt.datetime, alias: str
     ) -> tuple[Account, Outcome] | None:
         """The link to ``user_id`` in one INSERT; None if the Chattz id is linked (or no user)."""
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             return None
         # Inside the caller's transaction a failed INSERT must not break it: a savepoint.
@@ -371,7 +304,7 @@ class DjangoStore:
         no usable password (``has_usable_password()``), :class:`UnlinkRefused`
         and nothing is removed, as django-allauth refuses to disconnect.
         """
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             return False
         alias = self._alias()
@@ -391,11 +324,11 @@ class DjangoStore:
 
     def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             return []
         with _database_errors():
-            return _accounts(
+            return accounts(
                 self._links(self._alias()).filter(user_id=pk).order_by("linked_at", "chattz_id")
             )
 
@@ -413,7 +346,7 @@ class DjangoStore:
         Raises:
             AccountStoreError: The database failed.
         """
-        pk = _user_pk(user_id)
+        pk = user_pk(user_id)
         if pk is None:
             return None
         with _database_errors():
@@ -431,19 +364,6 @@ class DjangoStore:
         if handoff is not None and handoff[0] == user_id:
             return handoff[1]  # read (or made) by this login's sign-in a moment ago
         return self.user(user_id)
-
-
-def _has_is_active() -> bool:
-    """Whether the user model has an ``is_active`` column to filter on."""
-    return any(field.name == "is_active" for field in get_user_model()._meta.concrete_fields)
-
-
-def _user_pk(user_id: str) -> Any:
-    """``user_id`` as a value of the user model's primary key, or None if it cannot be one."""
-    try:
-        return get_user_model()._meta.pk.to_python(user_id)
-    except (ValidationError, TypeError, ValueError):
-        return None
 
 
 def _in_thread(function: Callable[_P, _R]) -> Callable[_P, Coroutine[Any, Any, _R]]:

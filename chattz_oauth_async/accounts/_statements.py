@@ -1,0 +1,289 @@
+"""The SQL of the SQLAlchemy account store, with no I/O: what ``sqlalchemy_store.py`` runs.
+
+:class:`Statements` builds, for a store's links table and dialect, the
+sign-in statements (PostgreSQL's single statement of CTEs, SQLite's
+``INSERT ... SELECT`` and ``UPDATE ... RETURNING``; built once per store),
+the reads and writes of a link, the columns a read returns and the "user is
+active" test; ``accounts/_async/sqlalchemy_store.py`` runs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
+from sqlalchemy import update as update_
+
+from ._tables import users
+from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
+
+__all__ = ["Binds", "Statements", "dialect_insert", "written"]
+
+_TIMES = ("linked_at", "last_login_at")
+#: The columns a sign-in statement returns (the others are what it wrote).
+_WRITTEN = ("user_id", "linked_at")
+
+
+def dialect_insert(name: str) -> Any:
+    """The ``insert`` with ``ON CONFLICT`` of PostgreSQL or SQLite."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def written(row: Any, profile: Profile, now: dt.datetime) -> Account:
+    """The account a sign-in statement wrote: its user and link time from ``row``."""
+    return Account(
+        user_id=str(row.user_id),
+        profile=profile,
+        linked_at=as_utc(row.linked_at),
+        last_login_at=now,
+    )
+
+
+class Binds:
+    """The bound values of the sign-in statements (``p_<name>`` keys), typed as their columns."""
+
+    def __init__(self, links: Table) -> None:
+        self.chattz_id = bindparam("p_chattz_id", type_=links.c.chattz_id.type)
+        self.user = bindparam("p_user_id", type_=links.c.user_id.type)
+        self.session = bindparam("p_session", type_=links.c.chattz_id.type)
+        self.now = bindparam("p_now", type_=links.c.last_login_at.type)
+        self.display_name = bindparam("p_display_name", type_=users.c.display_name.type)
+        self.profile = {
+            name: bindparam(f"p_{name}", type_=links.c[name].type) for name in PROFILE_COLUMNS
+        }
+
+    @staticmethod
+    def values(
+        profile: Profile, user: object, session: int | None, now: dt.datetime
+    ) -> dict[str, Any]:
+        """The values of the binds for one sign-in (``user``: a key of the links' ``user_id``)."""
+        return {
+            **{f"p_{name}": value for name, value in profile.columns().items()},
+            "p_chattz_id": profile.chattz_id,
+            "p_user_id": user,
+            "p_session": session,
+            "p_now": now,
+            "p_display_name": profile.display_name,
+        }
+
+
+class Statements:
+    """The SQL of one store: its links table, its users (``user_key`` or ``chattz_users``).
+
+    Args:
+        links: The links table.
+        dialect: The engine's dialect name (``postgresql``, ``sqlite``...).
+        user_key: The app's users table's key column, or None.
+        own_users: The users are ``chattz_users`` rows (no ``create_user`` hook).
+    """
+
+    def __init__(
+        self, links: Table, *, dialect: str, user_key: Column[Any] | None, own_users: bool
+    ) -> None:
+        self.links = links
+        self.dialect = dialect
+        self.user_key = user_key
+        self.own_users = own_users
+        self._built: dict[tuple[str, bool, bool, bool], Any] = {}
+        # SQLite keeps any type in any column: read stored times as they are, and parse them.
+        sqlite = dialect == "sqlite"
+        #: The columns a read returns, as :meth:`Account.from_columns` takes them.
+        self.columns = [
+            type_coerce(column, String).label(column.name)
+            if sqlite and column.name in _TIMES
+            else column
+            for column in links.c
+        ]
+        #: What a sign-in statement returns: the rest of the row is what it wrote.
+        self.written = [column for column in self.columns if column.name in _WRITTEN]
+
+    def key(self, user_id: str) -> object:
+        """``user_id`` as a value of the links' ``user_id`` column (None: cannot be one)."""
+        python_type = str if self.user_key is None else self.user_key.type.python_type
+        if python_type is str:
+            return user_id
+        try:
+            return uuid.UUID(user_id) if python_type is uuid.UUID else python_type(user_id)
+        except (TypeError, ValueError):
+            return None
+
+    def link(self, chattz_id: int) -> Any:
+        """``SELECT`` the link of ``chattz_id``."""
+        return select(*self.columns).where(self.links.c.chattz_id == chattz_id)
+
+    def users_link(self, key: object, chattz_id: int, *, active: bool) -> Any:
+        """``SELECT`` the link of ``chattz_id`` if it is ``key``'s (and, with ``active``,
+        its user active)."""
+        links = self.links
+        query = select(*self.columns).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
+        condition = self.active_user(links) if active else None
+        return query if condition is None else query.where(condition)
+
+    def links_of(self, key: object) -> Any:
+        """``SELECT`` the links of ``key``, oldest first."""
+        links = self.links
+        query = select(*self.columns).where(links.c.user_id == key)
+        return query.order_by(links.c.linked_at, links.c.chattz_id)
+
+    def insert_link(self, profile: Profile, key: object, now: dt.datetime) -> Any:
+        """``INSERT`` the link of ``profile`` to ``key``, made and used ``now``."""
+        values = {**profile.columns(), "chattz_id": profile.chattz_id, "user_id": key}
+        return insert(self.links).values(**values, linked_at=now, last_login_at=now)
+
+    def refresh(self, profile: Profile, key: object, now: dt.datetime) -> Any:
+        """``UPDATE`` the link's profile and last login if it is ``key``'s, ``RETURNING`` it."""
+        links = self.links
+        return (
+            update_(links)
+            .where(links.c.chattz_id == profile.chattz_id, links.c.user_id == key)
+            .values(**profile.columns(), last_login_at=now)
+            .returning(*self.columns)
+        )
+
+    def sign_in(self, kind: str, linking: bool, checked: bool, create: bool = False) -> Any:
+        """The sign-in statement of ``kind``, built once per store (its values are bound).
+
+        Built anew at each sign-in, SQLAlchemy's construction of these CTEs cost more
+        CPU than the database's work; built once, each sign-in only binds values.
+        """
+        found = self._built.get((kind, linking, checked, create))
+        if found is None:
+            binds = Binds(self.links)
+            if kind == "pg":
+                found = self._pg_sign_in(binds, linking, checked, create=create)
+            elif kind == "link":
+                found = self._link_query(binds, checked)
+            else:
+                found = self._refresh_query(binds, linking, checked).returning(*self.written)
+            self._built[(kind, linking, checked, create)] = found
+        return found
+
+    def _session_holds(self, binds: Binds, checked: bool) -> Any:
+        """SQL: the signed-in session's link is the linking user's, and its user active."""
+        if not checked:
+            return None
+        theirs = self.links.alias("session_link")
+        active = self.active_user(theirs)
+        held = exists().where(theirs.c.chattz_id == binds.session, theirs.c.user_id == binds.user)
+        return held if active is None else held.where(active)
+
+    def _refresh_query(self, binds: Binds, linking: bool, checked: bool) -> Any:
+        """``UPDATE`` the link's profile and last login if it is the linking user's (anyone's
+        for a plain login) and its user active."""
+        links = self.links
+        query = update_(links).where(links.c.chattz_id == binds.chattz_id)
+        for condition in (
+            links.c.user_id == binds.user if linking else None,
+            self.active_user(links),
+            self._session_holds(binds, checked),
+        ):
+            if condition is not None:
+                query = query.where(condition)
+        return query.values(**binds.profile, last_login_at=binds.now)
+
+    def _new_link(self, binds: Binds, user: Any) -> Any:
+        """``SELECT`` of a new link's values (``user``: the user id, a bind or a column)."""
+        values = {
+            **binds.profile,
+            "chattz_id": binds.chattz_id,
+            "user_id": user,
+            "linked_at": binds.now,
+            "last_login_at": binds.now,
+        }
+        return [values[column.name].label(column.name) for column in self.links.c]
+
+    def _link_query(self, binds: Binds, checked: bool) -> Any:
+        """``INSERT`` the link to the linking user unless there is one (and the session holds)."""
+        links = self.links
+        source = select(*self._new_link(binds, binds.user)).where(
+            ~exists().where(links.c.chattz_id == binds.chattz_id)
+        )
+        held = self._session_holds(binds, checked)
+        if held is not None:
+            source = source.where(held)
+        insert_ = dialect_insert(self.dialect)(links)
+        return (
+            insert_.from_select([column.name for column in links.c], source)
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(*self.written)
+        )
+
+    def _pg_sign_in(self, binds: Binds, linking: bool, checked: bool, *, create: bool) -> Any:
+        """PostgreSQL: the whole sign-in in one statement (see the store's ``sign_in_once``)."""
+        links = self.links
+        refreshed = (
+            self._refresh_query(binds, linking, checked)
+            .returning(links.c.user_id, links.c.linked_at)
+            .cte("refreshed")
+        )
+        parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
+        if linking:
+            linked = self._link_query(binds, checked).cte("linked")
+            parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
+            return parts[0].union_all(parts[1])
+        if not create:
+            return parts[0]
+        # A first login: a user id drawn only when there is no link (a returning login
+        # spends none), the link inserted with it, and the user row only once its link is in:
+        # a login that loses the race to another inserts neither.
+        fresh = (
+            select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
+            .where(~exists().where(links.c.chattz_id == binds.chattz_id))
+            .cte("fresh")
+        )
+        user = cast(fresh.c.id, String)
+        names = [column.name for column in links.c]
+        linked = (
+            dialect_insert("postgresql")(links)
+            .from_select(names, select(*self._new_link(binds, user)).select_from(fresh))
+            .on_conflict_do_nothing(index_elements=[links.c.chattz_id])
+            .returning(links.c.user_id, links.c.linked_at)
+            .cte("linked")
+        )
+        made = (
+            insert(users)
+            .from_select(
+                ["id", "display_name", "created_at"],
+                select(fresh.c.id, binds.display_name, binds.now).select_from(
+                    fresh.join(linked, linked.c.user_id == cast(fresh.c.id, String))
+                ),
+            )
+            .returning(users.c.id)
+            .cte("made")
+        )
+        created = select(*linked.c, literal(Outcome.CREATED.value).label("outcome"))
+        return parts[0].union_all(created).add_cte(made)
+
+    def active_user(self, links: Any) -> Any:
+        """SQL: the user of ``links``' row exists and is active (None: nothing to ask)."""
+        if self.user_key is not None:
+            return exists().where(self.user_key == links.c.user_id).correlate(links)
+        if not self.own_users:  # pragma: no cover - create_user has user_key or is_active
+            return None
+        as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
+        if self.dialect == "postgresql":
+            # CASE keeps the cast from ever seeing a user id that is not a number.
+            number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
+            as_number = case((number, cast(links.c.user_id, BigInteger)))
+        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
+        same = cast(users.c.id, String) == links.c.user_id
+        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
