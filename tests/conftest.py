@@ -1,8 +1,9 @@
 """Shared test configuration: every async test runs on asyncio and on trio.
 
-Tests marked ``slow`` (the 1,000-login workers test) are deselected unless pytest
-runs with ``--slow``; CI runs them in a step of its own (``.ci/run``) and fails
-if they do not run there. Every other test runs in ``python -m pytest``.
+Tests marked ``slow`` (1,000 logins on four workers, four starts of the README app) are
+deselected unless pytest runs with ``--slow``; CI runs them in a step of its own
+(``.ci/run``) and fails if they do not run there. Every other test runs in
+``python -m pytest``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--slow",
         action="store_true",
-        help="also run the tests marked slow (the 1,000-login workers test; CI runs them)",
+        help="also run the tests marked slow (the 1,000-login and four-start workers tests)",
     )
 
 
