@@ -31,9 +31,17 @@ def install(session: nox.Session, *groups: str, extras: str = "") -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite (browser tests included when Chromium is installed)."""
+    """Run the whole test suite (browser tests included when Chromium is installed; the
+    tests marked slow are deselected: `nox -s tests_slow`, or `-- --slow`)."""
     install(session, "tests")
     session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests_slow(session: nox.Session) -> None:
+    """Run only the tests marked slow (the 1,000-login workers test), which `tests` deselects."""
+    install(session, "tests")
+    session.run("python", "-m", "pytest", "--slow", "-m", "slow", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -60,7 +60,7 @@ async def test_each_inner_transport_holds_one_connection_kept_alive() -> None:
     assert (1, 1, KEEPALIVE_EXPIRY, DEFAULT_MAX_CONNECTIONS) == (*limits, transport._max_in_flight)
 
 
-async def test_inner_transports_share_the_sessions_tls_context() -> None:
+def test_inner_transports_share_the_sessions_tls_context() -> None:
     """One ssl.SSLContext per session: loading the CA bundle costs ~27 ms a transport."""
     chattz = AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb")
     make = loop_transport(chattz)._make

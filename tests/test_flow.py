@@ -181,6 +181,51 @@ async def test_every_failure_is_returned_never_raised(
 
 
 @pytest.mark.anyio
+@pytest.mark.checklist(2)
+async def test_checklist_2_a_state_issued_to_another_browser_is_refused(
+    fake: FakeChattz, chattz: AsyncChattzOAuth
+) -> None:
+    """The attacker's genuine callback (this app, this key) opened in the victim's browser.
+
+    Two browsers, two cookie jars, one app: the attacker starts a login and lets Chattz
+    approve it as mallory; the victim has a login of their own in progress (a genuine
+    state of the same app) and opens the attacker's callback URL. Refused as a
+    StateMismatchError (400 "Login link not valid"), nothing exchanged, the victim's
+    own cookie kept; the victim's login then completes as the victim.
+    """
+    mallory = fake.add_user(id=666, username="mallory")
+    flow = AsyncLoginFlow(chattz, LoginCookies(KEY))
+
+    def exchanges() -> int:
+        return [request.path for request in fake.requests].count("/oauth/token")
+
+    attacker = callback_request(fake, flow.begin(WebRequest(APP, {})), user=mallory)
+    victim_start = flow.begin(WebRequest(APP, {}))
+    victim_jar = {cookie.name: cookie.value for cookie in victim_start.cookies if cookie.value}
+    forged = await flow.finish(WebRequest(attacker.url, victim_jar, attacker.query))
+    exchanged_for_forged = exchanges()
+    own = await flow.finish(callback_request(fake, victim_start))
+    assert forged.error is not None
+    assert own.result is not None
+    assert (
+        (1, 1, False),
+        ("StateMismatchError", None, [], 400, "Login link not valid", 0),
+        (123, 1),
+    ) == (
+        (len(attacker.cookies), len(victim_jar), set(attacker.cookies) == set(victim_jar)),
+        (
+            type(forged.error).__name__,
+            forged.result,
+            forged.cookies,  # the victim's pending login is not deleted
+            forged.error_page()[0],
+            describe_error(forged.error)[1],
+            exchanged_for_forged,
+        ),
+        (own.result.user.id, exchanges()),
+    )
+
+
+@pytest.mark.anyio
 async def test_finish_error_page_and_its_absence(
     fake: FakeChattz, chattz: AsyncChattzOAuth
 ) -> None:

@@ -183,8 +183,12 @@ def test_checklist_2_signature_with_junk_appended_refused(junk: str) -> None:
 
 
 @pytest.mark.checklist(2)
-def test_checklist_2_forged_state_for_other_browser_refused() -> None:
-    """A value sealed with another app's key (an attacker's) is refused."""
+def test_checklist_2_login_sealed_with_another_key_refused() -> None:
+    """A value sealed with another app's key (an attacker's) is refused.
+
+    A genuine state of this app issued to another browser: tests/test_flow.py,
+    test_checklist_2_a_state_issued_to_another_browser_is_refused.
+    """
     sealed = make_login().seal(OTHER_KEY)
     assert BAD_SIGNATURE == unsealed(sealed)
 

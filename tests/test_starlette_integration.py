@@ -607,10 +607,11 @@ async def test_handle_callback_raises_typed_errors(site: Site) -> None:
         await site.login.handle_callback(bare_request(b"state=abc&code=x"))
 
 
-async def test_session_factory_is_accepted(site: Site) -> None:
+def test_session_factory_is_accepted() -> None:
     """ChattzLogin accepts a callable returning the session (created in a lifespan)."""
-    login = ChattzLogin(lambda: site.chattz, secret_key=SECRET)
-    assert site.chattz is login.session_for(bare_request())
+    chattz = FakeChattz().session()
+    login = ChattzLogin(lambda: chattz, secret_key=SECRET)
+    assert chattz is login.session_for(bare_request())
 
 
 @pytest.mark.parametrize(
@@ -627,11 +628,11 @@ async def test_session_factory_is_accepted(site: Site) -> None:
         {"max_pending": 0},
     ],
 )
-async def test_bad_configuration_refused(site: Site, options: dict[str, Any]) -> None:
+def test_bad_configuration_refused(options: dict[str, Any]) -> None:
     """Settings that cannot work raise ConfigurationError at construction."""
     kwargs: dict[str, Any] = {"secret_key": SECRET, **options}
     with pytest.raises(ConfigurationError):
-        ChattzLogin(site.chattz, **kwargs)
+        ChattzLogin(FakeChattz().session(), **kwargs)
 
 
 @pytest.mark.checklist(33)

@@ -190,19 +190,19 @@ async def test_client_settings_with_your_own_client_are_refused(kwargs: dict[str
 @pytest.mark.parametrize(
     "bad", ["nope", 42, object(), httpx.MockTransport(lambda r: httpx.Response(200))]
 )
-async def test_http_client_that_is_not_a_client_is_refused(bad: Any) -> None:
+def test_http_client_that_is_not_a_client_is_refused(bad: Any) -> None:
     """Anything but an httpx/httpx2 client of the right kind is a ConfigurationError."""
     with pytest.raises(ConfigurationError):
         AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb", http_client=bad)
 
 
-async def test_unknown_stack_is_refused() -> None:
+def test_unknown_stack_is_refused() -> None:
     """http= takes 'httpx' or 'httpx2' only."""
     with pytest.raises(ConfigurationError):
         AsyncChattzOAuth("client", "s3cr3t", "https://app.example/cb", http="requests")  # type: ignore[arg-type]
 
 
-async def test_from_env_refuses_a_misspelled_keyword() -> None:
+def test_from_env_refuses_a_misspelled_keyword() -> None:
     """from_env(pcke=True) is a ConfigurationError naming the keyword."""
     environ = {
         "CHATTZ_CLIENT_ID": "client",
@@ -214,7 +214,7 @@ async def test_from_env_refuses_a_misspelled_keyword() -> None:
     assert "pcke" in str(caught.value)
 
 
-async def test_from_env_takes_every_constructor_keyword() -> None:
+def test_from_env_takes_every_constructor_keyword() -> None:
     """from_env's keywords are exactly the constructor's keyword-only arguments."""
     module = sys.modules[AsyncChattzOAuth.__module__]
     wanted = {
@@ -225,7 +225,7 @@ async def test_from_env_takes_every_constructor_keyword() -> None:
     assert wanted == set(module._SessionOptions.__annotations__)
 
 
-async def test_unloadable_ca_file_is_a_configuration_error(
+def test_unloadable_ca_file_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SSL_CERT_FILE naming no loadable file gives a ConfigurationError naming the variables."""

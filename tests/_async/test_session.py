@@ -63,6 +63,12 @@ async def chattz(clock: FakeClock) -> AsyncIterator[AsyncChattzOAuth]:
         yield session
 
 
+@pytest.fixture
+def unopened(clock: FakeClock) -> AsyncChattzOAuth:
+    """The same session, never entered: for what sends nothing (a URL, a repr), tested once."""
+    return AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, clock=clock, retry=NO_RETRY)
+
+
 def token_body(**fields: object) -> dict[str, object]:
     """The documented token response, with overrides."""
     body: dict[str, object] = {
@@ -74,30 +80,30 @@ def token_body(**fields: object) -> dict[str, object]:
     return body
 
 
-async def test_authorize_url_matches_the_documented_example(chattz: AsyncChattzOAuth) -> None:
+def test_authorize_url_matches_the_documented_example(unopened: AsyncChattzOAuth) -> None:
     """The doc's example URL (client_id=abc123, state=xyz) is reproduced exactly."""
     expected = (
         "https://chattz.net/oauth/authorize?response_type=code&client_id=abc123"
         "&redirect_uri=https://example.com/chattz-callback&state=xyz"
     )
-    assert expected == chattz.authorize_url(state="xyz")
+    assert expected == unopened.authorize_url(state="xyz")
 
 
-async def test_authorize_url_encodes_values_and_extras(chattz: AsyncChattzOAuth) -> None:
+def test_authorize_url_encodes_values_and_extras(unopened: AsyncChattzOAuth) -> None:
     """State and extra parameters are percent-encoded; nothing can inject a parameter."""
-    url = chattz.authorize_url(state="a&b=c d", scope="profile email")
+    url = unopened.authorize_url(state="a&b=c d", scope="profile email")
     query = parse_qs(httpx.URL(url).query.decode())
     assert ["a&b=c d"] == query["state"]
     assert ["profile email"] == query["scope"]
     assert ["code"] == query["response_type"]
 
 
-async def test_authorize_url_refuses_overriding_core_parameters(
-    chattz: AsyncChattzOAuth,
+def test_authorize_url_refuses_overriding_core_parameters(
+    unopened: AsyncChattzOAuth,
 ) -> None:
     """Extras cannot replace redirect_uri, client_id, response_type or state."""
     with pytest.raises(ConfigurationError):
-        chattz.authorize_url(state="xyz", redirect_uri="https://evil.example/")
+        unopened.authorize_url(state="xyz", redirect_uri="https://evil.example/")
 
 
 async def test_exchange_code_posts_the_documented_form(
@@ -340,7 +346,7 @@ async def test_base_url_points_at_another_provider() -> None:
         ("http://10.0.0.1", REDIRECT_URI),
     ],
 )
-async def test_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
+def test_plain_http_refused_unless_loopback(base_url: str, redirect_uri: str) -> None:
     """http:// for a non-loopback host raises InsecureTransportError at construction."""
     with pytest.raises(InsecureTransportError):
         AsyncChattzOAuth(CLIENT_ID, CLIENT_SECRET, redirect_uri, base_url=base_url)
@@ -372,7 +378,7 @@ async def test_from_env_reads_the_variables() -> None:
         )
 
 
-async def test_from_env_names_the_missing_variable() -> None:
+def test_from_env_names_the_missing_variable() -> None:
     """A missing variable gives a ConfigurationError that names it."""
     env = {"CHATTZ_CLIENT_ID": CLIENT_ID, "CHATTZ_REDIRECT_URI": REDIRECT_URI}
     with pytest.raises(ConfigurationError, match="CHATTZ_CLIENT_SECRET"):
@@ -615,9 +621,9 @@ async def test_exchange_is_retried_when_the_connection_never_opened(
     assert (ACCESS_TOKEN, 2) == (token.access_token, route.call_count)
 
 
-async def test_repr_shows_no_secret(chattz: AsyncChattzOAuth) -> None:
+def test_repr_shows_no_secret(unopened: AsyncChattzOAuth) -> None:
     """The session's repr names the client but never the secret."""
-    text = repr(chattz) + str(chattz) + repr(chattz.config)
+    text = repr(unopened) + str(unopened) + repr(unopened.config)
     assert CLIENT_ID in text
     assert CLIENT_SECRET not in text
 

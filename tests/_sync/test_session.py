@@ -64,6 +64,12 @@ def chattz(clock: FakeClock) -> Iterator[ChattzOAuth]:
         yield session
 
 
+@pytest.fixture
+def unopened(clock: FakeClock) -> ChattzOAuth:
+    """The same session, never entered: for what sends nothing (a URL, a repr), tested once."""
+    return ChattzOAuth(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, clock=clock, retry=NO_RETRY)
+
+
 def token_body(**fields: object) -> dict[str, object]:
     """The documented token response, with overrides."""
     body: dict[str, object] = {
@@ -75,18 +81,18 @@ def token_body(**fields: object) -> dict[str, object]:
     return body
 
 
-def test_authorize_url_matches_the_documented_example(chattz: ChattzOAuth) -> None:
+def test_authorize_url_matches_the_documented_example(unopened: ChattzOAuth) -> None:
     """The doc's example URL (client_id=abc123, state=xyz) is reproduced exactly."""
     expected = (
         "https://chattz.net/oauth/authorize?response_type=code&client_id=abc123"
         "&redirect_uri=https://example.com/chattz-callback&state=xyz"
     )
-    assert expected == chattz.authorize_url(state="xyz")
+    assert expected == unopened.authorize_url(state="xyz")
 
 
-def test_authorize_url_encodes_values_and_extras(chattz: ChattzOAuth) -> None:
+def test_authorize_url_encodes_values_and_extras(unopened: ChattzOAuth) -> None:
     """State and extra parameters are percent-encoded; nothing can inject a parameter."""
-    url = chattz.authorize_url(state="a&b=c d", scope="profile email")
+    url = unopened.authorize_url(state="a&b=c d", scope="profile email")
     query = parse_qs(httpx.URL(url).query.decode())
     assert ["a&b=c d"] == query["state"]
     assert ["profile email"] == query["scope"]
@@ -94,11 +100,11 @@ def test_authorize_url_encodes_values_and_extras(chattz: ChattzOAuth) -> None:
 
 
 def test_authorize_url_refuses_overriding_core_parameters(
-    chattz: ChattzOAuth,
+    unopened: ChattzOAuth,
 ) -> None:
     """Extras cannot replace redirect_uri, client_id, response_type or state."""
     with pytest.raises(ConfigurationError):
-        chattz.authorize_url(state="xyz", redirect_uri="https://evil.example/")
+        unopened.authorize_url(state="xyz", redirect_uri="https://evil.example/")
 
 
 def test_exchange_code_posts_the_documented_form(
@@ -616,9 +622,9 @@ def test_exchange_is_retried_when_the_connection_never_opened(
     assert (ACCESS_TOKEN, 2) == (token.access_token, route.call_count)
 
 
-def test_repr_shows_no_secret(chattz: ChattzOAuth) -> None:
+def test_repr_shows_no_secret(unopened: ChattzOAuth) -> None:
     """The session's repr names the client but never the secret."""
-    text = repr(chattz) + str(chattz) + repr(chattz.config)
+    text = repr(unopened) + str(unopened) + repr(unopened.config)
     assert CLIENT_ID in text
     assert CLIENT_SECRET not in text
 

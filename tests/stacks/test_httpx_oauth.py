@@ -108,7 +108,7 @@ async def test_a_session_without_a_redirect_uri_is_refused(fake_chattz: FakeChat
     await session.aclose()
 
 
-async def test_the_placeholder_address_is_keyed_so_nobody_can_guess_it(
+def test_the_placeholder_address_is_keyed_so_nobody_can_guess_it(
     fake_chattz: FakeChattz,
 ) -> None:
     """HMAC-SHA256 of the id under the client secret, or ``email_key`` when given."""
@@ -128,7 +128,7 @@ async def test_the_placeholder_address_is_keyed_so_nobody_can_guess_it(
     )
 
 
-async def test_an_empty_email_key_is_a_configuration_error(fake_chattz: FakeChattz) -> None:
+def test_an_empty_email_key_is_a_configuration_error(fake_chattz: FakeChattz) -> None:
     with pytest.raises(ConfigurationError, match=r"email_key must not be empty"):
         ChattzOAuth2("", "", "", session=fake_chattz.session(), email_key=b"")
 
