@@ -375,14 +375,37 @@ async def test_a_sync_session_in_app_state_is_a_configuration_error() -> None:
     assert ConfigurationError is type(exc)
 
 
-@given(query=st.binary(max_size=120))
+@given(query=st.binary(max_size=120).filter(lambda q: b"=" not in q))
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-async def test_property_any_callback_query_bytes_never_break_the_app(
-    app: App, query: bytes
-) -> None:
-    """Any bytes after the browser's own state: 400 or 502 (the provider refused), never a raise."""
+async def test_property_callback_bytes_without_a_value_are_400(app: App, query: bytes) -> None:
+    """Any bytes after the browser's own state that set no parameter's value: exactly 400.
+
+    With no ``=`` no ``code`` (nor ``error``) has a value: a malformed callback, the
+    user's side, and nothing reaches the provider.
+    """
     status = await app.callback(b"&" + query)
-    assert True is (status in (400, 502))
+    assert (400, 0) == (status, app.token_requests())
+
+
+@pytest.mark.parametrize(
+    ("tail", "expected"),
+    [
+        pytest.param(b"&code=forged", (500, 1), id="a forged code: invalid_grant, the site's 500"),
+        pytest.param(b"&code=a&code=b", (400, 0), id="two codes"),
+        pytest.param(b"&code=", (400, 0), id="an empty code"),
+        pytest.param(b"&error=access_denied", (400, 0), id="error=access_denied"),
+        pytest.param(b"&error=server_error", (502, 0), id="error=server_error"),
+        pytest.param(b"&error=temporarily_unavailable", (502, 0), id="temporarily_unavailable"),
+        pytest.param(b"&code=x&iss=https%3A%2F%2Fevil.example", (400, 0), id="another issuer"),
+        pytest.param(b"&code=x&state=other", (400, 0), id="a second state"),
+        pytest.param(b"&\xff\xfe=\x00", (400, 0), id="undecodable name and value"),
+    ],
+)
+async def test_callback_tails_give_exact_statuses(
+    app: App, tail: bytes, expected: tuple[int, int]
+) -> None:
+    """Each tail after the browser's own state: exactly this status, and this many exchanges."""
+    assert expected == (await app.callback(tail), app.token_requests())
 
 
 @pytest.mark.parametrize("prefix", ["", "/async"])
