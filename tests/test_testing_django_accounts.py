@@ -72,6 +72,7 @@ def site(fake_chattz: FakeChattz, chattz_env: dict[str, str], settings: Any) -> 
         settings.CHATTZ_REDIRECT_URI = chattz_env["CHATTZ_REDIRECT_URI"]
         settings.CHATTZ_BASE_URL = chattz_env["CHATTZ_BASE_URL"]
         yield
+        chattz.get_session().close()  # its connection to the fake, stopped after this test
 
 
 @pytest.mark.usefixtures("site")
