@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from rounds import batch_size, median_ci, rotated, run_async_batch
+from webapps import MINIMAL_LINKING, MINIMAL_TABLE, MINIMAL_UPSERT  # the hand-minimal store
 
 from chattz_oauth_async.accounts import AsyncAccounts, Outcome, SessionUser
 from chattz_oauth_async.models import ChattzUser
@@ -60,31 +61,6 @@ MINIMAL, STORE = "hand-minimal", "AsyncSQLAlchemyStore"
 CASES = ("returning user", "first login", "linking login")
 
 SignIn = Callable[[], Awaitable[Any]]
-
-# The hand-minimal store: one table, one statement (benchmarks/webapps.py's, as a store).
-MINIMAL_TABLE = """
-CREATE TABLE IF NOT EXISTS minimal_logins (
-    chattz_id BIGINT PRIMARY KEY,
-    user_id BIGINT NOT NULL,
-    username TEXT NOT NULL,
-    email TEXT,
-    first_name TEXT,
-    last_name TEXT,
-    avatar TEXT,
-    last_login_at TIMESTAMP NOT NULL
-)
-"""
-MINIMAL_UPSERT = """
-INSERT INTO minimal_logins
-    (chattz_id, user_id, username, email, first_name, last_name, avatar, last_login_at)
-VALUES (:chattz_id, :user_id, :username, :email, :first_name, :last_name, :avatar, :now)
-ON CONFLICT (chattz_id) DO UPDATE SET
-    username = excluded.username, email = excluded.email, first_name = excluded.first_name,
-    last_name = excluded.last_name, avatar = excluded.avatar,
-    last_login_at = excluded.last_login_at
-{condition}
-RETURNING user_id
-"""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -157,8 +133,8 @@ async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
 
     engine = _engine(url, isolation_level="AUTOCOMMIT")
     plain, owned = (
-        text(MINIMAL_UPSERT.format(condition="")),
-        text(MINIMAL_UPSERT.format(condition="WHERE minimal_logins.user_id = excluded.user_id")),
+        text(MINIMAL_UPSERT.format(now=":now", condition="")),
+        text(MINIMAL_UPSERT.format(now=":now", condition=MINIMAL_LINKING)),
     )
     new_ids = itertools.count(1_000_000)
 

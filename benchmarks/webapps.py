@@ -160,11 +160,11 @@ CREATE TABLE IF NOT EXISTS minimal_logins (
 # A plain login: the account, created with its own id as the user's, or refreshed.
 # A linking login: the same with the linking user's id, the refresh only where the
 # row already belongs to that user (no row back: linked elsewhere, refused).
+MINIMAL_LINKING = "WHERE minimal_logins.user_id = :user_id"
 MINIMAL_UPSERT = """
 INSERT INTO minimal_logins
     (chattz_id, user_id, username, email, first_name, last_name, avatar, last_login_at)
-VALUES (:chattz_id, :user_id, :username, :email, :first_name, :last_name, :avatar,
-        CURRENT_TIMESTAMP)
+VALUES (:chattz_id, :user_id, :username, :email, :first_name, :last_name, :avatar, {now})
 ON CONFLICT (chattz_id) DO UPDATE SET
     username = excluded.username, email = excluded.email, first_name = excluded.first_name,
     last_name = excluded.last_name, avatar = excluded.avatar,
@@ -187,8 +187,8 @@ def minimal_app(args: argparse.Namespace) -> Any:
     from starlette.middleware.sessions import SessionMiddleware
 
     engine = create_async_engine(args.database, isolation_level="AUTOCOMMIT")
-    plain = text(MINIMAL_UPSERT.format(condition=""))
-    linking = text(MINIMAL_UPSERT.format(condition="WHERE minimal_logins.user_id = :user_id"))
+    plain = text(MINIMAL_UPSERT.format(now="CURRENT_TIMESTAMP", condition=""))
+    linking = text(MINIMAL_UPSERT.format(now="CURRENT_TIMESTAMP", condition=MINIMAL_LINKING))
     authorize = args.fake + "/oauth/authorize?"
     token_url, userinfo_url = args.fake + "/oauth/token", args.fake + "/oauth/userinfo"
     client = httpx.AsyncClient()
