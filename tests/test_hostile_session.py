@@ -62,7 +62,9 @@ def test_a_bool_is_not_a_number_of_seconds_or_bytes(session_class: Any, name: st
     assert ConfigurationError is type(exc)
 
 
-@pytest.mark.parametrize("transport", ["x", 5, object(), httpx.Timeout(1.0)], ids=repr)
+@pytest.mark.parametrize(
+    "transport", ["x", 5, pytest.param(object(), id="object()"), httpx.Timeout(1.0)], ids=repr
+)
 def test_transport_of_the_wrong_kind_is_refused_at_construction(
     session_class: Any, transport: Any
 ) -> None:
@@ -71,7 +73,9 @@ def test_transport_of_the_wrong_kind_is_refused_at_construction(
     assert ConfigurationError is type(exc)
 
 
-@pytest.mark.parametrize("environ", ["x", 5, ["CHATTZ_CLIENT_ID"], object()], ids=repr)
+@pytest.mark.parametrize(
+    "environ", ["x", 5, ["CHATTZ_CLIENT_ID"], pytest.param(object(), id="object()")], ids=repr
+)
 def test_from_env_with_an_environ_that_is_not_a_mapping(session_class: Any, environ: Any) -> None:
     """from_env(environ=<not a mapping>) is a ConfigurationError (was AttributeError)."""
     assert ConfigurationError is type(raised(lambda: session_class.from_env(environ=environ)))
@@ -111,7 +115,7 @@ def test_from_env_misspelled_keyword_is_a_configuration_error(
     assert (ConfigurationError, True) == (type(exc), name in str(exc))
 
 
-@pytest.mark.parametrize("session", ["x", None, 5, object()], ids=repr)
+@pytest.mark.parametrize("session", ["x", None, 5, pytest.param(object(), id="object()")], ids=repr)
 def test_token_holder_needs_a_session(session_class: Any, session: Any) -> None:
     """AsyncTokenHolder/TokenHolder(<not a session>, token) is a ConfigurationError at once."""
     holder = AsyncTokenHolder if session_class is AsyncChattzOAuth else TokenHolder

@@ -347,7 +347,7 @@ def test_django_odd_callback_queries_are_a_400(django_fake: FakeChattz, query: s
     assert 400 == Client().get(f"/callback?{query}").status_code
 
 
-@pytest.mark.parametrize("wrong", ["x", None, 5, object()], ids=repr)
+@pytest.mark.parametrize("wrong", ["x", None, 5, pytest.param(object(), id="object()")], ids=repr)
 def test_a_session_source_of_the_wrong_kind_is_a_configuration_error(wrong: Any) -> None:
     """ChattzLogin(chattz=<not a session or a function returning one>): ConfigurationError."""
     login = ChattzLogin(lambda: wrong, secret_key=KEY)
