@@ -103,6 +103,11 @@ PLAIN_HTTP = (
     "{} must use https:// (plain http:// is only allowed for loopback hosts such as "
     "127.0.0.1 or localhost)"
 )
+CONTROL_IN_SECRET = (
+    "client_secret holds a control character such as a newline or a tab (was it read from a "
+    "file with its line end?); a client secret is printable characters only (RFC 6749, "
+    "Appendix A.2)"
+)
 OTHER_CLIENT = (
     "http_client is a httpx.{other}, but this session needs a httpx.{client}: use {label} "
     "for it, or pass a {client}"
@@ -397,6 +402,20 @@ def session_cases() -> Iterator[tuple[list[Any], list[Any]]]:
                 "b's'",
                 lambda cls=cls: cls(ID, b"s"),
                 "client_secret must be a non-empty string",
+            ),
+            refused(
+                label,
+                "client_secret",
+                "newline-at-end",
+                lambda cls=cls: cls(ID, SECRET + "\n"),
+                CONTROL_IN_SECRET,
+            ),
+            refused(
+                label,
+                "client_secret",
+                "tab-inside",
+                lambda cls=cls: cls(ID, "s3c\tr3t"),
+                CONTROL_IN_SECRET,
             ),
             refused(
                 label,

@@ -204,13 +204,14 @@ def errors_and_warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRec
 
 
 @pytest.mark.anyio
-async def test_a_secret_with_a_newline_is_named_in_the_one_record(
+async def test_a_secret_ending_in_a_space_is_named_in_the_one_record(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A secret read from a file with its newline: invalid_client, and the whitespace named."""
+    """A secret with a space at its end: invalid_client, and the whitespace named (a newline
+    or another control character is refused when the session is built: test_construction)."""
     caplog.set_level(logging.INFO)
     fake = FakeChattz(redirect_uri=f"{APP_URL}/callback")
-    async with fake.session(client_secret="test-secret\n") as chattz:
+    async with fake.session(client_secret="test-secret ") as chattz:
         flow = AsyncLoginFlow(chattz, LoginCookies(KEY))
         started = flow.begin(WebRequest(APP_URL, {}))
         cookies = {c.name: c.value for c in started.cookies if c.value}

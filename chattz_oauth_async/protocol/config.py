@@ -98,6 +98,15 @@ def _check_client_secret(_: object, __: object, value: str) -> None:
             "client_secret cannot be encoded as UTF-8 (it holds a lone surrogate: "
             "was it read from undecodable bytes?)"
         )
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        # RFC 6749 Appendix A.2: a client secret is printable characters (VSCHAR). A
+        # newline here is almost always the line end of the file it was read from, and
+        # Chattz would refuse it as invalid_client at the first login.
+        raise ConfigurationError(
+            "client_secret holds a control character such as a newline or a tab (was it "
+            "read from a file with its line end?); a client secret is printable characters "
+            "only (RFC 6749, Appendix A.2)"
+        )
 
 
 def _check_redirect_uri(_: object, __: object, value: str | None) -> None:

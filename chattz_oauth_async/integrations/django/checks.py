@@ -66,7 +66,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="chattz_oauth_async.E002",
                 )
             )
-    if len(values) == len(_REQUIRED):
+    if len(values) == len(_REQUIRED) and not found:  # E002 already names a newline
         base_url = getattr(settings, "CHATTZ_BASE_URL", None)
         try:
             options = {} if base_url is None else {"base_url": base_url}
