@@ -98,7 +98,7 @@ _CLIENT_ERRORS: Final = {
     "invalid_client": (
         "Chattz refused the client credentials (invalid_client): check CHATTZ_CLIENT_ID / "
         "CHATTZ_CLIENT_SECRET (the environment variables, or the Django settings of the same "
-        "names); a secret read from a file often ends with a newline"
+        "names) and strip any space at their ends"
     ),
     "unauthorized_client": (
         "Chattz does not let this client use the authorization code grant "
