@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 from collections.abc import Iterator
@@ -243,15 +242,6 @@ def test_authorize_as_another_user(fake: FakeChattz) -> None:
 
 
 # --- token --------------------------------------------------------------------
-
-
-def test_client_secret_basic_is_accepted(fake: FakeChattz) -> None:
-    """Client credentials in an Authorization: Basic header work too."""
-    basic = base64.b64encode(b"test-client:test-secret").decode()
-    body = token_form(fake, get_code(fake), client_secret="-")
-    headers = {**FORM, "Authorization": f"Basic {basic}"}
-    response = fake.handle("POST", "/oauth/token", headers, body)
-    assert 200 == response.status
 
 
 @pytest.mark.parametrize(
