@@ -103,3 +103,12 @@ async def test_authlib_without_client_secret_post_fails_against_the_fake() -> No
             else:
                 outcomes.append(token["token_type"])
     assert ["invalid_client", "Bearer"] == outcomes
+
+
+def test_userinfo_is_get_only() -> None:
+    """Chattz documents GET /oauth/userinfo: a POST is 405 with Allow: GET."""
+    fake = FakeChattz()
+    token = fake.issue_token()
+    headers = {"authorization": f"Bearer {token.access_token}"}
+    response = fake.handle("POST", "/oauth/userinfo", headers)
+    assert (405, "GET") == (response.status, response.header("allow"))

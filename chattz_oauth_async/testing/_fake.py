@@ -342,9 +342,9 @@ class FakeChattz(Wiring):
         elif endpoint == "token":
             if method == "POST":
                 return self._provider.token(headers, form, is_form)
-        elif method in ("GET", "POST"):
+        elif method == "GET":  # Chattz documents GET /oauth/userinfo only
             return self._provider.userinfo(headers)
-        allowed = "GET, POST" if endpoint != "token" else "POST"
+        allowed = {"authorize": "GET, POST", "token": "POST", "userinfo": "GET"}[endpoint]
         return FakeResponse(
             405,
             (("content-type", HTML_TYPE), ("allow", allowed)),
