@@ -7,6 +7,7 @@ names come from :mod:`chattz_oauth_async.integrations.django`.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -46,10 +47,25 @@ def _required(name: str) -> str:
     return value
 
 
+#: What CHATTZ_SESSION_OPTIONS may hold: the sessions' keyword-only arguments (the same
+#: names in the sync and the async session).
+_OPTIONS: frozenset[str] = frozenset(
+    name
+    for name, parameter in inspect.signature(ChattzOAuth).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+)
+
+
 def _session_settings() -> tuple[Any, ...]:
     options = getattr(settings, "CHATTZ_SESSION_OPTIONS", None) or {}
     if not isinstance(options, dict):
         raise ConfigurationError("CHATTZ_SESSION_OPTIONS must be a dict of keyword arguments")
+    unknown = sorted(repr(name) for name in options if name not in _OPTIONS)
+    if unknown:
+        raise ConfigurationError(
+            f"CHATTZ_SESSION_OPTIONS has {', '.join(unknown)}, which the session does not "
+            f"take: use {', '.join(sorted(_OPTIONS))}"
+        )
     # PKCE is on, as in the demo; CHATTZ_SESSION_OPTIONS = {"pkce": False} turns it off.
     options = {"pkce": True, **options}
     base_url = getattr(settings, "CHATTZ_BASE_URL", None)

@@ -29,7 +29,6 @@ from django.db import DEFAULT_DB_ALIAS, connections  # type: ignore[import-untyp
 from django.db.migrations.executor import MigrationExecutor  # type: ignore[import-untyped]
 
 from ...errors import ConfigurationError
-from ...protocol import ClientConfig
 
 __all__ = ["check_migrations", "check_settings", "register"]
 
@@ -67,10 +66,12 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                 )
             )
     if len(values) == len(_REQUIRED) and not found:  # E002 already names a newline
-        base_url = getattr(settings, "CHATTZ_BASE_URL", None)
+        # The session the views will use, built as they build it (CHATTZ_BASE_URL and
+        # CHATTZ_SESSION_OPTIONS included); it stays cached for the first login.
+        from ._settings import get_session
+
         try:
-            options = {} if base_url is None else {"base_url": base_url}
-            ClientConfig(*(values[name] for name in _REQUIRED), **options)
+            get_session()
         except ConfigurationError as exc:
             found.append(
                 checks.Error(
