@@ -20,14 +20,12 @@ from collections import OrderedDict
 from typing import Any, Final
 
 from .._sync import ChattzOAuth
-from ..diagnostics import classify
-from ..errors import ChattzOAuthError, ConfigurationError, OAuthError
+from ..diagnostics import Fault, classify
+from ..errors import ChattzOAuthError
 from ..models import Token
 
 __all__ = ["close_sessions", "is_misconfigured", "public_reason", "shared_session", "token_fields"]
 
-#: RFC 6749 section 5.2 errors that mean the app's client is misconfigured.
-_CLIENT_ERRORS: Final = frozenset({"invalid_client", "unauthorized_client"})
 #: Sessions kept (one per configured client); the least recently used is closed beyond this.
 _MAX_SESSIONS: Final = 8
 #: What a reason code shown to users may look like (an OAuth ``error`` code is the provider's).
@@ -68,12 +66,10 @@ def close_sessions() -> None:
 
 
 def is_misconfigured(error: ChattzOAuthError) -> bool:
-    """Whether the app's settings are at fault: a wrong client id or secret, a redirect URI
-    Chattz does not accept, a value the session refuses."""
-    return isinstance(error, ConfigurationError) or (
-        isinstance(error, OAuthError)
-        and (error.error in _CLIENT_ERRORS or "redirect_uri" in (error.error_description or ""))
-    )
+    """Whether the app's settings are at fault: :func:`~chattz_oauth_async.diagnostics.classify`'s
+    :attr:`~chattz_oauth_async.diagnostics.Fault.CONFIGURATION` (a wrong client id or secret,
+    a redirect URI or base URL Chattz does not accept, a value the session refuses)."""
+    return classify(error).fault is Fault.CONFIGURATION
 
 
 def token_fields(token: Token) -> dict[str, Any]:

@@ -177,7 +177,12 @@ def test_the_error_never_repeats_the_providers_error_description(
     fake_chattz.fail_next("token", status=400, body=PHISHING)
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert (
-        ["Chattz code exchange failed (Chattz refused or could not be reached): invalid_grant"],
+        # invalid_grant at the code exchange: the library's diagnosis is the app's settings
+        # (a redirect URI Chattz does not accept), so the words say which to check.
+        [
+            "Chattz code exchange failed (check the app's Chattz client id, secret and "
+            "REDIRECT_URI): invalid_grant"
+        ],
         False,
         True,
     ) == (seen, b"evil.example" in page.content, "https://evil.example/unlock" in caplog.text)
