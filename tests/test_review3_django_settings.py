@@ -24,7 +24,10 @@ from chattz_oauth_async import ConfigurationError  # noqa: E402
 from chattz_oauth_async.integrations import django as chattz  # noqa: E402
 from chattz_oauth_async.integrations.django import checks  # noqa: E402
 
-urlpatterns = [path("chattz/login/", chattz.login_view)]
+urlpatterns = [
+    path("chattz/login/", chattz.login_view),
+    path("chattz/callback/", chattz.callback_view),
+]
 
 SECRET = "s3cret-not-in-any-message"
 
@@ -76,3 +79,42 @@ def test_a_mistyped_option_is_a_configuration_error_at_login(site: Any) -> None:
         "CHATTZ_SESSION_OPTIONS" in str(caught.value),
         "'pcke'" in str(caught.value),
     )
+
+
+def not_a_handler_but_a_string() -> None:
+    """Importable, but the setting below names a str, not a function."""
+
+
+NOT_CALLABLE = "a str"
+
+
+@pytest.mark.parametrize(
+    "dotted",
+    [
+        "tests.test_review3_django_settings.no_such_handler",
+        "no_such_module.handler",
+        "nodots",
+        "tests.test_review3_django_settings.NOT_CALLABLE",
+        "",
+    ],
+    ids=["no-attribute", "no-module", "no-dots", "not-callable", "empty"],
+)
+def test_an_unusable_on_success_is_e006(site: Any, dotted: str) -> None:
+    """CHATTZ_ON_SUCCESS that does not import to a callable: E006 at manage.py check."""
+    site.CHATTZ_ON_SUCCESS = dotted
+    assert ["chattz_oauth_async.E006"] == [finding.id for finding in checks.check_settings()]
+
+
+def test_a_usable_on_success_passes_the_check(site: Any) -> None:
+    """A dotted path to a function: no finding."""
+    site.CHATTZ_ON_SUCCESS = "tests.test_review3_django_settings.not_a_handler_but_a_string"
+    assert [] == checks.check_settings()
+
+
+def test_an_unimportable_on_success_is_a_configuration_error_at_the_callback(site: Any) -> None:
+    """The callback with a mistyped CHATTZ_ON_SUCCESS: ConfigurationError naming the
+    setting, not a raw ImportError (and before any code is used up)."""
+    site.CHATTZ_ON_SUCCESS = "tests.test_review3_django_settings.no_such_handler"
+    with pytest.raises(ConfigurationError) as caught:
+        Client(raise_request_exception=True).get("/chattz/callback/?code=c&state=s")
+    assert "CHATTZ_ON_SUCCESS" in str(caught.value)

@@ -28,6 +28,7 @@ __all__ = [
     "SuccessHandler",
     "get_async_session",
     "get_session",
+    "imported_handler",
     "login_cookies",
     "success_handler",
 ]
@@ -151,9 +152,27 @@ def success_handler(request: HttpRequest, given: SuccessHandler | None) -> Succe
     if path is None:
         check_ready(request)
         return None
+    return imported_handler(path)
+
+
+def imported_handler(path: object) -> SuccessHandler:
+    """The function ``CHATTZ_ON_SUCCESS`` names.
+
+    Raises:
+        ConfigurationError: ``path`` is not a dotted path, cannot be imported
+            (the ImportError is the cause), or names something not callable.
+    """
     if not isinstance(path, str) or not path:
         raise ConfigurationError(
             "CHATTZ_ON_SUCCESS must be the dotted path of on_success(request, result)"
         )
-    handler: SuccessHandler = import_string(path)
+    try:
+        handler: SuccessHandler = import_string(path)
+    except ImportError as exc:
+        raise ConfigurationError(f"CHATTZ_ON_SUCCESS cannot be imported: {exc}") from exc
+    if not callable(handler):
+        raise ConfigurationError(
+            f"CHATTZ_ON_SUCCESS names a {type(handler).__name__}, not a function "
+            "on_success(request, result)"
+        )
     return handler

@@ -12,6 +12,8 @@ import of :mod:`chattz_oauth_async.integrations.django`):
   that is not loopback, a bad ``CHATTZ_BASE_URL`` or ``CHATTZ_SESSION_OPTIONS``);
 - ``chattz_oauth_async.W004``: the default sign-in (no ``CHATTZ_ON_SUCCESS``) needs
   ``"chattz_oauth_async.integrations.django"`` and ``django.contrib.auth`` in INSTALLED_APPS;
+- ``chattz_oauth_async.E006``: ``CHATTZ_ON_SUCCESS`` is not the dotted path of a function
+  (a typo, a module that does not import);
 - ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``,
   and ``migrate``): the accounts app has unapplied migrations (run ``manage.py migrate``).
 
@@ -39,7 +41,10 @@ _REQUIRED = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """The settings checks (E001-E003, W004)."""
+    """The settings checks (E001-E003, W004, E006)."""
+    # Imported here: this module loads while Django is still loading INSTALLED_APPS.
+    from ._settings import get_session, imported_handler
+
     found: list[checks.CheckMessage] = []
     values: dict[str, str] = {}
     for name in _REQUIRED:
@@ -68,8 +73,6 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
     if len(values) == len(_REQUIRED) and not found:  # E002 already names a newline
         # The session the views will use, built as they build it (CHATTZ_BASE_URL and
         # CHATTZ_SESSION_OPTIONS included); it stays cached for the first login.
-        from ._settings import get_session
-
         try:
             get_session()
         except ConfigurationError as exc:
@@ -81,7 +84,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="chattz_oauth_async.E003",
                 )
             )
-    if getattr(settings, "CHATTZ_ON_SUCCESS", None) is None:
+    on_success = getattr(settings, "CHATTZ_ON_SUCCESS", None)
+    if on_success is not None:
+        try:
+            imported_handler(on_success)
+        except ConfigurationError:
+            found.append(
+                checks.Error(
+                    "CHATTZ_ON_SUCCESS does not import to a function",
+                    hint="set it to the dotted path of on_success(request, result), such as "
+                    "'mysite.views.chattz_login_done', or remove it for the default sign-in",
+                    id="chattz_oauth_async.E006",
+                )
+            )
+    else:
         missing = [name for name in (APP, "django.contrib.auth") if not apps.is_installed(name)]
         if missing:
             found.append(
