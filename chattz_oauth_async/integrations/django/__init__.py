@@ -128,6 +128,7 @@ from ._signin import (
     landing,
     logout_view,
     non_atomic,
+    request_user,
     session_step,
     signed_in,
     sync_accounts,
@@ -235,7 +236,7 @@ def _link_view(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    return _link(request, LoginFlow(get_session(), login_cookies()), request.user)
+    return _link(request, LoginFlow(get_session(), login_cookies()), request_user(request))
 
 
 link_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_link_view))

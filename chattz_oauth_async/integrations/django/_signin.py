@@ -46,6 +46,7 @@ __all__ = [
     "landing",
     "logout_view",
     "non_atomic",
+    "request_user",
     "session_step",
     "signed_in",
     "sync_accounts",
@@ -277,8 +278,36 @@ def landing(result: LoginResult) -> HttpResponse:
     return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
+_NO_AUTH_MIDDLEWARE = (
+    "this view reads the signed-in user: add "
+    "django.contrib.auth.middleware.AuthenticationMiddleware to MIDDLEWARE"
+)
+
+
+def _has_user(request: HttpRequest) -> bool:
+    """Whether AuthenticationMiddleware gave the request its user (``auser`` on Django 5)."""
+    return hasattr(request, "auser" if DJANGO_5 else "user")
+
+
+def request_user(request: HttpRequest) -> Any:
+    """The request's user (``request.user``).
+
+    Raises:
+        ConfigurationError: No ``AuthenticationMiddleware`` set it.
+    """
+    if not hasattr(request, "user"):
+        raise ConfigurationError(_NO_AUTH_MIDDLEWARE)
+    return request.user
+
+
 async def current_user(request: HttpRequest) -> Any:
-    """The request's user (``request.auser()``), for async views."""
+    """The request's user (``request.auser()``), for async views.
+
+    Raises:
+        ConfigurationError: No ``AuthenticationMiddleware`` set it.
+    """
+    if not _has_user(request):
+        raise ConfigurationError(_NO_AUTH_MIDDLEWARE)
     if DJANGO_5:
         return await request.auser()
     return await sync_to_async(lambda: request.user)()  # pragma: no cover - Django 4.2
@@ -317,7 +346,8 @@ async def _async_logout_view(request: HttpRequest) -> HttpResponse:
     """:func:`logout_view` for ASGI (``auth.alogout``)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    user_id = await async_signed_in(request)
+    # As the sync view: without AuthenticationMiddleware there is no one to name.
+    user_id = await async_signed_in(request) if _has_user(request) else None
     await _alogout(request)
     return _logged_out(user_id)
 
@@ -359,7 +389,7 @@ def _unlink_view(request: HttpRequest) -> HttpResponse:
     """
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    user = request.user
+    user = request_user(request)
     if not user.is_authenticated:
         return _see_other(resolve_url(settings.LOGIN_URL))
     chattz_id = _chattz_id(request.POST.get("chattz_id"))
