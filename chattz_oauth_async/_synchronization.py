@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import sys
 import threading
 import time
@@ -260,6 +261,35 @@ async def async_call_hook(hook: Callable[..., Any], *args: Any) -> None:
     result = hook(*args)
     if isinstance(result, Awaitable):
         await result
+
+
+def async_hook(name: str, hook: object) -> Callable[..., Any] | None:
+    """``hook`` (a plain or a coroutine function), or None: what an async object may call.
+
+    Raises:
+        ConfigurationError: ``hook`` is neither None nor callable.
+    """
+    if hook is not None and not callable(hook):
+        raise ConfigurationError(f"{name} must be a function, or None")
+    return hook
+
+
+def sync_hook(name: str, hook: object) -> Callable[..., Any] | None:
+    """:func:`async_hook` for the sync twin, which cannot await: a coroutine function is
+    refused when the object is built, not after the work whose outcome it was to get.
+
+    Raises:
+        ConfigurationError: ``hook`` is not callable, or is a coroutine function.
+    """
+    checked = async_hook(name, hook)
+    if inspect.iscoroutinefunction(checked) or inspect.iscoroutinefunction(
+        getattr(checked, "__call__", None)  # noqa: B004 (an object's async __call__)
+    ):
+        raise ConfigurationError(
+            f"{name} is an async function, which the sync twin cannot await: pass a plain "
+            "function (or use the async class)"
+        )
+    return checked
 
 
 def sync_call_hook(hook: Callable[..., Any], *args: Any) -> None:

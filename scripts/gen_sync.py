@@ -60,6 +60,7 @@ RENAMES = {
     "async_deadline": "sync_deadline",
     "async_raw_chunks": "sync_raw_chunks",
     "async_call_hook": "sync_call_hook",
+    "async_hook": "sync_hook",
     "async_shielded": "sync_shielded",
     "async_gather": "sync_gather",
     "AsyncWithHint": "SyncWithHint",

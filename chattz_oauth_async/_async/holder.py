@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _checks as checks
-from .._synchronization import AsyncLock, async_call_hook, async_shielded
+from .._synchronization import AsyncLock, async_call_hook, async_hook, async_shielded
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import AsyncChattzOAuth
@@ -54,7 +54,7 @@ class AsyncTokenHolder:
     ) -> None:
         checks.instance("session", session, AsyncChattzOAuth, "a session (AsyncChattzOAuth)")
         checks.instance("token", token, Token, "a Token")
-        checks.optional(checks.function)("on_update", on_update)
+        async_hook("on_update", on_update)
         self.session = session
         self._token = token
         self._on_update = on_update

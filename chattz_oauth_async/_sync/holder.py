@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _checks as checks
-from .._synchronization import SyncLock, sync_call_hook, sync_shielded
+from .._synchronization import SyncLock, sync_call_hook, sync_hook, sync_shielded
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import ChattzOAuth
@@ -56,7 +56,7 @@ class TokenHolder:
     ) -> None:
         checks.instance("session", session, ChattzOAuth, "a session (ChattzOAuth)")
         checks.instance("token", token, Token, "a Token")
-        checks.optional(checks.function)("on_update", on_update)
+        sync_hook("on_update", on_update)
         self.session = session
         self._token = token
         self._on_update = on_update
