@@ -280,27 +280,36 @@ def _sync_client(client: Any, driver: str) -> _Sync:
     )
 
 
-def _django_client(client: Any) -> _Sync:
-    """Django's test Client: form posts urlencoded, as a browser sends them."""
+def _django_reply(response: Any) -> _Reply:
+    body = b"" if response.streaming else response.content
+    text = body.decode(response.charset or "utf-8", "replace")
+    return _Reply(response.status_code, response.headers.get("Location"), response, text)
+
+
+def _django_csrf(client: Any) -> Callable[[], dict[str, str]]:
+    """What a form rendered with ``{% csrf_token %}`` would carry, from the client's cookie."""
     # Django is not a dependency: it is importable here because the client is Django's.
     from django.conf import settings  # type: ignore[import-untyped]
 
-    origin = f"http://{client.defaults.get('HTTP_HOST', 'testserver')}"
-
-    def django(response: Any) -> _Reply:
-        body = b"" if response.streaming else response.content
-        text = body.decode(response.charset or "utf-8", "replace")
-        return _Reply(response.status_code, response.headers.get("Location"), response, text)
-
-    def django_csrf() -> dict[str, str]:
-        # What a form rendered with {% csrf_token %} would carry: Django accepts the
-        # cookie's secret as the token (CSRF_USE_SESSIONS keeps it out of reach: from_page=).
+    def csrf() -> dict[str, str]:
+        # Django accepts the cookie's secret as the token (CSRF_USE_SESSIONS keeps it out
+        # of reach: from_page=).
         morsel = client.cookies.get(settings.CSRF_COOKIE_NAME)
         return {"csrfmiddlewaretoken": morsel.value} if morsel is not None and morsel.value else {}
 
+    return csrf
+
+
+def _django_origin(client: Any) -> str:
+    return f"http://{client.defaults.get('HTTP_HOST', 'testserver')}"
+
+
+def _django_client(client: Any) -> _Sync:
+    """Django's test Client: form posts urlencoded, as a browser sends them."""
+    origin = _django_origin(client)
     return _Sync(
-        lambda url: django(client.get(url)),
-        lambda url, fields: django(
+        lambda url: _django_reply(client.get(url)),
+        lambda url, fields: _django_reply(
             client.post(
                 url,
                 urlencode(fields),
@@ -310,8 +319,27 @@ def _django_client(client: Any) -> _Sync:
         ),
         client.defaults.get("HTTP_HOST"),
         origin,
-        django_csrf,
+        _django_csrf(client),
     )
+
+
+def _django_async_client(client: Any) -> _Async:
+    """Django's AsyncClient (pytest-django's ``async_client``): :func:`_django_client`, awaited."""
+    origin = _django_origin(client)
+
+    async def get(url: str) -> _Reply:
+        return _django_reply(await client.get(url))
+
+    async def post(url: str, fields: dict[str, str]) -> _Reply:
+        response = await client.post(
+            url,
+            urlencode(fields),
+            content_type="application/x-www-form-urlencoded",
+            headers={"Origin": origin},
+        )
+        return _django_reply(response)
+
+    return _Async(get, post, client.defaults.get("HTTP_HOST"), origin, _django_csrf(client))
 
 
 def _async_client(client: Any, driver: str) -> _Async:
@@ -332,6 +360,8 @@ def _async_client(client: Any, driver: str) -> _Async:
             return _httpx_reply(response)
 
         return _Async(get_httpx, post_httpx, _netloc(client), origin)
+    if type(client).__module__.startswith("django."):
+        return _django_async_client(client)
     if type(client).__module__.startswith("aiohttp."):
         origin = str(client.make_url("/").origin())
 
@@ -350,8 +380,9 @@ def _async_client(client: Any, driver: str) -> _Async:
 
         return _Async(get_aiohttp, post_aiohttp, f"{client.host}:{client.port}", origin)
     raise TypeError(
-        f"fake_chattz.a{driver}() does not know {type(client).__qualname__}: use an "
-        f"httpx.AsyncClient or aiohttp's test client (and {driver}() for sync test clients)"
+        f"fake_chattz.a{driver}() does not know {type(client).__module__}."
+        f"{type(client).__qualname__}: use an httpx.AsyncClient, aiohttp's test client or "
+        f"Django's AsyncClient (and {driver}() for sync test clients)"
     )
 
 
@@ -373,6 +404,7 @@ async def alogin(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.alogin`."""
     browser = _async_client(client, "login")
     trip.also_on(browser.host)
+    trip.django = type(client).__module__.startswith("django.")
     if trip.method == "POST":
         reply = await browser.post(trip.start, browser.csrf())
     else:

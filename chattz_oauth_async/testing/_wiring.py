@@ -113,7 +113,8 @@ class Wiring:
         next: str | None = None,
         method: str = "GET",
     ) -> Any:
-        """:meth:`login` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
+        """:meth:`login` for an ``httpx.AsyncClient`` (ASGI transport), aiohttp's test client
+        or Django's ``AsyncClient`` (pytest-django's ``async_client``)."""
         trip = _driver.Trip(self, path, user=user, approve=approve, next_url=next, method=method)
         return await _driver.alogin(trip, client)
 
@@ -158,7 +159,8 @@ class Wiring:
     async def alogout(
         self, client: Any, path: str = "/logout", *, from_page: str | None = None
     ) -> Any:
-        """:meth:`logout` for an ``httpx.AsyncClient`` (ASGI transport) or aiohttp's test client."""
+        """:meth:`logout` for an ``httpx.AsyncClient`` (ASGI transport), aiohttp's test client
+        or Django's ``AsyncClient``."""
         trip = _driver.Exit(self, path, from_page=from_page)
         return await _driver.alogout(trip, client)
 
