@@ -15,9 +15,10 @@ Configure it in ``SOCIALACCOUNT_PROVIDERS["chattz"]``::
 
 What it decides for you (``docs/stacks/allauth.md`` says why):
 
-- the uid is the Chattz id; the e-mail reaches allauth unverified, whatever
-  ``VERIFIED_EMAIL`` or the site adapter says, so e-mail authentication and
-  auto-connect never act on it;
+- the uid is the Chattz id; the Chattz e-mail never becomes ``User.email`` or
+  an allauth ``EmailAddress`` (it is kept, unverified, in
+  ``SocialAccount.extra_data`` only), whatever ``VERIFIED_EMAIL`` or the site
+  adapter says, so e-mail authentication and auto-connect never act on it;
 - the callback URL is ``REDIRECT_URI``, never one built from the request;
 - PKCE (S256) is on unless ``OAUTH_PKCE_ENABLED`` is False;
 - the code exchange and userinfo go through this library's sync session
