@@ -59,16 +59,37 @@ __all__ = [
 _T = TypeVar("_T")
 
 
-def AsyncLock() -> anyio.Lock:
-    """A new anyio.Lock: bound to no event loop, so a session may be built at
-    import time and used from any loop on asyncio or trio.
+class AsyncLock:
+    """An async lock bound to no event loop and no async library: a session or a token
+    holder may be built at import time and used from any loop, on asyncio or trio.
 
-    A function, not an alias: anyio loads ``anyio.Lock`` (and anyio.lowlevel
-    and typing_extensions with it) on first attribute access, and looking it
-    up at the first lock instead of at import saves about 9 ms of import time
-    (python -X importtime: this module 13 ms -> 3.5 ms cumulative).
+    One ``anyio.Lock`` per async library, made on first use there: an ``anyio.Lock``
+    binds itself to the library it is first used under, and under the other one every
+    ``acquire`` raised ``RuntimeError: no running event loop``. (anyio is looked up at
+    the first lock, not at import: about 9 ms of import time, python -X importtime.)
     """
-    return anyio.Lock()
+
+    __slots__ = ("_locks",)
+
+    def __init__(self) -> None:
+        self._locks: dict[str, anyio.Lock] = {}
+
+    def _lock(self) -> anyio.Lock:
+        library = current_async_library()
+        lock = self._locks.get(library)
+        if lock is None:
+            lock = self._locks.setdefault(library, anyio.Lock())
+        return lock
+
+    def locked(self) -> bool:
+        """Whether the running async library's lock is held (as ``anyio.Lock.locked``)."""
+        return self._lock().locked()
+
+    async def __aenter__(self) -> None:
+        await self._lock().acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._lock().release()
 
 
 SyncLock = threading.Lock

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
+import attrs
 import pytest
 
 from chattz_oauth_async import (
@@ -48,3 +50,28 @@ def test_the_async_holder_takes_an_async_on_update() -> None:
     session = AsyncChattzOAuth("client", "secret", "https://app.example/callback")
     holder = AsyncTokenHolder(session, Token("a"), on_update=save_async)
     assert save_async is holder._on_update
+
+
+def test_one_async_holder_refreshes_under_asyncio_then_trio_then_asyncio() -> None:
+    """A holder built at import time (a worker's module, a test module) refreshes under each
+    library in turn, several callers at once sharing one refresh each time. Its lock bound
+    itself to asyncio at first use, and under trio every caller got a raw
+    ``RuntimeError: no running event loop``."""
+    fake = FakeChattz(issue_refresh_tokens=True)
+    session = fake.session()
+    issued = fake.issue_token()
+    holder = AsyncTokenHolder(session, attrs.evolve(issued, expires_at=0.0))
+    refreshes: list[int] = []
+
+    async def expire_and_refresh_at_once() -> None:
+        holder._token = attrs.evolve(holder.token, expires_at=0.0)
+        before = sum(1 for r in fake.requests if r.path == "/oauth/token")
+        async with anyio.create_task_group() as group:
+            for _ in range(5):
+                group.start_soon(holder.get)
+        refreshes.append(sum(1 for r in fake.requests if r.path == "/oauth/token") - before)
+        await session.aclose()
+
+    for backend in ("asyncio", "trio", "asyncio"):
+        anyio.run(expire_and_refresh_at_once, backend=backend)
+    assert [1, 1, 1] == refreshes
