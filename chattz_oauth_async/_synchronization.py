@@ -36,9 +36,9 @@ def current_async_library() -> str:
 
 
 __all__ = [
-    "AsyncLock",
+    "AsyncSignal",
     "AsyncWithHint",
-    "SyncLock",
+    "SyncSignal",
     "SyncWithHint",
     "async_call_hook",
     "async_deadline",
@@ -59,40 +59,57 @@ __all__ = [
 _T = TypeVar("_T")
 
 
-class AsyncLock:
-    """An async lock bound to no event loop and no async library: a session or a token
-    holder may be built at import time and used from any loop, on asyncio or trio.
+class AsyncSignal:
+    """A one-shot wake-up for the task that made it, which any thread may fire.
 
-    One ``anyio.Lock`` per async library, made on first use there: an ``anyio.Lock``
-    binds itself to the library it is first used under, and under the other one every
-    ``acquire`` raised ``RuntimeError: no running event loop``. (anyio is looked up at
-    the first lock, not at import: about 9 ms of import time, python -X importtime.)
+    Made by a waiting task (on asyncio or trio, in any thread's event loop);
+    :meth:`fire` schedules the wake-up on that task's own loop
+    (``call_soon_threadsafe``, trio's ``run_sync_soon``), so a task in one
+    thread's loop can be woken by work finished in another's. An ``anyio.Lock``
+    or ``Event`` shared by two threads' loops is not: a waiter in the other loop
+    was never woken and hung.
     """
 
-    __slots__ = ("_locks",)
+    __slots__ = ("_event", "_soon")
 
     def __init__(self) -> None:
-        self._locks: dict[str, anyio.Lock] = {}
+        self._event = anyio.Event()
+        if current_async_library() == "trio":
+            import trio
 
-    def _lock(self) -> anyio.Lock:
-        library = current_async_library()
-        lock = self._locks.get(library)
-        if lock is None:
-            lock = self._locks.setdefault(library, anyio.Lock())
-        return lock
+            self._soon: Callable[[Callable[[], object]], object] = (
+                trio.lowlevel.current_trio_token().run_sync_soon
+            )
+        else:
+            import asyncio  # loaded already: an asyncio loop is running
 
-    def locked(self) -> bool:
-        """Whether the running async library's lock is held (as ``anyio.Lock.locked``)."""
-        return self._lock().locked()
+            self._soon = asyncio.get_running_loop().call_soon_threadsafe
 
-    async def __aenter__(self) -> None:
-        await self._lock().acquire()
+    def fire(self) -> None:
+        """Wake the waiter (from any thread); a waiter whose loop has ended is skipped."""
+        with contextlib.suppress(RuntimeError):  # a closed loop; trio's RunFinishedError
+            self._soon(self._event.set)
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._lock().release()
+    async def wait(self) -> None:
+        """Wait until :meth:`fire` (cancellable)."""
+        await self._event.wait()
 
 
-SyncLock = threading.Lock
+class SyncSignal:
+    """:class:`AsyncSignal` for threads: a ``threading.Event``."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def fire(self) -> None:
+        """Wake the waiting thread."""
+        self._event.set()
+
+    def wait(self) -> None:
+        """Block until :meth:`fire`."""
+        self._event.wait()
 
 
 class AsyncWithHint:

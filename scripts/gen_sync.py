@@ -53,7 +53,7 @@ RENAMES = {
     "AsyncChattzOAuth": "ChattzOAuth",
     "AsyncTokenHolder": "TokenHolder",
     "AsyncClient": "Client",
-    "AsyncLock": "SyncLock",
+    "AsyncSignal": "SyncSignal",
     "aclose": "close",
     "async_sleep": "sync_sleep",
     "async_request_timeouts": "sync_request_timeouts",

@@ -129,7 +129,7 @@ async def test_checklist_34_cancelled_refresh_releases_token_holder_lock() -> No
             await arrived.wait()
             scope.cancel()  # inside the lock, while the refresh waits on the provider
             release.set()
-        locked = holder._lock.locked()
+        locked = holder._flight is not None  # the refresh in progress, if any
         token = await holder.get()
     finally:
         await client.aclose()

@@ -9,6 +9,8 @@ longer works and the user must log in again. Pure construction checks: tested on
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Any
 
 import anyio
@@ -75,3 +77,37 @@ def test_one_async_holder_refreshes_under_asyncio_then_trio_then_asyncio() -> No
     for backend in ("asyncio", "trio", "asyncio"):
         anyio.run(expire_and_refresh_at_once, backend=backend)
     assert [1, 1, 1] == refreshes
+
+
+def test_one_async_holder_shared_by_event_loops_in_several_threads() -> None:
+    """Three threads, each with its own asyncio loop (Django's async views under WSGI),
+    three callers each, one slow refresh: everyone gets the new token, one refresh in
+    all. The waiters of the other loops were never woken (an anyio lock's waiter is a
+    future of its own loop) and hung for good."""
+    fake = FakeChattz(issue_refresh_tokens=True)
+    session = fake.session()
+    holder = AsyncTokenHolder(session, attrs.evolve(fake.issue_token(), expires_at=0.0))
+    arrived = threading.Barrier(3)
+    got: list[str] = []
+
+    def worker() -> None:
+        async def three_callers() -> None:
+            arrived.wait()
+            tokens = await asyncio.gather(*(holder.get() for _ in range(3)))
+            got.extend(token.access_token for token in tokens)
+            await session.aclose()
+
+        asyncio.run(three_callers())
+
+    fake.delay_next("token", 0.2)  # the refresh is still running when the others ask
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    refreshes = sum(1 for request in fake.requests if request.path == "/oauth/token")
+    assert ([False] * 3, [holder.token.access_token] * 9, 1) == (
+        [thread.is_alive() for thread in threads],
+        got,
+        refreshes,
+    )

@@ -8,16 +8,29 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from .. import _checks as checks
-from .._synchronization import SyncLock, sync_call_hook, sync_hook, sync_shielded
+from .._synchronization import SyncSignal, sync_call_hook, sync_hook, sync_shielded
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import ChattzOAuth
 
 __all__ = ["TokenHolder"]
+
+
+class _Flight:
+    """One refresh in progress, and the callers waiting for its outcome."""
+
+    __slots__ = ("failure", "token", "waiters")
+
+    def __init__(self) -> None:
+        #: The refreshed token, or the refresh's failure, once it has ended.
+        self.token: Token | None = None
+        self.failure: Exception | None = None
+        self.waiters: list[SyncSignal] = []
 
 
 class TokenHolder:
@@ -26,7 +39,8 @@ class TokenHolder:
     :meth:`get` returns the token, refreshing it first when it is within the
     leeway of expiry. However many threads ask at once, one refresh is made;
     the others wait for it and share its outcome, a failure included (a
-    caller that arrives after a failure tries again). ``on_update`` is
+    caller that arrives after a failure tries again), whichever event loop
+    or thread they run in. ``on_update`` is
     called with every new token, so a rotated refresh token can be
     persisted; in async code it may be an async function. In async code, a
     refresh once sent runs to its end (within the session's
@@ -60,12 +74,12 @@ class TokenHolder:
         self.session = session
         self._token = token
         self._on_update = on_update
-        self._lock = SyncLock()
-        # How many refreshes have ended, and the last one's failure (None: it
-        # succeeded). A caller that saw fewer ended refreshes before it queued
-        # for the lock waited on one, and shares its outcome.
-        self._ended = 0
-        self._failure: Exception | None = None
+        # The current refresh, if one runs. Guarded by a thread lock held for a few
+        # statements at a time (never across an await): one holder may serve threads of
+        # several event loops in several threads (Django's async views under WSGI), and
+        # each waiter is woken on its own loop (AsyncSignal).
+        self._state = threading.Lock()
+        self._flight: _Flight | None = None
 
     @property
     def token(self) -> Token:
@@ -91,26 +105,33 @@ class TokenHolder:
             raise ConfigurationError(
                 f"rejected must be the Token the provider refused, not {type(rejected).__name__}"
             )
-        token = self._token
-        if not self._needs_refresh(token, rejected):
-            return token
-        ended = self._ended
-        with self._lock:
-            if self._ended != ended:
-                # A refresh ended while this caller waited for it: share its outcome.
-                if self._failure is not None:
-                    raise self._failure
+        while True:
+            with self._state:
+                token = self._token
+                if not self._needs_refresh(token, rejected):
+                    return token
+                flight = self._flight
+                if flight is None:
+                    if not token.refresh_token:
+                        raise TokenExpiredError(
+                            "the access token "
+                            + ("was refused by Chattz" if rejected is not None else "has expired")
+                            + " and there is no refresh token: the user must log in again"
+                        )
+                    flight = self._flight = _Flight()
+                    signal = None
+                else:
+                    # A refresh is running: share its outcome.
+                    signal = SyncSignal()
+                    flight.waiters.append(signal)
+            if signal is None:
+                return sync_shielded(self._refresh, flight, token)
+            signal.wait()
+            if flight.failure is not None:
+                raise flight.failure
+            if flight.token is not None:
                 return self._token
-            token = self._token
-            if not self._needs_refresh(token, rejected):
-                return token
-            if not token.refresh_token:
-                raise TokenExpiredError(
-                    "the access token "
-                    + ("was refused by Chattz" if rejected is not None else "has expired")
-                    + " and there is no refresh token: the user must log in again"
-                )
-            return sync_shielded(self._refresh, token)
+            # The refresh ended without an outcome (interrupted): look again.
 
     def _needs_refresh(self, token: Token, rejected: Token | None) -> bool:
         if rejected is not None:
@@ -118,19 +139,23 @@ class TokenHolder:
             return token.access_token == rejected.access_token
         return token.is_expired(self.session.clock())
 
-    def _refresh(self, token: Token) -> Token:
+    def _refresh(self, flight: _Flight, token: Token) -> Token:
         try:
             new = self.session.refresh(token)
         except Exception as exc:
-            self._failure = exc
-            self._ended += 1
+            flight.failure = exc
             raise
-        self._token = new
-        self._failure = None
-        self._ended += 1
-        if self._on_update is not None:
-            sync_call_hook(self._on_update, new)
-        return new
+        else:
+            with self._state:
+                self._token = flight.token = new
+            if self._on_update is not None:
+                sync_call_hook(self._on_update, new)
+            return new
+        finally:
+            with self._state:
+                self._flight = None
+            for waiter in flight.waiters:  # no one joins once it is no longer the current one
+                waiter.fire()
 
     def userinfo(self) -> ChattzUser:
         """Fetch the user with a valid token (see :meth:`get`).
