@@ -118,3 +118,36 @@ def test_an_unimportable_on_success_is_a_configuration_error_at_the_callback(sit
     with pytest.raises(ConfigurationError) as caught:
         Client(raise_request_exception=True).get("/chattz/callback/?code=c&state=s")
     assert "CHATTZ_ON_SUCCESS" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CHATTZ_LOGIN_MAX_AGE", "600"),
+        ("CHATTZ_LOGIN_MAX_AGE", -1),
+        ("CHATTZ_COOKIE_SECURE", "false"),
+        ("CHATTZ_LOGIN_SECRET_KEY", "short"),
+    ],
+    ids=["max-age-str", "max-age-negative", "secure-str", "short-key"],
+)
+def test_bad_login_cookie_settings_are_e007_and_named_at_login(
+    site: Any, name: str, value: object
+) -> None:
+    """A login cookie setting the views refuse: E007 at manage.py check, and at /login a
+    ConfigurationError that names the Django setting (it named the constructor's
+    argument: "max_age must be...", "secure must be...")."""
+    setattr(site, name, value)
+    found = checks.check_settings()
+    with pytest.raises(ConfigurationError) as caught:
+        Client(raise_request_exception=True).get("/chattz/login/")
+    assert (["chattz_oauth_async.E007"], True, False) == (
+        [finding.id for finding in found],
+        name in str(caught.value),
+        any(str(value) in str(finding) for finding in found),
+    )
+
+
+def test_chattz_signups_from_an_environment_variable_is_e007(site: Any) -> None:
+    """CHATTZ_SIGNUPS = "false" (a string from the environment): E007 at manage.py check."""
+    site.CHATTZ_SIGNUPS = "false"
+    assert ["chattz_oauth_async.E007"] == [finding.id for finding in checks.check_settings()]

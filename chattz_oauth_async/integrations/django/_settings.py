@@ -130,12 +130,27 @@ def login_cookies() -> LoginCookies:
     keys = tuple(key) if isinstance(key, (list, tuple)) else (key,)
     max_age = getattr(settings, "CHATTZ_LOGIN_MAX_AGE", DEFAULT_LOGIN_MAX_AGE)
     secure = getattr(settings, "CHATTZ_COOKIE_SECURE", None)
-    built: LoginCookies = _cached(
-        "cookies",
-        (keys, max_age, secure),
-        lambda: LoginCookies(list(keys), max_age=max_age, secure=secure),
-    )
+    try:
+        built: LoginCookies = _cached(
+            "cookies",
+            (keys, max_age, secure),
+            lambda: LoginCookies(list(keys), max_age=max_age, secure=secure),
+        )
+    except ConfigurationError as exc:  # it names LoginCookies' argument: name the setting
+        setting = next(
+            (name for argument, name in _COOKIE_SETTINGS.items() if str(exc).startswith(argument)),
+            "the login cookie settings",
+        )
+        raise ConfigurationError(f"{setting}: {exc}") from exc
     return built
+
+
+#: LoginCookies' arguments, and the Django settings they come from.
+_COOKIE_SETTINGS = {
+    "secret_key": "CHATTZ_LOGIN_SECRET_KEY (or SECRET_KEY)",
+    "max_age": "CHATTZ_LOGIN_MAX_AGE",
+    "secure": "CHATTZ_COOKIE_SECURE",
+}
 
 
 def success_handler(request: HttpRequest, given: SuccessHandler | None) -> SuccessHandler | None:

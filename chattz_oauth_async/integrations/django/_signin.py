@@ -49,6 +49,7 @@ __all__ = [
     "request_user",
     "session_step",
     "signed_in",
+    "signups",
     "sync_accounts",
     "unlink_view",
 ]
@@ -127,7 +128,7 @@ def error_response(exc: ChattzOAuthError, *, where: str = "login") -> HttpRespon
     return response
 
 
-def _signups() -> bool:
+def signups() -> bool:
     """``CHATTZ_SIGNUPS`` (default True).
 
     Raises:
@@ -202,12 +203,12 @@ def sync_accounts() -> Accounts:
     Raises:
         ConfigurationError: ``CHATTZ_SIGNUPS`` is not a bool.
     """
-    return Accounts(_stores().DjangoStore(), signups=_signups())
+    return Accounts(_stores().DjangoStore(), signups=signups())
 
 
 def async_accounts() -> AsyncAccounts:
     """:func:`sync_accounts` for the async views (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
-    return AsyncAccounts(_stores().AsyncDjangoStore(), signups=_signups())
+    return AsyncAccounts(_stores().AsyncDjangoStore(), signups=signups())
 
 
 def _login_user(request: HttpRequest, user_id: str, store: Any) -> Any:

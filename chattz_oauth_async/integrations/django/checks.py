@@ -14,6 +14,9 @@ import of :mod:`chattz_oauth_async.integrations.django`):
   ``"chattz_oauth_async.integrations.django"`` and ``django.contrib.auth`` in INSTALLED_APPS;
 - ``chattz_oauth_async.E006``: ``CHATTZ_ON_SUCCESS`` is not the dotted path of a function
   (a typo, a module that does not import);
+- ``chattz_oauth_async.E007``: ``CHATTZ_LOGIN_SECRET_KEY`` (or ``SECRET_KEY``),
+  ``CHATTZ_LOGIN_MAX_AGE``, ``CHATTZ_COOKIE_SECURE`` or ``CHATTZ_SIGNUPS`` is a value the
+  views refuse (``"false"`` from an environment variable);
 - ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``,
   and ``migrate``): the accounts app has unapplied migrations (run ``manage.py migrate``).
 
@@ -41,9 +44,10 @@ _REQUIRED = ("CHATTZ_CLIENT_ID", "CHATTZ_CLIENT_SECRET", "CHATTZ_REDIRECT_URI")
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    """The settings checks (E001-E003, W004, E006)."""
+    """The settings checks (E001-E003, W004, E006, E007)."""
     # Imported here: this module loads while Django is still loading INSTALLED_APPS.
-    from ._settings import get_session, imported_handler
+    from ._settings import get_session, imported_handler, login_cookies
+    from ._signin import signups
 
     found: list[checks.CheckMessage] = []
     values: dict[str, str] = {}
@@ -84,6 +88,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
                     id="chattz_oauth_async.E003",
                 )
             )
+    try:
+        login_cookies()
+        signups()
+    except ConfigurationError:
+        found.append(
+            checks.Error(
+                "CHATTZ_LOGIN_SECRET_KEY (or SECRET_KEY), CHATTZ_LOGIN_MAX_AGE, "
+                "CHATTZ_COOKIE_SECURE or CHATTZ_SIGNUPS is not usable",
+                hint="a key of at least 16 bytes (or a list of them), whole seconds from 1 "
+                "to 86,399, True/False/None, and True or False (not a string from the "
+                "environment); the first login says which",
+                id="chattz_oauth_async.E007",
+            )
+        )
     on_success = getattr(settings, "CHATTZ_ON_SUCCESS", None)
     if on_success is not None:
         try:
