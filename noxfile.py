@@ -156,4 +156,5 @@ def bench(session: nox.Session) -> None:
             "20",
         )
         session.run("python", "benchmarks/stores.py", "--quick")
+        session.run("python", "benchmarks/store_layers.py", "--quick")
         session.run("python", "benchmarks/weblogin.py", "--quick")

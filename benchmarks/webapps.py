@@ -11,6 +11,8 @@ Run by ``weblogin.py`` as a subprocess, one per app and database::
   library's ``ChattzLogin(accounts=...)`` router, ``AsyncAccounts`` on an
   ``AsyncSQLAlchemyStore``, Starlette's ``SessionMiddleware``), its session an
   ``AsyncChattzOAuth`` pointed at the served fake;
+- ``example-pre-ping``: the same with ``pool_pre_ping=True`` on its engine (a ping at every
+  checkout, what the other framework pages' engines pay);
 - ``quickstart``: the docs' FastAPI quickstart (``examples/fastapi_quickstart``):
   the same login without accounts (its ``on_success`` stores the Chattz id in
   the session), so that the example's extra cost is the account step's;
@@ -119,6 +121,20 @@ def example_app(args: argparse.Namespace) -> Any:
         args.client_id, args.client_secret, args.redirect_uri, base_url=args.fake
     )
     return create_app(chattz, args.secret_key, database_url=args.database)
+
+
+def example_pre_ping_app(args: argparse.Namespace) -> Any:
+    """The example with ``pool_pre_ping=True`` on its engine: what a ping per checkout costs."""
+    sys.path.insert(0, str(ROOT))
+    import examples.fastapi_app as example
+
+    build = example.create_async_engine
+
+    def pinging(url: str, **options: Any) -> Any:
+        return build(url, **{**options, "pool_pre_ping": True})
+
+    example.create_async_engine = pinging  # type: ignore[assignment]
+    return example_app(args)
 
 
 def quickstart_app(args: argparse.Namespace) -> Any:
@@ -286,6 +302,7 @@ def fastapi_users_app(args: argparse.Namespace) -> Any:
 
 APPS = {
     "example": example_app,
+    "example-pre-ping": example_pre_ping_app,
     "quickstart": quickstart_app,
     "minimal": minimal_app,
     "fastapi-users": fastapi_users_app,

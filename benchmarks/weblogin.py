@@ -83,6 +83,7 @@ FLOOR = "hand-minimal"
 EXAMPLE = "examples/fastapi_app.py"
 NO_SNIFFIO = "examples/fastapi_app.py, sniffio not installed"
 QUICKSTART = "examples/fastapi_quickstart (no accounts)"
+PRE_PING = "examples/fastapi_app.py, its engine with pool_pre_ping"
 FASTAPI_USERS = "fastapi-users"
 SECRET = "bench-secret"
 #: Chattz ids: returning users (one per browser), then new ids for first and linking logins.
@@ -115,6 +116,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--fastapi-users-python",
         help="an interpreter with fastapi-users[sqlalchemy] and httpx-oauth installed "
         "(default: this one, when it has them)",
+    )
+    parser.add_argument(
+        "--pre-ping",
+        action="store_true",
+        help="also the example with pool_pre_ping=True on its engine (what a ping per "
+        "checkout costs)",
+    )
+    parser.add_argument(
+        "--no-sniffio-contender",
+        action="store_true",
+        help="skip the example in an interpreter without sniffio",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON")
     parser.add_argument(
@@ -218,9 +230,12 @@ class App:
         return f"{self.contender} @ {self.database}"
 
     def start(self, fake_url: str, profile: Path | None = None) -> None:
-        app = {FASTAPI_USERS: "fastapi-users", FLOOR: "minimal", QUICKSTART: "quickstart"}.get(
-            self.contender, "example"
-        )
+        app = {
+            FASTAPI_USERS: "fastapi-users",
+            FLOOR: "minimal",
+            QUICKSTART: "quickstart",
+            PRE_PING: "example-pre-ping",
+        }.get(self.contender, "example")
         fd = self.listener.fileno()
         command = [self.python, str(HERE / "webapps.py"), app, "--fd", str(fd)]
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
@@ -673,9 +688,13 @@ def postgres() -> Iterator[Any]:
         server.stop()
 
 
-def contenders(without_sniffio: str | None, fastapi_users_python: str | None) -> dict[str, str]:
+def contenders(
+    without_sniffio: str | None, fastapi_users_python: str | None, *, pre_ping: bool = False
+) -> dict[str, str]:
     """The apps to run and the interpreter each runs in."""
     found = {FLOOR: sys.executable, EXAMPLE: sys.executable, QUICKSTART: sys.executable}
+    if pre_ping:
+        found[PRE_PING] = sys.executable
     if without_sniffio is not None:
         found[NO_SNIFFIO] = without_sniffio
     if fastapi_users_python is not None:
@@ -699,6 +718,7 @@ async def measure(
         "fake_latency": {},
         "sniffio_paired": {},
         "accounts_paired": {},
+        "pre_ping_paired": {},
     }
     ids = iter(range(NEW_IDS, NEW_IDS + NEW_ID_COUNT))
     async with httpx.AsyncClient(timeout=30.0) as probe:
@@ -730,6 +750,11 @@ async def measure(
                     out["sniffio_paired"][database] = paired_ratios(
                         results[without], results[with_]
                     )
+                pinging = f"{PRE_PING} @ {database}"
+                if pinging in results:
+                    out["pre_ping_paired"][database] = paired_ratios(
+                        results[pinging], results[with_]
+                    )
                 bare = f"{QUICKSTART} @ {database}"
                 if bare in results:
                     out["accounts_paired"][database] = paired_ratios(results[with_], results[bare])
@@ -744,11 +769,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chattz-bench-")))
         without = None
-        if sniffio_installed():
+        if sniffio_installed() and not args.no_sniffio_contender:
             without = python_without_sniffio(folder / "no-sniffio")
-        else:
+        elif not args.no_sniffio_contender:
             print("the sniffio contender skipped: sniffio is not installed here")
-        pythons = contenders(without, args.fastapi_users_python)
+        pythons = contenders(without, args.fastapi_users_python, pre_ping=args.pre_ping)
         databases: dict[str, Any] = {}
         if not args.no_sqlite:
             databases["SQLite"] = lambda name: f"sqlite+aiosqlite:///{folder / name}.db"
@@ -814,6 +839,27 @@ def _ci(interval: Any) -> str:
     return f"{interval[0]:.2f}–{interval[1]:.2f}" if interval else "n/a (< 6 rounds)"
 
 
+def _paired_table(title: str, paired: dict[str, Any]) -> list[str]:
+    """One app against another, per database: per-round ratios with their 95% CIs."""
+    if not paired:
+        return []
+    lines = [
+        "",
+        f"{title} (per-round ratios, 95% CI):",
+        "",
+        "| database | CPU per login | CPU ms added per login | logins/s |",
+        "|---|---:|---:|---:|",
+    ]
+    for database, row in paired.items():
+        cpu, rate = row["cpu_ms_per_login"], row["logins_per_s"]
+        lines.append(
+            f"| {database} | {cpu['ratio']:.3f} [{_ci(cpu['ci95'])}] "
+            f"| {row['cpu_ms_added']:+.2f} [{_ci(row['cpu_ms_added_ci95'])}] "
+            f"| {rate['ratio']:.3f} [{_ci(rate['ci95'])}] |"
+        )
+    return lines
+
+
 def tables(out: dict[str, Any]) -> str:
     lines = [
         "SQL round trips per web login (returning / first / linking):",
@@ -877,20 +923,11 @@ def tables(out: dict[str, Any]) -> str:
                 f"| {cpu['ratio']:.2f} [{_ci(cpu['ci95'])}] "
                 f"| {rate['ratio']:.2f} [{_ci(rate['ci95'])}] |"
             )
-    if out["sniffio_paired"]:
-        lines += [
-            "",
-            "The example without sniffio against with it (per-round ratios, 95% CI):",
-            "",
-            "| database | CPU per login | CPU ms added per login | logins/s |",
-            "|---|---:|---:|---:|",
-        ]
-        for database, row in out["sniffio_paired"].items():
-            cpu, rate = row["cpu_ms_per_login"], row["logins_per_s"]
-            lines.append(
-                f"| {database} | {cpu['ratio']:.3f} [{_ci(cpu['ci95'])}] "
-                f"| {row['cpu_ms_added']:+.2f} | {rate['ratio']:.3f} [{_ci(rate['ci95'])}] |"
-            )
+    lines += _paired_table("The example without sniffio against with it", out["sniffio_paired"])
+    lines += _paired_table(
+        "The example with pool_pre_ping=True on its engine against as shipped",
+        out["pre_ping_paired"],
+    )
     if out.get("profile"):
         cpu = {
             f"{row['app']} @ {row['database']}": row["cpu_ms_per_login"] for row in out["rounds"]

@@ -148,7 +148,11 @@ def create_app(
     if not key:
         raise ConfigurationError("set APP_SECRET_KEY (32 random characters or more)")
     url = database_url or os.environ.get("DATABASE_URL") or default_database_url()
-    engine = create_async_engine(url, pool_pre_ping=True)  # connects on first use, not here
+    # Connects on first use, not here. Only the store uses this engine, and it survives a
+    # database restart by itself (a statement on a connection the restart closed is tried
+    # once more), so no pool_pre_ping: that costs a round trip at every checkout. Add
+    # pool_pre_ping=True when your own routes query the engine too.
+    engine = create_async_engine(url)
     store = AsyncSQLAlchemyStore(engine)
 
     @asynccontextmanager

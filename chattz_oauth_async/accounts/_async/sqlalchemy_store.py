@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, MetaData, Table, delete, func, insert, select
 from sqlalchemy import update as update_
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ... import _checks as checks
@@ -33,6 +34,10 @@ from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 
 __all__ = ["AsyncSQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
+
+logger = logging.getLogger("chattz_oauth_async.accounts")
+
+T = TypeVar("T")
 
 #: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
 CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
@@ -62,6 +67,28 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
+
+
+async def _once_more(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()``, run once more when the database had closed its pooled connection.
+
+    A database restart closes every connection the pool keeps; the first
+    statement on one fails with a disconnect, and SQLAlchemy then invalidates
+    the whole pool, so the second try gets a new connection: a restart costs
+    no login and no page, with or without ``pool_pre_ping`` (which pays a
+    round trip per checkout to the same end). Tried twice at most: a database
+    that is down fails the second try's connect, and that error is raised.
+    Each ``work`` is one statement or one transaction: a disconnect rolls a
+    transaction back, and a sign-in written just before the connection broke
+    is found by its second try (then a returning login's outcome).
+    """
+    try:
+        return await work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    logger.info("accounts: the database closed a pooled connection (a restart?): trying again")
+    return await work()
 
 
 async def _autocommit(connection: AsyncConnection) -> AsyncConnection:
@@ -205,10 +232,14 @@ class AsyncSQLAlchemyStore:
         Raises:
             AccountStoreError: The database failed.
         """
-        with _database_errors():
+
+        async def attempt() -> None:
             async with self.engine.begin() as connection:
                 await self._require_foreign_keys(connection)
                 await async_create_all(connection, self.metadata)
+
+        with _database_errors():
+            await _once_more(attempt)
 
     async def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -223,17 +254,25 @@ class AsyncSQLAlchemyStore:
         if not user_id.isdigit():
             return False
         query = update_(users).where(users.c.id == int(user_id)).values(is_active=active)
-        with _database_errors():
+
+        async def attempt() -> bool:
             async with self.engine.begin() as connection:
                 return bool((await connection.execute(query)).rowcount)
+
+        with _database_errors():
+            return await _once_more(attempt)
 
     async def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
-        with _database_errors():
+
+        async def attempt() -> Any:
             async with self.engine.connect() as connection:
                 reading = await _autocommit(connection)
-                row = (await reading.execute(query)).first()
+                return (await reading.execute(query)).first()
+
+        with _database_errors():
+            row = await _once_more(attempt)
         return None if row is None else self._account(row)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -244,12 +283,16 @@ class AsyncSQLAlchemyStore:
                 the transaction was rolled back.
             ConfigurationError: The hook returned something that is not a user id.
         """
+
+        async def attempt() -> Account:
+            async with self.engine.begin() as connection:
+                await self._require_foreign_keys(connection)
+                user_id = await self._new_user(connection, profile, now)
+                return await self._insert(connection, profile, user_id, now)
+
         try:
             with _database_errors():
-                async with self.engine.begin() as connection:
-                    await self._require_foreign_keys(connection)
-                    user_id = await self._new_user(connection, profile, now)
-                    return await self._insert(connection, profile, user_id, now), True
+                return await _once_more(attempt), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -274,10 +317,14 @@ class AsyncSQLAlchemyStore:
 
     async def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""
+
+        async def attempt() -> Account:
+            async with self.engine.begin() as connection:
+                return await self._insert(connection, profile, user_id, now)
+
         try:
             with _database_errors():
-                async with self.engine.begin() as connection:
-                    return await self._insert(connection, profile, user_id, now), True
+                return await _once_more(attempt), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -310,9 +357,13 @@ class AsyncSQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.refresh(profile, key, now)
-        with _database_errors():
+
+        async def attempt() -> Any:
             async with self.engine.begin() as connection:
-                row = (await connection.execute(query)).first()
+                return (await connection.execute(query)).first()
+
+        with _database_errors():
+            row = await _once_more(attempt)
         return None if row is None else self._account(row)
 
     async def sign_in_once(
@@ -376,34 +427,37 @@ class AsyncSQLAlchemyStore:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
         try:
             with _database_errors():
-                async with self._solo.connect() as connection:
-                    await self._require_foreign_keys(connection)
-                    if connection.dialect.name != "sqlite":
-                        row = (await connection.execute(query, values)).first()
-                        await connection.commit()  # nothing to send in autocommit mode
-                        return row
-                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
-                    # to restore is read before any await, and set back whatever happens: a
-                    # cancelled sign-in must not hand the pool a connection in autocommit
-                    # (every later transaction on it would write statement by statement).
-                    previous = driver_isolation_level(connection)
-                    try:
-                        await async_driver_isolation(connection, None)
-                        row = (await connection.execute(query, values)).first()
-                        # Nothing to send, unless the app's "begin" event sent a BEGIN itself
-                        # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
-                        await connection.commit()
-                        return row
-                    finally:
-                        # A statement cancelled mid-way invalidates the connection (it is
-                        # discarded, nothing to restore); asking it would raise over the
-                        # cancellation.
-                        if not connection.invalidated:
-                            await async_driver_isolation(connection, previous)
+                return await _once_more(lambda: self._execute_one(query, values))
         except AccountStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
                 return None
             raise
+
+    async def _execute_one(self, query: Any, values: dict[str, Any]) -> Any:
+        async with self._solo.connect() as connection:
+            await self._require_foreign_keys(connection)
+            if connection.dialect.name != "sqlite":
+                row = (await connection.execute(query, values)).first()
+                await connection.commit()  # nothing to send in autocommit mode
+                return row
+            # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
+            # to restore is read before any await, and set back whatever happens: a
+            # cancelled sign-in must not hand the pool a connection in autocommit
+            # (every later transaction on it would write statement by statement).
+            previous = driver_isolation_level(connection)
+            try:
+                await async_driver_isolation(connection, None)
+                row = (await connection.execute(query, values)).first()
+                # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+                # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+                await connection.commit()
+                return row
+            finally:
+                # A statement cancelled mid-way invalidates the connection (it is
+                # discarded, nothing to restore); asking it would raise over the
+                # cancellation.
+                if not connection.invalidated:
+                    await async_driver_isolation(connection, previous)
 
     async def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
@@ -414,7 +468,8 @@ class AsyncSQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
-        with _database_errors():
+
+        async def attempt() -> Any:
             async with self.engine.connect() as connection:
                 reading = await _autocommit(connection)
                 await self._require_foreign_keys(reading)
@@ -422,6 +477,10 @@ class AsyncSQLAlchemyStore:
                 hook = self._is_active
                 if row is not None and hook is not None:
                     row = row if await hook(reading, user_id) is True else None
+                return row
+
+        with _database_errors():
+            row = await _once_more(attempt)
         return None if row is None else self._account(row)
 
     async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -436,7 +495,8 @@ class AsyncSQLAlchemyStore:
         if key is None:
             return False
         links = self._links
-        with _database_errors():
+
+        async def attempt() -> bool:
             async with self.engine.begin() as connection:
                 if guard and connection.dialect.name != "sqlite":
                     # Lock the user's links (in key order) first: two unlinks of one user take
@@ -451,6 +511,9 @@ class AsyncSQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
+        with _database_errors():
+            return await _once_more(attempt)
+
     async def _other_login(self, connection: AsyncConnection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
         if (await connection.execute(count)).scalar_one():
@@ -463,19 +526,27 @@ class AsyncSQLAlchemyStore:
         if key is None:
             return []
         query = self._sql.links_of(key)
-        with _database_errors():
+
+        async def attempt() -> Any:
             async with self.engine.connect() as connection:
                 reading = await _autocommit(connection)
-                rows = (await reading.execute(query)).all()
+                return (await reading.execute(query)).all()
+
+        with _database_errors():
+            rows = await _once_more(attempt)
         return [self._account(row) for row in rows]
 
     async def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
-        with _database_errors():
+
+        async def attempt() -> bool | None:
             async with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return await self._is_active(connection, user_id)
                 return await self._user_state(await _autocommit(connection), user_id)
+
+        with _database_errors():
+            return await _once_more(attempt)
 
     async def _user_state(self, connection: AsyncConnection, user_id: str) -> bool | None:
         if self._user_key is not None:

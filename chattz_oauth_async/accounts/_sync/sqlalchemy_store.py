@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, MetaData, Table, delete, func, insert, select
 from sqlalchemy import update as update_
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy import Connection, Engine
 
 from ... import _checks as checks
@@ -35,6 +36,10 @@ from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 
 __all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
+
+logger = logging.getLogger("chattz_oauth_async.accounts")
+
+T = TypeVar("T")
 
 #: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
 CreateUser = Callable[[Connection, Profile, dt.datetime], str]
@@ -64,6 +69,28 @@ def _database_errors() -> Iterator[None]:
         if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
             report(error)
         raise error from exc
+
+
+def _once_more(work: Callable[[], T]) -> T:
+    """``work()``, run once more when the database had closed its pooled connection.
+
+    A database restart closes every connection the pool keeps; the first
+    statement on one fails with a disconnect, and SQLAlchemy then invalidates
+    the whole pool, so the second try gets a new connection: a restart costs
+    no login and no page, with or without ``pool_pre_ping`` (which pays a
+    round trip per checkout to the same end). Tried twice at most: a database
+    that is down fails the second try's connect, and that error is raised.
+    Each ``work`` is one statement or one transaction: a disconnect rolls a
+    transaction back, and a sign-in written just before the connection broke
+    is found by its second try (then a returning login's outcome).
+    """
+    try:
+        return work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    logger.info("accounts: the database closed a pooled connection (a restart?): trying again")
+    return work()
 
 
 def _autocommit(connection: Connection) -> Connection:
@@ -207,10 +234,14 @@ class SQLAlchemyStore:
         Raises:
             AccountStoreError: The database failed.
         """
-        with _database_errors():
+
+        def attempt() -> None:
             with self.engine.begin() as connection:
                 self._require_foreign_keys(connection)
                 sync_create_all(connection, self.metadata)
+
+        with _database_errors():
+            _once_more(attempt)
 
     def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -225,17 +256,25 @@ class SQLAlchemyStore:
         if not user_id.isdigit():
             return False
         query = update_(users).where(users.c.id == int(user_id)).values(is_active=active)
-        with _database_errors():
+
+        def attempt() -> bool:
             with self.engine.begin() as connection:
                 return bool((connection.execute(query)).rowcount)
+
+        with _database_errors():
+            return _once_more(attempt)
 
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
-        with _database_errors():
+
+        def attempt() -> Any:
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
-                row = (reading.execute(query)).first()
+                return (reading.execute(query)).first()
+
+        with _database_errors():
+            row = _once_more(attempt)
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -246,12 +285,16 @@ class SQLAlchemyStore:
                 the transaction was rolled back.
             ConfigurationError: The hook returned something that is not a user id.
         """
+
+        def attempt() -> Account:
+            with self.engine.begin() as connection:
+                self._require_foreign_keys(connection)
+                user_id = self._new_user(connection, profile, now)
+                return self._insert(connection, profile, user_id, now)
+
         try:
             with _database_errors():
-                with self.engine.begin() as connection:
-                    self._require_foreign_keys(connection)
-                    user_id = self._new_user(connection, profile, now)
-                    return self._insert(connection, profile, user_id, now), True
+                return _once_more(attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -276,10 +319,14 @@ class SQLAlchemyStore:
 
     def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""
+
+        def attempt() -> Account:
+            with self.engine.begin() as connection:
+                return self._insert(connection, profile, user_id, now)
+
         try:
             with _database_errors():
-                with self.engine.begin() as connection:
-                    return self._insert(connection, profile, user_id, now), True
+                return _once_more(attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -312,9 +359,13 @@ class SQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.refresh(profile, key, now)
-        with _database_errors():
+
+        def attempt() -> Any:
             with self.engine.begin() as connection:
-                row = (connection.execute(query)).first()
+                return (connection.execute(query)).first()
+
+        with _database_errors():
+            row = _once_more(attempt)
         return None if row is None else self._account(row)
 
     def sign_in_once(
@@ -378,34 +429,37 @@ class SQLAlchemyStore:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
         try:
             with _database_errors():
-                with self._solo.connect() as connection:
-                    self._require_foreign_keys(connection)
-                    if connection.dialect.name != "sqlite":
-                        row = (connection.execute(query, values)).first()
-                        connection.commit()  # nothing to send in autocommit mode
-                        return row
-                    # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
-                    # to restore is read before any await, and set back whatever happens: a
-                    # cancelled sign-in must not hand the pool a connection in autocommit
-                    # (every later transaction on it would write statement by statement).
-                    previous = driver_isolation_level(connection)
-                    try:
-                        sync_driver_isolation(connection, None)
-                        row = (connection.execute(query, values)).first()
-                        # Nothing to send, unless the app's "begin" event sent a BEGIN itself
-                        # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
-                        connection.commit()
-                        return row
-                    finally:
-                        # A statement cancelled mid-way invalidates the connection (it is
-                        # discarded, nothing to restore); asking it would raise over the
-                        # cancellation.
-                        if not connection.invalidated:
-                            sync_driver_isolation(connection, previous)
+                return _once_more(lambda: self._execute_one(query, values))
         except AccountStoreError as exc:
             if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
                 return None
             raise
+
+    def _execute_one(self, query: Any, values: dict[str, Any]) -> Any:
+        with self._solo.connect() as connection:
+            self._require_foreign_keys(connection)
+            if connection.dialect.name != "sqlite":
+                row = (connection.execute(query, values)).first()
+                connection.commit()  # nothing to send in autocommit mode
+                return row
+            # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
+            # to restore is read before any await, and set back whatever happens: a
+            # cancelled sign-in must not hand the pool a connection in autocommit
+            # (every later transaction on it would write statement by statement).
+            previous = driver_isolation_level(connection)
+            try:
+                sync_driver_isolation(connection, None)
+                row = (connection.execute(query, values)).first()
+                # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+                # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+                connection.commit()
+                return row
+            finally:
+                # A statement cancelled mid-way invalidates the connection (it is
+                # discarded, nothing to restore); asking it would raise over the
+                # cancellation.
+                if not connection.invalidated:
+                    sync_driver_isolation(connection, previous)
 
     def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
@@ -416,7 +470,8 @@ class SQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
-        with _database_errors():
+
+        def attempt() -> Any:
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
                 self._require_foreign_keys(reading)
@@ -424,6 +479,10 @@ class SQLAlchemyStore:
                 hook = self._is_active
                 if row is not None and hook is not None:
                     row = row if hook(reading, user_id) is True else None
+                return row
+
+        with _database_errors():
+            row = _once_more(attempt)
         return None if row is None else self._account(row)
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -438,7 +497,8 @@ class SQLAlchemyStore:
         if key is None:
             return False
         links = self._links
-        with _database_errors():
+
+        def attempt() -> bool:
             with self.engine.begin() as connection:
                 if guard and connection.dialect.name != "sqlite":
                     # Lock the user's links (in key order) first: two unlinks of one user take
@@ -453,6 +513,9 @@ class SQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
+        with _database_errors():
+            return _once_more(attempt)
+
     def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
         if (connection.execute(count)).scalar_one():
@@ -465,19 +528,27 @@ class SQLAlchemyStore:
         if key is None:
             return []
         query = self._sql.links_of(key)
-        with _database_errors():
+
+        def attempt() -> Any:
             with self.engine.connect() as connection:
                 reading = _autocommit(connection)
-                rows = (reading.execute(query)).all()
+                return (reading.execute(query)).all()
+
+        with _database_errors():
+            rows = _once_more(attempt)
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
-        with _database_errors():
+
+        def attempt() -> bool | None:
             with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return self._is_active(connection, user_id)
                 return self._user_state(_autocommit(connection), user_id)
+
+        with _database_errors():
+            return _once_more(attempt)
 
     def _user_state(self, connection: Connection, user_id: str) -> bool | None:
         if self._user_key is not None:
