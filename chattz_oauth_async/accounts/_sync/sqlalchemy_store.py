@@ -2,7 +2,11 @@
 # Edit the async original, then run: python scripts/gen_sync.py
 """The account store on SQLAlchemy 2: :class:`SQLAlchemyStore` over an ``Engine``.
 
-Tables: ``accounts/_tables.py``. Public from
+The store decides what each call runs and in which transaction. Its SQL:
+``accounts/_statements.py``; its tables: ``accounts/_tables.py``; how it uses
+a connection (database errors, the second try after a restart, autocommit):
+``sqlalchemy_connections.py``; the local users and the app's hooks:
+``sqlalchemy_users.py``. Public from
 :mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio extension
 runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``); the
 generated sync twin serves any thread.
