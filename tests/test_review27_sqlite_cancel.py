@@ -1,8 +1,9 @@
 """Review of issue 27 item 1: a cancelled sign-in on SQLite, through the single-statement path.
 
-``AsyncSQLAlchemyStore._write_one`` runs a sign-in statement in the sqlite3 driver's own
-autocommit mode (``isolation_level = None``), set on the pooled connection and set back
-after. Two rules a cancelled sign-in (a timeout, a client gone) must keep:
+``AsyncSQLAlchemyStore._write_one`` (``write_alone`` in
+``accounts/_async/sqlalchemy_connections.py``) runs a sign-in statement in the sqlite3
+driver's own autocommit mode (``isolation_level = None``), set on the pooled connection and
+set back after. Two rules a cancelled sign-in (a timeout, a client gone) must keep:
 
 - The connection goes back to the pool as it came (checklist line 34). Left in the
   driver's autocommit, every later ``engine.begin()`` on it writes statement by statement:

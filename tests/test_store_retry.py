@@ -1,7 +1,8 @@
 """The SQLAlchemy store's second try: only on a connection the database had closed, only once.
 
-``_once_more`` is what lets an engine without ``pool_pre_ping`` survive a
-database restart (tests/test_database_restart.py restarts a real server); these
+``once_more`` (``accounts/_async/sqlalchemy_connections.py``) is what lets an
+engine without ``pool_pre_ping`` survive a database restart
+(tests/test_database_restart.py restarts a real server); these
 pin its rule with a stand-in for the work: a disconnect is tried once more, a
 second disconnect or any other database error is raised as it came, and a
 success is not repeated. Pure code around an ``await``: asyncio only.
@@ -14,8 +15,8 @@ import logging
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from chattz_oauth_async.accounts._async.sqlalchemy_store import _once_more
-from chattz_oauth_async.accounts._sync.sqlalchemy_store import _once_more as sync_once_more
+from chattz_oauth_async.accounts._async.sqlalchemy_connections import once_more
+from chattz_oauth_async.accounts._sync.sqlalchemy_connections import once_more as sync_once_more
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +52,7 @@ class Work:
 async def test_a_closed_connection_is_tried_once_more(caplog: pytest.LogCaptureFixture) -> None:
     work = Work(closed())
     with caplog.at_level(logging.INFO, logger="chattz_oauth_async.accounts"):
-        answer = await _once_more(work.run)
+        answer = await once_more(work.run)
     expected = ["accounts: the database closed a pooled connection (a restart?): trying again"]
     assert ("row", 2, expected) == (answer, work.calls, caplog.messages)
 
@@ -60,7 +61,7 @@ async def test_a_second_closed_connection_is_raised() -> None:
     second = closed()
     work = Work(closed(), second)
     with pytest.raises(OperationalError) as raised:
-        await _once_more(work.run)
+        await once_more(work.run)
     assert (second, 2) == (raised.value, work.calls)
 
 
@@ -75,13 +76,13 @@ async def test_a_second_closed_connection_is_raised() -> None:
 async def test_another_database_error_is_not_tried_again(error: Exception) -> None:
     work = Work(error)
     with pytest.raises(type(error)) as raised:
-        await _once_more(work.run)
+        await once_more(work.run)
     assert (error, 1) == (raised.value, work.calls)
 
 
 async def test_a_success_runs_once() -> None:
     work = Work()
-    assert ("row", 1) == (await _once_more(work.run), work.calls)
+    assert ("row", 1) == (await once_more(work.run), work.calls)
 
 
 def test_the_sync_twin_tries_a_closed_connection_once_more() -> None:

@@ -2,7 +2,11 @@
 # Edit the async original, then run: python scripts/gen_sync.py
 """The account store on SQLAlchemy 2: :class:`SQLAlchemyStore` over an ``Engine``.
 
-Tables: ``accounts/_tables.py``. Public from
+The store decides what each call runs and in which transaction. Its SQL:
+``accounts/_statements.py``; its tables: ``accounts/_tables.py``; how it uses
+a connection (database errors, the second try after a restart, autocommit):
+``sqlalchemy_connections.py``; the local users and the app's hooks:
+``sqlalchemy_users.py``. Public from
 :mod:`chattz_oauth_async.accounts.sqlalchemy`. SQLAlchemy's asyncio extension
 runs on asyncio only (``sqlite+aiosqlite``, ``postgresql+psycopg``); the
 generated sync twin serves any thread.
@@ -10,110 +14,33 @@ generated sync twin serves any thread.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import logging
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, delete, func, insert, select
+from sqlalchemy import Column, MetaData, Table, delete, func, select
 from sqlalchemy import update as update_
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import Connection, Engine
 
 from ... import _checks as checks
-from ..._ids import is_user_id_text
-from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError, UnlinkRefused
-from .._failures import report, store_error
+from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
+from .._failures import report
 from .._statements import Binds, Statements, written
-from .._synchronization import (
-    sync_create_all,
-    sync_driver_isolation,
-    sync_require_asyncio,
-    driver_isolation_level,
-)
+from .._synchronization import sync_create_all
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
-
-__all__ = ["SQLAlchemyStore", "CreateUser", "HasPassword", "IsActive", "UserState"]
-
-logger = logging.getLogger("chattz_oauth_async.accounts")
-
-T = TypeVar("T")
-
-#: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
-CreateUser = Callable[[Connection, Profile, dt.datetime], str]
-#: What ``is_active`` answers: True (may sign in), False (refused), None (no such user).
-UserState = bool | None
-#: ``is_active(connection, user_id)``: the user's :data:`UserState`.
-IsActive = Callable[[Connection, str], UserState]
-#: ``has_password(connection, user_id)``: whether the user can sign in without Chattz.
-HasPassword = Callable[[Connection, str], bool]
-
-#: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
-FOREIGN_KEYS_FIX = (
-    "turn SQLite's foreign keys on for every connection: "
-    '@event.listens_for(engine.sync_engine, "connect") def on(dbapi, record): '
-    'dbapi.execute("PRAGMA foreign_keys=ON")'
+from .sqlalchemy_connections import ForeignKeys, autocommit, run, write_alone
+from .sqlalchemy_users import (
+    CreateUser,
+    HasPassword,
+    IsActive,
+    insert_user,
+    new_user,
+    no_password,
+    user_state,
 )
 
-
-@contextlib.contextmanager
-def _database_errors() -> Iterator[None]:
-    sync_require_asyncio("SQLAlchemyStore")
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        # The driver's message can quote the values sent: keep it as the cause only.
-        error = store_error(exc)
-        if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
-            report(error)
-        raise error from exc
-
-
-def _once_more(work: Callable[[], T]) -> T:
-    """``work()``, run once more when the database had closed its pooled connection.
-
-    A database restart closes every connection the pool keeps; the first
-    statement on one fails with a disconnect, and SQLAlchemy then invalidates
-    the whole pool, so the second try gets a new connection: a restart costs
-    no login and no page, with or without ``pool_pre_ping`` (which pays a
-    round trip per checkout to the same end). Tried twice at most: a database
-    that is down fails the second try's connect, and that error is raised.
-    Each ``work`` is one statement or one transaction: a disconnect rolls a
-    transaction back, and a sign-in written just before the connection broke
-    is found by its second try (then a returning login's outcome).
-    """
-    try:
-        return work()
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    logger.info("accounts: the database closed a pooled connection (a restart?): trying again")
-    return work()
-
-
-def _autocommit(connection: Connection) -> Connection:
-    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
-
-    SQLite's driver begins a transaction before a write only, so a read needs
-    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
-    """
-    if connection.dialect.name == "sqlite":
-        return connection
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
-
-
-def _insert_user(connection: Connection, profile: Profile, now: dt.datetime) -> str:
-    result = connection.execute(
-        insert(users).values(display_name=profile.display_name, created_at=now)
-    )
-    (user_id,) = result.inserted_primary_key or (None,)
-    return "" if user_id is None else str(user_id)
-
-
-def _no_password(connection: Connection, user_id: str) -> bool:
-    return False  # the store's own users sign in through Chattz only
+__all__ = ["SQLAlchemyStore"]
 
 
 class SQLAlchemyStore:
@@ -185,13 +112,12 @@ class SQLAlchemyStore:
                 "hook), so a deleted user's link never signs anyone in"
             )
         self.engine = engine
-        self._create_user = create_user or _insert_user
+        self._create_user = create_user or insert_user
         self._own_users = create_user is None
         self._user_key = user_key
-        # SQLite enforces ON DELETE CASCADE only with foreign keys on: checked on first use.
-        self._foreign_keys_checked = user_key is None or engine.dialect.name != "sqlite"
+        self._foreign_keys = ForeignKeys(engine, user_key)
         self._is_active = is_active
-        self._has_password = has_password or _no_password
+        self._has_password = has_password or no_password
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata: MetaData = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
@@ -211,23 +137,6 @@ class SQLAlchemyStore:
     def _account(self, row: Any) -> Account:
         return Account.from_columns(row._mapping)
 
-    def _require_foreign_keys(self, connection: Connection) -> None:
-        """SQLite with ``user_key``: refuse to work while foreign keys are off.
-
-        Without them SQLite ignores ON DELETE CASCADE and reuses a deleted
-        newest id, so a deleted user's link would sign in the next user.
-        Asked once per store (a site sets the connect event for every connection or none).
-
-        Raises:
-            ConfigurationError: ``PRAGMA foreign_keys`` is off.
-        """
-        if self._foreign_keys_checked:
-            return
-        on = (connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
-        if not on:
-            raise ConfigurationError(f"user_key on SQLite: {FOREIGN_KEYS_FIX}")
-        self._foreign_keys_checked = True
-
     def create_tables(self) -> None:
         """Create this store's tables if they do not exist yet.
 
@@ -237,11 +146,10 @@ class SQLAlchemyStore:
 
         def attempt() -> None:
             with self.engine.begin() as connection:
-                self._require_foreign_keys(connection)
+                self._foreign_keys.require(connection)
                 sync_create_all(connection, self.metadata)
 
-        with _database_errors():
-            _once_more(attempt)
+        run(attempt)
 
     def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -261,8 +169,7 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return bool((connection.execute(query)).rowcount)
 
-        with _database_errors():
-            return _once_more(attempt)
+        return run(attempt)
 
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
@@ -270,11 +177,10 @@ class SQLAlchemyStore:
 
         def attempt() -> Any:
             with self.engine.connect() as connection:
-                reading = _autocommit(connection)
+                reading = autocommit(connection)
                 return (reading.execute(query)).first()
 
-        with _database_errors():
-            row = _once_more(attempt)
+        row = run(attempt)
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -288,34 +194,14 @@ class SQLAlchemyStore:
 
         def attempt() -> Account:
             with self.engine.begin() as connection:
-                self._require_foreign_keys(connection)
-                user_id = self._new_user(connection, profile, now)
+                self._foreign_keys.require(connection)
+                user_id = new_user(self._create_user, connection, profile, now)
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            with _database_errors():
-                return _once_more(attempt), True
+            return run(attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
-
-    def _new_user(
-        self, connection: Connection, profile: Profile, now: dt.datetime
-    ) -> str:
-        try:
-            user_id = self._create_user(connection, profile, now)
-        except (ChattzOAuthError, SQLAlchemyError):
-            raise
-        except Exception as exc:
-            # The app's hook: raising rolls the new user back with the link.
-            name = type(exc).__name__
-            raise report(
-                AccountStoreError(f"create_user failed ({name})", transient=False, cause=name)
-            ) from exc
-        if not is_user_id_text(user_id):  # no link is made to a user id that is not one
-            raise ConfigurationError(
-                "create_user must return the new user's id as 1 to 64 printable characters"
-            )
-        return user_id
 
     def link(self, profile: Profile, user_id: str, now: dt.datetime) -> tuple[Account, bool]:
         """``profile`` linked to ``user_id``, or the link another login made first."""
@@ -325,8 +211,7 @@ class SQLAlchemyStore:
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            with _database_errors():
-                return _once_more(attempt), True
+            return run(attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -336,7 +221,7 @@ class SQLAlchemyStore:
         key = self._sql.key(user_id)
         if key is None:
             raise ConfigurationError("a user id that is not a key of the users table")
-        self._require_foreign_keys(connection)
+        self._foreign_keys.require(connection)
         connection.execute(self._sql.insert_link(profile, key, now))
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
@@ -364,8 +249,7 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return (connection.execute(query)).first()
 
-        with _database_errors():
-            row = _once_more(attempt)
+        row = run(attempt)
         return None if row is None else self._account(row)
 
     def sign_in_once(
@@ -427,39 +311,7 @@ class SQLAlchemyStore:
 
     def _write_one(self, query: Any, values: dict[str, Any]) -> Any:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
-        try:
-            with _database_errors():
-                return _once_more(lambda: self._execute_one(query, values))
-        except AccountStoreError as exc:
-            if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
-                return None
-            raise
-
-    def _execute_one(self, query: Any, values: dict[str, Any]) -> Any:
-        with self._solo.connect() as connection:
-            self._require_foreign_keys(connection)
-            if connection.dialect.name != "sqlite":
-                row = (connection.execute(query, values)).first()
-                connection.commit()  # nothing to send in autocommit mode
-                return row
-            # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
-            # to restore is read before any await, and set back whatever happens: a
-            # cancelled sign-in must not hand the pool a connection in autocommit
-            # (every later transaction on it would write statement by statement).
-            previous = driver_isolation_level(connection)
-            try:
-                sync_driver_isolation(connection, None)
-                row = (connection.execute(query, values)).first()
-                # Nothing to send, unless the app's "begin" event sent a BEGIN itself
-                # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
-                connection.commit()
-                return row
-            finally:
-                # A statement cancelled mid-way invalidates the connection (it is
-                # discarded, nothing to restore); asking it would raise over the
-                # cancellation.
-                if not connection.invalidated:
-                    sync_driver_isolation(connection, previous)
+        return write_alone(self._solo, query, values, self._foreign_keys)
 
     def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
@@ -473,16 +325,15 @@ class SQLAlchemyStore:
 
         def attempt() -> Any:
             with self.engine.connect() as connection:
-                reading = _autocommit(connection)
-                self._require_foreign_keys(reading)
+                reading = autocommit(connection)
+                self._foreign_keys.require(reading)
                 row = (reading.execute(query)).first()
                 hook = self._is_active
                 if row is not None and hook is not None:
                     row = row if hook(reading, user_id) is True else None
                 return row
 
-        with _database_errors():
-            row = _once_more(attempt)
+        row = run(attempt)
         return None if row is None else self._account(row)
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -513,8 +364,7 @@ class SQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
-        with _database_errors():
-            return _once_more(attempt)
+        return run(attempt)
 
     def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
@@ -531,11 +381,10 @@ class SQLAlchemyStore:
 
         def attempt() -> Any:
             with self.engine.connect() as connection:
-                reading = _autocommit(connection)
+                reading = autocommit(connection)
                 return (reading.execute(query)).all()
 
-        with _database_errors():
-            rows = _once_more(attempt)
+        rows = run(attempt)
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
@@ -545,20 +394,8 @@ class SQLAlchemyStore:
             with self.engine.connect() as connection:
                 if self._is_active is not None:
                     return self._is_active(connection, user_id)
-                return self._user_state(_autocommit(connection), user_id)
+                reading = autocommit(connection)
+                self._foreign_keys.require(reading)
+                return user_state(reading, user_id, self._sql, self._user_key)
 
-        with _database_errors():
-            return _once_more(attempt)
-
-    def _user_state(self, connection: Connection, user_id: str) -> bool | None:
-        if self._user_key is not None:
-            self._require_foreign_keys(connection)
-            key = self._sql.key(user_id)
-            query = select(self._user_key).where(self._user_key == key)
-            found = key is not None and (connection.execute(query)).first() is not None
-            return True if found else None
-        if not user_id.isdigit():
-            return None
-        query = select(users.c.is_active).where(users.c.id == int(user_id))
-        row = (connection.execute(query)).first()
-        return None if row is None else bool(row[0])
+        return run(attempt)

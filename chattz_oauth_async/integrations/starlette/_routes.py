@@ -9,7 +9,7 @@ the other.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 from starlette.requests import Request
@@ -19,19 +19,49 @@ from starlette.routing import Route
 from ..._async.session import AsyncChattzOAuth
 from ...diagnostics import log_failure
 from ...errors import ChattzOAuthError
-from .._web import set_cookies
+from .._web import LoginFinish, set_cookies
 from ._accounts import AccountSession, form_field, session_of
 from ._handlers import ErrorHandler, SuccessHandler, call_handler, handlers
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
-    from ._login import ChattzLogin
-
-__all__ = ["Endpoint", "Endpoints", "endpoints"]
+__all__ = ["Endpoint", "Endpoints", "LoginResponses", "endpoints"]
 
 #: A login or callback endpoint: the request and the session (None: the helper's own).
 Endpoint = Callable[[Request, AsyncChattzOAuth | None], Awaitable[Response]]
+
+
+class LoginResponses(Protocol):
+    """What the endpoints answer with: the public methods of ``ChattzLogin`` they call.
+
+    A protocol, so this module needs nothing from ``_login.py`` (which builds
+    its routes with :func:`endpoints`).
+    """
+
+    def login_response(
+        self, request: Request, next_url: str | None = None, *, chattz: AsyncChattzOAuth | None
+    ) -> Response:
+        """``GET /login``: the redirect to Chattz."""
+        ...
+
+    async def link_response(
+        self, request: Request, next_url: str | None = None, *, chattz: AsyncChattzOAuth | None
+    ) -> Response:
+        """``POST /login``: a linking login's redirect to Chattz."""
+        ...
+
+    async def finish(self, request: Request, *, chattz: AsyncChattzOAuth | None) -> LoginFinish:
+        """``GET /callback``: the login flow's answer."""
+        ...
+
+    def logout_response(self, request: Request) -> Response:
+        """``POST /logout``: the session cleared."""
+        ...
+
+    def error_response(self, request: Request, exc: ChattzOAuthError) -> Response:
+        """The default ``on_error`` page."""
+        ...
 
 
 @attrs.frozen
@@ -127,7 +157,7 @@ class Endpoints:
 
 
 def endpoints(
-    helper: ChattzLogin,
+    helper: LoginResponses,
     accounts: AccountSession | None,
     on_success: SuccessHandler | None,
     on_error: ErrorHandler | None,
@@ -169,7 +199,7 @@ def endpoints(
 
 
 async def _login(
-    helper: ChattzLogin,
+    helper: LoginResponses,
     accounts: AccountSession | None,
     request: Request,
     next_param: str,
@@ -191,7 +221,7 @@ async def _login(
 
 
 async def _callback(
-    helper: ChattzLogin,
+    helper: LoginResponses,
     request: Request,
     chattz: AsyncChattzOAuth | None,
     on_success: SuccessHandler,

@@ -1,0 +1,186 @@
+"""How the SQLAlchemy store uses its connections: errors mapped, one more try, autocommit.
+
+:func:`run` is every store call: the database's errors become
+:class:`~chattz_oauth_async.AccountStoreError` (:func:`database_errors`) and
+a connection a database restart closed is tried once more (:func:`once_more`).
+Reads go without BEGIN and COMMIT (:func:`autocommit`), a sign-in statement
+alone in autocommit mode (:func:`write_alone`, SQLite's driver isolation set
+and set back), and SQLite with a ``user_key`` is refused while its foreign
+keys are off (:class:`ForeignKeys`). The store
+(``sqlalchemy_store.py``) decides what to run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ...errors import AccountStoreError, ConfigurationError
+from .._failures import report, store_error
+from .._synchronization import (
+    async_driver_isolation,
+    async_require_asyncio,
+    driver_isolation_level,
+)
+
+__all__ = [
+    "FOREIGN_KEYS_FIX",
+    "ForeignKeys",
+    "autocommit",
+    "database_errors",
+    "once_more",
+    "run",
+    "write_alone",
+]
+
+logger = logging.getLogger("chattz_oauth_async.accounts")
+
+T = TypeVar("T")
+
+#: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
+FOREIGN_KEYS_FIX = (
+    "turn SQLite's foreign keys on for every connection: "
+    '@event.listens_for(engine.sync_engine, "connect") def on(dbapi, record): '
+    'dbapi.execute("PRAGMA foreign_keys=ON")'
+)
+
+
+@contextlib.contextmanager
+def database_errors() -> Iterator[None]:
+    """The database's errors as AccountStoreError, the driver's exception kept as the cause.
+
+    Raises:
+        ConfigurationError: The async store runs outside asyncio.
+        AccountStoreError: The database failed (reported, unless a unique-key
+            conflict, which may be a lost race the caller decides on).
+    """
+    async_require_asyncio("AsyncSQLAlchemyStore")
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        # The driver's message can quote the values sent: keep it as the cause only.
+        error = store_error(exc)
+        if not isinstance(exc, IntegrityError):  # maybe a lost race: the caller decides
+            report(error)
+        raise error from exc
+
+
+async def once_more(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()``, run once more when the database had closed its pooled connection.
+
+    A database restart closes every connection the pool keeps; the first
+    statement on one fails with a disconnect, and SQLAlchemy then invalidates
+    the whole pool, so the second try gets a new connection: a restart costs
+    no login and no page, with or without ``pool_pre_ping`` (which pays a
+    round trip per checkout to the same end). Tried twice at most: a database
+    that is down fails the second try's connect, and that error is raised.
+    Each ``work`` is one statement or one transaction: a disconnect rolls a
+    transaction back, and a sign-in written just before the connection broke
+    is found by its second try (then a returning login's outcome).
+    """
+    try:
+        return await work()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    logger.info("accounts: the database closed a pooled connection (a restart?): trying again")
+    return await work()
+
+
+async def run(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()`` under :func:`database_errors`, through :func:`once_more`.
+
+    Raises:
+        AccountStoreError: The database failed.
+    """
+    with database_errors():
+        return await once_more(work)
+
+
+async def autocommit(connection: AsyncConnection) -> AsyncConnection:
+    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+
+    SQLite's driver begins a transaction before a write only, so a read needs
+    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    """
+    if connection.dialect.name == "sqlite":
+        return connection
+    return await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+class ForeignKeys:
+    """SQLite with ``user_key``: the store refuses to work while foreign keys are off.
+
+    Without them SQLite ignores ON DELETE CASCADE and reuses a deleted
+    newest id, so a deleted user's link would sign in the next user.
+    Asked once per store (a site sets the connect event for every connection or none).
+    """
+
+    def __init__(self, engine: AsyncEngine, user_key: object) -> None:
+        # SQLite enforces ON DELETE CASCADE only with foreign keys on: checked on first use.
+        self._checked = user_key is None or engine.dialect.name != "sqlite"
+
+    async def require(self, connection: AsyncConnection) -> None:
+        """Check ``PRAGMA foreign_keys`` on ``connection``, the first time only.
+
+        Raises:
+            ConfigurationError: ``PRAGMA foreign_keys`` is off.
+        """
+        if self._checked:
+            return
+        on = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+        if not on:
+            raise ConfigurationError(f"user_key on SQLite: {FOREIGN_KEYS_FIX}")
+        self._checked = True
+
+
+async def write_alone(
+    solo: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+) -> Any:
+    """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict.
+
+    ``solo``: the store's engine in autocommit mode (the engine itself on SQLite).
+
+    Raises:
+        AccountStoreError: The database failed, other than a unique-key conflict.
+    """
+    try:
+        return await run(lambda: _execute_alone(solo, query, values, foreign_keys))
+    except AccountStoreError as exc:
+        if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
+            return None
+        raise
+
+
+async def _execute_alone(
+    solo: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+) -> Any:
+    async with solo.connect() as connection:
+        await foreign_keys.require(connection)
+        if connection.dialect.name != "sqlite":
+            row = (await connection.execute(query, values)).first()
+            await connection.commit()  # nothing to send in autocommit mode
+            return row
+        # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
+        # to restore is read before any await, and set back whatever happens: a
+        # cancelled sign-in must not hand the pool a connection in autocommit
+        # (every later transaction on it would write statement by statement).
+        previous = driver_isolation_level(connection)
+        try:
+            await async_driver_isolation(connection, None)
+            row = (await connection.execute(query, values)).first()
+            # Nothing to send, unless the app's "begin" event sent a BEGIN itself
+            # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
+            await connection.commit()
+            return row
+        finally:
+            # A statement cancelled mid-way invalidates the connection (it is
+            # discarded, nothing to restore); asking it would raise over the
+            # cancellation.
+            if not connection.invalidated:
+                await async_driver_isolation(connection, previous)

@@ -1,0 +1,105 @@
+"""The SQLAlchemy store's local users: its own ``chattz_users`` rows, or the app's through hooks.
+
+The hooks' types (:data:`CreateUser`, :data:`IsActive`, :data:`HasPassword`),
+their defaults on ``chattz_users``, and the rules around them: what an app's
+``create_user`` may raise or return (:func:`new_user`), and whether a user
+may sign in when no ``is_active`` hook says (:func:`user_state`). The store
+(``sqlalchemy_store.py``) calls them inside its own transactions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import Column, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..._ids import is_user_id_text
+from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError
+from .._failures import report
+from .._statements import Statements
+from .._tables import users
+from .._values import Profile
+
+__all__ = [
+    "CreateUser",
+    "HasPassword",
+    "IsActive",
+    "UserState",
+    "insert_user",
+    "new_user",
+    "no_password",
+    "user_state",
+]
+
+#: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
+CreateUser = Callable[[AsyncConnection, Profile, dt.datetime], Awaitable[str]]
+#: What ``is_active`` answers: True (may sign in), False (refused), None (no such user).
+UserState = bool | None
+#: ``is_active(connection, user_id)``: the user's :data:`UserState`.
+IsActive = Callable[[AsyncConnection, str], Awaitable[UserState]]
+#: ``has_password(connection, user_id)``: whether the user can sign in without Chattz.
+HasPassword = Callable[[AsyncConnection, str], Awaitable[bool]]
+
+
+async def insert_user(connection: AsyncConnection, profile: Profile, now: dt.datetime) -> str:
+    """The default ``create_user``: a ``chattz_users`` row; its id as text."""
+    result = await connection.execute(
+        insert(users).values(display_name=profile.display_name, created_at=now)
+    )
+    (user_id,) = result.inserted_primary_key or (None,)
+    return "" if user_id is None else str(user_id)
+
+
+async def no_password(connection: AsyncConnection, user_id: str) -> bool:
+    """The default ``has_password``: False."""
+    return False  # the store's own users sign in through Chattz only
+
+
+async def new_user(
+    create_user: CreateUser, connection: AsyncConnection, profile: Profile, now: dt.datetime
+) -> str:
+    """The id of the user ``create_user`` inserts for ``profile``, checked before any link.
+
+    Raises:
+        AccountStoreError: The hook raised something that is not a
+            ChattzOAuthError (``transient=False``, its cause kept).
+        ConfigurationError: The hook returned something that is not a user id.
+    """
+    try:
+        user_id = await create_user(connection, profile, now)
+    except (ChattzOAuthError, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        # The app's hook: raising rolls the new user back with the link.
+        name = type(exc).__name__
+        raise report(
+            AccountStoreError(f"create_user failed ({name})", transient=False, cause=name)
+        ) from exc
+    if not is_user_id_text(user_id):  # no link is made to a user id that is not one
+        raise ConfigurationError(
+            "create_user must return the new user's id as 1 to 64 printable characters"
+        )
+    return user_id
+
+
+async def user_state(
+    connection: AsyncConnection, user_id: str, sql: Statements, user_key: Column[Any] | None
+) -> UserState:
+    """Whether ``user_id`` may sign in, with no ``is_active`` hook; None if no such user.
+
+    With ``user_key``: whether the app's row exists. Else ``chattz_users.is_active``.
+    """
+    if user_key is not None:
+        key = sql.key(user_id)
+        query = select(user_key).where(user_key == key)
+        found = key is not None and (await connection.execute(query)).first() is not None
+        return True if found else None
+    if not user_id.isdigit():
+        return None
+    query = select(users.c.is_active).where(users.c.id == int(user_id))
+    row = (await connection.execute(query)).first()
+    return None if row is None else bool(row[0])
