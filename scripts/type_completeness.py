@@ -49,6 +49,9 @@ def verify_types(stubs: Path) -> dict[str, object]:
     # ROOT first: the package checked is this checkout's, whichever one the venv installed.
     paths = [str(ROOT), str(stubs), str(LOCAL_STUBS), env.get("PYTHONPATH")]
     env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    # pyright asks the `python` on PATH for the installed packages: make it this one, venv
+    # activated or not (else social-core's and httpx-oauth's base classes read as unknown).
+    env["PATH"] = os.pathsep.join(filter(None, [os.path.dirname(sys.executable), env.get("PATH")]))
     # No "a newer pyright exists" check against PyPI on each run.
     env["PYRIGHT_PYTHON_IGNORE_WARNINGS"] = "1"
     command = [sys.executable, "-m", "pyright", "--verifytypes", PACKAGE]
