@@ -69,7 +69,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("mode", "summary"),
-    [("serial", "5 passed, 1 skipped, 1 deselected"), ("xdist-n2", "5 passed, 1 skipped")],
+    [
+        pytest.param("serial", "5 passed, 1 skipped, 1 deselected", id="serial"),
+        pytest.param("xdist-n2", "5 passed, 1 skipped", id="xdist-n2"),
+    ],
 )
 def test_a_whole_run_is_complete(
     logs: dict[str, str], check: ModuleType, mode: str, summary: str
@@ -82,9 +85,9 @@ def test_a_whole_run_is_complete(
     ("mode", "message"),
     [
         # Serially pytest counts the deselected test among the collected ones, and so do we.
-        ("serial", "pytest collected 7 tests but accounted for 6"),
+        pytest.param("serial", "pytest collected 7 tests but accounted for 6", id="serial"),
         # Under xdist the workers deselect it before counting.
-        ("xdist-n2", "pytest collected 6 tests but accounted for 5"),
+        pytest.param("xdist-n2", "pytest collected 6 tests but accounted for 5", id="xdist-n2"),
     ],
 )
 def test_a_run_that_lost_tests_is_refused(
