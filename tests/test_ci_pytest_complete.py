@@ -8,6 +8,7 @@ failure, which the check must refuse.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -32,7 +33,9 @@ def test_deselected():
     pass
 """
 # The project's conftest is not loaded in the small suite's folder: deselect as it does, with -m.
-ARGS = ("-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:asyncio", "-m", "not slow")
+# Only xdist is loaded: the installed plugins (Django, Hypothesis, anyio...) would take
+# seconds to import in the run and in each worker, and the small suite needs none.
+ARGS = ("-p", "no:cacheprovider", "-p", "xdist.plugin", "-m", "not slow")
 MODES = {"serial": (), "xdist-n2": ("-n", "2")}
 
 
@@ -61,7 +64,10 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         (folder / "pytest.ini").write_text("[pytest]\nmarkers =\n    slow: slow\n")
         (folder / "test_small.py").write_text(SUITE)
         command = [sys.executable, "-m", "pytest", *ARGS, *extra]
-        runs[mode] = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, text=True)
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        runs[mode] = subprocess.Popen(
+            command, cwd=folder, env=env, stdout=subprocess.PIPE, text=True
+        )
     outputs = {mode: process.communicate(timeout=120)[0] for mode, process in runs.items()}
     assert {mode: 0 for mode in MODES} == {mode: p.returncode for mode, p in runs.items()}
     return outputs
