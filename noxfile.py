@@ -31,15 +31,19 @@ def install(session: nox.Session, *groups: str, extras: str = "") -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Run the whole test suite (browser tests included when Chromium is installed; the
-    tests marked slow are deselected: `nox -s tests_slow`, or `-- --slow`)."""
+    """Run the whole test suite on every core, as the README does (`-n auto`: pytest-xdist;
+    `-- -n 0` runs it in one process). Browser tests included when Chromium is installed;
+    the tests marked slow are deselected: `nox -s tests_slow`, or `-- --slow`."""
     install(session, "tests")
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def tests_slow(session: nox.Session) -> None:
-    """Run only the tests marked slow (the 1,000-login workers test), which `tests` deselects."""
+    """Run only the tests marked slow (the 1,000-login workers test), which `tests` deselects.
+
+    In one process: each starts four uvicorn workers of its own, which already fill the
+    machine."""
     install(session, "tests")
     session.run("python", "-m", "pytest", "--slow", "-m", "slow", *session.posargs)
 

@@ -347,8 +347,13 @@ def test_login_ignores_stray_requests_and_keeps_waiting(served: FakeChattz) -> N
 
 
 def test_login_stray_request_then_timeout_exchanges_nothing(served: FakeChattz) -> None:
-    """A forged callback alone ends in a timeout, and no code is ever exchanged."""
-    run = start_login(served, "--timeout", "3")
+    """A forged callback alone ends in a timeout, and no code is ever exchanged.
+
+    The timeout starts when the command prints that it waits; the forged request
+    goes out the moment that line is read, so one second is ample (a request that
+    arrived after it would fail the test, not pass it).
+    """
+    run = start_login(served, "--timeout", "1")
     try:
         callback = callback_url(run)
         with httpx.Client(timeout=TIMEOUT) as browser:

@@ -21,7 +21,7 @@ RUN = (
 )
 TEST = (
     "python3 -m venv .venv && . .venv/bin/activate && pip install -U pip "
-    "&& pip install -e . --group tests && python -m pytest"
+    "&& pip install -e . --group tests && python -m pytest -n auto"
 )
 
 
