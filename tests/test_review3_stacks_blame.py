@@ -3,10 +3,13 @@
 ``integrations/_stacks.is_misconfigured`` (what the allauth and social-auth adapters log
 and raise) kept a list of its own, narrower than the library's diagnosis
 (:func:`~chattz_oauth_async.diagnostics.classify`): a wrong ``BASE_URL`` (a 404 from
-the token endpoint), ``invalid_grant`` (a redirect URI Chattz does not accept),
-``invalid_request`` and ``unsupported_grant_type`` read "Chattz refused or could not be
-reached", and social-core 7 got ``AuthProviderError``: the operator is told the
-provider is at fault for a mistake in the app's settings.
+the token endpoint), ``invalid_request`` and ``unsupported_grant_type`` read "Chattz
+refused or could not be reached", and social-core 7 got ``AuthProviderError``: the
+operator is told the provider is at fault for a mistake in the app's settings.
+
+``invalid_grant`` at the code exchange is not the app's mistake (classify's
+``code_rejected``: a code that expired or that a callback delivered twice used already):
+it follows the library's diagnosis, "Chattz refused or could not be reached".
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from chattz_oauth_async.integrations.social_core import ChattzOAuth2
 # (error, whether the app's settings are at fault)
 CASES: list[tuple[ChattzOAuthError, bool]] = [
     (ProviderError("Chattz answered 404 Not Found", status_code=404), True),
-    (OAuthError("invalid_grant", "the authorization code is not valid", status_code=400), True),
+    (OAuthError("invalid_grant", "the authorization code is not valid", status_code=400), False),
     (OAuthError("invalid_request", "grant_type is missing", status_code=400), True),
     (OAuthError("unsupported_grant_type", "no", status_code=400), True),
     (OAuthError("invalid_client", "client authentication failed", status_code=401), True),

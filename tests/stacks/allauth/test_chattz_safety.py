@@ -177,12 +177,9 @@ def test_the_error_never_repeats_the_providers_error_description(
     fake_chattz.fail_next("token", status=400, body=PHISHING)
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert (
-        # invalid_grant at the code exchange: the library's diagnosis is the app's settings
-        # (a redirect URI Chattz does not accept), so the words say which to check.
-        [
-            "Chattz code exchange failed (check the app's Chattz client id, secret and "
-            "REDIRECT_URI): invalid_grant"
-        ],
+        # invalid_grant at the code exchange: the library's diagnosis is the user's login
+        # (a code that expired or was used already), not the app's settings.
+        ["Chattz code exchange failed (Chattz refused or could not be reached): code_rejected"],
         False,
         True,
     ) == (seen, b"evil.example" in page.content, "https://evil.example/unlock" in caplog.text)
