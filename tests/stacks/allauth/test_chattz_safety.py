@@ -178,8 +178,11 @@ def test_the_error_never_repeats_the_providers_error_description(
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert (
         # invalid_grant at the code exchange: the library's diagnosis is the user's login
-        # (a code that expired or was used already), not the app's settings.
-        ["Chattz code exchange failed (Chattz refused or could not be reached): code_rejected"],
+        # (a code that expired or was used already), not the app's settings nor Chattz down.
+        [
+            "Chattz code exchange failed (the code expired or was used already: the user must "
+            "start the login again): code_rejected"
+        ],
         False,
         True,
     ) == (seen, b"evil.example" in page.content, "https://evil.example/unlock" in caplog.text)
