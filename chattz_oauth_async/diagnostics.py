@@ -76,13 +76,15 @@ class Fault(enum.Enum):
     #: lock, a deadlock, a lost sign-in race). Page: 503; logged at WARNING.
     DATABASE = "database"
     #: The user or their browser: a denied, expired, replayed or forged login, one
-    #: started in another browser, an account the site refuses. Page: 4xx;
-    #: logged at INFO.
+    #: started in another browser, an authorization code Chattz refused at the
+    #: login's exchange (``invalid_grant``: expired, or used by a callback delivered
+    #: twice), an account the site refuses. Page: 4xx; logged at INFO (a refused
+    #: code at WARNING: when every login ends so, the site's setup is wrong).
     USER = "user"
 
     @property
     def level(self) -> int:
-        """The :mod:`logging` level of a failure of this kind."""
+        """The :mod:`logging` level of a failure of this kind (see :attr:`Diagnosis.level`)."""
         return _LEVELS[self]
 
 
@@ -92,6 +94,10 @@ _LEVELS: Final = {
     Fault.DATABASE: logging.WARNING,
     Fault.USER: logging.INFO,
 }
+#: The reasons logged at another level than their fault's. A rejected authorization
+#: code is the user's (a retry cures it), so not an ERROR; but a site where every login
+#: ends so is misconfigured, and that must show where operators look: WARNING, not INFO.
+_REASON_LEVELS: Final = {"code_rejected": logging.WARNING}
 
 #: Token-endpoint errors that only fixing the site's client setup cures (RFC 6749 5.2).
 _CLIENT_ERRORS: Final = {
@@ -103,11 +109,6 @@ _CLIENT_ERRORS: Final = {
     "unauthorized_client": (
         "Chattz does not let this client use the authorization code grant "
         "(unauthorized_client): check the client's settings on Chattz and CHATTZ_CLIENT_ID"
-    ),
-    "invalid_grant": (
-        "Chattz refused the authorization code (invalid_grant): CHATTZ_REDIRECT_URI must be "
-        "exactly the redirect URI registered for the client on Chattz; a code is also refused "
-        "when it was issued to another CHATTZ_CLIENT_ID or used already by another process"
     ),
     "unsupported_grant_type": (
         "Chattz refused the grant type (unsupported_grant_type): check CHATTZ_BASE_URL "
@@ -121,6 +122,20 @@ _CLIENT_ERRORS: Final = {
         "Chattz refused the requested scope (invalid_scope): check the scope the login asks for"
     ),
 }
+#: invalid_grant at a login's code exchange (RFC 6749 5.2): the user's login, almost
+#: always. A callback delivered twice (a double click, a browser's retry, two tabs) reaches
+#: two workers and the second exchanges a code the first used; the user waited on Chattz's
+#: page until the code expired; or the code is forged. A redirect URI Chattz does not
+#: accept is refused at its authorize step, and the library sends the same redirect_uri
+#: at both steps, so a mismatch rarely gets here; the explanation still names the settings
+#: for a site where every login ends so (logged at WARNING, see _REASON_LEVELS).
+_CODE_REJECTED: Final = (
+    "Chattz refused the authorization code (invalid_grant): it expired or was used already "
+    "(a callback delivered twice, or a user who waited on Chattz's page); the user must "
+    "start the login again. If every login ends so, check that CHATTZ_REDIRECT_URI is "
+    "exactly the redirect URI registered on Chattz and that CHATTZ_CLIENT_ID is the client "
+    "it was registered for"
+)
 #: Authorization errors (RFC 6749 4.1.2.1) at the callback that are the site's setup.
 _AUTHORIZE_CONFIG: Final = frozenset(
     {"unauthorized_client", "invalid_request", "invalid_scope", "unsupported_response_type"}
@@ -134,7 +149,8 @@ class Diagnosis:
     """What a failed login means, for the page and the log.
 
     Attributes:
-        fault: Whose fault it is (decides the page and the log level).
+        fault: Whose fault it is (decides the page and, but for
+            ``code_rejected``, the log level).
         reason: A short stable code, for dashboards and tests: for example
             ``invalid_client``, ``missing_table``, ``timeout``, ``denied``.
         explanation: The cause and the fix in one line, for the operator.
@@ -154,8 +170,12 @@ class Diagnosis:
 
     @property
     def level(self) -> int:
-        """The :mod:`logging` level of this failure (ERROR, WARNING or INFO)."""
-        return self.fault.level
+        """The :mod:`logging` level of this failure (ERROR, WARNING or INFO).
+
+        Its fault's level, except for ``code_rejected`` (the user's fault, logged
+        at WARNING: a site where every login ends so must be visible).
+        """
+        return _REASON_LEVELS.get(self.reason, self.fault.level)
 
 
 def _status(exc: ChattzOAuthError) -> str:
@@ -189,6 +209,8 @@ def _oauth(exc: OAuthError) -> Diagnosis:
             f"Chattz is not available ({code}, {_status(exc)}): the user may try again later",
             code,
         )
+    if code == "invalid_grant":
+        return Diagnosis(Fault.USER, "code_rejected", _CODE_REJECTED, code)
     explanation = _CLIENT_ERRORS.get(code) or (
         f"Chattz refused the token request ({code}, {_status(exc)}): check CHATTZ_CLIENT_ID, "
         "CHATTZ_CLIENT_SECRET and CHATTZ_REDIRECT_URI"
@@ -276,20 +298,30 @@ def classify(exc: ChattzOAuthError, *, refresh: bool = False) -> Diagnosis:
     """Whose fault a failure at the login routes is, why, and what fixes it.
 
     Covers every error the login flow, the accounts and the web helpers
-    raise: the token endpoint's ``invalid_client``, ``unauthorized_client``,
-    ``invalid_grant`` (a redirect URI mismatch), a missing table or column,
-    a constraint of the app's user model and a :class:`ConfigurationError`
+    raise: the token endpoint's ``invalid_client``, ``unauthorized_client``
+    and other refusals of the client, a missing table or column, a
+    constraint of the app's user model and a :class:`ConfigurationError`
     are :attr:`Fault.CONFIGURATION`; 5xx answers, timeouts, connection errors
     and rate limits are :attr:`Fault.PROVIDER`; a database that is away for
     now is :attr:`Fault.DATABASE`; a denied, expired, replayed or forged login,
-    one started in another browser and an account the site refuses are
+    one started in another browser, an account the site refuses and the
+    token endpoint's ``invalid_grant`` at a login's code exchange are
     :attr:`Fault.USER`.
+
+    ``invalid_grant`` at the code exchange (reason ``code_rejected``) is a
+    code that expired (the user waited on Chattz's page) or was used already
+    (a callback delivered twice, to two workers), or a forged one: the user
+    must start the login again. A redirect URI mismatch is refused at
+    Chattz's authorize step, before any code is issued. It is logged at
+    WARNING, not INFO: when every login ends so, the explanation names
+    ``CHATTZ_REDIRECT_URI`` and ``CHATTZ_CLIENT_ID`` to check.
 
     Args:
         exc: The failure.
         refresh: ``exc`` comes from a token refresh, where ``invalid_grant``
             means the refresh token is expired or revoked: the user must log
             in again (:attr:`Fault.USER`, reason ``refresh_token_rejected``).
+            Without it, an ``invalid_grant`` is a login's code exchange's.
 
     Raises:
         TypeError: ``exc`` is not a ChattzOAuthError.
@@ -467,7 +499,7 @@ def log_failure(
     where: str = "login",
     hint: str | None = None,
 ) -> Diagnosis:
-    """Log ``exc`` once, at its fault's level, with its cause and fix; return its diagnosis.
+    """Log ``exc`` once, at its diagnosis' level, with its cause and fix; return its diagnosis.
 
     The record (``chattz_oauth_async.login`` unless ``logger`` is given)
     reads ``<where> failed (<fault>, <reason>): <explanation>`` and carries

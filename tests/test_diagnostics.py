@@ -60,7 +60,7 @@ KEY = "diagnostics-test-key-" * 2
     [
         (OAuthError("invalid_client", status_code=401), C, "invalid_client"),
         (OAuthError("unauthorized_client", status_code=400), C, "unauthorized_client"),
-        (OAuthError("invalid_grant", status_code=400), C, "invalid_grant"),
+        (OAuthError("invalid_grant", status_code=400), U, "code_rejected"),
         (OAuthError("unsupported_grant_type", status_code=400), C, "unsupported_grant_type"),
         (OAuthError("something_new", status_code=400), C, "something_new"),
         (OAuthError("server_error", status_code=500), P, "provider_unavailable"),

@@ -28,6 +28,7 @@ from chattz_oauth_async.events import Event  # noqa: E402
 from chattz_oauth_async.integrations import django as chattz  # noqa: E402
 from chattz_oauth_async.integrations.django import checks, signals  # noqa: E402
 from chattz_oauth_async.testing import FakeChattz  # noqa: E402
+from tests.test_code_rejected import PAGE, PROVIDER_TEXT, RECORD, login_records  # noqa: E402
 
 
 def me(request: Any) -> HttpResponse:
@@ -220,3 +221,34 @@ def test_signals_follow_the_login_and_a_failing_receiver_breaks_nothing(
         ("logout", None, None),
     ] == [(kind, event.chattz_id, event.outcome) for kind, event in received]
     assert [None, user, user] == [event.user_id for _, event in received]
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_expired_code_is_the_login_expired_page_and_one_warning(
+    fake: FakeChattz, settings: Any, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """The code expired on Chattz's page (invalid_grant): the user's login, not the site's
+    setup: 400 'Login expired', never 'misconfigured'; one WARNING (code_rejected), no ERROR
+    (tests/test_code_rejected.py: the flow's and Starlette's, and two workers)."""
+    if kind == "async":
+        use_async_callback(fake, settings)
+    caplog.set_level(logging.INFO)
+    client = Client()
+    started = client.get(VIEWS[kind])
+    callback = django_setup.path_of(fake.authorize(started["Location"]))
+    fake.advance(fake.code_lifetime + 1)
+    page = client.get(callback)
+    text = page.content.decode()
+    status, title, message = PAGE
+    assert (status, True, True, False, False) == (
+        page.status_code,
+        f"<title>{title}</title>" in text,
+        f"<p>{message}</p>" in text,
+        "misconfigured" in text,
+        "try again" in text.lower(),
+    )
+    assert ([RECORD], [], []) == (
+        login_records(caplog),
+        library_errors(caplog),
+        [s for s in PROVIDER_TEXT if s in caplog.text],
+    )

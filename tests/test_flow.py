@@ -73,7 +73,7 @@ def callback_request(fake: FakeChattz, started: LoginStart, **authorize: object)
         (UnsafeRedirectError("//evil"), 400, "Login link not valid"),
         (ProviderError("two codes"), 400, "Login link not valid"),
         (ProviderError("bad gateway", status_code=502), 502, "Chattz is not available"),
-        (OAuthError("invalid_grant"), 500, "Sign-in is misconfigured"),
+        (OAuthError("invalid_grant"), 400, "Login expired"),
         (OAuthError("server_error", status_code=500), 502, "Chattz is not available"),
         (TransportError("refused"), 502, "Chattz is not available"),
         (AccountLinkedElsewhere(5), 409, "Chattz account already linked"),

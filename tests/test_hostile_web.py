@@ -285,7 +285,7 @@ STATUS_OF = [
     (ProviderError("bad body", 200), 502),
     (ProviderError("bad status", 500), 502),
     (ResponseTooLargeError("big", 200), 502),
-    (OAuthError("invalid_grant", None, None, 400), 500),
+    (OAuthError("invalid_grant", None, None, 400), 400),
     (OAuthError("temporarily_unavailable", None, None, 503), 502),
     (TransportError("down"), 502),
     (ConfigurationError("x"), 500),
@@ -390,7 +390,7 @@ async def test_property_callback_bytes_without_a_value_are_400(app: App, query: 
 @pytest.mark.parametrize(
     ("tail", "expected"),
     [
-        pytest.param(b"&code=forged", (500, 1), id="a forged code: invalid_grant, the site's 500"),
+        pytest.param(b"&code=forged", (400, 1), id="a forged code: invalid_grant, the user's 400"),
         pytest.param(b"&code=a&code=b", (400, 0), id="two codes"),
         pytest.param(b"&code=", (400, 0), id="an empty code"),
         pytest.param(b"&error=access_denied", (400, 0), id="error=access_denied"),

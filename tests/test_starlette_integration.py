@@ -659,7 +659,8 @@ def test_importing_the_library_does_not_import_starlette() -> None:
 
 
 def test_error_pages_map_errors_to_statuses() -> None:
-    """describe_error: 400 for user-side failures, 502 for provider ones, 500 otherwise."""
+    """describe_error: 400 for user-side failures (a refused code too), 502 for provider ones,
+    500 otherwise."""
     from chattz_oauth_async import (
         AuthorizationDenied,
         LoginStateError,
@@ -680,7 +681,7 @@ def test_error_pages_map_errors_to_statuses() -> None:
         TransportTimeout("x"),
         ConfigurationError("x"),
     ]
-    expected = [400, 400, 400, 400, 400, 500, 502, 502, 500]
+    expected = [400, 400, 400, 400, 400, 400, 502, 502, 500]
     assert expected == [ChattzLogin.describe_error(e)[0] for e in errors]
 
 

@@ -62,7 +62,8 @@ class AsyncLoginFlow:
     a value (:class:`~chattz_oauth_async.integrations.flow.LoginFinish`)
     after logging it once (:func:`~chattz_oauth_async.diagnostics.log_failure`:
     ERROR naming the cause and the fix when the site is misconfigured,
-    WARNING for an outage, INFO for the user's side); nothing else in a
+    WARNING for an outage and for an authorization code Chattz refused,
+    INFO for the rest of the user's side); nothing else in a
     framework's glue decides a login. :meth:`begin` warns when the browser
     is on another host than the redirect URI's (the login cookie would not
     come back).

@@ -5,6 +5,8 @@
   (allauth, social-auth) and ask for a session at each login;
 - :func:`is_misconfigured`: whether a login failed because of the app's own settings
   (what the stacks' logs say), not the provider;
+- :func:`is_code_rejected`: whether Chattz refused the login's authorization code (the
+  user's login, which they start again), not the settings nor Chattz being down;
 - :func:`token_fields`: a :class:`~chattz_oauth_async.Token` as the token response
   dictionary the stacks read;
 - :func:`public_reason`: the words of a failure a user may see (a stable reason code,
@@ -24,7 +26,14 @@ from ..diagnostics import Fault, classify
 from ..errors import ChattzOAuthError
 from ..models import Token
 
-__all__ = ["close_sessions", "is_misconfigured", "public_reason", "shared_session", "token_fields"]
+__all__ = [
+    "close_sessions",
+    "is_code_rejected",
+    "is_misconfigured",
+    "public_reason",
+    "shared_session",
+    "token_fields",
+]
 
 #: Sessions kept (one per configured client); the least recently used is closed beyond this.
 _MAX_SESSIONS: Final = 8
@@ -70,6 +79,14 @@ def is_misconfigured(error: ChattzOAuthError) -> bool:
     :attr:`~chattz_oauth_async.diagnostics.Fault.CONFIGURATION` (a wrong client id or secret,
     a redirect URI or base URL Chattz does not accept, a value the session refuses)."""
     return classify(error).fault is Fault.CONFIGURATION
+
+
+def is_code_rejected(error: ChattzOAuthError) -> bool:
+    """Whether Chattz refused the login's authorization code (``invalid_grant`` at the code
+    exchange, :func:`~chattz_oauth_async.diagnostics.classify`'s ``code_rejected``): it
+    expired on Chattz's page, or a callback delivered twice used it already. Not the app's
+    settings, not Chattz being down: the user starts the login again."""
+    return classify(error).reason == "code_rejected"
 
 
 def token_fields(token: Token) -> dict[str, Any]:

@@ -265,6 +265,11 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
       ``status_code``: no or a repeated ``code``, a wrong ``iss``, too many
       parameters; anyone can forge such a URL, so it says nothing about the
       provider);
+    - 400 "Login expired" for an authorization code the token endpoint refused
+      (``invalid_grant`` at the code exchange): it expired while the user was on
+      Chattz's page, or a callback delivered twice reached a second worker that
+      exchanged it again; the user starts again (the log's WARNING names the
+      settings to check when every login ends so);
     - 502 for a provider that is unavailable (5xx, rate limited), answered
       something unusable or could not be reached;
     - 409 for a Chattz account linked to another local user, and for an
@@ -281,11 +286,12 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
     Which failures are the site's own is :func:`~chattz_oauth_async.diagnostics.classify`'s
     call (:attr:`~chattz_oauth_async.diagnostics.Fault.CONFIGURATION`): besides a
     ConfigurationError and a permanent database failure, the token endpoint's
-    ``invalid_client``, ``unauthorized_client`` and ``invalid_grant`` (a wrong
-    secret, a redirect URI mismatch), a 404 from a wrong ``CHATTZ_BASE_URL``.
+    ``invalid_client`` and ``unauthorized_client`` (a wrong client id or
+    secret), a 404 from a wrong ``CHATTZ_BASE_URL``.
     The message never repeats provider-supplied text.
     """
-    fault = classify(exc).fault
+    diagnosis = classify(exc)
+    fault = diagnosis.fault
     if fault is Fault.CONFIGURATION:
         return _MISCONFIGURED
     if fault is Fault.PROVIDER:
@@ -298,6 +304,8 @@ def describe_error(exc: ChattzOAuthError) -> tuple[int, str, str]:
         return 400, "Login cancelled", "You did not allow the login on Chattz."
     if isinstance(exc, LoginStateError) and exc.expired:
         return 400, "Login expired", "The login took too long. Please start again."
+    if diagnosis.reason == "code_rejected":  # invalid_grant: the code expired or was used
+        return 400, "Login expired", "This login expired or was already used. Please start again."
     if isinstance(exc, (ProviderError, StateMismatchError, LoginStateError, UnsafeRedirectError)):
         return (
             400,

@@ -41,7 +41,13 @@ from .. import ChattzOAuth
 from ..accounts import Profile
 from ..errors import ChattzOAuthError
 from ..protocol import DEFAULT_BASE_URL
-from ._stacks import is_misconfigured, public_reason, shared_session, token_fields
+from ._stacks import (
+    is_code_rejected,
+    is_misconfigured,
+    public_reason,
+    shared_session,
+    token_fields,
+)
 
 __all__ = ["ChattzOAuth2"]
 
@@ -139,24 +145,38 @@ class ChattzOAuth2(_Backend):  # type: ignore[misc]
 
     def _failure(self, error: ChattzOAuthError, step: str) -> Exception:
         """social-core's exception for ``error`` (logged: whose fault it is)."""
-        misconfigured = is_misconfigured(error)
-        whose = (
-            "check SOCIAL_AUTH_CHATTZ_KEY, _SECRET and _REDIRECT_URI"
-            if misconfigured
-            else "Chattz refused or could not be reached"
-        )
+        misconfigured, rejected = is_misconfigured(error), is_code_rejected(error)
+        if misconfigured:
+            whose = "check SOCIAL_AUTH_CHATTZ_KEY, _SECRET and _REDIRECT_URI"
+        elif rejected:
+            whose = "the code expired or was used already: the user must start the login again"
+        else:
+            whose = "Chattz refused or could not be reached"
         # The reason code, never str(error): it repeats the provider's error_description,
         # and SocialAuthExceptionMiddleware shows the message to the user. The log has it all.
         message = f"Chattz {step} failed ({whose}): {public_reason(error)}"
         _logger.warning(
             "social-auth: %s (%s)", message, error, extra={"chattz_error": type(error).__name__}
         )
-        # social-core 7 classifies errors; older releases have AuthFailed.
-        name = "AuthConfigurationError" if misconfigured else "AuthProviderError"
-        kind = getattr(_social_errors, name, None) or getattr(
-            _social_errors, "AuthFailed", _social_errors.AuthException
+        # social-core 7 classifies errors (a refused code is its own AuthCredentialError,
+        # "authorization_code_rejected"); older releases have AuthFailed.
+        name = (
+            "AuthConfigurationError"
+            if misconfigured
+            else "AuthCredentialError"
+            if rejected
+            else "AuthProviderError"
         )
-        failure: Exception = kind(self, message)
+        kind = getattr(_social_errors, name, None)
+        failure: Exception
+        if kind is None:
+            failure = getattr(_social_errors, "AuthFailed", _social_errors.AuthException)(
+                self, message
+            )
+        elif rejected:  # social-core 7's own words for it: "Please restart login."
+            failure = kind(self, message, code="authorization_code_rejected", stage="callback")
+        else:
+            failure = kind(self, message)
         failure.chattz_error = error  # type: ignore[attr-defined]
         return failure
 

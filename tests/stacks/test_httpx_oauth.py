@@ -138,7 +138,7 @@ def test_an_empty_email_key_is_a_configuration_error(fake_chattz: FakeChattz) ->
     [
         (
             b'{"error": "invalid_grant", "error_description": "visit https://evil.example"}',
-            "Chattz code exchange failed: invalid_grant",
+            "Chattz code exchange failed: code_rejected",
         ),
         (
             b'{"error": "Call +1 555 0100", "error_description": "visit https://evil.example"}',

@@ -28,7 +28,13 @@ from ... import ChattzOAuth
 from ...accounts import Profile
 from ...errors import ChattzOAuthError
 from ...protocol import DEFAULT_BASE_URL
-from .._stacks import is_misconfigured, public_reason, shared_session, token_fields
+from .._stacks import (
+    is_code_rejected,
+    is_misconfigured,
+    public_reason,
+    shared_session,
+    token_fields,
+)
 
 __all__ = [
     "ChattzLoginError",
@@ -60,11 +66,12 @@ class ChattzLoginError(OAuth2Error):  # type: ignore[misc]
     def __init__(self, error: ChattzOAuthError, step: str) -> None:
         self.error = error
         self.misconfigured: bool = is_misconfigured(error)
-        whose = (
-            "check the app's Chattz client id, secret and REDIRECT_URI"
-            if self.misconfigured
-            else "Chattz refused or could not be reached"
-        )
+        if self.misconfigured:
+            whose = "check the app's Chattz client id, secret and REDIRECT_URI"
+        elif is_code_rejected(error):
+            whose = "the code expired or was used already: the user must start the login again"
+        else:
+            whose = "Chattz refused or could not be reached"
         # The reason code, never str(error): it repeats the provider's error_description.
         super().__init__(f"Chattz {step} failed ({whose}): {public_reason(error)}")
 

@@ -177,11 +177,11 @@ def test_the_error_never_repeats_the_providers_error_description(
     fake_chattz.fail_next("token", status=400, body=PHISHING)
     page = fake_chattz.login(Client(), LOGIN, method="POST")
     assert (
-        # invalid_grant at the code exchange: the library's diagnosis is the app's settings
-        # (a redirect URI Chattz does not accept), so the words say which to check.
+        # invalid_grant at the code exchange: the library's diagnosis is the user's login
+        # (a code that expired or was used already), not the app's settings nor Chattz down.
         [
-            "Chattz code exchange failed (check the app's Chattz client id, secret and "
-            "REDIRECT_URI): invalid_grant"
+            "Chattz code exchange failed (the code expired or was used already: the user must "
+            "start the login again): code_rejected"
         ],
         False,
         True,
