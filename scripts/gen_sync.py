@@ -77,6 +77,7 @@ RENAMES = {
     "async_create_all": "sync_create_all",
     "async_driver_isolation": "sync_driver_isolation",
     "async_require_asyncio": "sync_require_asyncio",
+    "async_to_the_end": "sync_to_the_end",
     "create_async_engine": "create_engine",
     "AsyncLoginFlow": "LoginFlow",
 }

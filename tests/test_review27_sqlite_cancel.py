@@ -20,6 +20,7 @@ twin has no cancellation to test.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,50 @@ async def test_a_sign_in_statement_cancelled_mid_way_raises_the_cancellation(
         await accounts.sign_in(JOHN, login=PLAIN)
     again = await accounts.sign_in(JOHN, login=PLAIN)
     assert (first.user_id, before) == (again.user_id, await pooled_isolation(engine))
+
+
+@pytest.mark.checklist(34)
+async def test_a_sign_in_cancelled_while_its_statement_waits_runs_it_to_the_end(
+    tmp_path: Path,
+) -> None:
+    """Cancelled while its UPDATE waits for another writer's lock: the caller gets its
+    cancellation at once, and the statement still runs to its end once the lock is free, its
+    connection back in the pool as it was. Before, the cancelled statement's connection was
+    thrown away with the statement open, and SQLite kept its write lock: every later write
+    failed with "database is locked" (seen as a flaky unlink under load)."""
+    path = tmp_path / "accounts.db"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", pool_size=1, max_overflow=0)
+    try:
+        accounts, first, before = await returning_login(engine)
+        sent = asyncio.Event()
+
+        def update_sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if statement.startswith("UPDATE chattz_accounts"):
+                sent.set()
+
+        event.listen(engine.sync_engine, "before_cursor_execute", update_sent)
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # the database's write lock, held by another writer
+        try:
+            login = asyncio.ensure_future(accounts.sign_in(JOHN, login=PLAIN))
+            await sent.wait()
+            login.cancel()
+            # At once, while the statement still waits for the lock (the old code made the
+            # caller wait out SQLite's busy timeout, and the statement then failed).
+            async with asyncio.timeout(10):
+                with pytest.raises(asyncio.CancelledError):
+                    await login
+        finally:
+            writer.execute("COMMIT")
+            writer.close()
+        after = await pooled_isolation(engine)  # the pool's one connection, once it is back
+        with pytest.raises(UnlinkRefused):
+            await accounts.unlink(first.user_id, 5)  # a write: the lock is free
+        kept = await accounts.find(5)
+        assert (before, first.user_id, True) == (
+            after,
+            kept and kept.user_id,
+            kept is not None and kept.last_login_at > first.account.last_login_at,
+        )
+    finally:
+        await engine.dispose()

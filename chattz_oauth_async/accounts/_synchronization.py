@@ -7,7 +7,9 @@ their ``sync_*`` partners defined here, side by side (as
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import text
 
@@ -19,13 +21,17 @@ __all__ = [
     "async_create_all",
     "async_driver_isolation",
     "async_require_asyncio",
+    "async_to_the_end",
     "create_all",
     "driver_isolation",
     "driver_isolation_level",
     "sync_create_all",
     "sync_driver_isolation",
     "sync_require_asyncio",
+    "sync_to_the_end",
 ]
+
+T = TypeVar("T")
 
 
 #: The PostgreSQL advisory lock ``create_tables`` holds (the bytes "chattzTB").
@@ -105,3 +111,41 @@ def async_require_asyncio(what: str) -> None:
 
 def sync_require_asyncio(what: str) -> None:
     """Nothing to check in the sync twin: it runs in any thread."""
+
+
+#: The store's database work still running for callers that were cancelled (a reference
+#: keeps each task alive until it ends: asyncio itself holds tasks only weakly).
+_FINISHING: set[asyncio.Future[Any]] = set()
+
+
+def _finished(task: asyncio.Future[Any]) -> None:
+    _FINISHING.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: its caller was cancelled, or got it already
+
+
+async def async_to_the_end(work: Callable[[], Awaitable[T]]) -> T:
+    """``work()`` (one statement or one transaction) run to its end, even when its caller is
+    cancelled; the caller gets its cancellation at once.
+
+    A database call cancelled mid-way leaves its connection in a state nobody
+    chose: on SQLite, an ``UPDATE ... RETURNING`` whose rows were not read yet
+    keeps its write lock in a connection SQLAlchemy then throws away but
+    Python's ``sqlite3`` cannot close while the statement is open, so every
+    later write waits out its busy timeout and fails ("database is locked"); a
+    cancelled transaction is rolled back only when that connection is
+    finally collected. Run as a task of its own behind :func:`asyncio.shield`,
+    the work ends as it would have (its connection back in the pool as it was,
+    its transaction committed or rolled back), and a caller that is cancelled
+    (a request timeout, a client gone) does not wait for it. asyncio only: the
+    store refuses other libraries before this runs.
+    """
+    task = asyncio.ensure_future(work())
+    _FINISHING.add(task)
+    task.add_done_callback(_finished)
+    return await asyncio.shield(task)
+
+
+def sync_to_the_end(work: Callable[[], T]) -> T:
+    """Threads are never cancelled: just ``work()``."""
+    return work()

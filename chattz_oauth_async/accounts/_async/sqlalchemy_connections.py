@@ -25,6 +25,7 @@ from .._failures import report, store_error
 from .._synchronization import (
     async_driver_isolation,
     async_require_asyncio,
+    async_to_the_end,
     driver_isolation_level,
 )
 
@@ -93,13 +94,15 @@ async def once_more(work: Callable[[], Awaitable[T]]) -> T:
 
 
 async def run(work: Callable[[], Awaitable[T]]) -> T:
-    """``work()`` under :func:`database_errors`, through :func:`once_more`.
+    """``work()`` under :func:`database_errors`, through :func:`once_more`, run to its end
+    even when its caller is cancelled (``accounts/_synchronization.py``: the caller gets
+    its cancellation at once, and the database work ends as it would have).
 
     Raises:
         AccountStoreError: The database failed.
     """
     with database_errors():
-        return await once_more(work)
+        return await async_to_the_end(lambda: once_more(work))
 
 
 async def autocommit(connection: AsyncConnection) -> AsyncConnection:

@@ -27,6 +27,7 @@ from .._failures import report, store_error
 from .._synchronization import (
     sync_driver_isolation,
     sync_require_asyncio,
+    sync_to_the_end,
     driver_isolation_level,
 )
 
@@ -95,13 +96,15 @@ def once_more(work: Callable[[], T]) -> T:
 
 
 def run(work: Callable[[], T]) -> T:
-    """``work()`` under :func:`database_errors`, through :func:`once_more`.
+    """``work()`` under :func:`database_errors`, through :func:`once_more`, run to its end
+    even when its caller is cancelled (``accounts/_synchronization.py``: the caller gets
+    its cancellation at once, and the database work ends as it would have).
 
     Raises:
         AccountStoreError: The database failed.
     """
     with database_errors():
-        return once_more(work)
+        return sync_to_the_end(lambda: once_more(work))
 
 
 def autocommit(connection: Connection) -> Connection:
