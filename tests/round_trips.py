@@ -5,8 +5,8 @@ add their own round trips around them, which no statement event shows:
 psycopg and Python's ``sqlite3`` send ``BEGIN`` before the first statement of
 a transaction (``sqlite3``, as this Python runs it: before the first
 INSERT, UPDATE or DELETE only) and ``COMMIT`` or ``ROLLBACK`` at its end;
-nothing in autocommit mode (SQLAlchemy's ``AUTOCOMMIT``, or ``sqlite3``'s
-``isolation_level = None``). :class:`RoundTrips` models exactly that, per
+nothing in autocommit mode (SQLAlchemy's ``AUTOCOMMIT``, psycopg's own
+``autocommit``, or ``sqlite3``'s ``isolation_level = None``). :class:`RoundTrips` models exactly that, per
 connection, so a test can pin how many round trips a call makes:
 ``["BEGIN", "INSERT", "INSERT", "COMMIT"]``.
 """
@@ -36,9 +36,12 @@ class RoundTrips:
     def _execute(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         verb = statement.split()[0].upper()
         dbapi = id(conn.connection.dbapi_connection)
+        driver = conn.connection.dbapi_connection
         autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-        if self.sqlite and conn.connection.dbapi_connection.isolation_level is None:
-            autocommit = True  # sqlite3's own autocommit (the store's single writes)
+        if self.sqlite and driver.isolation_level is None:
+            autocommit = True  # sqlite3's own autocommit
+        if not self.sqlite and getattr(driver, "autocommit", False) is True:
+            autocommit = True  # psycopg's own autocommit (the store's single statements)
         begins = not self.sqlite or verb in _WRITES
         if not autocommit and dbapi not in self._open and begins:
             self._open.add(dbapi)

@@ -1,9 +1,11 @@
 """Review of issue 27 item 1: a cancelled sign-in on SQLite, through the single-statement path.
 
 ``AsyncSQLAlchemyStore._write_one`` (``write_alone`` in
-``accounts/_async/sqlalchemy_connections.py``) runs a sign-in statement in the sqlite3
-driver's own autocommit mode (``isolation_level = None``), set on the pooled connection and
-set back after. Two rules a cancelled sign-in (a timeout, a client gone) must keep:
+``accounts/_async/sqlalchemy_connections.py``) runs a sign-in statement on its own, with
+no BEGIN and no COMMIT (it starts with ``WITH``, so Python's ``sqlite3`` begins no
+transaction before it). (Until 2026-12-06 it switched the driver's ``isolation_level`` to
+None and back around the statement.) Two rules a cancelled sign-in (a timeout, a client
+gone) must keep:
 
 - The connection goes back to the pool as it came (checklist line 34). Left in the
   driver's autocommit, every later ``engine.begin()`` on it writes statement by statement:
@@ -106,7 +108,7 @@ async def test_a_sign_in_statement_cancelled_mid_way_raises_the_cancellation(
 
     def cancelled(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         nonlocal cancel
-        if cancel and statement.startswith("UPDATE chattz_accounts"):
+        if cancel and "UPDATE chattz_accounts" in statement:
             cancel = False
             raise asyncio.CancelledError
 
@@ -133,7 +135,7 @@ async def test_a_sign_in_cancelled_while_its_statement_waits_runs_it_to_the_end(
         sent = asyncio.Event()
 
         def update_sent(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if statement.startswith("UPDATE chattz_accounts"):
+            if "UPDATE chattz_accounts" in statement:
                 sent.set()
 
         event.listen(engine.sync_engine, "before_cursor_execute", update_sent)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     type_coerce,
 )
@@ -171,11 +172,24 @@ class Statements:
             if kind == "pg":
                 found = self._pg_sign_in(binds, linking, checked, create=create)
             elif kind == "link":
-                found = self._link_query(binds, checked)
+                found = self._led_by_with(self._link_query(binds, checked))
             else:
-                found = self._refresh_query(binds, linking, checked).returning(*self.written)
+                refresh = self._refresh_query(binds, linking, checked).returning(*self.written)
+                found = self._led_by_with(refresh)
             self._built[(kind, linking, checked, create)] = found
         return found
+
+    def _led_by_with(self, query: Any) -> Any:
+        """``query`` led by an empty ``WITH`` (SQLite's kinds), so that it commits on its own.
+
+        Python's ``sqlite3`` sends ``BEGIN`` before a statement that starts with
+        INSERT, UPDATE, DELETE or REPLACE, and only then (its documented
+        ``isolation_level`` behaviour); a statement that starts with ``WITH`` is
+        its own transaction in SQLite. So a single write needs neither the
+        driver's isolation level switched to autocommit and back (with aiosqlite,
+        a trip to the connection's thread each way) nor a ``COMMIT``.
+        """
+        return query.add_cte(select(literal_column("1").label("one")).cte("alone"))
 
     def _session_holds(self, binds: Binds, checked: bool) -> Any:
         """SQL: the signed-in session's link is the linking user's, and its user active."""

@@ -19,14 +19,13 @@ from ..errors import ConfigurationError
 __all__ = [
     "CREATE_TABLES_LOCK",
     "async_create_all",
-    "async_driver_isolation",
+    "async_driver_autocommit",
     "async_require_asyncio",
     "async_to_the_end",
     "create_all",
-    "driver_isolation",
-    "driver_isolation_level",
+    "driver_connection",
     "sync_create_all",
-    "sync_driver_isolation",
+    "sync_driver_autocommit",
     "sync_require_asyncio",
     "sync_to_the_end",
 ]
@@ -61,38 +60,24 @@ def sync_create_all(connection: Any, metadata: Any) -> None:
     create_all(connection, metadata)
 
 
-def driver_isolation(connection: Any, level: str | None) -> str | None:
-    """Set Python ``sqlite3``'s own ``isolation_level`` on ``connection``; the previous one.
+def driver_connection(connection: Any) -> Any:
+    """The driver's own connection under a SQLAlchemy ``Connection`` or ``AsyncConnection``.
 
-    None is the driver's autocommit: no BEGIN before a write, and no statement to
-    set it or set it back (SQLAlchemy's ``AUTOCOMMIT`` isolation runs a ``PRAGMA``
-    when the connection goes back to the pool).
-    """
-    driver = connection.connection.dbapi_connection
-    previous: str | None = driver.isolation_level
-    driver.isolation_level = level
-    return previous
-
-
-def driver_isolation_level(connection: Any) -> str | None:
-    """Python ``sqlite3``'s ``isolation_level`` on a SQLAlchemy connection, read with no await.
-
-    ``connection``: a ``Connection`` or an ``AsyncConnection`` (its ``sync_connection``).
+    Read with no await: psycopg's ``Connection`` or ``AsyncConnection``,
+    ``sqlite3``'s ``Connection`` or aiosqlite's.
     """
     sync = getattr(connection, "sync_connection", None) or connection
-    level: str | None = sync.connection.dbapi_connection.isolation_level
-    return level
+    return sync.connection.driver_connection
 
 
-async def async_driver_isolation(connection: Any, level: str | None) -> str | None:
-    """:func:`driver_isolation` on a SQLAlchemy ``AsyncConnection``."""
-    previous: str | None = await connection.run_sync(driver_isolation, level)
-    return previous
+async def async_driver_autocommit(connection: Any, on: bool) -> None:
+    """psycopg's own ``autocommit`` set on a SQLAlchemy ``AsyncConnection`` (nothing is sent)."""
+    await driver_connection(connection).set_autocommit(on)
 
 
-def sync_driver_isolation(connection: Any, level: str | None) -> str | None:
-    """:func:`driver_isolation` on a SQLAlchemy ``Connection``."""
-    return driver_isolation(connection, level)
+def sync_driver_autocommit(connection: Any, on: bool) -> None:
+    """psycopg's own ``autocommit`` set on a SQLAlchemy ``Connection`` (nothing is sent)."""
+    driver_connection(connection).autocommit = on
 
 
 def async_require_asyncio(what: str) -> None:

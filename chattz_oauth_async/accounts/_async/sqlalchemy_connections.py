@@ -3,10 +3,9 @@
 :func:`run` is every store call: the database's errors become
 :class:`~chattz_oauth_async.AccountStoreError` (:func:`database_errors`) and
 a connection a database restart closed is tried once more (:func:`once_more`).
-Reads go without BEGIN and COMMIT (:func:`autocommit`), a sign-in statement
-alone in autocommit mode (:func:`write_alone`, SQLite's driver isolation set
-and set back), and SQLite with a ``user_key`` is refused while its foreign
-keys are off (:class:`ForeignKeys`). The store
+Reads and a sign-in's single statement go without BEGIN and COMMIT
+(:func:`alone`, :func:`write_alone`), and SQLite with a ``user_key`` is
+refused while its foreign keys are off (:class:`ForeignKeys`). The store
 (``sqlalchemy_store.py``) decides what to run.
 """
 
@@ -14,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -23,16 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ...errors import AccountStoreError, ConfigurationError
 from .._failures import report, store_error
 from .._synchronization import (
-    async_driver_isolation,
+    async_driver_autocommit,
     async_require_asyncio,
     async_to_the_end,
-    driver_isolation_level,
+    driver_connection,
 )
 
 __all__ = [
     "FOREIGN_KEYS_FIX",
     "ForeignKeys",
-    "autocommit",
+    "alone",
     "database_errors",
     "once_more",
     "run",
@@ -93,27 +92,77 @@ async def once_more(work: Callable[[], Awaitable[T]]) -> T:
     return await work()
 
 
-async def run(work: Callable[[], Awaitable[T]]) -> T:
-    """``work()`` under :func:`database_errors`, through :func:`once_more`, run to its end
-    even when its caller is cancelled (``accounts/_synchronization.py``: the caller gets
-    its cancellation at once, and the database work ends as it would have).
+async def run(engine: AsyncEngine, work: Callable[[], Awaitable[T]]) -> T:
+    """``work()`` on ``engine`` under :func:`database_errors`, through :func:`once_more`.
+
+    On SQLite, run to its end even when its caller is cancelled (the caller
+    gets its cancellation at once: ``async_to_the_end`` in
+    ``accounts/_synchronization.py``). aiosqlite's thread goes on running a
+    statement whose caller was cancelled, and a connection thrown away with
+    it open kept SQLite's write lock. psycopg needs no task of its own: on
+    cancellation it has the server cancel the statement and waits for that,
+    and SQLAlchemy then discards the connection (a transaction is rolled back
+    with it). The task costs three turns of the event loop per call, which
+    under load cost a tenth of the web logins/s on PostgreSQL
+    (docs/performance.md).
 
     Raises:
         AccountStoreError: The database failed.
     """
     with database_errors():
-        return await async_to_the_end(lambda: once_more(work))
+        if engine.dialect.name == "sqlite":
+            return await async_to_the_end(lambda: once_more(work))
+        return await once_more(work)
 
 
-async def autocommit(connection: AsyncConnection) -> AsyncConnection:
-    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+@contextlib.asynccontextmanager
+async def alone(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of ``engine`` whose statements each commit on their own: no round
+    trips for BEGIN and COMMIT, for a read or a single write.
 
-    SQLite's driver begins a transaction before a write only, so a read needs
-    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    - psycopg: the driver's own ``autocommit``, switched on here and back before
+      the connection returns to the app's pool (nothing is sent either way).
+      SQLAlchemy's ``AUTOCOMMIT`` execution option does the same through its
+      isolation-level machinery, at 60 to 100 µs more per sign-in
+      (``benchmarks/store_layers.py``).
+    - SQLite: nothing to switch. Python's ``sqlite3`` begins a transaction before
+      a statement starting with INSERT, UPDATE, DELETE or REPLACE only, and the
+      store's single writes start with ``WITH`` (``accounts/_statements.py``). A
+      transaction open anyway (SQLAlchemy's "begin" event recipe for SQLite, or
+      ``sqlite3``'s ``autocommit=False``) is committed when the block ends.
+    - Other drivers: SQLAlchemy's ``AUTOCOMMIT`` execution option.
     """
-    if connection.dialect.name == "sqlite":
-        return connection
-    return await connection.execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        dialect = connection.dialect
+        if dialect.name == "sqlite":
+            yield connection
+            if driver_connection(connection).in_transaction:
+                await connection.commit()
+        elif dialect.driver != "psycopg":
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            previous = driver_connection(connection).autocommit
+            await async_driver_autocommit(connection, True)
+            try:
+                yield connection
+            finally:
+                await _switch_back(connection, previous)
+
+
+async def _switch_back(connection: AsyncConnection, previous: bool) -> None:
+    """psycopg's ``autocommit`` set back to ``previous``, or ``connection`` discarded.
+
+    A connection left in autocommit would make every later transaction of the
+    app on it write statement by statement. A statement cancelled mid-way, or
+    a connection the database closed, refuses the switch: then the pool never
+    sees the connection again. An invalidated connection is discarded already.
+    """
+    if connection.invalidated:
+        return
+    try:
+        await async_driver_autocommit(connection, previous)
+    except Exception:  # psycopg's ProgrammingError or OperationalError: not reusable
+        await connection.invalidate()
 
 
 class ForeignKeys:
@@ -143,17 +192,15 @@ class ForeignKeys:
 
 
 async def write_alone(
-    solo: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+    engine: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
-    """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict.
-
-    ``solo``: the store's engine in autocommit mode (the engine itself on SQLite).
+    """The row ``query`` returns, run :func:`alone`; None if none or a conflict.
 
     Raises:
         AccountStoreError: The database failed, other than a unique-key conflict.
     """
     try:
-        return await run(lambda: _execute_alone(solo, query, values, foreign_keys))
+        return await run(engine, lambda: _execute_alone(engine, query, values, foreign_keys))
     except AccountStoreError as exc:
         if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
             return None
@@ -161,29 +208,8 @@ async def write_alone(
 
 
 async def _execute_alone(
-    solo: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+    engine: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
-    async with solo.connect() as connection:
+    async with alone(engine) as connection:
         await foreign_keys.require(connection)
-        if connection.dialect.name != "sqlite":
-            row = (await connection.execute(query, values)).first()
-            await connection.commit()  # nothing to send in autocommit mode
-            return row
-        # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
-        # to restore is read before any await, and set back whatever happens: a
-        # cancelled sign-in must not hand the pool a connection in autocommit
-        # (every later transaction on it would write statement by statement).
-        previous = driver_isolation_level(connection)
-        try:
-            await async_driver_isolation(connection, None)
-            row = (await connection.execute(query, values)).first()
-            # Nothing to send, unless the app's "begin" event sent a BEGIN itself
-            # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
-            await connection.commit()
-            return row
-        finally:
-            # A statement cancelled mid-way invalidates the connection (it is
-            # discarded, nothing to restore); asking it would raise over the
-            # cancellation.
-            if not connection.invalidated:
-                await async_driver_isolation(connection, previous)
+        return (await connection.execute(query, values)).first()

@@ -27,7 +27,7 @@ from .._statements import Binds, Statements, written
 from .._synchronization import async_create_all
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
-from .sqlalchemy_connections import ForeignKeys, autocommit, run, write_alone
+from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
 from .sqlalchemy_users import (
     CreateUser,
     HasPassword,
@@ -119,15 +119,12 @@ class AsyncSQLAlchemyStore:
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata: MetaData = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
-        sqlite = engine.dialect.name == "sqlite"
         self._sql = Statements(
             self._links,
             dialect=engine.dialect.name,
             user_key=user_key,
             own_users=create_user is None,
         )
-        # One statement on its own, no BEGIN and COMMIT (not on SQLite: see _write_one).
-        self._solo = engine if sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -147,7 +144,7 @@ class AsyncSQLAlchemyStore:
                 await self._foreign_keys.require(connection)
                 await async_create_all(connection, self.metadata)
 
-        await run(attempt)
+        await run(self.engine, attempt)
 
     async def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -167,18 +164,17 @@ class AsyncSQLAlchemyStore:
             async with self.engine.begin() as connection:
                 return bool((await connection.execute(query)).rowcount)
 
-        return await run(attempt)
+        return await run(self.engine, attempt)
 
     async def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
 
         async def attempt() -> Any:
-            async with self.engine.connect() as connection:
-                reading = await autocommit(connection)
+            async with alone(self.engine) as reading:
                 return (await reading.execute(query)).first()
 
-        row = await run(attempt)
+        row = await run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -197,7 +193,7 @@ class AsyncSQLAlchemyStore:
                 return await self._insert(connection, profile, user_id, now)
 
         try:
-            return await run(attempt), True
+            return await run(self.engine, attempt), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -209,7 +205,7 @@ class AsyncSQLAlchemyStore:
                 return await self._insert(connection, profile, user_id, now)
 
         try:
-            return await run(attempt), True
+            return await run(self.engine, attempt), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -247,7 +243,7 @@ class AsyncSQLAlchemyStore:
             async with self.engine.begin() as connection:
                 return (await connection.execute(query)).first()
 
-        row = await run(attempt)
+        row = await run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     async def sign_in_once(
@@ -269,9 +265,11 @@ class AsyncSQLAlchemyStore:
         ``session``'s link and user checked in the same statement. SQLite (no
         writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
         linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
-        RETURNING``, a first login the refresh and then one transaction
-        (BEGIN, the user, the link, COMMIT). With ``create_user``, a first login
-        is the statement and then that transaction, on both databases.
+        RETURNING`` (each led by an empty ``WITH``, so that it commits on its
+        own: see ``sqlalchemy_connections.alone``), a first login the refresh
+        and then one transaction (BEGIN, the user, the link, COMMIT). With
+        ``create_user``, a first login is the statement and then that
+        transaction, on both databases.
 
         None, having written nothing, for everything else (see
         ``AsyncAccountStore``): the engine's full path tells those cases apart.
@@ -309,7 +307,7 @@ class AsyncSQLAlchemyStore:
 
     async def _write_one(self, query: Any, values: dict[str, Any]) -> Any:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
-        return await write_alone(self._solo, query, values, self._foreign_keys)
+        return await write_alone(self.engine, query, values, self._foreign_keys)
 
     async def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
@@ -322,8 +320,7 @@ class AsyncSQLAlchemyStore:
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
 
         async def attempt() -> Any:
-            async with self.engine.connect() as connection:
-                reading = await autocommit(connection)
+            async with alone(self.engine) as reading:
                 await self._foreign_keys.require(reading)
                 row = (await reading.execute(query)).first()
                 hook = self._is_active
@@ -331,7 +328,7 @@ class AsyncSQLAlchemyStore:
                     row = row if await hook(reading, user_id) is True else None
                 return row
 
-        row = await run(attempt)
+        row = await run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -362,7 +359,7 @@ class AsyncSQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
-        return await run(attempt)
+        return await run(self.engine, attempt)
 
     async def _other_login(self, connection: AsyncConnection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
@@ -378,22 +375,21 @@ class AsyncSQLAlchemyStore:
         query = self._sql.links_of(key)
 
         async def attempt() -> Any:
-            async with self.engine.connect() as connection:
-                reading = await autocommit(connection)
+            async with alone(self.engine) as reading:
                 return (await reading.execute(query)).all()
 
-        rows = await run(attempt)
+        rows = await run(self.engine, attempt)
         return [self._account(row) for row in rows]
 
     async def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
 
         async def attempt() -> bool | None:
-            async with self.engine.connect() as connection:
-                if self._is_active is not None:
+            if self._is_active is not None:
+                async with self.engine.connect() as connection:
                     return await self._is_active(connection, user_id)
-                reading = await autocommit(connection)
+            async with alone(self.engine) as reading:
                 await self._foreign_keys.require(reading)
                 return await user_state(reading, user_id, self._sql, self._user_key)
 
-        return await run(attempt)
+        return await run(self.engine, attempt)

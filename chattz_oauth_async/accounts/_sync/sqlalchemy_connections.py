@@ -5,10 +5,9 @@
 :func:`run` is every store call: the database's errors become
 :class:`~chattz_oauth_async.AccountStoreError` (:func:`database_errors`) and
 a connection a database restart closed is tried once more (:func:`once_more`).
-Reads go without BEGIN and COMMIT (:func:`autocommit`), a sign-in statement
-alone in autocommit mode (:func:`write_alone`, SQLite's driver isolation set
-and set back), and SQLite with a ``user_key`` is refused while its foreign
-keys are off (:class:`ForeignKeys`). The store
+Reads and a sign-in's single statement go without BEGIN and COMMIT
+(:func:`alone`, :func:`write_alone`), and SQLite with a ``user_key`` is
+refused while its foreign keys are off (:class:`ForeignKeys`). The store
 (``sqlalchemy_store.py``) decides what to run.
 """
 
@@ -16,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
@@ -25,16 +24,16 @@ from sqlalchemy import Connection, Engine
 from ...errors import AccountStoreError, ConfigurationError
 from .._failures import report, store_error
 from .._synchronization import (
-    sync_driver_isolation,
+    sync_driver_autocommit,
     sync_require_asyncio,
     sync_to_the_end,
-    driver_isolation_level,
+    driver_connection,
 )
 
 __all__ = [
     "FOREIGN_KEYS_FIX",
     "ForeignKeys",
-    "autocommit",
+    "alone",
     "database_errors",
     "once_more",
     "run",
@@ -95,27 +94,77 @@ def once_more(work: Callable[[], T]) -> T:
     return work()
 
 
-def run(work: Callable[[], T]) -> T:
-    """``work()`` under :func:`database_errors`, through :func:`once_more`, run to its end
-    even when its caller is cancelled (``accounts/_synchronization.py``: the caller gets
-    its cancellation at once, and the database work ends as it would have).
+def run(engine: Engine, work: Callable[[], T]) -> T:
+    """``work()`` on ``engine`` under :func:`database_errors`, through :func:`once_more`.
+
+    On SQLite, run to its end even when its caller is cancelled (the caller
+    gets its cancellation at once: ``async_to_the_end`` in
+    ``accounts/_synchronization.py``). aiosqlite's thread goes on running a
+    statement whose caller was cancelled, and a connection thrown away with
+    it open kept SQLite's write lock. psycopg needs no task of its own: on
+    cancellation it has the server cancel the statement and waits for that,
+    and SQLAlchemy then discards the connection (a transaction is rolled back
+    with it). The task costs three turns of the event loop per call, which
+    under load cost a tenth of the web logins/s on PostgreSQL
+    (docs/performance.md).
 
     Raises:
         AccountStoreError: The database failed.
     """
     with database_errors():
-        return sync_to_the_end(lambda: once_more(work))
+        if engine.dialect.name == "sqlite":
+            return sync_to_the_end(lambda: once_more(work))
+        return once_more(work)
 
 
-def autocommit(connection: Connection) -> Connection:
-    """``connection`` for one read on its own: no BEGIN and COMMIT round trips.
+@contextlib.contextmanager
+def alone(engine: Engine) -> Iterator[Connection]:
+    """A connection of ``engine`` whose statements each commit on their own: no round
+    trips for BEGIN and COMMIT, for a read or a single write.
 
-    SQLite's driver begins a transaction before a write only, so a read needs
-    nothing (and SQLAlchemy's AUTOCOMMIT would cost a PRAGMA at check-in).
+    - psycopg: the driver's own ``autocommit``, switched on here and back before
+      the connection returns to the app's pool (nothing is sent either way).
+      SQLAlchemy's ``AUTOCOMMIT`` execution option does the same through its
+      isolation-level machinery, at 60 to 100 µs more per sign-in
+      (``benchmarks/store_layers.py``).
+    - SQLite: nothing to switch. Python's ``sqlite3`` begins a transaction before
+      a statement starting with INSERT, UPDATE, DELETE or REPLACE only, and the
+      store's single writes start with ``WITH`` (``accounts/_statements.py``). A
+      transaction open anyway (SQLAlchemy's "begin" event recipe for SQLite, or
+      ``sqlite3``'s ``autocommit=False``) is committed when the block ends.
+    - Other drivers: SQLAlchemy's ``AUTOCOMMIT`` execution option.
     """
-    if connection.dialect.name == "sqlite":
-        return connection
-    return connection.execution_options(isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        dialect = connection.dialect
+        if dialect.name == "sqlite":
+            yield connection
+            if driver_connection(connection).in_transaction:
+                connection.commit()
+        elif dialect.driver != "psycopg":
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            previous = driver_connection(connection).autocommit
+            sync_driver_autocommit(connection, True)
+            try:
+                yield connection
+            finally:
+                _switch_back(connection, previous)
+
+
+def _switch_back(connection: Connection, previous: bool) -> None:
+    """psycopg's ``autocommit`` set back to ``previous``, or ``connection`` discarded.
+
+    A connection left in autocommit would make every later transaction of the
+    app on it write statement by statement. A statement cancelled mid-way, or
+    a connection the database closed, refuses the switch: then the pool never
+    sees the connection again. An invalidated connection is discarded already.
+    """
+    if connection.invalidated:
+        return
+    try:
+        sync_driver_autocommit(connection, previous)
+    except Exception:  # psycopg's ProgrammingError or OperationalError: not reusable
+        connection.invalidate()
 
 
 class ForeignKeys:
@@ -145,17 +194,15 @@ class ForeignKeys:
 
 
 def write_alone(
-    solo: Engine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+    engine: Engine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
-    """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict.
-
-    ``solo``: the store's engine in autocommit mode (the engine itself on SQLite).
+    """The row ``query`` returns, run :func:`alone`; None if none or a conflict.
 
     Raises:
         AccountStoreError: The database failed, other than a unique-key conflict.
     """
     try:
-        return run(lambda: _execute_alone(solo, query, values, foreign_keys))
+        return run(engine, lambda: _execute_alone(engine, query, values, foreign_keys))
     except AccountStoreError as exc:
         if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
             return None
@@ -163,29 +210,8 @@ def write_alone(
 
 
 def _execute_alone(
-    solo: Engine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
+    engine: Engine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
-    with solo.connect() as connection:
+    with alone(engine) as connection:
         foreign_keys.require(connection)
-        if connection.dialect.name != "sqlite":
-            row = (connection.execute(query, values)).first()
-            connection.commit()  # nothing to send in autocommit mode
-            return row
-        # The driver's own autocommit: no BEGIN, no COMMIT, no PRAGMA. The level
-        # to restore is read before any await, and set back whatever happens: a
-        # cancelled sign-in must not hand the pool a connection in autocommit
-        # (every later transaction on it would write statement by statement).
-        previous = driver_isolation_level(connection)
-        try:
-            sync_driver_isolation(connection, None)
-            row = (connection.execute(query, values)).first()
-            # Nothing to send, unless the app's "begin" event sent a BEGIN itself
-            # (SQLAlchemy's recipe for SQLite's transactions): then it commits.
-            connection.commit()
-            return row
-        finally:
-            # A statement cancelled mid-way invalidates the connection (it is
-            # discarded, nothing to restore); asking it would raise over the
-            # cancellation.
-            if not connection.invalidated:
-                sync_driver_isolation(connection, previous)
+        return (connection.execute(query, values)).first()

@@ -29,7 +29,7 @@ from .._statements import Binds, Statements, written
 from .._synchronization import sync_create_all
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
-from .sqlalchemy_connections import ForeignKeys, autocommit, run, write_alone
+from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
 from .sqlalchemy_users import (
     CreateUser,
     HasPassword,
@@ -121,15 +121,12 @@ class SQLAlchemyStore:
         #: The tables this store uses: put them in your migrations (Alembic's target_metadata).
         self.metadata: MetaData = metadata if user_key is None else MetaData()
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
-        sqlite = engine.dialect.name == "sqlite"
         self._sql = Statements(
             self._links,
             dialect=engine.dialect.name,
             user_key=user_key,
             own_users=create_user is None,
         )
-        # One statement on its own, no BEGIN and COMMIT (not on SQLite: see _write_one).
-        self._solo = engine if sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -149,7 +146,7 @@ class SQLAlchemyStore:
                 self._foreign_keys.require(connection)
                 sync_create_all(connection, self.metadata)
 
-        run(attempt)
+        run(self.engine, attempt)
 
     def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -169,18 +166,17 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return bool((connection.execute(query)).rowcount)
 
-        return run(attempt)
+        return run(self.engine, attempt)
 
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
 
         def attempt() -> Any:
-            with self.engine.connect() as connection:
-                reading = autocommit(connection)
+            with alone(self.engine) as reading:
                 return (reading.execute(query)).first()
 
-        row = run(attempt)
+        row = run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -199,7 +195,7 @@ class SQLAlchemyStore:
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            return run(attempt), True
+            return run(self.engine, attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -211,7 +207,7 @@ class SQLAlchemyStore:
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            return run(attempt), True
+            return run(self.engine, attempt), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -249,7 +245,7 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return (connection.execute(query)).first()
 
-        row = run(attempt)
+        row = run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     def sign_in_once(
@@ -271,9 +267,11 @@ class SQLAlchemyStore:
         ``session``'s link and user checked in the same statement. SQLite (no
         writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
         linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
-        RETURNING``, a first login the refresh and then one transaction
-        (BEGIN, the user, the link, COMMIT). With ``create_user``, a first login
-        is the statement and then that transaction, on both databases.
+        RETURNING`` (each led by an empty ``WITH``, so that it commits on its
+        own: see ``sqlalchemy_connections.alone``), a first login the refresh
+        and then one transaction (BEGIN, the user, the link, COMMIT). With
+        ``create_user``, a first login is the statement and then that
+        transaction, on both databases.
 
         None, having written nothing, for everything else (see
         ``AccountStore``): the engine's full path tells those cases apart.
@@ -311,7 +309,7 @@ class SQLAlchemyStore:
 
     def _write_one(self, query: Any, values: dict[str, Any]) -> Any:
         """The row ``query`` returns, run alone in autocommit mode; None if none or a conflict."""
-        return write_alone(self._solo, query, values, self._foreign_keys)
+        return write_alone(self.engine, query, values, self._foreign_keys)
 
     def session_account(self, user_id: str, chattz_id: int) -> Account | None:
         """The link ``chattz_id`` if it is ``user_id``'s and the user active: one ``SELECT``.
@@ -324,8 +322,7 @@ class SQLAlchemyStore:
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
 
         def attempt() -> Any:
-            with self.engine.connect() as connection:
-                reading = autocommit(connection)
+            with alone(self.engine) as reading:
                 self._foreign_keys.require(reading)
                 row = (reading.execute(query)).first()
                 hook = self._is_active
@@ -333,7 +330,7 @@ class SQLAlchemyStore:
                     row = row if hook(reading, user_id) is True else None
                 return row
 
-        row = run(attempt)
+        row = run(self.engine, attempt)
         return None if row is None else self._account(row)
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -364,7 +361,7 @@ class SQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
-        return run(attempt)
+        return run(self.engine, attempt)
 
     def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
@@ -380,22 +377,21 @@ class SQLAlchemyStore:
         query = self._sql.links_of(key)
 
         def attempt() -> Any:
-            with self.engine.connect() as connection:
-                reading = autocommit(connection)
+            with alone(self.engine) as reading:
                 return (reading.execute(query)).all()
 
-        rows = run(attempt)
+        rows = run(self.engine, attempt)
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
 
         def attempt() -> bool | None:
-            with self.engine.connect() as connection:
-                if self._is_active is not None:
+            if self._is_active is not None:
+                with self.engine.connect() as connection:
                     return self._is_active(connection, user_id)
-                reading = autocommit(connection)
+            with alone(self.engine) as reading:
                 self._foreign_keys.require(reading)
                 return user_state(reading, user_id, self._sql, self._user_key)
 
-        return run(attempt)
+        return run(self.engine, attempt)
