@@ -6,8 +6,9 @@ psycopg and Python's ``sqlite3`` send ``BEGIN`` before the first statement of
 a transaction (``sqlite3``, as this Python runs it: before the first
 INSERT, UPDATE or DELETE only) and ``COMMIT`` or ``ROLLBACK`` at its end;
 nothing in autocommit mode (SQLAlchemy's ``AUTOCOMMIT``, psycopg's own
-``autocommit``, or ``sqlite3``'s ``isolation_level = None``). :class:`RoundTrips` models exactly that, per
-connection, so a test can pin how many round trips a call makes:
+``autocommit``, or ``sqlite3``'s ``isolation_level = None``). :class:`RoundTrips`
+models exactly that, per connection, so a test can pin how many round trips a
+call makes:
 ``["BEGIN", "INSERT", "INSERT", "COMMIT"]``.
 """
 

@@ -400,3 +400,11 @@ def test_session_user_is_validated_when_built() -> None:
         with pytest.raises(AccountError):
             SessionUser(user_id, chattz_id)  # type: ignore[arg-type]
     assert ("42", 7) == (made.user_id, made.chattz_id)
+
+
+def test_the_only_printable_whitespace_is_the_ascii_space() -> None:
+    """The fact the fast paths of ``_clean`` and of the e-mail and avatar checks rest on
+    (``_values._unprintable_or_space``): ``str.isprintable()`` is False for every
+    whitespace character but the ASCII space, in this Python's Unicode database."""
+    both = [code for code in range(0x110000) if chr(code).isprintable() and chr(code).isspace()]
+    assert both == [0x20]

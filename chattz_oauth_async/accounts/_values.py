@@ -64,7 +64,11 @@ def _clean(value: object, limit: int) -> str | None:
     """
     if not isinstance(value, str):
         return None
-    text = "".join(" " if ch.isspace() else ch for ch in value if ch.isprintable() or ch.isspace())
+    text = value
+    if not value.isprintable():  # else nothing to drop: only ASCII spaces are printable spaces
+        text = "".join(
+            " " if ch.isspace() else ch for ch in value if ch.isprintable() or ch.isspace()
+        )
     text = " ".join(text.split())[:limit].rstrip()
     return text or None
 
@@ -76,6 +80,14 @@ _NOT_IN_URL: Final = frozenset("\"'<>`\\{}|^")
 _NOT_IN_EMAIL: Final = frozenset("\"'<>`\\()[],;:")
 
 
+def _unprintable_or_space(value: str) -> bool:
+    """Whether ``value`` holds a character that is not printable, or whitespace.
+
+    ``str.isprintable()`` is False for every whitespace character but the ASCII space.
+    """
+    return not value.isprintable() or " " in value
+
+
 def _email(value: object) -> str | None:
     """An address of the form ``local@domain``, as sent, or None: never trusted for linking."""
     if not isinstance(value, str) or len(value) > MAX_EMAIL or value.count("@") != 1:
@@ -85,7 +97,7 @@ def _email(value: object) -> str | None:
     local, _, domain = value.partition("@")
     if not local or "." not in domain.strip("."):
         return None
-    if any(not ch.isprintable() or ch.isspace() for ch in value):
+    if _unprintable_or_space(value):
         return None
     return value
 
@@ -96,7 +108,7 @@ def _avatar(value: object) -> str | None:
         return None
     if not _NOT_IN_URL.isdisjoint(value):
         return None
-    if any(not ch.isprintable() or ch.isspace() for ch in value):
+    if _unprintable_or_space(value):
         return None
     try:
         parts = urlsplit(value)
