@@ -13,8 +13,8 @@ one before:
    its user is active, else a new user and its link), run the floor's way: the
    database's part of the difference;
 3. **...on the app's engine**: the same statement the store's way, on the app's
-   ordinary engine with ``execution_options(isolation_level="AUTOCOMMIT")`` per
-   connection (set at checkout, reset at check-in) and a ``commit()``;
+   ordinary engine, psycopg's own ``autocommit`` switched on at checkout and back
+   before check-in (``alone`` in ``accounts/_async/sqlalchemy_connections.py``);
 4. **store.sign_in_once**: the store's method (binding the values, reading the row back);
 5. **AsyncAccounts.sign_in**: the whole sign-in (the profile cleaned, the rules).
 
@@ -67,6 +67,7 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from chattz_oauth_async.accounts._async.sqlalchemy_connections import alone
     from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 
     autocommit = create_async_engine(url, isolation_level="AUTOCOMMIT")
@@ -86,7 +87,6 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
     }
     statement = store._sql.sign_in("pg", False, False, True)  # a plain login, sign-ups open
     values = Binds.values(profile, None, None, now)
-    solo = engine.execution_options(isolation_level="AUTOCOMMIT")  # what the store runs on
     async with autocommit.connect() as connection:
         await connection.execute(text(MINIMAL_TABLE))
 
@@ -99,9 +99,8 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
             (await connection.execute(statement, values)).first()
 
     async def on_app_engine() -> None:
-        async with solo.connect() as connection:
+        async with alone(engine) as connection:
             (await connection.execute(statement, values)).first()
-            await connection.commit()
 
     async def sign_in_once() -> None:
         await store.sign_in_once(profile, now, user_id=None, session=None, signups=True)
@@ -116,7 +115,7 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
     found: dict[str, Layer] = {
         "1. hand-minimal": floor,
         "2. the store's statement, engine autocommit": statement_only,
-        "3. ...on the app's engine (autocommit per connection, commit)": on_app_engine,
+        "3. ...on the app's engine (psycopg's autocommit on and back)": on_app_engine,
         "4. store.sign_in_once": sign_in_once,
         "5. AsyncAccounts.sign_in": sign_in,
     }
