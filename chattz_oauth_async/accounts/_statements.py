@@ -25,7 +25,6 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal,
     literal_column,
     select,
     type_coerce,
@@ -40,6 +39,16 @@ __all__ = ["Binds", "Statements", "dialect_insert", "written"]
 _TIMES = ("linked_at", "last_login_at")
 #: The columns a sign-in statement returns (the others are what it wrote).
 _WRITTEN = ("user_id", "linked_at")
+
+
+def _constant(text: str) -> Any:
+    """A string of this module's own written into the SQL, not bound at every execution.
+
+    Only for constants: a quote, a percent sign or a colon would need escaping.
+    """
+    if any(ch in text for ch in "'%:\\"):  # pragma: no cover - a programming error
+        raise ValueError(f"not a plain constant: {text!r}")
+    return literal_column(f"'{text}'", String)
 
 
 def dialect_insert(name: str) -> Any:
@@ -249,18 +258,19 @@ class Statements:
             .returning(links.c.user_id, links.c.linked_at)
             .cte("refreshed")
         )
-        parts = [select(*refreshed.c, literal(Outcome.SIGNED_IN.value).label("outcome"))]
+        parts = [select(*refreshed.c, _constant(Outcome.SIGNED_IN.value).label("outcome"))]
         if linking:
             linked = self._link_query(binds, checked).cte("linked")
-            parts.append(select(*linked.c, literal(Outcome.LINKED.value).label("outcome")))
+            parts.append(select(*linked.c, _constant(Outcome.LINKED.value).label("outcome")))
             return parts[0].union_all(parts[1])
         if not create:
             return parts[0]
         # A first login: a user id drawn only when there is no link (a returning login
         # spends none), the link inserted with it, and the user row only once its link is in:
         # a login that loses the race to another inserts neither.
+        serial = func.pg_get_serial_sequence(_constant(users.name), _constant("id"))
         fresh = (
-            select(func.nextval(func.pg_get_serial_sequence(users.name, "id")).label("id"))
+            select(func.nextval(serial).label("id"))
             .where(~exists().where(links.c.chattz_id == binds.chattz_id))
             .cte("fresh")
         )
@@ -284,7 +294,7 @@ class Statements:
             .returning(users.c.id)
             .cte("made")
         )
-        created = select(*linked.c, literal(Outcome.CREATED.value).label("outcome"))
+        created = select(*linked.c, _constant(Outcome.CREATED.value).label("outcome"))
         return parts[0].union_all(created).add_cte(made)
 
     def active_user(self, links: Any) -> Any:
@@ -296,7 +306,7 @@ class Statements:
         as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
         if self.dialect == "postgresql":
             # CASE keeps the cast from ever seeing a user id that is not a number.
-            number = links.c.user_id.regexp_match("^[0-9]{1,18}$")
+            number = links.c.user_id.regexp_match(_constant("^[0-9]{1,18}$"))
             as_number = case((number, cast(links.c.user_id, BigInteger)))
         # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
         same = cast(users.c.id, String) == links.c.user_id
