@@ -224,6 +224,7 @@ async def test_a_database_error_in_autocommit_is_an_account_store_error(
     )
 
 
+@pytest.mark.checklist(34)
 async def test_a_sign_in_cancelled_while_its_statement_waits_for_a_lock(
     engine: AsyncEngine, postgres_url: str
 ) -> None:
