@@ -137,6 +137,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "DIR/<app>-<database>.txt when py-spy is on PATH, else cProfile's DIR/<...>.prof "
         "(which slows the app down: read its ratios with care)",
     )
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="with --profile and py-spy: C frames too (py-spy --native), e.g. SQLite's own "
+        "calls and waits in aiosqlite's threads",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run (30-50 s)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -229,7 +235,7 @@ class App:
     def name(self) -> str:
         return f"{self.contender} @ {self.database}"
 
-    def start(self, fake_url: str, profile: Path | None = None) -> None:
+    def start(self, fake_url: str, profile: Path | None = None, native: bool = False) -> None:
         app = {
             FASTAPI_USERS: "fastapi-users",
             FLOOR: "minimal",
@@ -247,6 +253,7 @@ class App:
             if spy is not None:  # sampling from outside: the app runs at full speed
                 output = str(profile / f"{self.client_id}.txt")
                 record = [spy, "record", "--format", "raw", "--rate", "250", "--output", output]
+                record += ["--native"] if native else []
                 command = [*record, "--", *command]
                 self.profiled = True
             else:
@@ -806,7 +813,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.profile is not None:
             args.profile.mkdir(parents=True, exist_ok=True)
         for app in apps:
-            app.start(fake_url, args.profile)
+            app.start(fake_url, args.profile, args.native)
         started = time.perf_counter()
         out = asyncio.run(measure(args, apps, StatementLog(server) if server else None))
         out["fake_latency"]["TCP_NODELAY (the library's server)"] = asyncio.run(
