@@ -102,9 +102,7 @@ async def run(engine: AsyncEngine, work: Callable[[], Awaitable[T]]) -> T:
     it open kept SQLite's write lock. psycopg needs no task of its own: on
     cancellation it has the server cancel the statement and waits for that,
     and SQLAlchemy then discards the connection (a transaction is rolled back
-    with it). The task costs three turns of the event loop per call, which
-    under load cost a tenth of the web logins/s on PostgreSQL
-    (docs/performance.md).
+    with it). The task costs three more turns of the event loop per call.
 
     Raises:
         AccountStoreError: The database failed.
