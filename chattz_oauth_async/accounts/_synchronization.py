@@ -20,12 +20,14 @@ __all__ = [
     "CREATE_TABLES_LOCK",
     "async_create_all",
     "async_driver_autocommit",
+    "async_hook_result",
     "async_require_asyncio",
     "async_to_the_end",
     "create_all",
     "driver_connection",
     "sync_create_all",
     "sync_driver_autocommit",
+    "sync_hook_result",
     "sync_require_asyncio",
     "sync_to_the_end",
 ]
@@ -78,6 +80,39 @@ async def async_driver_autocommit(connection: Any, on: bool) -> None:
 def sync_driver_autocommit(connection: Any, on: bool) -> None:
     """psycopg's own ``autocommit`` set on a SQLAlchemy ``Connection`` (nothing is sent)."""
     driver_connection(connection).autocommit = on
+
+
+async def async_hook_result(name: str, result: Any) -> Any:
+    """What the app's store hook ``name`` returned, awaited.
+
+    Raises:
+        ConfigurationError: The hook is a plain function: the async store's
+            hooks get an ``AsyncConnection`` and must be ``async def``.
+    """
+    if not isinstance(result, Awaitable):
+        raise ConfigurationError(
+            f"{name} returned {type(result).__name__}, not an awaitable: AsyncSQLAlchemyStore's "
+            f"hooks get an AsyncConnection and must be async functions (a plain function goes "
+            f"with SQLAlchemyStore)"
+        )
+    return await result
+
+
+def sync_hook_result(name: str, result: Any) -> Any:
+    """What the app's store hook ``name`` returned (the sync store cannot await).
+
+    Raises:
+        ConfigurationError: The hook is an async function.
+    """
+    if isinstance(result, Awaitable):
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()  # no never-awaited coroutine left behind
+        raise ConfigurationError(
+            f"{name} is an async function, which SQLAlchemyStore cannot await: pass a plain "
+            f"function (or use AsyncSQLAlchemyStore)"
+        )
+    return result
 
 
 def async_require_asyncio(what: str) -> None:

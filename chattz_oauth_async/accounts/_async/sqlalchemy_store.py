@@ -24,7 +24,7 @@ from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
 from .._failures import report
 from .._statements import Binds, Statements, written
-from .._synchronization import async_create_all
+from .._synchronization import async_create_all, async_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
@@ -325,7 +325,8 @@ class AsyncSQLAlchemyStore:
                 row = (await reading.execute(query)).first()
                 hook = self._is_active
                 if row is not None and hook is not None:
-                    row = row if await hook(reading, user_id) is True else None
+                    state = await async_hook_result("is_active", hook(reading, user_id))
+                    row = row if state is True else None
                 return row
 
         row = await run(self.engine, attempt)
@@ -365,7 +366,9 @@ class AsyncSQLAlchemyStore:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
         if (await connection.execute(count)).scalar_one():
             return True
-        return bool(await self._has_password(connection, user_id))
+        return bool(
+            await async_hook_result("has_password", self._has_password(connection, user_id))
+        )
 
     async def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
@@ -387,7 +390,9 @@ class AsyncSQLAlchemyStore:
         async def attempt() -> bool | None:
             if self._is_active is not None:
                 async with self.engine.connect() as connection:
-                    return await self._is_active(connection, user_id)
+                    state = self._is_active(connection, user_id)
+                    result: bool | None = await async_hook_result("is_active", state)
+                    return result
             async with alone(self.engine) as reading:
                 await self._foreign_keys.require(reading)
                 return await user_state(reading, user_id, self._sql, self._user_key)

@@ -21,6 +21,7 @@ from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError
 from .._failures import report
 from .._statements import Statements
+from .._synchronization import async_hook_result
 from .._tables import users
 from .._values import Profile
 
@@ -70,7 +71,9 @@ async def new_user(
         ConfigurationError: The hook returned something that is not a user id.
     """
     try:
-        user_id = await create_user(connection, profile, now)
+        user_id: object = await async_hook_result(
+            "create_user", create_user(connection, profile, now)
+        )
     except (ChattzOAuthError, SQLAlchemyError):
         raise
     except Exception as exc:
@@ -79,7 +82,7 @@ async def new_user(
         raise report(
             AccountStoreError(f"create_user failed ({name})", transient=False, cause=name)
         ) from exc
-    if not is_user_id_text(user_id):  # no link is made to a user id that is not one
+    if not isinstance(user_id, str) or not is_user_id_text(user_id):  # no link to a non-id
         raise ConfigurationError(
             "create_user must return the new user's id as 1 to 64 printable characters"
         )

@@ -26,7 +26,7 @@ from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
 from .._failures import report
 from .._statements import Binds, Statements, written
-from .._synchronization import sync_create_all
+from .._synchronization import sync_create_all, sync_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
 from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
@@ -327,7 +327,8 @@ class SQLAlchemyStore:
                 row = (reading.execute(query)).first()
                 hook = self._is_active
                 if row is not None and hook is not None:
-                    row = row if hook(reading, user_id) is True else None
+                    state = sync_hook_result("is_active", hook(reading, user_id))
+                    row = row if state is True else None
                 return row
 
         row = run(self.engine, attempt)
@@ -367,7 +368,9 @@ class SQLAlchemyStore:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
         if (connection.execute(count)).scalar_one():
             return True
-        return bool(self._has_password(connection, user_id))
+        return bool(
+            sync_hook_result("has_password", self._has_password(connection, user_id))
+        )
 
     def accounts_of(self, user_id: str) -> list[Account]:
         """The Chattz accounts linked to ``user_id``, oldest link first."""
@@ -389,7 +392,9 @@ class SQLAlchemyStore:
         def attempt() -> bool | None:
             if self._is_active is not None:
                 with self.engine.connect() as connection:
-                    return self._is_active(connection, user_id)
+                    state = self._is_active(connection, user_id)
+                    result: bool | None = sync_hook_result("is_active", state)
+                    return result
             with alone(self.engine) as reading:
                 self._foreign_keys.require(reading)
                 return user_state(reading, user_id, self._sql, self._user_key)
