@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from chattz_oauth_async.accounts import AsyncAccounts, SignIn, UnlinkRefused
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.models import ChattzUser
-from tests.accounts_helpers import PLAIN
+from tests.accounts_helpers import PLAIN, cancel_the_next_update
 
 pytestmark = pytest.mark.anyio
 
@@ -104,15 +104,7 @@ async def test_a_sign_in_statement_cancelled_mid_way_raises_the_cancellation(
     await would raise it): CancelledError comes out, not AccountStoreError, and the next
     sign-in works."""
     accounts, first, before = await returning_login(engine)
-    cancel = True
-
-    def cancelled(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        nonlocal cancel
-        if cancel and "UPDATE chattz_accounts" in statement:
-            cancel = False
-            raise asyncio.CancelledError
-
-    event.listen(engine.sync_engine, "before_cursor_execute", cancelled)
+    cancel_the_next_update(engine)
     with pytest.raises(asyncio.CancelledError):
         await accounts.sign_in(JOHN, login=PLAIN)
     again = await accounts.sign_in(JOHN, login=PLAIN)

@@ -30,7 +30,7 @@ from chattz_oauth_async.accounts._synchronization import async_driver_autocommit
 from chattz_oauth_async.accounts._tables import users
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.models import ChattzUser
-from tests.accounts_helpers import PLAIN
+from tests.accounts_helpers import PLAIN, cancel_the_next_update
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
 
@@ -156,15 +156,7 @@ async def test_a_cancelled_sign_in_gives_the_connection_back_without_autocommit(
     (not AccountStoreError), the pool's connection is out of autocommit, and the next
     sign-in works."""
     accounts = await john(engine)
-    cancel = True
-
-    def cancelled(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        nonlocal cancel
-        if cancel and "UPDATE chattz_accounts" in statement:
-            cancel = False
-            raise asyncio.CancelledError
-
-    event.listen(engine.sync_engine, "before_cursor_execute", cancelled)
+    cancel_the_next_update(engine)
     with pytest.raises(asyncio.CancelledError):
         await accounts.sign_in(JOHN, login=PLAIN)
     again = await accounts.sign_in(JOHN, login=PLAIN)
