@@ -34,8 +34,10 @@ Three measurements:
    a batch on every app of a database, the order rotated; per app the median
    logins/s, the app worker's CPU per login (its ``time.process_time()``, all
    threads), and the medians of the per-round ratios to the hand-minimal app
-   with a distribution-free 95% CI (from 6 rounds), and the database
-   connections the worker opened per 100 logins (its pool's churn).
+   with a distribution-free 95% CI (from 6 rounds), a login's latency (the
+   median over the rounds of each round's p50 and p99, the slowest login of
+   all rounds), and the database connections the worker opened per 100
+   logins (its pool's churn).
 3. **The served fake's answer latency**: sequential logins' three provider
    requests (consent POST, token POST, userinfo GET) on one kept-alive
    connection; median and p99 per request, and the count of answers slower
@@ -503,6 +505,8 @@ async def run_batch(
         "logins_per_s": len(latencies) / wall,
         "cpu_ms_per_login": cpu / len(latencies) * 1000,
         "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": statistics.quantiles(latencies, n=100)[98] * 1000,
+        "max_ms": max(latencies) * 1000,
         "connections_per_100": opened / len(latencies) * 100,
     }
 
@@ -549,6 +553,8 @@ def summarize(database: str, results: dict[str, list[dict[str, float]]]) -> list
                 "cpu_ratio": statistics.median(cpu_ratios),
                 "cpu_ratio_ci95": median_ci(cpu_ratios),
                 "p50_ms": statistics.median(b["p50_ms"] for b in batches),
+                "p99_ms": statistics.median(b["p99_ms"] for b in batches),
+                "max_ms": max(b["max_ms"] for b in batches),
                 "connections_per_100": statistics.median(b["connections_per_100"] for b in batches),
                 "batches": batches,
             }
@@ -889,8 +895,9 @@ def tables(out: dict[str, Any]) -> str:
         "same database; 95% CI):",
         "",
         "| app | database | logins/s | ratio to hand-minimal | app CPU ms/login "
-        "| CPU ratio to hand-minimal | login p50 ms | DB connections opened per 100 logins |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| CPU ratio to hand-minimal | login p50 ms | p99 ms | slowest ms "
+        "| DB connections opened per 100 logins |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in out["rounds"]:
         opened = row["connections_per_100"]
@@ -899,6 +906,7 @@ def tables(out: dict[str, Any]) -> str:
             f"| {row['rate_ratio']:.2f} [{_ci(row['rate_ratio_ci95'])}] "
             f"| {row['cpu_ms_per_login']:.2f} "
             f"| {row['cpu_ratio']:.2f} [{_ci(row['cpu_ratio_ci95'])}] | {row['p50_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['max_ms']:.0f} "
             f"| {'n/a' if math.isnan(opened) else f'{opened:.1f}'} |"
         )
     lines += [

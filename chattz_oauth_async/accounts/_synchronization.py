@@ -8,6 +8,8 @@ their ``sync_*`` partners defined here, side by side (as
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,6 +24,7 @@ __all__ = [
     "async_driver_autocommit",
     "async_hook_result",
     "async_require_asyncio",
+    "async_sqlite_writer",
     "async_to_the_end",
     "create_all",
     "driver_connection",
@@ -29,6 +32,7 @@ __all__ = [
     "sync_driver_autocommit",
     "sync_hook_result",
     "sync_require_asyncio",
+    "sync_sqlite_writer",
     "sync_to_the_end",
 ]
 
@@ -131,6 +135,45 @@ def async_require_asyncio(what: str) -> None:
 
 def sync_require_asyncio(what: str) -> None:
     """Nothing to check in the sync twin: it runs in any thread."""
+
+
+#: The lock the store's writes on one SQLite engine take turns with, per event loop (an
+#: asyncio.Lock belongs to the loop that first waits on it; an app may run several loops).
+_ASYNC_WRITERS: weakref.WeakKeyDictionary[
+    Any, weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+#: The same for the sync store's threads: one lock per SQLite engine.
+_SYNC_WRITERS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_SYNC_WRITERS_MADE = threading.Lock()
+
+
+def async_sqlite_writer(engine: Any) -> asyncio.Lock:
+    """The lock the store's writes on SQLite ``engine`` take in turn, in this event loop.
+
+    SQLite lets one connection write at a time. A connection that finds the
+    write lock taken sleeps in its busy handler (1, 2, 5 ... 100 ms) and tries
+    again, and writers arriving meanwhile take the lock first: under ten
+    concurrent logins one waiter starved for seconds, and after ``sqlite3``'s
+    busy timeout (5 s) its login failed with "database is locked". Queued here
+    first-come first-served, the store's writers in one process never meet
+    in SQLite (``sqlalchemy_connections.run``). One lock per engine: another
+    engine or process on the same file still meets it in the busy handler.
+    """
+    per_loop = _ASYNC_WRITERS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
+    loop = asyncio.get_running_loop()
+    lock = per_loop.get(loop)
+    if lock is None:
+        lock = per_loop[loop] = asyncio.Lock()
+    return lock
+
+
+def sync_sqlite_writer(engine: Any) -> threading.Lock:
+    """:func:`async_sqlite_writer` for the sync store's threads: one lock per engine."""
+    with _SYNC_WRITERS_MADE:
+        lock = _SYNC_WRITERS.get(engine)
+        if lock is None:
+            lock = _SYNC_WRITERS[engine] = threading.Lock()
+        return lock
 
 
 #: The store's database work still running for callers that were cancelled (a reference

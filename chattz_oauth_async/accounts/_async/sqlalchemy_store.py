@@ -144,7 +144,7 @@ class AsyncSQLAlchemyStore:
                 await self._foreign_keys.require(connection)
                 await async_create_all(connection, self.metadata)
 
-        await run(self.engine, attempt)
+        await run(self.engine, attempt, writes=True)
 
     async def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -164,7 +164,7 @@ class AsyncSQLAlchemyStore:
             async with self.engine.begin() as connection:
                 return bool((await connection.execute(query)).rowcount)
 
-        return await run(self.engine, attempt)
+        return await run(self.engine, attempt, writes=True)
 
     async def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
@@ -174,7 +174,7 @@ class AsyncSQLAlchemyStore:
             async with alone(self.engine) as reading:
                 return (await reading.execute(query)).first()
 
-        row = await run(self.engine, attempt)
+        row = await run(self.engine, attempt, writes=False)
         return None if row is None else self._account(row)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -193,7 +193,7 @@ class AsyncSQLAlchemyStore:
                 return await self._insert(connection, profile, user_id, now)
 
         try:
-            return await run(self.engine, attempt), True
+            return await run(self.engine, attempt, writes=True), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -205,7 +205,7 @@ class AsyncSQLAlchemyStore:
                 return await self._insert(connection, profile, user_id, now)
 
         try:
-            return await run(self.engine, attempt), True
+            return await run(self.engine, attempt, writes=True), True
         except AccountStoreError as exc:
             return await self._existing(profile, exc)
 
@@ -243,7 +243,7 @@ class AsyncSQLAlchemyStore:
             async with self.engine.begin() as connection:
                 return (await connection.execute(query)).first()
 
-        row = await run(self.engine, attempt)
+        row = await run(self.engine, attempt, writes=True)
         return None if row is None else self._account(row)
 
     async def sign_in_once(
@@ -329,7 +329,7 @@ class AsyncSQLAlchemyStore:
                     row = row if state is True else None
                 return row
 
-        row = await run(self.engine, attempt)
+        row = await run(self.engine, attempt, writes=False)
         return None if row is None else self._account(row)
 
     async def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -360,7 +360,7 @@ class AsyncSQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
-        return await run(self.engine, attempt)
+        return await run(self.engine, attempt, writes=True)
 
     async def _other_login(self, connection: AsyncConnection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
@@ -381,7 +381,7 @@ class AsyncSQLAlchemyStore:
             async with alone(self.engine) as reading:
                 return (await reading.execute(query)).all()
 
-        rows = await run(self.engine, attempt)
+        rows = await run(self.engine, attempt, writes=False)
         return [self._account(row) for row in rows]
 
     async def is_active(self, user_id: str) -> bool | None:
@@ -397,4 +397,4 @@ class AsyncSQLAlchemyStore:
                 await self._foreign_keys.require(reading)
                 return await user_state(reading, user_id, self._sql, self._user_key)
 
-        return await run(self.engine, attempt)
+        return await run(self.engine, attempt, writes=False)

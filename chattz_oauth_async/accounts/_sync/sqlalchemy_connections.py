@@ -26,6 +26,7 @@ from .._failures import report, store_error
 from .._synchronization import (
     sync_driver_autocommit,
     sync_require_asyncio,
+    sync_sqlite_writer,
     sync_to_the_end,
     driver_connection,
 )
@@ -94,25 +95,44 @@ def once_more(work: Callable[[], T]) -> T:
     return work()
 
 
-def run(engine: Engine, work: Callable[[], T]) -> T:
+def run(engine: Engine, work: Callable[[], T], *, writes: bool) -> T:
     """``work()`` on ``engine`` under :func:`database_errors`, through :func:`once_more`.
 
-    On SQLite, run to its end even when its caller is cancelled (the caller
-    gets its cancellation at once: ``async_to_the_end`` in
-    ``accounts/_synchronization.py``). aiosqlite's thread goes on running a
-    statement whose caller was cancelled, and a connection thrown away with
-    it open kept SQLite's write lock. psycopg needs no task of its own: on
-    cancellation it has the server cancel the statement and waits for that,
-    and SQLAlchemy then discards the connection (a transaction is rolled back
-    with it). The task costs three more turns of the event loop per call.
+    On SQLite:
+
+    - ``writes``: the store's writes on one engine take turns
+      (``async_sqlite_writer`` in ``accounts/_synchronization.py``), so that
+      they never wait for each other in SQLite's busy handler, which sleeps
+      and lets newcomers pass: under ten concurrent logins a login waited up
+      to 1.6 s, or failed with "database is locked" after 5 s, where in turn
+      none waits more than about 20 ms (``benchmarks/weblogin.py``). Reads
+      need no turn.
+    - Run to its end even when its caller is cancelled (the caller gets its
+      cancellation at once: ``async_to_the_end``). aiosqlite's thread goes
+      on running a statement whose caller was cancelled, and a connection
+      thrown away with it open kept SQLite's write lock. The task costs
+      three more turns of the event loop per call.
+
+    psycopg needs neither: PostgreSQL locks rows, not the database, and on
+    cancellation psycopg has the server cancel the statement and waits for
+    that, and SQLAlchemy then discards the connection (a transaction is
+    rolled back with it).
 
     Raises:
         AccountStoreError: The database failed.
     """
     with database_errors():
-        if engine.dialect.name == "sqlite":
+        if engine.dialect.name != "sqlite":
+            return once_more(work)
+        if not writes:
             return sync_to_the_end(lambda: once_more(work))
-        return once_more(work)
+        writer = sync_sqlite_writer(engine)
+
+        def in_turn() -> T:
+            with writer:
+                return once_more(work)
+
+        return sync_to_the_end(in_turn)
 
 
 @contextlib.contextmanager
@@ -200,7 +220,9 @@ def write_alone(
         AccountStoreError: The database failed, other than a unique-key conflict.
     """
     try:
-        return run(engine, lambda: _execute_alone(engine, query, values, foreign_keys))
+        return run(
+            engine, lambda: _execute_alone(engine, query, values, foreign_keys), writes=True
+        )
     except AccountStoreError as exc:
         if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
             return None

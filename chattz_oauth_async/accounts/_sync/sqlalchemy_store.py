@@ -146,7 +146,7 @@ class SQLAlchemyStore:
                 self._foreign_keys.require(connection)
                 sync_create_all(connection, self.metadata)
 
-        run(self.engine, attempt)
+        run(self.engine, attempt, writes=True)
 
     def set_active(self, user_id: str, active: bool) -> bool:
         """Allow (True) or refuse (False) sign-ins of a ``chattz_users`` user; False if none.
@@ -166,7 +166,7 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return bool((connection.execute(query)).rowcount)
 
-        return run(self.engine, attempt)
+        return run(self.engine, attempt, writes=True)
 
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
@@ -176,7 +176,7 @@ class SQLAlchemyStore:
             with alone(self.engine) as reading:
                 return (reading.execute(query)).first()
 
-        row = run(self.engine, attempt)
+        row = run(self.engine, attempt, writes=False)
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -195,7 +195,7 @@ class SQLAlchemyStore:
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            return run(self.engine, attempt), True
+            return run(self.engine, attempt, writes=True), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -207,7 +207,7 @@ class SQLAlchemyStore:
                 return self._insert(connection, profile, user_id, now)
 
         try:
-            return run(self.engine, attempt), True
+            return run(self.engine, attempt, writes=True), True
         except AccountStoreError as exc:
             return self._existing(profile, exc)
 
@@ -245,7 +245,7 @@ class SQLAlchemyStore:
             with self.engine.begin() as connection:
                 return (connection.execute(query)).first()
 
-        row = run(self.engine, attempt)
+        row = run(self.engine, attempt, writes=True)
         return None if row is None else self._account(row)
 
     def sign_in_once(
@@ -331,7 +331,7 @@ class SQLAlchemyStore:
                     row = row if state is True else None
                 return row
 
-        row = run(self.engine, attempt)
+        row = run(self.engine, attempt, writes=False)
         return None if row is None else self._account(row)
 
     def unlink(self, user_id: str, chattz_id: int, *, guard: bool = True) -> bool:
@@ -362,7 +362,7 @@ class SQLAlchemyStore:
                     raise UnlinkRefused(chattz_id)  # rolls the DELETE back
                 return True
 
-        return run(self.engine, attempt)
+        return run(self.engine, attempt, writes=True)
 
     def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
         count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
@@ -383,7 +383,7 @@ class SQLAlchemyStore:
             with alone(self.engine) as reading:
                 return (reading.execute(query)).all()
 
-        rows = run(self.engine, attempt)
+        rows = run(self.engine, attempt, writes=False)
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
@@ -399,4 +399,4 @@ class SQLAlchemyStore:
                 self._foreign_keys.require(reading)
                 return user_state(reading, user_id, self._sql, self._user_key)
 
-        return run(self.engine, attempt)
+        return run(self.engine, attempt, writes=False)
