@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any, Final
 
@@ -35,7 +36,8 @@ __all__ = [
     "token_fields",
 ]
 
-#: Sessions kept (one per configured client); the least recently used is closed beyond this.
+#: Sessions kept (one per configured client); beyond this the least recently used is dropped,
+#: and closed once no login holds it.
 _MAX_SESSIONS: Final = 8
 #: What a reason code shown to users may look like (an OAuth ``error`` code is the provider's).
 _REASON: Final = re.compile(r"[a-z0-9_]{1,40}")
@@ -59,9 +61,21 @@ def shared_session(client_id: str, secret: str, redirect_uri: str, base_url: str
                 client_id, secret, redirect_uri, base_url=base_url
             )
             while len(_sessions) > _MAX_SESSIONS:
-                _sessions.popitem(last=False)[1].close()
+                _close_when_unused(_sessions.popitem(last=False)[1])
         _sessions.move_to_end(key)
         return session
+
+
+def _close_when_unused(session: ChattzOAuth) -> None:
+    """Close a dropped session's connections once no thread holds the session any more.
+
+    Closing at once closed the connection of a login another thread was in the middle of
+    (its code exchange failed as if Chattz had gone away). The session was built by
+    :func:`shared_session`, so it owns its transport, which holds no reference back to it.
+    """
+    transport = session._http.transport  # built by shared_session: the session owns it
+    if transport is not None:
+        weakref.finalize(session, transport.close)
 
 
 @atexit.register
