@@ -14,9 +14,10 @@ import hmac
 import json
 import os
 import queue
+import sys
 import threading
 import webbrowser
-from typing import Any, Final
+from typing import Any, Final, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
 from ._cli_common import (
@@ -61,11 +62,16 @@ def add_login_command(commands: Any, prog: str) -> None:
         ),
         epilog=_TRY_WITH_FAKE.format(prog=prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        # No abbreviations: "--client-secret VALUE" must be refused, not read as a file name.
+        allow_abbrev=False,
     )
     login.add_argument("--client-id", help="default: $CHATTZ_CLIENT_ID")
     login.add_argument(
-        "--client-secret",
-        help="default: $CHATTZ_CLIENT_SECRET (prefer the variable: flags show in ps)",
+        "--client-secret-file",
+        metavar="FILE",
+        help="read the client secret from FILE's first line (- for standard input); "
+        "default: $CHATTZ_CLIENT_SECRET. There is no flag for the secret itself: "
+        "other users of the machine see a command's flags (ps)",
     )
     login.add_argument(
         "--redirect-uri",
@@ -93,6 +99,32 @@ def _setting(value: str | None, env: str, flag: str, *, required: bool = True) -
     if required and not result:
         raise CommandError(f"missing {flag} (or the {env} environment variable)", EXIT_USAGE)
     return result
+
+
+def _client_secret(path: str | None, stdin: TextIO) -> str:
+    """The client secret: the first line of ``path`` (``-``: ``stdin``), or the variable.
+
+    Raises:
+        CommandError: Neither given, or the file is unreadable or starts with an empty line.
+    """
+    if path is None:
+        return _setting(None, "CHATTZ_CLIENT_SECRET", "--client-secret-file")
+    try:
+        if path == "-":
+            line = stdin.readline()
+        else:
+            with open(path, encoding="utf-8") as file:
+                line = file.readline()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise CommandError(f"--client-secret-file {path!r}: {reason}", EXIT_USAGE) from None
+    secret = line.strip()
+    if not secret:  # the message never shows what the file holds
+        raise CommandError(
+            f"--client-secret-file {path!r}: its first line is empty (the secret goes there)",
+            EXIT_USAGE,
+        )
+    return secret
 
 
 def _listen_address(uri: str) -> tuple[str, int, str]:
@@ -196,7 +228,7 @@ def _listen(host: str, port: int, handler: type[QuietHandler]) -> LoopbackHTTPSe
 def run_login(args: argparse.Namespace, out: Any) -> int:
     """Sign in once; exit status 0, 1 when the login fails, 2 for bad settings."""
     client_id = _setting(args.client_id, "CHATTZ_CLIENT_ID", "--client-id")
-    client_secret = _setting(args.client_secret, "CHATTZ_CLIENT_SECRET", "--client-secret")
+    client_secret = _client_secret(args.client_secret_file, sys.stdin)
     uri = _setting(args.redirect_uri, "CHATTZ_REDIRECT_URI", "--redirect-uri")
     base_url = (
         _setting(args.base_url, "CHATTZ_BASE_URL", "--base-url", required=False) or DEFAULT_BASE_URL

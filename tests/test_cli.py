@@ -199,8 +199,11 @@ def served() -> Iterator[FakeChattz]:
         yield fake
 
 
-def start_login(fake: FakeChattz, *extra: str, port: int | None = None) -> Running:
-    """Run ``login`` against the served fake with a freshly registered loopback client."""
+def start_login(
+    fake: FakeChattz, *extra: str, port: int | None = None, secret_in_env: bool = True
+) -> Running:
+    """Run ``login`` against the served fake with a freshly registered loopback client
+    (its secret in ``$CHATTZ_CLIENT_SECRET``, or not: then ``extra`` gives it)."""
     redirect_uri = f"http://127.0.0.1:{port or free_port()}/callback"
     fake.add_client("cli-client", "cli-secret-value", redirect_uri)
     return Running(
@@ -213,7 +216,7 @@ def start_login(fake: FakeChattz, *extra: str, port: int | None = None) -> Runni
         fake.base_url,
         "--no-browser",
         *extra,
-        env={"CHATTZ_CLIENT_SECRET": "cli-secret-value"},
+        env={"CHATTZ_CLIENT_SECRET": "cli-secret-value" if secret_in_env else ""},
     )
 
 
@@ -226,6 +229,18 @@ def browse(fake: FakeChattz, run: Running, *, decision: str) -> httpx.Response:
         answer = browser.post(urljoin(url, action), data={**fields, "decision": decision})
         run.wait_for(lambda text: "Waiting for the callback" in text)
         return browser.get(answer.headers["location"])
+
+
+def test_login_reads_the_client_secret_from_a_file(served: FakeChattz, tmp_path: Path) -> None:
+    """``--client-secret-file`` instead of the variable: the login completes."""
+    secret = tmp_path / "client-secret"
+    secret.write_text("cli-secret-value\n", encoding="utf-8")
+    run = start_login(served, "--client-secret-file", str(secret), secret_in_env=False)
+    try:
+        page = browse(served, run, decision="allow")
+    finally:
+        status, _, err = run.finish()
+    assert (0, "", True) == (status, err, "Logged in as John Doe." in page.text)
 
 
 def test_login_end_to_end_saves_the_token_0600(served: FakeChattz, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from importlib.metadata import version
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from chattz_oauth_async import _cli_fake
+from chattz_oauth_async._cli_common import CommandError
+from chattz_oauth_async._cli_login import _client_secret
 from chattz_oauth_async.cli import main
 
 TIMEOUT = 30.0
@@ -165,3 +168,65 @@ def test_an_unexpected_failure_is_a_sentence_not_a_class_name(
         "error: the command failed unexpectedly (RuntimeError: boom); this is a bug in "
         "chattz_oauth_async, please report it",
     ) == exit_of(["fake", "--port", "0"], capsys)[::2]
+
+
+LOGIN = ["login", "--client-id", "c", "--redirect-uri", "http://127.0.0.1:8765/callback"]
+
+
+def test_login_has_no_flag_for_the_secret_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--client-secret VALUE`` (what ps would show) is refused, not taken as an
+    abbreviation of ``--client-secret-file``."""
+    assert (2, "", "chattz-oauth: error: unrecognized arguments: --client-secret s3") == exit_of(
+        [*LOGIN, "--client-secret", "s3"], capsys
+    )
+
+
+def test_the_client_secret_comes_from_a_file_s_first_line(tmp_path: Path) -> None:
+    """The first line, its line end and spaces around it stripped; the rest ignored."""
+    path = tmp_path / "secret"
+    path.write_text("  the-secret-value \nsecond line\n", encoding="utf-8")
+    assert _client_secret(str(path), io.StringIO("from stdin\n")) == "the-secret-value"
+
+
+def test_the_client_secret_comes_from_standard_input() -> None:
+    """``-`` reads the first line of standard input (a pipe, a password manager)."""
+    assert _client_secret("-", io.StringIO("piped-secret\n")) == "piped-secret"
+
+
+def test_without_a_file_the_client_secret_comes_from_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No file: ``$CHATTZ_CLIENT_SECRET``; neither: a usage error naming both."""
+    monkeypatch.setenv("CHATTZ_CLIENT_SECRET", "from-the-environment")
+    assert _client_secret(None, io.StringIO()) == "from-the-environment"
+    monkeypatch.delenv("CHATTZ_CLIENT_SECRET")
+    with pytest.raises(CommandError) as missing:
+        _client_secret(None, io.StringIO())
+    assert (missing.value.status, str(missing.value)) == (
+        2,
+        "missing --client-secret-file (or the CHATTZ_CLIENT_SECRET environment variable)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "No such file or directory"),
+        (b"\nthe-secret-on-line-2\n", "its first line is empty (the secret goes there)"),
+        (b"\xff\xfe-not-utf-8\n", "not UTF-8 text"),
+    ],
+    ids=["missing", "empty-first-line", "not-text"],
+)
+def test_an_unusable_secret_file_is_a_usage_error_that_never_shows_its_content(
+    tmp_path: Path, content: bytes | None, reason: str
+) -> None:
+    """Exit 2 with the file's name and what is wrong, never what it holds."""
+    path = tmp_path / "secret"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError) as refused:
+        _client_secret(str(path), io.StringIO())
+    assert (refused.value.status, str(refused.value)) == (
+        2,
+        f"--client-secret-file {str(path)!r}: {reason}",
+    )
