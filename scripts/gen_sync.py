@@ -79,7 +79,7 @@ RENAMES = {
     "async_hook_result": "sync_hook_result",
     "async_require_asyncio": "sync_require_asyncio",
     "async_to_the_end": "sync_to_the_end",
-    "async_sqlite_writer": "sync_sqlite_writer",
+    "async_sqlite_turn": "sync_sqlite_turn",
     "create_async_engine": "create_engine",
     "AsyncLoginFlow": "LoginFlow",
 }

@@ -6,8 +6,8 @@ it. Under ten concurrent web logins (``benchmarks/weblogin.py``) one login waite
 1.1 s and the slowest one in a hundred 450 ms; past ``sqlite3``'s busy timeout (5 s)
 a login fails with "database is locked". ``run(..., writes=True)`` in
 ``accounts/_async/sqlalchemy_connections.py`` queues the store's writes on one engine
-for a lock (``async_sqlite_writer``, one per event loop; ``sync_sqlite_writer`` for
-threads), so they never meet in SQLite.
+for a lock (``async_sqlite_turn``, one per engine and event loop; ``sync_sqlite_turn``
+for threads), so they never meet in SQLite.
 
 Each test runs with no busy timeout (``timeout=0``): a write that finds SQLite's lock
 taken fails at once, so any two of the store's writes that meet show as an
@@ -22,21 +22,38 @@ import threading
 import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Connection, create_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from chattz_oauth_async import ConfigurationError
 from chattz_oauth_async.accounts import Accounts, AsyncAccounts, Outcome
-from chattz_oauth_async.accounts._synchronization import (
-    async_sqlite_writer,
-    sync_sqlite_writer,
-)
+from chattz_oauth_async.accounts._async.sqlalchemy_users import insert_user
+from chattz_oauth_async.accounts._sync.sqlalchemy_users import insert_user as sync_insert_user
+from chattz_oauth_async.accounts._synchronization import async_sqlite_turn, sync_sqlite_turn
+from chattz_oauth_async.accounts._values import Profile
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, SQLAlchemyStore
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN
 
+#: What a store hook that calls the store's writes on SQLite gets.
+REENTERED = (
+    "the account store was called from inside one of its own writes on SQLite (a create_user, "
+    "is_active or has_password hook that calls the store?): it would wait for itself. A hook "
+    "works through the connection it is given"
+)
 USERS = [ChattzUser(id=n, username=f"user{n}") for n in range(1, 11)]
+
+
+async def always_active(connection: AsyncConnection, user_id: str) -> bool:
+    return True
+
+
+def sync_always_active(connection: Connection, user_id: str) -> bool:
+    return True
 
 
 @pytest.fixture
@@ -127,44 +144,110 @@ def test_the_sync_store_s_threads_never_meet_in_sqlite(tmp_path: Path) -> None:
     assert outcomes == {user.id: [Outcome.CREATED] + [Outcome.SIGNED_IN] * 19 for user in USERS}
 
 
-def test_one_writer_lock_per_engine_and_event_loop(tmp_path: Path) -> None:
-    """Within one loop an engine's writes share a lock; another loop (asyncio.Lock belongs
-    to the loop that waits on it) and another engine get their own; the sync store's
-    threads share one per engine. The locks keep no engine alive."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
-    one, two = create_async_engine(url), create_async_engine(url)
+def test_two_event_loops_write_through_one_engine(tmp_path: Path) -> None:
+    """Each event loop has its own turns (an asyncio.Lock belongs to the loop that waits on
+    it): two threads, each running a loop of ten concurrent sign-ins three times through one
+    engine, all succeed (one lock for both failed with "bound to a different event loop")."""
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}", poolclass=NullPool
+    )
+    store = AsyncSQLAlchemyStore(engine)
+    asyncio.run(store.create_tables())
+    accounts = AsyncAccounts(store)
+    outcomes: dict[int, list[Outcome]] = {}
+    start = threading.Barrier(2)
 
-    async def locks() -> tuple[asyncio.Lock, asyncio.Lock, asyncio.Lock]:
-        return async_sqlite_writer(one), async_sqlite_writer(one), async_sqlite_writer(two)
+    def loop(first_id: int) -> None:
+        users = [ChattzUser(id=first_id + n, username=f"u{first_id + n}") for n in range(10)]
 
-    first, same, other_engine = asyncio.run(locks())
-    other_loop, _, _ = asyncio.run(locks())
-    assert (first is same, first is other_engine, first is other_loop) == (True, False, False)
+        async def logins() -> list[Outcome]:
+            found = []
+            for _ in range(3):
+                wave = await asyncio.gather(*(accounts.sign_in(u, login=PLAIN) for u in users))
+                found += [sign_in.outcome for sign_in in wave]
+            return found
 
-    sync_one = create_engine(f"sqlite:///{tmp_path / 'accounts.db'}")
-    seen: list[threading.Lock] = []
-    threads = [
-        threading.Thread(target=lambda: seen.append(sync_sqlite_writer(sync_one))) for _ in range(2)
-    ]
+        start.wait()
+        try:
+            outcomes[first_id] = asyncio.run(logins())
+        except Exception as exc:  # shown by the assertion below
+            outcomes[first_id] = [exc]  # type: ignore[list-item]
+
+    threads = [threading.Thread(target=loop, args=(first,)) for first in (1, 101)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert seen[0] is seen[1]
+    expected = [Outcome.CREATED] * 10 + [Outcome.SIGNED_IN] * 20
+    assert outcomes == {1: expected, 101: expected}
 
 
-def test_the_writer_locks_keep_no_engine_alive(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_a_hook_that_calls_the_store_s_writes_is_a_configuration_error(
+    engine: AsyncEngine,
+) -> None:
+    """A create_user hook (run inside the first login's write) that writes through the store
+    would wait for its own turn: a ConfigurationError at once, nothing written."""
+
+    async def create_user(connection: AsyncConnection, profile: Profile, now: Any) -> str:
+        user_id = await insert_user(connection, profile, now)
+        await store.unlink(user_id, 999)
+        return user_id
+
+    store = AsyncSQLAlchemyStore(engine, create_user=create_user, is_active=always_active)
+    await store.create_tables()
+    accounts = AsyncAccounts(store)
+    with pytest.raises(ConfigurationError) as refused:
+        async with asyncio.timeout(10):  # a guard: the old code waited for itself for ever
+            await accounts.sign_in(USERS[0], login=PLAIN)
+    assert (str(refused.value), await accounts.find(USERS[0].id)) == (REENTERED, None)
+
+
+def test_a_sync_hook_that_calls_the_store_s_writes_is_a_configuration_error(
+    tmp_path: Path,
+) -> None:
+    """The same in the sync store's thread (its threading.Lock would wait for ever)."""
+
+    def create_user(connection: Connection, profile: Profile, now: Any) -> str:
+        user_id = sync_insert_user(connection, profile, now)
+        store.unlink(user_id, 999)
+        return user_id
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'accounts.db'}")
+    store = SQLAlchemyStore(engine, create_user=create_user, is_active=sync_always_active)
+    store.create_tables()
+    accounts = Accounts(store)
+    refused: list[str] = []
+
+    def first_login() -> None:
+        try:
+            accounts.sign_in(USERS[0], login=PLAIN)
+        except ConfigurationError as exc:
+            refused.append(str(exc))
+
+    # A daemon thread, joined with a guard: the old code waited for itself for ever.
+    thread = threading.Thread(target=first_login, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert (refused, thread.is_alive()) == ([REENTERED], False)
+    assert accounts.find(USERS[0].id) is None
+    engine.dispose()
+
+
+def test_the_turns_keep_no_engine_alive(tmp_path: Path) -> None:
     """An engine dropped by the app goes, its locks with it."""
 
     def engines_used() -> list[weakref.ref[object]]:
         engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}")
         sync_engine = create_engine(f"sqlite:///{tmp_path / 'accounts.db'}")
 
-        async def lock() -> None:
-            async_sqlite_writer(engine)
+        async def turn() -> None:
+            async with async_sqlite_turn(engine):
+                pass
 
-        asyncio.run(lock())
-        sync_sqlite_writer(sync_engine)
+        asyncio.run(turn())
+        with sync_sqlite_turn(sync_engine):
+            pass
         return [weakref.ref(engine.sync_engine), weakref.ref(sync_engine)]
 
     kept = engines_used()

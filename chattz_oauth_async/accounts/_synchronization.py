@@ -8,9 +8,11 @@ their ``sync_*`` partners defined here, side by side (as
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import threading
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -24,7 +26,7 @@ __all__ = [
     "async_driver_autocommit",
     "async_hook_result",
     "async_require_asyncio",
-    "async_sqlite_writer",
+    "async_sqlite_turn",
     "async_to_the_end",
     "create_all",
     "driver_connection",
@@ -32,7 +34,7 @@ __all__ = [
     "sync_driver_autocommit",
     "sync_hook_result",
     "sync_require_asyncio",
-    "sync_sqlite_writer",
+    "sync_sqlite_turn",
     "sync_to_the_end",
 ]
 
@@ -145,35 +147,73 @@ _ASYNC_WRITERS: weakref.WeakKeyDictionary[
 #: The same for the sync store's threads: one lock per SQLite engine.
 _SYNC_WRITERS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _SYNC_WRITERS_MADE = threading.Lock()
+#: The engines whose turn the running code holds (a task made inside inherits it).
+_HOLDING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
+    "chattz_oauth_async_sqlite_turns", default=frozenset()
+)
 
 
-def async_sqlite_writer(engine: Any) -> asyncio.Lock:
-    """The lock the store's writes on SQLite ``engine`` take in turn, in this event loop.
+@contextlib.asynccontextmanager
+async def async_sqlite_turn(engine: Any) -> AsyncIterator[None]:
+    """The store's turn to write on SQLite ``engine``, first come first served.
 
     SQLite lets one connection write at a time. A connection that finds the
     write lock taken sleeps in its busy handler (1, 2, 5 ... 100 ms) and tries
     again, and writers arriving meanwhile take the lock first: under ten
     concurrent logins one waiter starved for seconds, and after ``sqlite3``'s
     busy timeout (5 s) its login failed with "database is locked". Queued here
-    first-come first-served, the store's writers in one process never meet
-    in SQLite (``sqlalchemy_connections.run``). One lock per engine: another
-    engine or process on the same file still meets it in the busy handler.
+    (an ``asyncio.Lock`` per engine and event loop), the store's writers in
+    one process never meet in SQLite (``sqlalchemy_connections.run``).
+    Another engine or process on the same file still meets them in the busy
+    handler.
+
+    Raises:
+        ConfigurationError: The code holding the turn asked for it again: a
+            store hook that calls the store's writes would wait for itself.
     """
+    held = _held(engine)
     per_loop = _ASYNC_WRITERS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
     loop = asyncio.get_running_loop()
     lock = per_loop.get(loop)
     if lock is None:
         lock = per_loop[loop] = asyncio.Lock()
-    return lock
+    async with lock:
+        token = _HOLDING.set(held | {id(engine.sync_engine)})
+        try:
+            yield
+        finally:
+            _HOLDING.reset(token)
 
 
-def sync_sqlite_writer(engine: Any) -> threading.Lock:
-    """:func:`async_sqlite_writer` for the sync store's threads: one lock per engine."""
+@contextlib.contextmanager
+def sync_sqlite_turn(engine: Any) -> Iterator[None]:
+    """:func:`async_sqlite_turn` for the sync store's threads: a ``threading.Lock`` per engine.
+
+    Raises:
+        ConfigurationError: The thread holding the turn asked for it again.
+    """
+    held = _held(engine)
     with _SYNC_WRITERS_MADE:
         lock = _SYNC_WRITERS.get(engine)
         if lock is None:
             lock = _SYNC_WRITERS[engine] = threading.Lock()
-        return lock
+    with lock:
+        token = _HOLDING.set(held | {id(engine)})
+        try:
+            yield
+        finally:
+            _HOLDING.reset(token)
+
+
+def _held(engine: Any) -> frozenset[int]:
+    held = _HOLDING.get()
+    if id(getattr(engine, "sync_engine", engine)) in held:
+        raise ConfigurationError(
+            "the account store was called from inside one of its own writes on SQLite "
+            "(a create_user, is_active or has_password hook that calls the store?): it would "
+            "wait for itself. A hook works through the connection it is given"
+        )
+    return held
 
 
 #: The store's database work still running for callers that were cancelled (a reference

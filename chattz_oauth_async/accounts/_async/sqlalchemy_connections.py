@@ -24,7 +24,7 @@ from .._failures import report, store_error
 from .._synchronization import (
     async_driver_autocommit,
     async_require_asyncio,
-    async_sqlite_writer,
+    async_sqlite_turn,
     async_to_the_end,
     driver_connection,
 )
@@ -99,7 +99,7 @@ async def run(engine: AsyncEngine, work: Callable[[], Awaitable[T]], *, writes: 
     On SQLite:
 
     - ``writes``: the store's writes on one engine take turns
-      (``async_sqlite_writer`` in ``accounts/_synchronization.py``), so that
+      (``async_sqlite_turn`` in ``accounts/_synchronization.py``), so that
       they never wait for each other in SQLite's busy handler, which sleeps
       and lets newcomers pass: under ten concurrent logins a login waited up
       to 1.6 s, or failed with "database is locked" after 5 s, where in turn
@@ -124,10 +124,9 @@ async def run(engine: AsyncEngine, work: Callable[[], Awaitable[T]], *, writes: 
             return await once_more(work)
         if not writes:
             return await async_to_the_end(lambda: once_more(work))
-        writer = async_sqlite_writer(engine)
 
         async def in_turn() -> T:
-            async with writer:
+            async with async_sqlite_turn(engine):
                 return await once_more(work)
 
         return await async_to_the_end(in_turn)

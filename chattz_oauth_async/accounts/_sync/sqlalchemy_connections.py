@@ -26,7 +26,7 @@ from .._failures import report, store_error
 from .._synchronization import (
     sync_driver_autocommit,
     sync_require_asyncio,
-    sync_sqlite_writer,
+    sync_sqlite_turn,
     sync_to_the_end,
     driver_connection,
 )
@@ -101,7 +101,7 @@ def run(engine: Engine, work: Callable[[], T], *, writes: bool) -> T:
     On SQLite:
 
     - ``writes``: the store's writes on one engine take turns
-      (``async_sqlite_writer`` in ``accounts/_synchronization.py``), so that
+      (``async_sqlite_turn`` in ``accounts/_synchronization.py``), so that
       they never wait for each other in SQLite's busy handler, which sleeps
       and lets newcomers pass: under ten concurrent logins a login waited up
       to 1.6 s, or failed with "database is locked" after 5 s, where in turn
@@ -126,10 +126,9 @@ def run(engine: Engine, work: Callable[[], T], *, writes: bool) -> T:
             return once_more(work)
         if not writes:
             return sync_to_the_end(lambda: once_more(work))
-        writer = sync_sqlite_writer(engine)
 
         def in_turn() -> T:
-            with writer:
+            with sync_sqlite_turn(engine):
                 return once_more(work)
 
         return sync_to_the_end(in_turn)
