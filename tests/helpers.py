@@ -97,6 +97,36 @@ def assert_not_leaked(secret: str, error: BaseException) -> None:
     assert (None, None) == (error.__cause__, error.__context__)
 
 
+def secrets_in_frames(error: BaseException, secrets: list[str]) -> list[str]:
+    """Where ``secrets`` sit in the locals of ``error``'s traceback frames, and of the
+    exceptions it was raised from or during: ``module.function: name`` for each local whose
+    value (a str or bytes, or its repr) holds one. The test's own frames are left out.
+
+    What an error tracker that records frame locals (Sentry, by default) would send.
+    """
+    found: list[str] = []
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+        tb = current.__traceback__
+        while tb is not None:
+            frame, tb = tb.tb_frame, tb.tb_next
+            module = frame.f_globals.get("__name__", "")
+            if module.startswith("tests."):
+                continue
+            for name, value in frame.f_locals.items():
+                text = value.decode("latin-1") if isinstance(value, bytes) else value
+                text = text if isinstance(text, str) else repr(value)
+                if any(secret in text for secret in secrets):
+                    found.append(f"{module}.{frame.f_code.co_name}: {name}")
+    return found
+
+
 # --- The pure protocol core: configs, bodies, and the "only typed errors" check ------------
 
 #: A client registered for https://app.example/cb, with a recognisable secret.

@@ -21,6 +21,7 @@ import attrs
 
 from .. import _checks as checks
 from .._telemetry import login_callback
+from .._tracebacks import keeps_no_secrets
 from ..accounts import AsyncAccounts
 from ..diagnostics import Fault, classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError
@@ -119,6 +120,7 @@ class AsyncLoginFlow:
         emit(Event(EventKind.LOGIN_STARTED, user_id=login.link_user_id, linking=linking))
         return LoginStart(login.url, cookies, login)
 
+    @keeps_no_secrets
     async def finish(
         self,
         request: WebRequest,

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import _checks as checks
 from .._synchronization import AsyncSignal, async_call_hook, async_hook, async_shielded
+from .._tracebacks import keeps_no_secrets
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import AsyncChattzOAuth
@@ -84,6 +85,7 @@ class AsyncTokenHolder:
         """The token as last seen, without refreshing."""
         return self._token
 
+    @keeps_no_secrets
     async def get(self, *, rejected: Token | None = None) -> Token:
         """Return a valid token, refreshing it (once, for all callers) if needed.
 
@@ -155,6 +157,7 @@ class AsyncTokenHolder:
             for waiter in flight.waiters:  # no one joins once it is no longer the current one
                 waiter.fire()
 
+    @keeps_no_secrets
     async def userinfo(self) -> ChattzUser:
         """Fetch the user with a valid token (see :meth:`get`).
 

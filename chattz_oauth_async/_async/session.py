@@ -32,6 +32,7 @@ from .._http import (
 from .._ids import user_id_text
 from .._synchronization import AsyncWithHint
 from .._telemetry import traced
+from .._tracebacks import keeps_no_secrets
 from ..errors import (
     AccountError,
     ConfigurationError,
@@ -155,6 +156,7 @@ class AsyncChattzOAuth(AsyncWithHint):
     max_response_bytes: int
     retry: RetryPolicy
 
+    @keeps_no_secrets
     def __init__(
         self,
         client_id: str,
@@ -209,6 +211,7 @@ class AsyncChattzOAuth(AsyncWithHint):
         return client
 
     @classmethod
+    @keeps_no_secrets
     def from_env(
         cls,
         *,
@@ -308,6 +311,7 @@ class AsyncChattzOAuth(AsyncWithHint):
             raise ConfigurationError("authorize_url() takes no query parameter named 'self'")
         return protocol.authorize_url(self.config, state, **extra)
 
+    @keeps_no_secrets
     async def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:
         """Exchange an authorization code for a :class:`Token` (``POST /oauth/token``).
 
@@ -341,6 +345,7 @@ class AsyncChattzOAuth(AsyncWithHint):
         return token
 
     @refresh_observed
+    @keeps_no_secrets
     @traced("token refresh")
     async def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
@@ -371,6 +376,7 @@ class AsyncChattzOAuth(AsyncWithHint):
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @keeps_no_secrets
     @traced("userinfo")
     async def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
@@ -469,6 +475,7 @@ class AsyncChattzOAuth(AsyncWithHint):
             link_user_id=link,
         )
 
+    @keeps_no_secrets
     async def complete_login(
         self,
         callback: CallbackInput,

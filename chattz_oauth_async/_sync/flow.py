@@ -23,6 +23,7 @@ import attrs
 
 from .. import _checks as checks
 from .._telemetry import login_callback
+from .._tracebacks import keeps_no_secrets
 from ..accounts import Accounts
 from ..diagnostics import Fault, classify, host_mismatch, log_failure
 from ..errors import ChattzOAuthError
@@ -121,6 +122,7 @@ class LoginFlow:
         emit(Event(EventKind.LOGIN_STARTED, user_id=login.link_user_id, linking=linking))
         return LoginStart(login.url, cookies, login)
 
+    @keeps_no_secrets
     def finish(
         self,
         request: WebRequest,

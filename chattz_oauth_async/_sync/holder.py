@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import _checks as checks
 from .._synchronization import SyncSignal, sync_call_hook, sync_hook, sync_shielded
+from .._tracebacks import keeps_no_secrets
 from ..errors import ConfigurationError, InvalidTokenError, TokenExpiredError
 from ..models import ChattzUser, Token
 from .session import ChattzOAuth
@@ -86,6 +87,7 @@ class TokenHolder:
         """The token as last seen, without refreshing."""
         return self._token
 
+    @keeps_no_secrets
     def get(self, *, rejected: Token | None = None) -> Token:
         """Return a valid token, refreshing it (once, for all callers) if needed.
 
@@ -157,6 +159,7 @@ class TokenHolder:
             for waiter in flight.waiters:  # no one joins once it is no longer the current one
                 waiter.fire()
 
+    @keeps_no_secrets
     def userinfo(self) -> ChattzUser:
         """Fetch the user with a valid token (see :meth:`get`).
 

@@ -34,6 +34,7 @@ from .._http import (
 from .._ids import user_id_text
 from .._synchronization import SyncWithHint
 from .._telemetry import traced
+from .._tracebacks import keeps_no_secrets
 from ..errors import (
     AccountError,
     ConfigurationError,
@@ -157,6 +158,7 @@ class ChattzOAuth(SyncWithHint):
     max_response_bytes: int
     retry: RetryPolicy
 
+    @keeps_no_secrets
     def __init__(
         self,
         client_id: str,
@@ -211,6 +213,7 @@ class ChattzOAuth(SyncWithHint):
         return client
 
     @classmethod
+    @keeps_no_secrets
     def from_env(
         cls,
         *,
@@ -310,6 +313,7 @@ class ChattzOAuth(SyncWithHint):
             raise ConfigurationError("authorize_url() takes no query parameter named 'self'")
         return protocol.authorize_url(self.config, state, **extra)
 
+    @keeps_no_secrets
     def exchange_code(self, code: str, *, code_verifier: str | None = None) -> Token:
         """Exchange an authorization code for a :class:`Token` (``POST /oauth/token``).
 
@@ -343,6 +347,7 @@ class ChattzOAuth(SyncWithHint):
         return token
 
     @refresh_observed
+    @keeps_no_secrets
     @traced("token refresh")
     def refresh(self, token: Token) -> Token:
         """Get a new access token with the token's refresh token (RFC 6749 section 6).
@@ -373,6 +378,7 @@ class ChattzOAuth(SyncWithHint):
         logger.debug("token refresh: got a token, expires_in=%s", new.expires_in)
         return new
 
+    @keeps_no_secrets
     @traced("userinfo")
     def userinfo(self, token: Token | str) -> ChattzUser:
         """Fetch the signed-in user (``GET /oauth/userinfo``).
@@ -471,6 +477,7 @@ class ChattzOAuth(SyncWithHint):
             link_user_id=link,
         )
 
+    @keeps_no_secrets
     def complete_login(
         self,
         callback: CallbackInput,

@@ -19,10 +19,12 @@ from chattz_oauth_async import (
     ChattzOAuth,
     TokenHolder,
     ChattzOAuthError,
+    ConfigurationError,
     Token,
     TransportError,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import secrets_in_frames
 
 from .support import (
     CLIENT_ID,
@@ -83,7 +85,8 @@ def test_checklist_32_33_whole_flows_leak_no_secret(
 
 @pytest.mark.checklist(33)
 def test_checklist_33_transport_error_free_of_secrets(closed_port: int) -> None:
-    """Line 33: a TransportError's message and cause chain show no secret."""
+    """Line 33: a TransportError's message and cause chain show no secret, nor do the
+    frames below the call (httpx's held the form)."""
     chattz = ChattzOAuth(
         CLIENT_ID,
         SECRET,
@@ -98,3 +101,56 @@ def test_checklist_33_transport_error_free_of_secrets(closed_port: int) -> None:
         chattz.close()
     text = repr(info.value) + str(info.value) + repr(info.value.args)
     assert (False, False) == (SECRET in text, CODE in text)
+    assert secrets_in_frames(info.value, [SECRET, CODE]) == []
+
+
+# --- 33: secrets in the frames of a failure's traceback -----------------------------------
+
+
+@pytest.mark.checklist(33)
+def test_checklist_33_failed_calls_leave_no_secret_in_their_frames(
+    fake: FakeChattz,
+) -> None:
+    """An error tracker records each frame's locals (Sentry does by default): after a failed
+    code exchange, login, refresh or userinfo, no frame of the library, httpx or the fake
+    below the call holds the client secret, the code, the verifier or a token."""
+    with fake.sync_session(pkce=True, retry=FAST_RETRY) as chattz:
+        login = chattz.start_login()
+        callback = fake.authorize(login.url)
+        code = parse_qs(urlsplit(callback).query)["code"][0]
+        token = chattz.complete_login(callback, login)
+        assert token.refresh_token is not None
+        secrets_ = [fake.client.client_secret, code, login.code_verifier or ""]
+        secrets_ += [token.access_token, token.refresh_token]
+        holder = TokenHolder(chattz, token)
+        fake.revoke(token.access_token)
+        failures: list[Callable[[], Any]] = [
+            lambda: chattz.complete_login(callback, login),  # the code is used up
+            lambda: chattz.exchange_code(code, code_verifier=login.code_verifier),
+            lambda: chattz.userinfo(token.access_token),  # revoked
+            lambda: chattz.userinfo(token),
+            lambda: holder.userinfo(),  # refreshes with a revoked refresh token
+        ]
+        found = []
+        for failure in failures:
+            with pytest.raises(ChattzOAuthError) as info:
+                failure()
+            found += secrets_in_frames(info.value, secrets_)
+    assert found == []
+
+
+@pytest.mark.checklist(33)
+def test_checklist_33_a_session_refused_leaves_no_secret_in_its_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A session that cannot be built (a redirect URI it refuses), directly and from the
+    environment: the secret was a parameter of every frame down to the check."""
+    with pytest.raises(ConfigurationError) as direct:
+        ChattzOAuth(CLIENT_ID, SECRET, "ftp://example.com/callback")
+    monkeypatch.setenv("CHATTZ_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("CHATTZ_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("CHATTZ_REDIRECT_URI", "ftp://example.com/callback")
+    with pytest.raises(ConfigurationError) as from_env:
+        ChattzOAuth.from_env()
+    found = secrets_in_frames(direct.value, [SECRET]) + secrets_in_frames(from_env.value, [SECRET])
+    assert found == []
