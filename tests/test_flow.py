@@ -48,6 +48,7 @@ from chattz_oauth_async.integrations.flow import (
     describe_error,
 )
 from chattz_oauth_async.testing import FakeChattz
+from tests.helpers import secrets_in_frames
 
 KEY = "flow-test-secret-key-" * 2
 APP = "https://app.example"
@@ -144,6 +145,24 @@ async def test_begin_and_finish_complete_a_login(
         [(c.name, c.value, c.max_age) for c in finished.cookies],
         dict(finished.headers),
     )
+
+
+@pytest.mark.anyio
+async def test_a_failed_login_s_error_leaves_no_secret_in_its_frames(
+    fake: FakeChattz, chattz: AsyncChattzOAuth
+) -> None:
+    """The error ``finish`` returns (the code refused at the exchange) is what an app hands
+    to its error tracker: no frame of its traceback holds the code, the client secret or
+    the login cookie's value (``WebRequest`` and the flow's values hide theirs in repr)."""
+    flow = AsyncLoginFlow(chattz, LoginCookies(KEY))
+    started = flow.begin(WebRequest(APP, {}))
+    request = callback_request(fake, started)
+    fake.fail_next("token", status=400, body=b'{"error": "invalid_grant"}')
+    finished = await flow.finish(request)
+    secrets = [dict(request.query)["code"], fake.client.client_secret]
+    secrets += [cookie.value for cookie in started.cookies if cookie.value]
+    assert finished.error is not None
+    assert (type(finished.error), secrets_in_frames(finished.error, secrets)) == (OAuthError, [])
 
 
 @pytest.mark.anyio
