@@ -8,6 +8,7 @@ tests' URLconf (sync and async views).
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -115,6 +116,31 @@ def test_missing_migration_is_one_error_record_saying_migrate(
         "run manage.py migrate" in record.getMessage(),
         [finding.id for finding in findings],
     )
+
+
+def test_migrate_does_not_warn_about_the_migrations_it_applies(fake: FakeChattz) -> None:
+    """``migrate`` runs the database checks before migrating: W005 ("run manage.py
+    migrate") would tell the user to run the command they are running. ``check --database``
+    still says it."""
+    call_command("migrate", "chattz_oauth_async", "zero", interactive=False, verbosity=0)
+    checked, migrated = io.StringIO(), io.StringIO()
+    try:
+        call_command("check", "--database", "default", stdout=checked, stderr=checked)
+        call_command(
+            "migrate",
+            "chattz_oauth_async",
+            interactive=False,
+            skip_checks=False,  # as manage.py runs it (call_command skips the checks)
+            stdout=migrated,
+            stderr=migrated,
+        )
+    finally:
+        call_command("migrate", "chattz_oauth_async", interactive=False, verbosity=0)
+    assert ("chattz_oauth_async.W005" in checked.getvalue(), "W005" in migrated.getvalue()) == (
+        True,
+        False,
+    )
+    assert "Applying chattz_oauth_async" in migrated.getvalue()
 
 
 def test_login_on_another_host_warns_at_login(

@@ -17,14 +17,17 @@ import of :mod:`chattz_oauth_async.integrations.django`):
 - ``chattz_oauth_async.E007``: ``CHATTZ_LOGIN_SECRET_KEY`` (or ``SECRET_KEY``),
   ``CHATTZ_LOGIN_MAX_AGE``, ``CHATTZ_COOKIE_SECURE`` or ``CHATTZ_SIGNUPS`` is a value the
   views refuse (``"false"`` from an environment variable);
-- ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``,
-  and ``migrate``): the accounts app has unapplied migrations (run ``manage.py migrate``).
+- ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``):
+  the accounts app has unapplied migrations (run ``manage.py migrate``). Not raised while
+  ``migrate`` itself runs the checks, just before it applies them.
 
 No check ever prints a setting's value.
 """
 
 from __future__ import annotations
 
+import sys
+from types import FrameType
 from typing import Any
 
 from django.apps import apps  # type: ignore[import-untyped]
@@ -133,7 +136,7 @@ def check_migrations(
     app_configs: Any = None, databases: Any = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """W005: the accounts app's migrations not applied on a database being checked."""
-    if not databases or not apps.is_installed(APP):
+    if not databases or not apps.is_installed(APP) or _migrating():
         return []
     found: list[checks.CheckMessage] = []
     for alias in databases:
@@ -151,6 +154,24 @@ def check_migrations(
                 )
             )
     return found
+
+
+def _migrating() -> bool:
+    """Whether ``manage.py migrate`` (or a command built on it) runs these checks.
+
+    It runs the database checks before it migrates: W005 would tell the user to run the
+    command they are running. Django has no flag for it, so the call stack says.
+    """
+    from django.core.management.commands.migrate import (  # type: ignore[import-untyped]
+        Command as Migrate,
+    )
+
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get("self"), Migrate):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def register() -> None:
