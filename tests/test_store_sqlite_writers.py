@@ -9,9 +9,11 @@ a login fails with "database is locked". ``run(..., writes=True)`` in
 for a lock (``async_sqlite_turn``, one per engine and event loop; ``sync_sqlite_turn``
 for threads), so they never meet in SQLite.
 
-Each test runs with no busy timeout (``timeout=0``): a write that finds SQLite's lock
-taken fails at once, so any two of the store's writes that meet show as an
-AccountStoreError. Without the turns every test here fails.
+The concurrency tests in one event loop run with no busy timeout (``timeout=0``): a write
+that finds SQLite's lock taken fails at once, so any two of the store's writes that meet
+show as an AccountStoreError; without the turns they fail. Two event loops on one engine
+(each loop its own lock), a store hook that calls the store's writes (a ConfigurationError,
+not a wait for itself) and the locks' lifetime are tested after them.
 """
 
 from __future__ import annotations

@@ -160,8 +160,8 @@ async def async_sqlite_turn(engine: Any) -> AsyncIterator[None]:
     SQLite lets one connection write at a time. A connection that finds the
     write lock taken sleeps in its busy handler (1, 2, 5 ... 100 ms) and tries
     again, and writers arriving meanwhile take the lock first: under ten
-    concurrent logins one waiter starved for seconds, and after ``sqlite3``'s
-    busy timeout (5 s) its login failed with "database is locked". Queued here
+    concurrent web logins one waited over a second, and after ``sqlite3``'s
+    busy timeout (5 s) a login fails with "database is locked". Queued here
     (an ``asyncio.Lock`` per engine and event loop), the store's writers in
     one process never meet in SQLite (``sqlalchemy_connections.run``).
     Another engine or process on the same file still meets them in the busy

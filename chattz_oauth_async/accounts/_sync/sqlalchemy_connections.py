@@ -103,10 +103,10 @@ def run(engine: Engine, work: Callable[[], T], *, writes: bool) -> T:
     - ``writes``: the store's writes on one engine take turns
       (``async_sqlite_turn`` in ``accounts/_synchronization.py``), so that
       they never wait for each other in SQLite's busy handler, which sleeps
-      and lets newcomers pass: under ten concurrent logins a login waited up
-      to 1.6 s, or failed with "database is locked" after 5 s, where in turn
-      none waits more than about 20 ms (``benchmarks/weblogin.py``). Reads
-      need no turn.
+      and lets newcomers pass: under ten concurrent web logins the slowest
+      took 1.07 s, and a login that waits past the busy timeout (5 s) fails
+      with "database is locked"; in turn, the slowest took 126 ms
+      (``benchmarks/weblogin.py``, docs/performance.md). Reads need no turn.
     - Run to its end even when its caller is cancelled (the caller gets its
       cancellation at once: ``async_to_the_end``). aiosqlite's thread goes
       on running a statement whose caller was cancelled, and a connection
