@@ -17,12 +17,14 @@ own frames, which are the caller's to scrub.
 
 from __future__ import annotations
 
+import contextlib
+import dis
 import functools
 import inspect
 import sys
-import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar, cast
+from types import FrameType, TracebackType
+from typing import Any, Final, ParamSpec, TypeVar, cast
 
 __all__ = ["forget_frames", "keeps_no_secrets"]
 
@@ -31,12 +33,16 @@ _R = TypeVar("_R")
 
 
 def forget_frames(error: BaseException, keep: BaseException | None = None) -> None:
-    """Clear the locals of the finished frames in ``error``'s traceback and in those of the
-    exceptions it was raised from or during (``__cause__``, ``__context__``, a group's).
+    """Clear the locals of the frames ``error`` unwound on its way up, in the library, httpx,
+    httpcore and h11, and the same for the exceptions it was raised from or during
+    (``__cause__``, ``__context__``, a group's), but ``keep`` and its chain: the exception
+    the caller was handling when it made the call, whose frames are the caller's.
 
-    A frame still running (the caller's) is left as it is, and so is ``keep``, the
-    exception the caller was handling when it made the call, with its chain: its frames are
-    the caller's.
+    Only frames the exception left are cleared: on Python 3.11 and 3.12 ``frame.clear()``
+    closes a paused coroutine. An exception object raised again (a failure shared by the
+    tasks that waited for it) carries the frames of its earlier raises, where another task
+    may be paused in an ``except`` block; so each traceback is cleared down to its first
+    ``raise`` of an existing exception only (:func:`_unwound`), and never in other code.
     """
     seen: set[int] = {id(keep)} if keep is not None else set()
     pending = [error]
@@ -45,9 +51,32 @@ def forget_frames(error: BaseException, keep: BaseException | None = None) -> No
         if id(current) in seen:
             continue
         seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)  # skips frames still running
+        for frame in _unwound(current.__traceback__):
+            if frame.f_globals.get("__name__", "").partition(".")[0] in _CLEARED:
+                with contextlib.suppress(RuntimeError):  # a frame still running (a caller's)
+                    frame.clear()
         pending += [e for e in (current.__cause__, current.__context__) if e is not None]
         pending += getattr(current, "exceptions", ())
+
+
+#: The packages whose frames hold what a failed call was given: the library's, and the
+#: HTTP client's below it (request bodies and headers).
+_CLEARED: Final = frozenset({"chattz_oauth_async", "httpx", "httpcore", "h11"})
+_RAISE: Final = dis.opmap["RAISE_VARARGS"]
+
+
+def _unwound(tb: TracebackType | None) -> list[FrameType]:
+    """The frames of ``tb`` from the catcher down to the ``raise`` that started this
+    propagation: a ``raise`` statement ends it (a new exception's, or an existing one raised
+    again, after which the frames of its earlier raises follow), else the traceback's end.
+    """
+    frames = []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        if tb.tb_frame.f_code.co_code[tb.tb_lasti] == _RAISE:
+            break
+        tb = tb.tb_next
+    return frames
 
 
 def keeps_no_secrets(method: Callable[_P, _R]) -> Callable[_P, _R]:
