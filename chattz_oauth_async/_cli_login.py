@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import getpass
 import hmac
 import json
 import os
@@ -66,6 +67,9 @@ def add_login_command(commands: Any, prog: str) -> None:
         allow_abbrev=False,
     )
     login.add_argument("--client-id", help="default: $CHATTZ_CLIENT_ID")
+    # The secret itself as a flag is refused without repeating it (argparse's "unrecognized
+    # arguments" would print it to the terminal or a CI log).
+    login.add_argument("--client-secret", nargs="?", action=_NoSecretFlag, help=argparse.SUPPRESS)
     login.add_argument(
         "--client-secret-file",
         metavar="FILE",
@@ -94,6 +98,17 @@ def add_login_command(commands: Any, prog: str) -> None:
     login.set_defaults(run=run_login)
 
 
+class _NoSecretFlag(argparse.Action):
+    """``--client-secret VALUE``: refused, the value never shown."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        parser.error(
+            "--client-secret is not accepted (every user of the machine sees a command's "
+            "flags): set CHATTZ_CLIENT_SECRET or pass --client-secret-file FILE (- for "
+            "standard input)"
+        )
+
+
 def _setting(value: str | None, env: str, flag: str, *, required: bool = True) -> str:
     result = value or os.environ.get(env) or ""
     if required and not result:
@@ -110,10 +125,12 @@ def _client_secret(path: str | None, stdin: TextIO) -> str:
     if path is None:
         return _setting(None, "CHATTZ_CLIENT_SECRET", "--client-secret-file")
     try:
-        if path == "-":
+        if path == "-" and stdin.isatty():  # typed: asked for, and not echoed
+            line = getpass.getpass("Chattz client secret: ")
+        elif path == "-":
             line = stdin.readline()
         else:
-            with open(path, encoding="utf-8") as file:
+            with open(path, encoding="utf-8-sig") as file:  # a BOM is not the secret's
                 line = file.readline()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"

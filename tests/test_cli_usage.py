@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import io
 import subprocess
 import sys
@@ -176,9 +177,13 @@ LOGIN = ["login", "--client-id", "c", "--redirect-uri", "http://127.0.0.1:8765/c
 def test_login_has_no_flag_for_the_secret_itself(capsys: pytest.CaptureFixture[str]) -> None:
     """``--client-secret VALUE`` (what ps would show) is refused, not taken as an
     abbreviation of ``--client-secret-file``."""
-    assert (2, "", "chattz-oauth: error: unrecognized arguments: --client-secret s3") == exit_of(
-        [*LOGIN, "--client-secret", "s3"], capsys
+    refused = (
+        "chattz-oauth login: error: --client-secret is not accepted (every user of the machine "
+        "sees a command's flags): set CHATTZ_CLIENT_SECRET or pass --client-secret-file FILE "
+        "(- for standard input)"
     )
+    assert (2, "", refused) == exit_of([*LOGIN, "--client-secret", "s3cret-value"], capsys)
+    assert (2, "", refused) == exit_of([*LOGIN, "--client-secret=s3cret-value"], capsys)
 
 
 def test_the_client_secret_comes_from_a_file_s_first_line(tmp_path: Path) -> None:
@@ -188,9 +193,31 @@ def test_the_client_secret_comes_from_a_file_s_first_line(tmp_path: Path) -> Non
     assert _client_secret(str(path), io.StringIO("from stdin\n")) == "the-secret-value"
 
 
-def test_the_client_secret_comes_from_standard_input() -> None:
-    """``-`` reads the first line of standard input (a pipe, a password manager)."""
-    assert _client_secret("-", io.StringIO("piped-secret\n")) == "piped-secret"
+def test_the_client_secret_comes_from_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-`` reads the first line of standard input (a pipe, a password manager); typed at a
+    terminal, it is asked for without echo (getpass)."""
+    asked: list[str] = []
+
+    def typed_at_the_terminal(prompt: str) -> str:
+        asked.append(prompt)
+        return "typed"
+
+    monkeypatch.setattr(getpass, "getpass", typed_at_the_terminal)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    piped = _client_secret("-", io.StringIO("piped-secret\n"))
+    typed = _client_secret("-", Terminal("never read\n"))
+    assert (piped, typed, asked) == ("piped-secret", "typed", ["Chattz client secret: "])
+
+
+def test_a_byte_order_mark_is_not_part_of_the_secret(tmp_path: Path) -> None:
+    """A file saved as UTF-8 with a BOM (some Windows editors): the secret without it."""
+    path = tmp_path / "secret"
+    path.write_bytes("\ufeffthe-secret\n".encode())
+    assert _client_secret(str(path), io.StringIO()) == "the-secret"
 
 
 def test_without_a_file_the_client_secret_comes_from_the_variable(

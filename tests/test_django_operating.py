@@ -120,27 +120,32 @@ def test_missing_migration_is_one_error_record_saying_migrate(
 
 def test_migrate_does_not_warn_about_the_migrations_it_applies(fake: FakeChattz) -> None:
     """``migrate`` runs the database checks before migrating: W005 ("run manage.py
-    migrate") would tell the user to run the command they are running. ``check --database``
-    still says it."""
+    migrate") would tell the user to run the command they are running. ``check --database``,
+    ``migrate --plan`` and a migrate of another app apply none of them: they still say it."""
     call_command("migrate", "chattz_oauth_async", "zero", interactive=False, verbosity=0)
-    checked, migrated = io.StringIO(), io.StringIO()
+    outputs = {}
+    commands = {
+        "check": ["check", "--database", "default"],
+        "plan": ["migrate", "--plan"],
+        "another app": ["migrate", "sessions"],
+        "migrate": ["migrate", "chattz_oauth_async"],
+    }
     try:
-        call_command("check", "--database", "default", stdout=checked, stderr=checked)
-        call_command(
-            "migrate",
-            "chattz_oauth_async",
-            interactive=False,
-            skip_checks=False,  # as manage.py runs it (call_command skips the checks)
-            stdout=migrated,
-            stderr=migrated,
-        )
+        for name, command in commands.items():
+            output = io.StringIO()
+            # skip_checks=False: as manage.py runs migrate (call_command skips the checks)
+            options = {} if name == "check" else {"interactive": False, "skip_checks": False}
+            call_command(*command, **options, stdout=output, stderr=output)
+            outputs[name] = output.getvalue()
     finally:
         call_command("migrate", "chattz_oauth_async", interactive=False, verbosity=0)
-    assert ("chattz_oauth_async.W005" in checked.getvalue(), "W005" in migrated.getvalue()) == (
-        True,
-        False,
-    )
-    assert "Applying chattz_oauth_async" in migrated.getvalue()
+    assert {name: "chattz_oauth_async.W005" in text for name, text in outputs.items()} == {
+        "check": True,
+        "plan": True,
+        "another app": True,
+        "migrate": False,
+    }
+    assert "Applying chattz_oauth_async" in outputs["migrate"]
 
 
 def test_login_on_another_host_warns_at_login(

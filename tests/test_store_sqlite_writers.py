@@ -43,9 +43,9 @@ from tests.accounts_helpers import PLAIN
 
 #: What a store hook that calls the store's writes on SQLite gets.
 REENTERED = (
-    "the account store was called from inside one of its own writes on SQLite (a create_user, "
-    "is_active or has_password hook that calls the store?): it would wait for itself. A hook "
-    "works through the connection it is given"
+    "the account store was called from inside one of its own writes on SQLite (a create_user "
+    "or has_password hook that calls the store?): it would wait for itself. A hook works "
+    "through the connection it is given"
 )
 USERS = [ChattzUser(id=n, username=f"user{n}") for n in range(1, 11)]
 
@@ -203,6 +203,33 @@ async def test_a_hook_that_calls_the_store_s_writes_is_a_configuration_error(
         async with asyncio.timeout(10):  # a guard: the old code waited for itself for ever
             await accounts.sign_in(USERS[0], login=PLAIN)
     assert (str(refused.value), await accounts.find(USERS[0].id)) == (REENTERED, None)
+
+
+@pytest.mark.anyio
+async def test_a_task_a_hook_leaves_running_writes_once_the_turn_is_over(
+    engine: AsyncEngine,
+) -> None:
+    """A create_user hook starts a task of its own (it inherits the hook's context, turn
+    included) that writes through the store after the sign-in: it is not refused."""
+    later = asyncio.Event()
+    left: list[asyncio.Task[bool]] = []
+
+    async def unlink_later(user_id: str) -> bool:
+        await later.wait()
+        return await store.unlink(user_id, 999)
+
+    async def create_user(connection: AsyncConnection, profile: Profile, now: Any) -> str:
+        user_id = await insert_user(connection, profile, now)
+        left.append(asyncio.ensure_future(unlink_later(user_id)))
+        return user_id
+
+    store = AsyncSQLAlchemyStore(engine, create_user=create_user, is_active=always_active)
+    await store.create_tables()
+    signed_in = await AsyncAccounts(store).sign_in(USERS[0], login=PLAIN)
+    later.set()
+    async with asyncio.timeout(10):
+        unlinked = await left[0]
+    assert (signed_in.outcome, unlinked) == (Outcome.CREATED, False)
 
 
 def test_a_sync_hook_that_calls_the_store_s_writes_is_a_configuration_error(

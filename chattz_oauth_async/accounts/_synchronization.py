@@ -147,9 +147,21 @@ _ASYNC_WRITERS: weakref.WeakKeyDictionary[
 #: The same for the sync store's threads: one lock per SQLite engine.
 _SYNC_WRITERS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
 _SYNC_WRITERS_MADE = threading.Lock()
-#: The engines whose turn the running code holds (a task made inside inherits it).
-_HOLDING: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
-    "chattz_oauth_async_sqlite_turns", default=frozenset()
+
+
+class _Turn:
+    """One write's turn on one engine, while it lasts (a task made inside inherits it)."""
+
+    __slots__ = ("engine", "held")
+
+    def __init__(self, engine: object) -> None:
+        self.engine = id(engine)
+        self.held = True
+
+
+#: The turns the running code took (a task made inside inherits them: a hook's).
+_HOLDING: contextvars.ContextVar[tuple[_Turn, ...]] = contextvars.ContextVar(
+    "chattz_oauth_async_sqlite_turns", default=()
 )
 
 
@@ -171,17 +183,19 @@ async def async_sqlite_turn(engine: Any) -> AsyncIterator[None]:
         ConfigurationError: The code holding the turn asked for it again: a
             store hook that calls the store's writes would wait for itself.
     """
-    held = _held(engine)
+    _refuse_reentry(engine.sync_engine)
     per_loop = _ASYNC_WRITERS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
     loop = asyncio.get_running_loop()
     lock = per_loop.get(loop)
     if lock is None:
         lock = per_loop[loop] = asyncio.Lock()
     async with lock:
-        token = _HOLDING.set(held | {id(engine.sync_engine)})
+        turn = _Turn(engine.sync_engine)
+        token = _HOLDING.set((*_HOLDING.get(), turn))
         try:
             yield
         finally:
+            turn.held = False  # a task the hook left running may write once the turn is over
             _HOLDING.reset(token)
 
 
@@ -192,28 +206,28 @@ def sync_sqlite_turn(engine: Any) -> Iterator[None]:
     Raises:
         ConfigurationError: The thread holding the turn asked for it again.
     """
-    held = _held(engine)
+    _refuse_reentry(engine)
     with _SYNC_WRITERS_MADE:
         lock = _SYNC_WRITERS.get(engine)
         if lock is None:
             lock = _SYNC_WRITERS[engine] = threading.Lock()
     with lock:
-        token = _HOLDING.set(held | {id(engine)})
+        turn = _Turn(engine)
+        token = _HOLDING.set((*_HOLDING.get(), turn))
         try:
             yield
         finally:
+            turn.held = False
             _HOLDING.reset(token)
 
 
-def _held(engine: Any) -> frozenset[int]:
-    held = _HOLDING.get()
-    if id(getattr(engine, "sync_engine", engine)) in held:
+def _refuse_reentry(engine: object) -> None:
+    if any(turn.held and turn.engine == id(engine) for turn in _HOLDING.get()):
         raise ConfigurationError(
             "the account store was called from inside one of its own writes on SQLite "
-            "(a create_user, is_active or has_password hook that calls the store?): it would "
-            "wait for itself. A hook works through the connection it is given"
+            "(a create_user or has_password hook that calls the store?): it would wait for "
+            "itself. A hook works through the connection it is given"
         )
-    return held
 
 
 #: The store's database work still running for callers that were cancelled (a reference

@@ -19,7 +19,8 @@ import of :mod:`chattz_oauth_async.integrations.django`):
   views refuse (``"false"`` from an environment variable);
 - ``chattz_oauth_async.W005`` (a database check: ``manage.py check --database default``):
   the accounts app has unapplied migrations (run ``manage.py migrate``). Not raised while
-  ``migrate`` itself runs the checks, just before it applies them.
+  ``migrate`` itself runs the checks, just before it applies them (``migrate otherapp``,
+  ``--plan`` and ``--check`` still say it).
 
 No check ever prints a setting's value.
 """
@@ -157,10 +158,13 @@ def check_migrations(
 
 
 def _migrating() -> bool:
-    """Whether ``manage.py migrate`` (or a command built on it) runs these checks.
+    """Whether ``manage.py migrate`` (or a command built on it) runs these checks, about to
+    apply this app's migrations.
 
     It runs the database checks before it migrates: W005 would tell the user to run the
-    command they are running. Django has no flag for it, so the call stack says.
+    command they are running. Not for ``migrate otherapp``, ``--plan`` or ``--check``, which
+    apply none of them. Django has no flag for it, so the call stack says (its ``execute``
+    frame holds the command and its options).
     """
     from django.core.management.commands.migrate import (  # type: ignore[import-untyped]
         Command as Migrate,
@@ -168,8 +172,13 @@ def _migrating() -> bool:
 
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
-        if isinstance(frame.f_locals.get("self"), Migrate):
-            return True
+        options = frame.f_locals.get("options")
+        if isinstance(frame.f_locals.get("self"), Migrate) and isinstance(options, dict):
+            return (
+                options.get("app_label") in (None, LABEL)
+                and not options.get("plan")
+                and not options.get("check_unapplied")
+            )
         frame = frame.f_back
     return False
 
