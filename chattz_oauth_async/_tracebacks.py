@@ -12,7 +12,9 @@ fails, the frames the failure passed through below it are cleared (their
 locals dropped; ``frame.clear()``), in the exception and in every exception
 it was raised from, and the wrapper drops its own arguments. What stays is
 the type, the message, the stack's file and line numbers, and the caller's
-own frames, which are the caller's to scrub.
+own frames, which are the caller's to scrub. Only the library's and the HTTP
+client's frames are cleared, and only those of the raise at hand: another
+task may be paused in a frame of an earlier raise (:func:`forget_frames`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def forget_frames(error: BaseException, keep: BaseException | None = None) -> No
     closes a paused coroutine. An exception object raised again (a failure shared by the
     tasks that waited for it) carries the frames of its earlier raises, where another task
     may be paused in an ``except`` block; so each traceback is cleared down to its first
-    ``raise`` of an existing exception only (:func:`_unwound`), and never in other code.
+    ``raise`` statement only (:func:`_unwound`), and never in other packages' code.
     """
     seen: set[int] = {id(keep)} if keep is not None else set()
     pending = [error]
