@@ -183,20 +183,18 @@ async def async_sqlite_turn(engine: Any) -> AsyncIterator[None]:
         ConfigurationError: The code holding the turn asked for it again: a
             store hook that calls the store's writes would wait for itself.
     """
-    _refuse_reentry(engine.sync_engine)
-    per_loop = _ASYNC_WRITERS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
+    key = engine.sync_engine
+    _refuse_reentry(key)
+    per_loop = _ASYNC_WRITERS.get(key)
+    if per_loop is None:
+        per_loop = _ASYNC_WRITERS[key] = weakref.WeakKeyDictionary()
     loop = asyncio.get_running_loop()
     lock = per_loop.get(loop)
     if lock is None:
         lock = per_loop[loop] = asyncio.Lock()
     async with lock:
-        turn = _Turn(engine.sync_engine)
-        token = _HOLDING.set((*_HOLDING.get(), turn))
-        try:
+        with _holding(key):
             yield
-        finally:
-            turn.held = False  # a task the hook left running may write once the turn is over
-            _HOLDING.reset(token)
 
 
 @contextlib.contextmanager
@@ -211,14 +209,20 @@ def sync_sqlite_turn(engine: Any) -> Iterator[None]:
         lock = _SYNC_WRITERS.get(engine)
         if lock is None:
             lock = _SYNC_WRITERS[engine] = threading.Lock()
-    with lock:
-        turn = _Turn(engine)
-        token = _HOLDING.set((*_HOLDING.get(), turn))
-        try:
-            yield
-        finally:
-            turn.held = False
-            _HOLDING.reset(token)
+    with lock, _holding(engine):
+        yield
+
+
+@contextlib.contextmanager
+def _holding(engine: object) -> Iterator[None]:
+    """Record the turn on ``engine`` for :func:`_refuse_reentry` while the block runs."""
+    turn = _Turn(engine)
+    token = _HOLDING.set((*_HOLDING.get(), turn))
+    try:
+        yield
+    finally:
+        turn.held = False  # a task a hook left running may write once the turn is over
+        _HOLDING.reset(token)
 
 
 def _refuse_reentry(engine: object) -> None:
