@@ -187,8 +187,12 @@ async def test_a_cancelled_call_gives_its_client_back(monkeypatch: pytest.Monkey
 
     with raw_server(handler, keep_alive=True) as server:
         async with loopback_session(server) as chattz:
-            with anyio.move_on_after(0.2):
-                await chattz.userinfo("AT")
+            # Cancelled once the server holds its request (a fixed 0.2 s could end the call
+            # before it was sent on a loaded machine; the next call was then the one held).
+            async with anyio.create_task_group() as group:
+                group.start_soon(chattz.userinfo, "AT")
+                assert await anyio.to_thread.run_sync(stalled.wait, 5)
+                group.cancel_scope.cancel()
             with anyio.fail_after(5):
                 user = await chattz.userinfo("AT")
     assert (True, 9) == (stalled.is_set(), user.id)
