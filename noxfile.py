@@ -106,10 +106,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy --strict over the package and the tests; pyright's type completeness >= 98%."""
+    """mypy --strict over the package and the tests; pyright's type completeness 100%."""
     install(session, "typing")
     session.run("mypy")
-    # pyright --verifytypes, failing under 98% (the script says how: scripts/type_completeness.py).
+    # pyright --verifytypes, failing under 100% (the script says how: scripts/type_completeness.py).
     session.run("python", "scripts/type_completeness.py", *session.posargs)
 
 

@@ -77,14 +77,21 @@ def test_summary_lists_each_exported_symbol_not_known(script: ModuleType) -> Non
 @pytest.mark.parametrize(
     ("score", "argv", "status"),
     [
-        (0.98, [], 0),
-        (0.9804, [], 0),
-        (0.9799, [], 1),
+        (1.0, [], 0),
+        (0.9999, [], 1),
         (0.843, [], 1),
+        (0.98, ["--min", "98"], 0),
         (0.9804, ["--min", "99"], 1),
-        (1.0, ["--min", "100"], 0),
+        (0.995, ["--min", "99.5"], 0),
     ],
-    ids=["98-passes", "98.04-passes", "97.99-fails", "84.3-fails", "under-min-99", "100-of-100"],
+    ids=[
+        "100-passes",
+        "99.99-fails",
+        "84.3-fails",
+        "98-of-min-98",
+        "under-min-99",
+        "99.5-of-min-99.5",
+    ],
 )
 def test_exit_status_against_the_minimum(
     script: ModuleType,
@@ -94,11 +101,11 @@ def test_exit_status_against_the_minimum(
     argv: list[str],
     status: int,
 ) -> None:
-    """0 at or over the minimum (98 unless ``--min``), 1 under it, saying so on stderr."""
+    """0 at or over the minimum (100 unless ``--min``), 1 under it, saying so on stderr."""
     monkeypatch.setattr(script, "collect_report", lambda: report(score))
     assert status == script.main(argv)
     out, err = capsys.readouterr()
-    minimum = argv[1] if argv else "98"
+    minimum = argv[1] if argv else "100"
     shown = f"{100 * score:.2f}%"
     verdict = f"FAILED: {shown} is under {minimum}%\n" if status else ""
     assert (LISTED, f"type completeness of chattz_oauth_async: {shown} (minimum {minimum}%)") == (

@@ -10,10 +10,18 @@ cleaned :class:`~chattz_oauth_async.accounts.Profile` fits.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING
+
 from django.conf import settings  # type: ignore[import-untyped]
 from django.db import models  # type: ignore[import-untyped]
 
 from ...accounts._values import MAX_AVATAR, MAX_EMAIL, MAX_NAME
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import (  # type: ignore[import-untyped]
+        AbstractBaseUser,
+    )
 
 __all__ = ["ChattzAccount"]
 
@@ -26,21 +34,29 @@ class ChattzAccount(models.Model):  # type: ignore[misc]
     Deleting the user deletes their links.
     """
 
-    chattz_id = models.BigIntegerField("Chattz id", primary_key=True)
-    user = models.ForeignKey(
+    chattz_id: models.BigIntegerField[int] = models.BigIntegerField("Chattz id", primary_key=True)
+    user: models.ForeignKey[AbstractBaseUser] = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="chattz_accounts",
         verbose_name="user",
     )
-    username = models.CharField("Chattz username", max_length=MAX_NAME)
+    username: models.CharField[str] = models.CharField("Chattz username", max_length=MAX_NAME)
     # NULL, not "": a Profile field Chattz did not send (or that was dropped) is None.
-    email = models.CharField("e-mail (unverified)", max_length=MAX_EMAIL, null=True, blank=True)
-    first_name = models.CharField("first name", max_length=MAX_NAME, null=True, blank=True)
-    last_name = models.CharField("last name", max_length=MAX_NAME, null=True, blank=True)
-    avatar = models.CharField("avatar URL", max_length=MAX_AVATAR, null=True, blank=True)
-    linked_at = models.DateTimeField("linked at")
-    last_login_at = models.DateTimeField("last login at")
+    email: models.CharField[str | None] = models.CharField(
+        "e-mail (unverified)", max_length=MAX_EMAIL, null=True, blank=True
+    )
+    first_name: models.CharField[str | None] = models.CharField(
+        "first name", max_length=MAX_NAME, null=True, blank=True
+    )
+    last_name: models.CharField[str | None] = models.CharField(
+        "last name", max_length=MAX_NAME, null=True, blank=True
+    )
+    avatar: models.CharField[str | None] = models.CharField(
+        "avatar URL", max_length=MAX_AVATAR, null=True, blank=True
+    )
+    linked_at: models.DateTimeField[dt.datetime] = models.DateTimeField("linked at")
+    last_login_at: models.DateTimeField[dt.datetime] = models.DateTimeField("last login at")
 
     class Meta:
         verbose_name = "Chattz account"
