@@ -7,17 +7,19 @@ to the app on the test client's own base URL, and follow the app's
 redirects to its final response. :func:`logout` and :func:`alogout`
 submit the app's logout form (a POST, with the CSRF token a browser would
 send) and follow the app's redirects the same way.
+
+:class:`Trip` and :class:`Exit` decide each next step from the app's last
+answer; the test clients themselves are asked through ``_browsers.py``, and
+the messages for a test's wrong wiring come from ``_mistakes.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-import attrs
-
 from . import _mistakes
+from ._browsers import Reply, async_browser, sync_browser
 from ._pages import forms
 from ._values import ErrorPage, FakeClient, FakeUser
 
@@ -40,14 +42,6 @@ class Provider(Protocol):
     def authorize(self, url: str, *, user: FakeUser | None = None, approve: bool = True) -> str: ...
 
 
-@attrs.frozen
-class _Reply:
-    status: int
-    location: str | None
-    response: Any
-    text: str
-
-
 class _Hops:
     """Following a web app's redirects while they stay on the app, at most 20 of them."""
 
@@ -67,7 +61,7 @@ class _Hops:
             return None
         return urlunsplit(("", "", parts.path or "/", parts.query, ""))
 
-    def redirect(self, reply: _Reply) -> str | None:
+    def redirect(self, reply: Reply) -> str | None:
         """Where ``reply`` redirects to, or None when it is a final answer.
 
         Raises:
@@ -121,7 +115,7 @@ class Trip(_Hops):
         parts = urlsplit(location)
         return parts.netloc == self.provider and parts.path == "/oauth/authorize"
 
-    def after(self, reply: _Reply) -> str | None:
+    def after(self, reply: Reply) -> str | None:
         """The app URL to ask next, or None when ``reply`` is the app's final answer.
 
         Raises:
@@ -170,7 +164,7 @@ class Exit(_Hops):
         self.path = path
         self.from_page = from_page
 
-    def fields_on(self, where: str, page: _Reply) -> dict[str, str]:
+    def fields_on(self, where: str, page: Reply) -> dict[str, str]:
         """What clicking the button of the page's form that POSTs to :attr:`path` submits.
 
         Raises:
@@ -188,7 +182,7 @@ class Exit(_Hops):
                 return fields
         raise ValueError(f"{where} has no form that POSTs to {self.path}")
 
-    def after(self, reply: _Reply) -> str | None:
+    def after(self, reply: Reply) -> str | None:
         """The app URL to ask next, or None when ``reply`` is the app's final answer.
 
         Raises:
@@ -198,197 +192,9 @@ class Exit(_Hops):
         return None if location is None else self.on_app(location)
 
 
-def _is_httpx(client: Any, name: str) -> bool:
-    """Whether ``client`` is an httpx or httpx2 ``name`` (Starlette's TestClient is either)."""
-    return any(
-        base.__name__ == name and base.__module__.partition(".")[0] in ("httpx", "httpx2")
-        for base in type(client).__mro__
-    )
-
-
-def _netloc(client: Any) -> str | None:
-    netloc = client.base_url.netloc
-    return (netloc.decode("ascii") if isinstance(netloc, bytes) else str(netloc)) or None
-
-
-@attrs.frozen
-class _Sync:
-    """A sync test client seen as a browser: GET and form POST with no redirect followed."""
-
-    get: Callable[[str], _Reply]
-    post: Callable[[str, dict[str, str]], _Reply]
-    host: str | None
-    origin: str
-    csrf: Callable[[], dict[str, str]] = dict
-
-
-@attrs.frozen
-class _Async:
-    """:class:`_Sync` for async test clients."""
-
-    get: Callable[[str], Awaitable[_Reply]]
-    post: Callable[[str, dict[str, str]], Awaitable[_Reply]]
-    host: str | None
-    origin: str
-    csrf: Callable[[], dict[str, str]] = dict
-
-
-def _httpx_reply(response: Any) -> _Reply:
-    return _Reply(response.status_code, response.headers.get("location"), response, response.text)
-
-
-def _sync_client(client: Any, driver: str) -> _Sync:
-    """The GET and POST of each kind of sync test client, and its host and origin.
-
-    Raises:
-        TypeError: Not a supported sync test client.
-    """
-    if _is_httpx(client, "Client"):  # Starlette's and FastAPI's TestClient too
-        origin = f"{client.base_url.scheme}://{_netloc(client)}"
-        return _Sync(
-            lambda url: _httpx_reply(client.get(url, follow_redirects=False)),
-            lambda url, fields: _httpx_reply(
-                client.post(url, data=fields, headers={"origin": origin}, follow_redirects=False)
-            ),
-            _netloc(client),
-            origin,
-        )
-    kind = type(client).__module__
-    if kind.startswith("django."):
-        return _django_client(client)
-    if kind.startswith(("flask.", "werkzeug.")):
-        config = getattr(getattr(client, "application", None), "config", {})
-        scheme = config.get("PREFERRED_URL_SCHEME") or "http"
-        origin = f"{scheme}://{config.get('SERVER_NAME') or 'localhost'}"
-
-        def werkzeug(response: Any) -> _Reply:
-            body = response.get_data(as_text=True)
-            return _Reply(response.status_code, response.headers.get("Location"), response, body)
-
-        return _Sync(
-            lambda url: werkzeug(client.get(url, follow_redirects=False)),
-            lambda url, fields: werkzeug(
-                client.post(url, data=fields, headers={"Origin": origin}, follow_redirects=False)
-            ),
-            config.get("SERVER_NAME"),
-            origin,
-        )
-    raise TypeError(
-        f"fake_chattz.{driver}() does not know {type(client).__qualname__}: use a Starlette "
-        "or FastAPI TestClient, an httpx.Client, Flask's test client or Django's test Client "
-        f"(and a{driver}() for httpx.AsyncClient or aiohttp's test client)"
-    )
-
-
-def _django_reply(response: Any) -> _Reply:
-    body = b"" if response.streaming else response.content
-    text = body.decode(response.charset or "utf-8", "replace")
-    return _Reply(response.status_code, response.headers.get("Location"), response, text)
-
-
-def _django_csrf(client: Any) -> Callable[[], dict[str, str]]:
-    """What a form rendered with ``{% csrf_token %}`` would carry, from the client's cookie."""
-    # Django is not a dependency: it is importable here because the client is Django's.
-    from django.conf import settings  # type: ignore[import-untyped]
-
-    def csrf() -> dict[str, str]:
-        # Django accepts the cookie's secret as the token (CSRF_USE_SESSIONS keeps it out
-        # of reach: from_page=).
-        morsel = client.cookies.get(settings.CSRF_COOKIE_NAME)
-        return {"csrfmiddlewaretoken": morsel.value} if morsel is not None and morsel.value else {}
-
-    return csrf
-
-
-def _django_origin(client: Any) -> str:
-    return f"http://{client.defaults.get('HTTP_HOST', 'testserver')}"
-
-
-def _django_client(client: Any) -> _Sync:
-    """Django's test Client: form posts urlencoded, as a browser sends them."""
-    origin = _django_origin(client)
-    return _Sync(
-        lambda url: _django_reply(client.get(url)),
-        lambda url, fields: _django_reply(
-            client.post(
-                url,
-                urlencode(fields),
-                content_type="application/x-www-form-urlencoded",
-                HTTP_ORIGIN=origin,
-            )
-        ),
-        client.defaults.get("HTTP_HOST"),
-        origin,
-        _django_csrf(client),
-    )
-
-
-def _django_async_client(client: Any) -> _Async:
-    """Django's AsyncClient (pytest-django's ``async_client``): :func:`_django_client`, awaited."""
-    origin = _django_origin(client)
-
-    async def get(url: str) -> _Reply:
-        return _django_reply(await client.get(url))
-
-    async def post(url: str, fields: dict[str, str]) -> _Reply:
-        response = await client.post(
-            url,
-            urlencode(fields),
-            content_type="application/x-www-form-urlencoded",
-            headers={"Origin": origin},
-        )
-        return _django_reply(response)
-
-    return _Async(get, post, client.defaults.get("HTTP_HOST"), origin, _django_csrf(client))
-
-
-def _async_client(client: Any, driver: str) -> _Async:
-    """:func:`_sync_client` for async test clients.
-
-    Raises:
-        TypeError: Not a supported async test client.
-    """
-    if _is_httpx(client, "AsyncClient"):
-        origin = f"{client.base_url.scheme}://{_netloc(client)}"
-
-        async def get_httpx(url: str) -> _Reply:
-            return _httpx_reply(await client.get(url, follow_redirects=False))
-
-        async def post_httpx(url: str, fields: dict[str, str]) -> _Reply:
-            headers = {"origin": origin}
-            response = await client.post(url, data=fields, headers=headers, follow_redirects=False)
-            return _httpx_reply(response)
-
-        return _Async(get_httpx, post_httpx, _netloc(client), origin)
-    if type(client).__module__.startswith("django."):
-        return _django_async_client(client)
-    if type(client).__module__.startswith("aiohttp."):
-        origin = str(client.make_url("/").origin())
-
-        async def aiohttp(response: Any) -> _Reply:
-            text = await response.text(errors="replace")  # readable after release too
-            response.release()
-            return _Reply(response.status, response.headers.get("Location"), response, text)
-
-        async def get_aiohttp(url: str) -> _Reply:
-            return await aiohttp(await client.get(url, allow_redirects=False))
-
-        async def post_aiohttp(url: str, fields: dict[str, str]) -> _Reply:
-            headers = {"Origin": origin}
-            response = await client.post(url, data=fields, headers=headers, allow_redirects=False)
-            return await aiohttp(response)
-
-        return _Async(get_aiohttp, post_aiohttp, f"{client.host}:{client.port}", origin)
-    raise TypeError(
-        f"fake_chattz.a{driver}() does not know {type(client).__module__}."
-        f"{type(client).__qualname__}: use an httpx.AsyncClient, aiohttp's test client or "
-        f"Django's AsyncClient (and {driver}() for sync test clients)"
-    )
-
-
 def login(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.login`."""
-    browser = _sync_client(client, "login")
+    browser = sync_browser(client, "login")
     trip.also_on(browser.host)
     trip.django = type(client).__module__.startswith("django.")
     if trip.method == "POST":
@@ -402,7 +208,7 @@ def login(trip: Trip, client: Any) -> Any:
 
 async def alogin(trip: Trip, client: Any) -> Any:
     """See :meth:`FakeChattz.alogin`."""
-    browser = _async_client(client, "login")
+    browser = async_browser(client, "login")
     trip.also_on(browser.host)
     trip.django = type(client).__module__.startswith("django.")
     if trip.method == "POST":
@@ -416,7 +222,7 @@ async def alogin(trip: Trip, client: Any) -> Any:
 
 def logout(trip: Exit, client: Any) -> Any:
     """See :meth:`FakeChattz.logout`."""
-    browser = _sync_client(client, "logout")
+    browser = sync_browser(client, "logout")
     trip.also_on(browser.host)
     if trip.from_page is None:
         fields = browser.csrf()
@@ -431,7 +237,7 @@ def logout(trip: Exit, client: Any) -> Any:
 
 async def alogout(trip: Exit, client: Any) -> Any:
     """See :meth:`FakeChattz.alogout`."""
-    browser = _async_client(client, "logout")
+    browser = async_browser(client, "logout")
     trip.also_on(browser.host)
     if trip.from_page is None:
         fields = browser.csrf()
