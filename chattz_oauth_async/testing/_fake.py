@@ -4,28 +4,30 @@
 requests it received, and turns one HTTP request (method, target, headers,
 body) into a :class:`FakeResponse` with :meth:`FakeChattz.handle`, which never
 sleeps, reads a socket or touches a clock other than the injected one. The
-endpoint rules and the state they keep are in ``_provider.py``, the pages in
-``_pages.py``. The adapters (the httpx transport and the ASGI app in
-``_adapters.py``, the loopback server in ``_server.py``) take ``handle`` as a
-callable, only move bytes, and carry out a response's ``delay`` and ``drop``
-instructions in their own I/O style.
+endpoint rules and the state they keep are in ``_provider.py``, which path and
+method reach which rule in ``_routes.py``, the pages in ``_pages.py``. The
+adapters (the httpx transport and the ASGI app in ``_adapters.py``, the
+loopback server in ``_server.py``) take ``handle`` as a callable, only move
+bytes, and carry out a response's ``delay`` and ``drop`` instructions in their
+own I/O style.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import attrs
 
 from .. import _checks as checks
 from ..models import MAX_EXPIRES_IN, Token
 from ..protocol import ClientConfig
-from ._pages import error_message, error_page, page, parse_form
+from ._pages import error_message, page, parse_form
 from ._provider import Provider
+from ._routes import ENDPOINTS, dispatch, not_found, pairs, split_headers
 from ._values import (
     DEFAULT_USER,
     HTML_TYPE,
@@ -43,13 +45,6 @@ from ._wiring import Wiring
 __all__ = ["FakeChattz"]
 
 
-_PATHS: dict[str, Endpoint] = {
-    "/oauth/authorize": "authorize",
-    "/oauth/token": "token",
-    "/oauth/userinfo": "userinfo",
-}
-
-
 @attrs.define
 class _Fault:
     times: int
@@ -58,22 +53,6 @@ class _Fault:
     headers: tuple[tuple[str, str], ...]
     delay: float
     drop: bool
-
-
-def _split_headers(headers: HeadersInput) -> dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    result: dict[str, str] = {}
-    for name, value in items:
-        key = name.lower()
-        result[key] = f"{result[key]}, {value}" if key in result else value
-    return result
-
-
-def _pairs(text: str) -> list[tuple[str, str]]:
-    try:
-        return parse_qsl(text, keep_blank_values=True, max_num_fields=100)
-    except ValueError:
-        return []
 
 
 class FakeChattz(Wiring):
@@ -244,13 +223,13 @@ class FakeChattz(Wiring):
         Raises:
             ValueError: Unknown endpoint, ``times < 1`` or a negative delay.
         """
-        if endpoint not in _PATHS.values():
+        if endpoint not in ENDPOINTS.values():
             raise ValueError(f"unknown endpoint {endpoint!r}: use authorize, token or userinfo")
         if times < 1 or delay < 0:
             raise ValueError("fail_next() needs times >= 1 and delay >= 0")
         if body is None:
             body = page("Server error", f"<h1>{status} Server Error</h1>")
-        extra = list(_split_headers(headers or {}).items())
+        extra = list(split_headers(headers or {}).items())
         if not any(k == "content-type" for k, _ in extra):
             kind = JSON_TYPE if body.lstrip()[:1] in (b"{", b"[") else HTML_TYPE
             extra.insert(0, ("content-type", kind))
@@ -280,12 +259,12 @@ class FakeChattz(Wiring):
         """
         parts = urlsplit(target)
         path = parts.path or "/"
-        header_map = _split_headers(headers)
+        header_map = split_headers(headers)
         is_form = header_map.get("content-type", "").split(";")[0].strip().lower() == (
             "application/x-www-form-urlencoded"
         )
-        form_pairs = _pairs(body.decode("latin-1")) if is_form else []
-        query_pairs = _pairs(parts.query)
+        form_pairs = pairs(body.decode("latin-1")) if is_form else []
+        query_pairs = pairs(parts.query)
         method = method.upper()
         record = RecordedRequest(
             method=method,
@@ -297,17 +276,16 @@ class FakeChattz(Wiring):
         )
         with self._lock:
             self.requests.append(record)
-            endpoint = _PATHS.get(path)
+            endpoint = ENDPOINTS.get(path)
             if endpoint is None:
-                body = page("Not found", "<h1>404 Not Found</h1>")
-                return FakeResponse(404, (("content-type", HTML_TYPE),), body)
+                return not_found()
             fault = self._take_fault(endpoint)
             if fault is not None and fault.drop:
                 return FakeResponse(0, (), b"", delay=fault.delay, drop=True)
             if fault is not None and fault.status is not None:
                 return FakeResponse(fault.status, fault.headers, fault.body, delay=fault.delay)
-            response = self._dispatch(
-                endpoint, method, query_pairs, header_map, form_pairs, is_form
+            response = dispatch(
+                self._provider, endpoint, method, query_pairs, header_map, form_pairs, is_form
             )
         if fault is not None:
             response = attrs.evolve(response, delay=fault.delay)
@@ -322,34 +300,6 @@ class FakeChattz(Wiring):
         if fault.times <= 0:
             queue.pop(0)
         return fault
-
-    def _dispatch(
-        self,
-        endpoint: Endpoint,
-        method: str,
-        query: list[tuple[str, str]],
-        headers: dict[str, str],
-        form: list[tuple[str, str]],
-        is_form: bool,
-    ) -> FakeResponse:
-        if endpoint == "authorize":
-            if method == "GET":
-                return self._provider.authorize(query, None)
-            if method == "POST" and is_form:
-                return self._provider.authorize(form, dict(form))
-            if method == "POST":
-                return error_page(400, "The consent form must be form-encoded.")
-        elif endpoint == "token":
-            if method == "POST":
-                return self._provider.token(headers, form, is_form)
-        elif method == "GET":  # Chattz documents GET /oauth/userinfo only
-            return self._provider.userinfo(headers)
-        allowed = {"authorize": "GET, POST", "token": "POST", "userinfo": "GET"}[endpoint]
-        return FakeResponse(
-            405,
-            (("content-type", HTML_TYPE), ("allow", allowed)),
-            page("Method not allowed", "<h1>405 Method Not Allowed</h1>"),
-        )
 
     # --- the in-process browser ---------------------------------------------------
 
