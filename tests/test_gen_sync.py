@@ -57,7 +57,7 @@ def test_committed_sync_code_is_up_to_date() -> None:
 def test_edited_generated_file_fails_the_check(gen_sync: ModuleType) -> None:
     """A hand edit inside a generated file is reported."""
     target = gen_sync.ROOT / "chattz_oauth_async/_sync/session.py"
-    target.write_text(target.read_text().replace("def userinfo", "def userinfo_edited"))
+    target.write_text(target.read_text().replace("def from_env", "def from_env_edited"))
     assert ["stale or edited: chattz_oauth_async/_sync/session.py"] == gen_sync.check()
 
 

@@ -2,7 +2,7 @@
 # Edit the async original, then run: python scripts/gen_sync.py
 """Sending one of the session's requests: retries, the total deadline, a bounded body.
 
-The session (``session.py``) decides what to send and reads the answer; this
+The session's calls (``calls.py``) decide what to send and read the answer; this
 module moves the bytes through the session's one HTTP client (``_client.py``
 builds it, or the caller passes it) and turns what httpx raises into the
 library's errors. It records whether a request may have reached the provider
