@@ -38,6 +38,7 @@ from typing import Any
 import attrs
 import pytest
 
+import chattz_oauth_async
 import chattz_oauth_async.integrations
 from chattz_oauth_async.testing import FakeChattz
 from tests import served
@@ -818,3 +819,12 @@ def test_the_site_builds_with_warnings_as_errors(tmp_path: Path) -> None:
         check=False,
     )
     assert (0, "") == (result.returncode, result.stderr[-3000:])
+    # A method inherited from a base class drops off an autoclass entry silently.
+    core = (tmp_path / "html" / "reference" / "core.html").read_text()
+    public = {
+        f"chattz_oauth_async.{cls.__name__}.{name}"
+        for cls in (chattz_oauth_async.AsyncChattzOAuth, chattz_oauth_async.ChattzOAuth)
+        for name in dir(cls)
+        if not name.startswith("_") and callable(getattr(cls, name))
+    }
+    assert set() == {name for name in public if f'id="{name}"' not in core}
