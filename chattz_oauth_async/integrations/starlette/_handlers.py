@@ -1,4 +1,5 @@
-"""What the Starlette helper's routes call: the session dependency and the app's handlers.
+"""What the Starlette helper's routes call: the session dependency, the app's handlers, and the
+login's two redirects (to Chattz, then to ``next``).
 
 Public names (:func:`get_chattz`) come from :mod:`chattz_oauth_async.integrations.starlette`.
 """
@@ -14,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from ..._async.session import AsyncChattzOAuth
 from ...errors import ChattzOAuthError, ConfigurationError
-from .._web import LoginResult
+from .._web import LoginResult, LoginStart, set_cookies
 
 __all__ = [
     "ErrorHandler",
@@ -25,6 +26,7 @@ __all__ = [
     "call_handler",
     "get_chattz",
     "handlers",
+    "redirect_to_chattz",
     "redirect_to_next_url",
 ]
 
@@ -71,6 +73,13 @@ def async_session(chattz: object, where: str) -> AsyncChattzOAuth:
             f"not {type(chattz).__name__}"
         )
     return chattz
+
+
+def redirect_to_chattz(started: LoginStart) -> Response:
+    """A login's start (``GET`` or ``POST /login``): the 303 to Chattz, with its login cookie."""
+    response = Response(status_code=started.status, headers=started.headers)
+    set_cookies(response, started.cookies)
+    return response
 
 
 def redirect_to_next_url(request: Request, result: LoginResult) -> Response:

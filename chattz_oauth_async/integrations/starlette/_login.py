@@ -26,7 +26,6 @@ from ...login import DEFAULT_LOGIN_MAX_AGE, SecretKey
 from .._web import (
     LoginFinish,
     LoginResult,
-    LoginStart,
     WebRequest,
     describe_error,
     error_page,
@@ -41,6 +40,7 @@ from ._handlers import (
     app_session,
     async_session,
     get_chattz,
+    redirect_to_chattz,
 )
 from ._routes import endpoints
 
@@ -193,7 +193,7 @@ class ChattzLogin:
             **extra: Further authorize parameters, passed to ``start_login``.
         """
         started = self.flow(request, chattz).begin(self.web_request(request), next_url, **extra)
-        return _redirect(started)
+        return redirect_to_chattz(started)
 
     async def link_response(
         self,
@@ -231,7 +231,7 @@ class ChattzLogin:
             return RedirectResponse(login_url(request, next_url), status_code=303)
         flow = self.flow(request, chattz)
         started = flow.begin(self.web_request(request), next_url, link_user_id=user_id, **extra)
-        return _redirect(started)
+        return redirect_to_chattz(started)
 
     # --- /callback ----------------------------------------------------------
 
@@ -467,9 +467,3 @@ class ChattzLogin:
             status_code=status,
             headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
         )
-
-
-def _redirect(started: LoginStart) -> Response:
-    response = Response(status_code=started.status, headers=started.headers)
-    set_cookies(response, started.cookies)
-    return response
