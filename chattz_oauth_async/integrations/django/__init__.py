@@ -109,6 +109,7 @@ from .._web import (
     set_cookies,
 )
 from . import checks, signals  # noqa: F401  (signals: the events as Django signals)
+from ._account_views import async_logout_view, async_unlink_view, logout_view, unlink_view
 from ._settings import (
     SuccessHandler,
     get_async_session,
@@ -119,20 +120,16 @@ from ._settings import (
 from ._signin import (
     DJANGO_5,
     async_accounts,
-    async_logout_view,
     async_session_step,
     async_signed_in,
-    async_unlink_view,
     current_user,
     error_response,
     landing,
-    logout_view,
     non_atomic,
     request_user,
     session_step,
     signed_in,
     sync_accounts,
-    unlink_view,
 )
 
 __all__ = [

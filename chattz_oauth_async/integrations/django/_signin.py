@@ -1,4 +1,4 @@
-"""The Django callback's account and session steps without ``CHATTZ_ON_SUCCESS``; logout, unlink.
+"""The Django callback's account and session steps without ``CHATTZ_ON_SUCCESS``.
 
 The login flow's account step runs :class:`~chattz_oauth_async.accounts.Accounts`
 on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`
@@ -6,8 +6,9 @@ on :class:`~chattz_oauth_async.integrations.django.store.DjangoStore`
 linking login, started by ``link_view``, whose user is still the one signed
 in); its session step (:func:`session_step`) calls ``django.contrib.auth.login``
 (which rotates the session key, or flushes the session of another user).
-The logout and unlink views are here too. Public names come from
-:mod:`chattz_oauth_async.integrations.django`.
+Here too what every view uses: the request's user, the error page, the 303,
+:func:`non_atomic`. The logout and unlink views are in ``_account_views.py``.
+Public names come from :mod:`chattz_oauth_async.integrations.django`.
 """
 
 from __future__ import annotations
@@ -22,36 +23,33 @@ from django.apps import apps  # type: ignore[import-untyped]
 from django.conf import settings  # type: ignore[import-untyped]
 from django.contrib import auth  # type: ignore[import-untyped]
 from django.db import transaction  # type: ignore[import-untyped]
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed  # type: ignore[import-untyped]
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped]
 from django.shortcuts import resolve_url  # type: ignore[import-untyped]
-from django.views.decorators.csrf import csrf_protect  # type: ignore[import-untyped]
 
 from ...accounts import Accounts, AsyncAccounts
 from ...diagnostics import log_failure
 from ...errors import ChattzOAuthError, ConfigurationError, InactiveUser
-from ...events import Event, EventKind, emit
-from .._web import LoginResult, error_page, post_login_target
+from .._web import LoginResult, error_page
 
 __all__ = [
     "APP",
     "DJANGO_5",
     "async_accounts",
-    "async_logout_view",
     "async_session_step",
     "async_signed_in",
-    "async_unlink_view",
     "check_ready",
     "current_user",
     "error_response",
+    "has_user",
     "landing",
-    "logout_view",
     "non_atomic",
     "request_user",
+    "see_other",
     "session_step",
     "signed_in",
     "signups",
+    "store_module",
     "sync_accounts",
-    "unlink_view",
 ]
 
 _View = TypeVar("_View", bound=Callable[..., Any])
@@ -78,7 +76,8 @@ APP = "chattz_oauth_async.integrations.django"
 DJANGO_5: bool = django.VERSION >= (5, 0)
 
 
-def _stores() -> ModuleType:
+def store_module() -> ModuleType:
+    """:mod:`~chattz_oauth_async.integrations.django.store`, imported on first use."""
     # This module loads with the app's package while Django is still loading INSTALLED_APPS,
     # when no model can be imported yet: the store and its model load on the first login.
     from . import store
@@ -203,12 +202,12 @@ def sync_accounts() -> Accounts:
     Raises:
         ConfigurationError: ``CHATTZ_SIGNUPS`` is not a bool.
     """
-    return Accounts(_stores().DjangoStore(), signups=signups())
+    return Accounts(store_module().DjangoStore(), signups=signups())
 
 
 def async_accounts() -> AsyncAccounts:
     """:func:`sync_accounts` for the async views (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
-    return AsyncAccounts(_stores().AsyncDjangoStore(), signups=signups())
+    return AsyncAccounts(store_module().AsyncDjangoStore(), signups=signups())
 
 
 def _login_user(request: HttpRequest, user_id: str, store: Any) -> Any:
@@ -221,7 +220,7 @@ def _login_user(request: HttpRequest, user_id: str, store: Any) -> Any:
             return current
     if store is not None:  # this login's own store: the user its sign-in read
         return store.handed_user(user_id)
-    return _stores().DjangoStore().user(user_id)
+    return store_module().DjangoStore().user(user_id)
 
 
 def _active(user: Any) -> Any:
@@ -268,7 +267,8 @@ def async_session_step(
     return start
 
 
-def _see_other(location: str) -> HttpResponse:
+def see_other(location: str) -> HttpResponse:
+    """A 303 to ``location``: the browser fetches it with GET."""
     response = HttpResponse(status=303)
     response["Location"] = location
     return response
@@ -276,7 +276,7 @@ def _see_other(location: str) -> HttpResponse:
 
 def landing(result: LoginResult) -> HttpResponse:
     """The default sign-in's answer: a 303 to ``next`` or ``LOGIN_REDIRECT_URL``."""
-    return _see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+    return see_other(result.next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 _NO_AUTH_MIDDLEWARE = (
@@ -285,7 +285,7 @@ _NO_AUTH_MIDDLEWARE = (
 )
 
 
-def _has_user(request: HttpRequest) -> bool:
+def has_user(request: HttpRequest) -> bool:
     """Whether AuthenticationMiddleware gave the request its user (``auser`` on Django 5)."""
     return hasattr(request, "auser" if DJANGO_5 else "user")
 
@@ -307,123 +307,12 @@ async def current_user(request: HttpRequest) -> Any:
     Raises:
         ConfigurationError: No ``AuthenticationMiddleware`` set it.
     """
-    if not _has_user(request):
+    if not has_user(request):
         raise ConfigurationError(_NO_AUTH_MIDDLEWARE)
     if DJANGO_5:
         return await request.auser()
     return await sync_to_async(lambda: request.user)()  # pragma: no cover - Django 4.2
 
 
-if DJANGO_5:
-    _alogin, _alogout = auth.alogin, auth.alogout
-else:  # pragma: no cover - Django 4.2
-    _alogin, _alogout = sync_to_async(auth.login), sync_to_async(auth.logout)
-
-
-def _logged_out(user_id: object) -> HttpResponse:
-    """The answer to a logout, after the ``LOGOUT`` event of ``user_id`` (if someone was in)."""
-    if user_id is not None:
-        emit(Event(EventKind.LOGOUT, user_id=str(user_id)))
-    return _see_other(resolve_url(getattr(settings, "LOGOUT_REDIRECT_URL", None) or "/"))
-
-
-def _logout_view(request: HttpRequest) -> HttpResponse:
-    """POST /logout: sign out (``django.contrib.auth.logout``), 303 to LOGOUT_REDIRECT_URL or /.
-
-    CSRF-protected like any Django form view (send ``csrfmiddlewaretoken``);
-    other methods get 405, so a link or an image cannot sign anyone out.
-    """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    user_id = signed_in(getattr(request, "user", None))
-    auth.logout(request)
-    return _logged_out(user_id)
-
-
-logout_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_logout_view))
-
-
-async def _async_logout_view(request: HttpRequest) -> HttpResponse:
-    """:func:`logout_view` for ASGI (``auth.alogout``)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    # As the sync view: without AuthenticationMiddleware there is no one to name.
-    user_id = await async_signed_in(request) if _has_user(request) else None
-    await _alogout(request)
-    return _logged_out(user_id)
-
-
-# Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
-async_logout_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = non_atomic(
-    csrf_protect(_async_logout_view) if DJANGO_5 else _async_logout_view
-)
-
-
-def _chattz_id(value: object) -> int | None:
-    """A form's Chattz id (decimal digits, 1 to 2**63 - 1), or None."""
-    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 19:
-        return None
-    number = int(value)
-    return number if 0 < number < 2**63 else None
-
-
-def _unlinked(request: HttpRequest) -> HttpResponse:
-    return _see_other(
-        post_login_target(request.POST.get("next")) or resolve_url(settings.LOGIN_REDIRECT_URL)
-    )
-
-
-def _unlink_refused(exc: ChattzOAuthError) -> HttpResponse:
-    return error_response(exc, where="unlink")
-
-
-def _unlink_view(request: HttpRequest) -> HttpResponse:
-    """POST /chattz/unlink/: remove one of the signed-in user's Chattz links (field ``chattz_id``).
-
-    CSRF-protected (send ``csrfmiddlewaretoken``); other methods get 405. An
-    anonymous visitor gets a 303 to ``LOGIN_URL``; a ``chattz_id`` that is
-    not a Chattz id, 400. The user's last way in (no usable password and no
-    other link) is never removed: :class:`~chattz_oauth_async.UnlinkRefused`,
-    409. Then a 303 to ``next`` (a same-origin path) or ``LOGIN_REDIRECT_URL``.
-    Chattz has no revocation endpoint: a token issued for that Chattz account
-    stays valid until it expires; unlinking only stops it signing in here.
-    """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    user = request_user(request)
-    if not user.is_authenticated:
-        return _see_other(resolve_url(settings.LOGIN_URL))
-    chattz_id = _chattz_id(request.POST.get("chattz_id"))
-    if chattz_id is None:
-        return HttpResponse("Not a Chattz account id.", status=400, content_type="text/plain")
-    try:
-        Accounts(_stores().DjangoStore()).unlink(user.pk, chattz_id)
-    except ChattzOAuthError as exc:
-        return _unlink_refused(exc)
-    return _unlinked(request)
-
-
-unlink_view: Callable[[HttpRequest], HttpResponse] = non_atomic(csrf_protect(_unlink_view))
-
-
-async def _async_unlink_view(request: HttpRequest) -> HttpResponse:
-    """:func:`unlink_view` for ASGI (``AsyncAccounts`` on ``AsyncDjangoStore``)."""
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    user = await current_user(request)
-    if not user.is_authenticated:
-        return _see_other(resolve_url(settings.LOGIN_URL))
-    chattz_id = _chattz_id(request.POST.get("chattz_id"))
-    if chattz_id is None:
-        return HttpResponse("Not a Chattz account id.", status=400, content_type="text/plain")
-    try:
-        await AsyncAccounts(_stores().AsyncDjangoStore()).unlink(user.pk, chattz_id)
-    except ChattzOAuthError as exc:
-        return _unlink_refused(exc)
-    return _unlinked(request)
-
-
-# Before Django 5.0 csrf_protect cannot wrap an async view: CsrfViewMiddleware protects it.
-async_unlink_view: Callable[[HttpRequest], Awaitable[HttpResponse]] = non_atomic(
-    csrf_protect(_async_unlink_view) if DJANGO_5 else _async_unlink_view
-)
+# Django 4.2 has no auth.alogin: its auth.login in a thread.
+_alogin = auth.alogin if DJANGO_5 else sync_to_async(auth.login)
