@@ -31,7 +31,7 @@ _MAX_HOPS: Final = 20
 _TEST_HOSTS: Final = frozenset({"testserver", "localhost"})
 
 
-class Provider(Protocol):
+class ConsentingFake(Protocol):
     """What the driver needs from the fake: where it lives, its client, its consent."""
 
     client: FakeClient
@@ -45,7 +45,7 @@ class Provider(Protocol):
 class _Hops:
     """Following a web app's redirects while they stay on the app, at most 20 of them."""
 
-    def __init__(self, fake: Provider) -> None:
+    def __init__(self, fake: ConsentingFake) -> None:
         self.app_hosts = {*_TEST_HOSTS, urlsplit(fake.client.redirect_uri).netloc}
         self.hops = 0
 
@@ -84,7 +84,7 @@ class Trip(_Hops):
 
     def __init__(
         self,
-        fake: Provider,
+        fake: ConsentingFake,
         path: str,
         *,
         user: FakeUser | None,
@@ -159,7 +159,7 @@ class Exit(_Hops):
     to the provider (a login started again) is returned, never answered.
     """
 
-    def __init__(self, fake: Provider, path: str, *, from_page: str | None) -> None:
+    def __init__(self, fake: ConsentingFake, path: str, *, from_page: str | None) -> None:
         super().__init__(fake)
         self.path = path
         self.from_page = from_page
