@@ -62,7 +62,7 @@ class Wire:
     __slots__ = ("maybe_sent",)
 
     def __init__(self) -> None:
-        self.maybe_sent = False
+        self.maybe_sent: bool = False
 
 
 class Sender:
@@ -83,7 +83,7 @@ class Sender:
         max_response_bytes: int,
         retry: RetryPolicy,
     ) -> None:
-        self.client = http.client
+        self.client: Any = http.client
         self._per_loop = http.per_loop
         self._owned = http.transport is not None
         #: The event loop that last used a client bound to one loop (a caller's, or over a
