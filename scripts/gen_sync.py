@@ -76,7 +76,6 @@ RENAMES = {
     "AsyncConnection": "Connection",
     "async_create_all": "sync_create_all",
     "async_driver_autocommit": "sync_driver_autocommit",
-    "async_fetch_all": "sync_fetch_all",
     "async_hook_result": "sync_hook_result",
     "async_require_asyncio": "sync_require_asyncio",
     "async_to_the_end": "sync_to_the_end",

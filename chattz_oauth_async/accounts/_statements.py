@@ -30,9 +30,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import update as update_
-from sqlalchemy.engine import Dialect
 
-from ._prepared import Prepared
 from ._tables import users
 from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
@@ -103,24 +101,21 @@ class Statements:
 
     Args:
         links: The links table.
-        dialect: The engine's dialect (``engine.dialect``).
+        dialect: The engine's dialect name (``postgresql``, ``sqlite``...).
         user_key: The app's users table's key column, or None.
         own_users: The users are ``chattz_users`` rows (no ``create_user`` hook).
     """
 
     def __init__(
-        self, links: Table, *, dialect: Dialect, user_key: Column[Any] | None, own_users: bool
+        self, links: Table, *, dialect: str, user_key: Column[Any] | None, own_users: bool
     ) -> None:
         self.links = links
-        #: The dialect's name: ``postgresql``, ``sqlite``...
-        self.dialect = dialect.name
-        self._compiler = dialect
+        self.dialect = dialect
         self.user_key = user_key
         self.own_users = own_users
         self._built: dict[tuple[str, bool, bool, bool], Any] = {}
-        self._prepared: dict[tuple[str, bool, bool], Prepared] = {}
         # SQLite keeps any type in any column: read stored times as they are, and parse them.
-        sqlite = self.dialect == "sqlite"
+        sqlite = dialect == "sqlite"
         #: The columns a read returns, as :meth:`Account.from_columns` takes them.
         self.columns = [
             type_coerce(column, String).label(column.name)
@@ -191,15 +186,6 @@ class Statements:
                 refresh = self._refresh_query(binds, linking, checked).returning(*self.written)
                 found = self._led_by_with(refresh)
             self._built[(kind, linking, checked, create)] = found
-        return found
-
-    def on_driver(self, kind: str, linking: bool, checked: bool) -> Prepared:
-        """SQLite's sign-in statement of ``kind`` (see :meth:`sign_in`) compiled once, to run
-        on the driver itself (``accounts/_prepared.py``)."""
-        found = self._prepared.get((kind, linking, checked))
-        if found is None:
-            found = Prepared.of(self.sign_in(kind, linking, checked), self._compiler)
-            self._prepared[(kind, linking, checked)] = found
         return found
 
     def _led_by_with(self, query: Any) -> Any:

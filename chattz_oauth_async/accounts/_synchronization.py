@@ -24,7 +24,6 @@ __all__ = [
     "CREATE_TABLES_LOCK",
     "async_create_all",
     "async_driver_autocommit",
-    "async_fetch_all",
     "async_hook_result",
     "async_require_asyncio",
     "async_sqlite_turn",
@@ -33,7 +32,6 @@ __all__ = [
     "driver_connection",
     "sync_create_all",
     "sync_driver_autocommit",
-    "sync_fetch_all",
     "sync_hook_result",
     "sync_require_asyncio",
     "sync_sqlite_turn",
@@ -88,20 +86,6 @@ async def async_driver_autocommit(connection: Any, on: bool) -> None:
 def sync_driver_autocommit(connection: Any, on: bool) -> None:
     """psycopg's own ``autocommit`` set on a SQLAlchemy ``Connection`` (nothing is sent)."""
     driver_connection(connection).autocommit = on
-
-
-async def async_fetch_all(driver: Any, sql: str, parameters: Any) -> list[Any]:
-    """Every row of ``sql`` on aiosqlite's own connection: one trip to its thread."""
-    return list(await driver.execute_fetchall(sql, parameters))
-
-
-def sync_fetch_all(driver: Any, sql: str, parameters: Any) -> list[Any]:
-    """Every row of ``sql`` on ``sqlite3``'s own connection."""
-    cursor = driver.execute(sql, parameters)
-    try:
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 async def async_hook_result(name: str, result: Any) -> Any:

@@ -6,8 +6,7 @@
 :class:`~chattz_oauth_async.AccountStoreError` (:func:`database_errors`) and
 a connection a database restart closed is tried once more (:func:`once_more`).
 Reads and a sign-in's single statement go without BEGIN and COMMIT
-(:func:`alone`, :func:`write_alone`; on SQLite that statement runs on the
-driver itself, ``accounts/_prepared.py``), and SQLite with a ``user_key`` is
+(:func:`alone`, :func:`write_alone`), and SQLite with a ``user_key`` is
 refused while its foreign keys are off (:class:`ForeignKeys`). The store
 (``sqlalchemy_store.py``) decides what to run.
 """
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sqlite3
 from collections.abc import Iterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -25,10 +23,8 @@ from sqlalchemy import Connection, Engine
 
 from ...errors import AccountStoreError, ConfigurationError
 from .._failures import report, store_error
-from .._prepared import Prepared
 from .._synchronization import (
     sync_driver_autocommit,
-    sync_fetch_all,
     sync_require_asyncio,
     sync_sqlite_turn,
     sync_to_the_end,
@@ -42,13 +38,10 @@ __all__ = [
     "database_errors",
     "once_more",
     "run",
-    "watched",
     "write_alone",
 ]
 
 logger = logging.getLogger("chattz_oauth_async.accounts")
-#: SQLAlchemy's log of every statement an engine runs (``echo=True`` shows it).
-_ENGINE_LOG = logging.getLogger("sqlalchemy.engine.Engine")
 
 T = TypeVar("T")
 
@@ -222,9 +215,6 @@ def write_alone(
 ) -> Any:
     """The row ``query`` returns, run :func:`alone`; None if none or a conflict.
 
-    ``query``: a SQLAlchemy statement, or a :class:`Prepared` one (SQLite's),
-    run on the driver's own connection unless the engine is :func:`watched`.
-
     Raises:
         AccountStoreError: The database failed, other than a unique-key conflict.
     """
@@ -238,43 +228,9 @@ def write_alone(
         raise
 
 
-def watched(engine: Engine) -> bool:
-    """Whether something watches ``engine``'s statements, which then all go through SQLAlchemy.
-
-    A ``before_cursor_execute`` or ``after_cursor_execute`` listener (on the
-    engine or on all engines: OpenTelemetry's SQLAlchemy instrumentation, a
-    statement counter), ``echo=True``, or the ``sqlalchemy.engine`` log at INFO.
-    """
-    sync: Any = getattr(engine, "sync_engine", engine)  # the sync twin's is one already
-    events = sync.dispatch
-    return bool(
-        events.before_cursor_execute
-        or events.after_cursor_execute
-        or sync.echo
-        or _ENGINE_LOG.isEnabledFor(logging.INFO)
-    )
-
-
 def _execute_alone(
     engine: Engine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
     with alone(engine) as connection:
         foreign_keys.require(connection)
-        if isinstance(query, Prepared):
-            if not watched(engine):
-                return _on_driver(connection, query, values)
-            query = query.query
         return (connection.execute(query, values)).first()
-
-
-def _on_driver(connection: Connection, query: Prepared, values: dict[str, Any]) -> Any:
-    """``query`` on the driver's own connection under ``connection``: one trip to aiosqlite's
-    thread, not SQLAlchemy's four (``accounts/_prepared.py``)."""
-    driver = driver_connection(connection)
-    try:
-        rows = sync_fetch_all(driver, query.sql, query.parameters(values))
-    except sqlite3.Error as exc:
-        # What SQLAlchemy raises for it (IntegrityError for a conflict), the values left out.
-        failed = DBAPIError.instance(query.sql, None, exc, sqlite3.Error, hide_parameters=True)
-        raise failed from exc
-    return query.first(rows)

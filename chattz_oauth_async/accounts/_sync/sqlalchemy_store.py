@@ -123,7 +123,7 @@ class SQLAlchemyStore:
         self._links: Table = accounts if user_key is None else link_table(self.metadata, user_key)
         self._sql = Statements(
             self._links,
-            dialect=engine.dialect,
+            dialect=engine.dialect.name,
             user_key=user_key,
             own_users=create_user is None,
         )
@@ -268,7 +268,7 @@ class SQLAlchemyStore:
         writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
         linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
         RETURNING`` (each led by an empty ``WITH``, so that it commits on its
-        own, and run on the driver itself: ``accounts/_prepared.py``), a first login the refresh
+        own: see ``sqlalchemy_connections.alone``), a first login the refresh
         and then one transaction (BEGIN, the user, the link, COMMIT). With
         ``create_user``, a first login is the statement and then that
         transaction, on both databases.
@@ -291,12 +291,12 @@ class SQLAlchemyStore:
             row = self._write_one(statement, values)
             outcome = None if row is None else Outcome(row.outcome)
         else:  # SQLite: a linking login's new link first (the common case), then a refresh
-            row, prepared = None, self._sql.on_driver
+            row = None
             if linking:
-                row = self._write_one(prepared("link", True, checked), values)
+                row = self._write_one(self._sql.sign_in("link", True, checked), values)
                 outcome = Outcome.LINKED
             if row is None:
-                row = self._write_one(prepared("refresh", linking, checked), values)
+                row = self._write_one(self._sql.sign_in("refresh", linking, checked), values)
                 outcome = Outcome.SIGNED_IN
         if row is not None and outcome is not None:
             return written(row, profile, now), outcome
