@@ -14,7 +14,8 @@ one before:
    database's part of the difference;
 3. **...on the app's engine**: the same statement the store's way, on the app's
    ordinary engine, psycopg's own ``autocommit`` switched on at checkout and back
-   before check-in (``alone`` in ``accounts/_async/sqlalchemy_connections.py``);
+   before check-in, the whole call in one greenlet (``first_row`` in
+   ``accounts/_alone.py``, run by ``async_run_on``);
 4. **store.sign_in_once**: the store's method (binding the values, reading the row back);
 5. **AsyncAccounts.sign_in**: the whole sign-in (the profile cleaned, the rules).
 
@@ -67,7 +68,8 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from chattz_oauth_async.accounts._async.sqlalchemy_connections import alone
+    from chattz_oauth_async.accounts._alone import first_row
+    from chattz_oauth_async.accounts._synchronization import async_run_on
     from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 
     autocommit = create_async_engine(url, isolation_level="AUTOCOMMIT")
@@ -99,8 +101,7 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
             (await connection.execute(statement, values)).first()
 
     async def on_app_engine() -> None:
-        async with alone(engine) as connection:
-            (await connection.execute(statement, values)).first()
+        await async_run_on(engine, first_row, statement, values, None)
 
     async def sign_in_once() -> None:
         await store.sign_in_once(profile, now, user_id=None, session=None, signups=True)

@@ -1,7 +1,7 @@
 """PostgreSQL (psycopg): the store's statements run in the driver's own autocommit, and the
 app's pool gets every connection back as it lent it.
 
-``alone`` in ``accounts/_async/sqlalchemy_connections.py`` switches psycopg's
+``alone`` in ``accounts/_alone.py`` switches psycopg's
 ``autocommit`` on for a read or a sign-in's single statement (no BEGIN, no COMMIT) and
 back before the connection returns to the app's pool. Left on, every later transaction of
 the app on that connection would write statement by statement, and a rollback would undo
@@ -24,9 +24,8 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from chattz_oauth_async.accounts import AccountStoreError, AsyncAccounts, Outcome
-from chattz_oauth_async.accounts._async import sqlalchemy_connections
-from chattz_oauth_async.accounts._synchronization import async_driver_autocommit
+from chattz_oauth_async.accounts import AccountStoreError, AsyncAccounts, Outcome, _alone
+from chattz_oauth_async.accounts._synchronization import async_run_on
 from chattz_oauth_async.accounts._tables import users
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.models import ChattzUser
@@ -129,8 +128,7 @@ async def test_a_failed_statement_gives_the_connection_back_without_autocommit(
     await john(engine)
     before = await pooled(engine)
     with pytest.raises(DataError):
-        async with sqlalchemy_connections.alone(engine) as connection:
-            await connection.execute(text("SELECT 1 / 0"))
+        await async_run_on(engine, _alone.first_row, text("SELECT 1 / 0"), None, None)
     assert ((before[0], False), before, False) == (
         await pooled(engine),
         before,
@@ -175,16 +173,16 @@ async def test_a_connection_that_refuses_the_switch_back_is_thrown_away(
     connection out again."""
     accounts = await john(engine)
     before = await pooled(engine)
-    switch = async_driver_autocommit
+    switch = _alone.driver_autocommit
 
-    async def refused(connection: Any, on: bool) -> None:
+    def refused(connection: Any, on: bool) -> None:
         if not on:
             raise psycopg.ProgrammingError("can't change 'autocommit' now")
-        await switch(connection, on)
+        switch(connection, on)
 
-    monkeypatch.setattr(sqlalchemy_connections, "async_driver_autocommit", refused)
+    monkeypatch.setattr(_alone, "driver_autocommit", refused)
     again = await accounts.sign_in(JOHN, login=PLAIN)
-    monkeypatch.setattr(sqlalchemy_connections, "async_driver_autocommit", switch)
+    monkeypatch.setattr(_alone, "driver_autocommit", switch)
     after = await pooled(engine)
     assert (Outcome.SIGNED_IN, True, False, False) == (
         again.outcome,

@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy import update as update_
@@ -147,6 +148,17 @@ class Statements:
         query = select(*self.columns).where(links.c.chattz_id == chattz_id, links.c.user_id == key)
         condition = self.active_user(links) if active else None
         return query if condition is None else query.where(condition)
+
+    def user_state(self, user_id: str) -> Any:
+        """``SELECT`` whether ``user_id`` may sign in, with no ``is_active`` hook: one row of
+        one boolean if the user exists (with ``user_key``: the app's row exists; else
+        ``chattz_users.is_active``), no row if not; None if ``user_id`` cannot be one."""
+        if self.user_key is not None:
+            key = self.key(user_id)
+            return None if key is None else select(true()).where(self.user_key == key)
+        if not user_id.isdigit():
+            return None
+        return select(users.c.is_active).where(users.c.id == int(user_id))
 
     def links_of(self, key: object) -> Any:
         """``SELECT`` the links of ``key``, oldest first."""

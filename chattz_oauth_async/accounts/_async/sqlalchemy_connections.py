@@ -3,38 +3,42 @@
 :func:`run` is every store call: the database's errors become
 :class:`~chattz_oauth_async.AccountStoreError` (:func:`database_errors`) and
 a connection a database restart closed is tried once more (:func:`once_more`).
-Reads and a sign-in's single statement go without BEGIN and COMMIT
-(:func:`alone`, :func:`write_alone`), and SQLite with a ``user_key`` is
-refused while its foreign keys are off (:class:`ForeignKeys`). The store
-(``sqlalchemy_store.py``) decides what to run.
+Reads and a sign-in's single statement go without BEGIN and COMMIT, each
+call in one greenlet (:func:`first_alone`, :func:`all_alone`,
+:func:`write_alone`: the sync code of ``accounts/_alone.py``), and SQLite
+with a ``user_key`` is refused while its foreign keys are off
+(:func:`require_foreign_keys`). The store (``sqlalchemy_store.py``)
+decides what to run.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ...errors import AccountStoreError, ConfigurationError
+from ...errors import AccountStoreError
+from .._alone import ForeignKeys, all_rows, autocommit_off, autocommit_on, first_row
 from .._failures import report, store_error
 from .._synchronization import (
-    async_driver_autocommit,
+    async_on_connection,
     async_require_asyncio,
+    async_run_on,
     async_sqlite_turn,
     async_to_the_end,
-    driver_connection,
 )
 
 __all__ = [
-    "FOREIGN_KEYS_FIX",
-    "ForeignKeys",
-    "alone",
+    "all_alone",
+    "alone_for_hooks",
     "database_errors",
+    "first_alone",
     "once_more",
+    "require_foreign_keys",
     "run",
     "write_alone",
 ]
@@ -42,13 +46,6 @@ __all__ = [
 logger = logging.getLogger("chattz_oauth_async.accounts")
 
 T = TypeVar("T")
-
-#: What a SQLite engine with ``user_key`` needs (shown in the ConfigurationError and the docs).
-FOREIGN_KEYS_FIX = (
-    "turn SQLite's foreign keys on for every connection: "
-    '@event.listens_for(engine.sync_engine, "connect") def on(dbapi, record): '
-    'dbapi.execute("PRAGMA foreign_keys=ON")'
-)
 
 
 @contextlib.contextmanager
@@ -132,103 +129,71 @@ async def run(engine: AsyncEngine, work: Callable[[], Awaitable[T]], *, writes: 
         return await async_to_the_end(in_turn)
 
 
-@contextlib.asynccontextmanager
-async def alone(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A connection of ``engine`` whose statements each commit on their own: no round
-    trips for BEGIN and COMMIT, for a read or a single write.
+async def first_alone(
+    engine: AsyncEngine,
+    query: Any,
+    values: dict[str, Any] | None,
+    foreign_keys: ForeignKeys | None,
+    *,
+    writes: bool,
+) -> Any:
+    """The first row ``query`` returns (or None), run alone: each statement its own
+    commit, the whole call one greenlet (``accounts/_alone.py``), under :func:`run`.
 
-    - psycopg: the driver's own ``autocommit``, switched on here and back before
-      the connection returns to the app's pool (nothing is sent either way).
-      SQLAlchemy's ``AUTOCOMMIT`` execution option does the same through its
-      isolation-level machinery, at 60 to 100 µs more per sign-in
-      (``benchmarks/store_layers.py``).
-    - SQLite: nothing to switch. Python's ``sqlite3`` begins a transaction before
-      a statement starting with INSERT, UPDATE, DELETE or REPLACE only, and the
-      store's single writes start with ``WITH`` (``accounts/_statements.py``). A
-      transaction open anyway (SQLAlchemy's "begin" event recipe for SQLite, or
-      ``sqlite3``'s ``autocommit=False``) is committed when the block ends.
-    - Other drivers: SQLAlchemy's ``AUTOCOMMIT`` execution option.
+    Raises:
+        AccountStoreError: The database failed.
     """
-    async with engine.connect() as connection:
-        dialect = connection.dialect
-        if dialect.name == "sqlite":
-            yield connection
-            if driver_connection(connection).in_transaction:
-                await connection.commit()
-        elif dialect.driver != "psycopg":
-            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            previous = driver_connection(connection).autocommit
-            await async_driver_autocommit(connection, True)
-            try:
-                yield connection
-            finally:
-                await _switch_back(connection, previous)
+    return await run(
+        engine,
+        lambda: async_run_on(engine, first_row, query, values, foreign_keys),
+        writes=writes,
+    )
 
 
-async def _switch_back(connection: AsyncConnection, previous: bool) -> None:
-    """psycopg's ``autocommit`` set back to ``previous``, or ``connection`` discarded.
+async def all_alone(engine: AsyncEngine, query: Any) -> Sequence[Any]:
+    """Every row ``query`` returns, read alone (``accounts/_alone.py``), under :func:`run`.
 
-    A connection left in autocommit would make every later transaction of the
-    app on it write statement by statement. A statement cancelled mid-way, or
-    a connection the database closed, refuses the switch: then the pool never
-    sees the connection again. An invalidated connection is discarded already.
+    Raises:
+        AccountStoreError: The database failed.
     """
-    if connection.invalidated:
-        return
-    try:
-        await async_driver_autocommit(connection, previous)
-    except Exception:  # psycopg's ProgrammingError or OperationalError: not reusable
-        await connection.invalidate()
-
-
-class ForeignKeys:
-    """SQLite with ``user_key``: the store refuses to work while foreign keys are off.
-
-    Without them SQLite ignores ON DELETE CASCADE and reuses a deleted
-    newest id, so a deleted user's link would sign in the next user.
-    Asked once per store (a site sets the connect event for every connection or none).
-    """
-
-    def __init__(self, engine: AsyncEngine, user_key: object) -> None:
-        # SQLite enforces ON DELETE CASCADE only with foreign keys on: checked on first use.
-        self._checked = user_key is None or engine.dialect.name != "sqlite"
-
-    async def require(self, connection: AsyncConnection) -> None:
-        """Check ``PRAGMA foreign_keys`` on ``connection``, the first time only.
-
-        Raises:
-            ConfigurationError: ``PRAGMA foreign_keys`` is off.
-        """
-        if self._checked:
-            return
-        on = (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar()
-        if not on:
-            raise ConfigurationError(f"user_key on SQLite: {FOREIGN_KEYS_FIX}")
-        self._checked = True
+    return await run(engine, lambda: async_run_on(engine, all_rows, query), writes=False)
 
 
 async def write_alone(
     engine: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
 ) -> Any:
-    """The row ``query`` returns, run :func:`alone`; None if none or a conflict.
+    """The row ``query`` returns, run alone (:func:`first_alone`); None if none or a conflict.
 
     Raises:
         AccountStoreError: The database failed, other than a unique-key conflict.
     """
     try:
-        return await run(
-            engine, lambda: _execute_alone(engine, query, values, foreign_keys), writes=True
-        )
+        return await first_alone(engine, query, values, foreign_keys, writes=True)
     except AccountStoreError as exc:
         if isinstance(exc.__cause__, IntegrityError):  # a lost race, or no such user
             return None
         raise
 
 
-async def _execute_alone(
-    engine: AsyncEngine, query: Any, values: dict[str, Any], foreign_keys: ForeignKeys
-) -> Any:
-    async with alone(engine) as connection:
-        await foreign_keys.require(connection)
-        return (await connection.execute(query, values)).first()
+@contextlib.asynccontextmanager
+async def alone_for_hooks(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of ``engine`` in the mode of ``accounts/_alone.py``'s ``alone``, as an
+    ``AsyncConnection``: for reads that call the app's hooks, which get one."""
+    async with engine.connect() as connection:
+        previous = await async_on_connection(connection, autocommit_on)
+        completed = False
+        try:
+            yield connection
+            completed = True
+        finally:
+            await async_on_connection(connection, autocommit_off, previous, completed)
+
+
+async def require_foreign_keys(connection: AsyncConnection, foreign_keys: ForeignKeys) -> None:
+    """:meth:`ForeignKeys.require` on ``connection``, unless asked already.
+
+    Raises:
+        ConfigurationError: SQLite with ``user_key``, and ``PRAGMA foreign_keys`` is off.
+    """
+    if not foreign_keys.checked:
+        await async_on_connection(connection, foreign_keys.require)

@@ -22,21 +22,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
+from .._alone import ForeignKeys
 from .._failures import report
 from .._statements import Binds, Statements, written
 from .._synchronization import async_create_all, async_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
-from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
-from .sqlalchemy_users import (
-    CreateUser,
-    HasPassword,
-    IsActive,
-    insert_user,
-    new_user,
-    no_password,
-    user_state,
+from .sqlalchemy_connections import (
+    all_alone,
+    alone_for_hooks,
+    first_alone,
+    require_foreign_keys,
+    run,
+    write_alone,
 )
+from .sqlalchemy_users import CreateUser, HasPassword, IsActive, insert_user, new_user, no_password
 
 __all__ = ["AsyncSQLAlchemyStore"]
 
@@ -141,7 +141,7 @@ class AsyncSQLAlchemyStore:
 
         async def attempt() -> None:
             async with self.engine.begin() as connection:
-                await self._foreign_keys.require(connection)
+                await require_foreign_keys(connection, self._foreign_keys)
                 await async_create_all(connection, self.metadata)
 
         await run(self.engine, attempt, writes=True)
@@ -169,12 +169,7 @@ class AsyncSQLAlchemyStore:
     async def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
-
-        async def attempt() -> Any:
-            async with alone(self.engine) as reading:
-                return (await reading.execute(query)).first()
-
-        row = await run(self.engine, attempt, writes=False)
+        row = await first_alone(self.engine, query, None, None, writes=False)
         return None if row is None else self._account(row)
 
     async def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -188,7 +183,7 @@ class AsyncSQLAlchemyStore:
 
         async def attempt() -> Account:
             async with self.engine.begin() as connection:
-                await self._foreign_keys.require(connection)
+                await require_foreign_keys(connection, self._foreign_keys)
                 user_id = await new_user(self._create_user, connection, profile, now)
                 return await self._insert(connection, profile, user_id, now)
 
@@ -215,7 +210,7 @@ class AsyncSQLAlchemyStore:
         key = self._sql.key(user_id)
         if key is None:
             raise ConfigurationError("a user id that is not a key of the users table")
-        await self._foreign_keys.require(connection)
+        await require_foreign_keys(connection, self._foreign_keys)
         await connection.execute(self._sql.insert_link(profile, key, now))
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
@@ -318,13 +313,16 @@ class AsyncSQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
+        hook = self._is_active
+        if hook is None:  # the link and its user asked in the one statement
+            row = await first_alone(self.engine, query, None, self._foreign_keys, writes=False)
+            return None if row is None else self._account(row)
 
         async def attempt() -> Any:
-            async with alone(self.engine) as reading:
-                await self._foreign_keys.require(reading)
+            async with alone_for_hooks(self.engine) as reading:
+                await require_foreign_keys(reading, self._foreign_keys)
                 row = (await reading.execute(query)).first()
-                hook = self._is_active
-                if row is not None and hook is not None:
+                if row is not None:
                     state = await async_hook_result("is_active", hook(reading, user_id))
                     row = row if state is True else None
                 return row
@@ -375,26 +373,24 @@ class AsyncSQLAlchemyStore:
         key = self._sql.key(user_id)
         if key is None:
             return []
-        query = self._sql.links_of(key)
-
-        async def attempt() -> Any:
-            async with alone(self.engine) as reading:
-                return (await reading.execute(query)).all()
-
-        rows = await run(self.engine, attempt, writes=False)
+        rows = await all_alone(self.engine, self._sql.links_of(key))
         return [self._account(row) for row in rows]
 
     async def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
 
+        hook = self._is_active
+        if hook is None:
+            query = self._sql.user_state(user_id)
+            if query is None:
+                return None
+            row = await first_alone(self.engine, query, None, self._foreign_keys, writes=False)
+            return None if row is None else bool(row[0])
+
         async def attempt() -> bool | None:
-            if self._is_active is not None:
-                async with self.engine.connect() as connection:
-                    state = self._is_active(connection, user_id)
-                    result: bool | None = await async_hook_result("is_active", state)
-                    return result
-            async with alone(self.engine) as reading:
-                await self._foreign_keys.require(reading)
-                return await user_state(reading, user_id, self._sql, self._user_key)
+            async with self.engine.connect() as connection:
+                state = hook(connection, user_id)
+                result: bool | None = await async_hook_result("is_active", state)
+                return result
 
         return await run(self.engine, attempt, writes=False)

@@ -2,25 +2,24 @@
 
 The hooks' types (:data:`CreateUser`, :data:`IsActive`, :data:`HasPassword`),
 their defaults on ``chattz_users``, and the rules around them: what an app's
-``create_user`` may raise or return (:func:`new_user`), and whether a user
-may sign in when no ``is_active`` hook says (:func:`user_state`). The store
-(``sqlalchemy_store.py``) calls them inside its own transactions.
+``create_user`` may raise or return (:func:`new_user`). Whether a user may
+sign in when no ``is_active`` hook says is SQL (``Statements.user_state`` in
+``accounts/_statements.py``). The store (``sqlalchemy_store.py``) calls them
+inside its own transactions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from sqlalchemy import Column, insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..._ids import is_user_id_text
 from ...errors import AccountStoreError, ChattzOAuthError, ConfigurationError
 from .._failures import report
-from .._statements import Statements
 from .._synchronization import async_hook_result
 from .._tables import users
 from .._values import Profile
@@ -33,7 +32,6 @@ __all__ = [
     "insert_user",
     "new_user",
     "no_password",
-    "user_state",
 ]
 
 #: ``create_user(connection, profile, now)`` inserts a local user and returns its id as text.
@@ -87,22 +85,3 @@ async def new_user(
             "create_user must return the new user's id as 1 to 64 printable characters"
         )
     return user_id
-
-
-async def user_state(
-    connection: AsyncConnection, user_id: str, sql: Statements, user_key: Column[Any] | None
-) -> UserState:
-    """Whether ``user_id`` may sign in, with no ``is_active`` hook; None if no such user.
-
-    With ``user_key``: whether the app's row exists. Else ``chattz_users.is_active``.
-    """
-    if user_key is not None:
-        key = sql.key(user_id)
-        query = select(user_key).where(user_key == key)
-        found = key is not None and (await connection.execute(query)).first() is not None
-        return True if found else None
-    if not user_id.isdigit():
-        return None
-    query = select(users.c.is_active).where(users.c.id == int(user_id))
-    row = (await connection.execute(query)).first()
-    return None if row is None else bool(row[0])

@@ -24,21 +24,21 @@ from sqlalchemy import Connection, Engine
 
 from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
+from .._alone import ForeignKeys
 from .._failures import report
 from .._statements import Binds, Statements, written
 from .._synchronization import sync_create_all, sync_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
-from .sqlalchemy_connections import ForeignKeys, alone, run, write_alone
-from .sqlalchemy_users import (
-    CreateUser,
-    HasPassword,
-    IsActive,
-    insert_user,
-    new_user,
-    no_password,
-    user_state,
+from .sqlalchemy_connections import (
+    all_alone,
+    alone_for_hooks,
+    first_alone,
+    require_foreign_keys,
+    run,
+    write_alone,
 )
+from .sqlalchemy_users import CreateUser, HasPassword, IsActive, insert_user, new_user, no_password
 
 __all__ = ["SQLAlchemyStore"]
 
@@ -143,7 +143,7 @@ class SQLAlchemyStore:
 
         def attempt() -> None:
             with self.engine.begin() as connection:
-                self._foreign_keys.require(connection)
+                require_foreign_keys(connection, self._foreign_keys)
                 sync_create_all(connection, self.metadata)
 
         run(self.engine, attempt, writes=True)
@@ -171,12 +171,7 @@ class SQLAlchemyStore:
     def find(self, chattz_id: int) -> Account | None:
         """The link of ``chattz_id``, or None."""
         query = self._sql.link(chattz_id)
-
-        def attempt() -> Any:
-            with alone(self.engine) as reading:
-                return (reading.execute(query)).first()
-
-        row = run(self.engine, attempt, writes=False)
+        row = first_alone(self.engine, query, None, None, writes=False)
         return None if row is None else self._account(row)
 
     def create(self, profile: Profile, now: dt.datetime) -> tuple[Account, bool]:
@@ -190,7 +185,7 @@ class SQLAlchemyStore:
 
         def attempt() -> Account:
             with self.engine.begin() as connection:
-                self._foreign_keys.require(connection)
+                require_foreign_keys(connection, self._foreign_keys)
                 user_id = new_user(self._create_user, connection, profile, now)
                 return self._insert(connection, profile, user_id, now)
 
@@ -217,7 +212,7 @@ class SQLAlchemyStore:
         key = self._sql.key(user_id)
         if key is None:
             raise ConfigurationError("a user id that is not a key of the users table")
-        self._foreign_keys.require(connection)
+        require_foreign_keys(connection, self._foreign_keys)
         connection.execute(self._sql.insert_link(profile, key, now))
         return Account(user_id=user_id, profile=profile, linked_at=now, last_login_at=now)
 
@@ -320,13 +315,16 @@ class SQLAlchemyStore:
         if key is None:
             return None
         query = self._sql.users_link(key, chattz_id, active=self._is_active is None)
+        hook = self._is_active
+        if hook is None:  # the link and its user asked in the one statement
+            row = first_alone(self.engine, query, None, self._foreign_keys, writes=False)
+            return None if row is None else self._account(row)
 
         def attempt() -> Any:
-            with alone(self.engine) as reading:
-                self._foreign_keys.require(reading)
+            with alone_for_hooks(self.engine) as reading:
+                require_foreign_keys(reading, self._foreign_keys)
                 row = (reading.execute(query)).first()
-                hook = self._is_active
-                if row is not None and hook is not None:
+                if row is not None:
                     state = sync_hook_result("is_active", hook(reading, user_id))
                     row = row if state is True else None
                 return row
@@ -377,26 +375,24 @@ class SQLAlchemyStore:
         key = self._sql.key(user_id)
         if key is None:
             return []
-        query = self._sql.links_of(key)
-
-        def attempt() -> Any:
-            with alone(self.engine) as reading:
-                return (reading.execute(query)).all()
-
-        rows = run(self.engine, attempt, writes=False)
+        rows = all_alone(self.engine, self._sql.links_of(key))
         return [self._account(row) for row in rows]
 
     def is_active(self, user_id: str) -> bool | None:
         """Whether ``user_id`` may sign in; None if there is no such user (see ``is_active=``)."""
 
+        hook = self._is_active
+        if hook is None:
+            query = self._sql.user_state(user_id)
+            if query is None:
+                return None
+            row = first_alone(self.engine, query, None, self._foreign_keys, writes=False)
+            return None if row is None else bool(row[0])
+
         def attempt() -> bool | None:
-            if self._is_active is not None:
-                with self.engine.connect() as connection:
-                    state = self._is_active(connection, user_id)
-                    result: bool | None = sync_hook_result("is_active", state)
-                    return result
-            with alone(self.engine) as reading:
-                self._foreign_keys.require(reading)
-                return user_state(reading, user_id, self._sql, self._user_key)
+            with self.engine.connect() as connection:
+                state = hook(connection, user_id)
+                result: bool | None = sync_hook_result("is_active", state)
+                return result
 
         return run(self.engine, attempt, writes=False)
