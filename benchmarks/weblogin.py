@@ -650,7 +650,7 @@ PROFILE_PARTS = (
     (
         "SQL: the statement sent, its result read (SQLAlchemy's engine, the driver)",
         r"AsyncConnection\.(execute|start|close|__aexit__|execution_options) \(sqlalchemy"
-        r"|StartableContext|AsyncEngine\.connect",
+        r"|StartableContext|AsyncEngine\.connect|greenlet_spawn",
     ),
     ("the account step's other work (building its statement, the profile)", r"AsyncAccounts\."),
     ("the two OAuth requests (httpx, httpcore, h11)", r"Sender\.send|AsyncClient\.(post|get) \("),
@@ -659,6 +659,13 @@ PROFILE_PARTS = (
 )
 OTHER_PART = "uvicorn, h11 and the event loop"
 _IDLE = re.compile(r"select \(selectors\.py|EpollSelector\.select")
+#: The first frame of a sample taken inside a greenlet of SQLAlchemy's asyncio bridge: its
+#: stack starts there, not at the event loop (the store's sync code on a ``Connection``; an
+#: ``AsyncConnection``'s own steps).
+_GREENLET = re.compile(
+    r"\(chattz_oauth_async/accounts/_alone\.py|^(Connection\.(execute|close)|Engine\.connect) "
+    r"\(sqlalchemy"
+)
 
 
 def profile_shares(path: Path) -> dict[str, float]:
@@ -668,9 +675,13 @@ def profile_shares(path: Path) -> dict[str, float]:
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         frames = stack.split(";")
-        if not stack or _IDLE.search(frames[-1]) or not any("_run_once" in f for f in frames):
-            continue  # idle in the event loop's select, or not the serving loop (start-up)
-        found = next((n for n, p in parts if any(p.search(f) for f in frames)), OTHER_PART)
+        if not stack or _IDLE.search(frames[-1]):
+            continue  # idle in the event loop's select
+        greenlet = _GREENLET.search(frames[0]) is not None
+        if not greenlet and not any("_run_once" in f for f in frames):
+            continue  # not the serving loop (start-up), nor a greenlet it waits on
+        otherwise = PROFILE_PARTS[1][0] if greenlet else OTHER_PART  # a greenlet's: SQL
+        found = next((n for n, p in parts if any(p.search(f) for f in frames)), otherwise)
         counts[found] += int(count)
     busy = sum(counts.values()) or 1
     return {name: count / busy for name, count in counts.items()}

@@ -99,7 +99,7 @@ def autocommit_on(connection: Connection) -> object:
     return previous
 
 
-def autocommit_off(connection: Connection, previous: object, *, completed: bool) -> None:
+def autocommit_off(connection: Connection, previous: object, completed: bool) -> None:
     """``connection`` as it was before :func:`autocommit_on`, or discarded.
 
     - psycopg: ``autocommit`` set back to ``previous``. A connection left in
@@ -134,7 +134,7 @@ def alone(engine: Engine) -> Iterator[Connection]:
             yield connection
             completed = True
         finally:
-            autocommit_off(connection, previous, completed=completed)
+            autocommit_off(connection, previous, completed)
 
 
 class ForeignKeys:

@@ -35,9 +35,11 @@ from sqlalchemy import update as update_
 from ._tables import users
 from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
-__all__ = ["Binds", "Statements", "dialect_insert", "written"]
+__all__ = ["Binds", "Statements", "dialect_insert", "own_user_id", "written"]
 
 _TIMES = ("linked_at", "last_login_at")
+#: The most digits of a ``chattz_users`` id the store reads (``^[0-9]{1,18}$``: a BIGINT).
+_OWN_ID_DIGITS = 18
 #: The columns a sign-in statement returns (the others are what it wrote).
 _WRITTEN = ("user_id", "linked_at")
 
@@ -57,6 +59,18 @@ def dialect_insert(name: str) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
     return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def own_user_id(user_id: str) -> int | None:
+    """``user_id`` as a ``chattz_users`` id, or None if it cannot be one.
+
+    ASCII digits only (``int()`` takes "١" and "²" is a digit to ``isdigit``), and at
+    most 18 of them, as the SQL of :meth:`Statements.active_user` reads an id: a
+    longer one is past the key's range.
+    """
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= _OWN_ID_DIGITS):
+        return None
+    return int(user_id)
 
 
 def written(row: Any, profile: Profile, now: dt.datetime) -> Account:
@@ -156,9 +170,8 @@ class Statements:
         if self.user_key is not None:
             key = self.key(user_id)
             return None if key is None else select(true()).where(self.user_key == key)
-        if not user_id.isdigit():
-            return None
-        return select(users.c.is_active).where(users.c.id == int(user_id))
+        own = own_user_id(user_id)
+        return None if own is None else select(users.c.is_active).where(users.c.id == own)
 
     def links_of(self, key: object) -> Any:
         """``SELECT`` the links of ``key``, oldest first."""
@@ -318,7 +331,7 @@ class Statements:
         as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
         if self.dialect == "postgresql":
             # CASE keeps the cast from ever seeing a user id that is not a number.
-            number = links.c.user_id.regexp_match(_constant("^[0-9]{1,18}$"))
+            number = links.c.user_id.regexp_match(_constant(f"^[0-9]{{1,{_OWN_ID_DIGITS}}}$"))
             as_number = case((number, cast(links.c.user_id, BigInteger)))
         # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
         same = cast(users.c.id, String) == links.c.user_id

@@ -34,6 +34,7 @@ from chattz_oauth_async.accounts import (
     SignupsClosed,
     UnlinkRefused,
 )
+from chattz_oauth_async.accounts._alone import driver_connection
 from chattz_oauth_async.accounts._values import MAX_CHATTZ_ID, MAX_NAME
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore, accounts, users
 from chattz_oauth_async.errors import ConfigurationError
@@ -663,6 +664,46 @@ async def test_round_trips_per_sign_in(store: AsyncSQLAlchemyStore, engine: Asyn
             (None, ["SELECT"]),
         ]
     assert expected == runs
+
+
+async def test_session_account_and_is_active_with_an_is_active_hook(
+    store: AsyncSQLAlchemyStore, database_url: str
+) -> None:
+    """An is_active hook answers session_account (True: the account; False: None) and
+    is_active, on a connection the pool gets back as it lent it (psycopg: not in autocommit;
+    a pool of one connection, so the next checkout is the one the store used)."""
+    john = await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
+    answers = {john.user_id: True}
+
+    async def is_active(connection: AsyncConnection, user_id: str) -> bool | None:
+        return answers.get(user_id)
+
+    single = create_async_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        hooked = AsyncSQLAlchemyStore(single, is_active=is_active)
+        held = await hooked.session_account(john.user_id, 5)
+        states = [await hooked.is_active(john.user_id), await hooked.is_active("2")]
+        answers[john.user_id] = False
+        refused = await hooked.session_account(john.user_id, 5)
+        async with single.connect() as connection:
+            postgresql = connection.dialect.name == "postgresql"
+            autocommit = postgresql and driver_connection(connection).autocommit
+    finally:
+        await single.dispose()
+    assert (john.account, [True, None], None, False) == (held, states, refused, autocommit)
+
+
+@pytest.mark.parametrize("user_id", ["²", "١", "9" * 30, "1.0", " 1", ""])
+async def test_a_user_id_that_is_no_chattz_users_id_is_no_user(
+    store: AsyncSQLAlchemyStore, user_id: str
+) -> None:
+    """Text that is not a chattz_users id (superscript or Arabic-Indic digits, out of range,
+    not a number): is_active says no such user, set_active changes nothing; no error."""
+    await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
+    assert (None, False) == (
+        await store.is_active(user_id),
+        await store.set_active(user_id, False),
+    )
 
 
 async def test_session_account_only_while_the_link_and_its_user_stand(

@@ -26,7 +26,7 @@ from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
 from .._alone import ForeignKeys
 from .._failures import report
-from .._statements import Binds, Statements, written
+from .._statements import Binds, Statements, own_user_id, written
 from .._synchronization import sync_create_all, sync_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
@@ -158,9 +158,10 @@ class SQLAlchemyStore:
         """
         if not self._own_users or type(active) is not bool:
             raise ConfigurationError("set_active(user_id, True/False) marks chattz_users users")
-        if not user_id.isdigit():
+        own = own_user_id(user_id)
+        if own is None:
             return False
-        query = update_(users).where(users.c.id == int(user_id)).values(is_active=active)
+        query = update_(users).where(users.c.id == own).values(is_active=active)
 
         def attempt() -> bool:
             with self.engine.begin() as connection:
