@@ -77,8 +77,8 @@ async def async_run_on(engine: Any, work: Callable[..., T], *args: Any) -> T:
     ``work`` is sync code on SQLAlchemy's sync ``Engine`` (``accounts/_alone.py``);
     each driver call in it is awaited through the bridge, as an ``AsyncConnection``
     does for each of its steps. One greenlet per call instead of one per connect,
-    execute and close: 130 µs less per sign-in on PostgreSQL
-    (``benchmarks/store_layers.py``).
+    execute and close: about a fifth of a PostgreSQL sign-in's time
+    (``benchmarks/store_layers.py``, docs/performance.md).
     """
     return await greenlet_spawn(work, engine.sync_engine, *args)
 
