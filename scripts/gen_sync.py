@@ -82,6 +82,7 @@ RENAMES = {
     "async_to_the_end": "sync_to_the_end",
     "async_sqlite_turn": "sync_sqlite_turn",
     "create_async_engine": "create_engine",
+    "AsyncAdaptedQueuePool": "QueuePool",
     "AsyncLoginFlow": "LoginFlow",
 }
 # Applied to the whole text after unasync: prose, strings and markers it does not touch.

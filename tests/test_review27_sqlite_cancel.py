@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from chattz_oauth_async.accounts import AsyncAccounts, SignIn, UnlinkRefused
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
@@ -51,7 +52,10 @@ def anyio_backend() -> str:
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """A SQLite file behind a pool of one connection: every call reuses the same one."""
     engine = create_async_engine(
-        f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}", pool_size=1, max_overflow=0
+        f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}",
+        poolclass=AsyncAdaptedQueuePool,  # SQLAlchemy 2.0's default for a file is NullPool
+        pool_size=1,
+        max_overflow=0,
     )
     try:
         yield engine
@@ -121,7 +125,9 @@ async def test_a_sign_in_cancelled_while_its_statement_waits_runs_it_to_the_end(
     thrown away with the statement open, and SQLite kept its write lock: every later write
     failed with "database is locked" (seen as a flaky unlink under load)."""
     path = tmp_path / "accounts.db"
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", pool_size=1, max_overflow=0)
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{path}", poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
+    )
     try:
         accounts, first, before = await returning_login(engine)
         sent = asyncio.Event()

@@ -193,19 +193,28 @@ async def test_a_connection_that_refuses_the_switch_back_is_thrown_away(
 
 
 async def test_a_database_error_in_autocommit_is_an_account_store_error(
-    engine: AsyncEngine,
+    engine: AsyncEngine, postgres_url: str
 ) -> None:
-    """Through the store, the same refusal is AccountStoreError, the driver's error its cause."""
+    """Through the store, a statement the server cancels (its ``statement_timeout``, while
+    another transaction holds the link's row) is AccountStoreError, the driver's error its
+    cause; the pool's connection is out of autocommit and still rolls back."""
     accounts = await john(engine)
-
-    def refuse(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "UPDATE chattz_accounts" in statement:
-            raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
-
-    event.listen(engine.sync_engine, "before_cursor_execute", refuse)
-    with pytest.raises(AccountStoreError) as caught:
-        await accounts.sign_in(JOHN, login=PLAIN)
-    event.remove(engine.sync_engine, "before_cursor_execute", refuse)
+    async with engine.connect() as connection:  # the pool's one connection: the store's next
+        await connection.exec_driver_sql("SET statement_timeout = 200")
+        await connection.commit()
+    holder = await psycopg.AsyncConnection.connect(
+        postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    )
+    try:
+        await holder.execute("SELECT * FROM chattz_accounts WHERE chattz_id = 5 FOR UPDATE")
+        with pytest.raises(AccountStoreError) as caught:
+            await accounts.sign_in(JOHN, login=PLAIN)
+        await holder.rollback()
+    finally:
+        await holder.close()
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("SET statement_timeout = 0")
+        await connection.commit()
     assert (False, False) == ((await pooled(engine))[1], await rolled_back_insert_kept(engine))
     cause = caught.value.__cause__
     assert (OperationalError, psycopg.errors.QueryCanceled) == (

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool, QueuePool
 
 from chattz_oauth_async import ConfigurationError
 from chattz_oauth_async.accounts import Accounts, AsyncAccounts, Outcome
@@ -70,6 +70,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(
         f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}",
         connect_args={"timeout": 0},
+        poolclass=AsyncAdaptedQueuePool,  # SQLAlchemy 2.0's default for a file is NullPool
         pool_size=10,
     )
     try:
@@ -120,6 +121,7 @@ def test_the_sync_store_s_threads_never_meet_in_sqlite(tmp_path: Path) -> None:
     engine = create_engine(
         f"sqlite:///{tmp_path / 'accounts.db'}",
         connect_args={"timeout": 0, "check_same_thread": False},
+        poolclass=QueuePool,
         pool_size=10,
     )
     store = SQLAlchemyStore(engine)

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from chattz_oauth_async.accounts import (
     Account,
@@ -678,7 +679,9 @@ async def test_session_account_and_is_active_with_an_is_active_hook(
     async def is_active(connection: AsyncConnection, user_id: str) -> bool | None:
         return answers.get(user_id)
 
-    single = create_async_engine(database_url, pool_size=1, max_overflow=0)
+    single = create_async_engine(
+        database_url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
+    )
     try:
         hooked = AsyncSQLAlchemyStore(single, is_active=is_active)
         held = await hooked.session_account(john.user_id, 5)

@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.pool import QueuePool
 
 from chattz_oauth_async.accounts import (
     Account,
@@ -679,7 +680,9 @@ def test_session_account_and_is_active_with_an_is_active_hook(
     def is_active(connection: Connection, user_id: str) -> bool | None:
         return answers.get(user_id)
 
-    single = create_engine(database_url, pool_size=1, max_overflow=0)
+    single = create_engine(
+        database_url, poolclass=QueuePool, pool_size=1, max_overflow=0
+    )
     try:
         hooked = SQLAlchemyStore(single, is_active=is_active)
         held = hooked.session_account(john.user_id, 5)
