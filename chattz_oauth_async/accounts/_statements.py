@@ -17,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Integer,
+    SmallInteger,
     String,
     Table,
     bindparam,
@@ -35,10 +36,10 @@ from sqlalchemy import update as update_
 from ._tables import users
 from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
-__all__ = ["Binds", "Statements", "dialect_insert", "own_user_id", "written"]
+__all__ = ["Binds", "Statements", "dialect_insert", "integer_range", "written"]
 
 _TIMES = ("linked_at", "last_login_at")
-#: The most digits of a ``chattz_users`` id the store reads (``^[0-9]{1,18}$``: a BIGINT).
+#: The most digits of a ``chattz_users`` id the store's SQL reads (``^[0-9]{1,18}$``: a BIGINT).
 _OWN_ID_DIGITS = 18
 #: The columns a sign-in statement returns (the others are what it wrote).
 _WRITTEN = ("user_id", "linked_at")
@@ -61,16 +62,18 @@ def dialect_insert(name: str) -> Any:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
-def own_user_id(user_id: str) -> int | None:
-    """``user_id`` as a ``chattz_users`` id, or None if it cannot be one.
+def integer_range(column_type: Any, dialect: str) -> int:
+    """The largest value an integer column of ``column_type`` holds on ``dialect``.
 
-    ASCII digits only (``int()`` takes "١" and "²" is a digit to ``isdigit``), and at
-    most 18 of them, as the SQL of :meth:`Statements.active_user` reads an id: a
-    longer one is past the key's range.
+    SQLite's INTEGER holds 64 bits whatever the declared type; PostgreSQL's
+    ``INTEGER`` 32 and ``SMALLINT`` 16. A value past it fails in the database
+    ("out of range", or a driver's ``OverflowError``), so it is no key.
     """
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= _OWN_ID_DIGITS):
-        return None
-    return int(user_id)
+    if dialect == "sqlite" or isinstance(column_type, BigInteger):
+        return 2**63 - 1
+    if isinstance(column_type, SmallInteger):
+        return 2**15 - 1
+    return 2**31 - 1 if isinstance(column_type, Integer) else 2**63 - 1
 
 
 def written(row: Any, profile: Profile, now: dt.datetime) -> Account:
@@ -147,9 +150,25 @@ class Statements:
         if python_type is str:
             return user_id
         try:
-            return uuid.UUID(user_id) if python_type is uuid.UUID else python_type(user_id)
+            key = uuid.UUID(user_id) if python_type is uuid.UUID else python_type(user_id)
         except (TypeError, ValueError):
             return None
+        if isinstance(key, int) and self.user_key is not None:
+            largest = integer_range(self.user_key.type, self.dialect)
+            return key if -largest - 1 <= key <= largest else None
+        return key
+
+    def own_id(self, user_id: str) -> int | None:
+        """``user_id`` as a ``chattz_users`` id, or None if it cannot be one.
+
+        ASCII digits only (``int()`` takes "١", and "²" is a digit to
+        ``isdigit``), at most 18 of them as the SQL of :meth:`active_user` reads
+        an id, and within the id column's range on this database.
+        """
+        if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= _OWN_ID_DIGITS):
+            return None
+        own = int(user_id)
+        return own if own <= integer_range(users.c.id.type, self.dialect) else None
 
     def link(self, chattz_id: int) -> Any:
         """``SELECT`` the link of ``chattz_id``."""
@@ -170,7 +189,7 @@ class Statements:
         if self.user_key is not None:
             key = self.key(user_id)
             return None if key is None else select(true()).where(self.user_key == key)
-        own = own_user_id(user_id)
+        own = self.own_id(user_id)
         return None if own is None else select(users.c.is_active).where(users.c.id == own)
 
     def links_of(self, key: object) -> Any:

@@ -200,6 +200,22 @@ async def test_links_keyed_to_the_app_users_table_sign_in_and_list(engine: Async
     )
 
 
+@pytest.mark.parametrize("user_id", ["2147483648", "9" * 30, str(-(2**63) - 1)])
+async def test_an_id_past_the_app_users_key_range_is_no_user(
+    engine: AsyncEngine, user_id: str
+) -> None:
+    """user_key an INTEGER column: an id past its range on this database (PostgreSQL's 32
+    bits, SQLite's 64) is no user, never a database error (an OverflowError on SQLite, an
+    "out of range" AccountStoreError on PostgreSQL, before)."""
+    store = await app_store(engine)
+    await AsyncAccounts(store).sign_in(JOHN, login=PLAIN)
+    assert (None, None, []) == (
+        await store.is_active(user_id),
+        await store.session_account(user_id, 5),
+        await store.accounts_of(user_id),
+    )
+
+
 async def test_round_trips_per_sign_in_with_the_apps_users_table(engine: AsyncEngine) -> None:
     """user_key and create_user: pinned round trips (BEGIN and COMMIT counted) per sign-in.
 

@@ -24,7 +24,7 @@ from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
 from .._alone import ForeignKeys
 from .._failures import report
-from .._statements import Binds, Statements, own_user_id, written
+from .._statements import Binds, Statements, written
 from .._synchronization import async_create_all, async_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
@@ -156,7 +156,7 @@ class AsyncSQLAlchemyStore:
         """
         if not self._own_users or type(active) is not bool:
             raise ConfigurationError("set_active(user_id, True/False) marks chattz_users users")
-        own = own_user_id(user_id)
+        own = self._sql.own_id(user_id)
         if own is None:
             return False
         query = update_(users).where(users.c.id == own).values(is_active=active)
@@ -262,7 +262,7 @@ class AsyncSQLAlchemyStore:
         writes in CTEs): a returning login is one ``UPDATE ... RETURNING``, a
         linking login one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING
         RETURNING`` (each led by an empty ``WITH``, so that it commits on its
-        own: see ``sqlalchemy_connections.alone``), a first login the refresh
+        own: see ``alone`` in ``accounts/_alone.py``), a first login the refresh
         and then one transaction (BEGIN, the user, the link, COMMIT). With
         ``create_user``, a first login is the statement and then that
         transaction, on both databases.
