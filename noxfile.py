@@ -96,6 +96,32 @@ def stacks_minimum(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *stacks, "-p", "no:randomly", *session.posargs)
 
 
+#: The account stores' tests, run at the oldest SQLAlchemy, aiosqlite and psycopg the extras allow.
+STORE_TESTS = (
+    "tests/_async/test_sqlalchemy_store.py",
+    "tests/_sync/test_sqlalchemy_store.py",
+    "tests/_async/test_sqlalchemy_faults.py",
+    "tests/_sync/test_sqlalchemy_faults.py",
+    "tests/test_store_driver_autocommit.py",
+    "tests/test_review27_sqlite_cancel.py",
+    "tests/test_store_sqlite_writers.py",
+    "tests/test_store_retry.py",
+    "tests/test_database_restart.py",
+)
+
+
+@nox.session(python=PYTHON)
+def stores_minimum(session: nox.Session) -> None:
+    """Run the account stores' tests (SQLite and PostgreSQL) against the oldest SQLAlchemy,
+    aiosqlite and psycopg the `sqlalchemy` and `postgresql` extras allow; `nox -s tests`
+    runs them on the latest."""
+    install(session, "tests")
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    session.install(*minimums(extras["sqlalchemy"] + extras["postgresql"]))
+    marks = "postgres or not postgres"  # PostgreSQL's tests too (tests/conftest.py starts one)
+    session.run("python", "-m", "pytest", *STORE_TESTS, "-m", marks, *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting check (generated folders excluded)."""
