@@ -51,12 +51,12 @@ from typing import Any
 
 from rounds import batch_size, median_ci, rotated, run_async_batch
 from webapps import MINIMAL_LINKING, MINIMAL_TABLE, MINIMAL_UPSERT  # the hand-minimal store
+from weblogin_processes import postgres  # a throwaway server (tests/postgres.py)
 
 from chattz_oauth_async.accounts import AsyncAccounts, Outcome, SessionUser
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN, linking
 
-ROOT = Path(__file__).resolve().parent.parent
 MINIMAL, STORE = "hand-minimal", "AsyncSQLAlchemyStore"
 CASES = ("returning user", "first login", "linking login")
 
@@ -81,24 +81,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 @contextlib.contextmanager
 def postgres_url() -> Iterator[str | None]:
     """A fresh PostgreSQL database's async URL, or None (and why) when none can be started."""
-    sys.path.insert(0, str(ROOT))  # tests/postgres.py, shared with the test suite
-    try:
-        from tests.postgres import PostgresServer, bindir
-    except ImportError as exc:  # psycopg or pytest missing
-        print(f"PostgreSQL skipped: {exc} (pip install -e . --group tests)")
-        yield None
-        return
-    found = bindir()
-    if found is None:
-        print("PostgreSQL skipped: no initdb/pg_ctl (apt-get install postgresql)")
-        yield None
-        return
-    server = PostgresServer(found)
-    try:
-        server.start()
-        yield server.url(server.new_database())
-    finally:
-        server.stop()
+    with postgres() as server:
+        yield None if server is None else server.url(server.new_database())
 
 
 def _engine(url: str, **options: Any) -> Any:
