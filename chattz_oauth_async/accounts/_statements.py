@@ -39,8 +39,11 @@ from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 __all__ = ["Binds", "Statements", "dialect_insert", "integer_range", "written"]
 
 _TIMES = ("linked_at", "last_login_at")
-#: The most digits of a ``chattz_users`` id the store's SQL reads (``^[0-9]{1,18}$``: a BIGINT).
+#: The most digits of a ``chattz_users`` id the store reads (18: always a BIGINT).
 _OWN_ID_DIGITS = 18
+#: A ``chattz_users`` id as the store writes one, as text: what the SQL of
+#: :meth:`Statements.active_user` casts to a number on PostgreSQL.
+_CANONICAL_ID = f"^(0|[1-9][0-9]{{0,{_OWN_ID_DIGITS - 1}}})$"
 #: The columns a sign-in statement returns (the others are what it wrote).
 _WRITTEN = ("user_id", "linked_at")
 
@@ -162,12 +165,15 @@ class Statements:
         """``user_id`` as a ``chattz_users`` id, or None if it cannot be one.
 
         ASCII digits only (``int()`` takes "١", and "²" is a digit to
-        ``isdigit``), at most 18 of them as the SQL of :meth:`active_user` reads
-        an id, and within the id column's range on this database.
+        ``isdigit``), no leading zero ("007" is not 7, as in the SQL of
+        :meth:`active_user`), at most 18 of them, and within the id column's
+        range on this database.
         """
         if not (user_id.isascii() and user_id.isdigit() and len(user_id) <= _OWN_ID_DIGITS):
             return None
         own = int(user_id)
+        if str(own) != user_id:
+            return None
         return own if own <= integer_range(users.c.id.type, self.dialect) else None
 
     def link(self, chattz_id: int) -> Any:
@@ -347,11 +353,16 @@ class Statements:
             return exists().where(self.user_key == links.c.user_id).correlate(links)
         if not self.own_users:  # pragma: no cover - create_user has user_key or is_active
             return None
-        as_number: Any = cast(links.c.user_id, Integer)  # SQLite: 0 for text, never an id
         if self.dialect == "postgresql":
-            # CASE keeps the cast from ever seeing a user id that is not a number.
-            number = links.c.user_id.regexp_match(_constant(f"^[0-9]{{1,{_OWN_ID_DIGITS}}}$"))
+            # CASE keeps the cast from ever seeing a user id that is not an id as the store
+            # writes one (digits, no leading zero: "007" is not 7), so the key lookup on the
+            # index is exact. No text comparison of the two: PostgreSQL would carry it over to
+            # the bound user id ("chattz_users.id::text = '1'") and scan the users for it.
+            number = links.c.user_id.regexp_match(_constant(_CANONICAL_ID))
             as_number = case((number, cast(links.c.user_id, BigInteger)))
-        # The key lookup uses the index; the text comparison makes it exact ("12abc" is not 12).
+            return exists().where(users.c.id == as_number, users.c.is_active).correlate(links)
+        # SQLite: the cast is 0 for text (never an id) and 12 for "12abc"; the key lookup uses
+        # the index, the text comparison makes it exact.
         same = cast(users.c.id, String) == links.c.user_id
-        return exists().where(users.c.id == as_number, same, users.c.is_active).correlate(links)
+        found = users.c.id == cast(links.c.user_id, Integer)
+        return exists().where(found, same, users.c.is_active).correlate(links)

@@ -696,12 +696,13 @@ async def test_session_account_and_is_active_with_an_is_active_hook(
     assert (john.account, [True, None], None, False) == (held, states, refused, autocommit)
 
 
-@pytest.mark.parametrize("user_id", ["²", "١", "9" * 30, "9" * 19, "1.0", " 1", ""])
+@pytest.mark.parametrize("user_id", ["²", "١", "9" * 30, "9" * 19, "1.0", " 1", "", "01"])
 async def test_a_user_id_that_is_no_chattz_users_id_is_no_user(
     store: AsyncSQLAlchemyStore, user_id: str
 ) -> None:
     """Text that is not a chattz_users id (superscript or Arabic-Indic digits, out of range,
-    not a number): is_active says no such user, set_active changes nothing; no error. (An id
+    not a number, John's id 1 with a leading zero): is_active says no such user, set_active
+    changes nothing; no error. (An id
     past PostgreSQL's 32-bit INTEGER: test_an_id_past_the_id_range_on_postgresql.)"""
     await AsyncAccounts(store, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
     assert (None, False) == (
