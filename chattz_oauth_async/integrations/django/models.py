@@ -11,7 +11,7 @@ cleaned :class:`~chattz_oauth_async.accounts.Profile` fits.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings  # type: ignore[import-untyped]
 from django.db import models  # type: ignore[import-untyped]
@@ -40,6 +40,7 @@ class ChattzAccount(models.Model):  # type: ignore[misc]
         on_delete=models.CASCADE,
         related_name="chattz_accounts",
         verbose_name="user",
+        db_index=False,  # Meta.indexes: the user, then the Chattz id
     )
     username: models.CharField[str] = models.CharField("Chattz username", max_length=MAX_NAME)
     # NULL, not "": a Profile field Chattz did not send (or that was dropped) is None.
@@ -61,6 +62,13 @@ class ChattzAccount(models.Model):  # type: ignore[misc]
     class Meta:
         verbose_name = "Chattz account"
         verbose_name_plural = "Chattz accounts"
+        # A user's links, and a link looked up by both its Chattz id and its user (a
+        # returning login's refresh and its read-back, an unlink): with the Chattz id in this
+        # index too, such a lookup reads one entry whichever index PostgreSQL's planner picks.
+        # An index on the user alone makes a young table's plans read all the user's links.
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["user", "chattz_id"], name="chattzaccount_user_chattz_idx")
+        ]
 
     def __str__(self) -> str:
         return f"Chattz user {self.chattz_id} ({self.username})"

@@ -58,6 +58,7 @@ class Migration(migrations.Migration):  # type: ignore[misc]
                 (
                     "user",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="chattz_accounts",
                         to=settings.AUTH_USER_MODEL,
@@ -68,6 +69,9 @@ class Migration(migrations.Migration):  # type: ignore[misc]
             options={
                 "verbose_name": "Chattz account",
                 "verbose_name_plural": "Chattz accounts",
+                "indexes": [
+                    models.Index(fields=["user", "chattz_id"], name="chattzaccount_user_chattz_idx")
+                ],
             },
         ),
     ]
