@@ -14,6 +14,12 @@ half of a login is the same whatever the store, and ``bench.py`` measures it):
 
 Three cases: a returning user, a first login (a new Chattz id every time: a new
 user and its link), and a linking login (a signed-in user links a new Chattz id).
+A first login is also timed against **hand-minimal, two tables**: what a hand-written
+app that keeps a users table besides its links does, in the fewest statements its
+database allows: the refresh that finds no link (``UPDATE ... RETURNING``), then the
+user and its link, one CTE statement on PostgreSQL and one transaction of two
+INSERTs on SQLite (no writes in CTEs). The store keeps the same two tables; the
+one-table floor writes one row.
 Three databases: SQLite through aiosqlite as it comes (rollback journal,
 ``synchronous=FULL``), SQLite in WAL mode with ``synchronous=NORMAL``, and
 PostgreSQL through psycopg 3 on a throwaway server from ``tests/postgres.py``
@@ -57,7 +63,8 @@ from chattz_oauth_async.accounts import AsyncAccounts, Outcome, SessionUser
 from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN, linking
 
-MINIMAL, STORE = "hand-minimal", "AsyncSQLAlchemyStore"
+MINIMAL, STORE, TWO_TABLES = "hand-minimal", "AsyncSQLAlchemyStore", "hand-minimal, two tables"
+FIRST = "first login"
 CASES = ("returning user", "first login", "linking login")
 
 SignIn = Callable[[], Awaitable[Any]]
@@ -159,6 +166,78 @@ async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
         await engine.dispose()
 
 
+_TWO_TABLES = {
+    "sqlite": "CREATE TABLE IF NOT EXISTS minimal_users (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "display_name TEXT NOT NULL, created_at TIMESTAMP NOT NULL)",
+    "postgresql": "CREATE TABLE IF NOT EXISTS minimal_users (id BIGSERIAL PRIMARY KEY, "
+    "display_name TEXT NOT NULL, created_at TIMESTAMP NOT NULL)",
+}
+_REFRESH = (
+    "UPDATE minimal_links SET username = :username, email = :email, first_name = :first_name, "
+    "last_name = :last_name, avatar = :avatar, last_login_at = :now "
+    "WHERE chattz_id = :chattz_id RETURNING user_id"
+)
+_NEW_USER = "INSERT INTO minimal_users (display_name, created_at) VALUES (:name, :now) RETURNING id"
+_NEW_LINK = (
+    "INSERT INTO minimal_links "
+    "(chattz_id, user_id, username, email, first_name, last_name, avatar, last_login_at) "
+    "VALUES (:chattz_id, :user_id, :username, :email, :first_name, :last_name, :avatar, :now)"
+)
+#: PostgreSQL: the user and its link in one statement.
+_BOTH = (
+    "WITH made AS (INSERT INTO minimal_users (display_name, created_at) "
+    "VALUES (:name, :now) RETURNING id) "
+    "INSERT INTO minimal_links "
+    "(chattz_id, user_id, username, email, first_name, last_name, avatar, last_login_at) "
+    "SELECT :chattz_id, made.id, :username, :email, :first_name, :last_name, :avatar, :now "
+    "FROM made RETURNING user_id"
+)
+
+
+@contextlib.asynccontextmanager
+async def two_table_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
+    """The hand-minimal first login with a users table (``minimal_users``, ``minimal_links``)."""
+    from sqlalchemy import text
+
+    engine = _engine(url, isolation_level="AUTOCOMMIT")
+    transactions = _engine(url)  # SQLite's two INSERTs: one transaction
+    postgresql = engine.dialect.name == "postgresql"
+    refresh, both = text(_REFRESH), text(_BOTH)
+    one_user, one_link = text(_NEW_USER), text(_NEW_LINK)
+    new_ids = itertools.count(1_000_000)
+
+    async def first() -> Any:
+        user = _user(next(new_ids))
+        values = {
+            "chattz_id": user.id,
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "avatar": user.avatar,
+            "name": user.username,
+            "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        }
+        async with engine.connect() as connection:
+            found = (await connection.execute(refresh, values)).scalar_one_or_none()
+            if found is None and postgresql:
+                found = (await connection.execute(both, values)).scalar_one()
+        if found is None:
+            async with transactions.begin() as connection:
+                found = (await connection.execute(one_user, values)).scalar_one()
+                await connection.execute(one_link, {**values, "user_id": found})
+        return found
+
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(_TWO_TABLES[engine.dialect.name]))
+            await connection.execute(text(MINIMAL_TABLE.replace("minimal_logins", "minimal_links")))
+        yield {FIRST: first}
+    finally:
+        await engine.dispose()
+        await transactions.dispose()
+
+
 @contextlib.asynccontextmanager
 async def store_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
     """``AsyncAccounts.sign_in`` on ``AsyncSQLAlchemyStore`` of each case on ``url``."""
@@ -202,7 +281,11 @@ async def measure(args: argparse.Namespace, databases: dict[str, str]) -> dict[s
     async with contextlib.AsyncExitStack() as stack:
         variants: dict[str, SignIn] = {}
         for database, url in databases.items():
-            for kind, sign_ins in ((MINIMAL, minimal_sign_ins), (STORE, store_sign_ins)):
+            for kind, sign_ins in (
+                (MINIMAL, minimal_sign_ins),
+                (TWO_TABLES, two_table_sign_ins),
+                (STORE, store_sign_ins),
+            ):
                 flows = await stack.enter_async_context(sign_ins(url))
                 for case, flow in flows.items():
                     variants[f"{database} | {case} | {kind}"] = flow
@@ -235,31 +318,47 @@ def summarize(results: dict[str, list[float]]) -> list[dict[str, Any]]:
         floor = results[f"{database} | {case} | {MINIMAL}"]
         ratios = [base / rate for rate, base in zip(store_rates, floor, strict=True)]
         ci = median_ci(ratios)
-        rows.append(
-            {
-                "database": database,
-                "case": case,
-                "minimal_us": statistics.median(1e6 / rate for rate in floor),
-                "store_us": statistics.median(1e6 / rate for rate in store_rates),
-                "time_ratio": statistics.median(ratios),
-                "time_ratio_ci95": list(ci) if ci else None,
-                "rates": {"minimal": floor, "store": store_rates},
-            }
-        )
+        row = {
+            "database": database,
+            "case": case,
+            "minimal_us": statistics.median(1e6 / rate for rate in floor),
+            "store_us": statistics.median(1e6 / rate for rate in store_rates),
+            "time_ratio": statistics.median(ratios),
+            "time_ratio_ci95": list(ci) if ci else None,
+            "rates": {"minimal": floor, "store": store_rates},
+        }
+        two = results.get(f"{database} | {case} | {TWO_TABLES}")
+        if two is not None:
+            two_ratios = [base / rate for rate, base in zip(store_rates, two, strict=True)]
+            two_ci = median_ci(two_ratios)
+            row["two_tables_us"] = statistics.median(1e6 / rate for rate in two)
+            row["two_tables_ratio"] = statistics.median(two_ratios)
+            row["two_tables_ratio_ci95"] = list(two_ci) if two_ci else None
+            row["rates"]["two_tables"] = two
+        rows.append(row)
     return rows
+
+
+def _ratio(ratio: float, ci: list[float] | None) -> str:
+    interval = f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "n/a (< 6 rounds)"
+    return f"{ratio:.2f} [{interval}]"
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| database | sign-in | hand-minimal µs | store µs | time ratio to hand-minimal [95% CI] |",
-        "|---|---|---:|---:|---:|",
+        "| database | sign-in | hand-minimal µs | store µs | time ratio to hand-minimal [95% CI] "
+        "| hand-minimal, two tables µs | time ratio to it [95% CI] |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        ci = row["time_ratio_ci95"]
-        interval = f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "n/a (< 6 rounds)"
+        two = ("", "")
+        if "two_tables_us" in row:
+            ratio = _ratio(row["two_tables_ratio"], row["two_tables_ratio_ci95"])
+            two = (f"{row['two_tables_us']:,.0f}", ratio)
         lines.append(
             f"| {row['database']} | {row['case']} | {row['minimal_us']:,.0f} "
-            f"| {row['store_us']:,.0f} | {row['time_ratio']:.2f} [{interval}] |"
+            f"| {row['store_us']:,.0f} | {_ratio(row['time_ratio'], row['time_ratio_ci95'])} "
+            f"| {two[0]} | {two[1]} |"
         )
     return "\n".join(lines)
 
