@@ -36,7 +36,7 @@ from sqlalchemy import update as update_
 from ._tables import users
 from ._values import PROFILE_COLUMNS, Account, Outcome, Profile, as_utc
 
-__all__ = ["Binds", "Statements", "dialect_insert", "integer_range", "written"]
+__all__ = ["Binds", "Statements", "dialect_insert", "integer_range", "translated_name", "written"]
 
 _TIMES = ("linked_at", "last_login_at")
 #: The most digits of a ``chattz_users`` id the store reads (18: always a BIGINT).
@@ -77,6 +77,16 @@ def integer_range(column_type: Any, dialect: str) -> int:
     if isinstance(column_type, SmallInteger):
         return 2**15 - 1
     return 2**31 - 1 if isinstance(column_type, Integer) else 2**63 - 1
+
+
+def translated_name(table: Table, engine: Any) -> str:
+    """``table``'s name as SQL text names it (``pg_get_serial_sequence``'s argument), with
+    ``engine``'s ``schema_translate_map`` applied as SQLAlchemy applies it to the table."""
+    translate = engine.get_execution_options().get("schema_translate_map") or {}
+    schema = translate.get(table.schema, table.schema)
+    preparer = engine.dialect.identifier_preparer
+    name = preparer.quote(table.name)
+    return name if schema is None else f"{preparer.quote_schema(schema)}.{name}"
 
 
 def written(row: Any, profile: Profile, now: dt.datetime) -> Account:
@@ -125,13 +135,23 @@ class Statements:
         dialect: The engine's dialect name (``postgresql``, ``sqlite``...).
         user_key: The app's users table's key column, or None.
         own_users: The users are ``chattz_users`` rows (no ``create_user`` hook).
+        users_name: ``chattz_users`` as SQL text names it on the store's engine
+            (:func:`translated_name`): a PostgreSQL first login draws its user id from
+            that table's sequence.
     """
 
     def __init__(
-        self, links: Table, *, dialect: str, user_key: Column[Any] | None, own_users: bool
+        self,
+        links: Table,
+        *,
+        dialect: str,
+        user_key: Column[Any] | None,
+        own_users: bool,
+        users_name: str = users.name,
     ) -> None:
         self.links = links
         self.dialect = dialect
+        self.users_name = users_name
         self.user_key = user_key
         self.own_users = own_users
         self._built: dict[tuple[str, bool, bool, bool], Any] = {}
@@ -318,7 +338,10 @@ class Statements:
         # A first login: a user id drawn only when there is no link (a returning login
         # spends none), the link inserted with it, and the user row only once its link is in:
         # a login that loses the race to another inserts neither.
-        serial = func.pg_get_serial_sequence(_constant(users.name), _constant("id"))
+        # The table's name is bound, not written into the SQL: a schema_translate_map names
+        # it in another schema, and a schema's name may hold any character.
+        table = bindparam("p_users_table", self.users_name, type_=String)
+        serial = func.pg_get_serial_sequence(table, _constant("id"))
         fresh = (
             select(func.nextval(serial).label("id"))
             .where(~exists().where(links.c.chattz_id == binds.chattz_id))

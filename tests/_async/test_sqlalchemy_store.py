@@ -726,6 +726,26 @@ async def test_an_id_past_the_id_range_on_postgresql(store: AsyncSQLAlchemyStore
     )
 
 
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_first_logins_under_a_schema_translate_map(engine: AsyncEngine) -> None:
+    """PostgreSQL, the store's tables in schema ``tenant a`` through ``schema_translate_map``
+    and in ``public`` too: a first login (its one statement) draws its user id from the
+    tenant's own sequence, so a user the store then creates another way (``create``, the
+    path of a lost race) gets the next id, and ``public`` gets no row."""
+    async with engine.begin() as connection:
+        await connection.execute(text('CREATE SCHEMA "tenant a"'))
+    await AsyncSQLAlchemyStore(engine).create_tables()
+    tenant = AsyncSQLAlchemyStore(engine.execution_options(schema_translate_map={None: "tenant a"}))
+    await tenant.create_tables()
+    first = await AsyncAccounts(tenant, clock=lambda: NOW).sign_in(JOHN, login=PLAIN)
+    made, _ = await tenant.create(Profile.from_user(ChattzUser(id=6, username="ann")), NOW)
+    async with engine.connect() as connection:
+        public = await connection.scalar(select(func.count()).select_from(users))
+    assert (Outcome.CREATED, "1", "2", 0) == (first.outcome, first.user_id, made.user_id, public)
+
+
 async def test_session_account_only_while_the_link_and_its_user_stand(
     store: AsyncSQLAlchemyStore, engine: AsyncEngine
 ) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, delete, func, select
+from sqlalchemy import Column, MetaData, Table, delete, exists, select
 from sqlalchemy import update as update_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy import Connection, Engine
@@ -26,7 +26,7 @@ from ... import _checks as checks
 from ...errors import AccountStoreError, ConfigurationError, UnlinkRefused
 from .._alone import ForeignKeys
 from .._failures import report
-from .._statements import Binds, Statements, written
+from .._statements import Binds, Statements, translated_name, written
 from .._synchronization import sync_create_all, sync_hook_result
 from .._tables import accounts, link_table, metadata, users
 from .._values import Account, Outcome, Profile
@@ -126,6 +126,7 @@ class SQLAlchemyStore:
             dialect=engine.dialect.name,
             user_key=user_key,
             own_users=create_user is None,
+            users_name=translated_name(users, engine),
         )
 
     def __repr__(self) -> str:
@@ -364,8 +365,8 @@ class SQLAlchemyStore:
         return run(self.engine, attempt, writes=True)
 
     def _other_login(self, connection: Connection, user_id: str, key: object) -> bool:
-        count = select(func.count()).select_from(self._links).where(self._links.c.user_id == key)
-        if (connection.execute(count)).scalar_one():
+        left = select(exists().where(self._links.c.user_id == key))  # not count(*): one is enough
+        if (connection.execute(left)).scalar_one():
             return True
         return bool(
             sync_hook_result("has_password", self._has_password(connection, user_id))
