@@ -1,40 +1,50 @@
 """The store's per-login statements read one link and one user, however many links the
-user has (PostgreSQL; SQLite's plans too).
+user has: on SQLite and PostgreSQL, with the store's own users and with the app's.
 
 A linking login and the signed-in session's check look a link up by its Chattz id and its
 user. With only a ``user_id`` index, PostgreSQL's planner picked it on a young table (no
 statistics yet: both indexes look like one row) and read every link of the user; and a text
-comparison of the user ids made it scan ``chattz_users``. Each test here records the
-statements a real call sends, then runs each again under ``EXPLAIN ANALYZE`` in a
-transaction it rolls back, with the same values, after the user has
-:data:`LINKS` links: every scan of the store's tables must read at most one row and filter
-none away. On SQLite, ``EXPLAIN QUERY PLAN`` of the same statements must search the store's
-tables by a key, never scan them.
-asyncio only: psycopg's async connections under SQLAlchemy's asyncio extension.
+comparison of the user ids made it scan ``chattz_users``. Each test here gives one user
+:data:`LINKS` links, records the statements a real call sends, and reads their plans with
+the same values: on PostgreSQL each runs again under ``EXPLAIN ANALYZE`` in a transaction
+rolled back, and every scan of the store's tables must read at most one row, filter none
+away and be no sequential scan; on SQLite ``EXPLAIN QUERY PLAN`` must search every table
+by a key. (With the ``user_id`` index alone, the 6 PostgreSQL tests of a linking login and of
+the session check fail.) asyncio only: SQLAlchemy's asyncio extension.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chattz_oauth_async.accounts import AsyncAccounts, Outcome, SessionUser
 from chattz_oauth_async.accounts.sqlalchemy import AsyncSQLAlchemyStore
 from chattz_oauth_async.models import ChattzUser
+from tests._async import test_sqlalchemy_faults as faults
+from tests._async.test_sqlalchemy_faults import database_url, engine
 from tests.accounts_helpers import PLAIN, linking
 
-pytestmark = pytest.mark.anyio
+__all__ = ["database_url", "engine"]  # the fixtures: SQLite (foreign keys on) and PostgreSQL
+
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.parametrize(
+        "database_url",
+        ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+        indirect=True,
+    ),
+    pytest.mark.parametrize("app_users", [False, True], ids=["chattz_users", "app_users"]),
+]
 
 #: How many links the signed-in user has when the plans are read.
 LINKS = 120
-TABLES = ("chattz_accounts", "chattz_users")
-#: The lines of SQLite's EXPLAIN QUERY PLAN that read a table (or an alias of one).
-READS = ("SCAN ", "SEARCH ")
+#: The tables the store reads (``app_users``: the app's, with ``user_key``).
+TABLES = ("chattz_accounts", "chattz_users", "app_users")
 
 
 @pytest.fixture
@@ -43,22 +53,28 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-async def engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a fresh PostgreSQL database."""
-    engine = create_async_engine(postgres_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
+def chattz(chattz_id: int) -> ChattzUser:
+    return ChattzUser(id=chattz_id, username=f"user{chattz_id}")
 
 
-def scans(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every node of ``plan`` (EXPLAIN's JSON) that reads one of the store's tables."""
-    if plan.get("Relation Name") in TABLES and "Scan" in plan["Node Type"]:
-        yield plan
-    for child in plan.get("Plans", ()):
-        yield from scans(child)
+async def linked_user(
+    engine: AsyncEngine, app_users: bool
+) -> tuple[AsyncAccounts, AsyncSQLAlchemyStore, str]:
+    """A store, and a user with :data:`LINKS` links (Chattz ids 1 to LINKS)."""
+    if app_users:
+        store = await faults.app_store(engine)
+    else:
+        store = AsyncSQLAlchemyStore(engine)
+        await store.create_tables()
+    accounts = AsyncAccounts(store)
+    user_id = (await accounts.sign_in(chattz(1), login=PLAIN)).user_id
+    session = SessionUser(user_id, 1)
+    for chattz_id in range(2, LINKS + 1):
+        signed_in = await accounts.sign_in(
+            chattz(chattz_id), login=linking(user_id), signed_in_user_id=session
+        )
+        assert Outcome.LINKED is signed_in.outcome
+    return accounts, store, user_id
 
 
 async def sent_by(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -> list[Any]:
@@ -77,64 +93,48 @@ async def sent_by(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) ->
     return sent
 
 
-async def plans_of(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -> list[Any]:
-    """The scans of the store's tables in the statements ``call`` sends: (table, node type,
-    index, rows read per loop, rows filtered away) for each, run again under
-    ``EXPLAIN ANALYZE`` and rolled back."""
+def scans(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every node of ``plan`` (PostgreSQL's EXPLAIN in JSON) that reads a store's table."""
+    if plan.get("Relation Name") in TABLES and "Scan" in plan["Node Type"]:
+        yield plan
+    for child in plan.get("Plans", ()):
+        yield from scans(child)
+
+
+async def assert_reads_one_row(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -> None:
+    """Every statement ``call`` sends reads each table it touches by a key, one row."""
     sent = await sent_by(engine, call)
-    found = []
+    wrong: list[object] = []
+    reads = 0
     async with engine.connect() as connection:
-        for statement, parameters in sent:
+        for statement, values in sent:
+            if engine.dialect.name == "sqlite":
+                plan = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, values)
+                for line in (row[-1] for row in plan.all()):
+                    if line.startswith(("SCAN ", "SEARCH ")) and line != "SCAN CONSTANT ROW":
+                        reads += 1
+                        if not (line.startswith("SEARCH ") and line.endswith("=?)")):
+                            wrong.append(line)
+                continue
             explained = await connection.exec_driver_sql(
-                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, values
             )
             for node in scans(explained.scalar_one()[0]["Plan"]):
-                loops = max(node["Actual Loops"], 1)
-                found.append(
-                    (
-                        node["Relation Name"],
-                        node["Node Type"],
-                        node.get("Index Name"),
-                        node["Actual Rows"] / loops,
-                        node.get("Rows Removed by Filter", 0),
-                    )
-                )
+                reads += 1
+                rows = node["Actual Rows"] / max(node["Actual Loops"], 1)
+                filtered = node.get("Rows Removed by Filter", 0)
+                if node["Node Type"] == "Seq Scan" or rows > 1 or filtered:
+                    wrong.append((node["Relation Name"], node.get("Index Name"), rows, filtered))
         await connection.rollback()
-    return found
+    assert (reads > 0, wrong) == (True, [])
 
 
-def chattz(chattz_id: int) -> ChattzUser:
-    return ChattzUser(id=chattz_id, username=f"user{chattz_id}")
-
-
-async def linked_user(engine: AsyncEngine) -> tuple[AsyncAccounts, AsyncSQLAlchemyStore, str]:
-    """A store, and a user with :data:`LINKS` links (Chattz ids 1 to LINKS)."""
-    store = AsyncSQLAlchemyStore(engine)
-    await store.create_tables()
-    accounts = AsyncAccounts(store)
-    user_id = (await accounts.sign_in(chattz(1), login=PLAIN)).user_id
-    session = SessionUser(user_id, 1)
-    for chattz_id in range(2, LINKS + 1):
-        signed_in = await accounts.sign_in(
-            chattz(chattz_id), login=linking(user_id), signed_in_user_id=session
-        )
-        assert Outcome.LINKED is signed_in.outcome
-    return accounts, store, user_id
-
-
-def assert_exact(found: list[Any]) -> None:
-    assert found, "no scan of the store's tables"
-    for table, node, index, rows, filtered in found:
-        assert node != "Seq Scan", (table, node)
-        assert (rows <= 1, filtered) == (True, 0), (table, node, index, rows, filtered)
-
-
-@pytest.mark.postgres
-async def test_a_linking_login_reads_one_link_and_one_user(engine: AsyncEngine) -> None:
-    """A signed-in user with 120 links links one more: its statement's every lookup (the
-    link's refresh, the new link's probe, the session's link and its user) reads at most one
-    row, through an index, none filtered away."""
-    accounts, _, user_id = await linked_user(engine)
+async def test_a_linking_login_reads_one_link_and_one_user(
+    engine: AsyncEngine, app_users: bool
+) -> None:
+    """A signed-in user with 120 links links one more: every lookup of its statement (the
+    link's refresh, the new link's probe, the session's link and its user) reads one row."""
+    accounts, _, user_id = await linked_user(engine, app_users)
 
     async def link() -> None:
         signed_in = await accounts.sign_in(
@@ -142,64 +142,46 @@ async def test_a_linking_login_reads_one_link_and_one_user(engine: AsyncEngine) 
         )
         assert Outcome.LINKED is signed_in.outcome
 
-    assert_exact(await plans_of(engine, link))
+    await assert_reads_one_row(engine, link)
 
 
-@pytest.mark.postgres
-async def test_the_session_check_reads_one_link_and_one_user(engine: AsyncEngine) -> None:
+async def test_a_linking_login_of_a_link_of_ones_own_reads_one_row(
+    engine: AsyncEngine, app_users: bool
+) -> None:
+    """The same user links Chattz id 60, one of their 120 links already: a refresh."""
+    accounts, _, user_id = await linked_user(engine, app_users)
+
+    async def relink() -> None:
+        signed_in = await accounts.sign_in(
+            chattz(60), login=linking(user_id), signed_in_user_id=SessionUser(user_id, 7)
+        )
+        assert (Outcome.SIGNED_IN, user_id) == (signed_in.outcome, signed_in.user_id)
+
+    await assert_reads_one_row(engine, relink)
+
+
+async def test_the_session_check_reads_one_link_and_one_user(
+    engine: AsyncEngine, app_users: bool
+) -> None:
     """``session_account`` (the signed-in session's check, at a linking login's POST and
     wherever an app checks its session) for a user with 120 links: one link, one user."""
-    _, store, user_id = await linked_user(engine)
+    _, store, user_id = await linked_user(engine, app_users)
 
     async def check() -> None:
         account = await store.session_account(user_id, 60)
         assert (user_id, 60) == (account and account.user_id, account and account.profile.chattz_id)
 
-    assert_exact(await plans_of(engine, check))
+    await assert_reads_one_row(engine, check)
 
 
-@pytest.mark.postgres
 async def test_a_returning_login_of_a_user_with_many_links_reads_one_of_each(
-    engine: AsyncEngine,
+    engine: AsyncEngine, app_users: bool
 ) -> None:
     """A plain returning login of one of the 120 links: one link, one user."""
-    accounts, _, user_id = await linked_user(engine)
+    accounts, _, user_id = await linked_user(engine, app_users)
 
     async def returning() -> None:
         signed_in = await accounts.sign_in(chattz(60), login=PLAIN)
         assert (Outcome.SIGNED_IN, user_id) == (signed_in.outcome, signed_in.user_id)
 
-    assert_exact(await plans_of(engine, returning))
-
-
-async def test_on_sqlite_every_statement_searches_by_a_key(tmp_path: Path) -> None:
-    """SQLite, a user with 120 links: a linking login (a new link, then one the user has), the
-    session check and a returning login; ``EXPLAIN QUERY PLAN`` of every statement they send
-    searches the store's tables by a key and scans none."""
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'plans.db'}")
-    try:
-        accounts, store, user_id = await linked_user(engine)
-        session = SessionUser(user_id, 7)
-
-        async def calls() -> None:
-            for chattz_id in (LINKS + 1, 60):
-                await accounts.sign_in(
-                    chattz(chattz_id), login=linking(user_id), signed_in_user_id=session
-                )
-            await store.session_account(user_id, 60)
-            await accounts.sign_in(chattz(60), login=PLAIN)
-
-        lines = []
-        async with engine.connect() as connection:
-            for statement, values in await sent_by(engine, calls):
-                plan = await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, values)
-                lines += [row[-1] for row in plan.all() if row[-1].startswith(READS)]
-    finally:
-        await engine.dispose()
-    assert lines, "no plan line reads a table"
-    searched = [
-        line.startswith("SEARCH ") and line.endswith("=?)")
-        for line in lines
-        if line != "SCAN CONSTANT ROW"  # an INSERT's VALUES, no table
-    ]
-    assert all(searched), lines
+    await assert_reads_one_row(engine, returning)
