@@ -17,6 +17,16 @@ import trustme
 HERE = Path(__file__).resolve().parent
 
 
+def terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process``: SIGTERM, then SIGKILL if it is still running 5 s later."""
+    process.terminate()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
 @contextlib.contextmanager
 def provider(host: str, *, tls: bool, timeout: float = 15.0) -> Iterator[str]:
     """Run the provider; yield its base URL; always stop it.
@@ -59,12 +69,7 @@ def provider(host: str, *, tls: bool, timeout: float = 15.0) -> Iterator[str]:
                 os.environ.pop("SSL_CERT_FILE", None)
             else:
                 os.environ["SSL_CERT_FILE"] = saved
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            terminate(process)
             for stream in (process.stdin, process.stdout):
                 if stream is not None:
                     stream.close()

@@ -117,6 +117,20 @@ def _user(chattz_id: int) -> ChattzUser:
     )
 
 
+def _hand_values(chattz_id: int) -> dict[str, Any]:
+    """The values a hand-minimal store binds for ``chattz_id``'s profile, made now."""
+    user = _user(chattz_id)
+    return {
+        "chattz_id": chattz_id,
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "avatar": user.avatar,
+        "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    }
+
+
 @contextlib.asynccontextmanager
 async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
     """The hand-minimal store's sign-in of each case on ``url`` (its own table)."""
@@ -130,17 +144,7 @@ async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
     new_ids = itertools.count(1_000_000)
 
     async def run(statement: Any, chattz_id: int, user_id: int) -> Any:
-        user = _user(chattz_id)
-        values = {
-            "chattz_id": chattz_id,
-            "user_id": user_id,
-            "username": user.username,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "avatar": user.avatar,
-            "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        }
+        values = {**_hand_values(chattz_id), "user_id": user_id}
         async with engine.connect() as connection:
             found = (await connection.execute(statement, values)).scalar_one_or_none()
         if found != user_id:
@@ -207,17 +211,8 @@ async def two_table_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
     new_ids = itertools.count(1_000_000)
 
     async def first() -> Any:
-        user = _user(next(new_ids))
-        values = {
-            "chattz_id": user.id,
-            "username": user.username,
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "avatar": user.avatar,
-            "name": user.username,
-            "now": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        }
+        values = _hand_values(next(new_ids))
+        values["name"] = values["username"]  # the new user's display name
         async with engine.connect() as connection:
             found = (await connection.execute(refresh, values)).scalar_one_or_none()
             if found is None and postgresql:

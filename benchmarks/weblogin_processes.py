@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from launch import terminate
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -57,19 +58,15 @@ def _ready(process: subprocess.Popen[bytes], what: str, timeout: float = 60.0) -
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    for stream in (process.stdin,):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
+    """Close ``process``'s standard input (the apps and the fake exit then); terminate it
+    if it is still running 10 s later."""
+    if process.stdin is not None:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        terminate(process)
     if process.stdout is not None:
         process.stdout.close()
 

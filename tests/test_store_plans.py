@@ -15,7 +15,7 @@ the session check fail.) asyncio only: SQLAlchemy's asyncio extension.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -28,6 +28,7 @@ from chattz_oauth_async.models import ChattzUser
 from tests._async import test_sqlalchemy_faults as faults
 from tests._async.test_sqlalchemy_faults import database_url, engine
 from tests.accounts_helpers import PLAIN, linking
+from tests.plans import wasteful
 
 __all__ = ["database_url", "engine"]  # the fixtures: SQLite (foreign keys on) and PostgreSQL
 
@@ -93,14 +94,6 @@ async def sent_by(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) ->
     return sent
 
 
-def scans(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every node of ``plan`` (PostgreSQL's EXPLAIN in JSON) that reads a store's table."""
-    if plan.get("Relation Name") in TABLES and "Scan" in plan["Node Type"]:
-        yield plan
-    for child in plan.get("Plans", ()):
-        yield from scans(child)
-
-
 async def assert_reads_one_row(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -> None:
     """Every statement ``call`` sends reads each table it touches by a key, one row."""
     sent = await sent_by(engine, call)
@@ -119,12 +112,9 @@ async def assert_reads_one_row(engine: AsyncEngine, call: Callable[[], Awaitable
             explained = await connection.exec_driver_sql(
                 "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, values
             )
-            for node in scans(explained.scalar_one()[0]["Plan"]):
-                reads += 1
-                rows = node["Actual Rows"] / max(node["Actual Loops"], 1)
-                filtered = node.get("Rows Removed by Filter", 0)
-                if node["Node Type"] == "Seq Scan" or rows > 1 or filtered:
-                    wrong.append((node["Relation Name"], node.get("Index Name"), rows, filtered))
+            scanned, wasted = wasteful(explained.scalar_one()[0]["Plan"], TABLES)
+            reads += scanned
+            wrong += wasted
         await connection.rollback()
     assert (reads > 0, wrong) == (True, [])
 

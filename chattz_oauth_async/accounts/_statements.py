@@ -147,7 +147,7 @@ class Statements:
         dialect: str,
         user_key: Column[Any] | None,
         own_users: bool,
-        users_name: str = users.name,
+        users_name: str,
     ) -> None:
         self.links = links
         self.dialect = dialect
