@@ -187,4 +187,5 @@ def bench(session: nox.Session) -> None:
         )
         session.run("python", "benchmarks/stores.py", "--quick")
         session.run("python", "benchmarks/store_layers.py", "--quick")
-        session.run("python", "benchmarks/weblogin.py", "--quick")
+        # --baseline .: the baseline plumbing (webapps.py --root), on this very checkout.
+        session.run("python", "benchmarks/weblogin.py", "--quick", "--baseline", ".")

@@ -112,8 +112,12 @@ def with_bench_route(app: Any) -> Any:
 
 
 def example_app(args: argparse.Namespace) -> Any:
-    """``examples/fastapi_app.py``'s ``create_app``, its Chattz session on the served fake."""
-    sys.path.insert(0, str(ROOT))
+    """``examples/fastapi_app.py``'s ``create_app``, its Chattz session on the served fake.
+
+    The example and the library come from ``--root`` (this checkout by default; another
+    commit's worktree for ``weblogin.py --baseline``).
+    """
+    sys.path.insert(0, str(args.root))
     from chattz_oauth_async import AsyncChattzOAuth
     from examples.fastapi_app import create_app
 
@@ -338,6 +342,11 @@ def main() -> None:
     parser.add_argument("--client-secret", required=True)
     parser.add_argument("--redirect-uri", required=True)
     parser.add_argument("--secret-key", default=secrets.token_urlsafe(32))
+    parser.add_argument(
+        "--root",
+        default=str(ROOT),
+        help="the checkout the example and the library are imported from (this one)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (1)")
     args = parser.parse_args()
     os.environ["CHATTZ_BENCH_APP"] = json.dumps(vars(args))

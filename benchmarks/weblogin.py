@@ -13,8 +13,10 @@ cookie). Everything runs on loopback, each part in its own process:
   as shipped, the docs' FastAPI quickstart (the same login without accounts,
   so that the example's extra cost is the account step's), the example in an
   interpreter without sniffio (what users ran before the library depended on
-  it), and fastapi-users with its OAuth router when fastapi-users is
-  installed;
+  it), fastapi-users with its OAuth router when fastapi-users is
+  installed, and with ``--baseline DIR`` the example as of another checkout
+  (``webapps.py --root``: its example and library), in an interpreter without
+  sniffio unless ``--baseline-sniffio``;
 - the databases: SQLite files (aiosqlite, as the example comes) and
   PostgreSQL (psycopg 3; a throwaway server from ``tests/postgres.py``:
   loopback, fsync off), skipped with a message when there is none;
@@ -37,7 +39,10 @@ Three measurements:
    with a distribution-free 95% CI (from 6 rounds), a login's latency (the
    median over the rounds of each round's p50 and p99, the slowest login of
    all rounds), and the database connections the worker opened per 100
-   logins (its pool's churn).
+   logins (its pool's churn). With ``--baseline``, the example's per-round
+   ratios to the baseline's too: issue 27's "logins/s at least 1.4 times
+   today's" is measured against ``git worktree add ../today 3657b7b`` (main when
+   the issue was filed; it makes the issue's 7 / 7 / 12 round trips).
 3. **The served fake's answer latency**: sequential logins' three provider
    requests (consent POST, token POST, userinfo GET) on one kept-alive
    connection; median and p99 per request, and the count of answers slower
@@ -45,7 +50,8 @@ Three measurements:
    server before it set TCP_NODELAY).
 
 Usage: ``python benchmarks/weblogin.py [--rounds 9] [--batch-seconds 1.5]
-[--concurrency 10] [--no-postgres] [--nagle] [--json out.json] [--profile DIR]``
+[--concurrency 10] [--no-postgres] [--nagle] [--baseline DIR] [--json out.json]
+[--profile DIR]``
 (``--profile``: py-spy's samples of each app's worker, or cProfile's without py-spy); ``--quick``
 is the smoke run CI does (30-50 s). Nothing here is asserted. Needs the
 ``bench`` dependency group (FastAPI, uvicorn, SQLAlchemy, aiosqlite, psycopg).
@@ -71,6 +77,7 @@ from webapps import fastapi_users_installed
 from weblogin_browsers import StatementLog, count_statements, make_browsers
 from weblogin_measures import fake_latency, paired_ratios, paired_rounds, profile_shares, summarize
 from weblogin_processes import (
+    BASELINE,
     EXAMPLE,
     FASTAPI_USERS,
     FLOOR,
@@ -119,6 +126,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "checkout costs)",
     )
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="also the example as of another checkout (a git worktree of an older commit), "
+        "in an interpreter without sniffio, as before the web extras installed it; "
+        "the example's logins/s and CPU per login are paired against it",
+    )
+    parser.add_argument(
+        "--baseline-sniffio",
+        action="store_true",
+        help="run the baseline in this interpreter, sniffio installed: the code's change alone",
+    )
+    parser.add_argument(
         "--no-sniffio-contender",
         action="store_true",
         help="skip the example in an interpreter without sniffio",
@@ -150,7 +170,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def contenders(
-    without_sniffio: str | None, fastapi_users_python: str | None, *, pre_ping: bool = False
+    without_sniffio: str | None,
+    fastapi_users_python: str | None,
+    *,
+    pre_ping: bool = False,
+    baseline_python: str | None = None,
 ) -> dict[str, str]:
     """The apps to run and the interpreter each runs in."""
     found = {FLOOR: sys.executable, EXAMPLE: sys.executable, QUICKSTART: sys.executable}
@@ -158,6 +182,8 @@ def contenders(
         found[PRE_PING] = sys.executable
     if without_sniffio is not None:
         found[NO_SNIFFIO] = without_sniffio
+    if baseline_python is not None:
+        found[BASELINE] = baseline_python
     if fastapi_users_python is not None:
         found[FASTAPI_USERS] = fastapi_users_python
     elif fastapi_users_installed():
@@ -180,6 +206,7 @@ async def measure(
         "sniffio_paired": {},
         "accounts_paired": {},
         "pre_ping_paired": {},
+        "baseline_paired": {},
     }
     ids = iter(range(NEW_IDS, NEW_IDS + NEW_ID_COUNT))
     async with httpx.AsyncClient(timeout=30.0) as probe:
@@ -216,6 +243,11 @@ async def measure(
                     out["pre_ping_paired"][database] = paired_ratios(
                         results[pinging], results[with_]
                     )
+                before = f"{BASELINE} @ {database}"
+                if before in results:
+                    out["baseline_paired"][database] = paired_ratios(
+                        results[with_], results[before]
+                    )
                 bare = f"{QUICKSTART} @ {database}"
                 if bare in results:
                     out["accounts_paired"][database] = paired_ratios(results[with_], results[bare])
@@ -234,7 +266,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             without = python_without_sniffio(folder / "no-sniffio")
         elif not args.no_sniffio_contender:
             print("the sniffio contender skipped: sniffio is not installed here")
-        pythons = contenders(without, args.fastapi_users_python, pre_ping=args.pre_ping)
+        baseline_python = None
+        if args.baseline is not None:
+            # The baseline ran where nothing installed sniffio (httpx and anyio no longer do).
+            if args.baseline_sniffio or not sniffio_installed():
+                baseline_python = sys.executable
+            else:
+                if without is None:
+                    without = python_without_sniffio(folder / "no-sniffio")
+                baseline_python = without
+        pythons = contenders(
+            without if not args.no_sniffio_contender else None,
+            args.fastapi_users_python,
+            pre_ping=args.pre_ping,
+            baseline_python=baseline_python,
+        )
         databases: dict[str, Any] = {}
         if not args.no_sqlite:
             databases["SQLite"] = lambda name: f"sqlite+aiosqlite:///{folder / name}.db"
@@ -261,6 +307,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for contender in (FLOOR, EXAMPLE)
             ]
         for app in apps:
+            if app.contender == BASELINE:
+                app.root = args.baseline.resolve()
             stack.callback(app.stop)
         clients = [client for app in apps for client in app.clients()]
         fake_url = stack.enter_context(served_fake(clients))

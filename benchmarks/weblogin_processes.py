@@ -33,6 +33,7 @@ EXAMPLE = "examples/fastapi_app.py"
 NO_SNIFFIO = "examples/fastapi_app.py, sniffio not installed"
 QUICKSTART = "examples/fastapi_quickstart (no accounts)"
 PRE_PING = "examples/fastapi_app.py, its engine with pool_pre_ping"
+BASELINE = "examples/fastapi_app.py at the baseline checkout"
 FASTAPI_USERS = "fastapi-users"
 SECRET = "bench-secret"
 #: Chattz ids: returning users (one per browser), then new ids for first and linking logins.
@@ -106,6 +107,8 @@ class App:
         )
         self.process: subprocess.Popen[bytes] | None = None
         self.profiled = False
+        #: The checkout the example app is imported from (``webapps.py --root``); None: this one.
+        self.root: Path | None = None
 
     def clients(self) -> list[tuple[str, str, str]]:
         """The OAuth clients the fake registers for this app: id, secret, redirect URI."""
@@ -131,6 +134,8 @@ class App:
         command += ["--database", self.url, "--fake", fake_url, "--client-id", self.client_id]
         command += ["--client-secret", SECRET, "--redirect-uri", self.redirect_uri]
         command += ["--workers", str(self.workers)]
+        if self.root is not None:
+            command += ["--root", str(self.root)]
         env = None
         if profile is not None and self.workers == 1:
             spy = shutil.which("py-spy")
