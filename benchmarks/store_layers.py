@@ -80,7 +80,7 @@ async def layers(url: str) -> tuple[dict[str, Layer], Callable[[], Awaitable[Non
     user = _user(1)
     await accounts.sign_in(user, login=PLAIN)  # the returning user's account
     profile, now = Profile.from_user(user), dt.datetime.now(dt.UTC)
-    minimal = text(MINIMAL_UPSERT.format(now=":now", condition=""))
+    minimal = text(MINIMAL_UPSERT.format(condition=""))
     floor_values = {
         **profile.columns(),
         "chattz_id": 1,

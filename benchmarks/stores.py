@@ -138,8 +138,8 @@ async def minimal_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
 
     engine = _engine(url, isolation_level="AUTOCOMMIT")
     plain, owned = (
-        text(MINIMAL_UPSERT.format(now=":now", condition="")),
-        text(MINIMAL_UPSERT.format(now=":now", condition=MINIMAL_LINKING)),
+        text(MINIMAL_UPSERT.format(condition="")),
+        text(MINIMAL_UPSERT.format(condition=MINIMAL_LINKING)),
     )
     new_ids = itertools.count(1_000_000)
 
