@@ -50,8 +50,8 @@ Three measurements:
    server before it set TCP_NODELAY).
 
 Usage: ``python benchmarks/weblogin.py [--rounds 9] [--batch-seconds 1.5]
-[--concurrency 10] [--no-postgres] [--nagle] [--baseline DIR] [--json out.json]
-[--profile DIR]``
+[--concurrency 10] [--no-postgres] [--nagle] [--baseline DIR [--baseline-sniffio]]
+[--json out.json] [--profile DIR]``
 (``--profile``: py-spy's samples of each app's worker, or cProfile's without py-spy); ``--quick``
 is the smoke run CI does (30-50 s). Nothing here is asserted. Needs the
 ``bench`` dependency group (FastAPI, uvicorn, SQLAlchemy, aiosqlite, psycopg).
@@ -65,6 +65,7 @@ import contextlib
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -129,7 +130,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--baseline",
         type=Path,
         metavar="DIR",
-        help="also the example as of another checkout (a git worktree of an older commit), "
+        help="also the example as of another checkout (a git worktree of a commit from 56a4bae "
+        "on), "
         "in an interpreter without sniffio, as before the web extras installed it; "
         "the example's logins/s and CPU per login are paired against it",
     )
@@ -163,7 +165,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.rounds, args.warmup, args.batch_seconds = 2, 0, 0.3
         args.count_logins, args.latency_logins = 2, 20
+    if args.baseline is not None:
+        args.baseline = args.baseline.resolve()
+        missing = [
+            name
+            for name in ("chattz_oauth_async/__init__.py", "examples/fastapi_app.py")
+            if not (args.baseline / name).is_file()
+        ]
+        if missing:  # webapps.py would import this checkout's instead, silently
+            parser.error(
+                f"--baseline {args.baseline}: no {' or '.join(missing)} there (a checkout "
+                "from 56a4bae on, whose example has create_app(..., database_url=))"
+            )
     return args
+
+
+def baseline_facts(args: argparse.Namespace, python: str) -> dict[str, Any]:
+    """What the baseline was: its folder, its commit (when git knows it), its interpreter."""
+    commit = subprocess.run(
+        ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "dir": str(args.baseline),
+        "commit": commit or None,
+        "python": python,
+        "sniffio": python == sys.executable and sniffio_installed(),
+    }
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -270,6 +300,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.baseline is not None:
             # The baseline ran where nothing installed sniffio (httpx and anyio no longer do).
             if args.baseline_sniffio or not sniffio_installed():
+                if args.baseline_sniffio and not sniffio_installed():
+                    print("--baseline-sniffio: sniffio is not installed here; so neither there")
                 baseline_python = sys.executable
             else:
                 if without is None:
@@ -308,7 +340,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ]
         for app in apps:
             if app.contender == BASELINE:
-                app.root = args.baseline.resolve()
+                app.root = args.baseline
             stack.callback(app.stop)
         clients = [client for app in apps for client in app.clients()]
         fake_url = stack.enter_context(served_fake(clients))
@@ -318,6 +350,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             app.start(fake_url, args.profile, args.native)
         started = time.perf_counter()
         out = asyncio.run(measure(args, apps, StatementLog(server) if server else None))
+        if baseline_python is not None:
+            out["baseline"] = baseline_facts(args, baseline_python)
         out["fake_latency"]["TCP_NODELAY (the library's server)"] = asyncio.run(
             fake_latency(fake_url, apps[0], args.latency_logins)
         )
@@ -328,7 +362,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
         lookups = 2000 if args.quick else 20_000
         out["sniffio_lookup_us"] = {"installed": lookup_us(sys.executable, lookups)}
-        if without is not None:
+        if without is not None and not args.no_sniffio_contender:
             out["sniffio_lookup_us"]["not installed"] = lookup_us(without, lookups)
         out["seconds"] = time.perf_counter() - started
         out["profile"] = {}

@@ -104,11 +104,13 @@ def tables(out: dict[str, Any]) -> str:
                 f"| {cpu['ratio']:.2f} [{_ci(cpu['ci95'])}] "
                 f"| {rate['ratio']:.2f} [{_ci(rate['ci95'])}] |"
             )
-    lines += _paired_table(
-        "The example against the baseline checkout's (--baseline; the issue's target: "
-        "logins/s at least 1.4)",
-        out.get("baseline_paired", {}),
-    )
+    if "baseline" in out:
+        facts = out["baseline"]
+        lines += _paired_table(
+            f"The example against the baseline's, {facts['commit'] or facts['dir']} "
+            f"(sniffio {'installed' if facts['sniffio'] else 'not installed'} there)",
+            out["baseline_paired"],
+        )
     lines += _paired_table("The example without sniffio against with it", out["sniffio_paired"])
     lines += _paired_table(
         "The example with pool_pre_ping=True on its engine against as shipped",
