@@ -167,27 +167,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.count_logins, args.latency_logins = 2, 20
     if args.baseline is not None:
         args.baseline = args.baseline.resolve()
-        missing = [
-            name
-            for name in ("chattz_oauth_async/__init__.py", "examples/fastapi_app.py")
-            if not (args.baseline / name).is_file()
-        ]
-        if missing:  # webapps.py would import this checkout's instead, silently
+        example = args.baseline / "examples" / "fastapi_app.py"
+        # Without these webapps.py would import this checkout's instead, silently; an example
+        # from before 56a4bae has no create_app(..., database_url=) and its worker would fail.
+        if not (args.baseline / "chattz_oauth_async" / "__init__.py").is_file() or not (
+            example.is_file() and "database_url" in example.read_text(encoding="utf-8")
+        ):
             parser.error(
-                f"--baseline {args.baseline}: no {' or '.join(missing)} there (a checkout "
-                "from 56a4bae on, whose example has create_app(..., database_url=))"
+                f"--baseline {args.baseline}: not a checkout from 56a4bae on (it needs "
+                "chattz_oauth_async/ and examples/fastapi_app.py with create_app(..., "
+                "database_url=))"
             )
     return args
 
 
 def baseline_facts(args: argparse.Namespace, python: str) -> dict[str, Any]:
-    """What the baseline was: its folder, its commit (when git knows it), its interpreter."""
-    commit = subprocess.run(
-        ["git", "-C", str(args.baseline), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
+    """What the baseline was: its folder, its commit (when it is a git checkout's top, with
+    ``-dirty`` when it has changes), its interpreter."""
+
+    def git(*command: str) -> str:
+        try:
+            found = subprocess.run(
+                ["git", "-C", str(args.baseline), *command],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError:  # no git here
+            return ""
+        return found.stdout.strip()
+
+    top = git("rev-parse", "--show-toplevel")
+    commit = git("describe", "--always", "--dirty") if top and Path(top) == args.baseline else ""
     return {
         "dir": str(args.baseline),
         "commit": commit or None,
@@ -361,7 +372,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     fake_latency(nagle_url, apps[0], min(args.latency_logins, 50))
                 )
         lookups = 2000 if args.quick else 20_000
-        out["sniffio_lookup_us"] = {"installed": lookup_us(sys.executable, lookups)}
+        here = "installed" if sniffio_installed() else "not installed"
+        out["sniffio_lookup_us"] = {here: lookup_us(sys.executable, lookups)}
         if without is not None and not args.no_sniffio_contender:
             out["sniffio_lookup_us"]["not installed"] = lookup_us(without, lookups)
         out["seconds"] = time.perf_counter() - started

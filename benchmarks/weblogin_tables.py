@@ -107,8 +107,8 @@ def tables(out: dict[str, Any]) -> str:
     if "baseline" in out:
         facts = out["baseline"]
         lines += _paired_table(
-            f"The example against the baseline's, {facts['commit'] or facts['dir']} "
-            f"(sniffio {'installed' if facts['sniffio'] else 'not installed'} there)",
+            f"The example against the baseline's, {facts['commit'] or facts['dir']}, "
+            f"sniffio {'installed' if facts['sniffio'] else 'not installed'} there",
             out["baseline_paired"],
         )
     lines += _paired_table("The example without sniffio against with it", out["sniffio_paired"])
