@@ -189,8 +189,8 @@ CREATE TABLE IF NOT EXISTS minimal_logins (
 # A linking login: the same with the linking user's id, the refresh only where the
 # row already belongs to that user (no row back: linked elsewhere, refused).
 # The login's time is bound from Python's clock, as the store binds it, not taken from
-# the database's CURRENT_TIMESTAMP: SQLite's has whole seconds, and SQLite does not write
-# a page whose bytes stay the same, so a returning login within the same second as the
+# the database's CURRENT_TIMESTAMP: SQLite's has whole seconds, and SQLite does not rewrite
+# a row whose bytes stay the same, so a returning login within the same second as the
 # user's last one wrote nothing (no journal, no fdatasync) where the store writes every
 # login; with the benchmark's browsers signing in again and again that was most logins.
 MINIMAL_LINKING = "WHERE minimal_logins.user_id = :user_id"

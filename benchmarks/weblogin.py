@@ -131,8 +131,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=Path,
         metavar="DIR",
         help="also the example as of another checkout (a git worktree of a commit from 56a4bae "
-        "on), "
-        "in an interpreter without sniffio, as before the web extras installed it; "
+        "on), in an interpreter without sniffio, as before the web extras installed it; "
         "the example's logins/s and CPU per login are paired against it",
     )
     parser.add_argument(
