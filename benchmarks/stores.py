@@ -20,6 +20,14 @@ database allows: the refresh that finds no link (``UPDATE ... RETURNING``), then
 user and its link, one CTE statement on PostgreSQL and one transaction of two
 INSERTs on SQLite (no writes in CTEs). The store keeps the same two tables; the
 one-table floor writes one row.
+
+On SQLite two more facts say where a first login's time goes. **Trips**: how many
+functions each variant hands to aiosqlite's thread per sign-in (every trip is a
+wake-up of that thread and then of the event loop), counted in a pass of its own
+after the timed rounds. **The writes in ``sqlite3`` itself**: the one-table
+floor's upsert and the two-table floor's refresh and transaction through Python's
+``sqlite3`` in the benchmark's own thread (no aiosqlite, no SQLAlchemy), timed in
+the same paired rounds, to show what the disk asks of one table and of two.
 Three databases: SQLite through aiosqlite as it comes (rollback journal,
 ``synchronous=FULL``), SQLite in WAL mode with ``synchronous=NORMAL``, and
 PostgreSQL through psycopg 3 on a throwaway server from ``tests/postgres.py``
@@ -46,6 +54,7 @@ import datetime as dt
 import gc
 import itertools
 import json
+import math
 import os
 import statistics
 import sys
@@ -64,6 +73,7 @@ from chattz_oauth_async.models import ChattzUser
 from tests.accounts_helpers import PLAIN, linking
 
 MINIMAL, STORE, TWO_TABLES = "hand-minimal", "AsyncSQLAlchemyStore", "hand-minimal, two tables"
+RAW_ONE, RAW_TWO = "sqlite3 itself, one table", "sqlite3 itself, two tables"
 FIRST = "first login"
 CASES = ("returning user", "first login", "linking login")
 
@@ -233,6 +243,100 @@ async def two_table_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
         await transactions.dispose()
 
 
+@contextlib.contextmanager
+def _sqlite3(url: str) -> Iterator[Any]:
+    """A ``sqlite3`` connection in autocommit mode to ``url``'s file, as ``_engine`` sets it up."""
+    import sqlite3
+
+    path, _, mode = url.partition(":///")[2].partition("#")
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        if mode == "wal":
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+        yield connection
+    finally:
+        connection.close()
+
+
+def _raw_values(chattz_id: int) -> dict[str, Any]:
+    values = _hand_values(chattz_id)
+    # sqlite3's own datetime adapter is deprecated (Python 3.12); SQLAlchemy binds this text.
+    values["now"] = values["now"].isoformat(" ")
+    return {**values, "user_id": chattz_id, "name": values["username"]}
+
+
+@contextlib.asynccontextmanager
+async def raw_one_table_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
+    """The hand-minimal first login through ``sqlite3`` itself, in this thread (``raw_logins``)."""
+    table = "raw_logins"
+    upsert = MINIMAL_UPSERT.format(condition="").replace("minimal_logins", table)
+    new_ids = itertools.count(1_000_000)
+    with _sqlite3(url) as connection:
+        connection.execute(MINIMAL_TABLE.replace("minimal_logins", table))
+
+        async def first() -> Any:
+            return connection.execute(upsert, _raw_values(next(new_ids))).fetchone()[0]
+
+        yield {FIRST: first}
+
+
+@contextlib.asynccontextmanager
+async def raw_two_table_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
+    """The two-table floor's first login through ``sqlite3`` itself (``raw_users``, ``raw_links``).
+
+    The refresh that finds no link, then BEGIN, the user, its link, COMMIT.
+    """
+
+    def named(sql: str) -> str:
+        return sql.replace("minimal_users", "raw_users").replace("minimal_links", "raw_links")
+
+    refresh, one_user, one_link = named(_REFRESH), named(_NEW_USER), named(_NEW_LINK)
+    new_ids = itertools.count(1_000_000)
+    with _sqlite3(url) as connection:
+        connection.execute(named(_TWO_TABLES["sqlite"]))
+        connection.execute(MINIMAL_TABLE.replace("minimal_logins", "raw_links"))
+
+        async def first() -> Any:
+            values = _raw_values(next(new_ids))
+            if connection.execute(refresh, values).fetchone() is not None:
+                raise AssertionError("a first login found a link")
+            connection.execute("BEGIN")
+            values["user_id"] = connection.execute(one_user, values).fetchone()[0]
+            connection.execute(one_link, values)
+            connection.execute("COMMIT")
+            return values["user_id"]
+
+        yield {FIRST: first}
+
+
+async def trips_per_sign_in(flow: SignIn, sign_ins: int = 20) -> float:
+    """The functions ``flow`` hands to aiosqlite's thread per sign-in, over ``sign_ins``.
+
+    Counts the calls of aiosqlite's ``Connection._execute`` (private: wrapped only
+    while counting; NaN if this aiosqlite has no such method).
+    """
+    from aiosqlite.core import Connection
+
+    original = getattr(Connection, "_execute", None)
+    if original is None:
+        return math.nan
+    trips = 0
+
+    async def counted(self: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal trips
+        trips += 1
+        return await original(self, function, *args, **kwargs)
+
+    Connection._execute = counted  # type: ignore[method-assign, assignment]
+    try:
+        for _ in range(sign_ins):
+            await flow()
+    finally:
+        Connection._execute = original  # type: ignore[method-assign]
+    return trips / sign_ins
+
+
 @contextlib.asynccontextmanager
 async def store_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
     """``AsyncAccounts.sign_in`` on ``AsyncSQLAlchemyStore`` of each case on ``url``."""
@@ -271,16 +375,21 @@ async def store_sign_ins(url: str) -> AsyncIterator[dict[str, SignIn]]:
         await engine.dispose()
 
 
-async def measure(args: argparse.Namespace, databases: dict[str, str]) -> dict[str, list[float]]:
-    """Sign-ins per second of every variant, one entry per counted round."""
+async def measure(
+    args: argparse.Namespace, databases: dict[str, str]
+) -> tuple[dict[str, list[float]], dict[str, float]]:
+    """Sign-ins per second of every variant, one entry per counted round; trips per sign-in."""
     async with contextlib.AsyncExitStack() as stack:
         variants: dict[str, SignIn] = {}
         for database, url in databases.items():
-            for kind, sign_ins in (
+            kinds: list[tuple[str, Callable[[str], Any]]] = [
                 (MINIMAL, minimal_sign_ins),
                 (TWO_TABLES, two_table_sign_ins),
                 (STORE, store_sign_ins),
-            ):
+            ]
+            if url.startswith("sqlite"):
+                kinds += [(RAW_ONE, raw_one_table_sign_ins), (RAW_TWO, raw_two_table_sign_ins)]
+            for kind, sign_ins in kinds:
                 flows = await stack.enter_async_context(sign_ins(url))
                 for case, flow in flows.items():
                     variants[f"{database} | {case} | {kind}"] = flow
@@ -300,37 +409,86 @@ async def measure(args: argparse.Namespace, databases: dict[str, str]) -> dict[s
                     sizes[name] = batch_size(rate, args.flows, args.batch_seconds)
                 else:
                     results[name].append(rate)
-    return results
+        trips = {  # after the timed rounds: counting slows each trip down
+            name: await trips_per_sign_in(flow)
+            for name, flow in variants.items()
+            if name.startswith("SQLite") and not name.endswith((RAW_ONE, RAW_TWO))
+        }
+    return results, trips
 
 
-def summarize(results: dict[str, list[float]]) -> list[dict[str, Any]]:
-    """Per database and case: µs per sign-in of each store, the store's paired time ratio."""
+def _us(rates: list[float]) -> float:
+    """The median time per sign-in, µs, of sign-ins/s per round."""
+    return statistics.median(1e6 / rate for rate in rates)
+
+
+def _paired(rates: list[float], base: list[float]) -> tuple[float, list[float] | None]:
+    """The median of the per-round time ratios of ``rates`` to ``base`` (sign-ins/s), its CI."""
+    ratios = [floor / rate for rate, floor in zip(rates, base, strict=True)]
+    ci = median_ci(ratios)
+    return statistics.median(ratios), list(ci) if ci else None
+
+
+def summarize(
+    results: dict[str, list[float]], trips: dict[str, float] | None = None
+) -> list[dict[str, Any]]:
+    """Per database and case: µs per sign-in of each store, the store's paired time ratio.
+
+    On SQLite also the trips to aiosqlite's thread per sign-in (hand-minimal, store and,
+    for a first login, two tables).
+    """
+    trips = trips or {}
     rows = []
     for name, store_rates in results.items():
         database, case, kind = name.split(" | ")
         if kind != STORE:
             continue
         floor = results[f"{database} | {case} | {MINIMAL}"]
-        ratios = [base / rate for rate, base in zip(store_rates, floor, strict=True)]
-        ci = median_ci(ratios)
-        row = {
+        ratio, ci = _paired(store_rates, floor)
+        row: dict[str, Any] = {
             "database": database,
             "case": case,
-            "minimal_us": statistics.median(1e6 / rate for rate in floor),
-            "store_us": statistics.median(1e6 / rate for rate in store_rates),
-            "time_ratio": statistics.median(ratios),
-            "time_ratio_ci95": list(ci) if ci else None,
+            "minimal_us": _us(floor),
+            "store_us": _us(store_rates),
+            "time_ratio": ratio,
+            "time_ratio_ci95": ci,
             "rates": {"minimal": floor, "store": store_rates},
         }
         two = results.get(f"{database} | {case} | {TWO_TABLES}")
         if two is not None:
-            two_ratios = [base / rate for rate, base in zip(store_rates, two, strict=True)]
-            two_ci = median_ci(two_ratios)
-            row["two_tables_us"] = statistics.median(1e6 / rate for rate in two)
-            row["two_tables_ratio"] = statistics.median(two_ratios)
-            row["two_tables_ratio_ci95"] = list(two_ci) if two_ci else None
+            row["two_tables_us"] = _us(two)
+            row["two_tables_ratio"], row["two_tables_ratio_ci95"] = _paired(store_rates, two)
             row["rates"]["two_tables"] = two
+        counted = {
+            key: trips[f"{database} | {case} | {kind}"]
+            for key, kind in (("minimal", MINIMAL), ("store", STORE), ("two_tables", TWO_TABLES))
+            if f"{database} | {case} | {kind}" in trips
+        }
+        if counted:
+            row["trips"] = counted
         rows.append(row)
+    return rows
+
+
+def summarize_raw(results: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """Per SQLite database: a first login's writes in ``sqlite3`` itself, one table and two."""
+    rows = []
+    for name, one in results.items():
+        database, _, kind = name.split(" | ")
+        if kind != RAW_ONE:
+            continue
+        two = results[f"{database} | {FIRST} | {RAW_TWO}"]
+        ratio, ci = _paired(two, one)
+        rows.append(
+            {
+                "database": database,
+                "one_table_us": _us(one),
+                "two_tables_us": _us(two),
+                "time_ratio": ratio,
+                "time_ratio_ci95": ci,
+                "rates": {"one_table": one, "two_tables": two},
+            }
+        )
     return rows
 
 
@@ -339,11 +497,19 @@ def _ratio(ratio: float, ci: list[float] | None) -> str:
     return f"{ratio:.2f} [{interval}]"
 
 
+def _trips(row: dict[str, Any]) -> str:
+    counted = row.get("trips", {})
+    return " / ".join(
+        f"{counted[key]:.0f}" for key in ("minimal", "store", "two_tables") if key in counted
+    )
+
+
 def markdown_table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| database | sign-in | hand-minimal µs | store µs | time ratio to hand-minimal [95% CI] "
-        "| hand-minimal, two tables µs | time ratio to it [95% CI] |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| hand-minimal, two tables µs | time ratio to it [95% CI] "
+        "| trips to aiosqlite's thread: hand-minimal / store / two tables |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         two = ("", "")
@@ -353,7 +519,21 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {row['database']} | {row['case']} | {row['minimal_us']:,.0f} "
             f"| {row['store_us']:,.0f} | {_ratio(row['time_ratio'], row['time_ratio_ci95'])} "
-            f"| {two[0]} | {two[1]} |"
+            f"| {two[0]} | {two[1]} | {_trips(row)} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown_raw_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| database | first login in `sqlite3` itself: one table µs | two tables µs "
+        "| time ratio, two tables to one [95% CI] |",
+        "|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['database']} | {row['one_table_us']:,.0f} | {row['two_tables_us']:,.0f} "
+            f"| {_ratio(row['time_ratio'], row['time_ratio_ci95'])} |"
         )
     return "\n".join(lines)
 
@@ -378,8 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                 databases["PostgreSQL (psycopg, fsync off)"] = url
         started = time.perf_counter()
         # SQLAlchemy's asyncio extension and aiosqlite run on asyncio only.
-        results = asyncio.run(measure(args, databases))
-    rows = summarize(results)
+        results, trips = asyncio.run(measure(args, databases))
+    rows, raw = summarize(results, trips), summarize_raw(results)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
         f"{args.rounds} paired rounds of about {args.batch_seconds} s a variant, one sign-in "
@@ -387,8 +567,10 @@ def main(argv: list[str] | None = None) -> int:
         f"load average {load})\n"
     )
     print(markdown_table(rows))
+    print("\nOn SQLite, a first login's writes through `sqlite3` itself, in this thread:\n")
+    print(markdown_raw_table(raw))
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps({"stores": rows, "sqlite3_itself": raw}, indent=2))
     return 0
 
 
