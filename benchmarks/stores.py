@@ -76,6 +76,8 @@ from tests.accounts_helpers import PLAIN, linking
 MINIMAL, STORE, TWO_TABLES = "hand-minimal", "AsyncSQLAlchemyStore", "hand-minimal, two tables"
 RAW_ONE, RAW_TWO = "sqlite3 itself, one table", "sqlite3 itself, two tables"
 FIRST = "first login"
+#: ``#wal`` at the end of a SQLite URL: these on every connection.
+WAL_PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL")
 CASES = ("returning user", "first login", "linking login")
 
 SignIn = Callable[[], Awaitable[Any]]
@@ -115,8 +117,8 @@ def _engine(url: str, **options: Any) -> Any:
         @event.listens_for(engine.sync_engine, "connect")
         def wal(connection: Any, record: Any) -> None:
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            for pragma in WAL_PRAGMAS:
+                cursor.execute(pragma)
             cursor.close()
 
     return engine
@@ -253,8 +255,8 @@ def _sqlite3(url: str) -> Iterator[Any]:
     connection = sqlite3.connect(path, isolation_level=None)
     try:
         if mode == "wal":
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
+            for pragma in WAL_PRAGMAS:
+                connection.execute(pragma)
         yield connection
     finally:
         connection.close()
@@ -433,6 +435,14 @@ def _paired(rates: list[float], base: list[float]) -> tuple[float, list[float] |
     return statistics.median(ratios), list(ci) if ci else None
 
 
+def _of_kind(results: dict[str, list[float]], kind: str) -> Iterator[tuple[str, str, list[float]]]:
+    """The database, case and rates of each of ``results``' variants of ``kind``."""
+    for name, rates in results.items():
+        database, case, of = name.split(" | ")
+        if of == kind:
+            yield database, case, rates
+
+
 def summarize(
     results: dict[str, list[float]], trips: dict[str, float] | None = None
 ) -> list[dict[str, Any]]:
@@ -443,10 +453,7 @@ def summarize(
     """
     trips = trips or {}
     rows = []
-    for name, store_rates in results.items():
-        database, case, kind = name.split(" | ")
-        if kind != STORE:
-            continue
+    for database, case, store_rates in _of_kind(results, STORE):
         floor = results[f"{database} | {case} | {MINIMAL}"]
         ratio, ci = _paired(store_rates, floor)
         row: dict[str, Any] = {
@@ -477,10 +484,7 @@ def summarize(
 def summarize_raw(results: dict[str, list[float]]) -> list[dict[str, Any]]:
     """Per SQLite database: a first login's writes in ``sqlite3`` itself, one table and two."""
     rows = []
-    for name, one in results.items():
-        database, _, kind = name.split(" | ")
-        if kind != RAW_ONE:
-            continue
+    for database, _, one in _of_kind(results, RAW_ONE):
         two = results[f"{database} | {FIRST} | {RAW_TWO}"]
         ratio, ci = _paired(two, one)
         rows.append(
